@@ -1,0 +1,126 @@
+//! The one canonical encoding: bincode 2 with a single explicit configuration.
+//!
+//! bincode is unmaintained (RUSTSEC-2025-0141), so it is used here and nowhere else: swapping it
+//! for a hand-written encoder of the same bytes touches only this module, and the golden vectors
+//! prove the bytes did not move. The configuration is big-endian, fixed-width integers (lengths
+//! and enum tags included, as u64 and u32) and a decode size limit. Decoding is strict: every byte
+//! must be consumed and re-encoding must give back the input, so each value has exactly one
+//! accepted encoding.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::limits::EVENT_BYTES_MAX;
+
+/// Errors of the canonical codec.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CodecError {
+    /// The value could not be encoded (a bug in the value's type, or a limit).
+    #[error("cannot encode {what}: {reason}")]
+    Encode {
+        /// What was being encoded.
+        what: &'static str,
+        /// Why it failed.
+        reason: String,
+    },
+    /// The bytes are not a valid encoding of the expected type.
+    #[error("cannot decode {what}: {reason}")]
+    Decode {
+        /// What was being decoded.
+        what: &'static str,
+        /// Why it failed.
+        reason: String,
+    },
+    /// Bytes remained after the value.
+    #[error("cannot decode {what}: {extra} trailing bytes")]
+    Trailing {
+        /// What was being decoded.
+        what: &'static str,
+        /// Number of bytes left over.
+        extra: usize,
+    },
+    /// The bytes decode, but are not the canonical encoding of the value they decode to.
+    #[error("cannot decode {what}: bytes are not canonical")]
+    NotCanonical {
+        /// What was being decoded.
+        what: &'static str,
+    },
+}
+
+type Config = bincode::config::Configuration<
+    bincode::config::BigEndian,
+    bincode::config::Fixint,
+    bincode::config::Limit<EVENT_BYTES_MAX>,
+>;
+
+fn config() -> Config {
+    bincode::config::standard().with_big_endian().with_fixed_int_encoding().with_limit::<EVENT_BYTES_MAX>()
+}
+
+/// Encodes a value canonically.
+pub fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>, CodecError> {
+    bincode::serde::encode_to_vec(value, config())
+        .map_err(|error| CodecError::Encode { what, reason: error.to_string() })
+}
+
+/// Decodes a value and checks that the input was its one canonical encoding.
+pub fn decode<T: Serialize + DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T, CodecError> {
+    let (value, read): (T, usize) = bincode::serde::decode_from_slice(bytes, config())
+        .map_err(|error| CodecError::Decode { what, reason: error.to_string() })?;
+    if read != bytes.len() {
+        return Err(CodecError::Trailing { what, extra: bytes.len().saturating_sub(read) });
+    }
+    // Strings, enum tags and Options have one encoding each under this configuration, but maps
+    // decode from unsorted or duplicated keys too; re-encoding catches every such case at once.
+    let again = encode(what, &value)?;
+    if again != bytes {
+        return Err(CodecError::NotCanonical { what });
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    #[test]
+    fn integers_are_big_endian_fixed_width() {
+        assert_eq!(encode("u64", &1u64).unwrap(), vec![0, 0, 0, 0, 0, 0, 0, 1]);
+        assert_eq!(encode("u16", &0x0102u16).unwrap(), vec![1, 2]);
+        assert_eq!(encode("str", &"ab").unwrap(), vec![0, 0, 0, 0, 0, 0, 0, 2, b'a', b'b']);
+    }
+
+    #[test]
+    fn rejects_trailing_bytes() {
+        let mut bytes = encode("u16", &7u16).unwrap();
+        bytes.push(0);
+        assert_eq!(decode::<u16>("u16", &bytes), Err(CodecError::Trailing { what: "u16", extra: 1 }));
+    }
+
+    #[test]
+    fn rejects_unsorted_map_keys() {
+        let mut map = BTreeMap::new();
+        map.insert(1u8, 0u8);
+        map.insert(2u8, 0u8);
+        let bytes = encode("map", &map).unwrap();
+        // Swap the two entries: still decodes to the same map, but is not canonical.
+        let mut swapped = bytes[..8].to_vec();
+        swapped.extend_from_slice(&bytes[10..12]);
+        swapped.extend_from_slice(&bytes[8..10]);
+        assert_eq!(decode::<BTreeMap<u8, u8>>("map", &swapped), Err(CodecError::NotCanonical { what: "map" }));
+    }
+
+    #[test]
+    fn rejects_bad_option_tag_and_bad_utf8() {
+        assert!(decode::<Option<u8>>("option", &[2, 0]).is_err());
+        assert!(decode::<String>("string", &[0, 0, 0, 0, 0, 0, 0, 1, 0xff]).is_err());
+    }
+
+    #[test]
+    fn length_prefix_beyond_limit_is_an_error_not_an_allocation() {
+        let bytes = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, b'a'];
+        assert!(decode::<String>("string", &bytes).is_err());
+    }
+}

@@ -1,0 +1,19 @@
+//! Named limits on everything the ledger accepts, checked before any allocation or write.
+//!
+//! Every limit is part of the contract with clients: exceeding one is an error that names the limit
+//! and the offending value, never a truncation.
+
+/// Largest stored event (envelope body plus hash), in bytes.
+pub const EVENT_BYTES_MAX: usize = 64 * 1024;
+/// Largest payload of one event, in bytes.
+pub const PAYLOAD_BYTES_MAX: usize = 60 * 1024;
+/// Longest stream name, in bytes of UTF-8.
+pub const STREAM_NAME_BYTES_MAX: usize = 128;
+/// Longest event kind tag, in bytes.
+pub const KIND_BYTES_MAX: usize = 64;
+/// Longest short text field of the envelope (actor id, basis kind and number), in bytes.
+pub const SHORT_TEXT_BYTES_MAX: usize = 256;
+/// Longest basis title, in bytes.
+pub const BASIS_TITLE_BYTES_MAX: usize = 1024;
+/// Most events in one append request.
+pub const BATCH_EVENTS_MAX: usize = 10_000;

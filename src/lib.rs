@@ -1,0 +1,6 @@
+//! The Letopis binary's library: the durable store and (later) commands, server and CLI.
+//!
+//! This is the one crate that knows sled, tokio, axum and clap; the format lives in proto-events
+//! and the folds in projections.
+
+pub mod store;

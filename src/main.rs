@@ -1,0 +1,3 @@
+//! `letopis`: the command-line entry point.
+
+fn main() {}
