@@ -3,4 +3,6 @@
 //! This is the one crate that knows sled, tokio, axum and clap; the format lives in proto-events
 //! and the folds in projections.
 
+pub mod cli;
+pub mod event_view;
 pub mod store;

@@ -1,3 +1,8 @@
-//! `letopis`: the command-line entry point.
+//! `letopis`: the command-line entry point. Parses arguments, runs the command, and maps
+//! failures to documented exit codes (see `cli::exit`).
 
-fn main() {}
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    letopis::cli::main()
+}

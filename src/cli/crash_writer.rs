@@ -1,0 +1,65 @@
+//! Hidden `crash-writer` command: appends from several threads in a loop and prints a line per
+//! acknowledged event (`ack <seq> <id> <payload blake3>`), for crash tests that SIGKILL it.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use proto_events::{Actor, ActorRole, Date, Effective, NewEvent, StreamName};
+
+use crate::store::{AppendRequest, Ledger, NoGate, Store, SystemClock};
+
+pub(crate) fn run(data: &Path, threads: u32) -> anyhow::Result<u8> {
+    let store =
+        Store::open(data).with_context(|| format!("opening store at {}", data.display()))?;
+    let ledger = Ledger::start(store, Box::new(NoGate), Arc::new(SystemClock));
+    let stdout = Arc::new(Mutex::new(std::io::stdout()));
+    let mut handles = Vec::new();
+    for thread in 0..threads.max(1) {
+        let ledger = ledger.clone();
+        let stdout = stdout.clone();
+        handles.push(std::thread::spawn(move || -> anyhow::Result<()> {
+            let mut round = 0u64;
+            loop {
+                round += 1;
+                let size = 1 + (round % 7) as usize;
+                let events = (0..size)
+                    .map(|index| sample_event(thread, round, index))
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                let outcome = ledger.append_blocking(AppendRequest::new(events.clone()))?;
+                let mut out = stdout.lock().map_err(|_| anyhow::anyhow!("stdout lock poisoned"))?;
+                for ((seq, id), event) in outcome.seqs.iter().zip(&outcome.ids).zip(&events) {
+                    writeln!(
+                        out,
+                        "ack {} {} {}",
+                        seq.0,
+                        id,
+                        blake3::hash(&event.payload).to_hex()
+                    )?;
+                }
+                out.flush()?;
+            }
+        }));
+    }
+    for handle in handles {
+        handle.join().map_err(|_| anyhow::anyhow!("writer thread panicked"))??;
+    }
+    Ok(0)
+}
+
+fn sample_event(thread: u32, round: u64, index: usize) -> anyhow::Result<NewEvent> {
+    let payload =
+        format!("crash-writer thread {thread} round {round} index {index} {}", "x".repeat(200))
+            .into_bytes();
+    Ok(NewEvent {
+        id: None,
+        stream: StreamName::new(format!("crash/t{thread}-{}", round % 13))?,
+        kind: "crash_test".into(),
+        schema_version: 1,
+        effective: Effective::Date(Date::from_ymd(2024, 12, 31).context("date")?),
+        actor: Actor { role: ActorRole::System, id: format!("crash-writer-{thread}") },
+        basis: None,
+        payload,
+    })
+}

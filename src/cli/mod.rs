@@ -1,0 +1,195 @@
+//! The `letopis` command line: argument parsing (clap) and the commands officials and auditors
+//! run. Messages shown to people are in Russian; JSON output is for machines.
+//!
+//! Exit codes (also in README.md):
+//! 0 success; 1 error (bad input, I/O); 2 usage error (clap); 3 integrity failure (verify found a
+//! broken chain); 4 the store is in use by another process.
+
+mod crash_writer;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use proto_events::{Seq, StreamName};
+
+use crate::event_view::event_json;
+use crate::store::{Store, StoreError};
+
+/// Exit codes.
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// An error: bad input, I/O, refused command.
+    pub const ERROR: u8 = 1;
+    /// Integrity failure: the ledger does not verify.
+    pub const INTEGRITY: u8 = 3;
+    /// The store is held by another process.
+    pub const LOCKED: u8 = 4;
+}
+
+#[derive(Parser)]
+#[command(
+    name = "letopis",
+    version,
+    about = "Летопись: журнал событий региональной системы научно-методического сопровождения педагогов"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Проверить целостность журнала (цепочку хешей) от первого события до последнего.
+    Verify {
+        /// Каталог хранилища.
+        #[arg(long)]
+        data: PathBuf,
+        /// Also decode every envelope canonically (slower).
+        #[arg(long)]
+        deep: bool,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Вывести события как строки JSON (по диапазону номеров или по потоку).
+    Replay {
+        /// Каталог хранилища.
+        #[arg(long)]
+        data: PathBuf,
+        /// First seq (inclusive).
+        #[arg(long, default_value_t = 1)]
+        from: u64,
+        /// Last seq (inclusive); default: the head.
+        #[arg(long)]
+        to: Option<u64>,
+        /// Only this stream, e.g. teacher/t-000001.
+        #[arg(long)]
+        stream: Option<String>,
+    },
+    /// Test helper: appends in a loop and prints each acknowledged seq (crash tests).
+    #[command(hide = true)]
+    CrashWriter {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value_t = 4)]
+        threads: u32,
+    },
+}
+
+/// Runs the CLI.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("ошибка: {error:#}");
+            let locked = error.chain().any(|cause| {
+                matches!(cause.downcast_ref::<StoreError>(), Some(StoreError::Locked { .. }))
+            });
+            ExitCode::from(if locked { exit::LOCKED } else { exit::ERROR })
+        }
+    }
+}
+
+fn open_store(data: &std::path::Path) -> anyhow::Result<Store> {
+    Store::open(data).with_context(|| format!("opening store at {}", data.display()))
+}
+
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Verify { data, deep, json } => verify(&data, deep, json),
+        Command::Replay { data, from, to, stream } => replay(&data, from, to, stream),
+        Command::CrashWriter { data, threads } => crash_writer::run(&data, threads),
+    }
+}
+
+fn verify(data: &std::path::Path, deep: bool, json: bool) -> anyhow::Result<u8> {
+    let store = match Store::open(data) {
+        Ok(store) => store,
+        Err(StoreError::Integrity(error)) => {
+            report_broken(json, error.seq, &error.failure.to_string());
+            return Ok(exit::INTEGRITY);
+        }
+        Err(error) => {
+            return Err(error).with_context(|| format!("opening store at {}", data.display()))
+        }
+    };
+    let head = store.head().seq.0;
+    let started = std::time::Instant::now();
+    let result = store.verify(deep, 100_000, |seq| {
+        eprintln!("проверено {seq} из {head} событий");
+    });
+    match result {
+        Ok(summary) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "ok": true,
+                        "events": summary.events,
+                        "last_seq": summary.last_seq.0,
+                        "last_hash": summary.last_hash.to_hex(),
+                        "streams": summary.streams,
+                        "bytes": summary.bytes,
+                        "seconds": started.elapsed().as_secs_f64(),
+                    })
+                );
+            } else {
+                println!(
+                    "Журнал цел: {} событий, {} потоков, последнее событие №{} (хеш {}).",
+                    summary.events,
+                    summary.streams,
+                    summary.last_seq.0,
+                    summary.last_hash.to_hex()
+                );
+            }
+            Ok(exit::OK)
+        }
+        Err(StoreError::Integrity(error)) => {
+            report_broken(json, error.seq, &error.failure.to_string());
+            Ok(exit::INTEGRITY)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn report_broken(json: bool, seq: u64, reason: &str) {
+    if json {
+        println!("{}", serde_json::json!({ "ok": false, "first_bad_seq": seq, "reason": reason }));
+    } else {
+        println!("Целостность нарушена: первое повреждённое событие №{seq}. Причина: {reason}");
+    }
+}
+
+fn replay(
+    data: &std::path::Path,
+    from: u64,
+    to: Option<u64>,
+    stream: Option<String>,
+) -> anyhow::Result<u8> {
+    let store = open_store(data)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let to = Seq(to.unwrap_or(u64::MAX));
+    match stream {
+        Some(name) => {
+            let name = StreamName::new(name).context("--stream")?;
+            for event in store.stream(&name, 1)? {
+                if event.seq.0 >= from && event.seq <= to {
+                    writeln!(out, "{}", event_json(&event))?;
+                }
+            }
+        }
+        None => {
+            for event in store.range(Seq(from), to) {
+                writeln!(out, "{}", event_json(&event?))?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(exit::OK)
+}

@@ -1,0 +1,496 @@
+//! The single writer: group commit of appends with optimistic concurrency, idempotency, limits
+//! and a validation gate, all decided in one place so there is no check-then-act race.
+//!
+//! Appenders send requests over a channel and await a reply. The writer thread takes the first
+//! request, drains whatever else is queued (up to `GROUP_EVENTS_MAX` events), stages each request
+//! against the state left by the ones before it, writes every accepted request in one atomic
+//! sled batch, flushes, publishes the new head and only then answers. A request that fails any
+//! check is answered with its error and leaves no trace. If the write or flush itself fails, the
+//! writer stops accepting appends (fail-stop): the process must be restarted, and reopening the
+//! store re-checks the tail.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use proto_events::envelope::{Assigned, LimitError};
+use proto_events::limits::BATCH_EVENTS_MAX;
+use proto_events::{Envelope, EventId, NewEvent, Seq, StreamName};
+use tokio::sync::{mpsc, oneshot, watch};
+use uuid::Uuid;
+
+use crate::store::{keys, Clock, Head, Store, StoreError};
+
+/// Most events written in one group commit (one sled batch and flush).
+pub const GROUP_EVENTS_MAX: usize = 20_000;
+/// Requests that may wait in the writer's queue before appenders are slowed down.
+pub const QUEUE_REQUESTS_MAX: usize = 4_096;
+
+/// What a stream must look like for an append to go ahead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expected {
+    /// No check.
+    Any,
+    /// The stream must have no events.
+    NoStream,
+    /// The stream's current version must be exactly this.
+    Exact(u64),
+}
+
+/// One append: a batch of events, all or nothing, with optional per-stream expectations.
+#[derive(Clone, Debug)]
+pub struct AppendRequest {
+    /// Events in order.
+    pub events: Vec<NewEvent>,
+    /// Expected versions; streams not listed are `Any`.
+    pub expected: BTreeMap<StreamName, Expected>,
+}
+
+impl AppendRequest {
+    /// A request with no expectations.
+    pub fn new(events: Vec<NewEvent>) -> AppendRequest {
+        AppendRequest { events, expected: BTreeMap::new() }
+    }
+}
+
+/// A successful append.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppendOutcome {
+    /// The seq of each event, in request order.
+    pub seqs: Vec<Seq>,
+    /// The ids (generated where the client gave none).
+    pub ids: Vec<EventId>,
+    /// True when every event already existed with identical content (an idempotent retry).
+    pub duplicate: bool,
+    /// The durable head after the append.
+    pub head: Seq,
+}
+
+/// A gate's refusal: the field, the value and the rule, for the event at `event_index`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("event {event_index}: field {field} = {value:?}: {rule}")]
+pub struct Rejection {
+    /// Index of the offending event in the request.
+    pub event_index: usize,
+    /// Dotted path of the offending field.
+    pub field: String,
+    /// The offending value.
+    pub value: String,
+    /// The rule it breaks.
+    pub rule: String,
+}
+
+/// Validation against current state, run by the writer in the same step as the append.
+///
+/// `admit` sees a request's events sealed in order (seq and stream versions assigned). It either
+/// accepts them, updating its own state to include them, or rejects them leaving its state as it
+/// was. The writer calls it for every request, with the state including earlier requests of the
+/// same group.
+pub trait Gate: Send + 'static {
+    /// Accept (and absorb) or reject a request's events.
+    fn admit(&mut self, events: &[Envelope]) -> Result<(), Rejection>;
+}
+
+/// A gate that admits everything (raw ledger use: tests, benchmarks).
+pub struct NoGate;
+
+impl Gate for NoGate {
+    fn admit(&mut self, _events: &[Envelope]) -> Result<(), Rejection> {
+        Ok(())
+    }
+}
+
+/// Why an append was refused. Nothing was written in any of these cases.
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    /// The request has no events.
+    #[error("the batch is empty")]
+    EmptyBatch,
+    /// Too many events in one request.
+    #[error("batch has {events} events, limit BATCH_EVENTS_MAX is {max}")]
+    BatchTooLarge {
+        /// Events in the request.
+        events: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// An event exceeds a size limit.
+    #[error("event {event_index}: {source}")]
+    Limit {
+        /// Index in the request.
+        event_index: usize,
+        /// Which limit.
+        source: LimitError,
+    },
+    /// The stream is not at the expected version.
+    #[error("conflict on stream {stream}: expected {expected}, actual version {actual}")]
+    Conflict {
+        /// The stream.
+        stream: StreamName,
+        /// What was expected.
+        expected: String,
+        /// Its actual version.
+        actual: u64,
+    },
+    /// The id exists with different content.
+    #[error("event id {id} already exists at seq {seq} with different content")]
+    IdReused {
+        /// The id.
+        id: EventId,
+        /// Where it is.
+        seq: Seq,
+    },
+    /// Some ids of the request exist and some do not: not a clean retry.
+    #[error("event id {id} already exists at seq {seq}, but other events of the batch do not: a retry must resend the same batch")]
+    PartialRetry {
+        /// The existing id.
+        id: EventId,
+        /// Where it is.
+        seq: Seq,
+    },
+    /// The same id twice in one request.
+    #[error("event id {id} appears twice in the batch")]
+    DuplicateInBatch {
+        /// The id.
+        id: EventId,
+    },
+    /// The gate refused the events.
+    #[error("rejected: {0}")]
+    Rejected(#[from] Rejection),
+    /// The event could not be sealed.
+    #[error("event {event_index} cannot be encoded: {reason}")]
+    Encoding {
+        /// Index in the request.
+        event_index: usize,
+        /// Why.
+        reason: String,
+    },
+    /// The writer is stopped (shut down, or fail-stopped after a storage error).
+    #[error("the ledger is not accepting appends: {0}")]
+    Unavailable(String),
+    /// A storage failure while staging (reading indexes).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+type Reply = oneshot::Sender<Result<AppendOutcome, AppendError>>;
+
+struct Job {
+    request: AppendRequest,
+    reply: Reply,
+}
+
+/// The write handle: appends go through here. Cloning is cheap; the writer stops when the last
+/// clone is dropped or `shutdown` is called.
+#[derive(Clone)]
+pub struct Ledger {
+    store: Store,
+    sender: mpsc::Sender<Job>,
+    heads: watch::Receiver<Seq>,
+    thread: Arc<std::sync::Mutex<Option<JoinHandle<()>>>>,
+}
+
+impl Ledger {
+    /// Starts the writer thread over an open store.
+    pub fn start(store: Store, gate: Box<dyn Gate>, clock: Arc<dyn Clock>) -> Ledger {
+        let (sender, receiver) = mpsc::channel(QUEUE_REQUESTS_MAX);
+        let (head_sender, heads) = watch::channel(store.head().seq);
+        let writer = Writer {
+            store: store.clone(),
+            gate,
+            clock,
+            head: store.head(),
+            stream_versions: HashMap::new(),
+            heads: head_sender,
+            failed: None,
+        };
+        let thread = std::thread::Builder::new()
+            .name("letopis-writer".into())
+            .spawn(move || writer.run(receiver))
+            .ok();
+        Ledger { store, sender, heads, thread: Arc::new(std::sync::Mutex::new(thread)) }
+    }
+
+    /// The read side.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Follows the durable head (for change feeds).
+    pub fn subscribe(&self) -> watch::Receiver<Seq> {
+        self.heads.clone()
+    }
+
+    /// Appends and waits until the events are durable.
+    pub async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, AppendError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send(Job { request, reply })
+            .await
+            .map_err(|_| AppendError::Unavailable("writer stopped".into()))?;
+        answer.await.map_err(|_| AppendError::Unavailable("writer stopped".into()))?
+    }
+
+    /// Appends from synchronous code (not from inside an async runtime).
+    pub fn append_blocking(&self, request: AppendRequest) -> Result<AppendOutcome, AppendError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .blocking_send(Job { request, reply })
+            .map_err(|_| AppendError::Unavailable("writer stopped".into()))?;
+        answer.blocking_recv().map_err(|_| AppendError::Unavailable("writer stopped".into()))?
+    }
+
+    /// Stops accepting appends, lets the writer finish what is queued (each answered after its
+    /// flush), and waits for it. Other clones see `Unavailable` afterwards.
+    pub fn shutdown(self) {
+        let thread = self.thread.lock().ok().and_then(|mut slot| slot.take());
+        drop(self.sender);
+        if let Some(thread) = thread {
+            // The writer exits once every sender (including other clones) is gone; a caller that
+            // still holds clones keeps it alive, which is what a graceful shutdown needs.
+            let _ = thread.join();
+        }
+    }
+}
+
+struct Writer {
+    store: Store,
+    gate: Box<dyn Gate>,
+    clock: Arc<dyn Clock>,
+    head: Head,
+    stream_versions: HashMap<StreamName, u64>,
+    heads: watch::Sender<Seq>,
+    failed: Option<String>,
+}
+
+/// State of a group being assembled: what earlier accepted requests of the group changed.
+struct Staged {
+    head: Head,
+    stream_versions: HashMap<StreamName, u64>,
+    ids: HashMap<EventId, Seq>,
+    records: Vec<(Seq, EventId, StreamName, u64, Vec<u8>)>,
+}
+
+enum StageResult {
+    Appended(Vec<Seq>, Vec<EventId>),
+    Duplicate(Vec<Seq>, Vec<EventId>),
+}
+
+impl Writer {
+    fn run(mut self, mut receiver: mpsc::Receiver<Job>) {
+        while let Some(first) = receiver.blocking_recv() {
+            let mut jobs = vec![first];
+            let mut events = jobs.first().map_or(0, |job| job.request.events.len());
+            while events < GROUP_EVENTS_MAX {
+                match receiver.try_recv() {
+                    Ok(job) => {
+                        events += job.request.events.len();
+                        jobs.push(job);
+                    }
+                    Err(_) => break,
+                }
+            }
+            self.commit_group(jobs);
+        }
+    }
+
+    fn commit_group(&mut self, jobs: Vec<Job>) {
+        if let Some(reason) = &self.failed {
+            for job in jobs {
+                let _ = job.reply.send(Err(AppendError::Unavailable(reason.clone())));
+            }
+            return;
+        }
+        let mut staged = Staged {
+            head: self.head,
+            stream_versions: HashMap::new(),
+            ids: HashMap::new(),
+            records: Vec::new(),
+        };
+        let mut results = Vec::with_capacity(jobs.len());
+        for job in &jobs {
+            results.push(self.stage(&job.request, &mut staged));
+        }
+        if !staged.records.is_empty() {
+            if let Err(error) = self.write(&staged) {
+                let reason = format!("storage failure, restart required: {error}");
+                self.failed = Some(reason.clone());
+                for job in jobs {
+                    let _ = job.reply.send(Err(AppendError::Unavailable(reason.clone())));
+                }
+                return;
+            }
+            self.head = staged.head;
+            self.stream_versions.extend(staged.stream_versions);
+            self.store.publish(self.head);
+            let _ = self.heads.send(self.head.seq);
+        }
+        let head = self.head.seq;
+        for (job, result) in jobs.into_iter().zip(results) {
+            let answer = result.map(|stage| match stage {
+                StageResult::Appended(seqs, ids) => {
+                    AppendOutcome { seqs, ids, duplicate: false, head }
+                }
+                StageResult::Duplicate(seqs, ids) => {
+                    AppendOutcome { seqs, ids, duplicate: true, head }
+                }
+            });
+            let _ = job.reply.send(answer);
+        }
+    }
+
+    fn write(&self, staged: &Staged) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for (seq, id, stream, version, stored) in &staged.records {
+            let seq_bytes = seq.0.to_be_bytes();
+            batch.insert(&keys::event(*seq)[..], stored.as_slice());
+            batch.insert(&keys::id(id)[..], &seq_bytes[..]);
+            batch.insert(keys::stream_version_key(stream, *version), &seq_bytes[..]);
+        }
+        batch.insert(keys::HEAD, &keys::encode_head(&staged.head)[..]);
+        self.store.tree().apply_batch(batch)?;
+        self.store.db().flush()?;
+        Ok(())
+    }
+
+    fn current_version(&mut self, staged: &Staged, stream: &StreamName) -> Result<u64, StoreError> {
+        if let Some(version) = staged.stream_versions.get(stream) {
+            return Ok(*version);
+        }
+        if let Some(version) = self.stream_versions.get(stream) {
+            return Ok(*version);
+        }
+        let version = keys::stream_version(self.store.tree(), stream, self.head.seq)?;
+        self.stream_versions.insert(stream.clone(), version);
+        Ok(version)
+    }
+
+    fn existing_seq(&self, staged: &Staged, id: &EventId) -> Result<Option<Seq>, StoreError> {
+        if let Some(seq) = staged.ids.get(id) {
+            return Ok(Some(*seq));
+        }
+        Ok(keys::lookup_id(self.store.tree(), id)?.filter(|seq| *seq <= self.head.seq))
+    }
+
+    fn stored_envelope(&self, staged: &Staged, seq: Seq) -> Result<Option<Envelope>, StoreError> {
+        if seq > self.head.seq {
+            return Ok(staged
+                .records
+                .iter()
+                .find(|record| record.0 == seq)
+                .and_then(|record| Envelope::open(&record.4).ok()));
+        }
+        match self.store.tree().get(keys::event(seq))? {
+            Some(bytes) => Envelope::open(&bytes)
+                .map(Some)
+                .map_err(|source| StoreError::Corrupt { seq: seq.0, source }),
+            None => Ok(None),
+        }
+    }
+
+    fn stage(
+        &mut self,
+        request: &AppendRequest,
+        staged: &mut Staged,
+    ) -> Result<StageResult, AppendError> {
+        let events = &request.events;
+        if events.is_empty() {
+            return Err(AppendError::EmptyBatch);
+        }
+        if events.len() > BATCH_EVENTS_MAX {
+            return Err(AppendError::BatchTooLarge { events: events.len(), max: BATCH_EVENTS_MAX });
+        }
+        for (event_index, event) in events.iter().enumerate() {
+            event.check_limits().map_err(|source| AppendError::Limit { event_index, source })?;
+        }
+
+        // Idempotency: a clean retry (every id exists with the same content) returns the
+        // original seqs; a reused id with other content, or a half-existing batch, is refused.
+        let mut existing = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for event in events {
+            if let Some(id) = event.id {
+                if !seen.insert(id) {
+                    return Err(AppendError::DuplicateInBatch { id });
+                }
+                if let Some(seq) = self.existing_seq(staged, &id)? {
+                    let same = self
+                        .stored_envelope(staged, seq)?
+                        .is_some_and(|stored| event.same_content_as(&stored));
+                    if !same {
+                        return Err(AppendError::IdReused { id, seq });
+                    }
+                    existing.push((id, seq));
+                }
+            }
+        }
+        if !existing.is_empty() {
+            if existing.len() == events.len() {
+                let (ids, seqs) = existing.into_iter().unzip();
+                return Ok(StageResult::Duplicate(seqs, ids));
+            }
+            let (id, seq) = existing.into_iter().next().ok_or(AppendError::EmptyBatch)?;
+            return Err(AppendError::PartialRetry { id, seq });
+        }
+
+        // Optimistic concurrency.
+        for (stream, expected) in &request.expected {
+            let actual = self.current_version(staged, stream)?;
+            let ok = match expected {
+                Expected::Any => true,
+                Expected::NoStream => actual == 0,
+                Expected::Exact(version) => actual == *version,
+            };
+            if !ok {
+                let expected = match expected {
+                    Expected::Any => "any".to_string(),
+                    Expected::NoStream => "no stream".to_string(),
+                    Expected::Exact(version) => format!("version {version}"),
+                };
+                return Err(AppendError::Conflict { stream: stream.clone(), expected, actual });
+            }
+        }
+
+        // Seal in order against a scratch copy of the group state.
+        let mut head = staged.head;
+        let mut versions: HashMap<StreamName, u64> = HashMap::new();
+        let mut sealed = Vec::with_capacity(events.len());
+        let mut records = Vec::with_capacity(events.len());
+        let now = self.clock.now();
+        let recorded_at = match head.recorded_at {
+            Some(last) if last > now => last,
+            _ => now,
+        };
+        for (event_index, event) in events.iter().enumerate() {
+            let version = match versions.get(&event.stream) {
+                Some(version) => *version,
+                None => self.current_version(staged, &event.stream)?,
+            }
+            .saturating_add(1);
+            versions.insert(event.stream.clone(), version);
+            let seq = Seq(head.seq.0.saturating_add(1));
+            let id = event.id.unwrap_or_else(|| EventId(Uuid::now_v7()));
+            let assigned =
+                Assigned { id, seq, stream_version: version, recorded_at, prev_hash: head.hash };
+            let (envelope, stored) = Envelope::seal(event.clone(), assigned).map_err(|error| {
+                AppendError::Encoding { event_index, reason: error.to_string() }
+            })?;
+            // Pair the write with a read-back check: what we store must open to what we sealed.
+            debug_assert_eq!(Envelope::open(&stored).ok().as_ref(), Some(&envelope));
+            head = Head { seq, hash: envelope.hash, recorded_at: Some(recorded_at) };
+            records.push((seq, id, event.stream.clone(), version, stored));
+            sealed.push(envelope);
+        }
+        self.gate.admit(&sealed)?;
+
+        let seqs: Vec<Seq> = sealed.iter().map(|event| event.seq).collect();
+        let ids: Vec<EventId> = sealed.iter().map(|event| event.id).collect();
+        for event in &sealed {
+            staged.ids.insert(event.id, event.seq);
+        }
+        staged.stream_versions.extend(versions);
+        staged.records.extend(records);
+        staged.head = head;
+        Ok(StageResult::Appended(seqs, ids))
+    }
+}

@@ -1,0 +1,7 @@
+//! The one integration-test binary: every integration test module is linked here.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod crash;
+mod store;
+mod support;

@@ -1,0 +1,62 @@
+//! Shared fixtures for integration tests: a pinned clock, sample events, a temp store.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use letopis::store::{Clock, Ledger, NoGate, Store};
+use proto_events::{Actor, ActorRole, Date, Effective, EventId, NewEvent, StreamName, Timestamp};
+
+/// A clock that starts at 2025-01-15T10:00:00Z and moves one second per reading.
+pub struct StepClock(AtomicI64);
+
+impl StepClock {
+    pub fn new() -> Arc<StepClock> {
+        Arc::new(StepClock(AtomicI64::new(1_736_935_200_000_000)))
+    }
+}
+
+impl Clock for StepClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_micros(self.0.fetch_add(1_000_000, Ordering::SeqCst))
+    }
+}
+
+pub fn event(stream: &str, payload: &str) -> NewEvent {
+    NewEvent {
+        id: Some(EventId(uuid::Uuid::now_v7())),
+        stream: StreamName::new(stream).unwrap(),
+        kind: "test_fact".into(),
+        schema_version: 1,
+        effective: Effective::Date(Date::from_ymd(2024, 12, 20).unwrap()),
+        actor: Actor { role: ActorRole::Operator, id: "tok-test".into() },
+        basis: None,
+        payload: payload.as_bytes().to_vec(),
+    }
+}
+
+pub struct TempLedger {
+    pub dir: tempfile::TempDir,
+    pub ledger: Ledger,
+}
+
+impl TempLedger {
+    pub fn new() -> TempLedger {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let ledger = Ledger::start(store, Box::new(NoGate), StepClock::new());
+        TempLedger { dir, ledger }
+    }
+
+    pub fn store(&self) -> &Store {
+        self.ledger.store()
+    }
+
+    /// Stops the writer, drops everything and opens the same directory again.
+    pub fn reopen(self) -> TempLedger {
+        let TempLedger { dir, ledger } = self;
+        ledger.shutdown();
+        let store = Store::open(dir.path()).unwrap();
+        let ledger = Ledger::start(store, Box::new(NoGate), StepClock::new());
+        TempLedger { dir, ledger }
+    }
+}
