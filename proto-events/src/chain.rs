@@ -160,7 +160,10 @@ impl ChainVerifier {
             return fail(VerifyFailure::HashMismatch { stored: header.hash, computed });
         }
         if header.prev_hash != self.last_hash {
-            return fail(VerifyFailure::BrokenLink { expected: self.last_hash, found: header.prev_hash });
+            return fail(VerifyFailure::BrokenLink {
+                expected: self.last_hash,
+                found: header.prev_hash,
+            });
         }
         if let Some(previous) = self.last_recorded_at {
             if header.recorded_at < previous {

@@ -54,7 +54,10 @@ type Config = bincode::config::Configuration<
 >;
 
 fn config() -> Config {
-    bincode::config::standard().with_big_endian().with_fixed_int_encoding().with_limit::<EVENT_BYTES_MAX>()
+    bincode::config::standard()
+        .with_big_endian()
+        .with_fixed_int_encoding()
+        .with_limit::<EVENT_BYTES_MAX>()
 }
 
 /// Encodes a value canonically.
@@ -64,7 +67,10 @@ pub fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>, Co
 }
 
 /// Decodes a value and checks that the input was its one canonical encoding.
-pub fn decode<T: Serialize + DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T, CodecError> {
+pub fn decode<T: Serialize + DeserializeOwned>(
+    what: &'static str,
+    bytes: &[u8],
+) -> Result<T, CodecError> {
     let (value, read): (T, usize) = bincode::serde::decode_from_slice(bytes, config())
         .map_err(|error| CodecError::Decode { what, reason: error.to_string() })?;
     if read != bytes.len() {
@@ -96,7 +102,10 @@ mod tests {
     fn rejects_trailing_bytes() {
         let mut bytes = encode("u16", &7u16).unwrap();
         bytes.push(0);
-        assert_eq!(decode::<u16>("u16", &bytes), Err(CodecError::Trailing { what: "u16", extra: 1 }));
+        assert_eq!(
+            decode::<u16>("u16", &bytes),
+            Err(CodecError::Trailing { what: "u16", extra: 1 })
+        );
     }
 
     #[test]
@@ -109,7 +118,10 @@ mod tests {
         let mut swapped = bytes[..8].to_vec();
         swapped.extend_from_slice(&bytes[10..12]);
         swapped.extend_from_slice(&bytes[8..10]);
-        assert_eq!(decode::<BTreeMap<u8, u8>>("map", &swapped), Err(CodecError::NotCanonical { what: "map" }));
+        assert_eq!(
+            decode::<BTreeMap<u8, u8>>("map", &swapped),
+            Err(CodecError::NotCanonical { what: "map" })
+        );
     }
 
     #[test]

@@ -26,8 +26,8 @@ use uuid::Uuid;
 use crate::codec::{self, CodecError};
 use crate::hash::Hash;
 use crate::limits::{
-    BASIS_TITLE_BYTES_MAX, EVENT_BYTES_MAX, KIND_BYTES_MAX, PAYLOAD_BYTES_MAX, SHORT_TEXT_BYTES_MAX,
-    STREAM_NAME_BYTES_MAX,
+    BASIS_TITLE_BYTES_MAX, EVENT_BYTES_MAX, KIND_BYTES_MAX, PAYLOAD_BYTES_MAX,
+    SHORT_TEXT_BYTES_MAX, STREAM_NAME_BYTES_MAX,
 };
 use crate::time::{Date, Timestamp};
 
@@ -89,7 +89,8 @@ impl<'de> Deserialize<'de> for EventId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         if deserializer.is_human_readable() {
             let text = String::deserialize(deserializer)?;
-            text.parse().map_err(|_| serde::de::Error::custom(format!("expected a UUID, got {text:?}")))
+            text.parse()
+                .map_err(|_| serde::de::Error::custom(format!("expected a UUID, got {text:?}")))
         } else {
             <[u8; 16]>::deserialize(deserializer).map(|bytes| EventId(Uuid::from_bytes(bytes)))
         }
@@ -128,7 +129,10 @@ impl StreamName {
     pub fn new(name: impl Into<String>) -> Result<StreamName, StreamNameError> {
         let name = name.into();
         if name.len() > STREAM_NAME_BYTES_MAX {
-            return Err(StreamNameError::TooLong { length: name.len(), max: STREAM_NAME_BYTES_MAX });
+            return Err(StreamNameError::TooLong {
+                length: name.len(),
+                max: STREAM_NAME_BYTES_MAX,
+            });
         }
         let well_formed = match name.split_once('/') {
             Some((category, id)) => {
@@ -246,7 +250,9 @@ impl<'de> Deserialize<'de> for Effective {
         if deserializer.is_human_readable() {
             let text = String::deserialize(deserializer)?;
             Effective::parse(&text).ok_or_else(|| {
-                serde::de::Error::custom(format!("expected YYYY-MM-DD or an RFC 3339 time, got {text:?}"))
+                serde::de::Error::custom(format!(
+                    "expected YYYY-MM-DD or an RFC 3339 time, got {text:?}"
+                ))
             })
         } else {
             Ok(match EffectiveRepr::deserialize(deserializer)? {
@@ -302,7 +308,10 @@ impl FromStr for ActorRole {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let scoped = |rest: &str| -> Result<String, String> {
-            if rest.is_empty() || rest.len() > SHORT_TEXT_BYTES_MAX || rest.chars().any(char::is_control) {
+            if rest.is_empty()
+                || rest.len() > SHORT_TEXT_BYTES_MAX
+                || rest.chars().any(char::is_control)
+            {
                 Err(format!("role {text:?} has an empty or invalid scope"))
             } else {
                 Ok(rest.to_string())
@@ -454,7 +463,12 @@ impl NewEvent {
         check("SHORT_TEXT_BYTES_MAX", "actor.id", self.actor.id.len(), SHORT_TEXT_BYTES_MAX)?;
         if let Some(basis) = &self.basis {
             check("SHORT_TEXT_BYTES_MAX", "basis.kind", basis.kind.len(), SHORT_TEXT_BYTES_MAX)?;
-            check("SHORT_TEXT_BYTES_MAX", "basis.number", basis.number.len(), SHORT_TEXT_BYTES_MAX)?;
+            check(
+                "SHORT_TEXT_BYTES_MAX",
+                "basis.number",
+                basis.number.len(),
+                SHORT_TEXT_BYTES_MAX,
+            )?;
             let title = basis.title.as_ref().map_or(0, String::len);
             check("BASIS_TITLE_BYTES_MAX", "basis.title", title, BASIS_TITLE_BYTES_MAX)?;
         }
@@ -665,7 +679,10 @@ impl<'a> StoredHeader<'a> {
 }
 
 fn byte_at(bytes: &[u8], offset: usize) -> Result<u8, EnvelopeError> {
-    bytes.get(offset).copied().ok_or(EnvelopeError::TooShort { length: bytes.len(), minimum: offset + 1 })
+    bytes
+        .get(offset)
+        .copied()
+        .ok_or(EnvelopeError::TooShort { length: bytes.len(), minimum: offset + 1 })
 }
 
 fn array_at<const N: usize>(bytes: &[u8], offset: usize) -> Result<[u8; N], EnvelopeError> {
@@ -844,7 +861,10 @@ mod tests {
         assert!(StreamName::new("teacher/").is_err());
         assert!(StreamName::new("teacher").is_err());
         assert!(StreamName::new("teacher/a\u{0}b").is_err());
-        assert!(matches!(StreamName::new("a/".to_string() + &"x".repeat(200)), Err(StreamNameError::TooLong { .. })));
+        assert!(matches!(
+            StreamName::new("a/".to_string() + &"x".repeat(200)),
+            Err(StreamNameError::TooLong { .. })
+        ));
     }
 
     #[test]
@@ -860,7 +880,14 @@ mod tests {
 
     #[test]
     fn roles_text_round_trip() {
-        for text in ["system", "ministry", "operator", "municipality:38-12", "organisation:org-1", "auditor"] {
+        for text in [
+            "system",
+            "ministry",
+            "operator",
+            "municipality:38-12",
+            "organisation:org-1",
+            "auditor",
+        ] {
             assert_eq!(text.parse::<ActorRole>().unwrap().to_string(), text);
         }
         assert!("municipality:".parse::<ActorRole>().is_err());

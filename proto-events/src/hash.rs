@@ -97,7 +97,8 @@ impl<'de> Deserialize<'de> for Hash {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         if deserializer.is_human_readable() {
             let text = String::deserialize(deserializer)?;
-            Hash::from_hex(&text).ok_or_else(|| serde::de::Error::custom("expected 64 lowercase hex digits"))
+            Hash::from_hex(&text)
+                .ok_or_else(|| serde::de::Error::custom("expected 64 lowercase hex digits"))
         } else {
             <[u8; 32]>::deserialize(deserializer).map(Hash)
         }

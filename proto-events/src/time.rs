@@ -96,8 +96,9 @@ impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         if deserializer.is_human_readable() {
             let text = String::deserialize(deserializer)?;
-            Date::parse_iso(&text)
-                .ok_or_else(|| serde::de::Error::custom(format!("expected a date YYYY-MM-DD, got {text:?}")))
+            Date::parse_iso(&text).ok_or_else(|| {
+                serde::de::Error::custom(format!("expected a date YYYY-MM-DD, got {text:?}"))
+            })
         } else {
             i32::deserialize(deserializer).map(Date)
         }
@@ -131,7 +132,9 @@ impl Timestamp {
 
     /// Parses RFC 3339 with any offset.
     pub fn parse_rfc3339(text: &str) -> Option<Timestamp> {
-        DateTime::parse_from_rfc3339(text).ok().map(|t| Timestamp::from_datetime(t.with_timezone(&Utc)))
+        DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|t| Timestamp::from_datetime(t.with_timezone(&Utc)))
     }
 
     /// The UTC calendar date of this instant.
@@ -169,8 +172,9 @@ impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         if deserializer.is_human_readable() {
             let text = String::deserialize(deserializer)?;
-            Timestamp::parse_rfc3339(&text)
-                .ok_or_else(|| serde::de::Error::custom(format!("expected an RFC 3339 time, got {text:?}")))
+            Timestamp::parse_rfc3339(&text).ok_or_else(|| {
+                serde::de::Error::custom(format!("expected an RFC 3339 time, got {text:?}"))
+            })
         } else {
             i64::deserialize(deserializer).map(Timestamp)
         }
