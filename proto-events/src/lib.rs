@@ -11,6 +11,8 @@
 pub mod chain;
 pub mod codec;
 pub mod envelope;
+#[doc(hidden)]
+pub mod golden;
 pub mod hash;
 pub mod limits;
 pub mod term;
