@@ -1,0 +1,1091 @@
+//! Tests of the event vocabulary: a sample of every kind round-trips through the canonical codec
+//! and JSON, matches its golden vector, decodes garbage without panicking, and each stateless
+//! rule names the field it rejects.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proptest::prelude::*;
+use serde_json::json;
+
+use proto_events::envelope::{Assigned, StreamNameError};
+use proto_events::term;
+use proto_events::vocabulary::*;
+use proto_events::{
+    Actor, ActorRole, Basis, CodecError, Date, Effective, Envelope, EventId, Hash, Seq, StreamName,
+    Timestamp,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Samples: one fixed value per kind. Changing one changes its golden vector.
+
+fn date(year: i32, month: u32, day: u32) -> Date {
+    Date::from_ymd(year, month, day).unwrap()
+}
+
+fn teacher(id: &str) -> TeacherId {
+    TeacherId::new(id).unwrap()
+}
+
+fn org(id: &str) -> OrgId {
+    OrgId::new(id).unwrap()
+}
+
+fn competence(code: &str) -> CompetenceCode {
+    CompetenceCode::new(code).unwrap()
+}
+
+fn competences(codes: &[&str]) -> BTreeSet<CompetenceCode> {
+    codes.iter().map(|code| competence(code)).collect()
+}
+
+fn act() -> Basis {
+    Basis {
+        kind: "распоряжение".into(),
+        number: "55-35-мпр".into(),
+        date: date(2023, 6, 13),
+        title: Some("Об утверждении Положения о РС НМС".into()),
+    }
+}
+
+fn municipality_registered() -> MunicipalityRegistered {
+    MunicipalityRegistered {
+        municipality: MunicipalityCode::new("38-12").unwrap(),
+        name: "Жигаловский район".into(),
+    }
+}
+
+fn organisation_registered() -> OrganisationRegistered {
+    OrganisationRegistered {
+        organisation: org("org-0042"),
+        name: "МКОУ Жигаловская СОШ № 1".into(),
+        kind: OrganisationKind::General,
+        municipality: Some(MunicipalityCode::new("38-12").unwrap()),
+    }
+}
+
+fn organisation_status_changed() -> OrganisationStatusChanged {
+    OrganisationStatusChanged {
+        organisation: org("org-0042"),
+        status: OrganisationStatus::LowResults(LowResultsGrade::Moderately),
+        change: FlagChange::Set,
+        valid_from: date(2023, 9, 1),
+        valid_to: Some(date(2024, 8, 31)),
+    }
+}
+
+fn program_registered() -> ProgramRegistered {
+    ProgramRegistered {
+        program: ProgramId::new("dpp-2023-017").unwrap(),
+        title: "Школа современного учителя: функциональная грамотность".into(),
+        kind: ProgramKind::FurtherTraining,
+        hours: 72,
+        provider: org("academy"),
+        form: ProgramForm::Course,
+        topics: [ProgramTopic::FunctionalLiteracy, ProgramTopic::SubjectCompetence].into(),
+    }
+}
+
+fn program_register_included() -> ProgramRegisterIncluded {
+    ProgramRegisterIncluded {
+        program: ProgramId::new("dpp-2023-017").unwrap(),
+        included_on: date(2023, 3, 1),
+        entry_number: Some("ФР-2023-0117".into()),
+    }
+}
+
+fn program_register_removed() -> ProgramRegisterRemoved {
+    ProgramRegisterRemoved {
+        program: ProgramId::new("dpp-2023-017").unwrap(),
+        removed_on: date(2025, 1, 15),
+        entry_number: None,
+    }
+}
+
+fn diagnostic_procedure_registered() -> DiagnosticProcedureRegistered {
+    DiagnosticProcedureRegistered {
+        procedure: ProcedureId::new("fioko-2023").unwrap(),
+        title: "Диагностика профессиональных дефицитов учителей".into(),
+        level: ProcedureLevel::Federal,
+        competences: competences(&["method.fl", "subject.math"]),
+    }
+}
+
+fn teacher_hired() -> TeacherHired {
+    TeacherHired {
+        teacher: teacher("t-000123"),
+        organisation: org("org-0042"),
+        position: Position::SubjectTeacher {
+            subjects: ["математика".to_string(), "физика".to_string()].into(),
+        },
+        career_start: date(2022, 9, 1),
+        birth_year: 1999,
+    }
+}
+
+fn teacher_moved() -> TeacherMoved {
+    TeacherMoved {
+        teacher: teacher("t-000123"),
+        from_organisation: org("org-0042"),
+        to_organisation: org("org-0043"),
+        position: Position::DeputyHead,
+    }
+}
+
+fn teacher_left() -> TeacherLeft {
+    TeacherLeft {
+        teacher: teacher("t-000123"),
+        organisation: org("org-0043"),
+        reason: Some("переезд".into()),
+    }
+}
+
+fn management_team_member_added() -> ManagementTeamMemberAdded {
+    ManagementTeamMemberAdded { organisation: org("org-0042"), teacher: teacher("t-000007") }
+}
+
+fn management_team_member_removed() -> ManagementTeamMemberRemoved {
+    ManagementTeamMemberRemoved { organisation: org("org-0042"), teacher: teacher("t-000007") }
+}
+
+fn role_assigned() -> RoleAssigned {
+    RoleAssigned {
+        person: PersonId::new("p-methodist-01").unwrap(),
+        role: Role::RegionalMethodist,
+        municipality: Some(MunicipalityCode::new("38-12").unwrap()),
+    }
+}
+
+fn role_ended() -> RoleEnded {
+    RoleEnded {
+        person: PersonId::new("p-tutor-02").unwrap(),
+        role: Role::Tutor,
+        municipality: None,
+    }
+}
+
+fn teacher_assigned_to_methodist() -> TeacherAssignedToMethodist {
+    TeacherAssignedToMethodist {
+        teacher: teacher("t-000123"),
+        methodist: PersonId::new("p-methodist-01").unwrap(),
+    }
+}
+
+fn teacher_unassigned_from_methodist() -> TeacherUnassignedFromMethodist {
+    TeacherUnassignedFromMethodist {
+        teacher: teacher("t-000123"),
+        methodist: PersonId::new("p-methodist-01").unwrap(),
+    }
+}
+
+fn diagnostic_recorded() -> DiagnosticRecorded {
+    DiagnosticRecorded {
+        diagnostic: DiagnosticId::new("d-2023-000123").unwrap(),
+        teacher: teacher("t-000123"),
+        procedure: ProcedureId::new("fioko-2023").unwrap(),
+        taken_on: date(2023, 10, 12),
+        scores: BTreeMap::from([
+            (competence("method.fl"), 4200),
+            (competence("subject.math"), 8100),
+        ]),
+        deficits: competences(&["method.fl"]),
+    }
+}
+
+fn route_opened() -> RouteOpened {
+    RouteOpened {
+        route: RouteId::new("iom-000123-1").unwrap(),
+        teacher: teacher("t-000123"),
+        diagnostic: DiagnosticId::new("d-2023-000123").unwrap(),
+        deficits: competences(&["method.fl"]),
+    }
+}
+
+fn route_step_planned() -> RouteStepPlanned {
+    RouteStepPlanned {
+        route: RouteId::new("iom-000123-1").unwrap(),
+        teacher: teacher("t-000123"),
+        step: StepId::new("s1").unwrap(),
+        form: StepForm::Program,
+        program: Some(ProgramId::new("dpp-2023-017").unwrap()),
+        deficits: competences(&["method.fl"]),
+        due_on: date(2024, 5, 31),
+    }
+}
+
+fn route_support_assigned() -> RouteSupportAssigned {
+    RouteSupportAssigned {
+        route: RouteId::new("iom-000123-1").unwrap(),
+        teacher: teacher("t-000123"),
+        supporter: PersonId::new("p-methodist-01").unwrap(),
+        role: SupportRole::Methodist,
+    }
+}
+
+fn route_step_completed() -> RouteStepCompleted {
+    RouteStepCompleted {
+        route: RouteId::new("iom-000123-1").unwrap(),
+        teacher: teacher("t-000123"),
+        step: StepId::new("s1").unwrap(),
+        completed_on: date(2024, 4, 20),
+        evidence: Some("удостоверение № 380000123".into()),
+    }
+}
+
+fn route_closed() -> RouteClosed {
+    RouteClosed {
+        route: RouteId::new("iom-000123-1").unwrap(),
+        teacher: teacher("t-000123"),
+        outcome: RouteOutcome::Completed,
+        reason: None,
+    }
+}
+
+fn course_completed() -> CourseCompleted {
+    CourseCompleted {
+        completion: CompletionId::new("c-380000123").unwrap(),
+        teacher: teacher("t-000123"),
+        program: ProgramId::new("dpp-2023-017").unwrap(),
+        completed_on: date(2024, 4, 20),
+        certificate_number: "380000123".into(),
+        hours: 72,
+        provider: org("academy"),
+        route_step: Some(RouteStepRef {
+            route: RouteId::new("iom-000123-1").unwrap(),
+            step: StepId::new("s1").unwrap(),
+        }),
+    }
+}
+
+fn mentoring_pair_formed() -> MentoringPairFormed {
+    MentoringPairFormed {
+        pair: PairId::new("pair-0042-01").unwrap(),
+        mentor: teacher("t-000007"),
+        mentee: teacher("t-000123"),
+        organisation: org("org-0042"),
+        mentoring_program: Some("Программа наставничества МКОУ СОШ № 1 на 2023-2024".into()),
+    }
+}
+
+fn mentoring_pair_ended() -> MentoringPairEnded {
+    MentoringPairEnded {
+        pair: PairId::new("pair-0042-01").unwrap(),
+        mentee: teacher("t-000123"),
+        reason: None,
+    }
+}
+
+fn participation_recorded() -> ParticipationRecorded {
+    ParticipationRecorded {
+        teacher: teacher("t-000123"),
+        kind: ParticipationKind::BurnoutPrevention,
+        event_title: "Тренинг профилактики профессионального выгорания".into(),
+        participated_on: date(2024, 2, 14),
+    }
+}
+
+fn regional_event_held() -> RegionalEventHeld {
+    RegionalEventHeld {
+        event: RegionalEventId::new("ev-2024-03").unwrap(),
+        title: "Региональный методический форум".into(),
+        held_on: date(2024, 3, 27),
+        level: EventLevel::Regional,
+    }
+}
+
+fn management_team_trained() -> ManagementTeamTrained {
+    ManagementTeamTrained {
+        organisation: org("org-0042"),
+        program: ProgramId::new("dpp-2023-020").unwrap(),
+        trained_on: date(2024, 6, 10),
+    }
+}
+
+fn plan_created() -> PlanCreated {
+    PlanCreated {
+        plan: PlanId::new("irk-2023-roadmap").unwrap(),
+        level: PlanLevel::Regional,
+        title: "Дорожная карта по созданию и развитию РС НМС на 2023-2024 годы".into(),
+        period_from_year: 2023,
+        period_to_year: 2024,
+        owner: "министерство образования Иркутской области".into(),
+    }
+}
+
+fn plan_approved() -> PlanApproved {
+    PlanApproved { plan: PlanId::new("irk-2023-roadmap").unwrap(), act: act() }
+}
+
+fn plan_section_added() -> PlanSectionAdded {
+    PlanSectionAdded {
+        plan: PlanId::new("irk-2023-roadmap").unwrap(),
+        section: SectionId::new("sec-2").unwrap(),
+        number: Some("2".into()),
+        title: "Непрерывное повышение профессионального мастерства".into(),
+    }
+}
+
+fn activity_added() -> ActivityAdded {
+    ActivityAdded {
+        plan: PlanId::new("irk-2023-roadmap").unwrap(),
+        activity: ActivityId::new("a-5.7").unwrap(),
+        section: SectionId::new("sec-2").unwrap(),
+        number: "5.7".into(),
+        title: "Проведение диагностики профессиональных дефицитов".into(),
+        responsible: "ЦНППМ".into(),
+        co_executors: vec!["ЦОПМКиМКО".into(), "ММС".into()],
+        term: term::parse("Ежегодно 4 квартал"),
+        key_result: "не менее 10 % педагогов прошли диагностику".into(),
+        fixing_documents: "аналитическая справка".into(),
+        indicator: Some(IndicatorCode::Diagnosed),
+        planned_value: Some(TargetValue::ShareAtLeastBp(1000)),
+    }
+}
+
+fn activity_amended() -> ActivityAmended {
+    ActivityAmended {
+        plan: PlanId::new("irk-2023-roadmap").unwrap(),
+        activity: ActivityId::new("a-5.7").unwrap(),
+        changes: vec![FieldChange {
+            field: ActivityField::Term,
+            old: "Ежегодно 4 квартал".into(),
+            new: "Ежегодно 3 квартал".into(),
+        }],
+        reason: "перенос сроков федеральной диагностики".into(),
+    }
+}
+
+fn activity_execution_reported() -> ActivityExecutionReported {
+    ActivityExecutionReported {
+        plan: PlanId::new("irk-2023-roadmap").unwrap(),
+        activity: ActivityId::new("a-5.7").unwrap(),
+        status: ExecutionStatus::Partly,
+        evidence: "диагностику прошли 8,4 % педагогов".into(),
+        reported_on: date(2024, 1, 20),
+    }
+}
+
+fn activity_cancelled() -> ActivityCancelled {
+    ActivityCancelled {
+        plan: PlanId::new("irk-2023-roadmap").unwrap(),
+        activity: ActivityId::new("a-5.8").unwrap(),
+        reason: "мероприятие включено в 5.7".into(),
+    }
+}
+
+fn target_set() -> TargetSet {
+    TargetSet {
+        indicator: IndicatorCode::FrByDeficit,
+        scope: Scope::Region,
+        value: TargetValue::ShareAtLeastBp(950),
+        deadline: Some(date(2024, 12, 31)),
+        accumulation: Accumulation::Cumulative,
+        from_year: Some(2023),
+        act: act(),
+    }
+}
+
+fn figure_reported() -> FigureReported {
+    FigureReported {
+        report: ReportId::new("r-38-12-2024").unwrap(),
+        indicator: IndicatorCode::Diagnosed,
+        scope: Scope::Municipality(MunicipalityCode::new("38-12").unwrap()),
+        valid_on: date(2024, 12, 31),
+        value_bp: Some(1017),
+        numerator: 24,
+        denominator: 236,
+        reporter: "МОУО Жигаловского района".into(),
+    }
+}
+
+fn target_event() -> EventId {
+    "0190a000-0000-7000-8000-000000000001".parse().unwrap()
+}
+
+fn event_retracted() -> EventRetracted {
+    EventRetracted { target: target_event(), reason: "внесено ошибочно".into() }
+}
+
+fn event_corrected() -> EventCorrected {
+    let fixed = CourseCompleted { hours: 36, ..course_completed() };
+    EventCorrected {
+        target: target_event(),
+        reason: "неверное число часов в удостоверении".into(),
+        replacement: Replacement::of(&fixed.into()).unwrap(),
+    }
+}
+
+fn samples() -> Vec<Payload> {
+    vec![
+        municipality_registered().into(),
+        organisation_registered().into(),
+        organisation_status_changed().into(),
+        program_registered().into(),
+        program_register_included().into(),
+        program_register_removed().into(),
+        diagnostic_procedure_registered().into(),
+        teacher_hired().into(),
+        teacher_moved().into(),
+        teacher_left().into(),
+        management_team_member_added().into(),
+        management_team_member_removed().into(),
+        role_assigned().into(),
+        role_ended().into(),
+        teacher_assigned_to_methodist().into(),
+        teacher_unassigned_from_methodist().into(),
+        diagnostic_recorded().into(),
+        route_opened().into(),
+        route_step_planned().into(),
+        route_support_assigned().into(),
+        route_step_completed().into(),
+        route_closed().into(),
+        course_completed().into(),
+        mentoring_pair_formed().into(),
+        mentoring_pair_ended().into(),
+        participation_recorded().into(),
+        regional_event_held().into(),
+        management_team_trained().into(),
+        plan_created().into(),
+        plan_approved().into(),
+        plan_section_added().into(),
+        activity_added().into(),
+        activity_amended().into(),
+        activity_execution_reported().into(),
+        activity_cancelled().into(),
+        target_set().into(),
+        figure_reported().into(),
+        event_retracted().into(),
+        event_corrected().into(),
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// The kind list, codec and JSON.
+
+#[test]
+fn kinds_list_every_variant_once_with_snake_case_tags() {
+    let samples = samples();
+    assert_eq!(samples.len(), Payload::KINDS.len());
+    let mut tags = BTreeSet::new();
+    for (payload, (kind, version)) in samples.iter().zip(Payload::KINDS) {
+        assert_eq!(payload.kind(), *kind, "samples follow KINDS order");
+        assert_eq!(payload.schema_version(), *version);
+        assert_eq!(*version, 1);
+        assert!(tags.insert(*kind), "duplicate tag {kind}");
+        let snake = !kind.is_empty()
+            && kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+            && !kind.starts_with('_')
+            && !kind.ends_with('_')
+            && !kind.contains("__");
+        assert!(snake, "tag {kind} is not snake_case");
+        assert!(kind.len() <= proto_events::limits::KIND_BYTES_MAX);
+    }
+}
+
+#[test]
+fn every_sample_is_valid() {
+    for payload in samples() {
+        assert_eq!(payload.validate(), Ok(()), "{}", payload.kind());
+    }
+}
+
+#[test]
+fn binary_round_trip_is_byte_identical() {
+    for payload in samples() {
+        let bytes = payload.encode().unwrap();
+        let decoded = Payload::decode(payload.kind(), payload.schema_version(), &bytes).unwrap();
+        assert_eq!(decoded, payload);
+        assert_eq!(decoded.encode().unwrap(), bytes, "{}", payload.kind());
+    }
+}
+
+#[test]
+fn json_round_trip_is_adjacently_tagged() {
+    for payload in samples() {
+        let value = serde_json::to_value(&payload).unwrap();
+        assert_eq!(value["kind"], payload.kind());
+        assert!(value["payload"].is_object(), "{}", payload.kind());
+        assert_eq!(value.as_object().unwrap().len(), 2);
+        let back: Payload = serde_json::from_value(value.clone()).unwrap();
+        assert_eq!(back, payload, "{}", payload.kind());
+        let text = serde_json::to_string(&payload).unwrap();
+        assert_eq!(serde_json::from_str::<Payload>(&text).unwrap(), payload);
+    }
+}
+
+#[test]
+fn json_forms_of_shared_types() {
+    let value = serde_json::to_value(Payload::from(figure_reported())).unwrap();
+    assert_eq!(value["payload"]["scope"], "municipality:38-12");
+    assert_eq!(value["payload"]["indicator"], "diagnosed");
+    assert_eq!(value["payload"]["valid_on"], "2024-12-31");
+    let value = serde_json::to_value(Payload::from(event_corrected())).unwrap();
+    assert_eq!(value["payload"]["target"], "0190a000-0000-7000-8000-000000000001");
+    assert_eq!(value["payload"]["replacement"]["kind"], "course_completed");
+    assert_eq!(value["payload"]["replacement"]["payload"]["hours"], 36);
+    let value = serde_json::to_value(Payload::from(organisation_status_changed())).unwrap();
+    assert_eq!(value["payload"]["status"], json!({"low_results": "moderately"}));
+    for text in ["region", "municipality:38-12", "organisation:org-1"] {
+        assert_eq!(text.parse::<Scope>().unwrap().to_string(), text);
+    }
+    assert!("municipality:".parse::<Scope>().is_err());
+    assert!("country".parse::<Scope>().is_err());
+}
+
+#[test]
+fn json_with_an_unknown_field_is_rejected_naming_it() {
+    let mut value = serde_json::to_value(Payload::from(course_completed())).unwrap();
+    value["payload"]["grade"] = json!(5);
+    let error = serde_json::from_value::<Payload>(value).unwrap_err().to_string();
+    assert!(error.contains("unknown field `grade`"), "{error}");
+
+    let mut value = serde_json::to_value(Payload::from(course_completed())).unwrap();
+    value["extra"] = json!(1);
+    assert!(serde_json::from_value::<Payload>(value).is_err());
+
+    let value = json!({"kind": "course_finished", "payload": {}});
+    let error = serde_json::from_value::<Payload>(value).unwrap_err().to_string();
+    assert!(error.contains("course_finished"), "{error}");
+}
+
+#[test]
+fn json_replacement_of_unknown_shape_is_rejected() {
+    let mut value = serde_json::to_value(Payload::from(event_corrected())).unwrap();
+    value["payload"]["replacement"]["payload"]["hours"] = json!("many");
+    assert!(serde_json::from_value::<Payload>(value).is_err());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding errors.
+
+#[test]
+fn unknown_kind_and_version_are_distinct_errors() {
+    let bytes = Payload::from(course_completed()).encode().unwrap();
+    assert_eq!(
+        Payload::decode("course_finished", 1, &bytes),
+        Err(PayloadError::UnknownKind { kind: "course_finished".into(), schema_version: 1 })
+    );
+    assert_eq!(
+        Payload::decode("course_completed", 2, &bytes),
+        Err(PayloadError::UnknownVersion {
+            kind: "course_completed",
+            schema_version: 2,
+            supported: 1
+        })
+    );
+    let message = Payload::decode("course_completed", 2, &bytes).unwrap_err().to_string();
+    assert!(message.contains("course_completed") && message.contains('2'), "{message}");
+}
+
+#[test]
+fn every_truncation_and_extension_is_a_bytes_error() {
+    for payload in samples() {
+        let bytes = payload.encode().unwrap();
+        for length in 0..bytes.len() {
+            let result = Payload::decode(payload.kind(), 1, &bytes[..length]);
+            assert!(
+                matches!(result, Err(PayloadError::Bytes { kind, schema_version: 1, .. }) if kind == payload.kind()),
+                "{} truncated to {length}: {result:?}",
+                payload.kind()
+            );
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(
+            Payload::decode(payload.kind(), 1, &longer),
+            Err(PayloadError::Bytes {
+                kind: payload.kind(),
+                schema_version: 1,
+                source: CodecError::Trailing { what: payload.kind(), extra: 1 }
+            })
+        );
+    }
+}
+
+#[test]
+fn oversized_payload_is_refused_before_decoding() {
+    let bytes = vec![0u8; proto_events::limits::PAYLOAD_BYTES_MAX + 1];
+    assert!(matches!(
+        Payload::decode("course_completed", 1, &bytes),
+        Err(PayloadError::TooLong { kind: "course_completed", .. })
+    ));
+    let huge = MunicipalityRegistered {
+        name: "x".repeat(proto_events::limits::PAYLOAD_BYTES_MAX),
+        ..municipality_registered()
+    };
+    assert!(Payload::from(huge).encode().is_err());
+}
+
+#[test]
+fn decode_envelope_names_the_seq() {
+    let payload = Payload::from(course_completed());
+    let event = payload
+        .to_new_event(
+            None,
+            Effective::Date(date(2024, 4, 20)),
+            Actor { role: ActorRole::Operator, id: "tok-1".into() },
+            None,
+        )
+        .unwrap();
+    assert_eq!(event.stream.as_str(), "teacher/t-000123");
+    assert_eq!(event.kind, "course_completed");
+    let assigned = Assigned {
+        id: target_event(),
+        seq: Seq(7),
+        stream_version: 1,
+        recorded_at: Timestamp::from_micros(1_738_000_000_000_000),
+        prev_hash: Hash::ZERO,
+    };
+    let (mut envelope, _) = Envelope::seal(event, assigned).unwrap();
+    assert_eq!(Payload::decode_envelope(&envelope), Ok(payload));
+
+    envelope.schema_version = 9;
+    let error = Payload::decode_envelope(&envelope).unwrap_err();
+    assert!(matches!(&error, PayloadError::AtSeq { seq: Seq(7), source }
+        if matches!(**source, PayloadError::UnknownVersion { schema_version: 9, .. })));
+    assert!(error.to_string().starts_with("seq 7: "), "{error}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streams.
+
+#[test]
+fn every_kind_has_its_natural_stream() {
+    let expected = [
+        "municipality/38-12",
+        "org/org-0042",
+        "org/org-0042",
+        "program/dpp-2023-017",
+        "program/dpp-2023-017",
+        "program/dpp-2023-017",
+        "procedure/fioko-2023",
+        "teacher/t-000123",
+        "teacher/t-000123",
+        "teacher/t-000123",
+        "org/org-0042",
+        "org/org-0042",
+        "person/p-methodist-01",
+        "person/p-tutor-02",
+        "teacher/t-000123",
+        "teacher/t-000123",
+        "teacher/t-000123",
+        "teacher/t-000123",
+        "teacher/t-000123",
+        "teacher/t-000123",
+        "teacher/t-000123",
+        "teacher/t-000123",
+        "teacher/t-000123",
+        "teacher/t-000123",
+        "teacher/t-000123",
+        "teacher/t-000123",
+        "region/events",
+        "org/org-0042",
+        "plan/irk-2023-roadmap",
+        "plan/irk-2023-roadmap",
+        "plan/irk-2023-roadmap",
+        "plan/irk-2023-roadmap",
+        "plan/irk-2023-roadmap",
+        "plan/irk-2023-roadmap",
+        "plan/irk-2023-roadmap",
+        "target/fr_by_deficit",
+        "report/r-38-12-2024",
+    ];
+    let samples = samples();
+    let (facts, corrections) = samples.split_at(expected.len());
+    for (payload, stream) in facts.iter().zip(expected) {
+        assert_eq!(payload.stream().unwrap().as_str(), stream, "{}", payload.kind());
+    }
+    let actor = Actor { role: ActorRole::Operator, id: "tok-1".into() };
+    let effective = Effective::Date(date(2024, 5, 1));
+    for payload in corrections {
+        assert_eq!(payload.stream(), Err(PayloadError::NoNaturalStream { kind: payload.kind() }));
+        assert!(payload.to_new_event(None, effective, actor.clone(), None).is_err());
+        let stream = StreamName::new("teacher/t-000123").unwrap();
+        let event = payload.to_new_event_in(stream, None, effective, actor.clone(), None).unwrap();
+        assert_eq!(event.payload, payload.encode().unwrap());
+        assert_eq!(event.check_limits(), Ok(()));
+    }
+}
+
+#[test]
+fn an_id_that_makes_no_stream_name_is_an_error() {
+    let bad: TeacherId = serde_json::from_value(json!("")).unwrap();
+    let payload = Payload::from(TeacherLeft { teacher: bad, ..teacher_left() });
+    assert!(matches!(
+        payload.stream(),
+        Err(PayloadError::Stream {
+            kind: "teacher_left",
+            source: StreamNameError::Malformed { .. }
+        })
+    ));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Indicators.
+
+#[test]
+fn indicator_codes_round_trip_and_have_titles() {
+    assert_eq!(IndicatorCode::ALL.len(), 23);
+    let mut seen = BTreeSet::new();
+    for code in IndicatorCode::ALL {
+        assert!(seen.insert(code.as_str()));
+        assert_eq!(code.as_str().parse::<IndicatorCode>(), Ok(*code));
+        assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+        assert!(!code.title_ru().is_empty());
+    }
+    assert!("diagnosis".parse::<IndicatorCode>().is_err());
+    assert_eq!(IndicatorCode::MethodistLoad.measure(), IndicatorMeasure::Ratio);
+    assert_eq!(IndicatorCode::RegionalEvents.measure(), IndicatorMeasure::Count);
+}
+
+#[test]
+fn id_constructors_check_the_text() {
+    assert!(TeacherId::new("t-000123").is_ok());
+    assert!(OrgId::new("школа-1").is_ok());
+    assert_eq!(TeacherId::new(""), Err(IdError::Empty));
+    assert_eq!(TeacherId::new("a b"), Err(IdError::BadCharacter { character: ' ' }));
+    assert_eq!(TeacherId::new("a/b"), Err(IdError::BadCharacter { character: '/' }));
+    assert!(matches!(TeacherId::new("x".repeat(65)), Err(IdError::TooLong { length: 65, .. })));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Golden vectors.
+
+const VECTORS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/payloads.txt");
+const VECTORS_HEADER: &str = "# Canonical payload bytes of one fixed sample per kind \
+(proto-events/tests/vocabulary.rs, fn samples).\n\
+# Line: kind<TAB>schema_version<TAB>payload hex<TAB>JSON form (for review only).\n\
+# A changed line is a format change: see style.md section 9.\n\
+# Regenerate: LETOPIS_BLESS=1 cargo test -p proto-events --test vocabulary golden\n";
+
+fn vector_lines() -> Vec<String> {
+    samples()
+        .iter()
+        .map(|payload| {
+            let hex = hex::encode(payload.encode().unwrap());
+            let json =
+                serde_json::to_string(&serde_json::to_value(payload).unwrap()["payload"]).unwrap();
+            format!("{}\t{}\t{hex}\t{json}", payload.kind(), payload.schema_version())
+        })
+        .collect()
+}
+
+#[test]
+fn golden_payload_vectors() {
+    let lines = vector_lines();
+    if std::env::var("LETOPIS_BLESS").as_deref() == Ok("1") {
+        std::fs::write(VECTORS_PATH, format!("{VECTORS_HEADER}{}\n", lines.join("\n"))).unwrap();
+        return;
+    }
+    let stored = std::fs::read_to_string(VECTORS_PATH)
+        .expect("tests/vectors/payloads.txt is missing: run with LETOPIS_BLESS=1 and review");
+    let stored: BTreeMap<&str, (&str, &str)> = stored
+        .lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .map(|line| {
+            let mut fields = line.split('\t');
+            let kind = fields.next().unwrap();
+            (kind, (fields.next().unwrap(), fields.next().unwrap()))
+        })
+        .collect();
+    assert_eq!(stored.len(), Payload::KINDS.len(), "one vector per kind");
+    for payload in samples() {
+        let (version, hex) = stored
+            .get(payload.kind())
+            .unwrap_or_else(|| panic!("no golden vector for {}", payload.kind()));
+        assert_eq!(version.parse::<u16>().unwrap(), payload.schema_version());
+        let actual = hex::encode(payload.encode().unwrap());
+        assert_eq!(&actual, hex, "bytes of {} moved: a format change", payload.kind());
+        // The stored bytes also decode back to the sample: the vector pins decoding too.
+        let bytes = hex::decode(hex).unwrap();
+        assert_eq!(Payload::decode(payload.kind(), payload.schema_version(), &bytes), Ok(payload));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding never panics.
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn decoding_arbitrary_bytes_never_panics(
+        index in 0..Payload::KINDS.len(),
+        bytes in proptest::collection::vec(any::<u8>(), 0..256),
+    ) {
+        let (kind, version) = Payload::KINDS[index];
+        if let Ok(payload) = Payload::decode(kind, version, &bytes) {
+            prop_assert_eq!(payload.encode().unwrap(), bytes);
+            let _ = payload.validate();
+        }
+    }
+
+    #[test]
+    fn decoding_mutated_samples_never_panics(
+        index in 0..Payload::KINDS.len(),
+        flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+    ) {
+        let payload = &samples()[index];
+        let mut bytes = payload.encode().unwrap();
+        for (position, value) in flips {
+            let position = position.index(bytes.len());
+            bytes[position] = value;
+        }
+        if let Ok(decoded) = Payload::decode(payload.kind(), payload.schema_version(), &bytes) {
+            prop_assert_eq!(decoded.encode().unwrap(), bytes);
+            let _ = decoded.validate();
+            let _ = decoded.stream();
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stateless validation: each rule names its field.
+
+#[track_caller]
+fn check_invalid(payload: impl Into<Payload>, field: &str) {
+    let payload = payload.into();
+    match payload.validate() {
+        Err(error) => {
+            assert_eq!(error.field, field, "{error}");
+            assert!(!error.rule.is_empty());
+        }
+        Ok(()) => panic!("{} passed validation, expected an error at {field}", payload.kind()),
+    }
+}
+
+fn bad<T: serde::de::DeserializeOwned>(text: &str) -> T {
+    serde_json::from_value(json!(text)).unwrap()
+}
+
+#[test]
+fn ids_must_be_well_formed() {
+    check_invalid(TeacherLeft { teacher: bad(""), ..teacher_left() }, "teacher");
+    check_invalid(TeacherLeft { organisation: bad("a b"), ..teacher_left() }, "organisation");
+    check_invalid(
+        MunicipalityRegistered { municipality: bad(&"9".repeat(65)), ..municipality_registered() },
+        "municipality",
+    );
+    check_invalid(
+        RouteOpened { deficits: [bad::<CompetenceCode>("x y")].into(), ..route_opened() },
+        "deficits.0",
+    );
+    check_invalid(
+        FigureReported { scope: Scope::Organisation(bad("")), ..figure_reported() },
+        "scope",
+    );
+}
+
+#[test]
+fn texts_must_be_present_bounded_and_clean() {
+    check_invalid(MunicipalityRegistered { name: " ".into(), ..municipality_registered() }, "name");
+    check_invalid(ProgramRegistered { title: "x".repeat(1025), ..program_registered() }, "title");
+    check_invalid(ActivityCancelled { reason: "a\u{7}b".into(), ..activity_cancelled() }, "reason");
+    check_invalid(TeacherLeft { reason: Some(String::new()), ..teacher_left() }, "reason");
+    check_invalid(
+        ActivityAdded { co_executors: vec!["ММС".into(), "".into()], ..activity_added() },
+        "co_executors.1",
+    );
+    check_invalid(ActivityAdded { term: term::parse(""), ..activity_added() }, "term.text");
+    check_invalid(
+        CourseCompleted { certificate_number: "".into(), ..course_completed() },
+        "certificate_number",
+    );
+}
+
+#[test]
+fn hours_are_positive_and_bounded() {
+    check_invalid(ProgramRegistered { hours: 0, ..program_registered() }, "hours");
+    check_invalid(CourseCompleted { hours: 0, ..course_completed() }, "hours");
+    check_invalid(CourseCompleted { hours: 4001, ..course_completed() }, "hours");
+}
+
+#[test]
+fn sets_that_must_not_be_empty() {
+    check_invalid(ProgramRegistered { topics: BTreeSet::new(), ..program_registered() }, "topics");
+    check_invalid(RouteOpened { deficits: BTreeSet::new(), ..route_opened() }, "deficits");
+    check_invalid(
+        RouteStepPlanned { deficits: BTreeSet::new(), ..route_step_planned() },
+        "deficits",
+    );
+    check_invalid(
+        DiagnosticProcedureRegistered {
+            competences: BTreeSet::new(),
+            ..diagnostic_procedure_registered()
+        },
+        "competences",
+    );
+    check_invalid(
+        TeacherMoved {
+            position: Position::SubjectTeacher { subjects: BTreeSet::new() },
+            ..teacher_moved()
+        },
+        "position.subjects",
+    );
+    check_invalid(ActivityAmended { changes: vec![], ..activity_amended() }, "changes");
+}
+
+#[test]
+fn scores_and_shares_are_in_range() {
+    let mut scores = diagnostic_recorded().scores;
+    scores.insert(competence("subject.math"), 10_001);
+    check_invalid(DiagnosticRecorded { scores, ..diagnostic_recorded() }, "scores.subject.math");
+    check_invalid(
+        TargetSet { value: TargetValue::ShareAtLeastBp(10_001), ..target_set() },
+        "value",
+    );
+    check_invalid(FigureReported { value_bp: Some(10_001), ..figure_reported() }, "value_bp");
+    check_invalid(
+        ActivityAdded {
+            planned_value: Some(TargetValue::ShareAtMostBp(20_000)),
+            ..activity_added()
+        },
+        "planned_value",
+    );
+}
+
+#[test]
+fn figures_fit_their_indicator_measure() {
+    check_invalid(FigureReported { numerator: 237, ..figure_reported() }, "numerator");
+    let count = FigureReported {
+        indicator: IndicatorCode::RegionalEvents,
+        value_bp: None,
+        numerator: 5,
+        denominator: 1,
+        ..figure_reported()
+    };
+    assert_eq!(Payload::from(count.clone()).validate(), Ok(()));
+    check_invalid(FigureReported { value_bp: Some(500), ..count.clone() }, "value_bp");
+    check_invalid(FigureReported { denominator: 2, ..count }, "denominator");
+    let load = FigureReported {
+        indicator: IndicatorCode::MethodistLoad,
+        value_bp: None,
+        numerator: 5000,
+        denominator: 20,
+        ..figure_reported()
+    };
+    assert_eq!(Payload::from(load.clone()).validate(), Ok(()));
+    check_invalid(FigureReported { denominator: 0, ..load }, "denominator");
+    check_invalid(
+        TargetSet {
+            indicator: IndicatorCode::MethodistLoad,
+            value: TargetValue::ShareAtMostBp(250),
+            ..target_set()
+        },
+        "value",
+    );
+    check_invalid(TargetSet { value: TargetValue::CountAtLeast(4), ..target_set() }, "value");
+    let load_target = TargetSet {
+        indicator: IndicatorCode::MethodistLoad,
+        value: TargetValue::CountAtMost(250),
+        ..target_set()
+    };
+    assert_eq!(Payload::from(load_target).validate(), Ok(()));
+}
+
+#[test]
+fn dates_are_plausible_and_ordered() {
+    check_invalid(
+        OrganisationStatusChanged {
+            valid_to: Some(date(2023, 8, 31)),
+            ..organisation_status_changed()
+        },
+        "valid_to",
+    );
+    check_invalid(
+        CourseCompleted { completed_on: date(1900, 1, 1), ..course_completed() },
+        "completed_on",
+    );
+    check_invalid(
+        CourseCompleted {
+            completed_on: Date::from_days_since_epoch(i32::MAX),
+            ..course_completed()
+        },
+        "completed_on",
+    );
+    check_invalid(PlanCreated { period_to_year: 2022, ..plan_created() }, "period_to_year");
+    check_invalid(PlanCreated { period_from_year: 3000, ..plan_created() }, "period_from_year");
+    check_invalid(TargetSet { from_year: Some(2025), ..target_set() }, "deadline");
+    check_invalid(
+        TargetSet { act: Basis { date: date(1800, 1, 1), ..act() }, ..target_set() },
+        "act.date",
+    );
+    check_invalid(
+        PlanApproved { act: Basis { number: "".into(), ..act() }, ..plan_approved() },
+        "act.number",
+    );
+}
+
+#[test]
+fn teachers_are_plausible() {
+    check_invalid(TeacherHired { birth_year: 1929, ..teacher_hired() }, "birth_year");
+    check_invalid(TeacherHired { birth_year: 2011, ..teacher_hired() }, "birth_year");
+    check_invalid(
+        TeacherHired { career_start: date(2005, 9, 1), ..teacher_hired() },
+        "career_start",
+    );
+    check_invalid(
+        MentoringPairFormed { mentor: teacher("t-000123"), ..mentoring_pair_formed() },
+        "mentee",
+    );
+    check_invalid(
+        OrganisationRegistered { municipality: None, ..organisation_registered() },
+        "municipality",
+    );
+    let academy = OrganisationRegistered {
+        kind: OrganisationKind::DpoProvider,
+        municipality: None,
+        ..organisation_registered()
+    };
+    assert_eq!(Payload::from(academy).validate(), Ok(()));
+}
+
+#[test]
+fn activities_and_routes_follow_their_rules() {
+    for number in ["", "5.", ".5", "5..7", "5,7", "V", "1.2.3.4.5.6.7.8.9.10.11.12.13.14.15.16"] {
+        check_invalid(ActivityAdded { number: number.into(), ..activity_added() }, "number");
+    }
+    let change = activity_amended().changes[0].clone();
+    check_invalid(
+        ActivityAmended { changes: vec![change.clone(), change.clone()], ..activity_amended() },
+        "changes.1.field",
+    );
+    check_invalid(
+        ActivityAmended {
+            changes: vec![FieldChange { new: change.old.clone(), ..change }],
+            ..activity_amended()
+        },
+        "changes.0.new",
+    );
+    check_invalid(RouteStepPlanned { program: None, ..route_step_planned() }, "program");
+    let self_study =
+        RouteStepPlanned { form: StepForm::SelfStudy, program: None, ..route_step_planned() };
+    assert_eq!(Payload::from(self_study).validate(), Ok(()));
+    check_invalid(RouteClosed { outcome: RouteOutcome::Abandoned, ..route_closed() }, "reason");
+}
+
+#[test]
+fn corrections_validate_their_replacement() {
+    let broken = CourseCompleted { hours: 0, ..course_completed() };
+    let correction = EventCorrected {
+        replacement: Replacement::of(&broken.into()).unwrap(),
+        ..event_corrected()
+    };
+    check_invalid(correction, "replacement.payload.hours");
+
+    let nested = EventCorrected {
+        replacement: Replacement::of(&event_retracted().into()).unwrap(),
+        ..event_corrected()
+    };
+    check_invalid(nested, "replacement.kind");
+
+    let garbage = EventCorrected {
+        replacement: Replacement {
+            kind: "course_completed".into(),
+            schema_version: 1,
+            payload: vec![1, 2, 3],
+        },
+        ..event_corrected()
+    };
+    check_invalid(garbage, "replacement.payload");
+    check_invalid(EventRetracted { reason: "".into(), ..event_retracted() }, "reason");
+}
