@@ -1056,6 +1056,12 @@ fn activities_and_routes_follow_their_rules() {
         },
         "changes.0.new",
     );
+    let guessed = term::Term { meaning: term::parse("2022").meaning, ..term::parse("2023") };
+    check_invalid(ActivityAdded { term: guessed, ..activity_added() }, "term.meaning");
+    let dated_by_plan = term::parse_in_period("До сентября", Some((2023, 2023)));
+    assert!(dated_by_plan.is_structured());
+    let accepted = ActivityAdded { term: dated_by_plan, ..activity_added() };
+    assert_eq!(Payload::from(accepted).validate(), Ok(()));
     check_invalid(RouteStepPlanned { program: None, ..route_step_planned() }, "program");
     let self_study =
         RouteStepPlanned { form: StepForm::SelfStudy, program: None, ..route_step_planned() };

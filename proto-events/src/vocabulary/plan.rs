@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::Basis;
-use crate::term::Term;
+use crate::term::{self, Term, TermMeaning, TextReason};
 use crate::time::Date;
 use crate::vocabulary::ids::{ActivityId, PlanId, SectionId};
 use crate::vocabulary::indicator::{self, IndicatorCode, TargetValue};
@@ -178,6 +178,7 @@ impl ActivityAdded {
             validation::text(&format!("co_executors.{index}"), executor)?;
         }
         validation::text("term.text", &self.term.text)?;
+        term_meaning_is_read_from_text(&self.term)?;
         validation::text("key_result", &self.key_result)?;
         validation::text("fixing_documents", &self.fixing_documents)?;
         if let Some(value) = &self.planned_value {
@@ -189,6 +190,22 @@ impl ActivityAdded {
     pub(crate) fn stream_key(&self) -> Option<(&'static str, &str)> {
         Some(("plan", self.plan.as_str()))
     }
+}
+
+/// The meaning of a term must be the parser's reading of its text, so a client cannot record a
+/// guessed deadline. A text that names no year may be dated by the plan's period, which only the
+/// command layer knows, so any meaning is accepted here for such texts and checked there.
+fn term_meaning_is_read_from_text(term: &Term) -> Result<(), FieldError> {
+    let read = term::parse(&term.text);
+    let needs_period = read.meaning == TermMeaning::Text { reason: TextReason::NoYear };
+    if read.meaning != term.meaning && !needs_period {
+        return Err(FieldError::new(
+            "term.meaning",
+            format!("{:?}", term.meaning),
+            format!("is not the reading of term.text ({:?})", read.meaning),
+        ));
+    }
+    Ok(())
 }
 
 /// A field of an activity that an amendment may change. Variant order is part of the binary
