@@ -4,5 +4,10 @@
 //! and the folds in projections.
 
 pub mod cli;
+pub mod commands;
+pub mod demo;
 pub mod event_view;
+pub mod personal;
+pub mod query;
+pub mod server;
 pub mod store;

@@ -6,6 +6,14 @@
 //! broken chain); 4 the store is in use by another process.
 
 mod crash_writer;
+mod demo;
+mod figures;
+mod import;
+mod person;
+mod plans;
+mod routes;
+mod serve;
+mod token;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -70,6 +78,25 @@ enum Command {
         #[arg(long)]
         stream: Option<String>,
     },
+    /// Запустить сервер (HTTP API) над хранилищем; с --demo создать демонстрационный регион.
+    Serve(serve::ServeArgs),
+    /// Создать демонстрационный регион (детерминированный генератор).
+    Demo(demo::DemoArgs),
+    /// Токены доступа: создать, перечислить, отозвать.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
+    /// Показатели мониторинга на дату: как было известно тогда и как известно сейчас.
+    Figures(figures::FiguresArgs),
+    /// Планы мероприятий на дату.
+    Plans(plans::PlansArgs),
+    /// Индивидуальные образовательные маршруты педагогов.
+    Routes(routes::RoutesArgs),
+    /// Импорт планов и реестров из документов (XLSX, CSV, текстовые таблицы).
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Справочник персональных данных (вне цепочки, стираемый).
+    #[command(subcommand)]
+    Person(person::PersonCommand),
     /// Test helper: appends in a loop and prints each acknowledged seq (crash tests).
     #[command(hide = true)]
     CrashWriter {
@@ -104,6 +131,14 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Verify { data, deep, json } => verify(&data, deep, json),
         Command::Replay { data, from, to, stream } => replay(&data, from, to, stream),
         Command::CrashWriter { data, threads } => crash_writer::run(&data, threads),
+        Command::Serve(args) => serve::run(args),
+        Command::Demo(args) => demo::run(args),
+        Command::Token(command) => token::run(command),
+        Command::Figures(args) => figures::run(args),
+        Command::Plans(args) => plans::run(args),
+        Command::Routes(args) => routes::run(args),
+        Command::Import(command) => import::run(command),
+        Command::Person(command) => person::run(command),
     }
 }
 
