@@ -4,7 +4,9 @@
 
 use uuid::Uuid;
 
-use crate::envelope::{Actor, ActorRole, Assigned, Basis, Effective, Envelope, EventId, NewEvent, Seq, StreamName};
+use crate::envelope::{
+    Actor, ActorRole, Assigned, Basis, Effective, Envelope, EventId, NewEvent, Seq, StreamName,
+};
 use crate::hash::Hash;
 use crate::time::{Date, Timestamp};
 
@@ -59,7 +61,9 @@ pub fn envelope_cases() -> Vec<EnvelopeCase> {
     ];
     let mut prev_hash = Hash::ZERO;
     let mut out = Vec::new();
-    for (index, (name, stream, kind, effective, actor, basis, payload)) in inputs.into_iter().enumerate() {
+    for (index, (name, stream, kind, effective, actor, basis, payload)) in
+        inputs.into_iter().enumerate()
+    {
         let Some(stream) = stream else { continue };
         let seq = index as u64 + 1;
         let event = NewEvent {
@@ -73,7 +77,9 @@ pub fn envelope_cases() -> Vec<EnvelopeCase> {
             payload,
         };
         let assigned = Assigned {
-            id: EventId(Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0000 + u128::from(seq))),
+            id: EventId(Uuid::from_u128(
+                0x0193_0000_0000_7000_8000_0000_0000_0000 + u128::from(seq),
+            )),
             seq: Seq(seq),
             stream_version: 1,
             recorded_at: Timestamp::from_micros(1_738_000_000_000_000 + (seq as i64) * 1_000_000),

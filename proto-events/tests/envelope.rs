@@ -5,7 +5,10 @@ use proptest::prelude::*;
 use proto_events::chain::{ChainVerifier, VerifyFailure};
 use proto_events::envelope::{Assigned, StoredHeader};
 use proto_events::golden::{envelope_cases, envelope_vectors_text};
-use proto_events::{Actor, ActorRole, Date, Effective, Envelope, EventId, Hash, NewEvent, Seq, StreamName, Timestamp};
+use proto_events::{
+    Actor, ActorRole, Date, Effective, Envelope, EventId, Hash, NewEvent, Seq, StreamName,
+    Timestamp,
+};
 
 #[test]
 fn golden_vectors_match_the_checked_in_file() {
@@ -54,36 +57,43 @@ fn arbitrary_event() -> impl Strategy<Value = (NewEvent, Assigned)> {
             "[a-z0-9-]{1,10}".prop_map(ActorRole::Municipality),
             "[a-z0-9-]{1,10}".prop_map(ActorRole::Organisation),
         ],
-        proptest::option::of(("[а-я]{1,20}", "[0-9а-я-]{1,20}", -10_000i32..30_000, proptest::option::of(".{0,40}"))),
+        proptest::option::of((
+            "[а-я]{1,20}",
+            "[0-9а-я-]{1,20}",
+            -10_000i32..30_000,
+            proptest::option::of(".{0,40}"),
+        )),
         proptest::collection::vec(any::<u8>(), 0..600),
         (any::<u128>(), 1u64..u64::MAX / 2, 1u64..1_000_000, any::<i64>(), any::<[u8; 32]>()),
     )
-        .prop_map(|(stream, kind, schema_version, effective, role, basis, payload, assigned)| {
-            let event = NewEvent {
-                id: None,
-                stream: StreamName::new(stream).unwrap(),
-                kind,
-                schema_version,
-                effective,
-                actor: Actor { role, id: "actor".into() },
-                basis: basis.map(|(kind, number, days, title)| proto_events::Basis {
+        .prop_map(
+            |(stream, kind, schema_version, effective, role, basis, payload, assigned)| {
+                let event = NewEvent {
+                    id: None,
+                    stream: StreamName::new(stream).unwrap(),
                     kind,
-                    number,
-                    date: Date::from_days_since_epoch(days),
-                    title,
-                }),
-                payload,
-            };
-            let (id, seq, stream_version, recorded, prev) = assigned;
-            let assigned = Assigned {
-                id: EventId(uuid::Uuid::from_u128(id)),
-                seq: Seq(seq),
-                stream_version,
-                recorded_at: Timestamp::from_micros(recorded),
-                prev_hash: Hash(prev),
-            };
-            (event, assigned)
-        })
+                    schema_version,
+                    effective,
+                    actor: Actor { role, id: "actor".into() },
+                    basis: basis.map(|(kind, number, days, title)| proto_events::Basis {
+                        kind,
+                        number,
+                        date: Date::from_days_since_epoch(days),
+                        title,
+                    }),
+                    payload,
+                };
+                let (id, seq, stream_version, recorded, prev) = assigned;
+                let assigned = Assigned {
+                    id: EventId(uuid::Uuid::from_u128(id)),
+                    seq: Seq(seq),
+                    stream_version,
+                    recorded_at: Timestamp::from_micros(recorded),
+                    prev_hash: Hash(prev),
+                };
+                (event, assigned)
+            },
+        )
 }
 
 proptest! {

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let bless = std::env::args().any(|arg| arg == "--bless");
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../proto-events/tests/vectors/envelope.txt");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../proto-events/tests/vectors/envelope.txt");
     let text = proto_events::golden::envelope_vectors_text();
     if bless {
         if let Err(error) = std::fs::write(&path, &text) {
@@ -22,7 +23,10 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(_) => {
-            eprintln!("golden vectors differ from {}; run with --bless to rewrite (a format change)", path.display());
+            eprintln!(
+                "golden vectors differ from {}; run with --bless to rewrite (a format change)",
+                path.display()
+            );
             ExitCode::FAILURE
         }
         Err(error) => {
