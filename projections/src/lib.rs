@@ -1,6 +1,20 @@
-//! Pure folds from ledger events to state: current plans, teacher routes, registries and
+//! Pure folds from ledger events to state: registries, current plans, teacher routes and
 //! monitoring figures, for any valid date and any knowledge point.
 //!
-//! No I/O, no clock, no randomness: events in, state out.
+//! No I/O, no clock, no randomness: events in, state out. `State` is the fold of the events with
+//! `seq ≤ K` (the knowledge point); everything it holds keeps valid-time history, so a figure can
+//! be evaluated at any valid date `D` from one state. Facts are keyed by the id of the event that
+//! recorded them, so a later retraction or correction (`event_retracted`, `event_corrected`)
+//! changes the state from its own seq on, and "as known then" stays what it was.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+pub mod context;
+pub mod monitoring;
+pub mod plan;
+pub mod registry;
+pub mod state;
+pub mod teacher_route;
+
+pub use context::EventContext;
+pub use state::{apply, Anomaly, State};
