@@ -10,6 +10,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 pub mod context;
+pub mod learning;
 pub mod monitoring;
 pub mod plan;
 pub mod registry;
@@ -17,4 +18,5 @@ pub mod state;
 pub mod teacher_route;
 
 pub use context::EventContext;
-pub use state::{apply, Anomaly, State};
+pub use monitoring::{catalogue, figure, Figure};
+pub use state::{apply, Anomaly, State, FOLD_VERSION};

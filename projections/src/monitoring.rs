@@ -1,1 +1,818 @@
-//! (being built)
+//! Indicator figures: every code of the catalogue (seed 001, Appendix 1; seed 003), for a scope
+//! (region, municipality, organisation) at a valid date `D`, evaluated on a `State` folded to a
+//! knowledge point `K`; and the verification of reported figures.
+//!
+//! Populations are taken as of `D`: a teacher belongs to the scope of the organisation that
+//! employs them on `D` (a teacher who moved mid-year counts where they work on `D`). Periods:
+//! - annual ("ежегодно"): facts dated from 1 January of `D`'s year up to `D`;
+//! - cumulative ("накопительным итогом"): facts dated from 1 January of the earliest
+//!   `from_year` among the targets in force, or since the beginning of records, up to `D`;
+//! - as of `D`: a state on the day (open routes, active pairs, roles).
+//!
+//! Definitions (numerator / denominator), with the act line they come from:
+//! - `diagnosed` (001 App. 1 p. 1, "ежегодно не менее 10 %", annual): employed teachers and
+//!   managers with a diagnostic result dated in the year / all employed pedagogical workers.
+//! - `routed` (001 App. 1 p. 2, annual): employed with a route opened in the year / all employed.
+//! - `route_supported` (001 App. 1 p. 3, as of `D`): holders of a route open on `D` with a
+//!   methodist or tutor assigned to an open route / holders of a route open on `D`.
+//! - `fr_by_deficit` (001 App. 1 p. 4, cumulative): employed who completed a program that was in
+//!   the Federal Register on the completion date and was chosen by their diagnostics — the
+//!   completion names a route step, or the program is planned as a step of one of their routes
+//!   (routes are built on diagnostic deficits) / all employed.
+//! - `tutor_accompanied` (001 App. 1 p. 5, cumulative): employed who completed a course while a
+//!   tutor was assigned to one of their routes (on or before the completion) / all employed.
+//!   The vocabulary does not mark which provider is the Academy, so every provider counts.
+//! - `mgmt_teams_trained` (001 App. 1 p. 6, cumulative): organisations in scope with a
+//!   management team on `D` whose team was trained in the period / organisations with a team.
+//! - topic indicators (001 App. 1 pp. 7–16, cumulative): employed in the population who
+//!   completed a program tagged with the topic in the period / the population:
+//!   `subject_competence` — subject teachers of general schools; `functional_literacy`,
+//!   `updated_fgos`, `quality_assessment`, `career_guidance` — pedagogical workers of general
+//!   schools; `digital_env`, `talents`, `upbringing` — all employed; `preschool_quality` —
+//!   pedagogical workers of preschool organisations.
+//! - `low_results_schools` (001 App. 1, cumulative): employed at an organisation flagged
+//!   low-results or unfavourable-conditions on `D` who completed any course in the period /
+//!   employed at such organisations.
+//! - `retraining` (annual): employed who completed a retraining (ПП) program in the year / all.
+//! - `young_supported` (001 App. 1, as of `D`): under 35 (`D`'s year − birth year < 35) and in
+//!   the first 3 years of work (career start after `D` − 3 years) with a support form on `D`
+//!   (mentee of an active pair, a methodist assigned, or a supported open route) / such teachers.
+//! - `mentoring_orgs` (001 App. 1; 003: 100 %, as of `D`): organisations in scope (not DPO
+//!   providers) registered by `D` with an active mentoring pair on `D` / those organisations.
+//! - `methodist_load` (001 roadmap, ratio, ≤ 250): pedagogical workers of general schools in
+//!   scope / active regional methodists (region: all; municipality: those of the municipality;
+//!   organisation: those assigned to its teachers on `D`).
+//! - `expert_involved` (count, annual; target: positive dynamics vs the same day a year before):
+//!   employed with an expert-work participation in the year; denominator 1.
+//! - `burnout_prevention` (annual): employed with a burnout-prevention participation or a
+//!   completed burnout-prevention program in the year / all employed.
+//! - `regional_events` (roadmap item 34, count, annual, ≥ 4 a year): regional events held in the
+//!   year; region scope only (other scopes have denominator 0).
+//!
+//! Targets are versioned by act: for each act, its latest `target_set` for the indicator and the
+//! exact scope (or, when the scope has none, the region's) dated on or before `D` is in force;
+//! when two acts disagree, both are shown. `met` is true only when every target in force is met.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::Months;
+use serde::{Deserialize, Serialize};
+
+use proto_events::vocabulary::{
+    Accumulation, EventLevel, FigureReported, IndicatorCode, IndicatorMeasure, OrgId,
+    OrganisationKind, OrganisationStatus, ParticipationKind, Position, ProgramKind, ProgramTopic,
+    Role, Scope, SupportRole, TargetValue, TeacherId,
+};
+use proto_events::{Date, EventId};
+
+use crate::learning::{RouteChange, TeacherLearning};
+use crate::state::{ordered_with_ids, State};
+
+/// A target in force at the figure's date.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetInForce {
+    /// The target value.
+    pub value: TargetValue,
+    /// Deadline, if any.
+    pub deadline: Option<Date>,
+    /// The act, as text ("распоряжение № 123 от 01.02.2023").
+    pub act: String,
+    /// Cumulative or annual.
+    pub accumulation: Accumulation,
+    /// The scope the target was set for (the region's when the figure's scope has none).
+    pub scope: Scope,
+    /// Whether the figure meets it (None when it cannot be evaluated).
+    pub met: Option<bool>,
+    /// The `target_set` event.
+    pub set_by: EventId,
+}
+
+/// One indicator figure.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Figure {
+    /// Indicator.
+    pub code: IndicatorCode,
+    /// Scope.
+    pub scope: Scope,
+    /// Valid date.
+    pub date: Date,
+    /// Numerator (for a count: the count).
+    pub numerator: u64,
+    /// Denominator (for a count: 1).
+    pub denominator: u64,
+    /// numerator / denominator × 10000, rounded half up (None when the denominator is 0).
+    pub value_bp: Option<u32>,
+    /// Targets in force.
+    pub targets: Vec<TargetInForce>,
+    /// Met every target (None when no target applies or none can be evaluated).
+    pub met: Option<bool>,
+    /// Ids of the events counted in the numerator, sorted.
+    pub evidence: Vec<EventId>,
+}
+
+/// A reported figure against the figure recomputed as known then and as known now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verification {
+    /// The `figure_reported` event.
+    pub report: EventId,
+    /// Its seq.
+    pub report_seq: u64,
+    /// What was reported.
+    pub reported: FigureReported,
+    /// Recomputed on the state at the report's seq.
+    pub then: Figure,
+    /// Recomputed on the current state.
+    pub now: Figure,
+    /// Later events (seq > the report's) that changed it: new evidence, and retractions or
+    /// corrections of evidence.
+    pub changed_by: Vec<EventId>,
+    /// Whether the reported numerator and denominator equal the recomputed-then ones.
+    pub matches_then: bool,
+}
+
+/// One indicator at a scope and date.
+pub fn figure(state: &State, code: IndicatorCode, scope: &Scope, date: Date) -> Figure {
+    let population = Population::of(state, scope, date);
+    evaluate(state, &population, code)
+}
+
+/// Every indicator in catalogue order.
+pub fn catalogue(state: &State, scope: &Scope, date: Date) -> Vec<Figure> {
+    let population = Population::of(state, scope, date);
+    IndicatorCode::ALL.iter().map(|code| evaluate(state, &population, *code)).collect()
+}
+
+/// Verifies one reported figure: `then` is the state folded to the report's seq, `now` the
+/// current one. None when `then` holds no such report.
+pub fn verify(report: &EventId, then: &State, now: &State) -> Option<Verification> {
+    let fact = then.reports.get(report)?;
+    let reported = fact.value.clone();
+    let figure_then = figure(then, reported.indicator, &reported.scope, reported.valid_on);
+    let figure_now = figure(now, reported.indicator, &reported.scope, reported.valid_on);
+    let report_seq = then.origins.get(report).map_or(fact.seq, |origin| origin.seq);
+    let then_ids: BTreeSet<&EventId> = figure_then.evidence.iter().collect();
+    let mut changed: BTreeSet<EventId> = BTreeSet::new();
+    for id in &figure_now.evidence {
+        let later = now.origins.get(id).is_some_and(|origin| origin.seq > report_seq);
+        if !then_ids.contains(id) && later {
+            changed.insert(*id);
+        }
+    }
+    for id in figure_then.evidence.iter().chain(figure_now.evidence.iter()) {
+        for amendment in now.amendments.get(id).into_iter().flatten() {
+            if amendment.seq > report_seq {
+                changed.insert(amendment.id);
+            }
+        }
+    }
+    let matches_then = reported.numerator == figure_then.numerator
+        && reported.denominator == figure_then.denominator;
+    Some(Verification {
+        report: *report,
+        report_seq,
+        reported,
+        then: figure_then,
+        now: figure_now,
+        changed_by: changed.into_iter().collect(),
+        matches_then,
+    })
+}
+
+/// Every report known to `state`, in seq order.
+pub fn reports(state: &State) -> Vec<(u64, EventId)> {
+    let mut list: Vec<(u64, EventId)> =
+        state.reports.iter().map(|(id, fact)| (fact.seq, *id)).collect();
+    list.sort();
+    list
+}
+
+/// numerator / denominator in basis points, rounded half up; None when the denominator is 0.
+pub fn basis_points(numerator: u64, denominator: u64) -> Option<u32> {
+    if denominator == 0 {
+        return None;
+    }
+    let scaled = u128::from(numerator).checked_mul(20_000)?.checked_add(u128::from(denominator))?;
+    let value = scaled / (u128::from(denominator) * 2);
+    Some(u32::try_from(value).unwrap_or(u32::MAX))
+}
+
+/// One employed teacher in the scope on the date.
+struct Member<'a> {
+    teacher: &'a TeacherId,
+    organisation: &'a OrgId,
+    kind: Option<OrganisationKind>,
+    position: &'a Position,
+    career_start: Date,
+    birth_year: u16,
+    learning: Option<&'a TeacherLearning>,
+}
+
+/// The population of a scope on a date, computed once per catalogue.
+struct Population<'a> {
+    scope: Scope,
+    date: Date,
+    members: Vec<Member<'a>>,
+}
+
+impl<'a> Population<'a> {
+    fn of(state: &'a State, scope: &Scope, date: Date) -> Population<'a> {
+        let mut members = Vec::new();
+        for employment in state.registry.employed_on(date) {
+            let place = state.registry.organisation_place(employment.organisation);
+            let in_scope = match scope {
+                Scope::Region => true,
+                Scope::Municipality(code) => {
+                    place.is_some_and(|(_, municipality)| municipality == Some(code))
+                }
+                Scope::Organisation(org) => employment.organisation == org,
+            };
+            if in_scope {
+                members.push(Member {
+                    teacher: employment.teacher,
+                    organisation: employment.organisation,
+                    kind: place.map(|(kind, _)| kind),
+                    position: employment.position,
+                    career_start: employment.career_start,
+                    birth_year: employment.birth_year,
+                    learning: state.learning.teachers.get(employment.teacher),
+                });
+            }
+        }
+        Population { scope: scope.clone(), date, members }
+    }
+}
+
+/// The figure before targets: numerator, denominator, evidence.
+struct Count {
+    numerator: u64,
+    denominator: u64,
+    evidence: BTreeSet<EventId>,
+}
+
+impl Count {
+    fn new() -> Count {
+        Count { numerator: 0, denominator: 0, evidence: BTreeSet::new() }
+    }
+
+    /// Adds one member of the denominator, counted in the numerator when `found` is not empty.
+    fn member(&mut self, found: Vec<EventId>) {
+        self.denominator = self.denominator.saturating_add(1);
+        if !found.is_empty() {
+            self.numerator = self.numerator.saturating_add(1);
+            self.evidence.extend(found);
+        }
+    }
+}
+
+fn evaluate(state: &State, population: &Population<'_>, code: IndicatorCode) -> Figure {
+    let date = population.date;
+    let targets = targets_in_force(state, code, &population.scope, date);
+    let start = period_start(code, &targets, date);
+    let count = count(state, population, code, start);
+    finish(state, population, code, count, targets)
+}
+
+fn finish(
+    state: &State,
+    population: &Population<'_>,
+    code: IndicatorCode,
+    count: Count,
+    mut targets: Vec<(TargetInForce, Option<u16>)>,
+) -> Figure {
+    let date = population.date;
+    let mut previous: Option<(u64, u64)> = None;
+    for (target, _) in &mut targets {
+        target.met = match target.value {
+            TargetValue::PositiveDynamics => {
+                let (before_numerator, before_denominator) = *previous.get_or_insert_with(|| {
+                    let before = year_before(date);
+                    let shifted = Population::of(state, &population.scope, before);
+                    let start = period_start(code, &[], before);
+                    let earlier = self::count(state, &shifted, code, start);
+                    (earlier.numerator, earlier.denominator)
+                });
+                grew(count.numerator, count.denominator, before_numerator, before_denominator)
+            }
+            value => met(code.measure(), value, count.numerator, count.denominator),
+        };
+    }
+    let targets: Vec<TargetInForce> = targets.into_iter().map(|(target, _)| target).collect();
+    let met = if targets.is_empty() || targets.iter().any(|target| target.met.is_none()) {
+        if targets.iter().any(|target| target.met == Some(false)) {
+            Some(false)
+        } else {
+            None
+        }
+    } else {
+        Some(targets.iter().all(|target| target.met == Some(true)))
+    };
+    Figure {
+        code,
+        scope: population.scope.clone(),
+        date,
+        numerator: count.numerator,
+        denominator: count.denominator,
+        value_bp: basis_points(count.numerator, count.denominator),
+        targets,
+        met,
+        evidence: count.evidence.into_iter().collect(),
+    }
+}
+
+/// Whether `value` is met by numerator / denominator, compared exactly (no rounding).
+fn met(
+    measure: IndicatorMeasure,
+    value: TargetValue,
+    numerator: u64,
+    denominator: u64,
+) -> Option<bool> {
+    if denominator == 0 {
+        return None;
+    }
+    let (n, d) = (u128::from(numerator), u128::from(denominator));
+    Some(match (measure, value) {
+        (_, TargetValue::ShareAtLeastBp(bp)) => n * 10_000 >= u128::from(bp) * d,
+        (_, TargetValue::ShareAtMostBp(bp)) => n * 10_000 <= u128::from(bp) * d,
+        (IndicatorMeasure::Count, TargetValue::CountAtLeast(c)) => n >= u128::from(c),
+        (IndicatorMeasure::Count, TargetValue::CountAtMost(c)) => n <= u128::from(c),
+        (_, TargetValue::CountAtLeast(c)) => n >= u128::from(c) * d,
+        (_, TargetValue::CountAtMost(c)) => n <= u128::from(c) * d,
+        (_, TargetValue::PositiveDynamics) => return None,
+    })
+}
+
+/// Positive dynamics: this value exceeds the value a year before (compared as fractions).
+fn grew(
+    numerator: u64,
+    denominator: u64,
+    before_numerator: u64,
+    before_denominator: u64,
+) -> Option<bool> {
+    if denominator == 0 || before_denominator == 0 {
+        return None;
+    }
+    let now = u128::from(numerator) * u128::from(before_denominator);
+    let before = u128::from(before_numerator) * u128::from(denominator);
+    Some(now > before)
+}
+
+fn year_before(date: Date) -> Date {
+    date.to_naive()
+        .and_then(|naive| naive.checked_sub_months(Months::new(12)))
+        .map_or(date, Date::from_naive)
+}
+
+fn years_before(date: Date, years: u32) -> Date {
+    date.to_naive()
+        .and_then(|naive| naive.checked_sub_months(Months::new(12 * years)))
+        .map_or(date, Date::from_naive)
+}
+
+/// Codes counted within the calendar year of `D`.
+fn annual(code: IndicatorCode) -> bool {
+    matches!(
+        code,
+        IndicatorCode::Diagnosed
+            | IndicatorCode::Routed
+            | IndicatorCode::Retraining
+            | IndicatorCode::ExpertInvolved
+            | IndicatorCode::BurnoutPrevention
+            | IndicatorCode::RegionalEvents
+    )
+}
+
+fn period_start(code: IndicatorCode, targets: &[(TargetInForce, Option<u16>)], date: Date) -> Date {
+    if annual(code) {
+        return Date::from_ymd(date.year(), 1, 1).unwrap_or(date);
+    }
+    targets
+        .iter()
+        .filter_map(|(_, from_year)| *from_year)
+        .min()
+        .and_then(|year| Date::from_ymd(i32::from(year), 1, 1))
+        .unwrap_or(Date::from_days_since_epoch(i32::MIN))
+}
+
+/// Targets in force on `date`: per act, the latest `target_set` for the exact scope (or the
+/// region's when the scope has none) dated on or before `date`; sorted by act date, then seq.
+fn targets_in_force(
+    state: &State,
+    code: IndicatorCode,
+    scope: &Scope,
+    date: Date,
+) -> Vec<(TargetInForce, Option<u16>)> {
+    let Some(facts) = state.targets.get(&code) else { return Vec::new() };
+    let pick = |wanted: &Scope| {
+        let mut by_act: BTreeMap<(Date, String, String), (u64, Date, EventId)> = BTreeMap::new();
+        for (id, fact) in facts {
+            if fact.on > date || &fact.value.scope != wanted {
+                continue;
+            }
+            let act = &fact.value.act;
+            let key = (act.date, act.kind.clone(), act.number.clone());
+            let candidate = (fact.seq, fact.on, *id);
+            let newer =
+                by_act.get(&key).is_none_or(|(seq, on, _)| (*on, *seq) < (fact.on, fact.seq));
+            if newer {
+                by_act.insert(key, candidate);
+            }
+        }
+        by_act
+    };
+    let mut chosen = pick(scope);
+    if chosen.is_empty() && scope != &Scope::Region {
+        chosen = pick(&Scope::Region);
+    }
+    chosen
+        .into_values()
+        .filter_map(|(_, _, id)| facts.get(&id).map(|fact| (id, fact)))
+        .map(|(id, fact)| {
+            let target = &fact.value;
+            let act = &target.act;
+            let mut text = act.to_string();
+            if let Some(title) = &act.title {
+                text.push_str(&format!(" «{title}»"));
+            }
+            (
+                TargetInForce {
+                    value: target.value,
+                    deadline: target.deadline,
+                    act: text,
+                    accumulation: target.accumulation,
+                    scope: target.scope.clone(),
+                    met: None,
+                    set_by: id,
+                },
+                target.from_year,
+            )
+        })
+        .collect()
+}
+
+fn in_period(on: Date, start: Date, end: Date) -> bool {
+    start <= on && on <= end
+}
+
+fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start: Date) -> Count {
+    let date = population.date;
+    let registry = &state.registry;
+    let mut count = Count::new();
+    let general = |member: &Member<'_>| member.kind == Some(OrganisationKind::General);
+    let completions_with =
+        |member: &Member<'_>,
+         test: &dyn Fn(&proto_events::vocabulary::ProgramRegistered) -> bool| {
+            let Some(learning) = member.learning else { return Vec::new() };
+            learning
+                .completions
+                .iter()
+                .filter(|(_, fact)| in_period(fact.on, start, date))
+                .filter(|(_, fact)| registry.program_record(&fact.value.program).is_some_and(test))
+                .map(|(id, _)| *id)
+                .collect::<Vec<EventId>>()
+        };
+    let topic = |wanted: ProgramTopic| {
+        move |program: &proto_events::vocabulary::ProgramRegistered| {
+            program.topics.contains(&wanted)
+        }
+    };
+    match code {
+        IndicatorCode::Diagnosed => {
+            for member in &population.members {
+                let found = member
+                    .learning
+                    .map_or_else(Vec::new, |learning| ids_in(&learning.diagnostics, start, date));
+                count.member(found);
+            }
+        }
+        IndicatorCode::Routed => {
+            for member in &population.members {
+                let found = member.learning.map_or_else(Vec::new, |learning| {
+                    learning
+                        .routes
+                        .iter()
+                        .filter(|(_, fact)| matches!(fact.value, RouteChange::Opened { .. }))
+                        .filter(|(_, fact)| in_period(fact.on, start, date))
+                        .map(|(id, _)| *id)
+                        .collect()
+                });
+                count.member(found);
+            }
+        }
+        IndicatorCode::RouteSupported => {
+            for member in &population.members {
+                let Some(learning) = member.learning else { continue };
+                let open = learning.routes_open_on(date);
+                if open.is_empty() {
+                    continue;
+                }
+                let found = supported(learning, &open, date);
+                count.member(found);
+            }
+        }
+        IndicatorCode::FrByDeficit => {
+            for member in &population.members {
+                let Some(learning) = member.learning else {
+                    count.member(Vec::new());
+                    continue;
+                };
+                let planned: BTreeSet<&proto_events::vocabulary::ProgramId> = learning
+                    .routes
+                    .values()
+                    .filter(|fact| fact.on <= date)
+                    .filter_map(|fact| match &fact.value {
+                        RouteChange::StepPlanned { program: Some(program), .. } => Some(program),
+                        _ => None,
+                    })
+                    .collect();
+                let found = learning
+                    .completions
+                    .iter()
+                    .filter(|(_, fact)| in_period(fact.on, start, date))
+                    .filter(|(_, fact)| registry.in_federal_register(&fact.value.program, fact.on))
+                    .filter(|(_, fact)| {
+                        fact.value.route_step.is_some() || planned.contains(&fact.value.program)
+                    })
+                    .map(|(id, _)| *id)
+                    .collect();
+                count.member(found);
+            }
+        }
+        IndicatorCode::TutorAccompanied => {
+            for member in &population.members {
+                let Some(learning) = member.learning else {
+                    count.member(Vec::new());
+                    continue;
+                };
+                let tutors: Vec<(EventId, Date)> = learning
+                    .routes
+                    .iter()
+                    .filter(|(_, fact)| {
+                        matches!(fact.value, RouteChange::Support { role: SupportRole::Tutor, .. })
+                    })
+                    .map(|(id, fact)| (*id, fact.on))
+                    .collect();
+                let mut found = Vec::new();
+                for (id, fact) in &learning.completions {
+                    if !in_period(fact.on, start, date) {
+                        continue;
+                    }
+                    let tutor =
+                        tutors.iter().filter(|(_, on)| *on <= fact.on).map(|(id, _)| *id).min();
+                    if let Some(tutor) = tutor {
+                        found.push(*id);
+                        found.push(tutor);
+                    }
+                }
+                count.member(found);
+            }
+        }
+        IndicatorCode::MgmtTeamsTrained => {
+            for org in organisations_in_scope(state, &population.scope, date) {
+                if registry.team_on(org, date).is_empty() {
+                    continue;
+                }
+                let found = state
+                    .learning
+                    .teams_trained
+                    .get(org)
+                    .map_or_else(Vec::new, |facts| ids_in(facts, start, date));
+                count.member(found);
+            }
+        }
+        IndicatorCode::SubjectCompetence => {
+            for member in population.members.iter().filter(|member| {
+                general(member) && matches!(member.position, Position::SubjectTeacher { .. })
+            }) {
+                count.member(completions_with(member, &topic(ProgramTopic::SubjectCompetence)));
+            }
+        }
+        IndicatorCode::FunctionalLiteracy
+        | IndicatorCode::UpdatedFgos
+        | IndicatorCode::QualityAssessment
+        | IndicatorCode::CareerGuidance => {
+            let wanted = match code {
+                IndicatorCode::FunctionalLiteracy => ProgramTopic::FunctionalLiteracy,
+                IndicatorCode::UpdatedFgos => ProgramTopic::UpdatedFgos,
+                IndicatorCode::QualityAssessment => ProgramTopic::QualityAssessment,
+                _ => ProgramTopic::CareerGuidance,
+            };
+            for member in population.members.iter().filter(|member| general(member)) {
+                count.member(completions_with(member, &topic(wanted)));
+            }
+        }
+        IndicatorCode::DigitalEnv | IndicatorCode::Talents | IndicatorCode::Upbringing => {
+            let wanted = match code {
+                IndicatorCode::DigitalEnv => ProgramTopic::DigitalEnv,
+                IndicatorCode::Talents => ProgramTopic::Talents,
+                _ => ProgramTopic::Upbringing,
+            };
+            for member in &population.members {
+                count.member(completions_with(member, &topic(wanted)));
+            }
+        }
+        IndicatorCode::PreschoolQuality => {
+            for member in population
+                .members
+                .iter()
+                .filter(|member| member.kind == Some(OrganisationKind::Preschool))
+            {
+                count.member(completions_with(member, &topic(ProgramTopic::PreschoolQuality)));
+            }
+        }
+        IndicatorCode::LowResultsSchools => {
+            let flagged = |status: &OrganisationStatus| {
+                matches!(
+                    status,
+                    OrganisationStatus::LowResults(_)
+                        | OrganisationStatus::UnfavourableSocialConditions
+                )
+            };
+            let mut flags: BTreeMap<&OrgId, bool> = BTreeMap::new();
+            for member in &population.members {
+                let is_flagged = *flags.entry(member.organisation).or_insert_with(|| {
+                    registry.status_on(member.organisation, flagged, date).is_some()
+                });
+                if is_flagged {
+                    count.member(completions_with(member, &|_| true));
+                }
+            }
+        }
+        IndicatorCode::Retraining => {
+            for member in &population.members {
+                count.member(completions_with(member, &|program| {
+                    program.kind == ProgramKind::Retraining
+                }));
+            }
+        }
+        IndicatorCode::YoungSupported => {
+            let career_after = years_before(date, 3);
+            for member in &population.members {
+                let age = date.year() - i32::from(member.birth_year);
+                if age >= 35 || member.career_start <= career_after {
+                    continue;
+                }
+                let mut found = Vec::new();
+                if let Some(learning) = member.learning {
+                    found.extend(learning.pairs_on(date).values().map(|(_, id)| *id));
+                    let open = learning.routes_open_on(date);
+                    found.extend(supported(learning, &open, date));
+                }
+                found.extend(methodist_assignments_on(state, member.teacher, date));
+                count.member(found);
+            }
+        }
+        IndicatorCode::MentoringOrgs => {
+            let mut active: BTreeMap<&OrgId, Vec<EventId>> = BTreeMap::new();
+            for learning in state.learning.teachers.values() {
+                for (_, (org, id)) in learning.pairs_on(date) {
+                    active.entry(org).or_default().push(id);
+                }
+            }
+            for org in organisations_in_scope(state, &population.scope, date) {
+                let kind = registry.organisation_place(org).map(|(kind, _)| kind);
+                if kind == Some(OrganisationKind::DpoProvider) {
+                    continue;
+                }
+                count.member(active.get(org).cloned().unwrap_or_default());
+            }
+        }
+        IndicatorCode::MethodistLoad => {
+            let teachers = population.members.iter().filter(|member| general(member)).count();
+            count.numerator = u64::try_from(teachers).unwrap_or(u64::MAX);
+            let methodists: BTreeSet<&proto_events::vocabulary::PersonId> = match &population.scope
+            {
+                Scope::Region => registry
+                    .role_holders_on(Role::RegionalMethodist, date)
+                    .into_iter()
+                    .map(|(person, _)| person)
+                    .collect(),
+                Scope::Municipality(code) => registry
+                    .role_holders_on(Role::RegionalMethodist, date)
+                    .into_iter()
+                    .filter(|(_, municipality)| *municipality == Some(code))
+                    .map(|(person, _)| person)
+                    .collect(),
+                Scope::Organisation(_) => population
+                    .members
+                    .iter()
+                    .flat_map(|member| registry.methodists_on(member.teacher, date))
+                    .collect(),
+            };
+            count.denominator = u64::try_from(methodists.len()).unwrap_or(u64::MAX);
+        }
+        IndicatorCode::ExpertInvolved => {
+            for member in &population.members {
+                let Some(learning) = member.learning else { continue };
+                let found: Vec<EventId> = learning
+                    .participations
+                    .iter()
+                    .filter(|(_, fact)| fact.value.kind == ParticipationKind::ExpertWork)
+                    .filter(|(_, fact)| in_period(fact.on, start, date))
+                    .map(|(id, _)| *id)
+                    .collect();
+                if !found.is_empty() {
+                    count.numerator = count.numerator.saturating_add(1);
+                    count.evidence.extend(found);
+                }
+            }
+            count.denominator = 1;
+        }
+        IndicatorCode::BurnoutPrevention => {
+            for member in &population.members {
+                let mut found = completions_with(member, &topic(ProgramTopic::BurnoutPrevention));
+                if let Some(learning) = member.learning {
+                    found.extend(
+                        learning
+                            .participations
+                            .iter()
+                            .filter(|(_, fact)| {
+                                fact.value.kind == ParticipationKind::BurnoutPrevention
+                            })
+                            .filter(|(_, fact)| in_period(fact.on, start, date))
+                            .map(|(id, _)| *id),
+                    );
+                }
+                count.member(found);
+            }
+        }
+        IndicatorCode::RegionalEvents => {
+            if population.scope == Scope::Region {
+                for (id, fact) in &state.learning.regional_events {
+                    if fact.value.level == EventLevel::Regional && in_period(fact.on, start, date) {
+                        count.numerator = count.numerator.saturating_add(1);
+                        count.evidence.insert(*id);
+                    }
+                }
+                count.denominator = 1;
+            }
+        }
+    }
+    count
+}
+
+fn ids_in<T>(facts: &crate::state::Facts<T>, start: Date, end: Date) -> Vec<EventId> {
+    facts.iter().filter(|(_, fact)| in_period(fact.on, start, end)).map(|(id, _)| *id).collect()
+}
+
+/// Support assignments (methodist or tutor) dated on or before `date` on routes open on `date`.
+fn supported(
+    learning: &TeacherLearning,
+    open: &BTreeMap<&proto_events::vocabulary::RouteId, EventId>,
+    date: Date,
+) -> Vec<EventId> {
+    learning
+        .routes
+        .iter()
+        .filter(|(_, fact)| fact.on <= date)
+        .filter(|(_, fact)| match &fact.value {
+            RouteChange::Support { route, .. } => open.contains_key(route),
+            _ => false,
+        })
+        .map(|(id, _)| *id)
+        .collect()
+}
+
+/// Ids of the methodist assignments of a teacher in force on `date`.
+fn methodist_assignments_on(state: &State, teacher: &TeacherId, date: Date) -> Vec<EventId> {
+    let Some(record) = state.registry.teachers.get(teacher) else { return Vec::new() };
+    let mut current: BTreeMap<&proto_events::vocabulary::PersonId, Option<EventId>> =
+        BTreeMap::new();
+    for (id, fact) in ordered_with_ids(&record.methodists) {
+        if fact.on > date {
+            break;
+        }
+        current.insert(&fact.value.0, fact.value.1.then_some(*id));
+    }
+    current.into_values().flatten().collect()
+}
+
+/// Organisations in the scope registered on or before `date`.
+fn organisations_in_scope<'a>(state: &'a State, scope: &Scope, date: Date) -> Vec<&'a OrgId> {
+    state
+        .registry
+        .organisations
+        .keys()
+        .filter(|org| state.registry.organisation_exists(org, date))
+        .filter(|org| match scope {
+            Scope::Region => true,
+            Scope::Municipality(code) => state
+                .registry
+                .organisation_place(org)
+                .is_some_and(|(_, municipality)| municipality == Some(code)),
+            Scope::Organisation(id) => *org == id,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basis_points_round_half_up() {
+        assert_eq!(basis_points(1, 3), Some(3333));
+        assert_eq!(basis_points(2, 3), Some(6667));
+        assert_eq!(basis_points(1, 0), None);
+        assert_eq!(basis_points(5, 1), Some(50_000));
+    }
+}

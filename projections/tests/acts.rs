@@ -1,0 +1,644 @@
+//! Indicator figures from the acts: a small district built by hand, expected figures computed by
+//! hand, as known then and as known now; plus the fold's invariants as property tests.
+//!
+//! Every scenario goes through `check`: given events, when a figure is asked at (D, K), then
+//! numerator / denominator (and, where it matters, the targets shown and `met`).
+
+use std::collections::BTreeSet;
+
+use proptest::prelude::*;
+
+use proto_events::envelope::{Actor, ActorRole, Assigned, Effective, Envelope, NewEvent};
+use proto_events::vocabulary::{
+    Accumulation, CourseCompleted, DiagnosticRecorded, EventCorrected, EventRetracted,
+    FigureReported, FlagChange, IndicatorCode, LowResultsGrade, MentoringPairFormed,
+    MunicipalityRegistered, OrganisationKind, OrganisationRegistered, OrganisationStatus,
+    OrganisationStatusChanged, Payload, Position, ProgramForm, ProgramKind,
+    ProgramRegisterIncluded, ProgramRegisterRemoved, ProgramRegistered, ProgramTopic, Replacement,
+    RouteOpened, RouteStepPlanned, RouteStepRef, RouteSupportAssigned, Scope, StepForm,
+    SupportRole, TargetSet, TargetValue, TeacherHired, TeacherMoved,
+};
+use proto_events::{codec, Basis, Date, EventId, Hash, Seq, StreamName, Timestamp};
+
+use projections::monitoring::{catalogue, figure, verify};
+use projections::{apply, State};
+
+/// Events in ledger order, sealed as the store would seal them.
+#[derive(Clone)]
+struct Given {
+    envelopes: Vec<Envelope>,
+}
+
+impl Given {
+    fn new() -> Given {
+        Given { envelopes: Vec::new() }
+    }
+
+    /// Records a payload effective on `effective`, recorded on `recorded` (YYYY-MM-DD).
+    fn record(&mut self, effective: &str, recorded: &str, payload: impl Into<Payload>) -> EventId {
+        let payload = payload.into();
+        let seq = u64::try_from(self.envelopes.len()).unwrap() + 1;
+        let id: EventId = format!("00000000-0000-7000-8000-{seq:012x}").parse().unwrap();
+        let stream = payload.stream().unwrap_or_else(|_| StreamName::new("teacher/t1").unwrap());
+        let basis = match &payload {
+            Payload::TargetSet(target) => Some(target.act.clone()),
+            _ => None,
+        };
+        let new = NewEvent {
+            id: Some(id),
+            stream,
+            kind: payload.kind().to_string(),
+            schema_version: payload.schema_version(),
+            effective: Effective::Date(date(effective)),
+            actor: Actor { role: ActorRole::Operator, id: "tok-test".into() },
+            basis,
+            payload: payload.encode().unwrap(),
+        };
+        let day = i64::from(date(recorded).days_since_epoch());
+        let assigned = Assigned {
+            id,
+            seq: Seq(seq),
+            stream_version: seq,
+            recorded_at: Timestamp::from_micros(day * 86_400_000_000 + i64::try_from(seq).unwrap()),
+            prev_hash: self.envelopes.last().map_or(Hash::ZERO, |last| last.hash),
+        };
+        let (envelope, _) = Envelope::seal(new, assigned).unwrap();
+        self.envelopes.push(envelope);
+        id
+    }
+
+    fn seq(&self) -> u64 {
+        u64::try_from(self.envelopes.len()).unwrap()
+    }
+
+    /// The state as known at `k` (fold of seq ≤ k).
+    fn fold(&self, k: u64) -> State {
+        let mut state = State::default();
+        for envelope in self.envelopes.iter().take_while(|envelope| envelope.seq.0 <= k) {
+            apply(&mut state, envelope);
+        }
+        state
+    }
+}
+
+fn date(text: &str) -> Date {
+    Date::parse_iso(text).unwrap()
+}
+
+fn id<T: std::str::FromStr>(text: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    text.parse().unwrap()
+}
+
+/// Given the events, when `code` is asked for `scope` at `on` as known at `known_at` (None =
+/// now), then the figure is `expected` = (numerator, denominator).
+fn check(
+    given: &Given,
+    known_at: Option<u64>,
+    code: IndicatorCode,
+    scope: &str,
+    on: &str,
+    expected: (u64, u64),
+) {
+    let state = given.fold(known_at.unwrap_or(u64::MAX));
+    let scope: Scope = scope.parse().unwrap();
+    let figure = figure(&state, code, &scope, date(on));
+    assert_eq!(
+        (figure.numerator, figure.denominator),
+        expected,
+        "{code} {scope} at {on} known at {known_at:?}; anomalies {:?}",
+        state.anomalies
+    );
+}
+
+fn act(kind: &str, number: &str, on: &str) -> Basis {
+    Basis { kind: kind.into(), number: number.into(), date: date(on), title: None }
+}
+
+fn hired(
+    teacher: &str,
+    org: &str,
+    position: Position,
+    birth_year: u16,
+    career: &str,
+) -> TeacherHired {
+    TeacherHired {
+        teacher: id(teacher),
+        organisation: id(org),
+        position,
+        career_start: date(career),
+        birth_year,
+    }
+}
+
+fn subject() -> Position {
+    Position::SubjectTeacher { subjects: BTreeSet::from(["математика".to_string()]) }
+}
+
+fn completion(completion: &str, teacher: &str, program: &str, on: &str) -> CourseCompleted {
+    CourseCompleted {
+        completion: id(completion),
+        teacher: id(teacher),
+        program: id(program),
+        completed_on: date(on),
+        certificate_number: format!("УД-{completion}"),
+        hours: 36,
+        provider: id("iro"),
+        route_step: None,
+    }
+}
+
+fn diagnostic(diagnostic: &str, teacher: &str, on: &str) -> DiagnosticRecorded {
+    DiagnosticRecorded {
+        diagnostic: id(diagnostic),
+        teacher: id(teacher),
+        procedure: id("proc-1"),
+        taken_on: date(on),
+        scores: Default::default(),
+        deficits: BTreeSet::from([id("k-1")]),
+    }
+}
+
+/// The district: municipalities m1, m2; general schools s1, s2 (m1) and s3 (m2); kindergarten
+/// k1 (m2); six teachers; program p-fgos (updated FGOS + functional literacy, in the Federal
+/// Register from 2023-01-01 to 2024-06-01) and p-ret (retraining).
+fn district() -> Given {
+    let mut given = Given::new();
+    let d = "2023-01-01";
+    for (code, name) in [("m1", "Первый район"), ("m2", "Второй район")] {
+        given.record(d, d, MunicipalityRegistered { municipality: id(code), name: name.into() });
+    }
+    for (org, kind, municipality) in [
+        ("s1", OrganisationKind::General, "m1"),
+        ("s2", OrganisationKind::General, "m1"),
+        ("s3", OrganisationKind::General, "m2"),
+        ("k1", OrganisationKind::Preschool, "m2"),
+    ] {
+        given.record(
+            d,
+            d,
+            OrganisationRegistered {
+                organisation: id(org),
+                name: format!("ОО {org}"),
+                kind,
+                municipality: Some(id(municipality)),
+            },
+        );
+    }
+    given.record(d, d, hired("t1", "s1", subject(), 1980, "2005-09-01"));
+    given.record(d, d, hired("t2", "s1", Position::Teacher, 1985, "2010-09-01"));
+    given.record(d, d, hired("t3", "s2", Position::Head, 1970, "1995-09-01"));
+    given.record(d, d, hired("t4", "s2", subject(), 1990, "2015-09-01"));
+    given.record(d, d, hired("t5", "k1", Position::PreschoolTeacher, 1992, "2014-09-01"));
+    given.record(
+        "2023-09-01",
+        "2023-09-01",
+        hired("t6", "s3", Position::Teacher, 2000, "2023-09-01"),
+    );
+    given.record(
+        d,
+        d,
+        ProgramRegistered {
+            program: id("p-fgos"),
+            title: "Реализация обновлённых ФГОС".into(),
+            kind: ProgramKind::FurtherTraining,
+            hours: 36,
+            provider: id("iro"),
+            form: ProgramForm::Course,
+            topics: BTreeSet::from([ProgramTopic::UpdatedFgos, ProgramTopic::FunctionalLiteracy]),
+        },
+    );
+    given.record(
+        d,
+        d,
+        ProgramRegistered {
+            program: id("p-ret"),
+            title: "Педагогика и психология".into(),
+            kind: ProgramKind::Retraining,
+            hours: 250,
+            provider: id("iro"),
+            form: ProgramForm::Course,
+            topics: BTreeSet::new(),
+        },
+    );
+    given.record(
+        d,
+        d,
+        ProgramRegisterIncluded {
+            program: id("p-fgos"),
+            included_on: date("2023-01-01"),
+            entry_number: None,
+        },
+    );
+    given
+}
+
+#[test]
+fn district_population_by_scope() {
+    let given = district();
+    // Six employed on 31.12.2023: s1 has t1, t2; s2 t3, t4; s3 t6; k1 t5.
+    check(&given, None, IndicatorCode::UpdatedFgos, "region", "2023-12-31", (0, 5));
+    check(&given, None, IndicatorCode::Diagnosed, "region", "2023-12-31", (0, 6));
+    check(&given, None, IndicatorCode::Diagnosed, "municipality:m1", "2023-12-31", (0, 4));
+    check(&given, None, IndicatorCode::SubjectCompetence, "region", "2023-12-31", (0, 2));
+    check(&given, None, IndicatorCode::PreschoolQuality, "municipality:m2", "2023-12-31", (0, 1));
+    // t6 is not yet hired on 01.06.2023.
+    check(&given, None, IndicatorCode::Diagnosed, "region", "2023-06-01", (0, 5));
+}
+
+#[test]
+fn late_recording_differs_known_then_and_known_now() {
+    let mut given = district();
+    given.record("2024-11-10", "2024-11-12", completion("c1", "t1", "p-fgos", "2024-11-10"));
+    let known_on_15_january = given.seq();
+    // A December completion recorded in February.
+    given.record("2024-12-20", "2025-02-10", completion("c2", "t2", "p-fgos", "2024-12-20"));
+    // Teachers of general schools on 31.12.2024: t1, t2, t3, t4, t6.
+    check(
+        &given,
+        Some(known_on_15_january),
+        IndicatorCode::UpdatedFgos,
+        "region",
+        "2024-12-31",
+        (1, 5),
+    );
+    check(&given, None, IndicatorCode::UpdatedFgos, "region", "2024-12-31", (2, 5));
+    check(&given, None, IndicatorCode::FunctionalLiteracy, "organisation:s1", "2024-12-31", (2, 2));
+    // Not counted before it happened, whatever is known.
+    check(&given, None, IndicatorCode::UpdatedFgos, "region", "2024-12-01", (1, 5));
+}
+
+#[test]
+fn retracted_diagnostic_stops_counting_from_the_retraction_on() {
+    let mut given = district();
+    given.record("2024-03-01", "2024-03-02", diagnostic("d1", "t1", "2024-03-01"));
+    let wrong = given.record("2024-03-01", "2024-03-02", diagnostic("d2", "t2", "2024-03-01"));
+    let before_retraction = given.seq();
+    given.record(
+        "2024-04-01",
+        "2024-04-01",
+        EventRetracted { target: wrong, reason: "ошибка ввода".into() },
+    );
+    check(
+        &given,
+        Some(before_retraction),
+        IndicatorCode::Diagnosed,
+        "region",
+        "2024-12-31",
+        (2, 6),
+    );
+    check(&given, None, IndicatorCode::Diagnosed, "region", "2024-12-31", (1, 6));
+    // Annual: a 2024 diagnostic does not count in 2025.
+    check(&given, None, IndicatorCode::Diagnosed, "region", "2025-06-01", (0, 6));
+    assert!(given.fold(u64::MAX).anomalies.is_empty());
+}
+
+#[test]
+fn teacher_moving_between_municipalities_counts_where_employed_on_the_date() {
+    let mut given = district();
+    given.record("2024-03-01", "2024-03-01", diagnostic("d2", "t2", "2024-03-01"));
+    given.record(
+        "2024-07-01",
+        "2024-07-01",
+        TeacherMoved {
+            teacher: id("t2"),
+            from_organisation: id("s1"),
+            to_organisation: id("s3"),
+            position: Position::Teacher,
+        },
+    );
+    check(&given, None, IndicatorCode::Diagnosed, "municipality:m1", "2024-06-30", (1, 4));
+    check(&given, None, IndicatorCode::Diagnosed, "municipality:m2", "2024-06-30", (0, 2));
+    check(&given, None, IndicatorCode::Diagnosed, "municipality:m1", "2024-12-31", (0, 3));
+    check(&given, None, IndicatorCode::Diagnosed, "municipality:m2", "2024-12-31", (1, 3));
+    check(&given, None, IndicatorCode::Diagnosed, "region", "2024-12-31", (1, 6));
+    assert!(given.fold(u64::MAX).anomalies.is_empty());
+}
+
+#[test]
+fn program_removed_from_the_federal_register_counts_only_before_removal() {
+    let mut given = district();
+    for (teacher, route) in [("t1", "r1"), ("t4", "r4")] {
+        given.record(
+            "2024-01-15",
+            "2024-01-15",
+            RouteOpened {
+                route: id(route),
+                teacher: id(teacher),
+                diagnostic: id("d0"),
+                deficits: BTreeSet::from([id("k-1")]),
+            },
+        );
+        given.record(
+            "2024-01-15",
+            "2024-01-15",
+            RouteStepPlanned {
+                route: id(route),
+                teacher: id(teacher),
+                step: id("s-1"),
+                form: StepForm::Program,
+                program: Some(id("p-fgos")),
+                deficits: BTreeSet::from([id("k-1")]),
+                due_on: date("2024-12-31"),
+            },
+        );
+    }
+    given.record(
+        "2024-06-01",
+        "2024-06-01",
+        ProgramRegisterRemoved {
+            program: id("p-fgos"),
+            removed_on: date("2024-06-01"),
+            entry_number: None,
+        },
+    );
+    given.record("2024-03-01", "2024-03-05", completion("c4", "t4", "p-fgos", "2024-03-01"));
+    let mut late = completion("c1", "t1", "p-fgos", "2024-07-01");
+    late.route_step = Some(RouteStepRef { route: id("r1"), step: id("s-1") });
+    given.record("2024-07-01", "2024-07-05", late);
+    // t5 completed it in the register but not on a route built from her diagnostics.
+    given.record("2024-03-01", "2024-03-05", completion("c5", "t5", "p-fgos", "2024-03-01"));
+    check(&given, None, IndicatorCode::FrByDeficit, "region", "2024-12-31", (1, 6));
+    check(&given, None, IndicatorCode::UpdatedFgos, "region", "2024-12-31", (2, 5));
+    check(&given, None, IndicatorCode::Routed, "region", "2024-12-31", (2, 6));
+}
+
+#[test]
+fn target_changed_by_a_later_act_shows_both_acts() {
+    let mut given = district();
+    let target = |value_bp: u32, basis: Basis| TargetSet {
+        indicator: IndicatorCode::UpdatedFgos,
+        scope: Scope::Region,
+        value: TargetValue::ShareAtLeastBp(value_bp),
+        deadline: Some(date("2024-12-31")),
+        accumulation: Accumulation::Cumulative,
+        from_year: Some(2023),
+        act: basis,
+    };
+    let order = act("распоряжение", "55-мпр", "2023-02-01");
+    let roadmap = act("приказ", "12", "2023-03-01");
+    given.record("2023-02-01", "2023-02-01", target(2_000, order.clone()));
+    given.record("2023-03-01", "2023-03-01", target(9_500, roadmap));
+    given.record("2024-05-10", "2024-05-10", completion("c1", "t1", "p-fgos", "2024-05-10"));
+    let state = given.fold(u64::MAX);
+    let figure = figure(&state, IndicatorCode::UpdatedFgos, &Scope::Region, date("2024-12-31"));
+    // 1 of 5 = 20 %: the order's 20 % is met, the roadmap's 95 % is not.
+    assert_eq!((figure.numerator, figure.denominator, figure.value_bp), (1, 5, Some(2_000)));
+    let shown: Vec<(TargetValue, Option<bool>)> =
+        figure.targets.iter().map(|target| (target.value, target.met)).collect();
+    assert_eq!(
+        shown,
+        vec![
+            (TargetValue::ShareAtLeastBp(2_000), Some(true)),
+            (TargetValue::ShareAtLeastBp(9_500), Some(false))
+        ]
+    );
+    assert_eq!(figure.met, Some(false));
+    // The order's own later change supersedes its earlier target, the roadmap's stays.
+    given.record("2024-06-01", "2024-06-01", target(3_000, order));
+    let state = given.fold(u64::MAX);
+    let later =
+        projections::figure(&state, IndicatorCode::UpdatedFgos, &Scope::Region, date("2024-12-31"));
+    let values: Vec<TargetValue> = later.targets.iter().map(|target| target.value).collect();
+    assert_eq!(
+        values,
+        vec![TargetValue::ShareAtLeastBp(3_000), TargetValue::ShareAtLeastBp(9_500)]
+    );
+    // Before the change took effect, the earlier wording of the order is in force.
+    let before =
+        projections::figure(&state, IndicatorCode::UpdatedFgos, &Scope::Region, date("2024-05-31"));
+    assert_eq!(before.targets.len(), 2);
+    assert_eq!(before.targets[0].value, TargetValue::ShareAtLeastBp(2_000));
+    // No target for another indicator: met is null.
+    let none =
+        projections::figure(&state, IndicatorCode::Talents, &Scope::Region, date("2024-12-31"));
+    assert_eq!((none.targets.len(), none.met), (0, None));
+}
+
+#[test]
+fn corrected_completion_date_moves_it_out_of_the_year_from_the_correction_on() {
+    let mut given = district();
+    let original =
+        given.record("2024-12-20", "2024-12-21", completion("c1", "t1", "p-ret", "2024-12-20"));
+    let before = given.seq();
+    let fixed = completion("c1", "t1", "p-ret", "2025-01-20");
+    given.record(
+        "2025-02-01",
+        "2025-02-01",
+        EventCorrected {
+            target: original,
+            reason: "дата удостоверения".into(),
+            replacement: Replacement::of(&Payload::from(fixed)).unwrap(),
+        },
+    );
+    check(&given, Some(before), IndicatorCode::Retraining, "region", "2024-12-31", (1, 6));
+    check(&given, None, IndicatorCode::Retraining, "region", "2024-12-31", (0, 6));
+    check(&given, None, IndicatorCode::Retraining, "region", "2025-12-31", (1, 6));
+    // The fact keeps the original event id as its evidence.
+    let state = given.fold(u64::MAX);
+    let figure = figure(&state, IndicatorCode::Retraining, &Scope::Region, date("2025-12-31"));
+    assert_eq!(figure.evidence, vec![original]);
+}
+
+#[test]
+fn low_results_schools_use_status_on_the_date() {
+    let mut given = district();
+    given.record(
+        "2024-01-01",
+        "2024-01-01",
+        OrganisationStatusChanged {
+            organisation: id("s2"),
+            status: OrganisationStatus::LowResults(LowResultsGrade::Strongly),
+            change: FlagChange::Set,
+            valid_from: date("2024-01-01"),
+            valid_to: Some(date("2024-12-31")),
+        },
+    );
+    given.record("2024-04-01", "2024-04-01", completion("c3", "t3", "p-fgos", "2024-04-01"));
+    check(&given, None, IndicatorCode::LowResultsSchools, "region", "2023-12-31", (0, 0));
+    check(&given, None, IndicatorCode::LowResultsSchools, "region", "2024-12-31", (1, 2));
+    check(&given, None, IndicatorCode::LowResultsSchools, "region", "2025-01-01", (0, 0));
+}
+
+#[test]
+fn route_support_young_teachers_and_mentoring_orgs() {
+    let mut given = district();
+    given.record(
+        "2024-02-01",
+        "2024-02-01",
+        RouteOpened {
+            route: id("r6"),
+            teacher: id("t6"),
+            diagnostic: id("d6"),
+            deficits: BTreeSet::from([id("k-1")]),
+        },
+    );
+    given.record(
+        "2024-02-01",
+        "2024-02-01",
+        RouteOpened {
+            route: id("r2"),
+            teacher: id("t2"),
+            diagnostic: id("d2"),
+            deficits: BTreeSet::from([id("k-1")]),
+        },
+    );
+    given.record(
+        "2024-03-01",
+        "2024-03-01",
+        RouteSupportAssigned {
+            route: id("r6"),
+            teacher: id("t6"),
+            supporter: id("methodist-1"),
+            role: SupportRole::Methodist,
+        },
+    );
+    given.record(
+        "2024-03-01",
+        "2024-03-01",
+        MentoringPairFormed {
+            pair: id("pair-1"),
+            mentor: id("t1"),
+            mentee: id("t2"),
+            organisation: id("s1"),
+            mentoring_program: None,
+        },
+    );
+    check(&given, None, IndicatorCode::RouteSupported, "region", "2024-02-15", (0, 2));
+    check(&given, None, IndicatorCode::RouteSupported, "region", "2024-12-31", (1, 2));
+    // Only t6 is under 35 and within 3 years of career start; supported from 01.03.2024.
+    check(&given, None, IndicatorCode::YoungSupported, "region", "2024-02-15", (0, 1));
+    check(&given, None, IndicatorCode::YoungSupported, "region", "2024-12-31", (1, 1));
+    check(&given, None, IndicatorCode::MentoringOrgs, "region", "2024-12-31", (1, 4));
+    check(&given, None, IndicatorCode::MentoringOrgs, "municipality:m2", "2024-12-31", (0, 2));
+}
+
+#[test]
+fn reported_figure_is_verified_then_and_now_with_the_changing_events() {
+    let mut given = district();
+    given.record("2024-11-10", "2024-11-12", completion("c1", "t1", "p-fgos", "2024-11-10"));
+    let report = given.record(
+        "2025-01-15",
+        "2025-01-15",
+        FigureReported {
+            report: id("rep-2024"),
+            indicator: IndicatorCode::UpdatedFgos,
+            scope: Scope::Region,
+            valid_on: date("2024-12-31"),
+            value_bp: Some(2_000),
+            numerator: 1,
+            denominator: 5,
+            reporter: "ЦНППМ".into(),
+        },
+    );
+    let report_seq = given.seq();
+    let late =
+        given.record("2024-12-20", "2025-02-10", completion("c2", "t2", "p-fgos", "2024-12-20"));
+    let then = given.fold(report_seq);
+    let now = given.fold(u64::MAX);
+    let verification = verify(&report, &then, &now).unwrap();
+    assert!(verification.matches_then);
+    assert_eq!((verification.then.numerator, verification.now.numerator), (1, 2));
+    assert_eq!(verification.changed_by, vec![late]);
+}
+
+#[test]
+fn every_code_is_in_the_catalogue_in_order() {
+    let given = district();
+    let state = given.fold(u64::MAX);
+    let figures = catalogue(&state, &Scope::Region, date("2024-12-31"));
+    let codes: Vec<IndicatorCode> = figures.iter().map(|figure| figure.code).collect();
+    assert_eq!(codes, IndicatorCode::ALL.to_vec());
+}
+
+#[test]
+fn undecodable_payload_is_an_anomaly_not_a_panic() {
+    let mut given = district();
+    given.record("2024-01-01", "2024-01-01", diagnostic("d1", "t1", "2024-01-01"));
+    let last = given.envelopes.last_mut().unwrap();
+    last.payload.truncate(3);
+    let state = given.fold(u64::MAX);
+    assert_eq!(state.anomalies.len(), 1);
+    assert_eq!(state.anomalies[0].seq, given.seq());
+}
+
+/// A pool of later events for the property tests (completions, diagnostics, retractions).
+fn grown(extra: &[(u8, u8, u16)]) -> Given {
+    let mut given = district();
+    let teachers = ["t1", "t2", "t3", "t4", "t5", "t6"];
+    for (index, (kind, teacher, day)) in extra.iter().enumerate() {
+        let teacher = teachers[usize::from(*teacher) % teachers.len()];
+        let on = Date::from_days_since_epoch(19_400 + i32::from(*day % 800));
+        let on_text = on.to_string();
+        match kind % 4 {
+            0 => {
+                given.record(
+                    &on_text,
+                    &on_text,
+                    completion(&format!("c{index}"), teacher, "p-fgos", &on_text),
+                );
+            }
+            1 => {
+                given.record(
+                    &on_text,
+                    &on_text,
+                    diagnostic(&format!("d{index}"), teacher, &on_text),
+                );
+            }
+            2 => {
+                let target = given.envelopes.last().unwrap().id;
+                given.record(
+                    &on_text,
+                    &on_text,
+                    EventRetracted { target, reason: "ошибка".into() },
+                );
+            }
+            _ => {
+                given.record(
+                    &on_text,
+                    &on_text,
+                    completion(&format!("c{index}"), teacher, "p-ret", &on_text),
+                );
+            }
+        }
+    }
+    given
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn fold_from_a_snapshot_equals_the_full_fold(
+        extra in proptest::collection::vec((0u8..4, 0u8..6, 0u16..800), 0..40),
+        split in 0usize..60,
+    ) {
+        let given = grown(&extra);
+        let k = u64::try_from(split).unwrap().min(given.seq());
+        let snapshot = given.fold(k);
+        let bytes = codec::encode("state", &snapshot).unwrap();
+        let mut resumed: State = codec::decode("state", &bytes).unwrap();
+        for envelope in given.envelopes.iter().filter(|envelope| envelope.seq.0 > k) {
+            apply(&mut resumed, envelope);
+        }
+        prop_assert_eq!(resumed, given.fold(u64::MAX));
+    }
+
+    #[test]
+    fn known_then_figures_never_change_when_events_are_appended(
+        extra in proptest::collection::vec((0u8..4, 0u8..6, 0u16..800), 0..30),
+        later in proptest::collection::vec((0u8..4, 0u8..6, 0u16..800), 1..20),
+        day in 0i32..900,
+    ) {
+        let given = grown(&extra);
+        let k = given.seq();
+        let on = Date::from_days_since_epoch(19_400 + day);
+        let before = catalogue(&given.fold(k), &Scope::Region, on);
+        let mut all = extra.clone();
+        all.extend(later);
+        let longer = grown(&all);
+        prop_assert_eq!(before, catalogue(&longer.fold(k), &Scope::Region, on));
+    }
+}
