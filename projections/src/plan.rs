@@ -1,1 +1,568 @@
-//! (being built)
+//! Plans of activities (планы мероприятий, дорожные карты): the facts recorded about each plan,
+//! and the view of a plan at a valid date — current wording, term, status and amendment history.
+//!
+//! The state keeps every plan fact as recorded, keyed by the id of the event that recorded it,
+//! so `retract` removes exactly one fact and a correction re-applies under the same id. The view
+//! at a valid date `D` is computed from the facts: amendments and cancellations whose effective
+//! date is after `D` are listed in the history but not yet in force; execution reports count
+//! from their report date. Existence is a matter of knowledge (the state at `K`): a plan or
+//! activity the ledger knows is listed whatever `D` is, with the day it was added.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use proto_events::term::{self, Term, TermMeaning};
+use proto_events::vocabulary::{
+    ActivityAdded, ActivityAmended, ActivityCancelled, ActivityExecutionReported, ActivityField,
+    ActivityId, ExecutionStatus, IndicatorCode, PlanApproved, PlanCreated, PlanId, PlanLevel,
+    PlanSectionAdded, SectionId,
+};
+use proto_events::vocabulary::{FieldChange, Payload};
+use proto_events::{Basis, Date, EventId};
+use serde::{Deserialize, Serialize};
+
+use crate::context::EventContext;
+
+/// Every plan the ledger knows, with the facts recorded about it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plans {
+    /// Facts per plan.
+    pub plans: BTreeMap<PlanId, PlanFacts>,
+    /// The plan each recorded fact belongs to, so `retract` finds it.
+    pub index: BTreeMap<EventId, PlanId>,
+}
+
+/// The facts recorded about one plan, keyed by the id of the event that recorded each.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanFacts {
+    /// Facts by event id.
+    pub facts: BTreeMap<EventId, Recorded>,
+}
+
+/// One plan fact with what the fold needs of its envelope.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recorded {
+    /// Ledger position of the event (of the correction, when it replaced the original).
+    pub seq: u64,
+    /// The envelope's valid date, when it has one.
+    pub effective: Option<Date>,
+    /// The act the event rests on.
+    pub basis: Option<Basis>,
+    /// The fact.
+    pub fact: PlanFact,
+}
+
+/// A fact about a plan. Variant order is part of the snapshot format.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PlanFact {
+    /// `plan_created`.
+    Created(PlanCreated),
+    /// `plan_approved`.
+    Approved(PlanApproved),
+    /// `plan_section_added`.
+    SectionAdded(PlanSectionAdded),
+    /// `activity_added`.
+    ActivityAdded(ActivityAdded),
+    /// `activity_amended`.
+    ActivityAmended(ActivityAmended),
+    /// `activity_execution_reported`.
+    ExecutionReported(ActivityExecutionReported),
+    /// `activity_cancelled`.
+    ActivityCancelled(ActivityCancelled),
+}
+
+impl Plans {
+    /// Records a plan fact; payloads of other kinds are ignored. A second fact under the same
+    /// event id replaces the first (the central `apply` retracts before re-applying anyway).
+    pub fn apply(&mut self, ctx: &EventContext, payload: &Payload) {
+        let (plan, fact) = match payload {
+            Payload::PlanCreated(p) => (p.plan.clone(), PlanFact::Created(p.clone())),
+            Payload::PlanApproved(p) => (p.plan.clone(), PlanFact::Approved(p.clone())),
+            Payload::PlanSectionAdded(p) => (p.plan.clone(), PlanFact::SectionAdded(p.clone())),
+            Payload::ActivityAdded(p) => (p.plan.clone(), PlanFact::ActivityAdded(p.clone())),
+            Payload::ActivityAmended(p) => (p.plan.clone(), PlanFact::ActivityAmended(p.clone())),
+            Payload::ActivityExecutionReported(p) => {
+                (p.plan.clone(), PlanFact::ExecutionReported(p.clone()))
+            }
+            Payload::ActivityCancelled(p) => {
+                (p.plan.clone(), PlanFact::ActivityCancelled(p.clone()))
+            }
+            _ => return,
+        };
+        self.retract(&ctx.id);
+        let recorded = Recorded {
+            seq: ctx.seq.0,
+            effective: ctx.effective.date(),
+            basis: ctx.basis.clone(),
+            fact,
+        };
+        self.index.insert(ctx.id, plan.clone());
+        self.plans.entry(plan).or_default().facts.insert(ctx.id, recorded);
+    }
+
+    /// Undoes the fact recorded by event `target`, if it was a plan fact.
+    pub fn retract(&mut self, target: &EventId) {
+        let Some(plan) = self.index.remove(target) else { return };
+        let now_empty = match self.plans.get_mut(&plan) {
+            Some(facts) => {
+                facts.facts.remove(target);
+                facts.facts.is_empty()
+            }
+            None => false,
+        };
+        if now_empty {
+            self.plans.remove(&plan);
+        }
+    }
+}
+
+/// Status of an activity at a valid date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityStatus {
+    /// Its term has not started (or it has no structured term) and nothing was reported.
+    Planned,
+    /// Its term has started, its deadline has not passed, nothing final was reported.
+    InProgress,
+    /// Reported done.
+    Done,
+    /// Reported partly done on or after its latest deadline, or before a deadline still ahead.
+    Partly,
+    /// Reported not done on or after its latest deadline, or before a deadline still ahead.
+    NotDone,
+    /// Cancelled by an act in force.
+    Cancelled,
+    /// A deadline has passed (the day after the term's last day) with no report settling it.
+    Overdue,
+}
+
+/// A plan as of a valid date.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PlanView {
+    /// Plan id.
+    pub id: PlanId,
+    /// Title.
+    pub title: String,
+    /// Level.
+    pub level: PlanLevel,
+    /// The approving act as text ("распоряжение №… от дд.мм.гггг"): the latest approval, else
+    /// the basis the plan was created on.
+    pub basis: Option<String>,
+    /// Every approving act, in the order recorded.
+    pub approved_by: Vec<Basis>,
+    /// Period, first and last year.
+    pub period: PeriodView,
+    /// Who owns the plan.
+    pub owner: String,
+    /// Sections in their order, each with its activities in natural number order.
+    pub sections: Vec<SectionView>,
+}
+
+/// A plan's period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PeriodView {
+    /// First year.
+    pub from_year: u16,
+    /// Last year.
+    pub to_year: u16,
+}
+
+/// A section (direction) of a plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SectionView {
+    /// Section id.
+    pub id: SectionId,
+    /// Number as written, if any.
+    pub number: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Activities in natural number order ("2" < "10", "5.7" < "5.10").
+    pub activities: Vec<ActivityView>,
+}
+
+/// An activity as of a valid date: its wording with the amendments in force applied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ActivityView {
+    /// Activity id.
+    pub id: ActivityId,
+    /// Number as currently worded.
+    pub number: String,
+    /// Title.
+    pub title: String,
+    /// Term: text as written and its structured meaning.
+    pub term: Term,
+    /// Responsible executor.
+    pub responsible: String,
+    /// Co-executors.
+    pub co_executors: Vec<String>,
+    /// Key (expected) result.
+    pub key_result: String,
+    /// Documents fixing the result.
+    pub fixing_documents: String,
+    /// Indicator code, if the activity has one.
+    pub indicator: Option<IndicatorCode>,
+    /// Status at the valid date.
+    pub status: ActivityStatus,
+    /// Valid date of the event that added it.
+    pub added_on: Option<Date>,
+    /// Every amendment known, in force or not, in effective order.
+    pub amendments: Vec<AmendmentView>,
+    /// Execution reports dated on or before the valid date, in date order.
+    pub executions: Vec<ExecutionView>,
+    /// The cancellation, if one is known (in force or not).
+    pub cancellation: Option<CancellationView>,
+}
+
+/// One amendment of an activity.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AmendmentView {
+    /// The event that recorded it.
+    pub event: EventId,
+    /// The day it takes effect.
+    pub effective: Option<Date>,
+    /// Whether it is in force at the valid date.
+    pub in_force: bool,
+    /// The act it rests on.
+    pub basis: Option<String>,
+    /// Why.
+    pub reason: String,
+    /// What changed.
+    pub changes: Vec<FieldChange>,
+}
+
+/// One execution report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ExecutionView {
+    /// The event that recorded it.
+    pub event: EventId,
+    /// Reported status.
+    pub status: ExecutionStatus,
+    /// Day of the report.
+    pub reported_on: Date,
+    /// Evidence as written.
+    pub evidence: String,
+}
+
+/// A cancellation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CancellationView {
+    /// The event that recorded it.
+    pub event: EventId,
+    /// The day it takes effect.
+    pub effective: Option<Date>,
+    /// Whether it is in force at the valid date.
+    pub in_force: bool,
+    /// The act it rests on.
+    pub basis: Option<String>,
+    /// Why.
+    pub reason: String,
+}
+
+/// Every known plan as of valid date `date`, ordered by plan id.
+pub fn plans_as_of(plans: &Plans, date: Date) -> Vec<PlanView> {
+    plans.plans.iter().filter_map(|(id, facts)| plan_view(id, facts, date)).collect()
+}
+
+/// One plan as of valid date `date`, if it is known.
+pub fn plan_as_of(plans: &Plans, plan: &PlanId, date: Date) -> Option<PlanView> {
+    plans.plans.get(plan).and_then(|facts| plan_view(plan, facts, date))
+}
+
+/// Compares activity numbers naturally: dot-separated parts, numeric parts by value
+/// ("2" < "10", "5.7" < "5.10"), other parts as text.
+pub fn compare_numbers(left: &str, right: &str) -> Ordering {
+    let mut left_parts = left.trim().split('.').filter(|part| !part.is_empty());
+    let mut right_parts = right.trim().split('.').filter(|part| !part.is_empty());
+    loop {
+        match (left_parts.next(), right_parts.next()) {
+            (None, None) => return left.cmp(right),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(a), Some(b)) => {
+                let order = match (a.trim().parse::<u64>(), b.trim().parse::<u64>()) {
+                    (Ok(x), Ok(y)) => x.cmp(&y),
+                    (Ok(_), Err(_)) => Ordering::Less,
+                    (Err(_), Ok(_)) => Ordering::Greater,
+                    (Err(_), Err(_)) => a.cmp(b),
+                };
+                if order != Ordering::Equal {
+                    return order;
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building views.
+
+/// A fact in the order the fold applies it: valid date, then ledger position.
+struct Ordered<'a> {
+    id: &'a EventId,
+    recorded: &'a Recorded,
+}
+
+fn plan_view(id: &PlanId, facts: &PlanFacts, date: Date) -> Option<PlanView> {
+    let mut ordered: Vec<Ordered<'_>> =
+        facts.facts.iter().map(|(id, recorded)| Ordered { id, recorded }).collect();
+    ordered.sort_by_key(|fact| (fact.recorded.seq, *fact.id));
+
+    let (created, created_basis) = ordered.iter().find_map(|fact| match &fact.recorded.fact {
+        PlanFact::Created(created) => Some((created, fact.recorded.basis.as_ref())),
+        _ => None,
+    })?;
+    let approved_by: Vec<Basis> = ordered
+        .iter()
+        .filter_map(|fact| match &fact.recorded.fact {
+            PlanFact::Approved(approved) => Some(approved.act.clone()),
+            _ => None,
+        })
+        .collect();
+    let basis = approved_by.last().or(created_basis).map(ToString::to_string);
+    let period = (i32::from(created.period_from_year), i32::from(created.period_to_year));
+
+    let mut sections: Vec<(u64, SectionView)> = ordered
+        .iter()
+        .filter_map(|fact| match &fact.recorded.fact {
+            PlanFact::SectionAdded(section) => Some((
+                fact.recorded.seq,
+                SectionView {
+                    id: section.section.clone(),
+                    number: section.number.clone(),
+                    title: section.title.clone(),
+                    activities: Vec::new(),
+                },
+            )),
+            _ => None,
+        })
+        .collect();
+
+    let mut activities: BTreeMap<ActivityId, (SectionId, ActivityView)> = BTreeMap::new();
+    for fact in &ordered {
+        if let PlanFact::ActivityAdded(added) = &fact.recorded.fact {
+            activities.insert(added.activity.clone(), activity_view(added, fact.recorded));
+        }
+    }
+    // Amendments apply in effective order (then ledger order); those not yet in force are
+    // listed only.
+    let mut amendments: Vec<&Ordered<'_>> = ordered
+        .iter()
+        .filter(|fact| matches!(fact.recorded.fact, PlanFact::ActivityAmended(_)))
+        .collect();
+    amendments.sort_by_key(|fact| (fact.recorded.effective, fact.recorded.seq));
+    for fact in amendments {
+        let PlanFact::ActivityAmended(amended) = &fact.recorded.fact else { continue };
+        let Some((section, view)) = activities.get_mut(&amended.activity) else { continue };
+        let in_force = fact.recorded.effective.is_none_or(|effective| effective <= date);
+        if in_force {
+            for change in &amended.changes {
+                apply_change(section, view, change, period);
+            }
+        }
+        view.amendments.push(AmendmentView {
+            event: *fact.id,
+            effective: fact.recorded.effective,
+            in_force,
+            basis: fact.recorded.basis.as_ref().map(ToString::to_string),
+            reason: amended.reason.clone(),
+            changes: amended.changes.clone(),
+        });
+    }
+    for fact in &ordered {
+        match &fact.recorded.fact {
+            PlanFact::ExecutionReported(report) if report.reported_on <= date => {
+                if let Some((_, view)) = activities.get_mut(&report.activity) {
+                    view.executions.push(ExecutionView {
+                        event: *fact.id,
+                        status: report.status,
+                        reported_on: report.reported_on,
+                        evidence: report.evidence.clone(),
+                    });
+                }
+            }
+            PlanFact::ActivityCancelled(cancelled) => {
+                if let Some((_, view)) = activities.get_mut(&cancelled.activity) {
+                    let in_force =
+                        fact.recorded.effective.is_none_or(|effective| effective <= date);
+                    // The first cancellation in force wins; a later one only if none is.
+                    let keep = view.cancellation.as_ref().is_some_and(|known| known.in_force);
+                    if !keep {
+                        view.cancellation = Some(CancellationView {
+                            event: *fact.id,
+                            effective: fact.recorded.effective,
+                            in_force,
+                            basis: fact.recorded.basis.as_ref().map(ToString::to_string),
+                            reason: cancelled.reason.clone(),
+                        });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    let mut unplaced: Vec<ActivityView> = Vec::new();
+    for (_, (section, mut view)) in activities {
+        view.executions.sort_by_key(|execution| execution.reported_on);
+        view.status = status_at(&view, date, period);
+        match sections.iter_mut().find(|(_, candidate)| candidate.id == section) {
+            Some((_, target)) => target.activities.push(view),
+            None => unplaced.push(view),
+        }
+    }
+    if !unplaced.is_empty() {
+        // Activities whose section the ledger does not know (yet) still belong to the plan.
+        let id = SectionId::new("unplaced").ok()?;
+        sections.push((
+            u64::MAX,
+            SectionView {
+                id,
+                number: None,
+                title: "Вне разделов".to_string(),
+                activities: unplaced,
+            },
+        ));
+    }
+    sections.sort_by(|(seq_a, a), (seq_b, b)| match (&a.number, &b.number) {
+        (Some(x), Some(y)) => compare_numbers(x, y).then(seq_a.cmp(seq_b)),
+        _ => seq_a.cmp(seq_b),
+    });
+    let mut sections: Vec<SectionView> = sections.into_iter().map(|(_, section)| section).collect();
+    for section in &mut sections {
+        section.activities.sort_by(|a, b| compare_numbers(&a.number, &b.number));
+    }
+
+    Some(PlanView {
+        id: id.clone(),
+        title: created.title.clone(),
+        level: created.level,
+        basis,
+        approved_by,
+        period: PeriodView { from_year: created.period_from_year, to_year: created.period_to_year },
+        owner: created.owner.clone(),
+        sections,
+    })
+}
+
+fn activity_view(added: &ActivityAdded, recorded: &Recorded) -> (SectionId, ActivityView) {
+    let view = ActivityView {
+        id: added.activity.clone(),
+        number: added.number.clone(),
+        title: added.title.clone(),
+        term: added.term.clone(),
+        responsible: added.responsible.clone(),
+        co_executors: added.co_executors.clone(),
+        key_result: added.key_result.clone(),
+        fixing_documents: added.fixing_documents.clone(),
+        indicator: added.indicator,
+        status: ActivityStatus::Planned,
+        added_on: recorded.effective,
+        amendments: Vec::new(),
+        executions: Vec::new(),
+        cancellation: None,
+    };
+    (added.section.clone(), view)
+}
+
+fn apply_change(
+    section: &mut SectionId,
+    view: &mut ActivityView,
+    change: &FieldChange,
+    period: (i32, i32),
+) {
+    let new = change.new.clone();
+    match change.field {
+        ActivityField::Section => {
+            if let Ok(id) = SectionId::new(new) {
+                *section = id;
+            }
+        }
+        ActivityField::Number => view.number = new,
+        ActivityField::Title => view.title = new,
+        ActivityField::Responsible => view.responsible = new,
+        ActivityField::CoExecutors => {
+            view.co_executors = new
+                .lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty())
+                .map(str::to_string)
+                .collect();
+        }
+        ActivityField::Term => view.term = term::parse_in_period(&new, Some(period)),
+        ActivityField::KeyResult => view.key_result = new,
+        ActivityField::FixingDocuments => view.fixing_documents = new,
+        ActivityField::Indicator => view.indicator = new.trim().parse().ok(),
+        // The planned value is kept in the amendment history only.
+        ActivityField::PlannedValue => {}
+    }
+}
+
+/// Status at `date`; see `ActivityStatus` for the rules.
+fn status_at(view: &ActivityView, date: Date, period: (i32, i32)) -> ActivityStatus {
+    if view.cancellation.as_ref().is_some_and(|cancellation| cancellation.in_force) {
+        return ActivityStatus::Cancelled;
+    }
+    // A deadline is missed the day after the term's last day.
+    let deadline = day_before(date).and_then(|day| deadline_on_or_before(&view.term, day, period));
+    // For a recurring term a report counts for the occurrence it falls in: after the deadline
+    // before the latest one.
+    let counts_from = match (&view.term.meaning, deadline) {
+        (TermMeaning::Recurring(_), Some(latest)) => {
+            day_before(latest).and_then(|day| deadline_on_or_before(&view.term, day, period))
+        }
+        _ => None,
+    };
+    let report = view
+        .executions
+        .iter()
+        .rev()
+        .find(|report| counts_from.is_none_or(|from| report.reported_on > from));
+    match (report, deadline) {
+        (Some(report), _) if report.status == ExecutionStatus::Done => ActivityStatus::Done,
+        (Some(report), Some(deadline)) if report.reported_on < deadline => ActivityStatus::Overdue,
+        (Some(report), _) => match report.status {
+            ExecutionStatus::Partly => ActivityStatus::Partly,
+            ExecutionStatus::NotDone => ActivityStatus::NotDone,
+            ExecutionStatus::Done => ActivityStatus::Done,
+        },
+        (None, Some(_)) => ActivityStatus::Overdue,
+        (None, None) => match term_start(&view.term.meaning) {
+            Some(start) if start <= date => ActivityStatus::InProgress,
+            _ => ActivityStatus::Planned,
+        },
+    }
+}
+
+/// The latest deadline of `term` on or before `day`; a recurring term falls due only within the
+/// plan's period (an open-ended "Ежегодно" in a 2023-2025 plan has no 2022 or 2026 occurrence).
+fn deadline_on_or_before(term: &Term, day: Date, period: (i32, i32)) -> Option<Date> {
+    match term.meaning {
+        TermMeaning::Recurring(_) => {
+            let period_end = Date::from_ymd(period.1, 12, 31)?;
+            let period_start = Date::from_ymd(period.0, 1, 1)?;
+            term.deadline_on_or_before(day.min(period_end))
+                .filter(|deadline| *deadline >= period_start)
+        }
+        _ => term.deadline_on_or_before(day),
+    }
+}
+
+fn day_before(day: Date) -> Option<Date> {
+    day.days_since_epoch().checked_sub(1).map(Date::from_days_since_epoch)
+}
+
+/// The first day of a term's window, where the term has one.
+fn term_start(meaning: &TermMeaning) -> Option<Date> {
+    match meaning {
+        TermMeaning::Date { from, .. } => *from,
+        TermMeaning::Range { from, .. } => Some(*from),
+        TermMeaning::Year { year } => Date::from_ymd(*year, 1, 1),
+        TermMeaning::Years { from_year, .. } => Date::from_ymd(*from_year, 1, 1),
+        TermMeaning::Recurring(recurrence) => match recurrence.start_year {
+            Some(year) => Date::from_ymd(year, 1, 1),
+            None => Date::from_ymd(1900, 1, 1),
+        },
+        TermMeaning::Continuous { from, .. } => *from,
+        TermMeaning::Text { .. } => None,
+    }
+}

@@ -1,0 +1,440 @@
+//! Plans projection: given events, when viewed at a valid date, then the rendered plan.
+//!
+//! Every test goes through `check`, which folds the given events (retractions and corrections
+//! handled the way the central `apply` does) and compares a compact rendering of the view.
+
+use proto_events::envelope::{Actor, ActorRole, Assigned, Effective, Envelope, NewEvent};
+use proto_events::term;
+use proto_events::vocabulary::{
+    ActivityAdded, ActivityAmended, ActivityCancelled, ActivityExecutionReported, ActivityField,
+    EventCorrected, EventRetracted, ExecutionStatus, FieldChange, Payload, PlanApproved,
+    PlanCreated, PlanLevel, PlanSectionAdded, Replacement,
+};
+use proto_events::{codec, Basis, Date, EventId, Hash, Seq, StreamName, Timestamp};
+
+use projections::plan::{plans_as_of, Plans};
+use projections::EventContext;
+
+/// Events in ledger order, sealed as the store would seal them.
+struct Given {
+    envelopes: Vec<Envelope>,
+}
+
+impl Given {
+    fn new() -> Given {
+        Given { envelopes: Vec::new() }
+    }
+
+    /// Records a payload effective on `effective` (YYYY-MM-DD) on the basis of `basis`.
+    fn record(&mut self, effective: &str, basis: Option<&str>, payload: Payload) -> EventId {
+        let seq = u64::try_from(self.envelopes.len()).unwrap() + 1;
+        let id: EventId = format!("00000000-0000-7000-8000-{seq:012x}").parse().unwrap();
+        let stream = match payload.stream() {
+            Ok(stream) => stream,
+            Err(_) => StreamName::new("plan/p1").unwrap(),
+        };
+        let new = NewEvent {
+            id: Some(id),
+            stream,
+            kind: payload.kind().to_string(),
+            schema_version: payload.schema_version(),
+            effective: Effective::Date(date(effective)),
+            actor: Actor { role: ActorRole::Operator, id: "tok-test".into() },
+            basis: basis.map(|text| Basis::parse(text).unwrap()),
+            payload: payload.encode().unwrap(),
+        };
+        let assigned = Assigned {
+            id,
+            seq: Seq(seq),
+            stream_version: seq,
+            recorded_at: Timestamp::from_micros(
+                1_700_000_000_000_000 + i64::try_from(seq).unwrap(),
+            ),
+            prev_hash: self.envelopes.last().map_or(Hash::ZERO, |last| last.hash),
+        };
+        let (envelope, _) = Envelope::seal(new, assigned).unwrap();
+        self.envelopes.push(envelope);
+        id
+    }
+
+    fn fold(&self) -> Plans {
+        let mut plans = Plans::default();
+        for envelope in &self.envelopes {
+            let mut ctx = EventContext::of(envelope);
+            match Payload::decode_envelope(envelope).unwrap() {
+                Payload::EventRetracted(retracted) => plans.retract(&retracted.target),
+                Payload::EventCorrected(corrected) => {
+                    plans.retract(&corrected.target);
+                    ctx.id = corrected.target;
+                    plans.apply(&ctx, &corrected.replacement.payload().unwrap());
+                }
+                payload => plans.apply(&ctx, &payload),
+            }
+        }
+        plans
+    }
+}
+
+fn date(text: &str) -> Date {
+    Date::parse_iso(text).unwrap()
+}
+
+/// Folds `given`, views it at `at` and compares the rendering with `expected` (lines trimmed).
+fn check(given: &Given, at: &str, expected: &str) {
+    let plans = given.fold();
+    let mut lines = Vec::new();
+    for plan in plans_as_of(&plans, date(at)) {
+        lines.push(format!(
+            "plan {} «{}» {:?} basis={}",
+            plan.id,
+            plan.title,
+            plan.level,
+            plan.basis.as_deref().unwrap_or("-")
+        ));
+        for section in &plan.sections {
+            lines.push(format!("## {}", section.title));
+            for activity in &section.activities {
+                lines.push(format!(
+                    "{} {} [{}] {} -> {:?}",
+                    activity.number,
+                    activity.title,
+                    activity.term.text,
+                    activity.responsible,
+                    activity.status
+                ));
+                for amendment in &activity.amendments {
+                    let changes: Vec<String> = amendment
+                        .changes
+                        .iter()
+                        .map(|change| format!("{:?}={}", change.field, change.new))
+                        .collect();
+                    lines.push(format!(
+                        "- amended {} {} by {}: {}",
+                        amendment.effective.map_or("-".to_string(), |day| day.to_string()),
+                        if amendment.in_force { "in force" } else { "not yet" },
+                        amendment.basis.as_deref().unwrap_or("-"),
+                        changes.join(", ")
+                    ));
+                }
+            }
+        }
+    }
+    let actual = lines.join("\n");
+    let expected: Vec<&str> =
+        expected.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
+    assert_eq!(actual, expected.join("\n"), "at {at}");
+}
+
+fn plan_created() -> Payload {
+    Payload::PlanCreated(PlanCreated {
+        plan: "p1".parse().unwrap(),
+        level: PlanLevel::Regional,
+        title: "План мероприятий".into(),
+        period_from_year: 2023,
+        period_to_year: 2025,
+        owner: "ЦНППМ".into(),
+    })
+}
+
+fn section(id: &str, number: &str, title: &str) -> Payload {
+    Payload::PlanSectionAdded(PlanSectionAdded {
+        plan: "p1".parse().unwrap(),
+        section: id.parse().unwrap(),
+        number: Some(number.into()),
+        title: title.into(),
+    })
+}
+
+fn activity(id: &str, section: &str, number: &str, title: &str, term_text: &str) -> Payload {
+    Payload::ActivityAdded(ActivityAdded {
+        plan: "p1".parse().unwrap(),
+        activity: id.parse().unwrap(),
+        section: section.parse().unwrap(),
+        number: number.into(),
+        title: title.into(),
+        responsible: "ЦНППМ".into(),
+        co_executors: vec!["МОУО".into()],
+        term: term::parse_in_period(term_text, Some((2023, 2025))),
+        key_result: "90% педагогов".into(),
+        fixing_documents: "отчёт".into(),
+        indicator: None,
+        planned_value: None,
+    })
+}
+
+fn amended(id: &str, field: ActivityField, old: &str, new: &str) -> Payload {
+    Payload::ActivityAmended(ActivityAmended {
+        plan: "p1".parse().unwrap(),
+        activity: id.parse().unwrap(),
+        changes: vec![FieldChange { field, old: old.into(), new: new.into() }],
+        reason: "уточнение".into(),
+    })
+}
+
+fn reported(id: &str, status: ExecutionStatus, on: &str) -> Payload {
+    Payload::ActivityExecutionReported(ActivityExecutionReported {
+        plan: "p1".parse().unwrap(),
+        activity: id.parse().unwrap(),
+        status,
+        evidence: "отчёт ЦНППМ".into(),
+        reported_on: date(on),
+    })
+}
+
+fn cancelled(id: &str) -> Payload {
+    Payload::ActivityCancelled(ActivityCancelled {
+        plan: "p1".parse().unwrap(),
+        activity: id.parse().unwrap(),
+        reason: "утратило актуальность".into(),
+    })
+}
+
+/// A plan approved by an act, with one section.
+fn plan() -> Given {
+    let mut given = Given::new();
+    given.record("2023-06-13", Some("распоряжение №55-35-мпр от 13.06.2023"), plan_created());
+    given.record("2023-06-13", None, section("s1", "1", "Диагностика"));
+    given
+}
+
+#[test]
+fn activities_are_ordered_by_number_naturally_within_sections_in_order() {
+    let mut given = plan();
+    given.record("2023-06-13", None, section("s2", "2", "Маршруты"));
+    given.record("2023-06-13", None, activity("a10", "s1", "10", "Десятое", "2022"));
+    given.record("2023-06-13", None, activity("a2", "s1", "2", "Второе", "2022"));
+    given.record("2023-06-13", None, activity("a510", "s2", "5.10", "Пять-десять", "2022"));
+    given.record("2023-06-13", None, activity("a57", "s2", "5.7", "Пять-семь", "2022"));
+    check(
+        &given,
+        "2022-01-01",
+        "plan p1 «План мероприятий» Regional basis=распоряжение №55-35-мпр от 13.06.2023
+         ## Диагностика
+         2 Второе [2022] ЦНППМ -> InProgress
+         10 Десятое [2022] ЦНППМ -> InProgress
+         ## Маршруты
+         5.7 Пять-семь [2022] ЦНППМ -> InProgress
+         5.10 Пять-десять [2022] ЦНППМ -> InProgress",
+    );
+}
+
+#[test]
+fn activity_amended_twice_then_cancelled() {
+    let mut given = plan();
+    given.record(
+        "2023-06-13",
+        None,
+        activity("a1", "s1", "1.1", "Диагностика педагогов", "Сентябрь 2023 г."),
+    );
+    given.record(
+        "2023-09-01",
+        Some("распоряжение №1 от 01.09.2023"),
+        amended("a1", ActivityField::Term, "Сентябрь 2023 г.", "Декабрь 2023 г."),
+    );
+    given.record(
+        "2023-11-01",
+        Some("распоряжение №2 от 01.11.2023"),
+        amended("a1", ActivityField::Title, "Диагностика педагогов", "Диагностика управленцев"),
+    );
+    given.record("2024-02-01", Some("распоряжение №3 от 01.02.2024"), cancelled("a1"));
+
+    let head = "plan p1 «План мероприятий» Regional basis=распоряжение №55-35-мпр от 13.06.2023
+                ## Диагностика";
+    check(
+        &given,
+        "2023-10-01",
+        &format!(
+            "{head}
+             1.1 Диагностика педагогов [Декабрь 2023 г.] ЦНППМ -> Planned
+               - amended 2023-09-01 in force by распоряжение №1 от 01.09.2023: Term=Декабрь 2023 г.
+               - amended 2023-11-01 not yet by распоряжение №2 от 01.11.2023: Title=Диагностика управленцев"
+        ),
+    );
+    check(
+        &given,
+        "2023-12-31",
+        &format!(
+            "{head}
+             1.1 Диагностика управленцев [Декабрь 2023 г.] ЦНППМ -> InProgress
+               - amended 2023-09-01 in force by распоряжение №1 от 01.09.2023: Term=Декабрь 2023 г.
+               - amended 2023-11-01 in force by распоряжение №2 от 01.11.2023: Title=Диагностика управленцев"
+        ),
+    );
+    check(
+        &given,
+        "2024-01-31",
+        &format!(
+            "{head}
+             1.1 Диагностика управленцев [Декабрь 2023 г.] ЦНППМ -> Overdue
+               - amended 2023-09-01 in force by распоряжение №1 от 01.09.2023: Term=Декабрь 2023 г.
+               - amended 2023-11-01 in force by распоряжение №2 от 01.11.2023: Title=Диагностика управленцев"
+        ),
+    );
+    check(
+        &given,
+        "2024-02-01",
+        &format!(
+            "{head}
+             1.1 Диагностика управленцев [Декабрь 2023 г.] ЦНППМ -> Cancelled
+               - amended 2023-09-01 in force by распоряжение №1 от 01.09.2023: Term=Декабрь 2023 г.
+               - amended 2023-11-01 in force by распоряжение №2 от 01.11.2023: Title=Диагностика управленцев"
+        ),
+    );
+}
+
+#[test]
+fn retracting_an_amendment_restores_the_earlier_wording() {
+    let mut given = plan();
+    given.record("2023-06-13", None, activity("a1", "s1", "1.1", "Первая редакция", "2024"));
+    let amendment = given.record(
+        "2023-09-01",
+        Some("распоряжение №1 от 01.09.2023"),
+        amended("a1", ActivityField::Title, "Первая редакция", "Вторая редакция"),
+    );
+    let head = "plan p1 «План мероприятий» Regional basis=распоряжение №55-35-мпр от 13.06.2023
+                ## Диагностика";
+    check(
+        &given,
+        "2024-03-01",
+        &format!(
+            "{head}
+             1.1 Вторая редакция [2024] ЦНППМ -> InProgress
+               - amended 2023-09-01 in force by распоряжение №1 от 01.09.2023: Title=Вторая редакция"
+        ),
+    );
+    given.record(
+        "2024-03-01",
+        None,
+        Payload::EventRetracted(EventRetracted {
+            target: amendment, reason: "ошибка".into()
+        }),
+    );
+    check(
+        &given,
+        "2024-03-01",
+        &format!(
+            "{head}
+             1.1 Первая редакция [2024] ЦНППМ -> InProgress"
+        ),
+    );
+}
+
+#[test]
+fn corrected_amendment_replaces_the_wording_under_the_original_id() {
+    let mut given = plan();
+    given.record("2023-06-13", None, activity("a1", "s1", "1.1", "Первая редакция", "2024"));
+    let amendment = given.record(
+        "2023-09-01",
+        Some("распоряжение №1 от 01.09.2023"),
+        amended("a1", ActivityField::Title, "Первая редакция", "Втарая редакция"),
+    );
+    let replacement = amended("a1", ActivityField::Title, "Первая редакция", "Вторая редакция");
+    given.record(
+        "2023-09-01",
+        Some("распоряжение №1 от 01.09.2023"),
+        Payload::EventCorrected(EventCorrected {
+            target: amendment,
+            reason: "опечатка".into(),
+            replacement: Replacement::of(&replacement).unwrap(),
+        }),
+    );
+    let plans = given.fold();
+    let views = plans_as_of(&plans, date("2024-03-01"));
+    let activity = &views[0].sections[0].activities[0];
+    assert_eq!(activity.title, "Вторая редакция");
+    assert_eq!(activity.amendments.len(), 1);
+    assert_eq!(activity.amendments[0].event, amendment);
+}
+
+#[test]
+fn execution_reported_partly_then_done() {
+    let mut given = plan();
+    given.record("2023-06-13", None, activity("a1", "s1", "1.1", "Курсы", "2024"));
+    given.record("2024-06-01", None, reported("a1", ExecutionStatus::Partly, "2024-06-01"));
+    let head = "plan p1 «План мероприятий» Regional basis=распоряжение №55-35-мпр от 13.06.2023
+                ## Диагностика";
+    check(&given, "2024-05-31", &format!("{head}\n1.1 Курсы [2024] ЦНППМ -> InProgress"));
+    check(&given, "2024-07-01", &format!("{head}\n1.1 Курсы [2024] ЦНППМ -> Partly"));
+    check(&given, "2024-12-31", &format!("{head}\n1.1 Курсы [2024] ЦНППМ -> Partly"));
+    // The deadline passed with only a partial report made before it.
+    check(&given, "2025-01-01", &format!("{head}\n1.1 Курсы [2024] ЦНППМ -> Overdue"));
+    given.record("2024-12-20", None, reported("a1", ExecutionStatus::Done, "2024-12-20"));
+    check(&given, "2024-12-19", &format!("{head}\n1.1 Курсы [2024] ЦНППМ -> Partly"));
+    check(&given, "2024-12-20", &format!("{head}\n1.1 Курсы [2024] ЦНППМ -> Done"));
+    check(&given, "2025-06-01", &format!("{head}\n1.1 Курсы [2024] ЦНППМ -> Done"));
+}
+
+#[test]
+fn a_report_after_the_deadline_is_the_verdict() {
+    let mut given = plan();
+    given.record("2023-06-13", None, activity("a1", "s1", "1.1", "Курсы", "июнь 2023 г."));
+    given.record("2023-07-10", None, reported("a1", ExecutionStatus::NotDone, "2023-07-10"));
+    let head = "plan p1 «План мероприятий» Regional basis=распоряжение №55-35-мпр от 13.06.2023
+                ## Диагностика";
+    check(&given, "2023-06-30", &format!("{head}\n1.1 Курсы [июнь 2023 г.] ЦНППМ -> InProgress"));
+    check(&given, "2023-07-01", &format!("{head}\n1.1 Курсы [июнь 2023 г.] ЦНППМ -> Overdue"));
+    check(&given, "2023-07-10", &format!("{head}\n1.1 Курсы [июнь 2023 г.] ЦНППМ -> NotDone"));
+}
+
+#[test]
+fn recurring_term_is_overdue_each_year_until_reported_for_that_year() {
+    let mut given = plan();
+    given.record("2023-06-13", None, activity("a1", "s1", "1.1", "Отчёт", "Ежегодно 4 квартал"));
+    let head = "plan p1 «План мероприятий» Regional basis=распоряжение №55-35-мпр от 13.06.2023
+                ## Диагностика";
+    let line = |status: &str| format!("{head}\n1.1 Отчёт [Ежегодно 4 квартал] ЦНППМ -> {status}");
+    // Deadlines before the plan's period (2022 and earlier) are not the plan's.
+    check(&given, "2023-12-31", &line("InProgress"));
+    check(&given, "2024-01-01", &line("Overdue"));
+    given.record("2023-12-20", None, reported("a1", ExecutionStatus::Done, "2023-12-20"));
+    check(&given, "2024-01-01", &line("Done"));
+    check(&given, "2024-12-31", &line("Done"));
+    check(&given, "2025-01-01", &line("Overdue"));
+    given.record("2024-12-25", None, reported("a1", ExecutionStatus::Done, "2024-12-25"));
+    check(&given, "2025-01-01", &line("Done"));
+    // After the plan's period no new occurrence falls due.
+    given.record("2025-12-25", None, reported("a1", ExecutionStatus::Done, "2025-12-25"));
+    check(&given, "2027-06-01", &line("Done"));
+}
+
+#[test]
+fn approval_act_is_the_basis_and_a_retracted_plan_disappears() {
+    let mut given = Given::new();
+    let created = given.record("2023-06-01", None, plan_created());
+    given.record(
+        "2023-06-13",
+        None,
+        Payload::PlanApproved(PlanApproved {
+            plan: "p1".parse().unwrap(),
+            act: Basis::parse("приказ №7 от 13.06.2023").unwrap(),
+        }),
+    );
+    check(
+        &given,
+        "2023-07-01",
+        "plan p1 «План мероприятий» Regional basis=приказ №7 от 13.06.2023",
+    );
+    given.record(
+        "2023-07-01",
+        None,
+        Payload::EventRetracted(EventRetracted { target: created, reason: "дубль".into() }),
+    );
+    check(&given, "2023-07-01", "");
+}
+
+#[test]
+fn plans_state_round_trips_through_the_canonical_codec() {
+    let mut given = plan();
+    given.record("2023-06-13", None, activity("a1", "s1", "1.1", "Отчёт", "Ежегодно 4 квартал"));
+    given.record(
+        "2023-09-01",
+        Some("распоряжение №1 от 01.09.2023"),
+        amended("a1", ActivityField::Title, "Отчёт", "Годовой отчёт"),
+    );
+    given.record("2023-12-20", None, reported("a1", ExecutionStatus::Done, "2023-12-20"));
+    given.record("2024-02-01", Some("распоряжение №3 от 01.02.2024"), cancelled("a1"));
+    let plans = given.fold();
+    let bytes = codec::encode("plans", &plans).unwrap();
+    let decoded: Plans = codec::decode("plans", &bytes).unwrap();
+    assert_eq!(decoded, plans);
+}
