@@ -1,6 +1,19 @@
-//! `letopis routes`: teachers' individual educational routes (owner: projections work).
+//! `letopis routes`: teachers' diagnostics and individual educational routes (ИОМ) at a valid
+//! date and a knowledge point, or the teachers a methodist or tutor supports.
 
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::PathBuf;
+
+use anyhow::Context;
+use projections::teacher_route::{
+    all_teachers, supported_by, teacher_routes, RouteStatus, StepStatus, TeacherRoutesView,
+};
+use proto_events::vocabulary::{PersonId, TeacherId};
+use proto_events::Date;
+
+use crate::cli::plans::{fold, valid_date, KnownAt, OutputFormat};
+use crate::cli::{exit, open_store};
 
 /// Arguments of `routes`.
 #[derive(clap::Args)]
@@ -11,6 +24,9 @@ pub(crate) struct RoutesArgs {
     /// One teacher (pseudonymous id); default: all.
     #[arg(long)]
     pub teacher: Option<String>,
+    /// Instead of routes: the teachers whose open routes this methodist or tutor supports.
+    #[arg(long)]
+    pub supporter: Option<String>,
     /// Valid date, YYYY-MM-DD; default: today.
     #[arg(long)]
     pub date: Option<String>,
@@ -22,6 +38,136 @@ pub(crate) struct RoutesArgs {
     pub format: String,
 }
 
-pub(crate) fn run(_args: RoutesArgs) -> anyhow::Result<u8> {
-    anyhow::bail!("routes are being built")
+pub(crate) fn run(args: RoutesArgs) -> anyhow::Result<u8> {
+    let format = OutputFormat::parse(&args.format)?;
+    let date = valid_date(args.date.as_deref())?;
+    let known_at = KnownAt::parse(args.known_at.as_deref())?;
+    let teacher = match &args.teacher {
+        Some(text) => Some(
+            TeacherId::new(text.trim())
+                .with_context(|| format!("--teacher {text:?}: недопустимый идентификатор"))?,
+        ),
+        None => None,
+    };
+    let supporter = match &args.supporter {
+        Some(text) => Some(
+            PersonId::new(text.trim())
+                .with_context(|| format!("--supporter {text:?}: недопустимый идентификатор"))?,
+        ),
+        None => None,
+    };
+    let store = open_store(&args.data)?;
+    let folded = fold(&store, known_at)?;
+
+    let mut out = String::new();
+    if let Some(supporter) = supporter {
+        let teachers = supported_by(&folded.routes, &supporter, date);
+        match format {
+            OutputFormat::Json => {
+                let body = serde_json::json!({
+                    "supporter": supporter,
+                    "date": date,
+                    "known_at_seq": folded.seq,
+                    "teachers": teachers,
+                });
+                out = serde_json::to_string_pretty(&body).context("encoding JSON")?;
+                out.push('\n');
+            }
+            OutputFormat::Table => {
+                let _ = writeln!(
+                    out,
+                    "Педагоги с открытыми маршрутами, сопровождаемые {supporter}, на {}: {}",
+                    date.to_russian(),
+                    teachers.len()
+                );
+                for teacher in &teachers {
+                    let _ = writeln!(out, "  {teacher}");
+                }
+            }
+        }
+    } else {
+        let views: Vec<TeacherRoutesView> = match &teacher {
+            Some(teacher) => vec![teacher_routes(&folded.routes, teacher, date)],
+            None => all_teachers(&folded.routes, date),
+        };
+        match format {
+            OutputFormat::Json => {
+                out = serde_json::to_string_pretty(&views).context("encoding JSON")?;
+                out.push('\n');
+            }
+            OutputFormat::Table => table(&mut out, &views, date, folded.seq),
+        }
+    }
+    std::io::stdout().write_all(out.as_bytes()).context("writing to stdout")?;
+    Ok(exit::OK)
+}
+
+fn table(out: &mut String, views: &[TeacherRoutesView], date: Date, seq: u64) {
+    let _ = writeln!(
+        out,
+        "Индивидуальные образовательные маршруты на {} (по данным журнала до события №{seq})",
+        date.to_russian()
+    );
+    if views.is_empty() {
+        let _ = writeln!(out, "Данных нет.");
+    }
+    for view in views {
+        let _ = writeln!(out, "\nПедагог {}", view.teacher);
+        for diagnostic in &view.diagnostics {
+            let deficits: Vec<&str> =
+                diagnostic.deficits.iter().map(|code| code.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "  диагностика {} от {} ({}): дефициты: {}",
+                diagnostic.id,
+                diagnostic.taken_on.to_russian(),
+                diagnostic.procedure,
+                if deficits.is_empty() { "нет".to_string() } else { deficits.join(", ") }
+            );
+        }
+        for route in &view.routes {
+            let status = match route.status {
+                RouteStatus::Open => "открыт",
+                RouteStatus::Completed => "завершён",
+                RouteStatus::Abandoned => "прекращён",
+            };
+            let _ = writeln!(
+                out,
+                "  маршрут {} по диагностике {}: {status}",
+                route.id, route.diagnostic
+            );
+            for supporter in &route.supporters {
+                let _ =
+                    writeln!(out, "    сопровождает: {} ({:?})", supporter.person, supporter.role);
+            }
+            for step in &route.steps {
+                let status = match step.status {
+                    StepStatus::Planned => "запланирован",
+                    StepStatus::Done => "выполнен",
+                    StepStatus::Overdue => "просрочен",
+                };
+                let _ = writeln!(
+                    out,
+                    "    шаг {} ({:?}), срок {}: {status}",
+                    step.id,
+                    step.form,
+                    step.due_on.to_russian()
+                );
+            }
+            for closed in &route.closed_deficits {
+                let _ = writeln!(
+                    out,
+                    "    дефицит {} закрыт диагностикой {} от {}",
+                    closed.competence,
+                    closed.by_diagnostic,
+                    closed.on.to_russian()
+                );
+            }
+            if !route.open_deficits.is_empty() {
+                let open: Vec<&str> =
+                    route.open_deficits.iter().map(|code| code.as_str()).collect();
+                let _ = writeln!(out, "    дефициты не закрыты: {}", open.join(", "));
+            }
+        }
+    }
 }
