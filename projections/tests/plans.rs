@@ -438,3 +438,57 @@ fn plans_state_round_trips_through_the_canonical_codec() {
     let decoded: Plans = codec::decode("plans", &bytes).unwrap();
     assert_eq!(decoded, plans);
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn fact(
+        kind: u8,
+        activity: &str,
+        day: u32,
+        text: usize,
+    ) -> (String, Option<&'static str>, Payload) {
+        const TEXTS: [&str; 4] =
+            ["2024", "Декабрь 2023 г.", "Ежегодно 4 квартал", "В течение года"];
+        let on = format!("2024-{:02}-{:02}", 1 + day % 12, 1 + day % 28);
+        let text = TEXTS[text % TEXTS.len()];
+        let payload = match kind % 6 {
+            0 => amended(activity, ActivityField::Title, "-", text),
+            1 => amended(activity, ActivityField::Term, "-", text),
+            2 => reported(activity, ExecutionStatus::Partly, &on),
+            3 => reported(activity, ExecutionStatus::Done, &on),
+            4 => reported(activity, ExecutionStatus::NotDone, &on),
+            _ => cancelled(activity),
+        };
+        (on, Some("распоряжение №9 от 01.01.2024"), payload)
+    }
+
+    proptest! {
+        /// Retracting any event leaves the state the events without it would give.
+        #[test]
+        fn retracting_an_event_equals_never_recording_it(
+            facts in proptest::collection::vec((0u8..6, 0usize..2, 0u32..400, 0usize..4), 1..12),
+            pick in 0usize..64,
+        ) {
+            let mut given = plan();
+            given.record("2023-06-13", None, activity("a0", "s1", "1.1", "Первое", "2024"));
+            given.record("2023-06-13", None, activity("a1", "s1", "1.2", "Второе", "Ежегодно 4 квартал"));
+            let mut ids = Vec::new();
+            for (kind, activity, day, text) in facts {
+                let (on, basis, payload) = fact(kind, ["a0", "a1"][activity], day, text);
+                ids.push(given.record(&on, basis, payload));
+            }
+            let target = ids[pick % ids.len()];
+            let mut without = Given { envelopes: given.envelopes.clone() };
+            without.envelopes.retain(|envelope| envelope.id != target);
+            given.record(
+                "2025-01-01",
+                None,
+                Payload::EventRetracted(EventRetracted { target, reason: "ошибка".into() }),
+            );
+            prop_assert_eq!(given.fold(), without.fold());
+        }
+    }
+}
