@@ -20,6 +20,7 @@ use crate::context::EventContext;
 use crate::learning::{Learning, LearningKey, PairChange, RouteChange};
 use crate::plan::Plans;
 use crate::registry::{EmploymentChange, Registry, RegistryKey, RoleChange};
+use crate::teacher_route::Routes;
 
 /// Bumped whenever the shape or meaning of `State` changes: stored snapshots of another version
 /// are ignored and rebuilt.
@@ -98,6 +99,8 @@ pub struct State {
     pub reports: Facts<FigureReported>,
     /// Plans (the plan projection).
     pub plans: Plans,
+    /// Teachers' routes in full detail (the teacher-route projection).
+    pub routes: Routes,
     /// Where each applied event's fact lives.
     pub origins: BTreeMap<EventId, Origin>,
     /// Retractions and corrections by target id.
@@ -169,6 +172,7 @@ pub fn apply_payload(state: &mut State, ctx: &EventContext, payload: &Payload) {
 /// Removes the fact recorded by `target` from every sub-state; false when it was not found.
 pub fn retract(state: &mut State, target: &EventId) -> bool {
     state.plans.retract(target);
+    state.routes.retract(target);
     let Some(origin) = state.origins.remove(target) else { return false };
     match &origin.key {
         Some(FactKey::Registry(key)) => {
@@ -218,6 +222,7 @@ fn anomaly(state: &mut State, seq: u64, message: String) {
 fn record(state: &mut State, ctx: &EventContext, payload: &Payload, correction_seq: Option<u64>) {
     let at = correction_seq.unwrap_or(ctx.seq.0);
     state.plans.apply(ctx, payload);
+    state.routes.apply(ctx, payload);
     let Some(on) = ctx.effective.date() else {
         return anomaly(state, at, format!("effective time {} has no date", ctx.effective));
     };

@@ -1,1 +1,170 @@
-//! (being built)
+//! Feeding the projection folds from the store: the state as known at a knowledge point `K`
+//! (a seq, a recorded time, or now), from stored snapshots plus the events after them, with a
+//! small in-memory cache of the latest state; and the indicator figures and report verifications
+//! evaluated on it.
+//!
+//! The folds themselves are pure (`projections`); this module only reads the store and keeps
+//! snapshots, which are a cache: deleting the `snapshots` tree changes no answer, only its speed.
+
+pub mod snapshot;
+
+use std::sync::{Arc, Mutex};
+
+use projections::monitoring::{self, Verification};
+use projections::{apply, Figure, State};
+use proto_events::vocabulary::Scope;
+use proto_events::{Date, Seq, Timestamp};
+
+use crate::store::{Store, StoreError};
+
+/// A knowledge point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KnownAt {
+    /// Everything with `seq ≤` this (bounded by the head).
+    Seq(u64),
+    /// Everything recorded at or before this time.
+    Time(Timestamp),
+    /// Everything durable now.
+    Now,
+}
+
+/// Why a query failed.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// Reading the store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A stored snapshot could not be written.
+    #[error("snapshot at seq {seq}: {reason}")]
+    Snapshot {
+        /// Its seq.
+        seq: u64,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// The last seq known at `known_at`: for a time, the last event recorded at or before it (found
+/// by binary search over seq, since `recorded_at` never goes back).
+pub fn resolve(store: &Store, known_at: KnownAt) -> Result<u64, QueryError> {
+    let head = store.head();
+    match known_at {
+        KnownAt::Now => Ok(head.seq.0),
+        KnownAt::Seq(seq) => Ok(seq.min(head.seq.0)),
+        KnownAt::Time(time) => {
+            // Invariant: every seq < low is recorded ≤ time; every seq ≥ high is after it.
+            let (mut low, mut high) = (1u64, head.seq.0.saturating_add(1));
+            while low < high {
+                let middle = low + (high - low) / 2;
+                let recorded = store.get(Seq(middle))?.map(|event| event.recorded_at);
+                match recorded {
+                    Some(recorded) if recorded <= time => low = middle + 1,
+                    _ => high = middle,
+                }
+            }
+            Ok(low - 1)
+        }
+    }
+}
+
+/// The state folded to `known_at`, starting from the nearest stored snapshot (and writing
+/// snapshots at the checkpoints it passes). No in-memory cache: see `Projector` for that.
+pub fn state_at(store: &Store, known_at: KnownAt) -> Result<State, QueryError> {
+    let k = resolve(store, known_at)?;
+    let start = snapshot::load_at_or_before(store, k)?.unwrap_or_default();
+    fold_forward(store, start, k)
+}
+
+/// Applies the events after `state.seq` up to `k`, writing a snapshot at every checkpoint
+/// passed that has none.
+pub fn fold_forward(store: &Store, mut state: State, k: u64) -> Result<State, QueryError> {
+    if state.seq >= k {
+        return Ok(state);
+    }
+    for event in store.range(Seq(state.seq.saturating_add(1)), Seq(k)) {
+        let event = event?;
+        apply(&mut state, &event);
+        if snapshot::is_checkpoint(event.seq.0) {
+            snapshot::save_if_absent(store, &state)?;
+        }
+    }
+    Ok(state)
+}
+
+/// A store with a cache of the latest folded state, so that repeated queries at "now" do not
+/// refold and a query at a later `K` continues from it.
+pub struct Projector {
+    store: Store,
+    latest: Mutex<Option<Arc<State>>>,
+}
+
+impl Projector {
+    /// A projector over an open store.
+    pub fn new(store: Store) -> Projector {
+        Projector { store, latest: Mutex::new(None) }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The state as known at `known_at`.
+    pub fn state_at(&self, known_at: KnownAt) -> Result<Arc<State>, QueryError> {
+        let k = resolve(&self.store, known_at)?;
+        let cached = match self.latest.lock() {
+            Ok(slot) => slot.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        if let Some(cached) = &cached {
+            if cached.seq == k {
+                return Ok(Arc::clone(cached));
+            }
+        }
+        let head = self.store.head().seq.0;
+        let state = match cached {
+            // Continue from the cache when it is behind K (cheaper than any older snapshot).
+            Some(cached) if cached.seq < k => {
+                let from_snapshot = snapshot::latest_seq_at_or_before(&self.store, k)?;
+                if from_snapshot.is_some_and(|seq| seq > cached.seq) {
+                    state_at(&self.store, KnownAt::Seq(k))?
+                } else {
+                    fold_forward(&self.store, (*cached).clone(), k)?
+                }
+            }
+            _ => state_at(&self.store, KnownAt::Seq(k))?,
+        };
+        let state = Arc::new(state);
+        if k == head {
+            match self.latest.lock() {
+                Ok(mut slot) => *slot = Some(Arc::clone(&state)),
+                Err(poisoned) => *poisoned.into_inner() = Some(Arc::clone(&state)),
+            }
+        }
+        Ok(state)
+    }
+
+    /// The whole catalogue for a scope at (D, K), with the seq K resolved to.
+    pub fn catalogue(
+        &self,
+        scope: &Scope,
+        date: Date,
+        known_at: KnownAt,
+    ) -> Result<(u64, Vec<Figure>), QueryError> {
+        let state = self.state_at(known_at)?;
+        Ok((state.seq, monitoring::catalogue(&state, scope, date)))
+    }
+
+    /// Every figure report known now, recomputed as known at its seq and as known now.
+    pub fn verify_reports(&self) -> Result<Vec<Verification>, QueryError> {
+        let now = self.state_at(KnownAt::Now)?;
+        let mut verifications = Vec::new();
+        for (seq, report) in monitoring::reports(&now) {
+            let then = state_at(&self.store, KnownAt::Seq(seq))?;
+            if let Some(verification) = monitoring::verify(&report, &then, &now) {
+                verifications.push(verification);
+            }
+        }
+        Ok(verifications)
+    }
+}

@@ -1,6 +1,9 @@
 //! Shared pieces of the Letopis tools: synthetic events for benchmarks and soak runs, and small
 //! statistics helpers.
 
+pub mod figures_bench;
+pub mod region;
+
 use std::time::Duration;
 
 use proto_events::{Actor, ActorRole, Date, Effective, EventId, NewEvent, StreamName};

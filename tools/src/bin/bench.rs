@@ -26,6 +26,9 @@ fn main() -> anyhow::Result<()> {
     match name {
         "append" => bench_append(events),
         "verify" => bench_verify(events),
+        "figures" => {
+            letopis_tools::figures_bench::run(flag(&args, "--events")?.unwrap_or(1_000_000))
+        }
         _ => bail!("usage: bench <append|verify> [--events N]"),
     }
 }

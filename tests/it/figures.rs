@@ -1,0 +1,224 @@
+//! `letopis figures` and the query layer against a real store: the JSON acceptance shape, a
+//! knowledge point given as a seq and as a time, bad arguments, and snapshots.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use letopis::query::{resolve, snapshot, state_at, KnownAt, Projector};
+use letopis::store::{AppendRequest, Store};
+use proto_events::vocabulary::{
+    CourseCompleted, MunicipalityRegistered, OrganisationKind, OrganisationRegistered, Payload,
+    Position, ProgramForm, ProgramKind, ProgramRegistered, ProgramTopic, Scope, TeacherHired,
+};
+use proto_events::{Actor, ActorRole, Date, Effective, EventId, NewEvent, Seq};
+use serde_json::Value;
+
+use crate::support::TempLedger;
+
+fn new_event(effective: &str, payload: impl Into<Payload>) -> NewEvent {
+    let payload = payload.into();
+    NewEvent {
+        id: Some(EventId(uuid::Uuid::now_v7())),
+        stream: payload.stream().unwrap(),
+        kind: payload.kind().to_string(),
+        schema_version: payload.schema_version(),
+        effective: Effective::Date(Date::parse_iso(effective).unwrap()),
+        actor: Actor { role: ActorRole::Operator, id: "tok-test".into() },
+        basis: None,
+        payload: payload.encode().unwrap(),
+    }
+}
+
+fn completion(completion: &str, teacher: &str, on: &str) -> NewEvent {
+    new_event(
+        on,
+        CourseCompleted {
+            completion: completion.parse().unwrap(),
+            teacher: teacher.parse().unwrap(),
+            program: "p-fgos".parse().unwrap(),
+            completed_on: Date::parse_iso(on).unwrap(),
+            certificate_number: format!("УД-{completion}"),
+            hours: 36,
+            provider: "iro".parse().unwrap(),
+            route_step: None,
+        },
+    )
+}
+
+/// A district of two schools and four teachers; one completion recorded in time (seq 8) and one
+/// December completion recorded later (seq 9).
+fn district(temp: &TempLedger) {
+    let d = "2023-01-01";
+    let mut setup = vec![new_event(
+        d,
+        MunicipalityRegistered { municipality: "m1".parse().unwrap(), name: "Район".into() },
+    )];
+    for org in ["s1", "s2"] {
+        setup.push(new_event(
+            d,
+            OrganisationRegistered {
+                organisation: org.parse().unwrap(),
+                name: format!("Школа {org}"),
+                kind: OrganisationKind::General,
+                municipality: Some("m1".parse().unwrap()),
+            },
+        ));
+    }
+    for (teacher, org) in [("t1", "s1"), ("t2", "s1"), ("t3", "s2")] {
+        setup.push(new_event(
+            d,
+            TeacherHired {
+                teacher: teacher.parse().unwrap(),
+                organisation: org.parse().unwrap(),
+                position: Position::Teacher,
+                career_start: Date::parse_iso("2010-09-01").unwrap(),
+                birth_year: 1985,
+            },
+        ));
+    }
+    setup.push(new_event(
+        d,
+        ProgramRegistered {
+            program: "p-fgos".parse().unwrap(),
+            title: "Обновлённые ФГОС".into(),
+            kind: ProgramKind::FurtherTraining,
+            hours: 36,
+            provider: "iro".parse().unwrap(),
+            form: ProgramForm::Course,
+            topics: BTreeSet::from([ProgramTopic::UpdatedFgos]),
+        },
+    ));
+    temp.ledger.append_blocking(AppendRequest::new(setup)).unwrap();
+    let one = vec![completion("c1", "t1", "2024-11-10")];
+    temp.ledger.append_blocking(AppendRequest::new(one)).unwrap();
+    let late = vec![completion("c2", "t3", "2024-12-20")];
+    temp.ledger.append_blocking(AppendRequest::new(late)).unwrap();
+}
+
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_letopis")).args(args).output().unwrap()
+}
+
+fn json(args: &[&str]) -> Value {
+    let output = run(args);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn updated_fgos(figures: &Value) -> &Value {
+    figures.as_array().unwrap().iter().find(|figure| figure["code"] == "updated_fgos").unwrap()
+}
+
+#[test]
+fn figures_json_known_then_and_known_now() {
+    let temp = TempLedger::new();
+    district(&temp);
+    let store = temp.store().clone();
+    assert_eq!(store.head().seq, Seq(9));
+    let second_append = store.get(Seq(8)).unwrap().unwrap().recorded_at;
+    drop(store);
+    let TempLedger { dir, ledger } = temp;
+    ledger.shutdown();
+    let data = dir.path().to_str().unwrap();
+
+    let now = json(&["figures", "--data", data, "--date", "2024-12-31", "--format", "json"]);
+    assert_eq!(now.as_array().unwrap().len(), 23);
+    let figure = updated_fgos(&now);
+    assert_eq!(figure["known_at_seq"], 9);
+    assert_eq!((figure["numerator"].as_u64(), figure["denominator"].as_u64()), (Some(2), Some(3)));
+    assert_eq!(figure["value"].as_f64(), Some(66.67));
+    assert_eq!(figure["met"], Value::Null);
+    assert_eq!(figure["evidence_count"], 2);
+    assert_eq!(figure["scope"], "region");
+    assert_eq!(figure["date"], "2024-12-31");
+    assert_eq!(figure["targets"], Value::Array(Vec::new()));
+
+    let then = json(&[
+        "figures",
+        "--data",
+        data,
+        "--date",
+        "2024-12-31",
+        "--known-at",
+        "8",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(updated_fgos(&then)["numerator"], 1);
+    assert_eq!(updated_fgos(&then)["known_at_seq"], 8);
+
+    let time = second_append.to_datetime().unwrap().to_rfc3339();
+    let by_time = json(&[
+        "figures",
+        "--data",
+        data,
+        "--date",
+        "2024-12-31",
+        "--known-at",
+        &time,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(updated_fgos(&by_time)["known_at_seq"], 8);
+
+    let school = json(&[
+        "figures",
+        "--data",
+        data,
+        "--date",
+        "2024-12-31",
+        "--scope",
+        "organisation:s2",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        (
+            updated_fgos(&school)["numerator"].as_u64(),
+            updated_fgos(&school)["denominator"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+
+    let table = run(&["figures", "--data", data, "--date", "2024-12-31", "--format", "table"]);
+    assert!(table.status.success());
+    let text = String::from_utf8(table.stdout).unwrap();
+    assert!(text.contains("Показатель"), "{text}");
+
+    for bad in [
+        vec!["--date", "31.12.2024"],
+        vec!["--date", "2024-12-31", "--known-at", "вчера"],
+        vec!["--date", "2024-12-31", "--scope", "district:1"],
+    ] {
+        let mut args = vec!["figures", "--data", data, "--format", "json"];
+        args.extend(bad);
+        let output = run(&args);
+        assert_eq!(output.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&output.stderr).contains("ожидается"));
+    }
+}
+
+#[test]
+fn query_layer_resolves_knowledge_points_and_snapshots_round_trip() {
+    let temp = TempLedger::new();
+    district(&temp);
+    let store: &Store = temp.store();
+    let recorded = store.get(Seq(8)).unwrap().unwrap().recorded_at;
+    assert_eq!(resolve(store, KnownAt::Time(recorded)).unwrap(), 8);
+    assert_eq!(resolve(store, KnownAt::Seq(100)).unwrap(), 9);
+    let before_everything = proto_events::Timestamp::from_micros(0);
+    assert_eq!(resolve(store, KnownAt::Time(before_everything)).unwrap(), 0);
+
+    let full = state_at(store, KnownAt::Now).unwrap();
+    let bytes = snapshot::encode(&full).unwrap();
+    assert_eq!(snapshot::decode(&bytes).as_ref(), Some(&full));
+
+    let projector = Projector::new(store.clone());
+    let then = projector.state_at(KnownAt::Seq(8)).unwrap();
+    assert_eq!(then.seq, 8);
+    let now = projector.state_at(KnownAt::Now).unwrap();
+    assert_eq!(*now, full);
+    let date = Date::parse_iso("2024-12-31").unwrap();
+    let (seq, figures) = projector.catalogue(&Scope::Region, date, KnownAt::Now).unwrap();
+    assert_eq!((seq, figures.len()), (9, 23));
+}

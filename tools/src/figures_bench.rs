@@ -1,0 +1,152 @@
+//! `bench -- figures`: builds a synthetic region (`region`) in a fresh store, then measures
+//! (1) a cold full rebuild of the projection state against the raw scan + decode of the same
+//! events in the same run (ratio of throughputs), and (2) the latency of the full indicator
+//! catalogue for the region at 20 pseudo-random (D, K) pairs, with snapshots.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use letopis::query::{snapshot, KnownAt, Projector};
+use letopis::store::{AppendRequest, Clock, Ledger, NoGate, Store};
+use projections::{apply, monitoring, State};
+use proto_events::vocabulary::{Payload, Scope};
+use proto_events::{Date, Envelope, Seq, Timestamp};
+use serde_json::json;
+
+use crate::percentile;
+use crate::region::{Region, MONTHS};
+
+/// Events per append request while building the region.
+const EVENTS_PER_REQUEST: usize = 5_000;
+/// (D, K) pairs measured.
+const QUERIES: u64 = 20;
+
+/// A clock the benchmark sets: recorded times follow the generated months.
+struct SteppingClock(Arc<AtomicI64>);
+
+impl Clock for SteppingClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_micros(self.0.fetch_add(1, Ordering::SeqCst))
+    }
+}
+
+/// Runs the benchmark on a region of about `events` events.
+pub fn run(events: u64) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(dir.path())?;
+    let time = Arc::new(AtomicI64::new(0));
+    let ledger = Ledger::start(store, Box::new(NoGate), Arc::new(SteppingClock(Arc::clone(&time))));
+    let region = Region::for_events(events);
+    let building = Instant::now();
+    for index in 0..MONTHS {
+        let month = region.month(index);
+        time.fetch_max(month.recorded_at.micros(), Ordering::SeqCst);
+        for chunk in month.events.chunks(EVENTS_PER_REQUEST) {
+            ledger
+                .append_blocking(AppendRequest::new(chunk.to_vec()))
+                .context("appending the region")?;
+        }
+    }
+    let store = ledger.store().clone();
+    ledger.shutdown();
+    store.flush()?;
+    let head = store.head().seq.0;
+    println!(
+        "region: {} teachers, {} organisations, {} municipalities, {head} events, built in {:.1?}",
+        region.teachers,
+        region.organisations,
+        region.municipalities,
+        building.elapsed()
+    );
+
+    // Baseline: raw scan + open (hash check, canonical decode) + payload decode.
+    let started = Instant::now();
+    let mut decoded = 0u64;
+    for item in store.range_raw(Seq(1), Seq(head)) {
+        let (_, bytes) = item?;
+        let envelope = Envelope::open(&bytes)?;
+        if Payload::decode_envelope(&envelope).is_ok() {
+            decoded += 1;
+        }
+    }
+    let baseline = started.elapsed();
+
+    // Ours: the same scan, folding every event into the state (cold: no snapshots).
+    let started = Instant::now();
+    let mut state = State::default();
+    for item in store.range_raw(Seq(1), Seq(head)) {
+        let (_, bytes) = item?;
+        let envelope = Envelope::open(&bytes)?;
+        apply(&mut state, &envelope);
+    }
+    let ours = started.elapsed();
+    let anomalies = state.anomalies.len();
+    let snapshot_bytes = snapshot::encode(&state)?.len();
+    drop(state);
+    let ours_eps = head as f64 / ours.as_secs_f64();
+    let baseline_eps = head as f64 / baseline.as_secs_f64();
+    println!(
+        "rebuild: ours {ours_eps:.0} ev/s ({ours:.1?}), raw scan+decode {baseline_eps:.0} ev/s ({baseline:.1?}, {decoded} decoded), ratio {:.2}; {anomalies} anomalies; state snapshot {:.1} MB",
+        ours_eps / baseline_eps,
+        snapshot_bytes as f64 / 1e6
+    );
+
+    // Snapshots: one fold to now writes one at every checkpoint.
+    let started = Instant::now();
+    let projector = Projector::new(store.clone());
+    projector.state_at(KnownAt::Now)?;
+    let snapshot_build = started.elapsed();
+    println!(
+        "snapshots: {} written every {} events in {snapshot_build:.1?}",
+        snapshot::count(&store)?,
+        snapshot::SNAPSHOT_EVERY_EVENTS
+    );
+
+    let mut latencies = Vec::new();
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..QUERIES {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let k = 1 + seed % head.max(1);
+        let day = 18_628 + i32::try_from((seed >> 20) % 1_826).unwrap_or(0);
+        let date = Date::from_days_since_epoch(day);
+        let started = Instant::now();
+        let state = projector.state_at(KnownAt::Seq(k))?;
+        let figures = monitoring::catalogue(&state, &Scope::Region, date);
+        let elapsed = started.elapsed();
+        latencies.push(elapsed);
+        let diagnosed = figures.first().map(|figure| (figure.numerator, figure.denominator));
+        println!("  K={k:>8} D={date}: {elapsed:>10.1?} (diagnosed {diagnosed:?})");
+    }
+    let started = Instant::now();
+    let now = projector.state_at(KnownAt::Now)?;
+    let _ = monitoring::catalogue(&now, &Scope::Region, Date::from_days_since_epoch(20_088));
+    let at_now = started.elapsed();
+    latencies.sort();
+    let p50 = percentile(&latencies, 50);
+    let p99 = percentile(&latencies, 99);
+    println!("catalogue latency over {QUERIES} (D, K): p50 {p50:.1?} p99 {p99:.1?}; at now (cached) {at_now:.1?}");
+    println!(
+        "{}",
+        json!({
+            "bench": "figures",
+            "events": head,
+            "ours_eps": ours_eps.round(),
+            "baseline": "raw scan + Envelope::open + Payload::decode_envelope",
+            "baseline_eps": baseline_eps.round(),
+            "ratio": (ours_eps / baseline_eps * 1000.0).round() / 1000.0,
+            "catalogue_p50_ms": ms(p50),
+            "catalogue_p99_ms": ms(p99),
+            "catalogue_now_cached_ms": ms(at_now),
+            "snapshot_bytes": snapshot_bytes,
+        })
+    );
+    Ok(())
+}
+
+fn ms(duration: Duration) -> f64 {
+    (duration.as_secs_f64() * 10_000.0).round() / 10.0
+}
