@@ -1,12 +1,18 @@
-//! Key layout of the `ledger` tree. One tree, so that one `apply_batch` makes an append atomic:
+//! Key layout. Tree `ledger` (the log; one `apply_batch` per group commit makes it atomic):
 //!
 //! | key | value |
 //! |---|---|
 //! | `e` seq(u64 BE) | stored record (body ‖ hash) |
-//! | `i` id(16) | seq(u64 BE) |
-//! | `s` stream ‖ 0x00 ‖ version(u64 BE) | seq(u64 BE) |
 //! | `h` | head: seq(u64 BE) ‖ hash(32) ‖ recorded_at(i64 BE) |
 //! | `m` | store layout version (u8) |
+//!
+//! Tree `index` (derived, built behind the log by `index::Index`):
+//!
+//! | key | value |
+//! |---|---|
+//! | `i` id(16) | seq(u64 BE) |
+//! | `s` stream ‖ 0x00 ‖ version(u64 BE) | seq(u64 BE) |
+//! | `x` | watermark: last indexed seq(u64 BE) |
 //!
 //! Stream names never contain 0x00 (StreamName forbids control characters), so the separator
 //! keeps one stream's keys from running into another's.
@@ -51,7 +57,14 @@ pub(crate) fn stream_prefix(stream: &StreamName) -> Vec<u8> {
 }
 
 pub(crate) fn stream_version_key(stream: &StreamName, version: u64) -> Vec<u8> {
-    let mut key = stream_prefix(stream);
+    stream_version_key_raw(stream.as_str().as_bytes(), version)
+}
+
+pub(crate) fn stream_version_key_raw(stream: &[u8], version: u64) -> Vec<u8> {
+    let mut key = Vec::with_capacity(stream.len() + 10);
+    key.push(STREAM_PREFIX);
+    key.extend_from_slice(stream);
+    key.push(0);
     key.extend_from_slice(&version.to_be_bytes());
     key
 }
@@ -89,12 +102,21 @@ pub(crate) fn stream_seqs(
     tree: &sled::Tree,
     stream: &StreamName,
     from_version: u64,
-) -> Result<Vec<Seq>, StoreError> {
+) -> Result<Vec<(u64, Seq)>, StoreError> {
+    let prefix_len = stream_prefix(stream).len();
     let start = stream_version_key(stream, from_version.max(1));
     let end = stream_version_key(stream, u64::MAX);
-    tree.range(start..=end)
-        .map(|item| item.map_err(StoreError::from).and_then(|(_, v)| seq_value(&v, "stream index")))
-        .collect()
+    let mut out = Vec::new();
+    for item in tree.range(start..=end) {
+        let (key, value) = item?;
+        let version = key
+            .get(prefix_len..)
+            .and_then(|rest| <[u8; 8]>::try_from(rest).ok())
+            .map(u64::from_be_bytes)
+            .ok_or(StoreError::BadIndex { what: "stream index" })?;
+        out.push((version, seq_value(&value, "stream index")?));
+    }
+    Ok(out)
 }
 
 pub(crate) fn encode_head(head: &Head) -> [u8; 48] {

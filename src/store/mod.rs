@@ -6,10 +6,12 @@
 //! the published head moved. The records stored under `e` are exactly the bytes that were hashed.
 //! No sled type leaves this module.
 
+mod index;
 mod keys;
 mod reader;
 mod writer;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -116,6 +118,7 @@ struct Inner {
     path: PathBuf,
     db: sled::Db,
     tree: sled::Tree,
+    index: index::Index,
     published: RwLock<Head>,
 }
 
@@ -143,15 +146,18 @@ impl Store {
             }
         }
         let head = keys::read_head(&tree)?;
+        let index = index::Index::open(&db)?;
         let store = Store {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
                 db,
                 tree,
+                index,
                 published: RwLock::new(head),
             }),
         };
         store.verify_tail()?;
+        store.catch_up_index()?;
         Ok(store)
     }
 
@@ -198,8 +204,100 @@ impl Store {
 
     /// The seq of an event id, if it is durable.
     pub fn seq_of(&self, id: &EventId) -> Result<Option<Seq>, StoreError> {
+        // Read the watermark first: whatever the indexer does meanwhile, an event is then either
+        // in the index or in the tail scanned below.
+        let watermark = self.inner.index.watermark();
         let head = self.head().seq;
-        Ok(keys::lookup_id(&self.inner.tree, id)?.filter(|seq| *seq <= head))
+        if let Some(seq) = self.inner.index.lookup_id(id)?.filter(|seq| *seq <= head) {
+            return Ok(Some(seq));
+        }
+        for item in self.unindexed_tail(watermark, head) {
+            let (seq, stored) = item?;
+            let header = StoredHeader::peek(&stored)
+                .map_err(|source| StoreError::Corrupt { seq: seq.0, source })?;
+            if header.id == *id {
+                return Ok(Some(seq));
+            }
+        }
+        Ok(None)
+    }
+
+    fn unindexed_tail(
+        &self,
+        watermark: Seq,
+        head: Seq,
+    ) -> impl Iterator<Item = Result<(Seq, Vec<u8>), StoreError>> + Send + 'static {
+        reader::raw_range(&self.inner.tree, Seq(watermark.0.saturating_add(1)), head)
+    }
+
+    /// Seqs of a stream's events with `version ≥ from_version`, from the index and the tail.
+    fn stream_seqs(
+        &self,
+        stream: &StreamName,
+        from_version: u64,
+    ) -> Result<BTreeSet<(u64, Seq)>, StoreError> {
+        let watermark = self.inner.index.watermark();
+        let head = self.head().seq;
+        let mut found = BTreeSet::new();
+        let from_version = from_version.max(1);
+        for (version, seq) in self.inner.index.stream_seqs(stream, from_version)? {
+            if seq <= head {
+                found.insert((version, seq));
+            }
+        }
+        for item in self.unindexed_tail(watermark, head) {
+            let (seq, stored) = item?;
+            let header = StoredHeader::peek(&stored)
+                .map_err(|source| StoreError::Corrupt { seq: seq.0, source })?;
+            if header.stream == stream.as_str().as_bytes() && header.stream_version >= from_version
+            {
+                found.insert((header.stream_version, seq));
+            }
+        }
+        Ok(found)
+    }
+
+    /// Indexes everything durable that is not indexed yet.
+    pub(crate) fn catch_up_index(&self) -> Result<(), StoreError> {
+        self.inner.index.catch_up(&self.inner.tree, self.head().seq)
+    }
+
+    /// Seq of an event id from the index alone (the writer's view: it indexes nothing itself but
+    /// remembers what it appended since the index was caught up).
+    pub(crate) fn indexed_seq_of(
+        &self,
+        id: &EventId,
+        head: Seq,
+    ) -> Result<Option<Seq>, StoreError> {
+        Ok(self.inner.index.lookup_id(id)?.filter(|seq| *seq <= head))
+    }
+
+    /// A stream's version from the index alone (see `indexed_seq_of`).
+    pub(crate) fn indexed_stream_version(
+        &self,
+        stream: &StreamName,
+        head: Seq,
+    ) -> Result<u64, StoreError> {
+        self.inner.index.stream_version(stream, head)
+    }
+
+    /// Last indexed seq.
+    pub fn index_watermark(&self) -> Seq {
+        self.inner.index.watermark()
+    }
+
+    /// Drops the secondary index without rebuilding it, as if the indexer had not run yet.
+    /// Test-only: proves reads never depend on the indexer's progress.
+    #[doc(hidden)]
+    pub fn tamper_clear_index(&self) -> Result<(), StoreError> {
+        self.inner.index.clear()
+    }
+
+    /// Drops the secondary index and rebuilds it from the log. Test and repair tool.
+    #[doc(hidden)]
+    pub fn rebuild_index(&self) -> Result<(), StoreError> {
+        self.inner.index.clear()?;
+        self.catch_up_index()
     }
 
     /// One event by id.
@@ -232,12 +330,8 @@ impl Store {
         stream: &StreamName,
         from_version: u64,
     ) -> Result<Vec<Envelope>, StoreError> {
-        let head = self.head().seq;
         let mut out = Vec::new();
-        for seq in keys::stream_seqs(&self.inner.tree, stream, from_version)? {
-            if seq > head {
-                break;
-            }
+        for (_, seq) in self.stream_seqs(stream, from_version)? {
             if let Some(event) = self.get(seq)? {
                 out.push(event);
             }
@@ -247,7 +341,18 @@ impl Store {
 
     /// The current version of a stream (0 when it has no durable events).
     pub fn stream_version(&self, stream: &StreamName) -> Result<u64, StoreError> {
-        keys::stream_version(&self.inner.tree, stream, self.head().seq)
+        let watermark = self.inner.index.watermark();
+        let head = self.head().seq;
+        let mut version = self.inner.index.stream_version(stream, head)?;
+        for item in self.unindexed_tail(watermark, head) {
+            let (seq, stored) = item?;
+            let header = StoredHeader::peek(&stored)
+                .map_err(|source| StoreError::Corrupt { seq: seq.0, source })?;
+            if header.stream == stream.as_str().as_bytes() {
+                version = version.max(header.stream_version);
+            }
+        }
+        Ok(version)
     }
 
     /// Walks the whole chain and checks everything (see `ChainVerifier`); `progress` is called

@@ -8,8 +8,12 @@
 //! check is answered with its error and leaves no trace. If the write or flush itself fails, the
 //! writer stops accepting appends (fail-stop): the process must be restarted, and reopening the
 //! store re-checks the tail.
+//!
+//! The writer does not index: a second thread, the indexer, indexes each durable group behind it
+//! (see `index`). The writer remembers the ids it appended until they are indexed, and the stream
+//! versions it assigned, so its checks never depend on the indexer's progress.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -180,14 +184,19 @@ struct Job {
     reply: Reply,
 }
 
+enum Message {
+    Append(Job),
+    Stop,
+}
+
 /// The write handle: appends go through here. Cloning is cheap; the writer stops when the last
 /// clone is dropped or `shutdown` is called.
 #[derive(Clone)]
 pub struct Ledger {
     store: Store,
-    sender: mpsc::Sender<Job>,
+    sender: mpsc::Sender<Message>,
     heads: watch::Receiver<Seq>,
-    thread: Arc<std::sync::Mutex<Option<JoinHandle<()>>>>,
+    threads: Arc<std::sync::Mutex<Vec<JoinHandle<()>>>>,
 }
 
 impl Ledger {
@@ -195,20 +204,34 @@ impl Ledger {
     pub fn start(store: Store, gate: Box<dyn Gate>, clock: Arc<dyn Clock>) -> Ledger {
         let (sender, receiver) = mpsc::channel(QUEUE_REQUESTS_MAX);
         let (head_sender, heads) = watch::channel(store.head().seq);
+        let (index_sender, index_receiver) = std::sync::mpsc::channel();
         let writer = Writer {
             store: store.clone(),
             gate,
             clock,
             head: store.head(),
             stream_versions: HashMap::new(),
+            recent_ids: HashMap::new(),
+            recent_order: VecDeque::new(),
             heads: head_sender,
+            indexer: index_sender,
             failed: None,
         };
-        let thread = std::thread::Builder::new()
+        let mut threads = Vec::new();
+        let indexed = store.clone();
+        if let Ok(thread) = std::thread::Builder::new()
+            .name("letopis-indexer".into())
+            .spawn(move || run_indexer(&indexed, &index_receiver))
+        {
+            threads.push(thread);
+        }
+        if let Ok(thread) = std::thread::Builder::new()
             .name("letopis-writer".into())
             .spawn(move || writer.run(receiver))
-            .ok();
-        Ledger { store, sender, heads, thread: Arc::new(std::sync::Mutex::new(thread)) }
+        {
+            threads.insert(0, thread);
+        }
+        Ledger { store, sender, heads, threads: Arc::new(std::sync::Mutex::new(threads)) }
     }
 
     /// The read side.
@@ -225,7 +248,7 @@ impl Ledger {
     pub async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, AppendError> {
         let (reply, answer) = oneshot::channel();
         self.sender
-            .send(Job { request, reply })
+            .send(Message::Append(Job { request, reply }))
             .await
             .map_err(|_| AppendError::Unavailable("writer stopped".into()))?;
         answer.await.map_err(|_| AppendError::Unavailable("writer stopped".into()))?
@@ -235,21 +258,50 @@ impl Ledger {
     pub fn append_blocking(&self, request: AppendRequest) -> Result<AppendOutcome, AppendError> {
         let (reply, answer) = oneshot::channel();
         self.sender
-            .blocking_send(Job { request, reply })
+            .blocking_send(Message::Append(Job { request, reply }))
             .map_err(|_| AppendError::Unavailable("writer stopped".into()))?;
         answer.blocking_recv().map_err(|_| AppendError::Unavailable("writer stopped".into()))?
     }
 
-    /// Stops accepting appends, lets the writer finish what is queued (each answered after its
-    /// flush), and waits for it. Other clones see `Unavailable` afterwards.
+    /// Stops the writer: requests queued before the stop are committed and answered (each after
+    /// its flush), later ones get `Unavailable`; waits for the writer and the indexer to finish.
+    /// Works while other clones are alive (they see `Unavailable` afterwards).
+    pub async fn shutdown_async(self) {
+        let _ = self.sender.send(Message::Stop).await;
+        let threads = self.threads.clone();
+        let _ = tokio::task::spawn_blocking(move || join_all(&threads)).await;
+    }
+
+    /// `shutdown_async` for synchronous callers (not from inside an async runtime).
     pub fn shutdown(self) {
-        let thread = self.thread.lock().ok().and_then(|mut slot| slot.take());
-        drop(self.sender);
-        if let Some(thread) = thread {
-            // The writer exits once every sender (including other clones) is gone; a caller that
-            // still holds clones keeps it alive, which is what a graceful shutdown needs.
-            let _ = thread.join();
+        let _ = self.sender.blocking_send(Message::Stop);
+        join_all(&self.threads);
+    }
+}
+
+fn join_all(threads: &std::sync::Mutex<Vec<JoinHandle<()>>>) {
+    let taken: Vec<JoinHandle<()>> = match threads.lock() {
+        Ok(mut slot) => slot.drain(..).collect(),
+        Err(poisoned) => poisoned.into_inner().drain(..).collect(),
+    };
+    for thread in taken {
+        let _ = thread.join();
+    }
+}
+
+/// The indexer: after each durable group, index it (see `index`). Exits when the writer does,
+/// after a last catch-up.
+fn run_indexer(store: &Store, durable: &std::sync::mpsc::Receiver<Seq>) {
+    while durable.recv().is_ok() {
+        while durable.try_recv().is_ok() {}
+        if let Err(error) = store.catch_up_index() {
+            // Reads stay correct (they scan the unindexed tail); reopening rebuilds the index.
+            eprintln!("letopis: indexer stopped: {error}");
+            return;
         }
+    }
+    if let Err(error) = store.catch_up_index() {
+        eprintln!("letopis: indexer stopped: {error}");
     }
 }
 
@@ -259,7 +311,11 @@ struct Writer {
     clock: Arc<dyn Clock>,
     head: Head,
     stream_versions: HashMap<StreamName, u64>,
+    /// Ids appended by this writer that the indexer may not have indexed yet.
+    recent_ids: HashMap<EventId, Seq>,
+    recent_order: VecDeque<(Seq, EventId)>,
     heads: watch::Sender<Seq>,
+    indexer: std::sync::mpsc::Sender<Seq>,
     failed: Option<String>,
 }
 
@@ -277,20 +333,36 @@ enum StageResult {
 }
 
 impl Writer {
-    fn run(mut self, mut receiver: mpsc::Receiver<Job>) {
-        while let Some(first) = receiver.blocking_recv() {
+    fn run(mut self, mut receiver: mpsc::Receiver<Message>) {
+        while let Some(Message::Append(first)) = receiver.blocking_recv() {
             let mut jobs = vec![first];
             let mut events = jobs.first().map_or(0, |job| job.request.events.len());
+            let mut stop = false;
             while events < GROUP_EVENTS_MAX {
                 match receiver.try_recv() {
-                    Ok(job) => {
+                    Ok(Message::Append(job)) => {
                         events += job.request.events.len();
                         jobs.push(job);
+                    }
+                    Ok(Message::Stop) => {
+                        stop = true;
+                        break;
                     }
                     Err(_) => break,
                 }
             }
             self.commit_group(jobs);
+            if stop {
+                break;
+            }
+        }
+        // Answer whatever is still queued: the ledger is closed.
+        receiver.close();
+        while let Ok(message) = receiver.try_recv() {
+            if let Message::Append(job) = message {
+                let _ =
+                    job.reply.send(Err(AppendError::Unavailable("the ledger is shut down".into())));
+            }
         }
     }
 
@@ -322,8 +394,10 @@ impl Writer {
             }
             self.head = staged.head;
             self.stream_versions.extend(staged.stream_versions);
+            self.remember_ids(&staged.records);
             self.store.publish(self.head);
             let _ = self.heads.send(self.head.seq);
+            let _ = self.indexer.send(self.head.seq);
         }
         let head = self.head.seq;
         for (job, result) in jobs.into_iter().zip(results) {
@@ -341,16 +415,29 @@ impl Writer {
 
     fn write(&self, staged: &Staged) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
-        for (seq, id, stream, version, stored) in &staged.records {
-            let seq_bytes = seq.0.to_be_bytes();
+        for (seq, _, _, _, stored) in &staged.records {
             batch.insert(&keys::event(*seq)[..], stored.as_slice());
-            batch.insert(&keys::id(id)[..], &seq_bytes[..]);
-            batch.insert(keys::stream_version_key(stream, *version), &seq_bytes[..]);
         }
         batch.insert(keys::HEAD, &keys::encode_head(&staged.head)[..]);
         self.store.tree().apply_batch(batch)?;
         self.store.db().flush()?;
         Ok(())
+    }
+
+    /// Remembers appended ids until the indexer has them; forgets indexed ones.
+    fn remember_ids(&mut self, records: &[(Seq, EventId, StreamName, u64, Vec<u8>)]) {
+        for (seq, id, _, _, _) in records {
+            self.recent_ids.insert(*id, *seq);
+            self.recent_order.push_back((*seq, *id));
+        }
+        let watermark = self.store.index_watermark();
+        while let Some((seq, id)) = self.recent_order.front().copied() {
+            if seq > watermark {
+                break;
+            }
+            self.recent_order.pop_front();
+            self.recent_ids.remove(&id);
+        }
     }
 
     fn current_version(&mut self, staged: &Staged, stream: &StreamName) -> Result<u64, StoreError> {
@@ -360,7 +447,8 @@ impl Writer {
         if let Some(version) = self.stream_versions.get(stream) {
             return Ok(*version);
         }
-        let version = keys::stream_version(self.store.tree(), stream, self.head.seq)?;
+        // Not touched since this writer started, so the index (caught up at open) has it.
+        let version = self.store.indexed_stream_version(stream, self.head.seq)?;
         self.stream_versions.insert(stream.clone(), version);
         Ok(version)
     }
@@ -369,7 +457,10 @@ impl Writer {
         if let Some(seq) = staged.ids.get(id) {
             return Ok(Some(*seq));
         }
-        Ok(keys::lookup_id(self.store.tree(), id)?.filter(|seq| *seq <= self.head.seq))
+        if let Some(seq) = self.recent_ids.get(id) {
+            return Ok(Some(*seq));
+        }
+        self.store.indexed_seq_of(id, self.head.seq)
     }
 
     fn stored_envelope(&self, staged: &Staged, seq: Seq) -> Result<Option<Envelope>, StoreError> {

@@ -285,3 +285,33 @@ fn opening_a_store_held_by_another_handle_is_a_clear_error() {
     assert_eq!(child.status.code(), Some(4), "stderr: {}", String::from_utf8_lossy(&child.stderr));
     assert!(String::from_utf8_lossy(&child.stderr).contains("in use by another process"));
 }
+
+#[test]
+fn reads_do_not_depend_on_the_indexer_and_reopen_rebuilds_the_index() {
+    let ledger = filled(12);
+    let store = ledger.store().clone();
+    let fourth = store.get(Seq(4)).unwrap().unwrap();
+    let stream = StreamName::new("teacher/t-1").unwrap();
+    let before: Vec<u64> = store.stream(&stream, 1).unwrap().iter().map(|e| e.seq.0).collect();
+    assert_eq!(before, vec![2, 5, 8, 11]);
+
+    store.tamper_clear_index().unwrap();
+    assert_eq!(store.index_watermark(), Seq(0));
+    assert_eq!(store.seq_of(&fourth.id).unwrap(), Some(Seq(4)));
+    let after: Vec<u64> = store.stream(&stream, 2).unwrap().iter().map(|e| e.seq.0).collect();
+    assert_eq!(after, vec![5, 8, 11]);
+    assert_eq!(store.stream_version(&stream).unwrap(), 4);
+    drop(store);
+
+    let ledger = ledger.reopen();
+    assert_eq!(ledger.store().index_watermark(), Seq(12));
+    assert_eq!(append(&ledger, vec![event("teacher/t-1", "next")]).unwrap(), vec![13]);
+    assert_eq!(ledger.store().get(Seq(13)).unwrap().unwrap().stream_version, 5);
+    // After the rebuild the writer still refuses a reused id.
+    let mut reused = event("teacher/t-1", "other");
+    reused.id = Some(fourth.id);
+    assert!(matches!(
+        append(&ledger, vec![reused]),
+        Err(AppendError::IdReused { seq: Seq(4), .. })
+    ));
+}
