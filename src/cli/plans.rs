@@ -1,8 +1,8 @@
 //! `letopis plans`: plans of activities at a valid date and a knowledge point, as JSON for
 //! machines or as a Russian listing for people.
 //!
-//! Also holds what `routes` shares with it: reading `--date` and `--known-at`, and folding the
-//! ledger up to the knowledge point into the plan and route sub-states.
+//! Also holds what `routes` shares with it: reading `--date` and the format, and taking the plan
+//! and route sub-states from the query layer's state at the knowledge point.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -11,11 +11,12 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use projections::plan::{plans_as_of, ActivityStatus, Plans};
 use projections::teacher_route::Routes;
-use projections::EventContext;
-use proto_events::vocabulary::{Payload, PlanLevel};
-use proto_events::{Date, Seq, Timestamp};
+use proto_events::vocabulary::PlanLevel;
+use proto_events::Date;
 
+use crate::cli::figures::parse_known_at;
 use crate::cli::{exit, open_store};
+use crate::query::{self, KnownAt};
 use crate::store::{Clock, Store, SystemClock};
 
 /// Arguments of `plans`.
@@ -38,7 +39,7 @@ pub(crate) struct PlansArgs {
 pub(crate) fn run(args: PlansArgs) -> anyhow::Result<u8> {
     let format = OutputFormat::parse(&args.format)?;
     let date = valid_date(args.date.as_deref())?;
-    let known_at = KnownAt::parse(args.known_at.as_deref())?;
+    let known_at = parse_known_at(args.known_at.as_deref())?;
     let store = open_store(&args.data)?;
     let folded = fold(&store, known_at)?;
     let plans = plans_as_of(&folded.plans, date);
@@ -142,30 +143,7 @@ pub(crate) fn valid_date(text: Option<&str>) -> anyhow::Result<Date> {
     }
 }
 
-/// A knowledge point: everything recorded, up to a seq, or up to an instant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum KnownAt {
-    Now,
-    Seq(Seq),
-    Time(Timestamp),
-}
-
-impl KnownAt {
-    /// Parses a seq number or an RFC 3339 time; absent means now.
-    pub(crate) fn parse(text: Option<&str>) -> anyhow::Result<KnownAt> {
-        let Some(text) = text.map(str::trim) else { return Ok(KnownAt::Now) };
-        if !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit()) {
-            let seq = text.parse::<u64>().with_context(|| format!("--known-at {text:?}"))?;
-            return Ok(KnownAt::Seq(Seq(seq)));
-        }
-        match Timestamp::parse_rfc3339(text) {
-            Some(time) => Ok(KnownAt::Time(time)),
-            None => bail!("--known-at {text:?}: ожидается номер события или время RFC 3339"),
-        }
-    }
-}
-
-/// The plan and route sub-states folded up to a knowledge point.
+/// The plan and route sub-states as known at a knowledge point.
 pub(crate) struct Folded {
     /// Last seq applied (0 when none).
     pub seq: u64,
@@ -173,48 +151,10 @@ pub(crate) struct Folded {
     pub routes: Routes,
 }
 
-/// Folds the ledger up to `known_at`: events with seq ≤ K, or recorded at or before the time.
-/// Retractions and corrections are applied here the way the central fold applies them.
+/// The state at `known_at` from the query layer (snapshots plus the events after them).
 pub(crate) fn fold(store: &Store, known_at: KnownAt) -> anyhow::Result<Folded> {
-    let head = store.head().seq;
-    let last = match known_at {
-        KnownAt::Seq(seq) => seq.min(head),
-        KnownAt::Now | KnownAt::Time(_) => head,
-    };
-    let mut folded = Folded { seq: 0, plans: Plans::default(), routes: Routes::default() };
-    for envelope in store.range(Seq(1), last) {
-        let envelope = envelope.context("reading the ledger")?;
-        if let KnownAt::Time(time) = known_at {
-            if envelope.recorded_at > time {
-                break;
-            }
-        }
-        let payload = Payload::decode_envelope(&envelope).context("decoding an event")?;
-        let mut ctx = EventContext::of(&envelope);
-        match payload {
-            Payload::EventRetracted(retracted) => {
-                folded.plans.retract(&retracted.target);
-                folded.routes.retract(&retracted.target);
-            }
-            Payload::EventCorrected(corrected) => {
-                let replacement = corrected
-                    .replacement
-                    .payload()
-                    .with_context(|| format!("decoding the replacement at seq {}", envelope.seq))?;
-                folded.plans.retract(&corrected.target);
-                folded.routes.retract(&corrected.target);
-                ctx.id = corrected.target;
-                folded.plans.apply(&ctx, &replacement);
-                folded.routes.apply(&ctx, &replacement);
-            }
-            payload => {
-                folded.plans.apply(&ctx, &payload);
-                folded.routes.apply(&ctx, &payload);
-            }
-        }
-        folded.seq = envelope.seq.0;
-    }
-    Ok(folded)
+    let state = query::state_at(store, known_at).context("folding the ledger")?;
+    Ok(Folded { seq: state.seq, plans: state.plans, routes: state.routes })
 }
 
 fn status_label(status: ActivityStatus) -> &'static str {

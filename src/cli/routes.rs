@@ -12,7 +12,8 @@ use projections::teacher_route::{
 use proto_events::vocabulary::{PersonId, TeacherId};
 use proto_events::Date;
 
-use crate::cli::plans::{fold, valid_date, KnownAt, OutputFormat};
+use crate::cli::figures::parse_known_at;
+use crate::cli::plans::{fold, valid_date, OutputFormat};
 use crate::cli::{exit, open_store};
 
 /// Arguments of `routes`.
@@ -41,7 +42,7 @@ pub(crate) struct RoutesArgs {
 pub(crate) fn run(args: RoutesArgs) -> anyhow::Result<u8> {
     let format = OutputFormat::parse(&args.format)?;
     let date = valid_date(args.date.as_deref())?;
-    let known_at = KnownAt::parse(args.known_at.as_deref())?;
+    let known_at = parse_known_at(args.known_at.as_deref())?;
     let teacher = match &args.teacher {
         Some(text) => Some(
             TeacherId::new(text.trim())
