@@ -18,7 +18,7 @@ use proto_events::vocabulary::{
 };
 use proto_events::{Date, EventId};
 
-use crate::state::{insert, ordered, Facts};
+use crate::state::{insert, ordered, Fact, Facts};
 
 /// All registries.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -198,7 +198,7 @@ impl Registry {
     /// The organisation as currently registered (latest registration known), if any.
     pub fn organisation_record(&self, org: &OrgId) -> Option<&OrganisationRegistered> {
         let organisation = self.organisations.get(org)?;
-        ordered(&organisation.registrations).last().map(|fact| &fact.value)
+        latest(&organisation.registrations).map(|fact| &fact.value)
     }
 
     /// Whether the organisation exists on `date` (registered on or before it).
@@ -260,17 +260,18 @@ impl Registry {
 
     /// The program as currently registered.
     pub fn program_record(&self, program: &ProgramId) -> Option<&ProgramRegistered> {
-        ordered(&self.programs.get(program)?.registrations).last().map(|fact| &fact.value)
+        latest(&self.programs.get(program)?.registrations).map(|fact| &fact.value)
     }
 
     /// Whether the program is in the Federal Register on `date`: the last inclusion or removal
     /// dated on or before `date` is an inclusion.
     pub fn in_federal_register(&self, program: &ProgramId, date: Date) -> bool {
         let Some(program) = self.programs.get(program) else { return false };
-        ordered(&program.register)
-            .into_iter()
-            .take_while(|fact| fact.on <= date)
-            .last()
+        program
+            .register
+            .values()
+            .filter(|fact| fact.on <= date)
+            .max_by_key(|fact| (fact.on, fact.seq))
             .is_some_and(|fact| fact.value)
     }
 
@@ -417,4 +418,9 @@ pub enum RegistryKey {
     Teacher(TeacherId),
     /// A person.
     Person(PersonId),
+}
+
+/// The latest fact in (valid date, seq) order, without sorting.
+fn latest<T>(facts: &Facts<T>) -> Option<&Fact<T>> {
+    facts.values().max_by_key(|fact| (fact.on, fact.seq))
 }
