@@ -1,0 +1,205 @@
+//! Who may record what: the role × kind matrix and the scope checks of municipalities and
+//! organisations, decided against the gate's state so that scope cannot race with moves.
+//!
+//! | role | may record |
+//! | --- | --- |
+//! | system | everything (demo generator, import, migration) |
+//! | ministry | targets; plan approval; regional and federal plans (create, sections, activities) |
+//! | operator | registries, teachers, roles and methodists, diagnostics, routes, completions, mentoring, participations, regional events, regional plans (not approval), figure reports |
+//! | municipality:<code> | organisations of its municipality and their status and management teams; teachers hired / moved / left within its organisations; its own municipal plans (incl. approval); figure reports for itself or its organisations |
+//! | organisation:<id> | completions, participations and mentoring of its own teachers |
+//! | auditor | nothing |
+//!
+//! A correction is authorised as its replacement; a retraction as the event it retracts.
+
+use proto_events::vocabulary::{Payload, PlanLevel, Scope};
+use proto_events::ActorRole;
+
+use crate::commands::index::{Fact, Key, RegistryIndex};
+
+/// Why a role may not record a payload: the field that decides it, its value and the rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// Dotted path of the deciding field (`actor.role` when the kind itself is not allowed).
+    pub field: String,
+    /// Its value.
+    pub value: String,
+    /// The rule.
+    pub rule: String,
+}
+
+impl Refusal {
+    pub(crate) fn new(field: &str, value: impl ToString, rule: impl Into<String>) -> Refusal {
+        Refusal { field: field.to_string(), value: value.to_string(), rule: rule.into() }
+    }
+}
+
+/// Decides whether `role` may record `payload` given the current state. Unknown references
+/// pass here: the reference checks reject them with a clearer rule.
+pub fn may_write(
+    role: &ActorRole,
+    payload: &Payload,
+    index: &RegistryIndex,
+) -> Result<(), Refusal> {
+    let kind_refused = || {
+        Refusal::new("actor.role", role, format!("role {role} may not record {}", payload.kind()))
+    };
+    match role {
+        ActorRole::System => Ok(()),
+        ActorRole::Auditor => {
+            Err(Refusal::new("actor.role", role, "an auditor reads everything and records nothing"))
+        }
+        ActorRole::Ministry => match payload {
+            Payload::TargetSet(_) | Payload::PlanApproved(_) => Ok(()),
+            Payload::PlanCreated(p) => match p.level {
+                PlanLevel::Regional | PlanLevel::Federal => Ok(()),
+                _ => Err(Refusal::new(
+                    "level",
+                    format!("{:?}", p.level).to_lowercase(),
+                    "the ministry keeps regional and federal plans",
+                )),
+            },
+            _ => match plan_of(payload) {
+                Some(plan) => plan_level_in(
+                    index,
+                    plan,
+                    &[PlanLevel::Regional, PlanLevel::Federal],
+                )
+                .map_err(|_| {
+                    Refusal::new("plan", plan, "the ministry keeps regional and federal plans")
+                }),
+                None => Err(kind_refused()),
+            },
+        },
+        ActorRole::Operator => match payload {
+            Payload::TargetSet(_) | Payload::PlanApproved(_) => Err(kind_refused()),
+            Payload::PlanCreated(p) => match p.level {
+                PlanLevel::Regional => Ok(()),
+                _ => Err(Refusal::new(
+                    "level",
+                    format!("{:?}", p.level).to_lowercase(),
+                    "the operator keeps regional plans",
+                )),
+            },
+            Payload::EventRetracted(_) | Payload::EventCorrected(_) => Ok(()),
+            _ => match plan_of(payload) {
+                Some(plan) => plan_level_in(index, plan, &[PlanLevel::Regional])
+                    .map_err(|_| Refusal::new("plan", plan, "the operator keeps regional plans")),
+                None => Ok(()),
+            },
+        },
+        ActorRole::Municipality(code) => municipality_may(code, payload, index, kind_refused),
+        ActorRole::Organisation(id) => organisation_may(id, payload, index, kind_refused),
+    }
+}
+
+fn municipality_may(
+    code: &str,
+    payload: &Payload,
+    index: &RegistryIndex,
+    kind_refused: impl Fn() -> Refusal,
+) -> Result<(), Refusal> {
+    let rule = || format!("outside the scope of municipality:{code}");
+    let org_in = |field: &str, org: &str| match index.municipality_of_org(org) {
+        Some(found) if found != code => Err(Refusal::new(field, org, rule())),
+        None if index.contains(&Key::Organisation(org.to_string())) => {
+            Err(Refusal::new(field, org, rule()))
+        }
+        _ => Ok(()),
+    };
+    match payload {
+        Payload::OrganisationRegistered(p) => match &p.municipality {
+            Some(municipality) if municipality.as_str() == code => Ok(()),
+            other => Err(Refusal::new(
+                "municipality",
+                other.as_ref().map_or("none".to_string(), |m| m.to_string()),
+                rule(),
+            )),
+        },
+        Payload::OrganisationStatusChanged(p) => org_in("organisation", p.organisation.as_str()),
+        Payload::ManagementTeamMemberAdded(p) => org_in("organisation", p.organisation.as_str()),
+        Payload::ManagementTeamMemberRemoved(p) => org_in("organisation", p.organisation.as_str()),
+        Payload::TeacherHired(p) => org_in("organisation", p.organisation.as_str()),
+        Payload::TeacherMoved(p) => {
+            org_in("from_organisation", p.from_organisation.as_str())?;
+            org_in("to_organisation", p.to_organisation.as_str())
+        }
+        Payload::TeacherLeft(p) => org_in("organisation", p.organisation.as_str()),
+        Payload::FigureReported(p) => match &p.scope {
+            Scope::Municipality(own) if own.as_str() == code => Ok(()),
+            Scope::Organisation(org) => org_in("scope", org.as_str()),
+            other => Err(Refusal::new("scope", other, rule())),
+        },
+        Payload::PlanCreated(p) => match p.level {
+            PlanLevel::Municipal => Ok(()),
+            other => Err(Refusal::new(
+                "level",
+                format!("{other:?}").to_lowercase(),
+                "a municipality keeps municipal plans",
+            )),
+        },
+        Payload::EventRetracted(_) | Payload::EventCorrected(_) => Ok(()),
+        _ => match plan_of(payload) {
+            Some(plan) => match index.get(&Key::Plan(plan.to_string())) {
+                Some(Fact::Plan {
+                    level: PlanLevel::Municipal, municipality: Some(owner), ..
+                }) if owner == code => Ok(()),
+                Some(_) => Err(Refusal::new("plan", plan, rule())),
+                None => Ok(()),
+            },
+            None => Err(kind_refused()),
+        },
+    }
+}
+
+fn organisation_may(
+    id: &str,
+    payload: &Payload,
+    index: &RegistryIndex,
+    kind_refused: impl Fn() -> Refusal,
+) -> Result<(), Refusal> {
+    let rule = || format!("outside the scope of organisation:{id}");
+    let own_teacher = |teacher: &str| match index.org_of_teacher(teacher) {
+        Some(org) if org != id => Err(Refusal::new("teacher", teacher, rule())),
+        _ => Ok(()),
+    };
+    match payload {
+        Payload::CourseCompleted(p) => own_teacher(p.teacher.as_str()),
+        Payload::ParticipationRecorded(p) => own_teacher(p.teacher.as_str()),
+        Payload::MentoringPairFormed(p) => {
+            if p.organisation.as_str() != id {
+                return Err(Refusal::new("organisation", &p.organisation, rule()));
+            }
+            own_teacher(p.mentee.as_str())
+                .map_err(|refusal| Refusal { field: "mentee".into(), ..refusal })
+        }
+        Payload::MentoringPairEnded(p) => match index.get(&Key::Pair(p.pair.to_string())) {
+            Some(Fact::Pair { organisation, .. }) if organisation != id => {
+                Err(Refusal::new("pair", &p.pair, rule()))
+            }
+            _ => Ok(()),
+        },
+        Payload::EventRetracted(_) | Payload::EventCorrected(_) => Ok(()),
+        _ => Err(kind_refused()),
+    }
+}
+
+/// The plan a plan-stream event belongs to (other than `plan_created`).
+fn plan_of(payload: &Payload) -> Option<&str> {
+    match payload {
+        Payload::PlanApproved(p) => Some(p.plan.as_str()),
+        Payload::PlanSectionAdded(p) => Some(p.plan.as_str()),
+        Payload::ActivityAdded(p) => Some(p.plan.as_str()),
+        Payload::ActivityAmended(p) => Some(p.plan.as_str()),
+        Payload::ActivityExecutionReported(p) => Some(p.plan.as_str()),
+        Payload::ActivityCancelled(p) => Some(p.plan.as_str()),
+        _ => None,
+    }
+}
+
+fn plan_level_in(index: &RegistryIndex, plan: &str, levels: &[PlanLevel]) -> Result<(), ()> {
+    match index.get(&Key::Plan(plan.to_string())) {
+        Some(Fact::Plan { level, .. }) if !levels.contains(level) => Err(()),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,547 @@
+//! `CommandGate`: the store's `Gate` that checks every event against the current state inside
+//! the writer thread, so a check and its append are one step (no check-then-act race).
+//!
+//! Checks, each refusal naming the field, the value and the rule: the event decodes and sits in
+//! its natural stream; the actor's role and scope allow it (see `authority`); references exist;
+//! registrations are unique; competence codes belong to the procedure's catalogue; corrections
+//! target an existing, unretracted event of the same kind in the same stream.
+
+use std::collections::{BTreeMap, HashMap};
+
+use proto_events::vocabulary::{Payload, Role};
+use proto_events::{Envelope, EventId, Seq, StreamName};
+
+use crate::commands::authority::{may_write, Refusal};
+use crate::commands::index::{Fact, Key, RegistryIndex};
+use crate::store::{Gate, Rejection, Store, StoreError};
+
+/// The validation gate of commands; build it with `rebuild_gate`.
+pub struct CommandGate {
+    index: RegistryIndex,
+    store: Store,
+    /// Events admitted but perhaps not yet durable (so not yet readable from the store), for
+    /// corrections that target them; pruned as the durable head passes them.
+    recent: HashMap<EventId, Recent>,
+    recent_by_seq: BTreeMap<Seq, EventId>,
+}
+
+struct Recent {
+    kind: String,
+    schema_version: u16,
+    stream: StreamName,
+    payload: Vec<u8>,
+}
+
+/// Folds every durable event of `store` into a fresh gate.
+pub fn rebuild_gate(store: &Store) -> Result<CommandGate, StoreError> {
+    let mut index = RegistryIndex::default();
+    let head = store.head().seq;
+    for event in store.range(Seq(1), head) {
+        let event = event?;
+        // History written without the gate (tests, foreign kinds) is skipped, not fatal.
+        if let Ok(payload) = Payload::decode_envelope(&event) {
+            index.apply(&payload, &event.actor.role);
+        }
+    }
+    Ok(CommandGate {
+        index,
+        store: store.clone(),
+        recent: HashMap::new(),
+        recent_by_seq: BTreeMap::new(),
+    })
+}
+
+impl CommandGate {
+    /// The folded state (read-only).
+    pub fn index(&self) -> &RegistryIndex {
+        &self.index
+    }
+
+    fn prune(&mut self) {
+        let durable = self.store.head().seq;
+        while let Some(entry) = self.recent_by_seq.first_entry() {
+            if *entry.key() > durable {
+                break;
+            }
+            let id = entry.remove();
+            self.recent.remove(&id);
+        }
+    }
+
+    fn admit_one(&mut self, event: &Envelope, earlier: &[Envelope]) -> Result<(), Refusal> {
+        let payload = Payload::decode_envelope(event)
+            .map_err(|error| Refusal::new("kind", &event.kind, error.to_string()))?;
+        let role = &event.actor.role;
+        match &payload {
+            Payload::EventRetracted(p) => {
+                let target = self.target(p.target, earlier)?;
+                same_stream(&event.stream, &target.stream)?;
+                if self.index.contains(&Key::Retracted(p.target)) {
+                    return Err(Refusal::new("target", p.target, "the event is already retracted"));
+                }
+                if let Ok(original) =
+                    Payload::decode(&target.kind, target.schema_version, &target.payload)
+                {
+                    may_write(role, &original, &self.index)
+                        .map_err(|refusal| within("target", refusal))?;
+                }
+                self.index.mark_retracted(p.target);
+            }
+            Payload::EventCorrected(p) => {
+                let target = self.target(p.target, earlier)?;
+                same_stream(&event.stream, &target.stream)?;
+                if self.index.contains(&Key::Retracted(p.target)) {
+                    return Err(Refusal::new(
+                        "target",
+                        p.target,
+                        "a retracted event cannot be corrected",
+                    ));
+                }
+                if p.replacement.kind != target.kind {
+                    return Err(Refusal::new(
+                        "replacement.kind",
+                        &p.replacement.kind,
+                        format!("must be the target's kind {}", target.kind),
+                    ));
+                }
+                let replacement = p.replacement.payload().map_err(|error| {
+                    Refusal::new("replacement.payload", &p.replacement.kind, error.to_string())
+                })?;
+                let stream = replacement
+                    .stream()
+                    .map_err(|error| Refusal::new("replacement.payload", "", error.to_string()))?;
+                if stream != target.stream {
+                    return Err(Refusal::new(
+                        "replacement.payload",
+                        stream,
+                        format!("must describe the same entity, stream {}", target.stream),
+                    ));
+                }
+                may_write(role, &replacement, &self.index)
+                    .map_err(|refusal| within("replacement.payload", refusal))?;
+                check_state(&self.index, &replacement, false)
+                    .map_err(|refusal| within("replacement.payload", refusal))?;
+                self.index.apply(&replacement, role);
+            }
+            _ => {
+                let natural = payload
+                    .stream()
+                    .map_err(|error| Refusal::new("stream", &event.stream, error.to_string()))?;
+                same_stream(&event.stream, &natural)?;
+                may_write(role, &payload, &self.index)?;
+                check_state(&self.index, &payload, true)?;
+                self.index.apply(&payload, role);
+            }
+        }
+        Ok(())
+    }
+
+    fn target(&self, id: EventId, earlier: &[Envelope]) -> Result<Recent, Refusal> {
+        if let Some(event) = earlier.iter().find(|event| event.id == id) {
+            return Ok(recent_of(event));
+        }
+        if let Some(recent) = self.recent.get(&id) {
+            return Ok(Recent {
+                kind: recent.kind.clone(),
+                schema_version: recent.schema_version,
+                stream: recent.stream.clone(),
+                payload: recent.payload.clone(),
+            });
+        }
+        match self.store.get_by_id(&id) {
+            Ok(Some(event)) => Ok(recent_of(&event)),
+            Ok(None) => Err(Refusal::new("target", id, "no event with this id")),
+            Err(error) => {
+                Err(Refusal::new("target", id, format!("cannot read the target: {error}")))
+            }
+        }
+    }
+}
+
+impl Gate for CommandGate {
+    fn admit(&mut self, events: &[Envelope]) -> Result<(), Rejection> {
+        self.prune();
+        self.index.begin();
+        for (event_index, event) in events.iter().enumerate() {
+            let earlier = events.get(..event_index).unwrap_or(&[]);
+            if let Err(refusal) = self.admit_one(event, earlier) {
+                self.index.rollback();
+                return Err(Rejection {
+                    event_index,
+                    field: refusal.field,
+                    value: refusal.value,
+                    rule: refusal.rule,
+                });
+            }
+        }
+        self.index.commit();
+        for event in events {
+            self.recent.insert(event.id, recent_of(event));
+            self.recent_by_seq.insert(event.seq, event.id);
+        }
+        Ok(())
+    }
+}
+
+fn recent_of(event: &Envelope) -> Recent {
+    Recent {
+        kind: event.kind.clone(),
+        schema_version: event.schema_version,
+        stream: event.stream.clone(),
+        payload: event.payload.clone(),
+    }
+}
+
+fn same_stream(stream: &StreamName, expected: &StreamName) -> Result<(), Refusal> {
+    if stream != expected {
+        return Err(Refusal::new("stream", stream, format!("must be {expected}")));
+    }
+    Ok(())
+}
+
+fn within(prefix: &str, refusal: Refusal) -> Refusal {
+    Refusal { field: format!("{prefix}.{}", refusal.field), ..refusal }
+}
+
+/// References, uniqueness (when `new`) and catalogue codes of one payload.
+fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<(), Refusal> {
+    let exists = |field: &str, key: Key, value: &str, what: &str| {
+        if index.contains(&key) {
+            Ok(())
+        } else {
+            Err(Refusal::new(field, value, format!("no {what} with this id is registered")))
+        }
+    };
+    let unique = |field: &str, key: Key, value: &str, what: &str| {
+        if new && index.contains(&key) {
+            Err(Refusal::new(field, value, format!("{what} with this id is already registered")))
+        } else {
+            Ok(())
+        }
+    };
+    let org =
+        |field: &str, id: &str| exists(field, Key::Organisation(id.into()), id, "organisation");
+    let teacher = |field: &str, id: &str| exists(field, Key::Teacher(id.into()), id, "teacher");
+    let program = |field: &str, id: &str| exists(field, Key::Program(id.into()), id, "program");
+    let route_of =
+        |field: &str, route: &str, of_teacher: &str| match index.get(&Key::Route(route.into())) {
+            Some(Fact::Route { teacher, procedure, closed }) => {
+                if teacher != of_teacher {
+                    return Err(Refusal::new(
+                        field,
+                        route,
+                        format!("the route belongs to teacher {teacher}"),
+                    ));
+                }
+                Ok((procedure.clone(), *closed))
+            }
+            _ => Err(Refusal::new(field, route, "no route with this id is open")),
+        };
+    let catalogued = |field: &str, procedure: &str, codes: &mut dyn Iterator<Item = &str>| {
+        if let Some(Fact::Procedure { competences }) = index.get(&Key::Procedure(procedure.into()))
+        {
+            if !competences.is_empty() {
+                for code in codes {
+                    if !competences.contains(code) {
+                        return Err(Refusal::new(
+                            field,
+                            code,
+                            format!("competence code is not measured by procedure {procedure}"),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    };
+    let plan = |id: &str| exists("plan", Key::Plan(id.into()), id, "plan");
+    let activity = |plan_id: &str, id: &str| {
+        plan(plan_id)?;
+        match index.get(&Key::Activity(plan_id.into(), id.into())) {
+            Some(Fact::Activity { cancelled: false }) => Ok(()),
+            Some(_) => Err(Refusal::new("activity", id, "the activity is cancelled")),
+            None => Err(Refusal::new(
+                "activity",
+                id,
+                format!("no activity with this id in plan {plan_id}"),
+            )),
+        }
+    };
+    let scope = |value: &proto_events::vocabulary::Scope| match value {
+        proto_events::vocabulary::Scope::Region => Ok(()),
+        proto_events::vocabulary::Scope::Municipality(code) => {
+            exists("scope", Key::Municipality(code.to_string()), code.as_str(), "municipality")
+        }
+        proto_events::vocabulary::Scope::Organisation(id) => org("scope", id.as_str()),
+    };
+
+    match payload {
+        Payload::MunicipalityRegistered(p) => {
+            let id = p.municipality.as_str();
+            unique("municipality", Key::Municipality(id.into()), id, "a municipality")
+        }
+        Payload::OrganisationRegistered(p) => {
+            let id = p.organisation.as_str();
+            unique("organisation", Key::Organisation(id.into()), id, "an organisation")?;
+            match &p.municipality {
+                Some(code) => exists(
+                    "municipality",
+                    Key::Municipality(code.to_string()),
+                    code.as_str(),
+                    "municipality",
+                ),
+                None => Ok(()),
+            }
+        }
+        Payload::OrganisationStatusChanged(p) => org("organisation", p.organisation.as_str()),
+        Payload::ProgramRegistered(p) => {
+            let id = p.program.as_str();
+            unique("program", Key::Program(id.into()), id, "a program")?;
+            org("provider", p.provider.as_str())
+        }
+        Payload::ProgramRegisterIncluded(p) => program("program", p.program.as_str()),
+        Payload::ProgramRegisterRemoved(p) => program("program", p.program.as_str()),
+        Payload::DiagnosticProcedureRegistered(p) => {
+            let id = p.procedure.as_str();
+            unique("procedure", Key::Procedure(id.into()), id, "a procedure")
+        }
+        Payload::TeacherHired(p) => {
+            if new {
+                if let Some(Fact::Teacher { organisation, employed: true }) =
+                    index.get(&Key::Teacher(p.teacher.to_string()))
+                {
+                    return Err(Refusal::new(
+                        "teacher",
+                        &p.teacher,
+                        format!("the teacher is already employed at {organisation}: record teacher_moved"),
+                    ));
+                }
+            }
+            org("organisation", p.organisation.as_str())
+        }
+        Payload::TeacherMoved(p) => {
+            employed_at(
+                index,
+                p.teacher.as_str(),
+                "from_organisation",
+                p.from_organisation.as_str(),
+            )?;
+            org("to_organisation", p.to_organisation.as_str())
+        }
+        Payload::TeacherLeft(p) => {
+            employed_at(index, p.teacher.as_str(), "organisation", p.organisation.as_str())
+        }
+        Payload::ManagementTeamMemberAdded(p) => {
+            org("organisation", p.organisation.as_str())?;
+            teacher("teacher", p.teacher.as_str())
+        }
+        Payload::ManagementTeamMemberRemoved(p) => {
+            org("organisation", p.organisation.as_str())?;
+            teacher("teacher", p.teacher.as_str())
+        }
+        Payload::RoleAssigned(p) => match &p.municipality {
+            Some(code) => exists(
+                "municipality",
+                Key::Municipality(code.to_string()),
+                code.as_str(),
+                "municipality",
+            ),
+            None => Ok(()),
+        },
+        Payload::RoleEnded(p) => holds_role(index, "person", p.person.as_str(), p.role),
+        Payload::TeacherAssignedToMethodist(p) => {
+            teacher("teacher", p.teacher.as_str())?;
+            holds_role(index, "methodist", p.methodist.as_str(), Role::RegionalMethodist)
+        }
+        Payload::TeacherUnassignedFromMethodist(p) => {
+            teacher("teacher", p.teacher.as_str())?;
+            exists(
+                "methodist",
+                Key::Person(p.methodist.to_string()),
+                p.methodist.as_str(),
+                "person",
+            )
+        }
+        Payload::DiagnosticRecorded(p) => {
+            let id = p.diagnostic.as_str();
+            unique("diagnostic", Key::Diagnostic(id.into()), id, "a diagnostic result")?;
+            teacher("teacher", p.teacher.as_str())?;
+            let procedure = p.procedure.as_str();
+            exists("procedure", Key::Procedure(procedure.into()), procedure, "procedure")?;
+            catalogued("scores", procedure, &mut p.scores.keys().map(|c| c.as_str()))?;
+            catalogued("deficits", procedure, &mut p.deficits.iter().map(|c| c.as_str()))
+        }
+        Payload::RouteOpened(p) => {
+            let id = p.route.as_str();
+            unique("route", Key::Route(id.into()), id, "a route")?;
+            teacher("teacher", p.teacher.as_str())?;
+            match index.get(&Key::Diagnostic(p.diagnostic.to_string())) {
+                Some(Fact::Diagnostic { teacher, procedure }) => {
+                    if teacher != p.teacher.as_str() {
+                        return Err(Refusal::new(
+                            "diagnostic",
+                            &p.diagnostic,
+                            format!("the diagnostic result belongs to teacher {teacher}"),
+                        ));
+                    }
+                    catalogued("deficits", procedure, &mut p.deficits.iter().map(|c| c.as_str()))
+                }
+                _ => Err(Refusal::new(
+                    "diagnostic",
+                    &p.diagnostic,
+                    "no diagnostic result with this id is recorded",
+                )),
+            }
+        }
+        Payload::RouteStepPlanned(p) => {
+            let (procedure, closed) = route_of("route", p.route.as_str(), p.teacher.as_str())?;
+            if closed && new {
+                return Err(Refusal::new("route", &p.route, "the route is closed"));
+            }
+            let step = p.step.as_str();
+            if new && index.contains(&Key::Step(p.route.to_string(), step.into())) {
+                return Err(Refusal::new(
+                    "step",
+                    step,
+                    "the route already has a step with this id",
+                ));
+            }
+            if let Some(id) = &p.program {
+                program("program", id.as_str())?;
+            }
+            catalogued("deficits", &procedure, &mut p.deficits.iter().map(|c| c.as_str()))
+        }
+        Payload::RouteSupportAssigned(p) => {
+            route_of("route", p.route.as_str(), p.teacher.as_str())?;
+            exists(
+                "supporter",
+                Key::Person(p.supporter.to_string()),
+                p.supporter.as_str(),
+                "person",
+            )
+        }
+        Payload::RouteStepCompleted(p) => {
+            route_of("route", p.route.as_str(), p.teacher.as_str())?;
+            step_exists(index, "step", p.route.as_str(), p.step.as_str())
+        }
+        Payload::RouteClosed(p) => {
+            let (_, closed) = route_of("route", p.route.as_str(), p.teacher.as_str())?;
+            if closed && new {
+                return Err(Refusal::new("route", &p.route, "the route is already closed"));
+            }
+            Ok(())
+        }
+        Payload::CourseCompleted(p) => {
+            let id = p.completion.as_str();
+            unique("completion", Key::Completion(id.into()), id, "a completion")?;
+            teacher("teacher", p.teacher.as_str())?;
+            program("program", p.program.as_str())?;
+            org("provider", p.provider.as_str())?;
+            if let Some(step) = &p.route_step {
+                route_of("route_step.route", step.route.as_str(), p.teacher.as_str())?;
+                step_exists(index, "route_step.step", step.route.as_str(), step.step.as_str())?;
+            }
+            Ok(())
+        }
+        Payload::MentoringPairFormed(p) => {
+            let id = p.pair.as_str();
+            unique("pair", Key::Pair(id.into()), id, "a mentoring pair")?;
+            teacher("mentor", p.mentor.as_str())?;
+            teacher("mentee", p.mentee.as_str())?;
+            org("organisation", p.organisation.as_str())
+        }
+        Payload::MentoringPairEnded(p) => match index.get(&Key::Pair(p.pair.to_string())) {
+            Some(Fact::Pair { mentee, .. }) if mentee == p.mentee.as_str() => Ok(()),
+            Some(Fact::Pair { mentee, .. }) => {
+                Err(Refusal::new("mentee", &p.mentee, format!("the pair's mentee is {mentee}")))
+            }
+            _ => Err(Refusal::new("pair", &p.pair, "no mentoring pair with this id is formed")),
+        },
+        Payload::ParticipationRecorded(p) => teacher("teacher", p.teacher.as_str()),
+        Payload::RegionalEventHeld(p) => {
+            let id = p.event.as_str();
+            unique("event", Key::RegionalEvent(id.into()), id, "a regional event")
+        }
+        Payload::ManagementTeamTrained(p) => {
+            org("organisation", p.organisation.as_str())?;
+            program("program", p.program.as_str())
+        }
+        Payload::PlanCreated(p) => {
+            let id = p.plan.as_str();
+            unique("plan", Key::Plan(id.into()), id, "a plan")
+        }
+        Payload::PlanApproved(p) => plan(p.plan.as_str()),
+        Payload::PlanSectionAdded(p) => {
+            plan(p.plan.as_str())?;
+            let section = p.section.as_str();
+            if new && index.contains(&Key::Section(p.plan.to_string(), section.into())) {
+                return Err(Refusal::new("section", section, "the plan already has this section"));
+            }
+            Ok(())
+        }
+        Payload::ActivityAdded(p) => {
+            plan(p.plan.as_str())?;
+            let section = p.section.as_str();
+            if !index.contains(&Key::Section(p.plan.to_string(), section.into())) {
+                return Err(Refusal::new(
+                    "section",
+                    section,
+                    format!("no section with this id in plan {}", p.plan),
+                ));
+            }
+            let id = p.activity.as_str();
+            if new && index.contains(&Key::Activity(p.plan.to_string(), id.into())) {
+                return Err(Refusal::new("activity", id, "the plan already has this activity"));
+            }
+            Ok(())
+        }
+        Payload::ActivityAmended(p) => activity(p.plan.as_str(), p.activity.as_str()),
+        Payload::ActivityExecutionReported(p) => activity(p.plan.as_str(), p.activity.as_str()),
+        Payload::ActivityCancelled(p) => activity(p.plan.as_str(), p.activity.as_str()),
+        Payload::TargetSet(p) => scope(&p.scope),
+        Payload::FigureReported(p) => {
+            let id = p.report.as_str();
+            unique("report", Key::Report(id.into()), id, "a figure report")?;
+            scope(&p.scope)
+        }
+        // Corrections are checked by the gate itself; a replacement is never a correction.
+        Payload::EventRetracted(_) | Payload::EventCorrected(_) => Ok(()),
+    }
+}
+
+fn employed_at(
+    index: &RegistryIndex,
+    teacher: &str,
+    field: &str,
+    organisation: &str,
+) -> Result<(), Refusal> {
+    match index.get(&Key::Teacher(teacher.into())) {
+        Some(Fact::Teacher { organisation: current, employed: true })
+            if current == organisation =>
+        {
+            Ok(())
+        }
+        Some(Fact::Teacher { organisation: current, employed: true }) => {
+            Err(Refusal::new(field, organisation, format!("the teacher is employed at {current}")))
+        }
+        Some(_) => Err(Refusal::new("teacher", teacher, "the teacher is not employed")),
+        None => Err(Refusal::new("teacher", teacher, "no teacher with this id is registered")),
+    }
+}
+
+fn holds_role(index: &RegistryIndex, field: &str, person: &str, role: Role) -> Result<(), Refusal> {
+    match index.get(&Key::Person(person.into())) {
+        Some(Fact::Person { roles }) if roles.contains(&role) => Ok(()),
+        _ => {
+            Err(Refusal::new(field, person, format!("the person does not hold the role {role:?}")))
+        }
+    }
+}
+
+fn step_exists(index: &RegistryIndex, field: &str, route: &str, step: &str) -> Result<(), Refusal> {
+    if index.contains(&Key::Step(route.into(), step.into())) {
+        Ok(())
+    } else {
+        Err(Refusal::new(field, step, format!("no step with this id in route {route}")))
+    }
+}

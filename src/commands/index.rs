@@ -1,0 +1,317 @@
+//! `RegistryIndex`: the minimal facts the command gate needs to check references, uniqueness and
+//! scopes, folded from the events, with a journal so a rejected batch leaves it unchanged.
+//!
+//! One map from a typed key to a small fact keeps it compact (tens of bytes per entity, nothing
+//! per event): event ids are not indexed, because correction targets are read from the store.
+//! Corrections are folded as their replacement payload (an upsert of the same entity, since a
+//! replacement must stay in its target's stream); retractions only mark the target, so a
+//! retracted registration still counts as existing (the conservative reading).
+
+use std::collections::{BTreeSet, HashMap};
+
+use proto_events::vocabulary::{Payload, PlanLevel, ProcedureLevel, Role};
+use proto_events::{ActorRole, EventId};
+
+/// What an entity is, by its id.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub(crate) enum Key {
+    Municipality(String),
+    Organisation(String),
+    Teacher(String),
+    Program(String),
+    Procedure(String),
+    Diagnostic(String),
+    Route(String),
+    Step(String, String),
+    Person(String),
+    Plan(String),
+    Section(String, String),
+    Activity(String, String),
+    Pair(String),
+    Report(String),
+    Completion(String),
+    RegionalEvent(String),
+    /// A retracted event.
+    Retracted(EventId),
+}
+
+/// The minimal facts about an entity.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(crate) enum Fact {
+    Exists,
+    Organisation {
+        municipality: Option<String>,
+    },
+    /// `organisation` is the current one, or the last one once the teacher has left.
+    Teacher {
+        organisation: String,
+        employed: bool,
+    },
+    Procedure {
+        competences: BTreeSet<String>,
+    },
+    Diagnostic {
+        teacher: String,
+        procedure: String,
+    },
+    Route {
+        teacher: String,
+        procedure: String,
+        closed: bool,
+    },
+    Person {
+        roles: BTreeSet<Role>,
+    },
+    /// `municipality` is the owning municipality when one created it or its owner names one.
+    Plan {
+        level: PlanLevel,
+        municipality: Option<String>,
+        organisation: Option<String>,
+    },
+    Activity {
+        cancelled: bool,
+    },
+    Pair {
+        mentee: String,
+        organisation: String,
+    },
+}
+
+/// The gate's state; see the module documentation.
+#[derive(Default)]
+pub struct RegistryIndex {
+    facts: HashMap<Key, Fact>,
+    journal: Option<Vec<(Key, Option<Fact>)>>,
+}
+
+impl RegistryIndex {
+    /// Number of entities known (for logs and tests).
+    pub fn len(&self) -> usize {
+        self.facts.len()
+    }
+
+    /// True when nothing is known.
+    pub fn is_empty(&self) -> bool {
+        self.facts.is_empty()
+    }
+
+    pub(crate) fn get(&self, key: &Key) -> Option<&Fact> {
+        self.facts.get(key)
+    }
+
+    pub(crate) fn contains(&self, key: &Key) -> bool {
+        self.facts.contains_key(key)
+    }
+
+    /// Starts recording changes so that `rollback` can undo them.
+    pub(crate) fn begin(&mut self) {
+        self.journal = Some(Vec::new());
+    }
+
+    /// Keeps the changes since `begin`.
+    pub(crate) fn commit(&mut self) {
+        self.journal = None;
+    }
+
+    /// Undoes the changes since `begin`, newest first.
+    pub(crate) fn rollback(&mut self) {
+        if let Some(journal) = self.journal.take() {
+            for (key, old) in journal.into_iter().rev() {
+                match old {
+                    Some(fact) => self.facts.insert(key, fact),
+                    None => self.facts.remove(&key),
+                };
+            }
+        }
+    }
+
+    fn put(&mut self, key: Key, fact: Fact) {
+        let old = self.facts.insert(key.clone(), fact);
+        if let Some(journal) = &mut self.journal {
+            journal.push((key, old));
+        }
+    }
+
+    fn update(&mut self, key: &Key, change: impl FnOnce(&mut Fact)) {
+        if let Some(fact) = self.facts.get(key) {
+            let mut fact = fact.clone();
+            change(&mut fact);
+            self.put(key.clone(), fact);
+        }
+    }
+
+    pub(crate) fn mark_retracted(&mut self, target: EventId) {
+        self.put(Key::Retracted(target), Fact::Exists);
+    }
+
+    /// Folds one fact. Infallible: references were checked before, and history written without
+    /// the gate is folded as far as it makes sense.
+    pub(crate) fn apply(&mut self, payload: &Payload, creator: &ActorRole) {
+        match payload {
+            Payload::MunicipalityRegistered(p) => {
+                self.put(Key::Municipality(p.municipality.to_string()), Fact::Exists)
+            }
+            Payload::OrganisationRegistered(p) => self.put(
+                Key::Organisation(p.organisation.to_string()),
+                Fact::Organisation { municipality: p.municipality.as_ref().map(|m| m.to_string()) },
+            ),
+            Payload::ProgramRegistered(p) => {
+                self.put(Key::Program(p.program.to_string()), Fact::Exists)
+            }
+            Payload::DiagnosticProcedureRegistered(p) => {
+                let competences = p.competences.iter().map(|c| c.to_string()).collect();
+                // Self-diagnosis may measure anything; an empty list means "not catalogued".
+                let competences = if p.level == ProcedureLevel::SelfDiagnosis {
+                    BTreeSet::new()
+                } else {
+                    competences
+                };
+                self.put(Key::Procedure(p.procedure.to_string()), Fact::Procedure { competences })
+            }
+            Payload::TeacherHired(p) => self.put(
+                Key::Teacher(p.teacher.to_string()),
+                Fact::Teacher { organisation: p.organisation.to_string(), employed: true },
+            ),
+            Payload::TeacherMoved(p) => self.put(
+                Key::Teacher(p.teacher.to_string()),
+                Fact::Teacher { organisation: p.to_organisation.to_string(), employed: true },
+            ),
+            Payload::TeacherLeft(p) => {
+                self.update(&Key::Teacher(p.teacher.to_string()), |fact| {
+                    if let Fact::Teacher { employed, .. } = fact {
+                        *employed = false;
+                    }
+                });
+            }
+            Payload::RoleAssigned(p) => {
+                let key = Key::Person(p.person.to_string());
+                let mut roles = match self.facts.get(&key) {
+                    Some(Fact::Person { roles }) => roles.clone(),
+                    _ => BTreeSet::new(),
+                };
+                roles.insert(p.role);
+                self.put(key, Fact::Person { roles });
+            }
+            Payload::RoleEnded(p) => self.update(&Key::Person(p.person.to_string()), |fact| {
+                if let Fact::Person { roles } = fact {
+                    roles.remove(&p.role);
+                }
+            }),
+            Payload::DiagnosticRecorded(p) => self.put(
+                Key::Diagnostic(p.diagnostic.to_string()),
+                Fact::Diagnostic {
+                    teacher: p.teacher.to_string(),
+                    procedure: p.procedure.to_string(),
+                },
+            ),
+            Payload::RouteOpened(p) => {
+                let procedure = match self.facts.get(&Key::Diagnostic(p.diagnostic.to_string())) {
+                    Some(Fact::Diagnostic { procedure, .. }) => procedure.clone(),
+                    _ => String::new(),
+                };
+                self.put(
+                    Key::Route(p.route.to_string()),
+                    Fact::Route { teacher: p.teacher.to_string(), procedure, closed: false },
+                )
+            }
+            Payload::RouteStepPlanned(p) => {
+                self.put(Key::Step(p.route.to_string(), p.step.to_string()), Fact::Exists)
+            }
+            Payload::RouteClosed(p) => self.update(&Key::Route(p.route.to_string()), |fact| {
+                // Completed or abandoned, a closed route takes no more steps.
+                if let Fact::Route { closed, .. } = fact {
+                    *closed = true;
+                }
+            }),
+            Payload::CourseCompleted(p) => {
+                self.put(Key::Completion(p.completion.to_string()), Fact::Exists)
+            }
+            Payload::MentoringPairFormed(p) => self.put(
+                Key::Pair(p.pair.to_string()),
+                Fact::Pair {
+                    mentee: p.mentee.to_string(),
+                    organisation: p.organisation.to_string(),
+                },
+            ),
+            Payload::RegionalEventHeld(p) => {
+                self.put(Key::RegionalEvent(p.event.to_string()), Fact::Exists)
+            }
+            Payload::PlanCreated(p) => {
+                let (municipality, organisation) = plan_owner(p.level, &p.owner, creator);
+                self.put(
+                    Key::Plan(p.plan.to_string()),
+                    Fact::Plan { level: p.level, municipality, organisation },
+                )
+            }
+            Payload::PlanSectionAdded(p) => {
+                self.put(Key::Section(p.plan.to_string(), p.section.to_string()), Fact::Exists)
+            }
+            Payload::ActivityAdded(p) => self.put(
+                Key::Activity(p.plan.to_string(), p.activity.to_string()),
+                Fact::Activity { cancelled: false },
+            ),
+            Payload::ActivityCancelled(p) => self.put(
+                Key::Activity(p.plan.to_string(), p.activity.to_string()),
+                Fact::Activity { cancelled: true },
+            ),
+            Payload::FigureReported(p) => self.put(Key::Report(p.report.to_string()), Fact::Exists),
+            Payload::EventCorrected(p) => {
+                if let Ok(replacement) = p.replacement.payload() {
+                    self.apply(&replacement, creator);
+                }
+            }
+            Payload::EventRetracted(p) => self.mark_retracted(p.target),
+            Payload::OrganisationStatusChanged(_)
+            | Payload::ProgramRegisterIncluded(_)
+            | Payload::ProgramRegisterRemoved(_)
+            | Payload::ManagementTeamMemberAdded(_)
+            | Payload::ManagementTeamMemberRemoved(_)
+            | Payload::TeacherAssignedToMethodist(_)
+            | Payload::TeacherUnassignedFromMethodist(_)
+            | Payload::RouteSupportAssigned(_)
+            | Payload::RouteStepCompleted(_)
+            | Payload::MentoringPairEnded(_)
+            | Payload::ParticipationRecorded(_)
+            | Payload::ManagementTeamTrained(_)
+            | Payload::PlanApproved(_)
+            | Payload::ActivityAmended(_)
+            | Payload::ActivityExecutionReported(_)
+            | Payload::TargetSet(_) => {}
+        }
+    }
+
+    /// The municipality an organisation belongs to.
+    pub(crate) fn municipality_of_org(&self, organisation: &str) -> Option<&str> {
+        match self.facts.get(&Key::Organisation(organisation.to_string())) {
+            Some(Fact::Organisation { municipality }) => municipality.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The organisation a teacher works (or last worked) at.
+    pub(crate) fn org_of_teacher(&self, teacher: &str) -> Option<&str> {
+        match self.facts.get(&Key::Teacher(teacher.to_string())) {
+            Some(Fact::Teacher { organisation, .. }) => Some(organisation),
+            _ => None,
+        }
+    }
+}
+
+/// Who owns a plan: the creating municipality or organisation, else one named in `owner` as
+/// `municipality:<code>` / `organisation:<id>`.
+fn plan_owner(
+    level: PlanLevel,
+    owner: &str,
+    creator: &ActorRole,
+) -> (Option<String>, Option<String>) {
+    match creator {
+        ActorRole::Municipality(code) => return (Some(code.clone()), None),
+        ActorRole::Organisation(id) => return (None, Some(id.clone())),
+        _ => {}
+    }
+    match (level, owner.trim().split_once(':')) {
+        (PlanLevel::Municipal, Some(("municipality", code))) => (Some(code.to_string()), None),
+        (PlanLevel::Organisation, Some(("organisation", id))) => (None, Some(id.to_string())),
+        _ => (None, None),
+    }
+}

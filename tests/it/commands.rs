@@ -1,0 +1,673 @@
+//! Commands and the command gate (given events / when command / then accepted or refused), and
+//! the erasable personal-data directory.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use letopis::commands::{open_ledger, submit_blocking, Command, CommandError, CommandOutcome};
+use letopis::personal::{PersonRecord, PersonalDirectory};
+use letopis::store::Ledger;
+use proto_events::term;
+use proto_events::vocabulary::{
+    Accumulation, ActivityAdded, ActivityExecutionReported, CompetenceCode, CompletionId,
+    CourseCompleted, DiagnosticId, DiagnosticProcedureRegistered, DiagnosticRecorded,
+    EventCorrected, EventRetracted, ExecutionStatus, FigureReported, IndicatorCode,
+    MunicipalityCode, MunicipalityRegistered, OrgId, OrganisationKind, OrganisationRegistered,
+    Payload, PlanCreated, PlanId, PlanLevel, PlanSectionAdded, Position, ProcedureId,
+    ProcedureLevel, ProgramForm, ProgramId, ProgramKind, ProgramRegistered, ProgramTopic,
+    Replacement, ReportId, RouteId, RouteOpened, RouteStepCompleted, RouteStepPlanned, Scope,
+    StepForm, StepId, TargetSet, TargetValue, TeacherHired, TeacherId,
+};
+use proto_events::{Actor, ActorRole, Basis, Date, Effective, EventId, Seq};
+
+use crate::support::StepClock;
+
+// ---- the one helper -------------------------------------------------------------------------
+
+/// What a `when` command must lead to.
+enum Then {
+    Accepted,
+    /// Accepted with a warning containing this text.
+    Warned(&'static str),
+    /// Refused by the gate or the stateless checks, naming this field and a rule containing this.
+    Refused(&'static str, &'static str),
+}
+
+/// Given `given` (recorded by the system), when `role` submits `when`, then `then`; a refusal
+/// must leave the ledger head where it was.
+fn check(given: Vec<Command>, role: ActorRole, when: Vec<Command>, then: Then) -> Given {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = open_ledger(dir.path(), StepClock::new()).unwrap();
+    for command in given {
+        submit_blocking(&ledger, &actor(ActorRole::System), vec![command]).unwrap();
+    }
+    let before = ledger.store().head();
+    let result = submit_blocking(&ledger, &actor(role), when);
+    match (then, result) {
+        (Then::Accepted, Ok(CommandOutcome { warnings, .. })) => {
+            assert!(warnings.is_empty(), "unexpected warnings {warnings:?}")
+        }
+        (Then::Warned(text), Ok(CommandOutcome { warnings, .. })) => {
+            assert!(warnings.iter().any(|w| w.contains(text)), "warnings {warnings:?}")
+        }
+        (Then::Refused(field, rule), Err(error)) => {
+            assert_eq!(error.field(), Some(field), "{error}");
+            assert!(error.rule().unwrap_or("").contains(rule), "{error}");
+            assert_eq!(ledger.store().head(), before, "a refused command moved the head");
+        }
+        (_, Ok(outcome)) => panic!("expected a refusal, got {outcome:?}"),
+        (_, Err(error)) => panic!("expected acceptance, got {error}"),
+    }
+    Given { _dir: dir, ledger }
+}
+
+/// The ledger a check left behind, with its directory (removed on drop).
+struct Given {
+    _dir: tempfile::TempDir,
+    ledger: Ledger,
+}
+
+// ---- fixtures ------------------------------------------------------------------------------
+
+fn actor(role: ActorRole) -> Actor {
+    Actor { role, id: "tok-test".into() }
+}
+
+fn day(y: i32, m: u32, d: u32) -> Date {
+    Date::from_ymd(y, m, d).unwrap()
+}
+
+fn cmd(payload: impl Into<Payload>) -> Command {
+    Command::new(payload, Effective::Date(day(2024, 3, 1)))
+}
+
+fn dated(payload: impl Into<Payload>, date: Date) -> Command {
+    Command::new(payload, Effective::Date(date))
+}
+
+fn municipality(code: &str) -> Command {
+    cmd(MunicipalityRegistered {
+        municipality: MunicipalityCode::new(code).unwrap(),
+        name: format!("Municipality {code}"),
+    })
+}
+
+fn organisation(id: &str, municipality: &str) -> Command {
+    cmd(OrganisationRegistered {
+        organisation: OrgId::new(id).unwrap(),
+        name: format!("School {id}"),
+        kind: OrganisationKind::General,
+        municipality: Some(MunicipalityCode::new(municipality).unwrap()),
+    })
+}
+
+fn hired(teacher: &str, organisation: &str, on: Date) -> Command {
+    dated(
+        TeacherHired {
+            teacher: TeacherId::new(teacher).unwrap(),
+            organisation: OrgId::new(organisation).unwrap(),
+            position: Position::Teacher,
+            career_start: day(2010, 9, 1),
+            birth_year: 1985,
+        },
+        on,
+    )
+}
+
+fn program(id: &str, hours: u32) -> Command {
+    cmd(ProgramRegistered {
+        program: ProgramId::new(id).unwrap(),
+        title: "Функциональная грамотность".into(),
+        kind: ProgramKind::FurtherTraining,
+        hours,
+        provider: OrgId::new("iro").unwrap(),
+        form: ProgramForm::Course,
+        topics: BTreeSet::from([ProgramTopic::FunctionalLiteracy]),
+    })
+}
+
+fn completion(id: &str, teacher: &str, program: &str, on: Date) -> Command {
+    dated(
+        CourseCompleted {
+            completion: CompletionId::new(id).unwrap(),
+            teacher: TeacherId::new(teacher).unwrap(),
+            program: ProgramId::new(program).unwrap(),
+            completed_on: on,
+            certificate_number: "772400012345".into(),
+            hours: 36,
+            provider: OrgId::new("iro").unwrap(),
+            route_step: None,
+        },
+        on,
+    )
+}
+
+fn codes(list: &[&str]) -> BTreeSet<CompetenceCode> {
+    list.iter().map(|c| CompetenceCode::new(*c).unwrap()).collect()
+}
+
+fn procedure(id: &str, competences: &[&str]) -> Command {
+    cmd(DiagnosticProcedureRegistered {
+        procedure: ProcedureId::new(id).unwrap(),
+        title: "Диагностика профессиональных дефицитов".into(),
+        level: ProcedureLevel::Regional,
+        competences: codes(competences),
+    })
+}
+
+fn diagnostic(id: &str, teacher: &str, procedure: &str, deficits: &[&str]) -> Command {
+    cmd(DiagnosticRecorded {
+        diagnostic: DiagnosticId::new(id).unwrap(),
+        teacher: TeacherId::new(teacher).unwrap(),
+        procedure: ProcedureId::new(procedure).unwrap(),
+        taken_on: day(2024, 3, 1),
+        scores: BTreeMap::new(),
+        deficits: codes(deficits),
+    })
+}
+
+fn route(id: &str, teacher: &str, diagnostic: &str) -> Command {
+    cmd(RouteOpened {
+        route: RouteId::new(id).unwrap(),
+        teacher: TeacherId::new(teacher).unwrap(),
+        diagnostic: DiagnosticId::new(diagnostic).unwrap(),
+        deficits: codes(&["c1"]),
+    })
+}
+
+fn step_planned(route: &str, step: &str) -> Command {
+    cmd(RouteStepPlanned {
+        route: RouteId::new(route).unwrap(),
+        teacher: TeacherId::new("t1").unwrap(),
+        step: StepId::new(step).unwrap(),
+        form: StepForm::SelfStudy,
+        program: None,
+        deficits: codes(&["c1"]),
+        due_on: day(2024, 12, 1),
+    })
+}
+
+fn step_completed(route: &str, step: &str) -> Command {
+    cmd(RouteStepCompleted {
+        route: RouteId::new(route).unwrap(),
+        teacher: TeacherId::new("t1").unwrap(),
+        step: StepId::new(step).unwrap(),
+        completed_on: day(2024, 6, 1),
+        evidence: None,
+    })
+}
+
+fn plan(id: &str, level: PlanLevel) -> Command {
+    cmd(PlanCreated {
+        plan: PlanId::new(id).unwrap(),
+        level,
+        title: "Дорожная карта".into(),
+        period_from_year: 2023,
+        period_to_year: 2025,
+        owner: "министерство".into(),
+    })
+}
+
+fn section(plan: &str, section: &str) -> Command {
+    cmd(PlanSectionAdded {
+        plan: PlanId::new(plan).unwrap(),
+        section: proto_events::vocabulary::SectionId::new(section).unwrap(),
+        number: Some("1".into()),
+        title: "Диагностика".into(),
+    })
+}
+
+fn activity(plan: &str, section: &str, activity: &str) -> Command {
+    cmd(ActivityAdded {
+        plan: PlanId::new(plan).unwrap(),
+        activity: proto_events::vocabulary::ActivityId::new(activity).unwrap(),
+        section: proto_events::vocabulary::SectionId::new(section).unwrap(),
+        number: "1.1".into(),
+        title: "Провести диагностику".into(),
+        responsible: "ЦНППМ".into(),
+        co_executors: Vec::new(),
+        term: term::parse("2024"),
+        key_result: "90% педагогов прошли диагностику".into(),
+        fixing_documents: "отчёт".into(),
+        indicator: None,
+        planned_value: None,
+    })
+}
+
+fn executed(plan: &str, activity: &str) -> Command {
+    cmd(ActivityExecutionReported {
+        plan: PlanId::new(plan).unwrap(),
+        activity: proto_events::vocabulary::ActivityId::new(activity).unwrap(),
+        status: ExecutionStatus::Done,
+        evidence: "отчёт".into(),
+        reported_on: day(2024, 12, 20),
+    })
+}
+
+fn figure(report: &str, scope: Scope, value_bp: u32) -> Command {
+    cmd(FigureReported {
+        report: ReportId::new(report).unwrap(),
+        indicator: IndicatorCode::Diagnosed,
+        scope,
+        valid_on: day(2024, 12, 31),
+        value_bp: Some(value_bp),
+        numerator: 10,
+        denominator: 100,
+        reporter: "МОУО".into(),
+    })
+}
+
+fn target() -> Command {
+    cmd(TargetSet {
+        indicator: IndicatorCode::Diagnosed,
+        scope: Scope::Region,
+        value: TargetValue::ShareAtLeastBp(1000),
+        deadline: Some(day(2024, 12, 31)),
+        accumulation: Accumulation::Annual,
+        from_year: Some(2023),
+        act: Basis {
+            kind: "распоряжение".into(),
+            number: "55-35-мпр".into(),
+            date: day(2023, 6, 13),
+            title: None,
+        },
+    })
+}
+
+fn with_id(mut command: Command, id: u128) -> Command {
+    command.id = Some(EventId(uuid::Uuid::from_u128(id)));
+    command
+}
+
+fn retract(target: u128) -> Command {
+    cmd(EventRetracted {
+        target: EventId(uuid::Uuid::from_u128(target)), reason: "ошибка".into()
+    })
+}
+
+fn correct(target: u128, replacement: Command) -> Command {
+    cmd(EventCorrected {
+        target: EventId(uuid::Uuid::from_u128(target)),
+        reason: "опечатка".into(),
+        replacement: Replacement::of(&replacement.payload).unwrap(),
+    })
+}
+
+/// A small region: municipalities m1 and m2, the provider `iro`, school o1 in m1 and o2 in m2,
+/// teacher t1 at o1 (hired 2020-09-01), program p1, procedure d1 measuring c1 and c2.
+fn region() -> Vec<Command> {
+    vec![
+        municipality("m1"),
+        municipality("m2"),
+        organisation("iro", "m1"),
+        organisation("o1", "m1"),
+        organisation("o2", "m2"),
+        hired("t1", "o1", day(2020, 9, 1)),
+        program("p1", 36),
+        procedure("d1", &["c1", "c2"]),
+    ]
+}
+
+fn region_with(more: Vec<Command>) -> Vec<Command> {
+    let mut given = region();
+    given.extend(more);
+    given
+}
+
+fn routed() -> Vec<Command> {
+    region_with(vec![diagnostic("dg1", "t1", "d1", &["c1"]), route("r1", "t1", "dg1")])
+}
+
+fn planned() -> Vec<Command> {
+    region_with(vec![
+        plan("pl1", PlanLevel::Regional),
+        section("pl1", "s1"),
+        activity("pl1", "s1", "a1"),
+    ])
+}
+
+// ---- acceptance ----------------------------------------------------------------------------
+
+#[test]
+fn a_consistent_history_is_accepted() {
+    let mut when = vec![
+        completion("cc1", "t1", "p1", day(2024, 5, 20)),
+        diagnostic("dg1", "t1", "d1", &["c1"]),
+        route("r1", "t1", "dg1"),
+        step_planned("r1", "st1"),
+        step_completed("r1", "st1"),
+    ];
+    when.extend([
+        plan("pl1", PlanLevel::Regional),
+        section("pl1", "s1"),
+        activity("pl1", "s1", "a1"),
+    ]);
+    when.push(executed("pl1", "a1"));
+    check(region(), ActorRole::Operator, when, Then::Accepted);
+}
+
+#[test]
+fn a_gated_ledger_is_rebuilt_on_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = open_ledger(dir.path(), StepClock::new()).unwrap();
+    submit_blocking(&ledger, &actor(ActorRole::System), region()).unwrap();
+    ledger.shutdown();
+    let ledger = open_ledger(dir.path(), StepClock::new()).unwrap();
+    let again = submit_blocking(&ledger, &actor(ActorRole::System), vec![organisation("o1", "m1")]);
+    assert_eq!(again.unwrap_err().field(), Some("organisation"));
+    submit_blocking(
+        &ledger,
+        &actor(ActorRole::System),
+        vec![completion("cc1", "t1", "p1", day(2024, 5, 1))],
+    )
+    .unwrap();
+}
+
+// ---- references ----------------------------------------------------------------------------
+
+#[test]
+fn unknown_organisation() {
+    let when = vec![hired("t2", "nowhere", day(2024, 1, 9))];
+    check(region(), ActorRole::Operator, when, Then::Refused("organisation", "no organisation"));
+}
+
+#[test]
+fn unknown_municipality() {
+    let when = vec![organisation("o9", "m9")];
+    check(region(), ActorRole::Operator, when, Then::Refused("municipality", "no municipality"));
+}
+
+#[test]
+fn unknown_teacher() {
+    let when = vec![completion("cc1", "ghost", "p1", day(2024, 5, 1))];
+    check(region(), ActorRole::Operator, when, Then::Refused("teacher", "no teacher"));
+}
+
+#[test]
+fn unknown_program() {
+    let when = vec![completion("cc1", "t1", "p404", day(2024, 5, 1))];
+    check(region(), ActorRole::Operator, when, Then::Refused("program", "no program"));
+}
+
+#[test]
+fn unknown_procedure() {
+    let when = vec![diagnostic("dg1", "t1", "d404", &["c1"])];
+    check(region(), ActorRole::Operator, when, Then::Refused("procedure", "no procedure"));
+}
+
+#[test]
+fn deficit_outside_the_procedure_catalogue() {
+    let when = vec![diagnostic("dg1", "t1", "d1", &["c9"])];
+    check(region(), ActorRole::Operator, when, Then::Refused("deficits", "not measured"));
+}
+
+#[test]
+fn unknown_diagnostic() {
+    let when = vec![route("r1", "t1", "dg404")];
+    check(region(), ActorRole::Operator, when, Then::Refused("diagnostic", "no diagnostic"));
+}
+
+#[test]
+fn unknown_route() {
+    let when = vec![step_planned("r404", "st1")];
+    check(routed(), ActorRole::Operator, when, Then::Refused("route", "no route"));
+}
+
+#[test]
+fn unknown_step() {
+    let when = vec![step_completed("r1", "st404")];
+    check(routed(), ActorRole::Operator, when, Then::Refused("step", "no step"));
+}
+
+#[test]
+fn unknown_plan() {
+    let when = vec![executed("pl404", "a1")];
+    check(planned(), ActorRole::Operator, when, Then::Refused("plan", "no plan"));
+}
+
+#[test]
+fn unknown_activity() {
+    let when = vec![executed("pl1", "a404")];
+    check(planned(), ActorRole::Operator, when, Then::Refused("activity", "no activity"));
+}
+
+#[test]
+fn unknown_section() {
+    let when = vec![activity("pl1", "s404", "a2")];
+    check(planned(), ActorRole::Operator, when, Then::Refused("section", "no section"));
+}
+
+#[test]
+fn unknown_correction_target() {
+    let when = vec![retract(0xdead)];
+    check(region(), ActorRole::Operator, when, Then::Refused("target", "no event"));
+}
+
+#[test]
+fn correction_replacement_of_another_kind() {
+    let given = region_with(vec![with_id(completion("cc1", "t1", "p1", day(2024, 5, 1)), 7)]);
+    let when = vec![correct(7, program("p2", 72))];
+    check(given, ActorRole::Operator, when, Then::Refused("replacement.kind", "target's kind"));
+}
+
+#[test]
+fn correction_of_the_same_kind_is_accepted() {
+    let given = region_with(vec![with_id(completion("cc1", "t1", "p1", day(2024, 5, 1)), 7)]);
+    let when = vec![correct(7, completion("cc1", "t1", "p1", day(2024, 5, 2)))];
+    check(given, ActorRole::Operator, when, Then::Accepted);
+}
+
+#[test]
+fn retracting_twice() {
+    let given =
+        region_with(vec![with_id(completion("cc1", "t1", "p1", day(2024, 5, 1)), 7), retract(7)]);
+    check(
+        given,
+        ActorRole::Operator,
+        vec![retract(7)],
+        Then::Refused("target", "already retracted"),
+    );
+}
+
+// ---- uniqueness and ranges -----------------------------------------------------------------
+
+#[test]
+fn duplicate_registration() {
+    let when = vec![organisation("o1", "m1")];
+    check(region(), ActorRole::Operator, when, Then::Refused("organisation", "already registered"));
+}
+
+#[test]
+fn duplicate_within_one_batch() {
+    let when = vec![program("p7", 36), program("p7", 72)];
+    check(region(), ActorRole::Operator, when, Then::Refused("program", "already registered"));
+}
+
+#[test]
+fn hours_zero() {
+    check(region(), ActorRole::Operator, vec![program("p2", 0)], Then::Refused("hours", "hours"));
+}
+
+#[test]
+fn share_above_100_percent() {
+    let when = vec![figure("f1", Scope::Region, 10_001)];
+    check(region(), ActorRole::Operator, when, Then::Refused("value_bp", "10000"));
+}
+
+// ---- roles and scopes ----------------------------------------------------------------------
+
+#[test]
+fn municipality_writes_another_municipalitys_organisation() {
+    let role = ActorRole::Municipality("m1".into());
+    let when = vec![hired("t2", "o2", day(2024, 1, 9))];
+    check(
+        region(),
+        role,
+        when,
+        Then::Refused("organisation", "outside the scope of municipality:m1"),
+    );
+}
+
+#[test]
+fn municipality_registers_in_another_municipality() {
+    let role = ActorRole::Municipality("m1".into());
+    let when = vec![organisation("o9", "m2")];
+    check(region(), role, when, Then::Refused("municipality", "outside the scope"));
+}
+
+#[test]
+fn municipality_writes_its_own() {
+    let role = ActorRole::Municipality("m1".into());
+    let when = vec![
+        hired("t2", "o1", day(2024, 1, 9)),
+        figure("f1", Scope::Municipality(MunicipalityCode::new("m1").unwrap()), 1000),
+    ];
+    check(region(), role, when, Then::Accepted);
+}
+
+#[test]
+fn municipality_reports_for_another_municipality() {
+    let role = ActorRole::Municipality("m1".into());
+    let when = vec![figure("f1", Scope::Municipality(MunicipalityCode::new("m2").unwrap()), 1000)];
+    check(region(), role, when, Then::Refused("scope", "outside the scope"));
+}
+
+#[test]
+fn auditor_writes() {
+    check(
+        region(),
+        ActorRole::Auditor,
+        vec![municipality("m3")],
+        Then::Refused("actor.role", "auditor"),
+    );
+}
+
+#[test]
+fn organisation_writes_a_ministry_only_kind() {
+    let role = ActorRole::Organisation("o1".into());
+    check(region(), role, vec![target()], Then::Refused("actor.role", "may not record target_set"));
+}
+
+#[test]
+fn operator_sets_a_target() {
+    check(region(), ActorRole::Operator, vec![target()], Then::Refused("actor.role", "target_set"));
+}
+
+#[test]
+fn ministry_sets_a_target() {
+    check(region(), ActorRole::Ministry, vec![target()], Then::Accepted);
+}
+
+#[test]
+fn organisation_records_another_organisations_teacher() {
+    let role = ActorRole::Organisation("o2".into());
+    let when = vec![completion("cc1", "t1", "p1", day(2024, 5, 1))];
+    check(region(), role, when, Then::Refused("teacher", "outside the scope of organisation:o2"));
+}
+
+#[test]
+fn organisation_records_its_own_teacher() {
+    let role = ActorRole::Organisation("o1".into());
+    let when = vec![completion("cc1", "t1", "p1", day(2024, 5, 1))];
+    check(region(), role, when, Then::Accepted);
+}
+
+// ---- odd dates -----------------------------------------------------------------------------
+
+#[test]
+fn completion_before_hire_is_accepted_with_a_warning() {
+    let when = vec![completion("cc1", "t1", "p1", day(2019, 5, 1))];
+    check(region(), ActorRole::Operator, when, Then::Warned("before the teacher's hire"));
+}
+
+// ---- concurrency ---------------------------------------------------------------------------
+
+#[test]
+fn concurrent_registrations_of_one_id_admit_exactly_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = open_ledger(dir.path(), StepClock::new()).unwrap();
+    submit_blocking(&ledger, &actor(ActorRole::System), vec![municipality("m1")]).unwrap();
+    let threads: Vec<_> = (0..32)
+        .map(|_| {
+            let ledger = ledger.clone();
+            std::thread::spawn(move || {
+                submit_blocking(
+                    &ledger,
+                    &actor(ActorRole::Operator),
+                    vec![organisation("o1", "m1")],
+                )
+            })
+        })
+        .collect();
+    let results: Vec<Result<CommandOutcome, CommandError>> =
+        threads.into_iter().map(|thread| thread.join().unwrap()).collect();
+    let accepted = results.iter().filter(|result| result.is_ok()).count();
+    assert_eq!(accepted, 1);
+    for error in results.iter().filter_map(|result| result.as_ref().err()) {
+        assert_eq!(error.field(), Some("organisation"), "{error}");
+    }
+    assert_eq!(ledger.store().head().seq, Seq(2));
+}
+
+// ---- personal data -------------------------------------------------------------------------
+
+const NAME: &str = "Иванова Мария Петровна";
+
+fn person() -> PersonRecord {
+    PersonRecord {
+        full_name: NAME.into(),
+        snils: Some("112-233-445 95".into()),
+        contacts: vec!["ivanova@example.org".into()],
+    }
+}
+
+#[test]
+fn personal_data_never_enter_events() {
+    let given = check(
+        region(),
+        ActorRole::Operator,
+        vec![hired("t2", "o1", day(2024, 1, 9))],
+        Then::Accepted,
+    );
+    let ledger = &given.ledger;
+    let directory = PersonalDirectory::open(ledger.store()).unwrap();
+    directory.put("t2", &person()).unwrap();
+    assert_eq!(directory.get("t2").unwrap(), Some(person()));
+    let head = ledger.store().head().seq;
+    for item in ledger.store().range_raw(Seq(1), head) {
+        let (_, bytes) = item.unwrap();
+        for needle in [NAME.as_bytes(), b"11223344595".as_slice(), b"ivanova".as_slice()] {
+            assert!(!bytes.windows(needle.len()).any(|window| window == needle));
+        }
+    }
+}
+
+#[test]
+fn erase_removes_the_entry_and_the_ledger_still_verifies() {
+    let given = check(
+        region(),
+        ActorRole::Operator,
+        vec![hired("t2", "o1", day(2024, 1, 9))],
+        Then::Accepted,
+    );
+    let ledger = &given.ledger;
+    let directory = PersonalDirectory::open(ledger.store()).unwrap();
+    directory.put("t2", &person()).unwrap();
+    assert_eq!(directory.list_ids().unwrap(), vec!["t2".to_string()]);
+    assert!(directory.erase("t2").unwrap());
+    assert!(!directory.erase("t2").unwrap());
+    assert_eq!(directory.get("t2").unwrap(), None);
+    assert!(directory.list_ids().unwrap().is_empty());
+    let summary = ledger.store().verify(true, 0, |_| {});
+    assert!(summary.is_ok(), "{summary:?}");
+}
+
+#[test]
+fn invalid_snils_is_refused() {
+    let given = check(Vec::new(), ActorRole::System, vec![municipality("m1")], Then::Accepted);
+    let ledger = &given.ledger;
+    let directory = PersonalDirectory::open(ledger.store()).unwrap();
+    let record = PersonRecord { snils: Some("112-233-445 96".into()), ..person() };
+    let error = directory.put("t1", &record).unwrap_err().to_string();
+    assert!(error.contains("snils"), "{error}");
+    assert!(!error.contains("112"), "the error must not echo personal data: {error}");
+}
