@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use proto_events::term::{Term, TermMeaning, TextReason};
 use proto_events::vocabulary::{Payload, Role};
 use proto_events::{Envelope, EventId, Seq, StreamName};
 
@@ -493,7 +494,7 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
             if new && index.contains(&Key::Activity(p.plan.to_string(), id.into())) {
                 return Err(Refusal::new("activity", id, "the plan already has this activity"));
             }
-            Ok(())
+            term_dated_by_plan(index, p.plan.as_str(), &p.term)
         }
         Payload::ActivityAmended(p) => activity(p.plan.as_str(), p.activity.as_str()),
         Payload::ActivityExecutionReported(p) => activity(p.plan.as_str(), p.activity.as_str()),
@@ -507,6 +508,28 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
         // Corrections are checked by the gate itself; a replacement is never a correction.
         Payload::EventRetracted(_) | Payload::EventCorrected(_) => Ok(()),
     }
+}
+
+/// A term that names no year may be dated only by its plan's period (see
+/// `proto_events::term::parse_in_period`); validate() left that check to us.
+fn term_dated_by_plan(index: &RegistryIndex, plan: &str, term: &Term) -> Result<(), Refusal> {
+    let alone = proto_events::term::parse(&term.text);
+    if alone.meaning != (TermMeaning::Text { reason: TextReason::NoYear }) {
+        return Ok(());
+    }
+    let period = match index.get(&Key::Plan(plan.into())) {
+        Some(Fact::Plan { period: (from, to), .. }) => Some((i32::from(*from), i32::from(*to))),
+        _ => None,
+    };
+    let read = proto_events::term::parse_in_period(&term.text, period);
+    if read.meaning != term.meaning {
+        return Err(Refusal::new(
+            "term.meaning",
+            format!("{:?}", term.meaning),
+            format!("is not the reading of term.text in the plan's period ({:?})", read.meaning),
+        ));
+    }
+    Ok(())
 }
 
 fn employed_at(

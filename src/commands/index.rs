@@ -63,10 +63,12 @@ pub(crate) enum Fact {
         roles: BTreeSet<Role>,
     },
     /// `municipality` is the owning municipality when one created it or its owner names one.
+    /// `period` is the first and last year, for dating terms that name no year.
     Plan {
         level: PlanLevel,
         municipality: Option<String>,
         organisation: Option<String>,
+        period: (u16, u16),
     },
     Activity {
         cancelled: bool,
@@ -240,7 +242,12 @@ impl RegistryIndex {
                 let (municipality, organisation) = plan_owner(p.level, &p.owner, creator);
                 self.put(
                     Key::Plan(p.plan.to_string()),
-                    Fact::Plan { level: p.level, municipality, organisation },
+                    Fact::Plan {
+                        level: p.level,
+                        municipality,
+                        organisation,
+                        period: (p.period_from_year, p.period_to_year),
+                    },
                 )
             }
             Payload::PlanSectionAdded(p) => {

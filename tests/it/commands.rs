@@ -436,6 +436,35 @@ fn unknown_section() {
     check(planned(), ActorRole::Operator, when, Then::Refused("section", "no section"));
 }
 
+fn activity_with_term(term: proto_events::term::Term) -> Command {
+    let mut command = activity("pl2", "s1", "a9");
+    if let Payload::ActivityAdded(added) = &mut command.payload {
+        added.term = term;
+    }
+    command
+}
+
+fn single_year_plan() -> Vec<Command> {
+    let mut plan = plan("pl2", PlanLevel::Regional);
+    if let Payload::PlanCreated(created) = &mut plan.payload {
+        created.period_from_year = 2024;
+        created.period_to_year = 2024;
+    }
+    region_with(vec![plan, section("pl2", "s1")])
+}
+
+#[test]
+fn term_without_a_year_must_be_dated_by_the_plan_period() {
+    let when = vec![activity_with_term(term::parse("До сентября"))];
+    check(single_year_plan(), ActorRole::Operator, when, Then::Refused("term.meaning", "period"));
+}
+
+#[test]
+fn term_dated_by_the_plan_period_is_accepted() {
+    let when = vec![activity_with_term(term::parse_in_period("До сентября", Some((2024, 2024))))];
+    check(single_year_plan(), ActorRole::Operator, when, Then::Accepted);
+}
+
 #[test]
 fn unknown_correction_target() {
     let when = vec![retract(0xdead)];
