@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use proto_events::term::{Term, TermMeaning, TextReason};
 use proto_events::vocabulary::{Payload, Role};
-use proto_events::{Envelope, EventId, Seq, StreamName};
+use proto_events::{ActorRole, Envelope, EventId, Seq, StreamName};
 
 use crate::commands::authority::{may_write, Refusal};
 use crate::commands::index::{Fact, Key, RegistryIndex};
@@ -73,6 +73,13 @@ impl CommandGate {
         let payload = Payload::decode_envelope(event)
             .map_err(|error| Refusal::new("kind", &event.kind, error.to_string()))?;
         let role = &event.actor.role;
+        if *role == ActorRole::Auditor {
+            return Err(Refusal::new(
+                "actor.role",
+                role,
+                "an auditor reads everything and records nothing",
+            ));
+        }
         match &payload {
             Payload::EventRetracted(p) => {
                 let target = self.target(p.target, earlier)?;
@@ -80,11 +87,14 @@ impl CommandGate {
                 if self.index.contains(&Key::Retracted(p.target)) {
                     return Err(Refusal::new("target", p.target, "the event is already retracted"));
                 }
-                if let Ok(original) =
-                    Payload::decode(&target.kind, target.schema_version, &target.payload)
-                {
-                    may_write(role, &original, &self.index)
-                        .map_err(|refusal| within("target", refusal))?;
+                match Payload::decode(&target.kind, target.schema_version, &target.payload) {
+                    Ok(original) => may_write(role, &original, &self.index)
+                        .map_err(|refusal| within("target", refusal))?,
+                    // A kind this build does not know: only the system tooling may retract it.
+                    Err(_) if *role == ActorRole::System => {}
+                    Err(error) => {
+                        return Err(Refusal::new("target", p.target, error.to_string()));
+                    }
                 }
                 self.index.mark_retracted(p.target);
             }

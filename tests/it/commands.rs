@@ -571,6 +571,19 @@ fn auditor_writes() {
 }
 
 #[test]
+fn auditor_retracts() {
+    let given = region_with(vec![with_id(completion("cc1", "t1", "p1", day(2024, 5, 1)), 7)]);
+    check(given, ActorRole::Auditor, vec![retract(7)], Then::Refused("actor.role", "auditor"));
+}
+
+#[test]
+fn organisation_retracts_an_operator_registration() {
+    let given = region_with(vec![with_id(program("p2", 72), 8)]);
+    let role = ActorRole::Organisation("o1".into());
+    check(given, role, vec![retract(8)], Then::Refused("target.actor.role", "program_registered"));
+}
+
+#[test]
 fn organisation_writes_a_ministry_only_kind() {
     let role = ActorRole::Organisation("o1".into());
     check(region(), role, vec![target()], Then::Refused("actor.role", "may not record target_set"));
