@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod demo;
 pub mod event_view;
+pub mod import;
 pub mod personal;
 pub mod query;
 pub mod server;

@@ -1,6 +1,34 @@
-//! `letopis import`: plans and registries from documents (owner: import work).
+//! `letopis import`: plans and registries from documents, appended as one atomic batch per file.
+//!
+//! Every import reads the whole file, builds and validates every payload, and only then decides:
+//! errors always refuse; warnings refuse unless `--accept-warnings`; `--dry-run` prints what would
+//! be appended and stops. A refusal appends nothing and exits with `exit::ERROR` after a report
+//! naming file, row, column and text. Appends go straight to the ledger through `Ledger` with
+//! `NoGate`: the validating command layer is not built yet, and `Payload::validate` is run here.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use proto_events::vocabulary::{Payload, PlanLevel};
+use proto_events::{Actor, ActorRole, Basis, Effective, EventId, NewEvent, StreamName};
+
+use crate::cli::{exit, open_store};
+use crate::import::plan_events::{self, PlanMeta};
+use crate::import::registry::{self, RegistryKind};
+use crate::import::{read_plan, ImportIssue, Severity, FILE_BYTES_MAX};
+use crate::store::{AppendRequest, Clock, Expected, Ledger, NoGate, Store, SystemClock};
+
+/// `println!` that ignores a closed stdout (`| head`) instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// The actor id of every imported event.
+pub const IMPORT_ACTOR_ID: &str = "import";
 
 /// Import subcommands.
 #[derive(clap::Subcommand)]
@@ -21,6 +49,12 @@ pub(crate) enum ImportCommand {
         /// Approving act: "<kind> №<number> от <dd.mm.yyyy>".
         #[arg(long)]
         basis: String,
+        /// Period of the plan, "2021-2025" (default: read from the title, the terms or the act).
+        #[arg(long)]
+        period: Option<String>,
+        /// Owner of the plan, as written (default: by level).
+        #[arg(long)]
+        owner: Option<String>,
         /// Print what would be appended; append nothing.
         #[arg(long)]
         dry_run: bool,
@@ -28,8 +62,374 @@ pub(crate) enum ImportCommand {
         #[arg(long)]
         accept_warnings: bool,
     },
+    /// Реестр организаций (CSV/XLSX): код, наименование, вид, муниципалитет.
+    Organisations(RegistryArgs),
+    /// Реестр педагогов (CSV/XLSX): id, организация, должность, стаж, год рождения; ФИО и
+    /// контакты — только в справочник персональных данных.
+    Teachers(RegistryArgs),
+    /// Реестр программ ДПП (CSV/XLSX): код, наименование, вид, часы, поставщик, федеральный реестр.
+    Programs(RegistryArgs),
+    /// Прохождение курсов (CSV/XLSX): педагог, программа, дата, удостоверение, часы, поставщик.
+    Completions(RegistryArgs),
+    /// Результаты диагностики (CSV/XLSX): педагог, процедура, дата, дефициты.
+    Diagnostics(RegistryArgs),
 }
 
-pub(crate) fn run(_command: ImportCommand) -> anyhow::Result<u8> {
-    anyhow::bail!("import is being built")
+/// Arguments of a registry import.
+#[derive(clap::Args)]
+pub(crate) struct RegistryArgs {
+    /// The table (CSV/TSV or XLSX).
+    file: PathBuf,
+    /// Каталог хранилища.
+    #[arg(long)]
+    data: PathBuf,
+    /// Print what would be appended; append nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Append even when there are warnings.
+    #[arg(long)]
+    accept_warnings: bool,
+}
+
+pub(crate) fn run(command: ImportCommand) -> anyhow::Result<u8> {
+    match command {
+        ImportCommand::Plan {
+            file,
+            data,
+            level,
+            title,
+            basis,
+            period,
+            owner,
+            dry_run,
+            accept_warnings,
+        } => {
+            let options = Options { dry_run, accept_warnings };
+            import_plan(&file, &data, &level, &title, &basis, period, owner, options)
+        }
+        ImportCommand::Organisations(args) => import_registry(RegistryKind::Organisations, args),
+        ImportCommand::Teachers(args) => import_registry(RegistryKind::Teachers, args),
+        ImportCommand::Programs(args) => import_registry(RegistryKind::Programs, args),
+        ImportCommand::Completions(args) => import_registry(RegistryKind::Completions, args),
+        ImportCommand::Diagnostics(args) => import_registry(RegistryKind::Diagnostics, args),
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Options {
+    dry_run: bool,
+    accept_warnings: bool,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn import_plan(
+    file: &Path,
+    data: &Path,
+    level: &str,
+    title: &str,
+    basis_text: &str,
+    period: Option<String>,
+    owner: Option<String>,
+    options: Options,
+) -> anyhow::Result<u8> {
+    let Some(level) = parse_level(level) else {
+        eprintln!(
+            "ошибка: уровень плана «{level}» не распознан (federal, regional, municipal, organisation)"
+        );
+        return Ok(exit::ERROR);
+    };
+    let Some(basis) = Basis::parse(basis_text) else {
+        eprintln!(
+            "ошибка: акт «{basis_text}» не распознан; ожидается «<вид> №<номер> от <дд.мм.гггг>»"
+        );
+        return Ok(exit::ERROR);
+    };
+    let period = match period.as_deref().map(parse_period) {
+        None => None,
+        Some(Some(period)) => Some(period),
+        Some(None) => {
+            eprintln!(
+                "ошибка: период «{}» не распознан; ожидается «2021-2025»",
+                period.unwrap_or_default()
+            );
+            return Ok(exit::ERROR);
+        }
+    };
+    let (file_name, bytes) = read_file(file)?;
+    let parsed = match read_plan(&file_name, &bytes) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            eprintln!("ошибка: {error}");
+            eprintln!("Импорт отклонён: ничего не записано.");
+            return Ok(exit::ERROR);
+        }
+    };
+    let store = open_store(data)?;
+    let meta = PlanMeta {
+        file: file_name,
+        level,
+        title: title.trim().to_string(),
+        basis: basis.clone(),
+        period,
+        owner: owner.unwrap_or_else(|| default_owner(level).to_string()),
+    };
+    let Some(plan) = plan_events::plan_id(level, &meta.title) else {
+        eprintln!("ошибка: из названия «{title}» не удалось построить идентификатор плана");
+        return Ok(exit::ERROR);
+    };
+    let stream = StreamName::new(format!("plan/{plan}")).context("plan stream name")?;
+    let history = store.stream(&stream, 1)?;
+    let version = u64::try_from(history.len()).unwrap_or(u64::MAX);
+    let current = if history.is_empty() {
+        None
+    } else {
+        Some(plan_events::fold(&history).context("reading the plan's history")?)
+    };
+    let batch = plan_events::plan_batch(&parsed, &meta, current.as_ref());
+
+    let activities =
+        batch.payloads.iter().filter(|p| matches!(p, Payload::ActivityAdded(_))).count();
+    let sections =
+        batch.payloads.iter().filter(|p| matches!(p, Payload::PlanSectionAdded(_))).count();
+    let lines: Vec<String> = batch.payloads.iter().map(plan_events::describe).collect();
+    if let Some(code) = gate(&batch.issues, &lines, options) {
+        return Ok(code);
+    }
+    if batch.payloads.is_empty() {
+        say!("План {plan} уже в журнале и не изменился: ничего не записано.");
+        return Ok(exit::OK);
+    }
+    let effective = Effective::Date(basis.date);
+    let expected = if version == 0 { Expected::NoStream } else { Expected::Exact(version) };
+    let events = batch
+        .payloads
+        .iter()
+        .map(|payload| to_event(payload, None, effective, Some(basis.clone())))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut request = AppendRequest::new(events);
+    request.expected.insert(stream, expected);
+    let (first, last, count) = append(&store, request)?;
+    if batch.is_amendment {
+        let amended =
+            batch.payloads.iter().filter(|p| matches!(p, Payload::ActivityAmended(_))).count();
+        let cancelled =
+            batch.payloads.iter().filter(|p| matches!(p, Payload::ActivityCancelled(_))).count();
+        say!(
+            "План {plan} изменён актом «{basis}»: изменено мероприятий {amended}, добавлено {activities}, отменено {cancelled}, новых разделов {sections}; записано событий {count} (№{first}–№{last})."
+        );
+    } else {
+        say!(
+            "План {plan} «{}» импортирован: разделов {sections}, мероприятий {activities}; записано событий {count} (№{first}–№{last}).",
+            meta.title
+        );
+    }
+    Ok(exit::OK)
+}
+
+fn import_registry(kind: RegistryKind, args: RegistryArgs) -> anyhow::Result<u8> {
+    let options = Options { dry_run: args.dry_run, accept_warnings: args.accept_warnings };
+    let (file_name, bytes) = read_file(&args.file)?;
+    let table = match registry::read_table(&file_name, &bytes) {
+        Ok(table) => table,
+        Err(error) => {
+            eprintln!("ошибка: {error}");
+            eprintln!("Импорт отклонён: ничего не записано.");
+            return Ok(exit::ERROR);
+        }
+    };
+    let today = SystemClock.now().date_utc().context("today's date")?;
+    let built = match registry::build(kind, &file_name, &table, today) {
+        Ok(built) => built,
+        Err(error) => {
+            eprintln!("ошибка: {error}");
+            eprintln!("Импорт отклонён: ничего не записано.");
+            return Ok(exit::ERROR);
+        }
+    };
+    let store = open_store(&args.data)?;
+    // Rows already recorded (same derived id) are skipped, so a re-import appends nothing new.
+    let mut fresh = Vec::new();
+    let mut already = 0usize;
+    let mut issues = built.issues.clone();
+    for row in &built.rows {
+        let id = EventId(row.id);
+        match store.get_by_id(&id)? {
+            Some(stored) => {
+                already = already.saturating_add(1);
+                let event = to_event(&row.payload, Some(id), row.effective, None)?;
+                if stored.payload != event.payload {
+                    issues.push(ImportIssue {
+                        file: file_name.clone(),
+                        row: row.row,
+                        column: None,
+                        text: row.key.clone(),
+                        message: format!(
+                            "запись уже есть в журнале (событие №{}) с другим содержанием; изменения этим импортом не вносятся",
+                            stored.seq
+                        ),
+                        severity: Severity::Warning,
+                    });
+                }
+            }
+            None => fresh.push(row),
+        }
+    }
+    let lines: Vec<String> =
+        fresh.iter().map(|row| format!("{} {}", row.payload.kind(), row.key)).collect();
+    if let Some(code) = gate(&issues, &lines, options) {
+        return Ok(code);
+    }
+    if !built.personal.is_empty() {
+        say!(
+            "Персональные данные ({} записей: ФИО, СНИЛС, контакты) в журнал не записываются; справочник персональных данных ещё не готов, они не сохранены.",
+            built.personal.len()
+        );
+    }
+    if fresh.is_empty() {
+        say!("Реестр «{file_name}»: все {already} записей уже в журнале; ничего не записано.");
+        return Ok(exit::OK);
+    }
+    let events = fresh
+        .iter()
+        .map(|row| to_event(&row.payload, Some(EventId(row.id)), row.effective, None))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let (first, last, count) = append(&store, AppendRequest::new(events))?;
+    say!(
+        "Реестр «{file_name}» ({}): записано событий {count} (№{first}–№{last}), уже было в журнале {already}.",
+        kind.russian_name()
+    );
+    Ok(exit::OK)
+}
+
+/// Prints the report and decides: `Some(code)` stops the import (refusal or dry run).
+fn gate(issues: &[ImportIssue], lines: &[String], options: Options) -> Option<u8> {
+    let errors = issues.iter().filter(|i| i.severity == Severity::Error).count();
+    let warnings = issues.len().saturating_sub(errors);
+    if options.dry_run {
+        say!("Пробный прогон: будет записано событий {}.", lines.len());
+        for line in lines {
+            say!("  {line}");
+        }
+        print_report(issues);
+        if errors > 0 {
+            say!("Импорт невозможен: ошибок {errors}. Ничего не записано.");
+            return Some(exit::ERROR);
+        }
+        say!("Ничего не записано (--dry-run).");
+        return Some(exit::OK);
+    }
+    if errors > 0 || (warnings > 0 && !options.accept_warnings) {
+        print_report(issues);
+        if errors > 0 {
+            say!(
+                "Импорт отклонён: ошибок {errors}, предупреждений {warnings}. Ничего не записано."
+            );
+        } else {
+            say!(
+                "Импорт отклонён: предупреждений {warnings}. Ничего не записано. Проверьте строки выше; чтобы записать несмотря на предупреждения, добавьте --accept-warnings."
+            );
+        }
+        return Some(exit::ERROR);
+    }
+    if warnings > 0 {
+        say!("Предупреждений {warnings} (приняты по --accept-warnings).");
+    }
+    None
+}
+
+fn print_report(issues: &[ImportIssue]) {
+    for issue in issues {
+        let severity = match issue.severity {
+            Severity::Error => "ошибка",
+            Severity::Warning => "предупреждение",
+        };
+        let column = issue.column.as_deref().map(|c| format!(", графа «{c}»")).unwrap_or_default();
+        let text = if issue.text.is_empty() {
+            String::new()
+        } else {
+            format!(": «{}»", shorten(&issue.text))
+        };
+        say!("{}, строка {}{column}{text} — {severity}: {}", issue.file, issue.row, issue.message);
+    }
+}
+
+fn shorten(text: &str) -> String {
+    const SHOWN_CHARS_MAX: usize = 120;
+    match text.char_indices().nth(SHOWN_CHARS_MAX) {
+        Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or(text)),
+        None => text.to_string(),
+    }
+}
+
+fn to_event(
+    payload: &Payload,
+    id: Option<EventId>,
+    effective: Effective,
+    basis: Option<Basis>,
+) -> anyhow::Result<NewEvent> {
+    let actor = Actor { role: ActorRole::Operator, id: IMPORT_ACTOR_ID.to_string() };
+    payload
+        .to_new_event(id, effective, actor, basis)
+        .with_context(|| format!("encoding {}", payload.kind()))
+}
+
+/// Appends one request atomically; returns the first and last seq and the count.
+fn append(store: &Store, request: AppendRequest) -> anyhow::Result<(u64, u64, usize)> {
+    let ledger = Ledger::start(store.clone(), Box::new(NoGate), Arc::new(SystemClock));
+    let result = ledger.append_blocking(request);
+    ledger.shutdown();
+    let outcome = result.context("appending the imported events")?;
+    let first = outcome.seqs.first().map_or(0, |seq| seq.0);
+    let last = outcome.seqs.last().map_or(0, |seq| seq.0);
+    Ok((first, last, outcome.seqs.len()))
+}
+
+fn read_file(file: &Path) -> anyhow::Result<(String, Vec<u8>)> {
+    let metadata =
+        std::fs::metadata(file).with_context(|| format!("reading {}", file.display()))?;
+    let limit = u64::try_from(FILE_BYTES_MAX).unwrap_or(u64::MAX);
+    if metadata.len() > limit {
+        anyhow::bail!("файл {} больше допустимого ({limit} байт)", file.display());
+    }
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let name = file
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file.display().to_string());
+    Ok((name, bytes))
+}
+
+fn parse_level(text: &str) -> Option<PlanLevel> {
+    let text = text.trim().to_lowercase();
+    match text.as_str() {
+        "federal" | "федеральный" => Some(PlanLevel::Federal),
+        "regional" | "региональный" => Some(PlanLevel::Regional),
+        "municipal" | "муниципальный" => Some(PlanLevel::Municipal),
+        "organisation" | "organization" | "school" | "организация" => {
+            Some(PlanLevel::Organisation)
+        }
+        _ => None,
+    }
+}
+
+fn default_owner(level: PlanLevel) -> &'static str {
+    match level {
+        PlanLevel::Federal => "Министерство просвещения Российской Федерации",
+        PlanLevel::Regional => "Министерство образования региона",
+        PlanLevel::Municipal => "Муниципальный орган управления образованием",
+        PlanLevel::Organisation => "Образовательная организация",
+    }
+}
+
+fn parse_period(text: &str) -> Option<(u16, u16)> {
+    let mut parts = text.split(['-', '–', '—']).map(str::trim);
+    let first: u16 = parts.next()?.parse().ok()?;
+    let last: u16 = match parts.next() {
+        Some(last) => last.parse().ok()?,
+        None => first,
+    };
+    if parts.next().is_some() || last < first {
+        return None;
+    }
+    Some((first, last))
 }

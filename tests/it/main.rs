@@ -5,6 +5,7 @@
 mod commands;
 mod crash;
 mod figures;
+mod import;
 mod plans;
 mod store;
 mod support;

@@ -1,0 +1,811 @@
+//! Registries (organisations, teachers, programs, course completions, diagnostic results) from
+//! CSV/TSV or XLSX tables with Russian headers, turned into validated payloads with
+//! deterministic event ids.
+//!
+//! Columns are found by their headers (several common spellings each), never by position. An
+//! event id is a UUID made from a blake3 hash of the kind and the row's natural key (the
+//! organisation's code, the certificate number and teacher, …), not of the file, so the same
+//! record imported twice, from any file, is the same event. Teachers' names, СНИЛС and contacts
+//! never enter a payload: they are returned apart, for the erasable personal-data directory.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Cursor;
+
+use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+use proto_events::vocabulary::{
+    CompetenceCode, CompletionId, CourseCompleted, DiagnosticId, DiagnosticRecorded,
+    MunicipalityCode, OrgId, OrganisationKind, OrganisationRegistered, Payload, Position,
+    ProcedureId, ProgramForm, ProgramId, ProgramKind, ProgramRegisterIncluded, ProgramRegistered,
+    TeacherHired, TeacherId,
+};
+use proto_events::{Date, Effective};
+use uuid::Uuid;
+
+use crate::import::columns::normalize;
+use crate::import::{ImportError, ImportIssue, Severity};
+
+/// Rows read from one registry table.
+pub const REGISTRY_ROWS_MAX: usize = 1_000_000;
+
+/// Which registry a table is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegistryKind {
+    /// Organisations.
+    Organisations,
+    /// Teachers.
+    Teachers,
+    /// Programs.
+    Programs,
+    /// Course completions.
+    Completions,
+    /// Diagnostic results.
+    Diagnostics,
+}
+
+impl RegistryKind {
+    /// The registry's name in messages.
+    pub fn russian_name(self) -> &'static str {
+        match self {
+            RegistryKind::Organisations => "организации",
+            RegistryKind::Teachers => "педагоги",
+            RegistryKind::Programs => "программы",
+            RegistryKind::Completions => "прохождение курсов",
+            RegistryKind::Diagnostics => "результаты диагностики",
+        }
+    }
+}
+
+/// A table: header cells and data rows with their 1-based row numbers.
+#[derive(Clone, Debug, Default)]
+pub struct Table {
+    /// Row number of the header.
+    pub header_row: u32,
+    /// Header cells.
+    pub headers: Vec<String>,
+    /// Data rows.
+    pub rows: Vec<(u32, Vec<String>)>,
+}
+
+/// One record to append.
+#[derive(Clone, Debug)]
+pub struct RegistryRow {
+    /// Row in the file.
+    pub row: u32,
+    /// The natural key, for messages.
+    pub key: String,
+    /// The derived event id.
+    pub id: Uuid,
+    /// Effective time.
+    pub effective: Effective,
+    /// The payload (validated).
+    pub payload: Payload,
+}
+
+/// Personal data of one teacher, kept out of the ledger.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PersonalRecord {
+    /// The pseudonymous teacher id.
+    pub teacher: String,
+    /// Full name.
+    pub full_name: String,
+    /// СНИЛС.
+    pub snils: String,
+    /// Phone and e-mail, as written.
+    pub contacts: String,
+}
+
+/// A registry table turned into records.
+#[derive(Clone, Debug, Default)]
+pub struct Registry {
+    /// Records in file order.
+    pub rows: Vec<RegistryRow>,
+    /// Warnings and errors.
+    pub issues: Vec<ImportIssue>,
+    /// Personal data (teachers only).
+    pub personal: Vec<PersonalRecord>,
+}
+
+/// Reads a registry table: XLSX (first sheet) by its magic bytes, otherwise CSV/TSV in UTF-8 or
+/// Windows-1251 with `;`, `,` or tab. The first non-empty row is the header.
+pub fn read_table(file: &str, bytes: &[u8]) -> Result<Table, ImportError> {
+    if bytes.len() > crate::import::FILE_BYTES_MAX {
+        return Err(ImportError::TooLarge {
+            file: file.to_string(),
+            size_bytes: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+            limit_bytes: u64::try_from(crate::import::FILE_BYTES_MAX).unwrap_or(u64::MAX),
+        });
+    }
+    let grid = if bytes.starts_with(b"PK\x03\x04") {
+        xlsx_grid(file, bytes)?
+    } else {
+        csv_grid(file, bytes)?
+    };
+    let mut rows = grid.into_iter().filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
+    let Some((header_row, headers)) = rows.next() else {
+        return Err(ImportError::NotATable {
+            file: file.to_string(),
+            reason: "файл пуст".to_string(),
+        });
+    };
+    Ok(Table { header_row, headers, rows: rows.collect() })
+}
+
+/// Turns a table into validated records of `kind`. A missing required column is an error naming
+/// it; a bad cell is a row-level issue.
+pub fn build(
+    kind: RegistryKind,
+    file: &str,
+    table: &Table,
+    today: Date,
+) -> Result<Registry, ImportError> {
+    let spec = spec(kind);
+    let mut columns: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for field in spec {
+        let found = table.headers.iter().position(|header| {
+            let header = normalize(header);
+            field.aliases.iter().any(|alias| header == *alias || header.starts_with(alias))
+        });
+        match found {
+            Some(index) => {
+                columns.insert(field.key, index);
+            }
+            None if field.required => {
+                return Err(ImportError::MissingColumn {
+                    column: field.name.to_string(),
+                    file: file.to_string(),
+                })
+            }
+            None => {}
+        }
+    }
+    let mut registry = Registry::default();
+    let mut keys_seen = BTreeSet::new();
+    for (row, cells) in &table.rows {
+        let mut reader =
+            RowReader { file, row: *row, cells, columns: &columns, issues: Vec::new() };
+        let record = match kind {
+            RegistryKind::Organisations => organisation(&mut reader, today),
+            RegistryKind::Teachers => teacher(&mut reader, today, &mut registry.personal),
+            RegistryKind::Programs => program(&mut reader, today),
+            RegistryKind::Completions => completion(&mut reader),
+            RegistryKind::Diagnostics => diagnostic(&mut reader),
+        };
+        registry.issues.append(&mut reader.issues);
+        for (key, effective, payload) in record {
+            if let Err(error) = payload.validate() {
+                registry.issues.push(ImportIssue {
+                    file: file.to_string(),
+                    row: *row,
+                    column: Some(error.field.clone()),
+                    text: error.value.clone(),
+                    message: format!("значение не принято: {}", error.rule),
+                    severity: Severity::Error,
+                });
+                continue;
+            }
+            let id_key = format!("{}\n{key}", payload.kind());
+            if !keys_seen.insert(id_key.clone()) {
+                registry.issues.push(ImportIssue {
+                    file: file.to_string(),
+                    row: *row,
+                    column: None,
+                    text: key.clone(),
+                    message: "запись повторяется в файле; повтор пропущен".to_string(),
+                    severity: Severity::Warning,
+                });
+                continue;
+            }
+            registry.rows.push(RegistryRow {
+                row: *row,
+                key,
+                id: derived_id(&id_key),
+                effective,
+                payload,
+            });
+        }
+    }
+    Ok(registry)
+}
+
+/// The event id of a record: UUID (version 8) from blake3 of kind and natural key.
+pub fn derived_id(kind_and_key: &str) -> Uuid {
+    let hash = blake3::hash(format!("letopis import id\n{kind_and_key}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(hash.as_bytes().get(..16).unwrap_or(&[0u8; 16]));
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+struct Field {
+    key: &'static str,
+    name: &'static str,
+    required: bool,
+    aliases: &'static [&'static str],
+}
+
+const fn field(
+    key: &'static str,
+    name: &'static str,
+    required: bool,
+    aliases: &'static [&'static str],
+) -> Field {
+    Field { key, name, required, aliases }
+}
+
+const TEACHER_ALIASES: &[&str] =
+    &["id педагога", "идентификатор педагога", "педагог", "код педагога", "табельный номер"];
+
+const ORGANISATION_FIELDS: &[Field] = &[
+    field("id", "Код организации", true, &["код организации", "код", "идентификатор", "id", "инн"]),
+    field("name", "Наименование", true, &["наименование", "название", "полное наименование"]),
+    field("kind", "Вид организации", true, &["вид организации", "вид", "тип организации", "тип"]),
+    field(
+        "municipality",
+        "Муниципалитет",
+        false,
+        &["муниципалитет", "муниципальное образование", "код муниципалитета", "мо"],
+    ),
+    field("date", "Дата регистрации", false, &["дата регистрации", "дата"]),
+];
+
+const TEACHER_FIELDS: &[Field] = &[
+    field("teacher", "Идентификатор педагога", true, TEACHER_ALIASES),
+    field("organisation", "Организация", true, &["код организации", "организация", "место работы"]),
+    field("position", "Должность", true, &["должность"]),
+    field(
+        "career_start",
+        "Начало педагогической деятельности",
+        true,
+        &[
+            "начало педагогической деятельности",
+            "дата начала педагогической",
+            "начало стажа",
+            "педагогический стаж с",
+        ],
+    ),
+    field("birth", "Год рождения", true, &["год рождения", "дата рождения"]),
+    field("hired_on", "Дата приёма", false, &["дата приема", "дата приёма", "принят"]),
+    field("full_name", "ФИО", false, &["фио", "фамилия имя отчество"]),
+    field("snils", "СНИЛС", false, &["снилс"]),
+    field("phone", "Телефон", false, &["телефон", "контактный телефон"]),
+    field("email", "Электронная почта", false, &["электронная почта", "e mail", "email", "почта"]),
+];
+
+const PROGRAM_FIELDS: &[Field] = &[
+    field("id", "Код программы", true, &["код программы", "код", "идентификатор", "id"]),
+    field(
+        "title",
+        "Наименование программы",
+        true,
+        &["наименование программы", "наименование", "название"],
+    ),
+    field("kind", "Вид программы", true, &["вид программы", "вид"]),
+    field("hours", "Объём (часов)", true, &["объем", "объём", "часы", "количество часов", "часов"]),
+    field(
+        "provider",
+        "Организация-разработчик",
+        true,
+        &["организация разработчик", "поставщик", "провайдер", "организация"],
+    ),
+    field("form", "Форма", false, &["форма"]),
+    field(
+        "federal_register",
+        "Федеральный реестр",
+        false,
+        &["федеральный реестр", "в федеральном реестре", "фр дпп"],
+    ),
+    field("register_date", "Дата включения в реестр", false, &["дата включения"]),
+    field("register_number", "Номер в реестре", false, &["номер в реестре", "номер записи"]),
+];
+
+const COMPLETION_FIELDS: &[Field] = &[
+    field("teacher", "Идентификатор педагога", true, TEACHER_ALIASES),
+    field("program", "Код программы", true, &["код программы", "программа"]),
+    field("date", "Дата окончания", true, &["дата окончания", "дата завершения", "дата"]),
+    field(
+        "certificate",
+        "Номер удостоверения",
+        true,
+        &["номер удостоверения", "удостоверение", "регистрационный номер"],
+    ),
+    field("hours", "Часов", true, &["часов", "часы", "объем", "объём"]),
+    field("provider", "Организация", true, &["организация", "поставщик", "провайдер"]),
+];
+
+const DIAGNOSTIC_FIELDS: &[Field] = &[
+    field("teacher", "Идентификатор педагога", true, TEACHER_ALIASES),
+    field("procedure", "Процедура", true, &["процедура", "диагностика", "код процедуры"]),
+    field("date", "Дата", true, &["дата проведения", "дата"]),
+    field(
+        "deficits",
+        "Дефициты",
+        true,
+        &["дефициты", "профессиональные дефициты", "выявленные дефициты"],
+    ),
+    field("scores", "Баллы", false, &["баллы", "результаты по компетенциям"]),
+];
+
+fn spec(kind: RegistryKind) -> &'static [Field] {
+    match kind {
+        RegistryKind::Organisations => ORGANISATION_FIELDS,
+        RegistryKind::Teachers => TEACHER_FIELDS,
+        RegistryKind::Programs => PROGRAM_FIELDS,
+        RegistryKind::Completions => COMPLETION_FIELDS,
+        RegistryKind::Diagnostics => DIAGNOSTIC_FIELDS,
+    }
+}
+
+struct RowReader<'a> {
+    file: &'a str,
+    row: u32,
+    cells: &'a [String],
+    columns: &'a BTreeMap<&'static str, usize>,
+    issues: Vec<ImportIssue>,
+}
+
+impl RowReader<'_> {
+    fn get(&self, key: &str) -> &str {
+        self.columns
+            .get(key)
+            .and_then(|index| self.cells.get(*index))
+            .map_or("", |cell| cell.trim())
+    }
+
+    fn problem(&mut self, key: &str, message: &str) {
+        let column = spec_name(key);
+        let text = self.get(key).to_string();
+        self.issues.push(ImportIssue {
+            file: self.file.to_string(),
+            row: self.row,
+            column: Some(column.to_string()),
+            text,
+            message: message.to_string(),
+            severity: Severity::Error,
+        });
+    }
+
+    fn required(&mut self, key: &str) -> Option<String> {
+        let value = self.get(key).to_string();
+        if value.is_empty() {
+            self.problem(key, "ячейка пуста");
+            return None;
+        }
+        Some(value)
+    }
+
+    fn id<T, E: std::fmt::Display>(
+        &mut self,
+        key: &str,
+        make: impl Fn(String) -> Result<T, E>,
+    ) -> Option<T> {
+        let value = self.required(key)?;
+        match make(value.replace(char::is_whitespace, "-")) {
+            Ok(id) => Some(id),
+            Err(error) => {
+                self.problem(key, &format!("не годится как идентификатор: {error}"));
+                None
+            }
+        }
+    }
+
+    fn date(&mut self, key: &str) -> Option<Date> {
+        let value = self.required(key)?;
+        let parsed = parse_date(&value);
+        if parsed.is_none() {
+            self.problem(key, "дата не распознана (ожидается дд.мм.гггг)");
+        }
+        parsed
+    }
+
+    fn number(&mut self, key: &str) -> Option<u32> {
+        let value = self.required(key)?;
+        let parsed = value.replace(char::is_whitespace, "").parse::<u32>().ok();
+        if parsed.is_none() {
+            self.problem(key, "ожидается целое число");
+        }
+        parsed
+    }
+}
+
+fn spec_name(key: &str) -> &'static str {
+    for kind in [
+        RegistryKind::Organisations,
+        RegistryKind::Teachers,
+        RegistryKind::Programs,
+        RegistryKind::Completions,
+        RegistryKind::Diagnostics,
+    ] {
+        if let Some(field) = spec(kind).iter().find(|f| f.key == key) {
+            return field.name;
+        }
+    }
+    "?"
+}
+
+type Record = Vec<(String, Effective, Payload)>;
+
+fn organisation(reader: &mut RowReader<'_>, today: Date) -> Record {
+    let id = reader.id("id", OrgId::new);
+    let name = reader.required("name");
+    let kind_text = reader.required("kind");
+    let kind = kind_text.as_deref().and_then(organisation_kind);
+    if kind_text.is_some() && kind.is_none() {
+        reader.problem(
+            "kind",
+            "вид организации не распознан (общеобразовательная, дошкольная, дополнительного образования, СПО, ВО, ДПО)",
+        );
+    }
+    let municipality = match reader.get("municipality") {
+        "" => None,
+        _ => reader.id("municipality", MunicipalityCode::new),
+    };
+    let date = if reader.get("date").is_empty() { Some(today) } else { reader.date("date") };
+    let (Some(id), Some(name), Some(kind), Some(date)) = (id, name, kind, date) else {
+        return Vec::new();
+    };
+    let key = id.as_str().to_string();
+    let payload = Payload::OrganisationRegistered(OrganisationRegistered {
+        organisation: id,
+        name,
+        kind,
+        municipality,
+    });
+    vec![(key, Effective::Date(date), payload)]
+}
+
+fn teacher(reader: &mut RowReader<'_>, today: Date, personal: &mut Vec<PersonalRecord>) -> Record {
+    let teacher = reader.id("teacher", TeacherId::new);
+    let organisation = reader.id("organisation", OrgId::new);
+    let position = reader.required("position").map(|text| position(&text));
+    let career_start = reader.date("career_start");
+    let birth_year = reader.required("birth").and_then(|text| {
+        let year = parse_date(&text).map(Date::year).or_else(|| text.trim().parse::<i32>().ok());
+        year.and_then(|year| u16::try_from(year).ok())
+    });
+    if birth_year.is_none() && !reader.get("birth").is_empty() {
+        reader.problem("birth", "год рождения не распознан");
+    }
+    let hired_on =
+        if reader.get("hired_on").is_empty() { Some(today) } else { reader.date("hired_on") };
+    let (
+        Some(teacher),
+        Some(organisation),
+        Some(position),
+        Some(career_start),
+        Some(birth_year),
+        Some(hired_on),
+    ) = (teacher, organisation, position, career_start, birth_year, hired_on)
+    else {
+        return Vec::new();
+    };
+    let contacts: Vec<&str> =
+        [reader.get("phone"), reader.get("email")].into_iter().filter(|c| !c.is_empty()).collect();
+    let record = PersonalRecord {
+        teacher: teacher.as_str().to_string(),
+        full_name: reader.get("full_name").to_string(),
+        snils: reader.get("snils").to_string(),
+        contacts: contacts.join("; "),
+    };
+    if !record.full_name.is_empty() || !record.snils.is_empty() || !record.contacts.is_empty() {
+        personal.push(record);
+    }
+    let key = format!("{teacher}\n{organisation}");
+    let payload = Payload::TeacherHired(TeacherHired {
+        teacher,
+        organisation,
+        position,
+        career_start,
+        birth_year,
+    });
+    vec![(key, Effective::Date(hired_on), payload)]
+}
+
+fn program(reader: &mut RowReader<'_>, today: Date) -> Record {
+    let id = reader.id("id", ProgramId::new);
+    let title = reader.required("title");
+    let kind = reader.required("kind").and_then(|text| {
+        let norm = normalize(&text);
+        if norm.contains("переподгот") || norm == "пп" {
+            Some(ProgramKind::Retraining)
+        } else if norm.contains("повышени") || norm == "пк" {
+            Some(ProgramKind::FurtherTraining)
+        } else {
+            None
+        }
+    });
+    if kind.is_none() && !reader.get("kind").is_empty() {
+        reader.problem(
+            "kind",
+            "вид программы не распознан (ПК — повышение квалификации, ПП — переподготовка)",
+        );
+    }
+    let hours = reader.number("hours");
+    let provider = reader.id("provider", OrgId::new);
+    let form_text = normalize(reader.get("form"));
+    let form = if form_text.contains("стажир") {
+        ProgramForm::Internship
+    } else if form_text.contains("сетев") {
+        ProgramForm::Network
+    } else {
+        ProgramForm::Course
+    };
+    let in_register = matches!(
+        normalize(reader.get("federal_register")).as_str(),
+        "да" | "1" | "есть" | "включена" | "yes" | "true"
+    );
+    let register_date = if reader.get("register_date").is_empty() {
+        Some(today)
+    } else {
+        reader.date("register_date")
+    };
+    let (Some(id), Some(title), Some(kind), Some(hours), Some(provider), Some(register_date)) =
+        (id, title, kind, hours, provider, register_date)
+    else {
+        return Vec::new();
+    };
+    let key = id.as_str().to_string();
+    let mut out = vec![(
+        key.clone(),
+        Effective::Date(today),
+        Payload::ProgramRegistered(ProgramRegistered {
+            program: id.clone(),
+            title,
+            kind,
+            hours,
+            provider,
+            form,
+            topics: BTreeSet::new(),
+        }),
+    )];
+    if in_register {
+        let entry = reader.get("register_number");
+        out.push((
+            key,
+            Effective::Date(register_date),
+            Payload::ProgramRegisterIncluded(ProgramRegisterIncluded {
+                program: id,
+                included_on: register_date,
+                entry_number: (!entry.is_empty()).then(|| entry.to_string()),
+            }),
+        ));
+    }
+    out
+}
+
+fn completion(reader: &mut RowReader<'_>) -> Record {
+    let teacher = reader.id("teacher", TeacherId::new);
+    let program = reader.id("program", ProgramId::new);
+    let date = reader.date("date");
+    let certificate = reader.required("certificate");
+    let hours = reader.number("hours");
+    let provider = reader.id("provider", OrgId::new);
+    let (Some(teacher), Some(program), Some(date), Some(certificate), Some(hours), Some(provider)) =
+        (teacher, program, date, certificate, hours, provider)
+    else {
+        return Vec::new();
+    };
+    let key = format!("{teacher}\n{program}\n{certificate}");
+    let hash = blake3::hash(key.as_bytes()).to_hex();
+    let Ok(completion) = CompletionId::new(format!("c-{}", hash.get(..20).unwrap_or(""))) else {
+        return Vec::new();
+    };
+    let payload = Payload::CourseCompleted(CourseCompleted {
+        completion,
+        teacher,
+        program,
+        completed_on: date,
+        certificate_number: certificate,
+        hours,
+        provider,
+        route_step: None,
+    });
+    vec![(key, Effective::Date(date), payload)]
+}
+
+fn diagnostic(reader: &mut RowReader<'_>) -> Record {
+    let teacher = reader.id("teacher", TeacherId::new);
+    let procedure = reader.id("procedure", ProcedureId::new);
+    let date = reader.date("date");
+    let mut deficits = BTreeSet::new();
+    for code in split_list(reader.get("deficits")) {
+        if matches!(normalize(&code).as_str(), "нет" | "не выявлены" | "отсутствуют")
+        {
+            continue;
+        }
+        match CompetenceCode::new(code.clone()) {
+            Ok(code) => {
+                deficits.insert(code);
+            }
+            Err(error) => {
+                reader.problem("deficits", &format!("код компетенции «{code}» не годится: {error}"))
+            }
+        }
+    }
+    let mut scores = BTreeMap::new();
+    for item in split_list(reader.get("scores")) {
+        let parsed = item.split_once(':').and_then(|(code, score)| {
+            Some((CompetenceCode::new(code.trim()).ok()?, score.trim().parse::<u16>().ok()?))
+        });
+        match parsed {
+            Some((code, score)) => {
+                scores.insert(code, score);
+            }
+            None => {
+                reader.problem("scores", &format!("балл «{item}» не распознан (ожидается «К1:12»)"))
+            }
+        }
+    }
+    let (Some(teacher), Some(procedure), Some(date)) = (teacher, procedure, date) else {
+        return Vec::new();
+    };
+    let key = format!("{teacher}\n{procedure}\n{date}");
+    let hash = blake3::hash(key.as_bytes()).to_hex();
+    let Ok(diagnostic) = DiagnosticId::new(format!("d-{}", hash.get(..20).unwrap_or(""))) else {
+        return Vec::new();
+    };
+    let payload = Payload::DiagnosticRecorded(DiagnosticRecorded {
+        diagnostic,
+        teacher,
+        procedure,
+        taken_on: date,
+        scores,
+        deficits,
+    });
+    vec![(key, Effective::Date(date), payload)]
+}
+
+fn split_list(text: &str) -> Vec<String> {
+    text.split([',', ';', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn organisation_kind(text: &str) -> Option<OrganisationKind> {
+    let norm = normalize(text);
+    if norm.contains("дпо") || norm.contains("дополнительного профессионального")
+    {
+        Some(OrganisationKind::DpoProvider)
+    } else if norm.contains("дошкол") || norm == "доу" {
+        Some(OrganisationKind::Preschool)
+    } else if norm.contains("дополнительного образования")
+        || norm == "удо"
+        || norm == "дополнительная"
+    {
+        Some(OrganisationKind::Additional)
+    } else if norm.contains("спо")
+        || norm.contains("среднего профессионального")
+        || norm.contains("профессиональн")
+    {
+        Some(OrganisationKind::Vocational)
+    } else if norm.contains("высш") || norm == "во" || norm.contains("университет")
+    {
+        Some(OrganisationKind::Higher)
+    } else if norm.contains("общеобразоват") || norm.contains("школа") || norm == "оо"
+    {
+        Some(OrganisationKind::General)
+    } else {
+        None
+    }
+}
+
+fn position(text: &str) -> Position {
+    let norm = normalize(text);
+    if norm.starts_with("заместитель") {
+        Position::DeputyHead
+    } else if norm.starts_with("директор")
+        || norm.starts_with("заведующ")
+        || norm.starts_with("руководитель")
+    {
+        Position::Head
+    } else if norm.starts_with("воспитатель") {
+        Position::PreschoolTeacher
+    } else if let Some(subject) = norm.strip_prefix("учитель ") {
+        Position::SubjectTeacher { subjects: BTreeSet::from([subject.trim().to_string()]) }
+    } else if norm == "учитель" {
+        Position::Teacher
+    } else {
+        Position::OtherPedagogue
+    }
+}
+
+fn parse_date(text: &str) -> Option<Date> {
+    let text = text.trim();
+    let text = text.split_whitespace().next().unwrap_or(text);
+    Date::parse_russian(text).or_else(|| Date::parse_iso(text))
+}
+
+fn csv_grid(file: &str, bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, ImportError> {
+    let text = crate::import::text_table::decode(file, bytes)?;
+    crate::import::text_table::reject_binary(file, &text)?;
+    let delimiter = crate::import::csv_table::sniff_delimiter(&text);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        if index >= REGISTRY_ROWS_MAX {
+            return Err(ImportError::NotATable {
+                file: file.to_string(),
+                reason: format!("в файле больше {REGISTRY_ROWS_MAX} строк"),
+            });
+        }
+        let record = record.map_err(|error| ImportError::Io {
+            file: file.to_string(),
+            message: format!("строка CSV не читается: {error}"),
+        })?;
+        let row = record
+            .position()
+            .and_then(|position| u32::try_from(position.line()).ok())
+            .unwrap_or_else(|| u32::try_from(index.saturating_add(1)).unwrap_or(u32::MAX));
+        rows.push((row, record.iter().map(str::to_string).collect()));
+    }
+    Ok(rows)
+}
+
+fn xlsx_grid(file: &str, bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, ImportError> {
+    let spreadsheet_error =
+        |message: String| ImportError::Spreadsheet { file: file.to_string(), message };
+    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
+        .map_err(|e: calamine::XlsxError| spreadsheet_error(e.to_string()))?;
+    let Some(name) = workbook.sheet_names().first().cloned() else {
+        return Err(spreadsheet_error("в книге нет листов".to_string()));
+    };
+    let range = workbook
+        .worksheet_range(&name)
+        .map_err(|e: calamine::XlsxError| spreadsheet_error(e.to_string()))?;
+    let (start_row, _) = range.start().unwrap_or((0, 0));
+    let mut rows = Vec::new();
+    for (index, cells) in range.rows().enumerate() {
+        if index >= REGISTRY_ROWS_MAX {
+            return Err(spreadsheet_error(format!("на листе больше {REGISTRY_ROWS_MAX} строк")));
+        }
+        let offset = u32::try_from(index).unwrap_or(u32::MAX);
+        let row = start_row.saturating_add(offset).saturating_add(1);
+        rows.push((row, cells.iter().map(xlsx_cell_text).collect()));
+    }
+    Ok(rows)
+}
+
+fn xlsx_cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(text) => text.clone(),
+        Data::DateTime(value) => {
+            // Excel serial days since 1899-12-30 (25569 days before 1970-01-01).
+            let days = value.as_f64().floor() - 25569.0;
+            if (-100_000.0..100_000.0).contains(&days) {
+                format!("{}", Date::from_days_since_epoch(days as i32))
+            } else {
+                value.to_string()
+            }
+        }
+        Data::Float(value) if value.fract() == 0.0 && value.abs() < 1e15 => format!("{value:.0}"),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::import::registry::{derived_id, organisation_kind, position};
+    use proto_events::vocabulary::{OrganisationKind, Position};
+
+    #[test]
+    fn ids_depend_on_content_only() {
+        assert_eq!(derived_id("course_completed\na"), derived_id("course_completed\na"));
+        assert_ne!(derived_id("course_completed\na"), derived_id("course_completed\nb"));
+    }
+
+    #[test]
+    fn kinds_and_positions_are_read() {
+        assert_eq!(organisation_kind("МБОУ, общеобразовательная"), Some(OrganisationKind::General));
+        assert_eq!(organisation_kind("Дошкольная"), Some(OrganisationKind::Preschool));
+        assert_eq!(
+            position("Учитель математики"),
+            Position::SubjectTeacher { subjects: ["математики".to_string()].into() }
+        );
+        assert_eq!(position("Заместитель директора"), Position::DeputyHead);
+    }
+}
