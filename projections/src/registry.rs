@@ -118,34 +118,6 @@ pub struct Employment<'a> {
 }
 
 impl Registry {
-    /// Removes the fact recorded by `id` from every fact list (used by retraction).
-    pub fn retract(&mut self, id: &EventId) -> bool {
-        let mut found = false;
-        for facts in self.municipalities.values_mut() {
-            found |= facts.remove(id).is_some();
-        }
-        for org in self.organisations.values_mut() {
-            found |= org.registrations.remove(id).is_some();
-            found |= org.statuses.remove(id).is_some();
-            found |= org.team.remove(id).is_some();
-        }
-        for program in self.programs.values_mut() {
-            found |= program.registrations.remove(id).is_some();
-            found |= program.register.remove(id).is_some();
-        }
-        for facts in self.procedures.values_mut() {
-            found |= facts.remove(id).is_some();
-        }
-        for teacher in self.teachers.values_mut() {
-            found |= teacher.employment.remove(id).is_some();
-            found |= teacher.methodists.remove(id).is_some();
-        }
-        for facts in self.people.values_mut() {
-            found |= facts.remove(id).is_some();
-        }
-        found
-    }
-
     /// Removes the fact recorded by `id`, looking only at the entity named by `key`.
     pub fn retract_at(&mut self, key: &RegistryKey, id: &EventId) -> bool {
         match key {
