@@ -3,8 +3,9 @@
 //! Every import reads the whole file, builds and validates every payload, and only then decides:
 //! errors always refuse; warnings refuse unless `--accept-warnings`; `--dry-run` prints what would
 //! be appended and stops. A refusal appends nothing and exits with `exit::ERROR` after a report
-//! naming file, row, column and text. Appends go straight to the ledger through `Ledger` with
-//! `NoGate`: the validating command layer is not built yet, and `Payload::validate` is run here.
+//! naming file, row, column and text. Appends go through the command layer (`commands::submit`
+//! over `open_ledger`), so the gate's role, reference and uniqueness checks apply to imports too;
+//! teachers' personal data goes to the erasable `PersonalDirectory`, never into events.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -13,11 +14,13 @@ use anyhow::Context;
 use proto_events::vocabulary::{Payload, PlanLevel};
 use proto_events::{Actor, ActorRole, Basis, Effective, EventId, NewEvent, StreamName};
 
-use crate::cli::{exit, open_store};
+use crate::cli::exit;
+use crate::commands::{open_ledger, submit_blocking, Command, CommandError};
 use crate::import::plan_events::{self, PlanMeta};
-use crate::import::registry::{self, RegistryKind};
+use crate::import::registry::{self, PersonalRecord, RegistryKind};
 use crate::import::{read_plan, ImportIssue, Severity, FILE_BYTES_MAX};
-use crate::store::{AppendRequest, Clock, Expected, Ledger, NoGate, Store, SystemClock};
+use crate::personal::{snils_is_valid, PersonRecord, PersonalDirectory};
+use crate::store::{Clock, Ledger, Store, SystemClock};
 
 /// `println!` that ignores a closed stdout (`| head`) instead of panicking.
 macro_rules! say {
@@ -55,6 +58,10 @@ pub(crate) enum ImportCommand {
         /// Owner of the plan, as written (default: by level).
         #[arg(long)]
         owner: Option<String>,
+        /// Code of the owning municipality or organisation (municipal and organisation plans):
+        /// the import records the plan as that body's act.
+        #[arg(long)]
+        owner_code: Option<String>,
         /// Print what would be appended; append nothing.
         #[arg(long)]
         dry_run: bool,
@@ -101,10 +108,12 @@ pub(crate) fn run(command: ImportCommand) -> anyhow::Result<u8> {
             basis,
             period,
             owner,
+            owner_code,
             dry_run,
             accept_warnings,
         } => {
             let options = Options { dry_run, accept_warnings };
+            let owner = Owner { name: owner, code: owner_code };
             import_plan(&file, &data, &level, &title, &basis, period, owner, options)
         }
         ImportCommand::Organisations(args) => import_registry(RegistryKind::Organisations, args),
@@ -113,6 +122,23 @@ pub(crate) fn run(command: ImportCommand) -> anyhow::Result<u8> {
         ImportCommand::Completions(args) => import_registry(RegistryKind::Completions, args),
         ImportCommand::Diagnostics(args) => import_registry(RegistryKind::Diagnostics, args),
     }
+}
+
+struct Owner {
+    name: Option<String>,
+    code: Option<String>,
+}
+
+/// Who records an imported plan: the body whose act approves it (the ministry for regional and
+/// federal plans, the municipality or organisation named by `--owner-code` otherwise).
+fn plan_actor(level: PlanLevel, code: Option<String>) -> Actor {
+    let code = code.unwrap_or_else(|| IMPORT_ACTOR_ID.to_string());
+    let role = match level {
+        PlanLevel::Federal | PlanLevel::Regional => ActorRole::Ministry,
+        PlanLevel::Municipal => ActorRole::Municipality(code),
+        PlanLevel::Organisation => ActorRole::Organisation(code),
+    };
+    Actor { role, id: IMPORT_ACTOR_ID.to_string() }
 }
 
 #[derive(Clone, Copy)]
@@ -129,7 +155,7 @@ fn import_plan(
     title: &str,
     basis_text: &str,
     period: Option<String>,
-    owner: Option<String>,
+    owner: Owner,
     options: Options,
 ) -> anyhow::Result<u8> {
     let Some(level) = parse_level(level) else {
@@ -164,14 +190,15 @@ fn import_plan(
             return Ok(exit::ERROR);
         }
     };
-    let store = open_store(data)?;
+    let ledger = open_ledger(data, Arc::new(SystemClock))?;
+    let store = ledger.store().clone();
     let meta = PlanMeta {
         file: file_name,
         level,
         title: title.trim().to_string(),
         basis: basis.clone(),
         period,
-        owner: owner.unwrap_or_else(|| default_owner(level).to_string()),
+        owner: owner.name.unwrap_or_else(|| default_owner(level).to_string()),
     };
     let Some(plan) = plan_events::plan_id(level, &meta.title) else {
         eprintln!("ошибка: из названия «{title}» не удалось построить идентификатор плана");
@@ -200,15 +227,23 @@ fn import_plan(
         return Ok(exit::OK);
     }
     let effective = Effective::Date(basis.date);
-    let expected = if version == 0 { Expected::NoStream } else { Expected::Exact(version) };
-    let events = batch
+    let commands = batch
         .payloads
         .iter()
-        .map(|payload| to_event(payload, None, effective, Some(basis.clone())))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let mut request = AppendRequest::new(events);
-    request.expected.insert(stream, expected);
-    let (first, last, count) = append(&store, request)?;
+        .map(|payload| Command {
+            id: None,
+            payload: payload.clone(),
+            effective,
+            basis: Some(basis.clone()),
+            expected_version: Some(version),
+        })
+        .collect();
+    let rows: Vec<u32> = Vec::new();
+    let actor = plan_actor(level, owner.code);
+    let Some((first, last, count)) = submit(ledger, &actor, commands, &meta.file, &rows, &lines)?
+    else {
+        return Ok(exit::ERROR);
+    };
     if batch.is_amendment {
         let amended =
             batch.payloads.iter().filter(|p| matches!(p, Payload::ActivityAmended(_))).count();
@@ -246,7 +281,8 @@ fn import_registry(kind: RegistryKind, args: RegistryArgs) -> anyhow::Result<u8>
             return Ok(exit::ERROR);
         }
     };
-    let store = open_store(&args.data)?;
+    let ledger = open_ledger(&args.data, Arc::new(SystemClock))?;
+    let store = ledger.store().clone();
     // Rows already recorded (same derived id) are skipped, so a re-import appends nothing new.
     let mut fresh = Vec::new();
     let mut already = 0usize;
@@ -279,21 +315,28 @@ fn import_registry(kind: RegistryKind, args: RegistryArgs) -> anyhow::Result<u8>
     if let Some(code) = gate(&issues, &lines, options) {
         return Ok(code);
     }
-    if !built.personal.is_empty() {
-        say!(
-            "Персональные данные ({} записей: ФИО, СНИЛС, контакты) в журнал не записываются; справочник персональных данных ещё не готов, они не сохранены.",
-            built.personal.len()
-        );
-    }
     if fresh.is_empty() {
+        store_personal(&store, &built.personal);
         say!("Реестр «{file_name}»: все {already} записей уже в журнале; ничего не записано.");
         return Ok(exit::OK);
     }
-    let events = fresh
+    let commands = fresh
         .iter()
-        .map(|row| to_event(&row.payload, Some(EventId(row.id)), row.effective, None))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let (first, last, count) = append(&store, AppendRequest::new(events))?;
+        .map(|row| Command {
+            id: Some(EventId(row.id)),
+            payload: row.payload.clone(),
+            effective: row.effective,
+            basis: None,
+            expected_version: None,
+        })
+        .collect();
+    let rows: Vec<u32> = fresh.iter().map(|row| row.row).collect();
+    let actor = Actor { role: ActorRole::Operator, id: IMPORT_ACTOR_ID.to_string() };
+    let Some((first, last, count)) = submit(ledger, &actor, commands, &file_name, &rows, &lines)?
+    else {
+        return Ok(exit::ERROR);
+    };
+    store_personal(&store, &built.personal);
     say!(
         "Реестр «{file_name}» ({}): записано событий {count} (№{first}–№{last}), уже было в журнале {already}.",
         kind.russian_name()
@@ -373,15 +416,85 @@ fn to_event(
         .with_context(|| format!("encoding {}", payload.kind()))
 }
 
-/// Appends one request atomically; returns the first and last seq and the count.
-fn append(store: &Store, request: AppendRequest) -> anyhow::Result<(u64, u64, usize)> {
-    let ledger = Ledger::start(store.clone(), Box::new(NoGate), Arc::new(SystemClock));
-    let result = ledger.append_blocking(request);
+/// Submits the commands as one atomic batch through the validating command layer; returns the
+/// first and last seq and the count, or `None` after reporting a refusal row by row.
+fn submit(
+    ledger: Ledger,
+    actor: &Actor,
+    commands: Vec<Command>,
+    file: &str,
+    rows: &[u32],
+    lines: &[String],
+) -> anyhow::Result<Option<(u64, u64, usize)>> {
+    let result = submit_blocking(&ledger, actor, commands);
     ledger.shutdown();
-    let outcome = result.context("appending the imported events")?;
-    let first = outcome.seqs.first().map_or(0, |seq| seq.0);
-    let last = outcome.seqs.last().map_or(0, |seq| seq.0);
-    Ok((first, last, outcome.seqs.len()))
+    match result {
+        Ok(outcome) => {
+            for warning in &outcome.warnings {
+                say!("замечание: {warning}");
+            }
+            let seqs = &outcome.append.seqs;
+            let first = seqs.first().map_or(0, |seq| seq.0);
+            let last = seqs.last().map_or(0, |seq| seq.0);
+            Ok(Some((first, last, seqs.len())))
+        }
+        Err(
+            CommandError::Invalid { index, field, value, rule }
+            | CommandError::Rejected { index, field, value, rule },
+        ) => {
+            let row = rows.get(index).copied().unwrap_or(0);
+            let event = lines.get(index).map(String::as_str).unwrap_or("");
+            say!(
+                "{file}, строка {row}: «{}» — ошибка: журнал не принял событие {event} (поле {field}): {rule}",
+                shorten(&value)
+            );
+            say!("Импорт отклонён: ничего не записано.");
+            Ok(None)
+        }
+        Err(other) => Err(other).context("appending the imported events"),
+    }
+}
+
+/// Puts teachers' personal data into the erasable directory (never into events).
+fn store_personal(store: &Store, records: &[PersonalRecord]) {
+    if records.is_empty() {
+        return;
+    }
+    let directory = match PersonalDirectory::open(store) {
+        Ok(directory) => directory,
+        Err(error) => {
+            say!("персональные данные не сохранены: {error}");
+            return;
+        }
+    };
+    let mut saved = 0usize;
+    for record in records {
+        let snils = (!record.snils.is_empty() && snils_is_valid(&record.snils))
+            .then(|| record.snils.clone());
+        if !record.snils.is_empty() && snils.is_none() {
+            say!(
+                "педагог {}: СНИЛС не проходит проверку контрольного числа и не сохранён",
+                record.teacher
+            );
+        }
+        let person = PersonRecord {
+            full_name: record.full_name.clone(),
+            snils,
+            contacts: record
+                .contacts
+                .split("; ")
+                .filter(|c| !c.is_empty())
+                .map(str::to_string)
+                .collect(),
+        };
+        match directory.put(&record.teacher, &person) {
+            Ok(()) => saved = saved.saturating_add(1),
+            Err(error) => {
+                say!("педагог {}: персональные данные не сохранены: {error}", record.teacher)
+            }
+        }
+    }
+    say!("Персональные данные {saved} педагогов сохранены в справочник (вне цепочки событий).");
 }
 
 fn read_file(file: &Path) -> anyhow::Result<(String, Vec<u8>)> {

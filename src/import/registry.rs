@@ -14,9 +14,9 @@ use std::io::Cursor;
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use proto_events::vocabulary::{
     CompetenceCode, CompletionId, CourseCompleted, DiagnosticId, DiagnosticRecorded,
-    MunicipalityCode, OrgId, OrganisationKind, OrganisationRegistered, Payload, Position,
-    ProcedureId, ProgramForm, ProgramId, ProgramKind, ProgramRegisterIncluded, ProgramRegistered,
-    TeacherHired, TeacherId,
+    MunicipalityCode, MunicipalityRegistered, OrgId, OrganisationKind, OrganisationRegistered,
+    Payload, Position, ProcedureId, ProgramForm, ProgramId, ProgramKind, ProgramRegisterIncluded,
+    ProgramRegistered, ProgramTopic, TeacherHired, TeacherId,
 };
 use proto_events::{Date, Effective};
 use uuid::Uuid;
@@ -185,6 +185,9 @@ pub fn build(
             }
             let id_key = format!("{}\n{key}", payload.kind());
             if !keys_seen.insert(id_key.clone()) {
+                if matches!(payload, Payload::MunicipalityRegistered(_)) {
+                    continue;
+                }
                 registry.issues.push(ImportIssue {
                     file: file.to_string(),
                     row: *row,
@@ -295,6 +298,7 @@ const PROGRAM_FIELDS: &[Field] = &[
     ),
     field("register_date", "Дата включения в реестр", false, &["дата включения"]),
     field("register_number", "Номер в реестре", false, &["номер в реестре", "номер записи"]),
+    field("topics", "Тематика", true, &["тематика", "темы", "тема", "направление"]),
 ];
 
 const COMPLETION_FIELDS: &[Field] = &[
@@ -443,13 +447,24 @@ fn organisation(reader: &mut RowReader<'_>, today: Date) -> Record {
         return Vec::new();
     };
     let key = id.as_str().to_string();
+    let mut out = Vec::new();
+    if let Some(code) = &municipality {
+        // The municipality is registered with the first organisation that names it (same id
+        // for every row and file, so it is recorded once).
+        let registered = Payload::MunicipalityRegistered(MunicipalityRegistered {
+            municipality: code.clone(),
+            name: reader.get("municipality").to_string(),
+        });
+        out.push((code.as_str().to_string(), Effective::Date(date), registered));
+    }
     let payload = Payload::OrganisationRegistered(OrganisationRegistered {
         organisation: id,
         name,
         kind,
         municipality,
     });
-    vec![(key, Effective::Date(date), payload)]
+    out.push((key, Effective::Date(date), payload));
+    out
 }
 
 fn teacher(reader: &mut RowReader<'_>, today: Date, personal: &mut Vec<PersonalRecord>) -> Record {
@@ -537,6 +552,15 @@ fn program(reader: &mut RowReader<'_>, today: Date) -> Record {
     } else {
         reader.date("register_date")
     };
+    let mut topics = BTreeSet::new();
+    for item in split_list(reader.get("topics")) {
+        match program_topic(&item) {
+            Some(topic) => {
+                topics.insert(topic);
+            }
+            None => reader.problem("topics", &format!("тема «{item}» не распознана")),
+        }
+    }
     let (Some(id), Some(title), Some(kind), Some(hours), Some(provider), Some(register_date)) =
         (id, title, kind, hours, provider, register_date)
     else {
@@ -553,7 +577,7 @@ fn program(reader: &mut RowReader<'_>, today: Date) -> Record {
             hours,
             provider,
             form,
-            topics: BTreeSet::new(),
+            topics,
         }),
     )];
     if in_register {
@@ -661,6 +685,28 @@ fn split_list(text: &str) -> Vec<String> {
         .collect()
 }
 
+fn program_topic(text: &str) -> Option<ProgramTopic> {
+    let norm = normalize(text);
+    let table = [
+        ("предметн", ProgramTopic::SubjectCompetence),
+        ("функциональн", ProgramTopic::FunctionalLiteracy),
+        ("фгос", ProgramTopic::UpdatedFgos),
+        ("цифров", ProgramTopic::DigitalEnv),
+        ("оценк", ProgramTopic::QualityAssessment),
+        ("одарен", ProgramTopic::Talents),
+        ("талант", ProgramTopic::Talents),
+        ("профориент", ProgramTopic::CareerGuidance),
+        ("воспитан", ProgramTopic::Upbringing),
+        ("дошкольн", ProgramTopic::PreschoolQuality),
+        ("управлен", ProgramTopic::ManagementQuality),
+        ("выгоран", ProgramTopic::BurnoutPrevention),
+        ("наставни", ProgramTopic::Mentoring),
+        ("друг", ProgramTopic::Other),
+        ("проч", ProgramTopic::Other),
+    ];
+    table.iter().find(|(word, _)| norm.contains(word)).map(|(_, topic)| *topic)
+}
+
 fn organisation_kind(text: &str) -> Option<OrganisationKind> {
     let norm = normalize(text);
     if norm.contains("дпо") || norm.contains("дополнительного профессионального")
@@ -724,6 +770,8 @@ fn csv_grid(file: &str, bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, ImportE
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
+    let newline_offsets: Vec<usize> =
+        text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i).collect();
     let mut rows = Vec::new();
     for (index, record) in reader.records().enumerate() {
         if index >= REGISTRY_ROWS_MAX {
@@ -736,10 +784,15 @@ fn csv_grid(file: &str, bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, ImportE
             file: file.to_string(),
             message: format!("строка CSV не читается: {error}"),
         })?;
-        let row = record
-            .position()
-            .and_then(|position| u32::try_from(position.line()).ok())
-            .unwrap_or_else(|| u32::try_from(index.saturating_add(1)).unwrap_or(u32::MAX));
+        // The line from the byte offset, as in `csv_table` (the csv crate's counter and CRLF).
+        let line = match record.position() {
+            Some(position) => {
+                let byte = usize::try_from(position.byte()).unwrap_or(usize::MAX);
+                newline_offsets.partition_point(|offset| *offset < byte).saturating_add(1)
+            }
+            None => index.saturating_add(1),
+        };
+        let row = u32::try_from(line).unwrap_or(u32::MAX);
         rows.push((row, record.iter().map(str::to_string).collect()));
     }
     Ok(rows)
