@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
+use proto_events::limits::BATCH_EVENTS_MAX;
 use proto_events::vocabulary::{Payload, PlanLevel};
 use proto_events::{Actor, ActorRole, Basis, Effective, EventId, NewEvent, StreamName};
 
@@ -240,8 +241,9 @@ fn import_plan(
         .collect();
     let rows: Vec<u32> = Vec::new();
     let actor = plan_actor(level, owner.code);
-    let Some((first, last, count)) = submit(ledger, &actor, commands, &meta.file, &rows, &lines)?
-    else {
+    let submitted = submit(&ledger, &actor, commands, &meta.file, &rows, &lines);
+    ledger.shutdown();
+    let Some((first, last, count)) = submitted? else {
         return Ok(exit::ERROR);
     };
     if batch.is_amendment {
@@ -320,22 +322,46 @@ fn import_registry(kind: RegistryKind, args: RegistryArgs) -> anyhow::Result<u8>
         say!("Реестр «{file_name}»: все {already} записей уже в журнале; ничего не записано.");
         return Ok(exit::OK);
     }
-    let commands = fresh
-        .iter()
-        .map(|row| Command {
-            id: Some(EventId(row.id)),
-            payload: row.payload.clone(),
-            effective: row.effective,
-            basis: None,
-            expected_version: None,
-        })
-        .collect();
-    let rows: Vec<u32> = fresh.iter().map(|row| row.row).collect();
+    // The ledger takes at most BATCH_EVENTS_MAX events per append, so a larger registry is
+    // appended in chunks, each atomic. A refused chunk stops the import; the chunks before it
+    // stay, and because ids are derived from content, running the import again appends only
+    // the rest.
     let actor = Actor { role: ActorRole::Operator, id: IMPORT_ACTOR_ID.to_string() };
-    let Some((first, last, count)) = submit(ledger, &actor, commands, &file_name, &rows, &lines)?
-    else {
-        return Ok(exit::ERROR);
-    };
+    let (mut first, mut last, mut count) = (0u64, 0u64, 0usize);
+    for (chunk_index, chunk) in fresh.chunks(BATCH_EVENTS_MAX).enumerate() {
+        let commands = chunk
+            .iter()
+            .map(|row| Command {
+                id: Some(EventId(row.id)),
+                payload: row.payload.clone(),
+                effective: row.effective,
+                basis: None,
+                expected_version: None,
+            })
+            .collect();
+        let rows: Vec<u32> = chunk.iter().map(|row| row.row).collect();
+        let offset = chunk_index.saturating_mul(BATCH_EVENTS_MAX);
+        let chunk_lines = lines.get(offset..).unwrap_or(&[]);
+        match submit(&ledger, &actor, commands, &file_name, &rows, chunk_lines)? {
+            Some((chunk_first, chunk_last, chunk_count)) => {
+                if count == 0 {
+                    first = chunk_first;
+                }
+                last = chunk_last;
+                count = count.saturating_add(chunk_count);
+            }
+            None => {
+                ledger.shutdown();
+                if count > 0 {
+                    say!(
+                        "Записано до отказа: {count} событий (№{first}–№{last}); повторный импорт файла добавит только остальное."
+                    );
+                }
+                return Ok(exit::ERROR);
+            }
+        }
+    }
+    ledger.shutdown();
     store_personal(&store, &built.personal);
     say!(
         "Реестр «{file_name}» ({}): записано событий {count} (№{first}–№{last}), уже было в журнале {already}.",
@@ -419,15 +445,14 @@ fn to_event(
 /// Submits the commands as one atomic batch through the validating command layer; returns the
 /// first and last seq and the count, or `None` after reporting a refusal row by row.
 fn submit(
-    ledger: Ledger,
+    ledger: &Ledger,
     actor: &Actor,
     commands: Vec<Command>,
     file: &str,
     rows: &[u32],
     lines: &[String],
 ) -> anyhow::Result<Option<(u64, u64, usize)>> {
-    let result = submit_blocking(&ledger, actor, commands);
-    ledger.shutdown();
+    let result = submit_blocking(ledger, actor, commands);
     match result {
         Ok(outcome) => {
             for warning in &outcome.warnings {

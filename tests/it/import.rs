@@ -766,3 +766,25 @@ fn teachers_personal_data_stays_out_of_events() {
     assert_eq!(person.full_name, "Иванова Мария Петровна");
     assert_eq!(person.snils.as_deref(), Some("123-456-789 64"));
 }
+
+#[test]
+fn registry_larger_than_one_batch_is_appended_in_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    registries(dir.path(), files.path());
+    let start = head(dir.path());
+    let rows = proto_events::limits::BATCH_EVENTS_MAX + 5;
+    let mut lines = vec![
+        "Идентификатор педагога;Код программы;Дата окончания;Номер удостоверения;Часов;Организация"
+            .to_string(),
+    ];
+    lines.extend((0..rows).map(|i| format!("t-000001;dpp-17;12.12.2024;ПК-{i:07};72;iro")));
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let csv = write(files.path(), "big.csv", &refs);
+    let output = import_registry("completions", dir.path(), &csv, &[]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(head(dir.path()), start + u64::try_from(rows).unwrap());
+    let again = import_registry("completions", dir.path(), &csv, &[]);
+    assert!(again.status.success(), "{}", text(&again));
+    assert_eq!(head(dir.path()), start + u64::try_from(rows).unwrap());
+}
