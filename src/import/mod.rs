@@ -9,6 +9,7 @@
 //! Invariant: no function reachable from `read_plan` or `registry::read_registry` panics on any
 //! input; bad input becomes an `ImportError` or an `ImportIssue`.
 
+pub mod bench;
 mod cell_text;
 mod columns;
 mod csv_table;

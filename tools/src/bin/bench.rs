@@ -29,6 +29,7 @@ fn main() -> anyhow::Result<()> {
         "figures" => {
             letopis_tools::figures_bench::run(flag(&args, "--events")?.unwrap_or(1_000_000))
         }
+        "import" => letopis::import::bench::run(flag(&args, "--rows")?.unwrap_or(100_000)),
         _ => bail!("usage: bench <append|verify> [--events N]"),
     }
 }
