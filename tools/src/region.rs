@@ -26,7 +26,7 @@ pub const FIRST_YEAR: i32 = 2021;
 /// Months of history.
 pub const MONTHS: u32 = 60;
 /// Events per teacher over the whole history, roughly (used to size the region).
-const EVENTS_PER_TEACHER: u64 = 20;
+const EVENTS_PER_TEACHER: u64 = 18;
 
 /// The sizes of a region.
 #[derive(Clone, Copy, Debug)]
