@@ -205,6 +205,9 @@ struct Member<'a> {
     career_start: Date,
     birth_year: u16,
     learning: Option<&'a TeacherLearning>,
+    /// Completions dated on or before the date with their program (looked up once per
+    /// catalogue, not once per indicator).
+    courses: Vec<(Date, EventId, &'a proto_events::vocabulary::ProgramRegistered)>,
 }
 
 /// The population of a scope on a date, computed once per catalogue.
@@ -235,6 +238,7 @@ impl<'a> Population<'a> {
                     career_start: employment.career_start,
                     birth_year: employment.birth_year,
                     learning: state.learning.teachers.get(employment.teacher),
+                    courses: courses(state, employment.teacher, date),
                 });
             }
         }
@@ -461,13 +465,11 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
     let completions_with =
         |member: &Member<'_>,
          test: &dyn Fn(&proto_events::vocabulary::ProgramRegistered) -> bool| {
-            let Some(learning) = member.learning else { return Vec::new() };
-            learning
-                .completions
+            member
+                .courses
                 .iter()
-                .filter(|(_, fact)| in_period(fact.on, start, date))
-                .filter(|(_, fact)| registry.program_record(&fact.value.program).is_some_and(test))
-                .map(|(id, _)| *id)
+                .filter(|(on, _, program)| *on >= start && test(program))
+                .map(|(_, id, _)| *id)
                 .collect::<Vec<EventId>>()
         };
     let topic = |wanted: ProgramTopic| {
@@ -748,6 +750,26 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
         }
     }
     count
+}
+
+/// A teacher's completions dated on or before `date`, with their registered programs.
+fn courses<'a>(
+    state: &'a State,
+    teacher: &TeacherId,
+    date: Date,
+) -> Vec<(Date, EventId, &'a proto_events::vocabulary::ProgramRegistered)> {
+    let Some(learning) = state.learning.teachers.get(teacher) else { return Vec::new() };
+    learning
+        .completions
+        .iter()
+        .filter(|(_, fact)| fact.on <= date)
+        .filter_map(|(id, fact)| {
+            state
+                .registry
+                .program_record(&fact.value.program)
+                .map(|program| (fact.on, *id, program))
+        })
+        .collect()
 }
 
 fn ids_in<T>(facts: &crate::state::Facts<T>, start: Date, end: Date) -> Vec<EventId> {
