@@ -1,1 +1,2217 @@
-//! (being built)
+//! The deterministic demo region: a seeded history 2020–2025 of a region's system of teacher
+//! professional development, appended through the ledger with a simulated clock.
+//!
+//! Facts are generated year by year with their valid date and the day they are recorded (a few
+//! days later; late paperwork months later), buffered, sorted by recorded day and appended in
+//! batches once no later-generated fact can be recorded before them. Event ids come from the
+//! seeded generator, so the same seed gives the same head hash.
+
+mod acts;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use proto_events::term;
+use proto_events::vocabulary::{
+    Accumulation, ActivityAdded, ActivityAmended, ActivityCancelled, ActivityExecutionReported,
+    ActivityField, ActivityId, CompetenceCode, CompletionId, CourseCompleted, DiagnosticId,
+    DiagnosticProcedureRegistered, DiagnosticRecorded, EventCorrected, EventLevel, EventRetracted,
+    ExecutionStatus, FieldChange, FigureReported, FlagChange, IndicatorCode, LowResultsGrade,
+    ManagementTeamMemberAdded, ManagementTeamTrained, MentoringPairEnded, MentoringPairFormed,
+    MunicipalityCode, MunicipalityRegistered, OrgId, OrganisationKind, OrganisationRegistered,
+    OrganisationStatus, OrganisationStatusChanged, PairId, ParticipationKind,
+    ParticipationRecorded, Payload, PersonId, PlanApproved, PlanCreated, PlanId, PlanLevel,
+    PlanSectionAdded, Position, ProcedureId, ProcedureLevel, ProgramForm, ProgramId, ProgramKind,
+    ProgramRegisterIncluded, ProgramRegisterRemoved, ProgramRegistered, ProgramTopic,
+    RegionalEventHeld, RegionalEventId, Replacement, ReportId, Role, RoleAssigned, RouteClosed,
+    RouteId, RouteOpened, RouteOutcome, RouteStepCompleted, RouteStepPlanned, RouteStepRef,
+    RouteSupportAssigned, Scope, SectionId, StepForm, StepId, SupportRole, TargetSet,
+    TeacherAssignedToMethodist, TeacherHired, TeacherId, TeacherLeft, TeacherMoved,
+};
+use proto_events::{
+    Actor, ActorRole, Basis, Date, Effective, EventId, NewEvent, StreamName, Timestamp,
+};
+
+use crate::store::{AppendRequest, Clock, Ledger};
+
+/// Events per append request.
+pub const BATCH_EVENTS: usize = 1000;
+
+/// How big a region to generate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scale {
+    /// One district (Zhigalovsky size): 236 teachers, 25 organisations.
+    District,
+    /// A region: ~40 municipalities, ~1,500 organisations, ~30,000 teachers.
+    Region,
+    /// A large region over ten years (≥ 5M events), for benchmarks.
+    Large,
+}
+
+impl FromStr for Scale {
+    type Err = anyhow::Error;
+    fn from_str(text: &str) -> anyhow::Result<Scale> {
+        match text {
+            "district" => Ok(Scale::District),
+            "region" => Ok(Scale::Region),
+            "large" => Ok(Scale::Large),
+            other => anyhow::bail!("неизвестный масштаб {other:?}: district, region или large"),
+        }
+    }
+}
+
+/// A noteworthy place in the demo history, for tours and tests.
+#[derive(Clone, Debug, Default)]
+pub struct Case {
+    /// What it shows (Russian).
+    pub description: String,
+    /// A figure report id, when the case is about one.
+    pub report: Option<String>,
+    /// The events involved, in order, with their seqs.
+    pub events: Vec<(EventId, u64)>,
+}
+
+/// What `generate` produced.
+#[derive(Clone, Debug, Default)]
+pub struct DemoSummary {
+    /// Events appended.
+    pub events: u64,
+    /// Municipalities registered.
+    pub municipalities: u32,
+    /// Organisations inside municipalities.
+    pub organisations: u32,
+    /// DPO providers outside every municipality (Academy, ИРО, …).
+    pub providers: u32,
+    /// Head count of teachers (kept constant: every leaver is replaced).
+    pub teachers: u32,
+    /// Distinct teacher ids over the whole history.
+    pub teachers_ever: u32,
+    /// First and last year of the history.
+    pub years: (i32, i32),
+    /// Bytes of the store directory.
+    pub bytes_on_disk: u64,
+    /// Head seq and hash (hex).
+    pub head_seq: u64,
+    /// Head hash, hex.
+    pub head_hash: String,
+    /// Which gate the events went through.
+    pub gate: &'static str,
+    /// Wall time, seconds.
+    pub elapsed_seconds: f64,
+    /// A figure reported, then contradicted by a retraction of a fact it counted, then corrected.
+    pub corrected_report: Option<Case>,
+    /// The 31.12.2024 dashboard: facts known now but not then, and retracted since.
+    pub dashboard_2024: Option<Case>,
+    /// A December completion recorded in February.
+    pub late_completion: Option<Case>,
+    /// A completion whose date was corrected.
+    pub corrected_completion: Option<Case>,
+    /// Two targets for fr_by_deficit set by different acts.
+    pub conflicting_targets: Option<Case>,
+    /// A cancelled roadmap activity.
+    pub cancelled_activity: Option<Case>,
+}
+
+/// A clock that the generator moves along the simulated history.
+pub struct SimulatedClock(AtomicI64);
+
+impl SimulatedClock {
+    /// A clock at `micros` since the epoch.
+    pub fn new(micros: i64) -> Arc<SimulatedClock> {
+        Arc::new(SimulatedClock(AtomicI64::new(micros)))
+    }
+
+    /// Moves the clock.
+    pub fn set(&self, micros: i64) {
+        self.0.store(micros, Ordering::SeqCst);
+    }
+}
+
+impl Clock for SimulatedClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_micros(self.0.load(Ordering::SeqCst))
+    }
+}
+
+/// Generates the demo region into the empty store directory `path`.
+pub fn generate(
+    path: &Path,
+    scale: Scale,
+    seed: u64,
+    progress: bool,
+) -> anyhow::Result<DemoSummary> {
+    let started = Instant::now();
+    if path.exists() {
+        let mut entries = std::fs::read_dir(path)
+            .with_context(|| format!("чтение каталога {}", path.display()))?;
+        if entries.next().is_some() {
+            anyhow::bail!(
+                "каталог {} не пуст: демо-регион создаётся только в пустом каталоге",
+                path.display()
+            );
+        }
+    }
+    let clock = SimulatedClock::new(0);
+    // Every event goes through the command gate, so the demo also proves its data consistent:
+    // references exist, roles may write what they write, corrections hit what they target.
+    let ledger = crate::commands::open_ledger(path, clock.clone())
+        .with_context(|| format!("открытие хранилища {}", path.display()))?;
+    let store = ledger.store().clone();
+    let config = Config::of(scale);
+    let bar = if progress {
+        let bar = indicatif::ProgressBar::new(u64::try_from(config.years().count()).unwrap_or(0));
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} лет  {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let sink = Sink { ledger, clock, bar, appended: 0, watched: BTreeMap::new() };
+    let mut generator = Generator::new(config, seed, sink);
+    generator.run()?;
+    let Generator { sink, mut summary, cases, .. } = generator;
+    let Sink { ledger, bar, appended, watched, .. } = sink;
+    if let Some(bar) = bar {
+        bar.finish_with_message(format!("{appended} событий"));
+    }
+    ledger.shutdown();
+    let head = store.head();
+    drop(store);
+    let with_seqs = |case: Option<PendingCase>| {
+        case.map(|case| Case {
+            description: case.description,
+            report: case.report,
+            events: case
+                .events
+                .iter()
+                .map(|id| (*id, watched.get(id).copied().unwrap_or(0)))
+                .collect(),
+        })
+    };
+    summary.corrected_report = with_seqs(cases.corrected_report);
+    summary.dashboard_2024 = with_seqs(cases.dashboard_2024);
+    summary.late_completion = with_seqs(cases.late_completion);
+    summary.corrected_completion = with_seqs(cases.corrected_completion);
+    summary.conflicting_targets = with_seqs(cases.conflicting_targets);
+    summary.cancelled_activity = with_seqs(cases.cancelled_activity);
+    summary.events = appended;
+    summary.head_seq = head.seq.0;
+    summary.head_hash = head.hash.to_hex();
+    summary.gate = "CommandGate";
+    summary.bytes_on_disk = directory_bytes(path);
+    summary.elapsed_seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+fn directory_bytes(path: &Path) -> u64 {
+    let mut total = 0u64;
+    if let Ok(entries) = std::fs::read_dir(path) {
+        for entry in entries.flatten() {
+            match entry.metadata() {
+                Ok(meta) if meta.is_dir() => total += directory_bytes(&entry.path()),
+                Ok(meta) => total += meta.len(),
+                Err(_) => {}
+            }
+        }
+    }
+    total
+}
+
+struct Config {
+    municipalities: usize,
+    organisations: usize,
+    teachers: usize,
+    first_year: i32,
+    last_year: i32,
+    program_copies: usize,
+}
+
+impl Config {
+    fn of(scale: Scale) -> Config {
+        match scale {
+            Scale::District => Config {
+                municipalities: 1,
+                organisations: 25,
+                teachers: 236,
+                first_year: 2020,
+                last_year: 2025,
+                program_copies: 1,
+            },
+            Scale::Region => Config {
+                municipalities: 42,
+                organisations: 1500,
+                teachers: 30_000,
+                first_year: 2020,
+                last_year: 2025,
+                program_copies: 3,
+            },
+            Scale::Large => Config {
+                municipalities: 42,
+                organisations: 12_000,
+                teachers: 250_000,
+                first_year: 2016,
+                last_year: 2025,
+                program_copies: 5,
+            },
+        }
+    }
+
+    fn years(&self) -> std::ops::RangeInclusive<i32> {
+        self.first_year..=self.last_year
+    }
+}
+
+/// SplitMix64: small, fast and good enough for a demo.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            0
+        } else {
+            self.next() % n
+        }
+    }
+
+    fn range(&mut self, low: i64, high_inclusive: i64) -> i64 {
+        let span = u64::try_from(high_inclusive - low + 1).unwrap_or(1);
+        low + i64::try_from(self.below(span)).unwrap_or(0)
+    }
+
+    /// True with probability `per_mille / 1000`.
+    fn chance(&mut self, per_mille: u64) -> bool {
+        self.below(1000) < per_mille
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        let n = u64::try_from(items.len()).unwrap_or(0);
+        items.get(usize::try_from(self.below(n)).unwrap_or(0))
+    }
+}
+
+fn day_of(year: i32, month: u32, day: u32) -> i32 {
+    Date::from_ymd(year, month, day).map_or(0, Date::days_since_epoch)
+}
+
+fn date(days: i32) -> Date {
+    Date::from_days_since_epoch(days)
+}
+
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+struct Fact {
+    day: i32,
+    order: u64,
+    event: NewEvent,
+}
+
+struct Sink {
+    ledger: Ledger,
+    clock: Arc<SimulatedClock>,
+    bar: Option<indicatif::ProgressBar>,
+    appended: u64,
+    watched: BTreeMap<EventId, u64>,
+}
+
+impl Sink {
+    fn append(&mut self, mut facts: Vec<Fact>, watch: &BTreeSet<EventId>) -> anyhow::Result<()> {
+        facts.sort_by_key(|fact| (fact.day, fact.order));
+        let mut start = 0;
+        while start < facts.len() {
+            let day = facts.get(start).map_or(0, |fact| fact.day);
+            let mut end = start;
+            while end < facts.len()
+                && end - start < BATCH_EVENTS
+                && facts.get(end).is_some_and(|f| f.day == day)
+            {
+                end += 1;
+            }
+            let events: Vec<NewEvent> = facts
+                .get(start..end)
+                .unwrap_or(&[])
+                .iter()
+                .map(|fact| fact.event.clone())
+                .collect();
+            // Working hours of the simulated day: 09:00 plus a second per batch.
+            let micros = i64::from(day) * MICROS_PER_DAY
+                + 9 * 3_600_000_000
+                + i64::try_from(start).unwrap_or(0) * 1_000;
+            self.clock.set(micros);
+            let outcome = self
+                .ledger
+                .append_blocking(AppendRequest::new(events))
+                .context("добавление событий демо-региона")?;
+            for (id, seq) in outcome.ids.iter().zip(&outcome.seqs) {
+                if watch.contains(id) {
+                    self.watched.insert(*id, seq.0);
+                }
+            }
+            self.appended += u64::try_from(end - start).unwrap_or(0);
+            start = end;
+        }
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{} событий", self.appended));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct PendingCase {
+    description: String,
+    report: Option<String>,
+    events: Vec<EventId>,
+}
+
+#[derive(Default)]
+struct Cases {
+    corrected_report: Option<PendingCase>,
+    dashboard_2024: Option<PendingCase>,
+    late_completion: Option<PendingCase>,
+    corrected_completion: Option<PendingCase>,
+    conflicting_targets: Option<PendingCase>,
+    cancelled_activity: Option<PendingCase>,
+}
+
+struct Municipality {
+    code: MunicipalityCode,
+    name: String,
+    methodists: Vec<PersonId>,
+}
+
+struct Organisation {
+    id: OrgId,
+    municipality: usize,
+    kind: OrganisationKind,
+    staff: Vec<usize>,
+    low_results: bool,
+}
+
+struct Teacher {
+    id: TeacherId,
+    organisation: usize,
+    position: Position,
+    employed: bool,
+    /// Recorded day of the latest fact of this teacher that later facts depend on.
+    floor_day: i32,
+    /// Recorded day of the hire (or of the move into the current organisation).
+    hired_day: i32,
+    methodist: Option<PersonId>,
+}
+
+struct Program {
+    id: ProgramId,
+    provider: OrgId,
+    hours: u32,
+    topics: BTreeSet<ProgramTopic>,
+    from_year: i32,
+    federal: bool,
+    management: bool,
+}
+
+/// A diagnostic recorded in a year, remembered for the municipality's report.
+struct DiagnosticNote {
+    event: EventId,
+    stream: StreamName,
+    teacher: usize,
+    recorded_day: i32,
+    routed: bool,
+    payload: DiagnosticRecorded,
+}
+
+struct Generator {
+    config: Config,
+    rng: Rng,
+    sink: Sink,
+    pending: Vec<Fact>,
+    watch: BTreeSet<EventId>,
+    order: u64,
+    municipalities: Vec<Municipality>,
+    organisations: Vec<Organisation>,
+    providers: Vec<OrgId>,
+    teachers: Vec<Teacher>,
+    programs: Vec<Program>,
+    procedures: Vec<(ProcedureId, Vec<CompetenceCode>)>,
+    tutors: Vec<PersonId>,
+    counters: BTreeMap<&'static str, u64>,
+    summary: DemoSummary,
+    cases: Cases,
+    /// Per year and municipality: diagnostics, routes opened, burnout participations.
+    diagnostics: BTreeMap<(i32, usize), Vec<DiagnosticNote>>,
+    routed: BTreeMap<(i32, usize), BTreeSet<usize>>,
+    burnout: BTreeMap<(i32, usize), BTreeSet<usize>>,
+    regional_events: BTreeMap<i32, Vec<String>>,
+    completions: Vec<(i32, EventId, StreamName, CourseCompleted, i32)>,
+}
+
+const COMPETENCES: &[(&str, ProgramTopic)] = &[
+    ("k.subject", ProgramTopic::SubjectCompetence),
+    ("k.method", ProgramTopic::UpdatedFgos),
+    ("k.literacy", ProgramTopic::FunctionalLiteracy),
+    ("k.digital", ProgramTopic::DigitalEnv),
+    ("k.assessment", ProgramTopic::QualityAssessment),
+    ("k.upbringing", ProgramTopic::Upbringing),
+    ("k.talents", ProgramTopic::Talents),
+    ("k.career", ProgramTopic::CareerGuidance),
+    ("k.preschool", ProgramTopic::PreschoolQuality),
+];
+
+/// Program templates: title, kind, hours, form, topics, provider index (0 Academy, 1 ИРО,
+/// 2 «Персей»), in the Federal Register.
+type ProgramRow =
+    (&'static str, ProgramKind, u32, ProgramForm, &'static [ProgramTopic], usize, bool);
+
+const PROGRAMS: &[ProgramRow] = &[
+    (
+        "Школа современного учителя: развитие предметных компетенций",
+        ProgramKind::FurtherTraining,
+        100,
+        ProgramForm::Course,
+        &[ProgramTopic::SubjectCompetence],
+        0,
+        true,
+    ),
+    (
+        "Реализация требований обновлённых ФГОС НОО, ФГОС ООО в работе учителя",
+        ProgramKind::FurtherTraining,
+        36,
+        ProgramForm::Course,
+        &[ProgramTopic::UpdatedFgos],
+        0,
+        true,
+    ),
+    (
+        "Формирование функциональной грамотности обучающихся",
+        ProgramKind::FurtherTraining,
+        72,
+        ProgramForm::Course,
+        &[ProgramTopic::FunctionalLiteracy],
+        1,
+        true,
+    ),
+    (
+        "Цифровая образовательная среда: новые инструменты педагога",
+        ProgramKind::FurtherTraining,
+        36,
+        ProgramForm::Course,
+        &[ProgramTopic::DigitalEnv],
+        1,
+        false,
+    ),
+    (
+        "Внутренняя система оценки качества образования",
+        ProgramKind::FurtherTraining,
+        24,
+        ProgramForm::Course,
+        &[ProgramTopic::QualityAssessment],
+        1,
+        false,
+    ),
+    (
+        "Разговоры о важном: система работы классного руководителя",
+        ProgramKind::FurtherTraining,
+        58,
+        ProgramForm::Course,
+        &[ProgramTopic::Upbringing],
+        0,
+        true,
+    ),
+    (
+        "Выявление и поддержка одарённых детей",
+        ProgramKind::FurtherTraining,
+        72,
+        ProgramForm::Course,
+        &[ProgramTopic::Talents],
+        2,
+        false,
+    ),
+    (
+        "Профориентационная работа в школе: проект «Билет в будущее»",
+        ProgramKind::FurtherTraining,
+        36,
+        ProgramForm::Course,
+        &[ProgramTopic::CareerGuidance],
+        1,
+        true,
+    ),
+    (
+        "Качество дошкольного образования: инструменты оценки",
+        ProgramKind::FurtherTraining,
+        72,
+        ProgramForm::Course,
+        &[ProgramTopic::PreschoolQuality],
+        1,
+        false,
+    ),
+    (
+        "Управление качеством образования в образовательной организации",
+        ProgramKind::FurtherTraining,
+        72,
+        ProgramForm::Course,
+        &[ProgramTopic::ManagementQuality, ProgramTopic::QualityAssessment],
+        1,
+        true,
+    ),
+    (
+        "Профилактика профессионального выгорания педагогов",
+        ProgramKind::FurtherTraining,
+        16,
+        ProgramForm::Course,
+        &[ProgramTopic::BurnoutPrevention],
+        1,
+        false,
+    ),
+    (
+        "Наставничество в образовательной организации",
+        ProgramKind::FurtherTraining,
+        36,
+        ProgramForm::Network,
+        &[ProgramTopic::Mentoring],
+        1,
+        false,
+    ),
+    (
+        "Стажировка: эффективные практики формирования функциональной грамотности",
+        ProgramKind::FurtherTraining,
+        24,
+        ProgramForm::Internship,
+        &[ProgramTopic::FunctionalLiteracy, ProgramTopic::SubjectCompetence],
+        1,
+        false,
+    ),
+    (
+        "Педагогика и методика преподавания в общеобразовательной организации",
+        ProgramKind::Retraining,
+        520,
+        ProgramForm::Course,
+        &[ProgramTopic::Other],
+        1,
+        false,
+    ),
+    (
+        "Воспитатель дошкольной образовательной организации",
+        ProgramKind::Retraining,
+        260,
+        ProgramForm::Course,
+        &[ProgramTopic::PreschoolQuality],
+        1,
+        false,
+    ),
+    (
+        "Методика преподавания математики в условиях обновлённого ФГОС",
+        ProgramKind::FurtherTraining,
+        120,
+        ProgramForm::Course,
+        &[ProgramTopic::SubjectCompetence, ProgramTopic::UpdatedFgos],
+        0,
+        true,
+    ),
+];
+
+const SUBJECTS: &[&str] = &[
+    "русский язык",
+    "математика",
+    "история",
+    "биология",
+    "физика",
+    "химия",
+    "английский язык",
+    "география",
+    "информатика",
+    "литература",
+    "физическая культура",
+    "начальные классы",
+];
+
+impl Generator {
+    fn new(config: Config, seed: u64, sink: Sink) -> Generator {
+        let first = config.first_year;
+        let last = config.last_year;
+        Generator {
+            config,
+            rng: Rng(seed ^ 0x4C45_544F_5049_5321),
+            sink,
+            pending: Vec::new(),
+            watch: BTreeSet::new(),
+            order: 0,
+            municipalities: Vec::new(),
+            organisations: Vec::new(),
+            providers: Vec::new(),
+            teachers: Vec::new(),
+            programs: Vec::new(),
+            procedures: Vec::new(),
+            tutors: Vec::new(),
+            counters: BTreeMap::new(),
+            summary: DemoSummary { years: (first, last), ..DemoSummary::default() },
+            cases: Cases::default(),
+            diagnostics: BTreeMap::new(),
+            routed: BTreeMap::new(),
+            burnout: BTreeMap::new(),
+            regional_events: BTreeMap::new(),
+            completions: Vec::new(),
+        }
+    }
+
+    fn next_id(&mut self) -> EventId {
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&self.rng.next().to_be_bytes());
+        bytes[8..].copy_from_slice(&self.rng.next().to_be_bytes());
+        EventId(uuid::Builder::from_random_bytes(bytes).into_uuid())
+    }
+
+    fn count(&mut self, what: &'static str) -> u64 {
+        let slot = self.counters.entry(what).or_insert(0);
+        *slot += 1;
+        *slot
+    }
+
+    /// Queues a fact valid on `valid` and recorded on `day`; returns its id and stream.
+    fn emit(
+        &mut self,
+        payload: Payload,
+        valid: i32,
+        day: i32,
+        actor: Actor,
+        basis: Option<Basis>,
+    ) -> anyhow::Result<(EventId, StreamName)> {
+        let stream = payload.stream().context("поток события")?;
+        self.emit_in(payload, stream, valid, day, actor, basis)
+    }
+
+    fn emit_in(
+        &mut self,
+        payload: Payload,
+        stream: StreamName,
+        valid: i32,
+        day: i32,
+        actor: Actor,
+        basis: Option<Basis>,
+    ) -> anyhow::Result<(EventId, StreamName)> {
+        if let Err(error) = payload.validate() {
+            anyhow::bail!("демо-генератор создал недопустимое событие {}: {error}", payload.kind());
+        }
+        let id = self.next_id();
+        let event = payload
+            .to_new_event_in(stream.clone(), Some(id), Effective::Date(date(valid)), actor, basis)
+            .context("кодирование события")?;
+        self.order += 1;
+        self.pending.push(Fact { day: day.max(valid), order: self.order, event });
+        Ok((id, stream))
+    }
+
+    /// Appends every queued fact recorded before `day`.
+    fn flush_before(&mut self, day: i32) -> anyhow::Result<()> {
+        let (ready, later): (Vec<Fact>, Vec<Fact>) =
+            std::mem::take(&mut self.pending).into_iter().partition(|fact| fact.day < day);
+        self.pending = later;
+        self.sink.append(ready, &self.watch)
+    }
+
+    fn run(&mut self) -> anyhow::Result<()> {
+        let first = self.config.first_year;
+        let last = self.config.last_year;
+        self.registries()?;
+        self.plans()?;
+        for year in first..=last {
+            self.year(year)?;
+            self.reports(year)?;
+            self.flush_before(day_of(year + 1, 1, 1))?;
+            if let Some(bar) = &self.sink.bar {
+                bar.inc(1);
+            }
+        }
+        self.flush_before(i32::MAX)?;
+        self.summary.municipalities = u32::try_from(self.municipalities.len()).unwrap_or(0);
+        self.summary.organisations = u32::try_from(self.organisations.len()).unwrap_or(0);
+        self.summary.providers = u32::try_from(self.providers.len()).unwrap_or(0);
+        self.summary.teachers =
+            u32::try_from(self.teachers.iter().filter(|t| t.employed).count()).unwrap_or(0);
+        self.summary.teachers_ever = u32::try_from(self.teachers.len()).unwrap_or(0);
+        Ok(())
+    }
+
+    fn registries(&mut self) -> anyhow::Result<()> {
+        let first = self.config.first_year;
+        let boot = day_of(first, 1, 9);
+        let operator = operator();
+        // Municipalities.
+        for index in 0..self.config.municipalities {
+            let (code, name) = if self.config.municipalities == 1 {
+                ("38-12".to_string(), "Жигаловский район".to_string())
+            } else {
+                let name =
+                    acts::MUNICIPALITIES.get(index).copied().unwrap_or("Муниципальный район");
+                (format!("38-{:02}", index + 1), name.to_string())
+            };
+            let code = MunicipalityCode::new(code)?;
+            let payload = MunicipalityRegistered { municipality: code.clone(), name: name.clone() };
+            self.emit(payload.into(), boot, boot, operator.clone(), None)?;
+            self.municipalities.push(Municipality { code, name, methodists: Vec::new() });
+        }
+        // Providers outside every municipality.
+        for (id, name) in [
+            ("dpo-academy", "ФГАОУ ДПО «Академия Минпросвещения России»"),
+            ("dpo-iro", "ГАУ ДПО «Институт развития образования Иркутской области» (ЦНППМ)"),
+            ("dpo-persey", "Региональный центр выявления и поддержки одарённых детей «Персей»"),
+        ] {
+            let organisation = OrgId::new(id)?;
+            let payload = OrganisationRegistered {
+                organisation: organisation.clone(),
+                name: name.to_string(),
+                kind: OrganisationKind::DpoProvider,
+                municipality: None,
+            };
+            self.emit(payload.into(), boot, boot, operator.clone(), None)?;
+            self.providers.push(organisation);
+        }
+        // Organisations: kinds by share; every municipality gets at least one school.
+        let total = self.config.organisations;
+        for index in 0..total {
+            let municipality = if index < self.config.municipalities {
+                index
+            } else {
+                usize::try_from(
+                    self.rng.below(u64::try_from(self.config.municipalities).unwrap_or(1)),
+                )
+                .unwrap_or(0)
+            };
+            let roll = self.rng.below(1000);
+            let kind = if index < self.config.municipalities || roll < 460 {
+                OrganisationKind::General
+            } else if roll < 860 {
+                OrganisationKind::Preschool
+            } else if roll < 960 {
+                OrganisationKind::Additional
+            } else if roll < 995 || total < 100 {
+                OrganisationKind::Vocational
+            } else {
+                OrganisationKind::Higher
+            };
+            let code = self.municipalities.get(municipality).map(|m| m.code.clone());
+            let muni_code = code.clone().map(|c| c.as_str().replace('-', "")).unwrap_or_default();
+            let number = index + 1;
+            let id = OrgId::new(format!("oo-{muni_code}-{number:04}"))?;
+            let name = match kind {
+                OrganisationKind::General => format!("МОУ СОШ № {number}"),
+                OrganisationKind::Preschool => format!("МДОУ детский сад № {number}"),
+                OrganisationKind::Additional => format!("МУ ДО Дом детского творчества № {number}"),
+                OrganisationKind::Vocational => format!("ГБПОУ педагогический колледж № {number}"),
+                OrganisationKind::Higher => format!("Педагогический институт № {number}"),
+                OrganisationKind::DpoProvider => format!("Центр ДПО № {number}"),
+            };
+            let payload =
+                OrganisationRegistered { organisation: id.clone(), name, kind, municipality: code };
+            self.emit(payload.into(), boot, boot, operator.clone(), None)?;
+            self.organisations.push(Organisation {
+                id,
+                municipality,
+                kind,
+                staff: Vec::new(),
+                low_results: false,
+            });
+        }
+        // ШНОР and unfavourable conditions (perechen approved by the ministry in 2021).
+        let list_basis = basis(
+            "распоряжение",
+            "55-300-мр",
+            (2021, 3, 1),
+            "Об утверждении перечня школ с низкими образовательными результатами",
+        );
+        for index in 0..self.organisations.len() {
+            if self.organisations.get(index).map(|o| o.kind) != Some(OrganisationKind::General) {
+                continue;
+            }
+            let roll = self.rng.below(1000);
+            let status = if roll < 90 {
+                let grade = match self.rng.below(3) {
+                    0 => LowResultsGrade::Strongly,
+                    1 => LowResultsGrade::Moderately,
+                    _ => LowResultsGrade::Basic,
+                };
+                OrganisationStatus::LowResults(grade)
+            } else if roll < 140 {
+                OrganisationStatus::UnfavourableSocialConditions
+            } else {
+                continue;
+            };
+            let organisation = self.organisations.get(index).map(|o| o.id.clone()).context("oo")?;
+            if let Some(org) = self.organisations.get_mut(index) {
+                org.low_results = true;
+            }
+            let from = day_of(2021, 3, 1);
+            let set = OrganisationStatusChanged {
+                organisation: organisation.clone(),
+                status,
+                change: FlagChange::Set,
+                valid_from: date(from),
+                valid_to: None,
+            };
+            let day = from + i32::try_from(self.rng.range(5, 20)).unwrap_or(5);
+            self.emit(set.into(), from, day, operator.clone(), Some(list_basis.clone()))?;
+            if self.rng.chance(350) {
+                let to = day_of(2023, 9, 1);
+                let cleared = OrganisationStatusChanged {
+                    organisation,
+                    status,
+                    change: FlagChange::Cleared,
+                    valid_from: date(to),
+                    valid_to: None,
+                };
+                let day = to + i32::try_from(self.rng.range(5, 30)).unwrap_or(5);
+                self.emit(cleared.into(), to, day, operator.clone(), None)?;
+            }
+        }
+        // Programs.
+        for copy in 0..self.config.program_copies {
+            for (index, (title, kind, hours, form, topics, provider, federal)) in
+                PROGRAMS.iter().enumerate()
+            {
+                let from_year =
+                    (first + i32::try_from(copy).unwrap_or(0)).min(self.config.last_year);
+                let id = ProgramId::new(format!("dpp-{:03}-{}", index + 1, copy + 1))?;
+                let provider = self.providers.get(*provider).cloned().context("provider")?;
+                let hours = if copy == 0 {
+                    *hours
+                } else {
+                    (*hours + 12 * u32::try_from(copy).unwrap_or(0)).min(520)
+                };
+                let title = if copy == 0 {
+                    title.to_string()
+                } else {
+                    format!("{title} (редакция {})", from_year)
+                };
+                let topics: BTreeSet<ProgramTopic> = topics.iter().copied().collect();
+                let valid = day_of(from_year, 1, 15);
+                let payload = ProgramRegistered {
+                    program: id.clone(),
+                    title,
+                    kind: *kind,
+                    hours,
+                    provider: provider.clone(),
+                    form: *form,
+                    topics: topics.clone(),
+                };
+                self.emit(payload.into(), valid, valid + 3, operator.clone(), None)?;
+                if *federal {
+                    let included = valid + i32::try_from(self.rng.range(30, 200)).unwrap_or(30);
+                    let entry = format!("ФР-{}-{:04}", date(included).year(), self.count("fr"));
+                    let payload = ProgramRegisterIncluded {
+                        program: id.clone(),
+                        included_on: date(included),
+                        entry_number: Some(entry.clone()),
+                    };
+                    self.emit(payload.into(), included, included + 7, operator.clone(), None)?;
+                    if index % 5 == 1 {
+                        let removed = day_of(2024, 6, 30);
+                        let payload = ProgramRegisterRemoved {
+                            program: id.clone(),
+                            removed_on: date(removed),
+                            entry_number: Some(entry),
+                        };
+                        self.emit(payload.into(), removed, removed + 10, operator.clone(), None)?;
+                    }
+                }
+                self.programs.push(Program {
+                    id,
+                    provider,
+                    hours,
+                    topics: topics.clone(),
+                    from_year,
+                    federal: *federal,
+                    management: topics.contains(&ProgramTopic::ManagementQuality),
+                });
+            }
+        }
+        // Diagnostic procedures.
+        let all: Vec<CompetenceCode> =
+            COMPETENCES.iter().filter_map(|(code, _)| CompetenceCode::new(*code).ok()).collect();
+        for (id, title, level) in [
+            (
+                "proc-federal",
+                "Диагностика профессиональных компетенций (Академия Минпросвещения России, ФИОКО)",
+                ProcedureLevel::Federal,
+            ),
+            (
+                "proc-regional",
+                "Региональная диагностика профессиональных дефицитов (ГАУ ИО ЦОПМКиМКО)",
+                ProcedureLevel::Regional,
+            ),
+            (
+                "proc-municipal",
+                "Муниципальная диагностика профессиональных затруднений",
+                ProcedureLevel::Municipal,
+            ),
+            (
+                "proc-self",
+                "Самодиагностика профессиональных дефицитов",
+                ProcedureLevel::SelfDiagnosis,
+            ),
+        ] {
+            let procedure = ProcedureId::new(id)?;
+            let payload = DiagnosticProcedureRegistered {
+                procedure: procedure.clone(),
+                title: title.to_string(),
+                level,
+                competences: all.iter().cloned().collect(),
+            };
+            self.emit(payload.into(), boot, boot, operator.clone(), None)?;
+            self.procedures.push((procedure, all.clone()));
+        }
+        // Staff: teachers spread over organisations by kind weight.
+        let weights: Vec<u64> = self
+            .organisations
+            .iter()
+            .map(|org| match org.kind {
+                OrganisationKind::General => 30,
+                OrganisationKind::Preschool => 14,
+                OrganisationKind::Additional => 10,
+                OrganisationKind::Vocational => 25,
+                _ => 40,
+            })
+            .collect();
+        let weight_total: u64 = weights.iter().sum();
+        let mut quota: Vec<usize> = weights
+            .iter()
+            .map(|w| {
+                usize::try_from(
+                    w * u64::try_from(self.config.teachers).unwrap_or(0) / weight_total.max(1),
+                )
+                .unwrap_or(0)
+                .max(1)
+            })
+            .collect();
+        let mut assigned: usize = quota.iter().sum();
+        while assigned < self.config.teachers {
+            let index = usize::try_from(self.rng.below(u64::try_from(quota.len()).unwrap_or(1)))
+                .unwrap_or(0);
+            if let Some(q) = quota.get_mut(index) {
+                *q += 1;
+                assigned += 1;
+            }
+        }
+        while assigned > self.config.teachers {
+            let index = usize::try_from(self.rng.below(u64::try_from(quota.len()).unwrap_or(1)))
+                .unwrap_or(0);
+            if let Some(q) = quota.get_mut(index) {
+                if *q > 1 {
+                    *q -= 1;
+                    assigned -= 1;
+                }
+            }
+        }
+        for (org, count) in quota.into_iter().enumerate() {
+            for slot in 0..count {
+                let valid =
+                    day_of(first - 1, 9, 1) - i32::try_from(self.rng.below(3000)).unwrap_or(0);
+                let day = boot + i32::try_from(self.rng.range(1, 40)).unwrap_or(1);
+                let position = self.position_for(org, slot);
+                self.hire(org, position, valid, day, false)?;
+            }
+        }
+        // Methodists: one per ~200 general-school teachers of a municipality; tutors: regional.
+        for index in 0..self.municipalities.len() {
+            let general = self
+                .teachers
+                .iter()
+                .filter(|t| {
+                    self.organisations.get(t.organisation).is_some_and(|o| {
+                        o.municipality == index && o.kind == OrganisationKind::General
+                    })
+                })
+                .count();
+            let count = (general / 200).max(1);
+            for _ in 0..count {
+                let person = PersonId::new(format!("p-{:05}", self.count("person")))?;
+                let code = self.municipalities.get(index).map(|m| m.code.clone());
+                let payload = RoleAssigned {
+                    person: person.clone(),
+                    role: Role::RegionalMethodist,
+                    municipality: code,
+                };
+                let valid = day_of(first, 2, 1);
+                self.emit(payload.into(), valid, valid + 5, operator.clone(), None)?;
+                if let Some(m) = self.municipalities.get_mut(index) {
+                    m.methodists.push(person);
+                }
+            }
+        }
+        for _ in 0..(self.config.teachers / 3000).max(2) {
+            let person = PersonId::new(format!("p-{:05}", self.count("person")))?;
+            let payload =
+                RoleAssigned { person: person.clone(), role: Role::Tutor, municipality: None };
+            let valid = day_of(first, 2, 1);
+            self.emit(payload.into(), valid, valid + 5, operator.clone(), None)?;
+            self.tutors.push(person);
+        }
+        Ok(())
+    }
+
+    fn position_for(&mut self, org: usize, slot: usize) -> Position {
+        match self.organisations.get(org).map(|o| o.kind) {
+            Some(OrganisationKind::General) => match slot {
+                0 => Position::Head,
+                1 | 2 => Position::DeputyHead,
+                _ => {
+                    let subject = self.rng.pick(SUBJECTS).copied().unwrap_or("математика");
+                    Position::SubjectTeacher {
+                        subjects: [subject.to_string()].into_iter().collect(),
+                    }
+                }
+            },
+            Some(OrganisationKind::Preschool) => match slot {
+                0 => Position::Head,
+                _ => Position::PreschoolTeacher,
+            },
+            _ => match slot {
+                0 => Position::Head,
+                _ if self.rng.chance(200) => Position::OtherPedagogue,
+                _ => Position::Teacher,
+            },
+        }
+    }
+
+    /// Hires a teacher (a new id) on `valid`, recorded on `day`.
+    fn hire(
+        &mut self,
+        org: usize,
+        position: Position,
+        valid: i32,
+        day: i32,
+        young: bool,
+    ) -> anyhow::Result<usize> {
+        let number = self.teachers.len() + 1;
+        let id = TeacherId::new(format!("t-{number:06}"))?;
+        let valid_year = date(valid).year();
+        let (birth_year, career_start) = if young {
+            let age = i32::try_from(self.rng.range(21, 26)).unwrap_or(22);
+            (valid_year - age, valid)
+        } else {
+            let age = i32::try_from(self.rng.range(24, 63)).unwrap_or(40);
+            let birth = valid_year - age;
+            let start_age = i32::try_from(self.rng.range(21, 25)).unwrap_or(22);
+            (birth, day_of(birth + start_age, 9, 1).min(valid))
+        };
+        let organisation = self.organisations.get(org).map(|o| o.id.clone()).context("oo")?;
+        let payload = TeacherHired {
+            teacher: id.clone(),
+            organisation: organisation.clone(),
+            position: position.clone(),
+            career_start: date(career_start),
+            birth_year: u16::try_from(birth_year).unwrap_or(1980),
+        };
+        let actor = self.municipality_actor_of(org)?;
+        self.emit(payload.into(), valid, day, actor.clone(), None)?;
+        let index = self.teachers.len();
+        if matches!(position, Position::Head | Position::DeputyHead) {
+            let payload = ManagementTeamMemberAdded { organisation, teacher: id.clone() };
+            self.emit(payload.into(), valid, day, actor, None)?;
+        }
+        self.teachers.push(Teacher {
+            id,
+            organisation: org,
+            position,
+            employed: true,
+            floor_day: day.max(valid),
+            hired_day: day.max(valid),
+            methodist: None,
+        });
+        if let Some(o) = self.organisations.get_mut(org) {
+            o.staff.push(index);
+        }
+        Ok(index)
+    }
+
+    fn plans(&mut self) -> anyhow::Result<()> {
+        let ministry = ministry();
+        let operator = operator();
+        // The regional plan 2020–2025 (seed 000).
+        let concept = PlanId::new("plan-concept-2020-2025")?;
+        let concept_act = basis(
+            "распоряжение",
+            "б/н",
+            (2020, 3, 20),
+            "План мероприятий по реализации Концепции развития системы непрерывного педагогического образования Иркутской области на 2020-2025 годы",
+        );
+        let valid = day_of(2020, 3, 20);
+        let created = PlanCreated {
+            plan: concept.clone(),
+            level: PlanLevel::Regional,
+            title: "План мероприятий, проводимых в целях реализации Концепции развития системы непрерывного педагогического образования Иркутской области на 2020-2025 годы".into(),
+            period_from_year: 2020,
+            period_to_year: 2025,
+            owner: "Министерство образования Иркутской области".into(),
+        };
+        self.emit(created.into(), valid, valid + 4, ministry.clone(), None)?;
+        self.plan_body(
+            &concept,
+            acts::CONCEPT_SECTIONS,
+            acts::CONCEPT_ACTIVITIES,
+            (2020, 2025),
+            valid + 5,
+        )?;
+        let approved = PlanApproved { plan: concept.clone(), act: concept_act.clone() };
+        self.emit(approved.into(), valid, valid + 6, ministry.clone(), Some(concept_act))?;
+
+        // The roadmap 2023–2024 (seed 001) and the Regulation's targets.
+        let order = basis(
+            "распоряжение",
+            "55-494-мр",
+            (2023, 6, 13),
+            "Об утверждении Положения и Комплекса мер («дорожной карты») по развитию региональной системы научно-методического сопровождения педагогических работников и управленческих кадров",
+        );
+        let roadmap_act = basis(
+            "распоряжение",
+            "55-894-ур",
+            (2023, 6, 13),
+            "Комплекс мер («дорожная карта») по созданию и развитию РС НМС на период 2023-2024 годов",
+        );
+        let roadmap = PlanId::new("plan-roadmap-2023-2024")?;
+        let valid = day_of(2023, 6, 13);
+        let created = PlanCreated {
+            plan: roadmap.clone(),
+            level: PlanLevel::Regional,
+            title: "Комплекс мер («дорожная карта») по созданию и развитию региональной системы научно-методического сопровождения педагогических работников и управленческих кадров на период 2023-2024 годов".into(),
+            period_from_year: 2023,
+            period_to_year: 2024,
+            owner: "Министерство образования Иркутской области".into(),
+        };
+        self.emit(created.into(), valid, valid + 3, ministry.clone(), None)?;
+        let ids = self.plan_body(
+            &roadmap,
+            acts::ROADMAP_SECTIONS,
+            acts::ROADMAP_ACTIVITIES,
+            (2023, 2024),
+            valid + 4,
+        )?;
+        let approved = PlanApproved { plan: roadmap.clone(), act: roadmap_act.clone() };
+        self.emit(approved.into(), valid, valid + 5, ministry.clone(), Some(roadmap_act.clone()))?;
+        let mut conflicting = PendingCase {
+            description: "fr_by_deficit: 9,5 % по Положению (распоряжение 55-494-мр) и 30 % по дорожной карте (55-894-ур)".into(),
+            ..PendingCase::default()
+        };
+        for (indicator, value, deadline, cumulative, from_year) in acts::REGULATION_TARGETS {
+            let target = TargetSet {
+                indicator: *indicator,
+                scope: Scope::Region,
+                value: *value,
+                deadline: deadline.and_then(|(y, m, d)| Date::from_ymd(y, m, d)),
+                accumulation: if *cumulative {
+                    Accumulation::Cumulative
+                } else {
+                    Accumulation::Annual
+                },
+                from_year: *from_year,
+                act: order.clone(),
+            };
+            let (id, _) =
+                self.emit(target.into(), valid, valid + 6, ministry.clone(), Some(order.clone()))?;
+            if *indicator == IndicatorCode::FrByDeficit {
+                conflicting.events.push(id);
+                self.watch.insert(id);
+            }
+        }
+        let thirty = TargetSet {
+            indicator: IndicatorCode::FrByDeficit,
+            scope: Scope::Region,
+            value: proto_events::vocabulary::TargetValue::ShareAtLeastBp(3000),
+            deadline: Date::from_ymd(2024, 12, 31),
+            accumulation: Accumulation::Cumulative,
+            from_year: Some(2023),
+            act: roadmap_act.clone(),
+        };
+        let (id, _) = self.emit(
+            thirty.into(),
+            valid,
+            valid + 7,
+            ministry.clone(),
+            Some(roadmap_act.clone()),
+        )?;
+        conflicting.events.push(id);
+        self.watch.insert(id);
+        self.cases.conflicting_targets = Some(conflicting);
+
+        // Amendments, a cancellation and execution reports of the roadmap.
+        let amend_basis = basis(
+            "распоряжение",
+            "55-1210-мр",
+            (2023, 9, 18),
+            "О внесении изменений в Комплекс мер («дорожную карту») РС НМС",
+        );
+        if let Some(activity) = ids.get("2") {
+            let valid = day_of(2023, 9, 18);
+            let amended = ActivityAmended {
+                plan: roadmap.clone(),
+                activity: activity.clone(),
+                changes: vec![FieldChange {
+                    field: ActivityField::Term,
+                    old: "Сентябрь 2023 г.".into(),
+                    new: "ноябрь 2023 года".into(),
+                }],
+                reason:
+                    "Перенос срока в связи с доработкой регламента мониторинга по замечаниям ФНМЦ"
+                        .into(),
+            };
+            self.emit(
+                amended.into(),
+                valid,
+                valid + 3,
+                ministry.clone(),
+                Some(amend_basis.clone()),
+            )?;
+        }
+        if let Some(activity) = ids.get("34") {
+            let valid = day_of(2024, 2, 5);
+            let amend = basis(
+                "распоряжение",
+                "55-140-мр",
+                (2024, 2, 5),
+                "О внесении изменений в Комплекс мер («дорожную карту») РС НМС",
+            );
+            let amended = ActivityAmended {
+                plan: roadmap.clone(),
+                activity: activity.clone(),
+                changes: vec![FieldChange {
+                    field: ActivityField::KeyResult,
+                    old: "Не менее 4 мероприятий ежегодно".into(),
+                    new: "Не менее 5 мероприятий ежегодно, в том числе форум молодых педагогов"
+                        .into(),
+                }],
+                reason: "Включение форума молодых педагогов в перечень региональных мероприятий"
+                    .into(),
+            };
+            self.emit(amended.into(), valid, valid + 2, ministry.clone(), Some(amend))?;
+        }
+        if let Some(activity) = ids.get("59") {
+            let valid = day_of(2024, 10, 14);
+            let cancel_basis = basis(
+                "распоряжение",
+                "55-1480-мр",
+                (2024, 10, 14),
+                "О внесении изменений в Комплекс мер («дорожную карту») РС НМС",
+            );
+            let cancelled = ActivityCancelled {
+                plan: roadmap.clone(),
+                activity: activity.clone(),
+                reason: "Исследование перенесено в федеральный план ФНМИЦ; региональное мероприятие исключено".into(),
+            };
+            let (id, _) = self.emit(
+                cancelled.into(),
+                valid,
+                valid + 2,
+                ministry.clone(),
+                Some(cancel_basis),
+            )?;
+            self.watch.insert(id);
+            self.cases.cancelled_activity = Some(PendingCase {
+                description: "Мероприятие 59 дорожной карты отменено распоряжением 55-1480-мр"
+                    .into(),
+                report: None,
+                events: vec![id],
+            });
+        }
+        for (year, status_of) in [(2023, 0u8), (2024, 1u8)] {
+            for number in ["1", "2", "4", "6", "9", "11", "17", "25", "34", "37"] {
+                let Some(activity) = ids.get(number).cloned() else { continue };
+                let status = match (number, status_of) {
+                    ("17", _) => ExecutionStatus::Partly,
+                    ("9", 0) | ("25", 0) => ExecutionStatus::Partly,
+                    ("6", 0) => ExecutionStatus::NotDone,
+                    _ => ExecutionStatus::Done,
+                };
+                let valid = day_of(year, 12, 20);
+                let reported = ActivityExecutionReported {
+                    plan: roadmap.clone(),
+                    activity,
+                    status,
+                    evidence: format!("Информационно-аналитический отчёт ЦНППМ за {year} год"),
+                    reported_on: date(valid),
+                };
+                let day = valid + i32::try_from(self.rng.range(3, 25)).unwrap_or(3);
+                self.emit(reported.into(), valid, day, operator.clone(), None)?;
+            }
+        }
+        // The concept plan: yearly reports on its activities.
+        let concept_ids = self.activity_ids(&concept, acts::CONCEPT_ACTIVITIES)?;
+        for year in 2021..=self.config.last_year.min(2025) {
+            for (number, activity) in &concept_ids {
+                let status = if number == "4.1" {
+                    ExecutionStatus::NotDone
+                } else if year < 2023 {
+                    ExecutionStatus::Partly
+                } else {
+                    ExecutionStatus::Done
+                };
+                let valid = day_of(year, 12, 25);
+                let reported = ActivityExecutionReported {
+                    plan: concept.clone(),
+                    activity: activity.clone(),
+                    status,
+                    evidence: format!(
+                        "Отчёт о реализации плана мероприятий Концепции за {year} год"
+                    ),
+                    reported_on: date(valid),
+                };
+                let day = valid + i32::try_from(self.rng.range(10, 40)).unwrap_or(10);
+                self.emit(reported.into(), valid, day, ministry.clone(), None)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn activity_ids(
+        &self,
+        plan: &PlanId,
+        activities: &[acts::ActivitySeed],
+    ) -> anyhow::Result<BTreeMap<String, ActivityId>> {
+        let mut ids = BTreeMap::new();
+        for activity in activities {
+            ids.insert(
+                activity.number.to_string(),
+                ActivityId::new(format!("{}:{}", plan.as_str(), activity.number))?,
+            );
+        }
+        Ok(ids)
+    }
+
+    fn plan_body(
+        &mut self,
+        plan: &PlanId,
+        sections: &[(&str, &str)],
+        activities: &[acts::ActivitySeed],
+        period: (i32, i32),
+        day: i32,
+    ) -> anyhow::Result<BTreeMap<String, ActivityId>> {
+        let operator = operator();
+        for (number, title) in sections {
+            let section = SectionId::new(format!("{}:s{number}", plan.as_str()))?;
+            let payload = PlanSectionAdded {
+                plan: plan.clone(),
+                section,
+                number: Some(number.to_string()),
+                title: title.to_string(),
+            };
+            self.emit(payload.into(), day, day, operator.clone(), None)?;
+        }
+        let ids = self.activity_ids(plan, activities)?;
+        for activity in activities {
+            let id = ids.get(activity.number).cloned().context("activity")?;
+            let payload = ActivityAdded {
+                plan: plan.clone(),
+                activity: id,
+                section: SectionId::new(format!("{}:s{}", plan.as_str(), activity.section))?,
+                number: activity.number.to_string(),
+                title: activity.title.to_string(),
+                responsible: activity.responsible.to_string(),
+                co_executors: activity.co_executors.iter().map(|s| s.to_string()).collect(),
+                term: term::parse_in_period(activity.term, Some(period)),
+                key_result: activity.key_result.to_string(),
+                fixing_documents: activity.fixing_documents.to_string(),
+                indicator: activity.indicator,
+                planned_value: activity.planned_value,
+            };
+            self.emit(payload.into(), day, day, operator.clone(), None)?;
+        }
+        Ok(ids)
+    }
+
+    fn year(&mut self, year: i32) -> anyhow::Result<()> {
+        let operator = operator();
+        let diag_per_mille: u64 = match year {
+            ..=2021 => 90,
+            2022 => 120,
+            2023 => 160,
+            2024 => 180,
+            _ => 150,
+        };
+        // Regional events (≥ 4 a year).
+        let titles = [
+            "Августовское педагогическое совещание работников образования Иркутской области",
+            "Региональный конкурс «Наставник 38»",
+            "Форум молодых педагогов Иркутской области",
+            "Региональная научно-практическая конференция РС НМС",
+            "Фестиваль эффективных педагогических практик",
+            "Психолого-педагогическая олимпиада",
+        ];
+        let events_count = 4 + usize::try_from(self.rng.below(3)).unwrap_or(0);
+        let mut held = Vec::new();
+        for (index, title) in titles.iter().take(events_count).enumerate() {
+            let month = [8u32, 3, 10, 11, 5, 4].get(index).copied().unwrap_or(6);
+            let valid = day_of(year, month, 10 + u32::try_from(self.rng.below(15)).unwrap_or(0));
+            let payload = RegionalEventHeld {
+                event: RegionalEventId::new(format!("ev-{year}-{:02}", index + 1))?,
+                title: format!("{title} — {year}"),
+                held_on: date(valid),
+                level: EventLevel::Regional,
+            };
+            self.emit(payload.into(), valid, valid + 3, operator.clone(), None)?;
+            held.push(format!("{title} — {year}"));
+        }
+        self.regional_events.insert(year, held.clone());
+
+        // Management teams trained (2021–2025).
+        let management: Vec<usize> = self
+            .programs
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.management && p.from_year <= year)
+            .map(|(i, _)| i)
+            .collect();
+        if year >= 2021 && !management.is_empty() {
+            for org in 0..self.organisations.len() {
+                if self.organisations.get(org).map(|o| o.kind) != Some(OrganisationKind::General)
+                    || !self.rng.chance(180)
+                {
+                    continue;
+                }
+                let program = self
+                    .rng
+                    .pick(&management)
+                    .and_then(|i| self.programs.get(*i))
+                    .map(|p| p.id.clone())
+                    .context("program")?;
+                let organisation =
+                    self.organisations.get(org).map(|o| o.id.clone()).context("oo")?;
+                let valid = day_of(year, 4, 1) + i32::try_from(self.rng.below(200)).unwrap_or(0);
+                let payload =
+                    ManagementTeamTrained { organisation, program, trained_on: date(valid) };
+                let day = valid + i32::try_from(self.rng.range(5, 20)).unwrap_or(5);
+                self.emit(payload.into(), valid, day, operator.clone(), None)?;
+            }
+        }
+
+        // Teachers: activities of the year, then leaving or moving.
+        let roster: Vec<usize> = (0..self.teachers.len())
+            .filter(|t| self.teachers.get(*t).is_some_and(|t| t.employed))
+            .collect();
+        let year_start = day_of(year, 1, 1);
+        for teacher in roster {
+            let leaves = self.rng.chance(60);
+            let moves = !leaves && self.rng.chance(30);
+            let leave_day = year_start + i32::try_from(self.rng.range(30, 330)).unwrap_or(180);
+            let last_active = if leaves { leave_day - 1 } else { day_of(year, 12, 31) };
+            if self.rng.chance(diag_per_mille) {
+                self.diagnose(teacher, year, last_active)?;
+            }
+            let courses = u64::from(self.rng.chance(450)) + u64::from(self.rng.chance(200));
+            for _ in 0..courses {
+                self.course(teacher, year, last_active, None)?;
+            }
+            for (kind, per_mille) in [
+                (
+                    ParticipationKind::BurnoutPrevention,
+                    80 + 10 * u64::try_from((year - 2020).max(0)).unwrap_or(0),
+                ),
+                (
+                    ParticipationKind::ExpertWork,
+                    20 + 4 * u64::try_from((year - 2020).max(0)).unwrap_or(0),
+                ),
+                (ParticipationKind::Contest, 15),
+                (ParticipationKind::RegionalEvent, 60),
+            ] {
+                if !self.rng.chance(per_mille) {
+                    continue;
+                }
+                let valid = year_start + i32::try_from(self.rng.range(20, 340)).unwrap_or(100);
+                if valid > last_active {
+                    continue;
+                }
+                let title = match kind {
+                    ParticipationKind::BurnoutPrevention => {
+                        "Тренинг профилактики профессионального выгорания педагогов".to_string()
+                    }
+                    ParticipationKind::ExpertWork => {
+                        "Экспертиза конкурсных материалов регионального этапа «Учитель года»"
+                            .to_string()
+                    }
+                    ParticipationKind::Contest => {
+                        format!("Региональный этап конкурса «Учитель года — {year}»")
+                    }
+                    _ => self
+                        .rng
+                        .pick(&held)
+                        .cloned()
+                        .unwrap_or_else(|| "Региональное мероприятие".into()),
+                };
+                let (id, muni, organisation) = self.teacher_ref(teacher)?;
+                let payload = ParticipationRecorded {
+                    teacher: id,
+                    kind,
+                    event_title: title,
+                    participated_on: date(valid),
+                };
+                let floor = self.teachers.get(teacher).map_or(0, |t| t.floor_day);
+                let day = (valid + i32::try_from(self.rng.range(3, 30)).unwrap_or(3)).max(floor);
+                self.emit(payload.into(), valid, day, org_actor(&organisation), None)?;
+                self.raise_floor(teacher, day);
+                if kind == ParticipationKind::BurnoutPrevention {
+                    self.burnout.entry((year, muni)).or_default().insert(teacher);
+                }
+            }
+            if leaves {
+                self.leave_and_replace(teacher, leave_day)?;
+            } else if moves {
+                self.move_teacher(teacher, day_of(year, 8, 31))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn municipality_actor_of(&self, org: usize) -> anyhow::Result<Actor> {
+        let municipality = self.organisations.get(org).map(|o| o.municipality).context("oo")?;
+        let code = self.municipalities.get(municipality).map(|m| m.code.clone()).context("mo")?;
+        Ok(municipality_actor(&code))
+    }
+
+    fn raise_floor(&mut self, teacher: usize, day: i32) {
+        if let Some(t) = self.teachers.get_mut(teacher) {
+            t.floor_day = t.floor_day.max(day);
+        }
+    }
+
+    fn teacher_ref(&self, teacher: usize) -> anyhow::Result<(TeacherId, usize, OrgId)> {
+        let t = self.teachers.get(teacher).context("teacher")?;
+        let org = self.organisations.get(t.organisation).context("oo")?;
+        Ok((t.id.clone(), org.municipality, org.id.clone()))
+    }
+
+    fn diagnose(&mut self, teacher: usize, year: i32, last_active: i32) -> anyhow::Result<()> {
+        let operator = operator();
+        let valid = day_of(year, 3, 1) + i32::try_from(self.rng.range(0, 250)).unwrap_or(0);
+        if valid > last_active {
+            return Ok(());
+        }
+        let (id, muni, _) = self.teacher_ref(teacher)?;
+        let procedure_index =
+            usize::try_from(self.rng.below(u64::try_from(self.procedures.len()).unwrap_or(1)))
+                .unwrap_or(0);
+        let (procedure, competences) =
+            self.procedures.get(procedure_index).cloned().context("procedure")?;
+        let mut scores = BTreeMap::new();
+        let mut deficits = BTreeSet::new();
+        for code in competences.iter() {
+            let score = u16::try_from(self.rng.range(3500, 10_000)).unwrap_or(6000);
+            if score < 5200 && deficits.len() < 3 {
+                deficits.insert(code.clone());
+            }
+            scores.insert(code.clone(), score);
+        }
+        let diagnostic = DiagnosticId::new(format!("d-{year}-{:07}", self.count("diagnostic")))?;
+        let payload = DiagnosticRecorded {
+            diagnostic: diagnostic.clone(),
+            teacher: id.clone(),
+            procedure,
+            taken_on: date(valid),
+            scores,
+            deficits: deficits.clone(),
+        };
+        let floor = self.teachers.get(teacher).map_or(0, |t| t.floor_day);
+        let day = (valid + i32::try_from(self.rng.range(3, 12)).unwrap_or(3)).max(floor);
+        let (event, stream) =
+            self.emit(payload.clone().into(), valid, day, operator.clone(), None)?;
+        let routed = !deficits.is_empty() && self.rng.chance(800);
+        self.diagnostics.entry((year, muni)).or_default().push(DiagnosticNote {
+            event,
+            stream,
+            teacher,
+            recorded_day: day,
+            routed,
+            payload,
+        });
+        if !routed {
+            return Ok(());
+        }
+        // The route built on the diagnostic.
+        let route = RouteId::new(format!("r-{year}-{:07}", self.count("route")))?;
+        let open = valid + i32::try_from(self.rng.range(14, 40)).unwrap_or(20);
+        let open_day = day.max(open) + i32::try_from(self.rng.range(1, 6)).unwrap_or(1);
+        let payload = RouteOpened {
+            route: route.clone(),
+            teacher: id.clone(),
+            diagnostic,
+            deficits: deficits.clone(),
+        };
+        self.emit(payload.into(), open, open_day, operator.clone(), None)?;
+        self.routed.entry((year, muni)).or_default().insert(teacher);
+        if self.rng.chance(950) {
+            let methodist = self.municipalities.get(muni).and_then(|m| {
+                let n = u64::try_from(m.methodists.len()).unwrap_or(1);
+                m.methodists.get(usize::try_from(self.rng.below(n)).unwrap_or(0))
+            });
+            if let Some(methodist) = methodist.cloned() {
+                let payload = RouteSupportAssigned {
+                    route: route.clone(),
+                    teacher: id.clone(),
+                    supporter: methodist.clone(),
+                    role: SupportRole::Methodist,
+                };
+                self.emit(payload.into(), open, open_day, operator.clone(), None)?;
+                let already = self.teachers.get(teacher).and_then(|t| t.methodist.clone());
+                if already.is_none() {
+                    let payload = TeacherAssignedToMethodist {
+                        teacher: id.clone(),
+                        methodist: methodist.clone(),
+                    };
+                    self.emit(payload.into(), open, open_day, operator.clone(), None)?;
+                    if let Some(t) = self.teachers.get_mut(teacher) {
+                        t.methodist = Some(methodist);
+                    }
+                }
+            }
+        }
+        let mut all_done = true;
+        let mut last_done = open_day;
+        for (index, deficit) in deficits.iter().enumerate() {
+            let step = StepId::new(format!("{}.{}", route.as_str(), index + 1))?;
+            let topic = COMPETENCES
+                .iter()
+                .find(|(code, _)| *code == deficit.as_str())
+                .map(|(_, topic)| *topic);
+            let candidates: Vec<usize> = self
+                .programs
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| {
+                    p.from_year <= year && topic.is_some_and(|t| p.topics.contains(&t))
+                })
+                .map(|(i, _)| i)
+                .collect();
+            // Prefer Federal Register programs: the fr_by_deficit indicator counts them.
+            let federal: Vec<usize> = candidates
+                .iter()
+                .copied()
+                .filter(|i| self.programs.get(*i).is_some_and(|p| p.federal))
+                .collect();
+            let candidates =
+                if !federal.is_empty() && self.rng.chance(600) { federal } else { candidates };
+            // Prefer Federal Register programs: the fr_by_deficit indicator counts them.
+            let federal: Vec<usize> = candidates
+                .iter()
+                .copied()
+                .filter(|i| self.programs.get(*i).is_some_and(|p| p.federal))
+                .collect();
+            let candidates =
+                if !federal.is_empty() && self.rng.chance(600) { federal } else { candidates };
+            let program = if !candidates.is_empty() && self.rng.chance(700) {
+                self.rng.pick(&candidates).copied()
+            } else {
+                None
+            };
+            let form = match program {
+                Some(_) => StepForm::Program,
+                None => *self
+                    .rng
+                    .pick(&[
+                        StepForm::Internship,
+                        StepForm::Mentoring,
+                        StepForm::ProfessionalCommunity,
+                        StepForm::SelfStudy,
+                        StepForm::Event,
+                    ])
+                    .unwrap_or(&StepForm::SelfStudy),
+            };
+            let due = open + i32::try_from(self.rng.range(90, 240)).unwrap_or(120);
+            let payload = RouteStepPlanned {
+                route: route.clone(),
+                teacher: id.clone(),
+                step: step.clone(),
+                form,
+                program: program.and_then(|i| self.programs.get(i)).map(|p| p.id.clone()),
+                deficits: [deficit.clone()].into_iter().collect(),
+                due_on: date(due),
+            };
+            self.emit(payload.into(), open, open_day, operator.clone(), None)?;
+            if !self.rng.chance(850) {
+                all_done = false;
+                continue;
+            }
+            let done = open + i32::try_from(self.rng.range(30, 200)).unwrap_or(60);
+            let mut step_day = done + i32::try_from(self.rng.range(3, 15)).unwrap_or(3);
+            if let Some(program) = program {
+                step_day = self.course_on(
+                    teacher,
+                    program,
+                    done,
+                    Some(RouteStepRef { route: route.clone(), step: step.clone() }),
+                    false,
+                )?;
+            }
+            let step_day = step_day.max(open_day) + 1;
+            let payload = RouteStepCompleted {
+                route: route.clone(),
+                teacher: id.clone(),
+                step,
+                completed_on: date(done),
+                evidence: None,
+            };
+            self.emit(payload.into(), done, step_day, operator.clone(), None)?;
+            last_done = last_done.max(step_day);
+        }
+        let (outcome, reason) = if all_done {
+            (RouteOutcome::Completed, None)
+        } else {
+            (
+                RouteOutcome::Abandoned,
+                Some("Шаги маршрута не выполнены в установленный срок".to_string()),
+            )
+        };
+        let close = last_done + 10;
+        let payload = RouteClosed { route, teacher: id, outcome, reason };
+        self.emit(payload.into(), close, close + 2, operator, None)?;
+        Ok(())
+    }
+
+    /// A course completion outside any route in `year`.
+    fn course(
+        &mut self,
+        teacher: usize,
+        year: i32,
+        last_active: i32,
+        _step: Option<RouteStepRef>,
+    ) -> anyhow::Result<()> {
+        let candidates: Vec<usize> = self
+            .programs
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.from_year <= year && !p.management)
+            .map(|(i, _)| i)
+            .collect();
+        let Some(program) = self.rng.pick(&candidates).copied() else { return Ok(()) };
+        let month_roll = self.rng.below(100);
+        let valid = if month_roll < 30 {
+            day_of(year, 11, 15) + i32::try_from(self.rng.range(0, 45)).unwrap_or(0)
+        } else {
+            day_of(year, 2, 1) + i32::try_from(self.rng.range(0, 270)).unwrap_or(0)
+        };
+        if valid > last_active {
+            return Ok(());
+        }
+        self.course_on(teacher, program, valid, None, true)?;
+        Ok(())
+    }
+
+    /// Records a completion of `program` on `valid`; returns its recorded day.
+    fn course_on(
+        &mut self,
+        teacher: usize,
+        program: usize,
+        valid: i32,
+        step: Option<RouteStepRef>,
+        may_be_late: bool,
+    ) -> anyhow::Result<i32> {
+        let (id, _, organisation) = self.teacher_ref(teacher)?;
+        let year = date(valid).year();
+        let completion = CompletionId::new(format!("c-{year}-{:07}", self.count("completion")))?;
+        let certificate_number = format!("ПК-{year}-{:07}", self.count("certificate"));
+        let routed = step.is_some();
+        let p = self.programs.get(program).context("program")?;
+        let payload = CourseCompleted {
+            completion,
+            teacher: id,
+            program: p.id.clone(),
+            completed_on: date(valid),
+            certificate_number,
+            hours: p.hours,
+            provider: p.provider.clone(),
+            route_step: step,
+        };
+        let floor = self.teachers.get(teacher).map_or(0, |t| t.floor_day);
+        let month = date(valid).to_naive().map_or(1, |d| chrono::Datelike::month(&d));
+        let late = may_be_late
+            && month == 12
+            && (self.rng.chance(300) || self.cases.late_completion.is_none());
+        let day = if late {
+            day_of(year + 1, 2, 1) + i32::try_from(self.rng.range(0, 25)).unwrap_or(0)
+        } else {
+            (valid + i32::try_from(self.rng.range(3, 20)).unwrap_or(3)).max(floor)
+        };
+        // The employer records its teachers' certificates on time; late paperwork and route
+        // steps (recorded after the teacher may have moved) come through the operator.
+        let actor = if late || routed { operator() } else { org_actor(&organisation) };
+        let (event, stream) = self.emit(payload.clone().into(), valid, day, actor, None)?;
+        if !late && !routed {
+            self.raise_floor(teacher, day);
+        }
+        if late
+            && (self.cases.late_completion.is_none()
+                || (year == 2024 && self.cases.dashboard_2024.is_none()))
+        {
+            self.watch.insert(event);
+            if self.cases.late_completion.is_none() {
+                self.cases.late_completion = Some(PendingCase {
+                    description: format!(
+                        "Курсы завершены {}, сведения внесены {}",
+                        date(valid).to_russian(),
+                        date(day).to_russian()
+                    ),
+                    report: None,
+                    events: vec![event],
+                });
+            }
+            if year == 2024 && self.cases.dashboard_2024.is_none() {
+                self.cases.dashboard_2024 = Some(PendingCase {
+                    description: format!("Дашборд на 31.12.2024: удостоверение от {} внесено {} (известно сейчас, не было известно тогда)", date(valid).to_russian(), date(day).to_russian()),
+                    report: None,
+                    events: vec![event],
+                });
+            }
+        }
+        // A few timely, unrouted completions are candidates for a later date correction.
+        if !late && !routed && (self.completions.is_empty() || self.rng.chance(5)) {
+            self.completions.push((year, event, stream, payload, day));
+        }
+        Ok(day)
+    }
+
+    fn leave_and_replace(&mut self, teacher: usize, valid: i32) -> anyhow::Result<()> {
+        let (id, _, organisation) = self.teacher_ref(teacher)?;
+        let floor = self.teachers.get(teacher).map_or(0, |t| t.floor_day);
+        let day = (valid + i32::try_from(self.rng.range(2, 15)).unwrap_or(2)).max(floor);
+        let reason = *self
+            .rng
+            .pick(&[
+                "Увольнение по собственному желанию",
+                "Выход на пенсию",
+                "Переезд в другой регион",
+            ])
+            .unwrap_or(&"Увольнение");
+        let payload = TeacherLeft {
+            teacher: id.clone(),
+            organisation: organisation.clone(),
+            reason: Some(reason.into()),
+        };
+        let org = self.teachers.get(teacher).map(|t| t.organisation).context("teacher")?;
+        let authority = self.municipality_actor_of(org)?;
+        self.emit(payload.into(), valid, day, authority.clone(), None)?;
+        let (org, position) = {
+            let t = self.teachers.get_mut(teacher).context("teacher")?;
+            t.employed = false;
+            (t.organisation, t.position.clone())
+        };
+        if matches!(position, Position::Head | Position::DeputyHead) {
+            let payload = proto_events::vocabulary::ManagementTeamMemberRemoved {
+                organisation: organisation.clone(),
+                teacher: id,
+            };
+            self.emit(payload.into(), valid, day, authority, None)?;
+        }
+        if let Some(o) = self.organisations.get_mut(org) {
+            o.staff.retain(|s| *s != teacher);
+        }
+        // The replacement: a young specialist, often with a mentor.
+        let young =
+            !matches!(position, Position::Head | Position::DeputyHead) && self.rng.chance(600);
+        let mentee = self.hire(org, position, valid, day, young)?;
+        if young && self.rng.chance(700) {
+            let staff = self.organisations.get(org).map(|o| o.staff.clone()).unwrap_or_default();
+            // Only colleagues already on record (and still employed) can be mentors.
+            let mentors: Vec<usize> = staff
+                .into_iter()
+                .filter(|s| {
+                    *s != mentee
+                        && self.teachers.get(*s).is_some_and(|t| t.employed && t.hired_day < day)
+                })
+                .collect();
+            if let Some(mentor) = self.rng.pick(&mentors).copied() {
+                let mentor_id =
+                    self.teachers.get(mentor).map(|t| t.id.clone()).context("mentor")?;
+                let mentee_id =
+                    self.teachers.get(mentee).map(|t| t.id.clone()).context("mentee")?;
+                let pair = PairId::new(format!("m-{:06}", self.count("pair")))?;
+                let formed = valid + 14;
+                let payload = MentoringPairFormed {
+                    pair: pair.clone(),
+                    mentor: mentor_id,
+                    mentee: mentee_id.clone(),
+                    organisation: organisation.clone(),
+                    mentoring_program: Some(
+                        "Программа наставничества «Педагог — молодой специалист»".into(),
+                    ),
+                };
+                self.emit(payload.into(), formed, day + 16, org_actor(&organisation), None)?;
+                let ended = formed + i32::try_from(self.rng.range(300, 700)).unwrap_or(365);
+                let payload = MentoringPairEnded {
+                    pair,
+                    mentee: mentee_id,
+                    reason: Some("Программа наставничества завершена".into()),
+                };
+                self.emit(payload.into(), ended, ended + 10, org_actor(&organisation), None)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn move_teacher(&mut self, teacher: usize, valid: i32) -> anyhow::Result<()> {
+        let (id, muni, from) = self.teacher_ref(teacher)?;
+        let (org, position) = self
+            .teachers
+            .get(teacher)
+            .map(|t| (t.organisation, t.position.clone()))
+            .context("teacher")?;
+        if matches!(position, Position::Head | Position::DeputyHead) {
+            return Ok(());
+        }
+        let kind = self.organisations.get(org).map(|o| o.kind);
+        let same_municipality = self.rng.chance(800);
+        let candidates: Vec<usize> = self
+            .organisations
+            .iter()
+            .enumerate()
+            .filter(|(i, o)| {
+                *i != org && Some(o.kind) == kind && (o.municipality == muni) == same_municipality
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let Some(target) = self.rng.pick(&candidates).copied() else { return Ok(()) };
+        let to = self.organisations.get(target).map(|o| o.id.clone()).context("oo")?;
+        let floor = self.teachers.get(teacher).map_or(0, |t| t.floor_day);
+        let day = (valid + i32::try_from(self.rng.range(3, 20)).unwrap_or(3)).max(floor);
+        let payload = TeacherMoved {
+            teacher: id,
+            from_organisation: from,
+            to_organisation: to.clone(),
+            position,
+        };
+        let actor = if same_municipality { self.municipality_actor_of(org)? } else { operator() };
+        self.emit(payload.into(), valid, day, actor, None)?;
+        if let Some(o) = self.organisations.get_mut(org) {
+            o.staff.retain(|s| *s != teacher);
+        }
+        if let Some(o) = self.organisations.get_mut(target) {
+            o.staff.push(teacher);
+        }
+        if let Some(t) = self.teachers.get_mut(teacher) {
+            t.organisation = target;
+            t.floor_day = day;
+            t.hired_day = day;
+        }
+        Ok(())
+    }
+
+    /// Figures reported by municipalities for 31.12 of `year`, and corrections after them.
+    fn reports(&mut self, year: i32) -> anyhow::Result<()> {
+        let valid = day_of(year, 12, 31);
+        let operator = operator();
+        let mut headcount = vec![0u64; self.municipalities.len()];
+        for t in self.teachers.iter().filter(|t| t.employed) {
+            if let Some(org) = self.organisations.get(t.organisation) {
+                if let Some(slot) = headcount.get_mut(org.municipality) {
+                    *slot += 1;
+                }
+            }
+        }
+        for muni in 0..self.municipalities.len() {
+            let code = self.municipalities.get(muni).map(|m| m.code.clone()).context("mo")?;
+            let name = self.municipalities.get(muni).map(|m| m.name.clone()).unwrap_or_default();
+            let report_day =
+                day_of(year + 1, 1, 10) + i32::try_from(self.rng.range(0, 15)).unwrap_or(0);
+            let denominator = headcount.get(muni).copied().unwrap_or(0).max(1);
+            let diagnosed: BTreeSet<usize> = self
+                .diagnostics
+                .get(&(year, muni))
+                .map(|notes| {
+                    notes
+                        .iter()
+                        .filter(|n| n.recorded_day < report_day)
+                        .map(|n| n.teacher)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let routed = self.routed.get(&(year, muni)).map_or(0, BTreeSet::len);
+            let burnout = self.burnout.get(&(year, muni)).map_or(0, BTreeSet::len);
+            let mut diagnosed_report = None;
+            for (indicator, numerator) in [
+                (IndicatorCode::Diagnosed, diagnosed.len()),
+                (IndicatorCode::Routed, routed),
+                (IndicatorCode::BurnoutPrevention, burnout),
+            ] {
+                let numerator = u64::try_from(numerator).unwrap_or(0).min(denominator);
+                let report =
+                    ReportId::new(format!("rep-{year}-{}-{}", code.as_str(), indicator.as_str()))?;
+                let payload = FigureReported {
+                    report: report.clone(),
+                    indicator,
+                    scope: Scope::Municipality(code.clone()),
+                    valid_on: date(valid),
+                    value_bp: Some(u32::try_from(numerator * 10_000 / denominator).unwrap_or(0)),
+                    numerator,
+                    denominator,
+                    reporter: format!("МОУО: {name}"),
+                };
+                let (event, stream) = self.emit(
+                    payload.clone().into(),
+                    valid,
+                    report_day,
+                    municipality_actor(&code),
+                    None,
+                )?;
+                if indicator == IndicatorCode::Diagnosed {
+                    diagnosed_report = Some((report, event, stream, payload, report_day));
+                }
+            }
+            // Corrections: an annulled diagnostic that the report counted, and the corrected
+            // figure; always in the first municipality, sometimes in others.
+            let Some((report, report_event, report_stream, figure, report_day)) = diagnosed_report
+            else {
+                continue;
+            };
+            if year < self.config.first_year + 1 || !(muni == 0 || self.rng.chance(150)) {
+                continue;
+            }
+            let candidate = self.diagnostics.get(&(year, muni)).and_then(|notes| {
+                notes.iter().find(|n| {
+                    !n.routed
+                        && n.recorded_day < report_day
+                        && notes.iter().filter(|m| m.teacher == n.teacher).count() == 1
+                })
+            });
+            let Some(note) = candidate else { continue };
+            let (target, target_stream, taken_on) =
+                (note.event, note.stream.clone(), note.payload.taken_on);
+            let retract_day =
+                day_of(year + 1, 3, 1) + i32::try_from(self.rng.range(0, 60)).unwrap_or(0);
+            let retraction = EventRetracted { target, reason: "Результат диагностики аннулирован: работа выполнена с нарушением процедуры (повторная регистрация)".into() };
+            let (retract_event, _) = self.emit_in(
+                retraction.into(),
+                target_stream,
+                taken_on.days_since_epoch(),
+                retract_day,
+                operator.clone(),
+                None,
+            )?;
+            let mut corrected = figure.clone();
+            corrected.numerator = figure.numerator.saturating_sub(1);
+            corrected.value_bp = Some(
+                u32::try_from(corrected.numerator * 10_000 / figure.denominator.max(1))
+                    .unwrap_or(0),
+            );
+            let correction = EventCorrected {
+                target: report_event,
+                reason: "Уточнение показателя после аннулирования результата диагностики".into(),
+                replacement: Replacement::of(&corrected.into()).context("замена")?,
+            };
+            let correct_day = retract_day + i32::try_from(self.rng.range(5, 30)).unwrap_or(5);
+            let (correct_event, _) = self.emit_in(
+                correction.into(),
+                report_stream,
+                valid,
+                correct_day,
+                municipality_actor(&code),
+                None,
+            )?;
+            for id in [target, report_event, retract_event, correct_event] {
+                self.watch.insert(id);
+            }
+            let case = PendingCase {
+                description: format!(
+                    "Показатель diagnosed МО {} на {}: сообщено {}, затем результат диагностики аннулирован и показатель исправлен на {}",
+                    code.as_str(), date(valid).to_russian(), figure.numerator, figure.numerator.saturating_sub(1)
+                ),
+                report: Some(report.as_str().to_string()),
+                events: vec![target, report_event, retract_event, correct_event],
+            };
+            if self.cases.corrected_report.is_none() {
+                self.cases.corrected_report = Some(PendingCase {
+                    description: case.description.clone(),
+                    report: case.report.clone(),
+                    events: case.events.clone(),
+                });
+            }
+            if year == 2024 {
+                match &mut self.cases.dashboard_2024 {
+                    Some(dashboard) if dashboard.report.is_none() => {
+                        dashboard.description =
+                            format!("{}; {}", dashboard.description, case.description);
+                        dashboard.report = case.report;
+                        dashboard.events.extend(case.events);
+                    }
+                    None => self.cases.dashboard_2024 = Some(case),
+                    _ => {}
+                }
+            }
+        }
+        // A completion date corrected (the certificate had the wrong date).
+        let found = self.completions.iter().position(|(y, ..)| *y == year);
+        if let Some(index) = found {
+            let (_, event, stream, payload, day) = self.completions.swap_remove(index);
+            let mut fixed = payload.clone();
+            fixed.completed_on = date(payload.completed_on.days_since_epoch() - 7);
+            let correction = EventCorrected {
+                target: event,
+                reason: "Исправлена дата выдачи удостоверения по сведениям провайдера".into(),
+                replacement: Replacement::of(&fixed.into()).context("замена")?,
+            };
+            let correct_day =
+                day.max(day_of(year + 1, 4, 1)) + i32::try_from(self.rng.range(0, 30)).unwrap_or(0);
+            let (id, _) = self.emit_in(
+                correction.into(),
+                stream,
+                payload.completed_on.days_since_epoch() - 7,
+                correct_day,
+                operator,
+                None,
+            )?;
+            if self.cases.corrected_completion.is_none() {
+                self.watch.insert(event);
+                self.watch.insert(id);
+                self.cases.corrected_completion = Some(PendingCase {
+                    description: format!(
+                        "Дата завершения курсов исправлена с {} на {}",
+                        payload.completed_on.to_russian(),
+                        date(payload.completed_on.days_since_epoch() - 7).to_russian()
+                    ),
+                    report: None,
+                    events: vec![event, id],
+                });
+            }
+        }
+        self.completions.retain(|(y, ..)| *y > year);
+        Ok(())
+    }
+}
+
+fn operator() -> Actor {
+    Actor { role: ActorRole::Operator, id: "cnppm-operator".into() }
+}
+
+fn ministry() -> Actor {
+    Actor { role: ActorRole::Ministry, id: "mo-io".into() }
+}
+
+fn org_actor(organisation: &OrgId) -> Actor {
+    Actor {
+        role: ActorRole::Organisation(organisation.as_str().to_string()),
+        id: format!("{}-staff", organisation.as_str()),
+    }
+}
+
+fn municipality_actor(code: &MunicipalityCode) -> Actor {
+    Actor {
+        role: ActorRole::Municipality(code.as_str().to_string()),
+        id: format!("mouo-{}", code.as_str()),
+    }
+}
+
+fn basis(kind: &str, number: &str, (year, month, day): (i32, u32, u32), title: &str) -> Basis {
+    Basis {
+        kind: kind.to_string(),
+        number: number.to_string(),
+        date: Date::from_ymd(year, month, day).unwrap_or(Date::from_days_since_epoch(0)),
+        title: Some(title.to_string()),
+    }
+}

@@ -4,6 +4,7 @@
 
 mod commands;
 mod crash;
+mod demo;
 mod figures;
 mod import;
 mod plans;

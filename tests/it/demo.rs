@@ -1,0 +1,98 @@
+//! The demo region generator: deterministic by seed, the district's sizes, an intact chain, and
+//! the cases the README tour relies on (late paperwork, a counted fact corrected later).
+
+use std::path::Path;
+
+use letopis::demo::{generate, DemoSummary, Scale};
+use letopis::store::Store;
+use proto_events::vocabulary::{IndicatorCode, Payload};
+use proto_events::{Envelope, Seq};
+
+fn district(dir: &Path, seed: u64) -> DemoSummary {
+    generate(dir, Scale::District, seed, false).expect("demo generation")
+}
+
+fn all_events(store: &Store) -> Vec<Envelope> {
+    store.range(Seq(1), store.head().seq).map(|event| event.expect("readable event")).collect()
+}
+
+#[test]
+fn district_is_deterministic_and_sized_like_zhigalovsky() {
+    let first = tempfile::tempdir().unwrap();
+    let second = tempfile::tempdir().unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let a = district(first.path(), 7);
+    let b = district(second.path(), 7);
+    let c = district(other.path(), 8);
+    assert_eq!(a.head_hash, b.head_hash, "same seed, same history");
+    assert_eq!(a.head_seq, b.head_seq);
+    assert_ne!(a.head_hash, c.head_hash, "another seed, another history");
+    assert_eq!(a.teachers, 236);
+    assert_eq!(a.organisations, 25);
+    assert_eq!(a.municipalities, 1);
+    assert_eq!(a.events, a.head_seq);
+
+    let store = Store::open(first.path()).unwrap();
+    store.verify(true, 0, |_| {}).expect("the demo chain verifies");
+    assert_eq!(store.head().seq.0, a.head_seq);
+    let events = all_events(&store);
+    for event in &events {
+        let payload = Payload::decode_envelope(event).expect("known payload");
+        payload.validate().expect("valid payload");
+    }
+    let recorded_in_order =
+        events.windows(2).all(|pair| pair[0].recorded_at <= pair[1].recorded_at);
+    assert!(recorded_in_order, "recorded times follow the simulated history");
+}
+
+#[test]
+fn district_has_late_paperwork_and_a_counted_fact_corrected() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = district(dir.path(), 1);
+    let store = Store::open(dir.path()).unwrap();
+    let events = all_events(&store);
+
+    // A completion recorded in a later year than it happened.
+    let late = events.iter().any(|event| {
+        matches!(Payload::decode_envelope(event), Ok(Payload::CourseCompleted(done))
+            if event.recorded_at.date_utc().map(|d| d.year()) > Some(done.completed_on.year()))
+    });
+    assert!(late, "a late-recorded completion exists");
+    let case = summary.late_completion.expect("late completion case");
+    assert!(case.events.iter().all(|(_, seq)| *seq > 0));
+
+    // A retraction of a diagnostic that a figure report had already counted.
+    let counted_then_retracted = events.iter().any(|retraction| {
+        let Ok(Payload::EventRetracted(retracted)) = Payload::decode_envelope(retraction) else {
+            return false;
+        };
+        let Some(target) = store.get_by_id(&retracted.target).unwrap() else { return false };
+        let Ok(Payload::DiagnosticRecorded(diagnostic)) = Payload::decode_envelope(&target) else {
+            return false;
+        };
+        events.iter().any(|report| {
+            matches!(Payload::decode_envelope(report), Ok(Payload::FigureReported(figure))
+                if figure.indicator == IndicatorCode::Diagnosed
+                    && figure.valid_on.year() == diagnostic.taken_on.year()
+                    && report.seq > target.seq
+                    && report.seq < retraction.seq
+                    && figure.numerator > 0)
+        })
+    });
+    assert!(counted_then_retracted, "a fact counted by a report was retracted later");
+
+    let corrected = summary.corrected_report.expect("corrected report case");
+    assert!(corrected.report.is_some());
+    assert_eq!(corrected.events.len(), 4);
+    assert!(corrected.events.windows(2).all(|pair| pair[0].1 < pair[1].1), "{corrected:?}");
+    let dashboard = summary.dashboard_2024.expect("dashboard case");
+    assert!(!dashboard.events.is_empty());
+}
+
+#[test]
+fn demo_refuses_a_non_empty_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("something"), b"x").unwrap();
+    let error = generate(dir.path(), Scale::District, 1, false).unwrap_err();
+    assert!(format!("{error:#}").contains("не пуст"), "{error:#}");
+}
