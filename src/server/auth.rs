@@ -1,0 +1,227 @@
+//! Bearer tokens and roles: creating, listing and revoking tokens, and turning an
+//! `Authorization` header into a `Principal` that handlers check against.
+//!
+//! Only `blake3(token)` is stored (aux tree `tokens`, outside the hash chain): the secret itself
+//! is printed once and never kept. The token id is pseudonymous and becomes the actor id of every
+//! event written with the token.
+
+use std::fmt;
+use std::io::Read;
+use std::str::FromStr;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use proto_events::{Actor, ActorRole};
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+
+use crate::server::error::ApiError;
+use crate::server::AppState;
+use crate::store::{Store, StoreError};
+
+/// Name of the aux tree holding token hashes.
+const TOKENS_TREE: &str = "tokens";
+/// Prefix of every token, so that leaked secrets are recognisable by scanners.
+pub const TOKEN_PREFIX: &str = "lt_";
+/// Random bytes in a token.
+const TOKEN_RANDOM_BYTES: usize = 32;
+/// Longest `Authorization` value we look at, bytes.
+const AUTHORIZATION_BYTES_MAX: usize = 256;
+
+/// A role with its scope, as tokens carry it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Role {
+    /// The regional ministry: reads all, sets targets, approves plans.
+    Ministry,
+    /// The regional operator (ЦНППМ): registries, diagnostics, routes, completions, plans.
+    Operator,
+    /// A municipal authority, by municipality code.
+    Municipality(String),
+    /// An educational organisation, by organisation id.
+    Organisation(String),
+    /// An auditor: reads everything, writes nothing.
+    Auditor,
+}
+
+impl Role {
+    /// Parses `role` with an optional separate `scope` (`--role municipality --scope 38-12`
+    /// or `--role municipality:38-12`).
+    pub fn parse(role: &str, scope: Option<&str>) -> Result<Role, String> {
+        let text = match (role.contains(':'), scope) {
+            (false, Some(scope)) => format!("{role}:{scope}"),
+            (true, Some(_)) => return Err("область задана дважды: в --role и в --scope".into()),
+            (_, None) => role.to_string(),
+        };
+        text.parse()
+    }
+
+    /// The actor role recorded in events.
+    pub fn actor_role(&self) -> ActorRole {
+        match self {
+            Role::Ministry => ActorRole::Ministry,
+            Role::Operator => ActorRole::Operator,
+            Role::Municipality(code) => ActorRole::Municipality(code.clone()),
+            Role::Organisation(id) => ActorRole::Organisation(id.clone()),
+            Role::Auditor => ActorRole::Auditor,
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Role, String> {
+        match text.parse::<ActorRole>()? {
+            ActorRole::Ministry => Ok(Role::Ministry),
+            ActorRole::Operator => Ok(Role::Operator),
+            ActorRole::Municipality(code) => Ok(Role::Municipality(code)),
+            ActorRole::Organisation(id) => Ok(Role::Organisation(id)),
+            ActorRole::Auditor => Ok(Role::Auditor),
+            ActorRole::System => Err("роль system не выдаётся токенам".into()),
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.actor_role().fmt(f)
+    }
+}
+
+impl TryFrom<String> for Role {
+    type Error = String;
+    fn try_from(text: String) -> Result<Role, String> {
+        text.parse()
+    }
+}
+
+impl From<Role> for String {
+    fn from(role: Role) -> String {
+        role.to_string()
+    }
+}
+
+/// What is stored per token (under the key `blake3(token)`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TokenRecord {
+    /// Pseudonymous token id: the actor id of events written with it.
+    pub id: String,
+    /// Role and scope.
+    pub role: Role,
+    /// When it was created (RFC 3339).
+    pub created_at: String,
+    /// blake3 of the secret, hex (compared in constant time on every request).
+    pub hash: String,
+}
+
+/// The caller of a request, as its token says.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    /// Token id.
+    pub token_id: String,
+    /// Role and scope.
+    pub role: Role,
+}
+
+impl Principal {
+    /// The actor written into events.
+    pub fn actor(&self) -> Actor {
+        Actor { role: self.role.actor_role(), id: self.token_id.clone() }
+    }
+}
+
+/// Creates a token for `role`; returns the secret (shown once) and its record.
+pub fn create_token(store: &Store, role: Role) -> Result<(String, TokenRecord), StoreError> {
+    let random = random_bytes::<TOKEN_RANDOM_BYTES>()?;
+    let secret = format!("{TOKEN_PREFIX}{}", hex::encode(random));
+    let id_bytes = random_bytes::<8>()?;
+    let hash = blake3::hash(secret.as_bytes());
+    let record = TokenRecord {
+        id: format!("tok-{}", hex::encode(id_bytes)),
+        role,
+        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        hash: hash.to_hex().to_string(),
+    };
+    let value = serde_json::to_vec(&record).map_err(|e| StoreError::Storage(e.to_string()))?;
+    let tree = store.aux_tree(TOKENS_TREE)?;
+    tree.insert(hash.as_bytes(), value)?;
+    tree.flush()?;
+    Ok((secret, record))
+}
+
+/// Every token record (never the secrets), in key order.
+pub fn list_tokens(store: &Store) -> Result<Vec<TokenRecord>, StoreError> {
+    let tree = store.aux_tree(TOKENS_TREE)?;
+    let mut out = Vec::new();
+    for item in tree.iter() {
+        let (_, value) = item?;
+        let record: TokenRecord =
+            serde_json::from_slice(&value).map_err(|_| StoreError::BadIndex { what: "tokens" })?;
+        out.push(record);
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(out)
+}
+
+/// Revokes the token with this id; false when there is none.
+pub fn revoke_token(store: &Store, id: &str) -> Result<bool, StoreError> {
+    let tree = store.aux_tree(TOKENS_TREE)?;
+    let mut found = false;
+    for item in tree.iter() {
+        let (key, value) = item?;
+        let record: Result<TokenRecord, _> = serde_json::from_slice(&value);
+        if record.is_ok_and(|record| record.id == id) {
+            tree.remove(key)?;
+            found = true;
+        }
+    }
+    tree.flush()?;
+    Ok(found)
+}
+
+/// Looks a presented secret up; None when unknown.
+pub fn authenticate(store: &Store, secret: &str) -> Result<Option<Principal>, StoreError> {
+    if !secret.starts_with(TOKEN_PREFIX) {
+        return Ok(None);
+    }
+    let hash = blake3::hash(secret.as_bytes());
+    let tree = store.aux_tree(TOKENS_TREE)?;
+    let Some(value) = tree.get(hash.as_bytes())? else {
+        return Ok(None);
+    };
+    let record: TokenRecord =
+        serde_json::from_slice(&value).map_err(|_| StoreError::BadIndex { what: "tokens" })?;
+    // The key lookup found it; compare the stored hash in constant time all the same, so a
+    // corrupted or hand-edited entry can never authenticate another secret.
+    let stored = hex::decode(&record.hash).unwrap_or_default();
+    if !bool::from(stored.as_slice().ct_eq(hash.as_bytes())) {
+        return Ok(None);
+    }
+    Ok(Some(Principal { token_id: record.id, role: record.role }))
+}
+
+fn random_bytes<const N: usize>() -> Result<[u8; N], StoreError> {
+    let mut bytes = [0u8; N];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut file| file.read_exact(&mut bytes))
+        .map_err(|error| StoreError::Storage(format!("reading /dev/urandom: {error}")))?;
+    Ok(bytes)
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header =
+            parts.headers.get(axum::http::header::AUTHORIZATION).ok_or(ApiError::Unauthorized)?;
+        if header.len() > AUTHORIZATION_BYTES_MAX {
+            return Err(ApiError::Unauthorized);
+        }
+        let text = header.to_str().map_err(|_| ApiError::Unauthorized)?;
+        let secret = text.strip_prefix("Bearer ").ok_or(ApiError::Unauthorized)?.trim();
+        authenticate(state.ledger.store(), secret)?.ok_or(ApiError::Unauthorized)
+    }
+}
