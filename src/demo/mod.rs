@@ -255,7 +255,7 @@ impl Config {
             Scale::Large => Config {
                 municipalities: 42,
                 organisations: 12_000,
-                teachers: 250_000,
+                teachers: 260_000,
                 first_year: 2016,
                 last_year: 2025,
                 program_copies: 5,
