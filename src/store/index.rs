@@ -1,14 +1,21 @@
 //! Secondary indexes — event id → seq and stream+version → seq — built behind the log.
 //!
 //! The append path writes only the event record and the head (one insert per event, the same as
-//! a bare log), and a separate indexer thread indexes what became durable, in batches, on the
-//! other core. This is how EventStoreDB and LSM-based logs keep appends cheap: the log is the
-//! truth and the index is derived data. The index lives in its own tree `index` with a watermark
-//! (`x` → last indexed seq) written in the same atomic batch as the entries, so after a crash it
-//! is caught up from the watermark when the store is opened. Readers combine the index (up to the
-//! watermark) with a scan of the short unindexed tail, so nothing durable is ever invisible.
+//! a bare log), and a separate indexer thread indexes what became durable, on the other core.
+//! This is how EventStoreDB and LSM-based logs keep appends cheap: the log is the truth and the
+//! index is derived data. The index lives in its own tree `index` with a watermark (`x` → last
+//! indexed seq) written after the entries it covers, so after a crash it is caught up from the
+//! watermark when the store is opened (entries are deterministic: redoing some is harmless).
+//!
+//! Between the writer and the indexer sits the tail: an in-memory table of what was appended since
+//! the store was opened and is not indexed yet (EventStoreDB's memtable). The writer adds a group
+//! to it after the flush and before publishing the head; the indexer prunes it after indexing.
+//! Readers look in the tail first and then in the index, which finds every durable event whatever
+//! the indexer is doing: an entry leaves the tail only after it is in the index.
 
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::RwLock;
 
 use proto_events::envelope::StoredHeader;
 use proto_events::{EventId, Seq, StreamName};
@@ -22,6 +29,16 @@ const WATERMARK: &[u8] = b"x";
 pub(crate) struct Index {
     tree: sled::Tree,
     watermark: AtomicU64,
+    tail: RwLock<Tail>,
+}
+
+/// Appended but maybe not indexed: seqs in `(floor, head]`, pruned up to the watermark.
+struct Tail {
+    /// The tail covers seqs above this (the head when the store was opened).
+    floor: Seq,
+    ids: HashMap<EventId, Seq>,
+    streams: HashMap<String, BTreeMap<u64, Seq>>,
+    order: VecDeque<(Seq, EventId, String, u64)>,
 }
 
 impl Index {
@@ -31,7 +48,89 @@ impl Index {
             Some(value) => keys::seq_value(&value, "index watermark")?.0,
             None => 0,
         };
-        Ok(Index { tree, watermark: AtomicU64::new(watermark) })
+        let tail = Tail {
+            floor: Seq(0),
+            ids: HashMap::new(),
+            streams: HashMap::new(),
+            order: VecDeque::new(),
+        };
+        Ok(Index { tree, watermark: AtomicU64::new(watermark), tail: RwLock::new(tail) })
+    }
+
+    /// Sets where the tail starts: called once the index is caught up at open.
+    pub(crate) fn set_floor(&self, floor: Seq) {
+        self.with_tail_mut(|tail| tail.floor = floor);
+    }
+
+    /// A range of durable seqs that neither the tail nor the index covers: empty in normal
+    /// operation (the index is caught up at open); non-empty only if the index was dropped.
+    pub(crate) fn uncovered(&self) -> Option<(Seq, Seq)> {
+        let watermark = self.watermark();
+        let floor = self.with_tail(|tail| tail.floor);
+        (watermark < floor).then(|| (Seq(watermark.0.saturating_add(1)), floor))
+    }
+
+    /// Adds a durable group to the tail (writer, after the flush, before publishing the head).
+    pub(crate) fn remember(&self, seq: Seq, id: EventId, stream: &StreamName, version: u64) {
+        self.with_tail_mut(|tail| {
+            tail.ids.insert(id, seq);
+            tail.streams.entry(stream.as_str().to_string()).or_default().insert(version, seq);
+            tail.order.push_back((seq, id, stream.as_str().to_string(), version));
+        });
+    }
+
+    fn prune(&self, watermark: Seq) {
+        self.with_tail_mut(|tail| {
+            while let Some((seq, id, stream, version)) = tail.order.front().cloned() {
+                if seq > watermark {
+                    break;
+                }
+                tail.order.pop_front();
+                tail.ids.remove(&id);
+                if let Some(versions) = tail.streams.get_mut(&stream) {
+                    versions.remove(&version);
+                    if versions.is_empty() {
+                        tail.streams.remove(&stream);
+                    }
+                }
+            }
+        });
+    }
+
+    pub(crate) fn tail_seq_of(&self, id: &EventId) -> Option<Seq> {
+        self.with_tail(|tail| tail.ids.get(id).copied())
+    }
+
+    pub(crate) fn tail_stream(&self, stream: &StreamName, from_version: u64) -> Vec<(u64, Seq)> {
+        self.with_tail(|tail| {
+            tail.streams
+                .get(stream.as_str())
+                .map(|versions| versions.range(from_version..).map(|(v, s)| (*v, *s)).collect())
+                .unwrap_or_default()
+        })
+    }
+
+    pub(crate) fn tail_stream_version(&self, stream: &StreamName, head: Seq) -> u64 {
+        self.with_tail(|tail| {
+            tail.streams.get(stream.as_str()).and_then(|versions| {
+                versions.iter().rev().find(|(_, seq)| **seq <= head).map(|(version, _)| *version)
+            })
+        })
+        .unwrap_or(0)
+    }
+
+    fn with_tail<T>(&self, read: impl FnOnce(&Tail) -> T) -> T {
+        match self.tail.read() {
+            Ok(tail) => read(&tail),
+            Err(poisoned) => read(&poisoned.into_inner()),
+        }
+    }
+
+    fn with_tail_mut<T>(&self, write: impl FnOnce(&mut Tail) -> T) -> T {
+        match self.tail.write() {
+            Ok(mut tail) => write(&mut tail),
+            Err(poisoned) => write(&mut poisoned.into_inner()),
+        }
     }
 
     /// Last indexed seq.
@@ -47,7 +146,6 @@ impl Index {
                 return Ok(());
             }
             let to = head.0.min(from.saturating_add(INDEX_BATCH_EVENTS_MAX - 1));
-            let mut batch = sled::Batch::default();
             let mut last = self.watermark();
             for item in events.range(keys::event(Seq(from))..=keys::event(Seq(to))) {
                 let (key, value) = item?;
@@ -55,20 +153,23 @@ impl Index {
                 let header = StoredHeader::peek(&value)
                     .map_err(|source| StoreError::Corrupt { seq: seq.0, source })?;
                 let seq_bytes = seq.0.to_be_bytes();
-                batch.insert(&keys::id(&header.id)[..], &seq_bytes[..]);
-                batch.insert(
+                // Plain inserts, not a batch: sled's apply_batch takes a lock that would stall
+                // the writer's own batch. Entries are deterministic, so redoing them after a
+                // crash (the watermark is written last) is harmless.
+                self.tree.insert(&keys::id(&header.id)[..], &seq_bytes[..])?;
+                self.tree.insert(
                     keys::stream_version_key_raw(header.stream, header.stream_version),
                     &seq_bytes[..],
-                );
+                )?;
                 last = seq;
             }
             if last.0 < to {
                 // The log has a hole below the head: verification reports it; indexing stops here.
                 return Err(StoreError::BadIndex { what: "event log below the head" });
             }
-            batch.insert(WATERMARK, &last.0.to_be_bytes()[..]);
-            self.tree.apply_batch(batch)?;
+            self.tree.insert(WATERMARK, &last.0.to_be_bytes()[..])?;
             self.watermark.store(last.0, Ordering::Release);
+            self.prune(last);
         }
     }
 

@@ -158,6 +158,7 @@ impl Store {
         };
         store.verify_tail()?;
         store.catch_up_index()?;
+        store.inner.index.set_floor(head.seq);
         Ok(store)
     }
 
@@ -204,56 +205,53 @@ impl Store {
 
     /// The seq of an event id, if it is durable.
     pub fn seq_of(&self, id: &EventId) -> Result<Option<Seq>, StoreError> {
-        // Read the watermark first: whatever the indexer does meanwhile, an event is then either
-        // in the index or in the tail scanned below.
-        let watermark = self.inner.index.watermark();
         let head = self.head().seq;
+        // The tail first, then the index: an entry leaves the tail only once it is indexed.
+        if let Some(seq) = self.inner.index.tail_seq_of(id).filter(|seq| *seq <= head) {
+            return Ok(Some(seq));
+        }
         if let Some(seq) = self.inner.index.lookup_id(id)?.filter(|seq| *seq <= head) {
             return Ok(Some(seq));
         }
-        for item in self.unindexed_tail(watermark, head) {
+        for item in self.uncovered() {
             let (seq, stored) = item?;
-            let header = StoredHeader::peek(&stored)
-                .map_err(|source| StoreError::Corrupt { seq: seq.0, source })?;
-            if header.id == *id {
+            if peek(seq, &stored)?.id == *id {
                 return Ok(Some(seq));
             }
         }
         Ok(None)
     }
 
-    fn unindexed_tail(
+    /// Durable records that neither the tail nor the index covers (none unless the index was
+    /// dropped while the store was open).
+    fn uncovered(
         &self,
-        watermark: Seq,
-        head: Seq,
     ) -> impl Iterator<Item = Result<(Seq, Vec<u8>), StoreError>> + Send + 'static {
-        reader::raw_range(&self.inner.tree, Seq(watermark.0.saturating_add(1)), head)
+        let (from, to) = self.inner.index.uncovered().unwrap_or((Seq(1), Seq(0)));
+        reader::raw_range(&self.inner.tree, from, to.min(self.head().seq))
     }
 
-    /// Seqs of a stream's events with `version ≥ from_version`, from the index and the tail.
+    /// Seqs of a stream's events with `version ≥ from_version`: tail, index, and any uncovered
+    /// range, in version order.
     fn stream_seqs(
         &self,
         stream: &StreamName,
         from_version: u64,
     ) -> Result<BTreeSet<(u64, Seq)>, StoreError> {
-        let watermark = self.inner.index.watermark();
         let head = self.head().seq;
-        let mut found = BTreeSet::new();
         let from_version = from_version.max(1);
-        for (version, seq) in self.inner.index.stream_seqs(stream, from_version)? {
-            if seq <= head {
-                found.insert((version, seq));
-            }
-        }
-        for item in self.unindexed_tail(watermark, head) {
+        let mut found: BTreeSet<(u64, Seq)> =
+            self.inner.index.tail_stream(stream, from_version).into_iter().collect();
+        found.extend(self.inner.index.stream_seqs(stream, from_version)?);
+        for item in self.uncovered() {
             let (seq, stored) = item?;
-            let header = StoredHeader::peek(&stored)
-                .map_err(|source| StoreError::Corrupt { seq: seq.0, source })?;
+            let header = peek(seq, &stored)?;
             if header.stream == stream.as_str().as_bytes() && header.stream_version >= from_version
             {
                 found.insert((header.stream_version, seq));
             }
         }
+        found.retain(|(_, seq)| *seq <= head);
         Ok(found)
     }
 
@@ -262,23 +260,9 @@ impl Store {
         self.inner.index.catch_up(&self.inner.tree, self.head().seq)
     }
 
-    /// Seq of an event id from the index alone (the writer's view: it indexes nothing itself but
-    /// remembers what it appended since the index was caught up).
-    pub(crate) fn indexed_seq_of(
-        &self,
-        id: &EventId,
-        head: Seq,
-    ) -> Result<Option<Seq>, StoreError> {
-        Ok(self.inner.index.lookup_id(id)?.filter(|seq| *seq <= head))
-    }
-
-    /// A stream's version from the index alone (see `indexed_seq_of`).
-    pub(crate) fn indexed_stream_version(
-        &self,
-        stream: &StreamName,
-        head: Seq,
-    ) -> Result<u64, StoreError> {
-        self.inner.index.stream_version(stream, head)
+    /// Adds a durable event to the in-memory tail (the writer, before it publishes the head).
+    pub(crate) fn remember(&self, seq: Seq, id: EventId, stream: &StreamName, version: u64) {
+        self.inner.index.remember(seq, id, stream, version);
     }
 
     /// Last indexed seq.
@@ -286,14 +270,17 @@ impl Store {
         self.inner.index.watermark()
     }
 
-    /// Drops the secondary index without rebuilding it, as if the indexer had not run yet.
-    /// Test-only: proves reads never depend on the indexer's progress.
+    /// Drops the secondary index while the store is open, without rebuilding it. Test-only:
+    /// proves reads stay correct (by scanning what nothing covers) whatever state the index is in.
     #[doc(hidden)]
     pub fn tamper_clear_index(&self) -> Result<(), StoreError> {
-        self.inner.index.clear()
+        self.inner.index.clear()?;
+        self.inner.index.set_floor(self.head().seq);
+        Ok(())
     }
 
-    /// Drops the secondary index and rebuilds it from the log. Test and repair tool.
+    /// Drops the secondary index and rebuilds it from the log. Repair tool: run it with no
+    /// writer running (the indexer's own batches would race the rebuild).
     #[doc(hidden)]
     pub fn rebuild_index(&self) -> Result<(), StoreError> {
         self.inner.index.clear()?;
@@ -341,13 +328,15 @@ impl Store {
 
     /// The current version of a stream (0 when it has no durable events).
     pub fn stream_version(&self, stream: &StreamName) -> Result<u64, StoreError> {
-        let watermark = self.inner.index.watermark();
         let head = self.head().seq;
+        let tail = self.inner.index.tail_stream_version(stream, head);
+        if tail > 0 {
+            return Ok(tail);
+        }
         let mut version = self.inner.index.stream_version(stream, head)?;
-        for item in self.unindexed_tail(watermark, head) {
+        for item in self.uncovered() {
             let (seq, stored) = item?;
-            let header = StoredHeader::peek(&stored)
-                .map_err(|source| StoreError::Corrupt { seq: seq.0, source })?;
+            let header = peek(seq, &stored)?;
             if header.stream == stream.as_str().as_bytes() {
                 version = version.max(header.stream_version);
             }
@@ -461,6 +450,10 @@ impl Store {
     fn db(&self) -> &sled::Db {
         &self.inner.db
     }
+}
+
+fn peek(seq: Seq, stored: &[u8]) -> Result<StoredHeader<'_>, StoreError> {
+    StoredHeader::peek(stored).map_err(|source| StoreError::Corrupt { seq: seq.0, source })
 }
 
 fn classify_open_error(path: &Path, error: sled::Error) -> StoreError {

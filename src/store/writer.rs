@@ -9,11 +9,11 @@
 //! writer stops accepting appends (fail-stop): the process must be restarted, and reopening the
 //! store re-checks the tail.
 //!
-//! The writer does not index: a second thread, the indexer, indexes each durable group behind it
-//! (see `index`). The writer remembers the ids it appended until they are indexed, and the stream
-//! versions it assigned, so its checks never depend on the indexer's progress.
+//! The writer does not index: it adds each durable group to the store's in-memory tail, and a
+//! second thread, the indexer, indexes it behind (see `index`), so its checks never depend on the
+//! indexer's progress.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -211,8 +211,6 @@ impl Ledger {
             clock,
             head: store.head(),
             stream_versions: HashMap::new(),
-            recent_ids: HashMap::new(),
-            recent_order: VecDeque::new(),
             heads: head_sender,
             indexer: index_sender,
             failed: None,
@@ -311,9 +309,6 @@ struct Writer {
     clock: Arc<dyn Clock>,
     head: Head,
     stream_versions: HashMap<StreamName, u64>,
-    /// Ids appended by this writer that the indexer may not have indexed yet.
-    recent_ids: HashMap<EventId, Seq>,
-    recent_order: VecDeque<(Seq, EventId)>,
     heads: watch::Sender<Seq>,
     indexer: std::sync::mpsc::Sender<Seq>,
     failed: Option<String>,
@@ -366,7 +361,7 @@ impl Writer {
         }
     }
 
-    fn commit_group(&mut self, jobs: Vec<Job>) {
+    fn commit_group(&mut self, mut jobs: Vec<Job>) {
         if let Some(reason) = &self.failed {
             for job in jobs {
                 let _ = job.reply.send(Err(AppendError::Unavailable(reason.clone())));
@@ -380,8 +375,8 @@ impl Writer {
             records: Vec::new(),
         };
         let mut results = Vec::with_capacity(jobs.len());
-        for job in &jobs {
-            results.push(self.stage(&job.request, &mut staged));
+        for job in &mut jobs {
+            results.push(self.stage(&mut job.request, &mut staged));
         }
         if !staged.records.is_empty() {
             if let Err(error) = self.write(&staged) {
@@ -394,7 +389,9 @@ impl Writer {
             }
             self.head = staged.head;
             self.stream_versions.extend(staged.stream_versions);
-            self.remember_ids(&staged.records);
+            for (seq, id, stream, version, _) in &staged.records {
+                self.store.remember(*seq, *id, stream, *version);
+            }
             self.store.publish(self.head);
             let _ = self.heads.send(self.head.seq);
             let _ = self.indexer.send(self.head.seq);
@@ -424,22 +421,6 @@ impl Writer {
         Ok(())
     }
 
-    /// Remembers appended ids until the indexer has them; forgets indexed ones.
-    fn remember_ids(&mut self, records: &[(Seq, EventId, StreamName, u64, Vec<u8>)]) {
-        for (seq, id, _, _, _) in records {
-            self.recent_ids.insert(*id, *seq);
-            self.recent_order.push_back((*seq, *id));
-        }
-        let watermark = self.store.index_watermark();
-        while let Some((seq, id)) = self.recent_order.front().copied() {
-            if seq > watermark {
-                break;
-            }
-            self.recent_order.pop_front();
-            self.recent_ids.remove(&id);
-        }
-    }
-
     fn current_version(&mut self, staged: &Staged, stream: &StreamName) -> Result<u64, StoreError> {
         if let Some(version) = staged.stream_versions.get(stream) {
             return Ok(*version);
@@ -447,8 +428,7 @@ impl Writer {
         if let Some(version) = self.stream_versions.get(stream) {
             return Ok(*version);
         }
-        // Not touched since this writer started, so the index (caught up at open) has it.
-        let version = self.store.indexed_stream_version(stream, self.head.seq)?;
+        let version = self.store.stream_version(stream)?;
         self.stream_versions.insert(stream.clone(), version);
         Ok(version)
     }
@@ -457,10 +437,7 @@ impl Writer {
         if let Some(seq) = staged.ids.get(id) {
             return Ok(Some(*seq));
         }
-        if let Some(seq) = self.recent_ids.get(id) {
-            return Ok(Some(*seq));
-        }
-        self.store.indexed_seq_of(id, self.head.seq)
+        self.store.seq_of(id)
     }
 
     fn stored_envelope(&self, staged: &Staged, seq: Seq) -> Result<Option<Envelope>, StoreError> {
@@ -479,9 +456,10 @@ impl Writer {
         }
     }
 
+    /// Checks and seals one request against the group so far; takes its events (no copies).
     fn stage(
         &mut self,
-        request: &AppendRequest,
+        request: &mut AppendRequest,
         staged: &mut Staged,
     ) -> Result<StageResult, AppendError> {
         let events = &request.events;
@@ -552,7 +530,7 @@ impl Writer {
             Some(last) if last > now => last,
             _ => now,
         };
-        for (event_index, event) in events.iter().enumerate() {
+        for (event_index, event) in std::mem::take(&mut request.events).into_iter().enumerate() {
             let version = match versions.get(&event.stream) {
                 Some(version) => *version,
                 None => self.current_version(staged, &event.stream)?,
@@ -563,13 +541,14 @@ impl Writer {
             let id = event.id.unwrap_or_else(|| EventId(Uuid::now_v7()));
             let assigned =
                 Assigned { id, seq, stream_version: version, recorded_at, prev_hash: head.hash };
-            let (envelope, stored) = Envelope::seal(event.clone(), assigned).map_err(|error| {
+            let stream = event.stream.clone();
+            let (envelope, stored) = Envelope::seal(event, assigned).map_err(|error| {
                 AppendError::Encoding { event_index, reason: error.to_string() }
             })?;
             // Pair the write with a read-back check: what we store must open to what we sealed.
             debug_assert_eq!(Envelope::open(&stored).ok().as_ref(), Some(&envelope));
             head = Head { seq, hash: envelope.hash, recorded_at: Some(recorded_at) };
-            records.push((seq, id, event.stream.clone(), version, stored));
+            records.push((seq, id, stream, version, stored));
             sealed.push(envelope);
         }
         self.gate.admit(&sealed)?;
