@@ -8,5 +8,6 @@ mod demo;
 mod figures;
 mod import;
 mod plans;
+mod server;
 mod store;
 mod support;

@@ -5,6 +5,9 @@
 //! baseline = raw sled, one insert per event of the same size, `apply_batch` + `flush` per batch.
 //! `bench -- verify [--events N]`: ours = `Store::verify`; baseline = raw scan of the same sled
 //! tree + blake3 of every value.
+//! `bench -- http [--events N]`: ours = 64 concurrent HTTP/1.1 clients on loopback posting one
+//! command each request to an in-process server; baseline = the same number of single-event
+//! appends issued sequentially to the store (each waits for its own flush).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,7 +33,8 @@ fn main() -> anyhow::Result<()> {
             letopis_tools::figures_bench::run(flag(&args, "--events")?.unwrap_or(1_000_000))
         }
         "import" => letopis::import::bench::run(flag(&args, "--rows")?.unwrap_or(100_000)),
-        _ => bail!("usage: bench <append|verify> [--events N]"),
+        "http" => bench_http(flag(&args, "--events")?.unwrap_or(5_000)),
+        _ => bail!("usage: bench <append|verify|figures|import|http> [--events N]"),
     }
 }
 
@@ -204,4 +208,186 @@ fn bench_verify(events: u64) -> anyhow::Result<()> {
         })
     );
     Ok(())
+}
+
+/// Concurrent HTTP clients of `bench http`.
+const HTTP_CLIENTS: u64 = 64;
+
+fn http_command(index: u64) -> String {
+    json!({
+        "kind": "municipality_registered",
+        "payload": {"municipality": format!("b-{index:07}"), "name": "Муниципальный район"},
+        "effective": "2024-01-01",
+    })
+    .to_string()
+}
+
+fn bench_http(events: u64) -> anyhow::Result<()> {
+    use letopis::server::auth::{create_token, Role};
+    use proto_events::vocabulary::{MunicipalityCode, MunicipalityRegistered, Payload};
+    use proto_events::{Actor, ActorRole, Date, Effective, NewEvent};
+
+    // Baseline: sequential single-event appends straight to the store.
+    let baseline = {
+        let dir = tempfile::tempdir()?;
+        let store = Store::open(dir.path())?;
+        let ledger = Ledger::start(store, Box::new(NoGate), Arc::new(SystemClock));
+        let effective = Effective::Date(Date::from_ymd(2024, 1, 1).context("date")?);
+        let actor = Actor { role: ActorRole::Operator, id: "tok-bench".into() };
+        let prepared = (0..events)
+            .map(|index| -> anyhow::Result<NewEvent> {
+                let payload = Payload::from(MunicipalityRegistered {
+                    municipality: MunicipalityCode::new(format!("b-{index:07}"))?,
+                    name: "Муниципальный район".into(),
+                });
+                Ok(payload.to_new_event(None, effective, actor.clone(), None)?)
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let started = Instant::now();
+        for event in prepared {
+            ledger.append_blocking(AppendRequest::new(vec![event]))?;
+        }
+        let elapsed = started.elapsed();
+        ledger.shutdown();
+        elapsed
+    };
+
+    // Ours: the server in-process on 127.0.0.1:0, 64 clients with keep-alive connections.
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(dir.path())?;
+    let (token, _) = create_token(&store, Role::Operator)?;
+    let ledger = Ledger::start(store, Box::new(NoGate), Arc::new(SystemClock));
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let state = letopis::server::AppState::new(ledger.clone());
+    let server = runtime.spawn(letopis::server::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    let started = Instant::now();
+    let clients: Vec<_> = (0..HTTP_CLIENTS)
+        .map(|client| {
+            let token = token.clone();
+            std::thread::spawn(move || -> anyhow::Result<Vec<Duration>> {
+                let mut connection = http_client::Connection::open(addr)?;
+                let mut latencies = Vec::new();
+                let mut index = client;
+                while index < events {
+                    let body = http_command(index);
+                    let one = Instant::now();
+                    let status = connection.post("/api/v1/commands", &token, &body)?;
+                    latencies.push(one.elapsed());
+                    if status != 201 {
+                        bail!("append {index} answered {status}");
+                    }
+                    index += HTTP_CLIENTS;
+                }
+                Ok(latencies)
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    for client in clients {
+        let client = client.join().map_err(|_| anyhow::anyhow!("client thread panicked"))??;
+        latencies.extend(client);
+    }
+    let ours = started.elapsed();
+    let _ = stop.send(());
+    runtime.block_on(server)??;
+    let head = ledger.store().head().seq.0;
+    ledger.shutdown();
+    if head != events {
+        bail!("the server recorded {head} events, expected {events}");
+    }
+    latencies.sort();
+    let ours_eps = events as f64 / ours.as_secs_f64();
+    let baseline_eps = events as f64 / baseline.as_secs_f64();
+    let ms = |duration: Duration| (duration.as_secs_f64() * 1e5).round() / 100.0;
+    let p50_ms = ms(percentile(&latencies, 50));
+    let p99_ms = ms(percentile(&latencies, 99));
+    println!(
+        "http: {events} single-event appends by {HTTP_CLIENTS} clients: {ours_eps:.0} ev/s, p50 {p50_ms} ms, p99 {p99_ms} ms; sequential store appends {baseline_eps:.0} ev/s; ratio {:.2}",
+        ours_eps / baseline_eps
+    );
+    println!(
+        "{}",
+        json!({
+            "bench": "http",
+            "events": events,
+            "clients": HTTP_CLIENTS,
+            "ours_eps": ours_eps.round(),
+            "baseline": "sequential single-event store appends",
+            "baseline_eps": baseline_eps.round(),
+            "ratio": (ours_eps / baseline_eps * 1000.0).round() / 1000.0,
+            "p50_ms": p50_ms,
+            "p99_ms": p99_ms,
+        })
+    );
+    Ok(())
+}
+
+/// A minimal blocking HTTP/1.1 client with one keep-alive connection, for loopback benchmarks.
+mod http_client {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::{SocketAddr, TcpStream};
+
+    use anyhow::{bail, Context};
+
+    /// Largest response body read, bytes.
+    const RESPONSE_BYTES_MAX: usize = 1024 * 1024;
+
+    pub struct Connection {
+        reader: BufReader<TcpStream>,
+        writer: TcpStream,
+        host: SocketAddr,
+    }
+
+    impl Connection {
+        pub fn open(addr: SocketAddr) -> anyhow::Result<Connection> {
+            let writer = TcpStream::connect(addr).with_context(|| format!("connecting {addr}"))?;
+            writer.set_nodelay(true)?;
+            let reader = BufReader::new(writer.try_clone()?);
+            Ok(Connection { reader, writer, host: addr })
+        }
+
+        /// Posts a JSON body; returns the status after reading the whole response.
+        pub fn post(&mut self, path: &str, token: &str, body: &str) -> anyhow::Result<u16> {
+            let request = format!(
+                "POST {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                self.host,
+                body.len()
+            );
+            self.writer.write_all(request.as_bytes())?;
+            let mut line = String::new();
+            self.reader.read_line(&mut line)?;
+            let status: u16 = line
+                .split_whitespace()
+                .nth(1)
+                .and_then(|code| code.parse().ok())
+                .with_context(|| format!("bad status line {line:?}"))?;
+            let mut length = 0usize;
+            loop {
+                line.clear();
+                if self.reader.read_line(&mut line)? == 0 {
+                    bail!("connection closed in headers");
+                }
+                let header = line.trim_end();
+                if header.is_empty() {
+                    break;
+                }
+                if let Some((name, value)) = header.split_once(':') {
+                    if name.eq_ignore_ascii_case("content-length") {
+                        length = value.trim().parse()?;
+                    }
+                }
+            }
+            if length > RESPONSE_BYTES_MAX {
+                bail!("response of {length} bytes");
+            }
+            let mut body = vec![0u8; length];
+            self.reader.read_exact(&mut body)?;
+            Ok(status)
+        }
+    }
 }
