@@ -59,13 +59,14 @@ use chrono::Months;
 use serde::{Deserialize, Serialize};
 
 use proto_events::vocabulary::{
-    Accumulation, EventLevel, FigureReported, IndicatorCode, IndicatorMeasure, OrgId,
-    OrganisationKind, OrganisationStatus, ParticipationKind, Position, ProgramKind, ProgramTopic,
-    Role, Scope, SupportRole, TargetValue, TeacherId,
+    Accumulation, EventLevel, FigureReported, IndicatorCode, IndicatorMeasure, MunicipalityCode,
+    OrgId, OrganisationKind, OrganisationStatus, ParticipationKind, Position, ProgramId,
+    ProgramKind, ProgramRegistered, ProgramTopic, Role, Scope, SupportRole, TargetValue, TeacherId,
 };
 use proto_events::{Date, EventId};
 
 use crate::learning::{RouteChange, TeacherLearning};
+use crate::registry::{Program, Registry};
 use crate::state::{ordered_with_ids, State};
 
 /// A target in force at the figure's date.
@@ -196,7 +197,8 @@ pub fn basis_points(numerator: u64, denominator: u64) -> Option<u32> {
     Some(u32::try_from(value).unwrap_or(u32::MAX))
 }
 
-/// One employed teacher in the scope on the date.
+/// One employed teacher in the scope on the date, with what every indicator needs of them
+/// derived once per population (not once per indicator).
 struct Member<'a> {
     teacher: &'a TeacherId,
     organisation: &'a OrgId,
@@ -205,9 +207,27 @@ struct Member<'a> {
     career_start: Date,
     birth_year: u16,
     learning: Option<&'a TeacherLearning>,
-    /// Completions dated on or before the date with their program (looked up once per
-    /// catalogue, not once per indicator).
-    courses: Vec<(Date, EventId, &'a proto_events::vocabulary::ProgramRegistered)>,
+    /// Completions dated on or before the date.
+    courses: Vec<Course<'a>>,
+    /// Whether a route is open on the date.
+    route_open: bool,
+    /// Support assignments dated on or before the date on routes open on the date.
+    supported: Vec<EventId>,
+}
+
+/// One completion of a member, dated on or before the population's date.
+struct Course<'a> {
+    on: Date,
+    id: EventId,
+    /// The program as currently registered (None when it has no registration).
+    program: Option<&'a ProgramRegistered>,
+    /// The program was in the Federal Register on the completion date.
+    federal: bool,
+    /// Chosen by diagnostics: the completion names a route step, or the program is planned as
+    /// a step of one of the teacher's routes (dated on or before the population's date).
+    chosen: bool,
+    /// The smallest id of a tutor assignment dated on or before the completion.
+    tutor: Option<EventId>,
 }
 
 /// The population of a scope on a date, computed once per catalogue.
@@ -219,9 +239,17 @@ struct Population<'a> {
 
 impl<'a> Population<'a> {
     fn of(state: &'a State, scope: &Scope, date: Date) -> Population<'a> {
+        let registry = &state.registry;
+        let mut places: BTreeMap<&OrgId, Option<(OrganisationKind, Option<&MunicipalityCode>)>> =
+            BTreeMap::new();
         let mut members = Vec::new();
-        for employment in state.registry.employed_on(date) {
-            let place = state.registry.organisation_place(employment.organisation);
+        // Both maps are ordered by teacher: walk them together instead of looking each up.
+        let mut learnings = state.learning.teachers.iter().peekable();
+        for teacher in registry.teachers.keys() {
+            let Some(employment) = registry.employment_on(teacher, date) else { continue };
+            let place = *places
+                .entry(employment.organisation)
+                .or_insert_with(|| registry.organisation_place(employment.organisation));
             let in_scope = match scope {
                 Scope::Region => true,
                 Scope::Municipality(code) => {
@@ -229,18 +257,28 @@ impl<'a> Population<'a> {
                 }
                 Scope::Organisation(org) => employment.organisation == org,
             };
-            if in_scope {
-                members.push(Member {
-                    teacher: employment.teacher,
-                    organisation: employment.organisation,
-                    kind: place.map(|(kind, _)| kind),
-                    position: employment.position,
-                    career_start: employment.career_start,
-                    birth_year: employment.birth_year,
-                    learning: state.learning.teachers.get(employment.teacher),
-                    courses: courses(state, employment.teacher, date),
-                });
+            if !in_scope {
+                continue;
             }
+            while learnings.next_if(|(other, _)| *other < teacher).is_some() {}
+            let learning = learnings.next_if(|(other, _)| *other == teacher).map(|(_, l)| l);
+            let (route_open, supported) = learning.map_or((false, Vec::new()), |learning| {
+                let open = learning.routes_open_on(date);
+                (!open.is_empty(), supported(learning, &open, date))
+            });
+            members.push(Member {
+                teacher: employment.teacher,
+                organisation: employment.organisation,
+                kind: place.map(|(kind, _)| kind),
+                position: employment.position,
+                career_start: employment.career_start,
+                birth_year: employment.birth_year,
+                learning,
+                courses: learning
+                    .map_or_else(Vec::new, |learning| courses(registry, learning, date)),
+                route_open,
+                supported,
+            });
         }
         Population { scope: scope.clone(), date, members }
     }
@@ -250,20 +288,22 @@ impl<'a> Population<'a> {
 struct Count {
     numerator: u64,
     denominator: u64,
-    evidence: BTreeSet<EventId>,
+    /// Unsorted, possibly with repeats: sorted and deduplicated once in `finish`.
+    evidence: Vec<EventId>,
 }
 
 impl Count {
     fn new() -> Count {
-        Count { numerator: 0, denominator: 0, evidence: BTreeSet::new() }
+        Count { numerator: 0, denominator: 0, evidence: Vec::new() }
     }
 
     /// Adds one member of the denominator, counted in the numerator when `found` is not empty.
-    fn member(&mut self, found: Vec<EventId>) {
+    fn member(&mut self, found: impl IntoIterator<Item = EventId>) {
         self.denominator = self.denominator.saturating_add(1);
-        if !found.is_empty() {
+        let before = self.evidence.len();
+        self.evidence.extend(found);
+        if self.evidence.len() > before {
             self.numerator = self.numerator.saturating_add(1);
-            self.evidence.extend(found);
         }
     }
 }
@@ -301,6 +341,9 @@ fn finish(
         };
     }
     let targets: Vec<TargetInForce> = targets.into_iter().map(|(target, _)| target).collect();
+    let mut evidence = count.evidence;
+    evidence.sort_unstable();
+    evidence.dedup();
     let met = if targets.is_empty() || targets.iter().any(|target| target.met.is_none()) {
         if targets.iter().any(|target| target.met == Some(false)) {
             Some(false)
@@ -319,7 +362,7 @@ fn finish(
         value_bp: basis_points(count.numerator, count.denominator),
         targets,
         met,
-        evidence: count.evidence.into_iter().collect(),
+        evidence,
     }
 }
 
@@ -462,110 +505,62 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
     let registry = &state.registry;
     let mut count = Count::new();
     let general = |member: &Member<'_>| member.kind == Some(OrganisationKind::General);
-    let completions_with =
-        |member: &Member<'_>,
-         test: &dyn Fn(&proto_events::vocabulary::ProgramRegistered) -> bool| {
-            member
-                .courses
-                .iter()
-                .filter(|(on, _, program)| *on >= start && test(program))
-                .map(|(_, id, _)| *id)
-                .collect::<Vec<EventId>>()
-        };
-    let topic = |wanted: ProgramTopic| {
-        move |program: &proto_events::vocabulary::ProgramRegistered| {
-            program.topics.contains(&wanted)
-        }
+    let completions_with = |member: &Member<'_>, test: &dyn Fn(&ProgramRegistered) -> bool| {
+        member
+            .courses
+            .iter()
+            .filter(|course| course.on >= start && course.program.is_some_and(test))
+            .map(|course| course.id)
+            .collect::<Vec<EventId>>()
     };
+    let topic =
+        |wanted: ProgramTopic| move |program: &ProgramRegistered| program.topics.contains(&wanted);
     match code {
         IndicatorCode::Diagnosed => {
             for member in &population.members {
-                let found = member
-                    .learning
-                    .map_or_else(Vec::new, |learning| ids_in(&learning.diagnostics, start, date));
-                count.member(found);
+                let diagnostics = member.learning.map(|learning| &learning.diagnostics);
+                count.member(diagnostics.into_iter().flat_map(|facts| ids_in(facts, start, date)));
             }
         }
         IndicatorCode::Routed => {
             for member in &population.members {
-                let found = member.learning.map_or_else(Vec::new, |learning| {
-                    learning
-                        .routes
-                        .iter()
+                let routes = member.learning.map(|learning| &learning.routes);
+                count.member(
+                    routes
+                        .into_iter()
+                        .flatten()
                         .filter(|(_, fact)| matches!(fact.value, RouteChange::Opened { .. }))
                         .filter(|(_, fact)| in_period(fact.on, start, date))
-                        .map(|(id, _)| *id)
-                        .collect()
-                });
-                count.member(found);
+                        .map(|(id, _)| *id),
+                );
             }
         }
         IndicatorCode::RouteSupported => {
-            for member in &population.members {
-                let Some(learning) = member.learning else { continue };
-                let open = learning.routes_open_on(date);
-                if open.is_empty() {
-                    continue;
-                }
-                let found = supported(learning, &open, date);
-                count.member(found);
+            for member in population.members.iter().filter(|member| member.route_open) {
+                count.member(member.supported.iter().copied());
             }
         }
         IndicatorCode::FrByDeficit => {
             for member in &population.members {
-                let Some(learning) = member.learning else {
-                    count.member(Vec::new());
-                    continue;
-                };
-                let planned: BTreeSet<&proto_events::vocabulary::ProgramId> = learning
-                    .routes
-                    .values()
-                    .filter(|fact| fact.on <= date)
-                    .filter_map(|fact| match &fact.value {
-                        RouteChange::StepPlanned { program: Some(program), .. } => Some(program),
-                        _ => None,
-                    })
-                    .collect();
-                let found = learning
-                    .completions
-                    .iter()
-                    .filter(|(_, fact)| in_period(fact.on, start, date))
-                    .filter(|(_, fact)| registry.in_federal_register(&fact.value.program, fact.on))
-                    .filter(|(_, fact)| {
-                        fact.value.route_step.is_some() || planned.contains(&fact.value.program)
-                    })
-                    .map(|(id, _)| *id)
-                    .collect();
-                count.member(found);
+                count.member(
+                    member
+                        .courses
+                        .iter()
+                        .filter(|course| course.on >= start && course.federal && course.chosen)
+                        .map(|course| course.id),
+                );
             }
         }
         IndicatorCode::TutorAccompanied => {
             for member in &population.members {
-                let Some(learning) = member.learning else {
-                    count.member(Vec::new());
-                    continue;
-                };
-                let tutors: Vec<(EventId, Date)> = learning
-                    .routes
-                    .iter()
-                    .filter(|(_, fact)| {
-                        matches!(fact.value, RouteChange::Support { role: SupportRole::Tutor, .. })
-                    })
-                    .map(|(id, fact)| (*id, fact.on))
-                    .collect();
-                let mut found = Vec::new();
-                for (id, fact) in &learning.completions {
-                    if !in_period(fact.on, start, date) {
-                        continue;
-                    }
-                    let tutor =
-                        tutors.iter().filter(|(_, on)| *on <= fact.on).map(|(id, _)| *id).min();
-                    if let Some(tutor) = tutor {
-                        found.push(*id);
-                        found.push(tutor);
-                    }
-                }
-                count.member(found);
+                count.member(
+                    member
+                        .courses
+                        .iter()
+                        .filter(|course| course.on >= start)
+                        .filter_map(|course| course.tutor.map(|tutor| [course.id, tutor]))
+                        .flatten(),
+                );
             }
         }
         IndicatorCode::MgmtTeamsTrained => {
@@ -656,8 +651,7 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
                 let mut found = Vec::new();
                 if let Some(learning) = member.learning {
                     found.extend(learning.pairs_on(date).values().map(|(_, id)| *id));
-                    let open = learning.routes_open_on(date);
-                    found.extend(supported(learning, &open, date));
+                    found.extend(member.supported.iter().copied());
                 }
                 found.extend(methodist_assignments_on(state, member.teacher, date));
                 count.member(found);
@@ -742,7 +736,7 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
                 for (id, fact) in &state.learning.regional_events {
                     if fact.value.level == EventLevel::Regional && in_period(fact.on, start, date) {
                         count.numerator = count.numerator.saturating_add(1);
-                        count.evidence.insert(*id);
+                        count.evidence.push(*id);
                     }
                 }
                 count.denominator = 1;
@@ -752,22 +746,46 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
     count
 }
 
-/// A teacher's completions dated on or before `date`, with their registered programs.
+/// A teacher's completions dated on or before `date`, each with its program looked up once.
 fn courses<'a>(
-    state: &'a State,
-    teacher: &TeacherId,
+    registry: &'a Registry,
+    learning: &'a TeacherLearning,
     date: Date,
-) -> Vec<(Date, EventId, &'a proto_events::vocabulary::ProgramRegistered)> {
-    let Some(learning) = state.learning.teachers.get(teacher) else { return Vec::new() };
+) -> Vec<Course<'a>> {
+    if learning.completions.is_empty() {
+        return Vec::new();
+    }
+    let planned: BTreeSet<&ProgramId> = learning
+        .routes
+        .values()
+        .filter(|fact| fact.on <= date)
+        .filter_map(|fact| match &fact.value {
+            RouteChange::StepPlanned { program: Some(program), .. } => Some(program),
+            _ => None,
+        })
+        .collect();
+    let tutors: Vec<(EventId, Date)> = learning
+        .routes
+        .iter()
+        .filter(|(_, fact)| {
+            matches!(fact.value, RouteChange::Support { role: SupportRole::Tutor, .. })
+        })
+        .map(|(id, fact)| (*id, fact.on))
+        .collect();
     learning
         .completions
         .iter()
         .filter(|(_, fact)| fact.on <= date)
-        .filter_map(|(id, fact)| {
-            state
-                .registry
-                .program_record(&fact.value.program)
-                .map(|program| (fact.on, *id, program))
+        .map(|(id, fact)| {
+            let program = registry.programs.get(&fact.value.program);
+            Course {
+                on: fact.on,
+                id: *id,
+                program: program.and_then(Program::record),
+                federal: program.is_some_and(|program| program.in_federal_register(fact.on)),
+                chosen: fact.value.route_step.is_some() || planned.contains(&fact.value.program),
+                tutor: tutors.iter().filter(|(_, on)| *on <= fact.on).map(|(id, _)| *id).min(),
+            }
         })
         .collect()
 }

@@ -57,6 +57,23 @@ pub struct Program {
     pub register: Facts<bool>,
 }
 
+impl Program {
+    /// The program as currently registered (latest registration known), if any.
+    pub fn record(&self) -> Option<&ProgramRegistered> {
+        latest(&self.registrations).map(|fact| &fact.value)
+    }
+
+    /// Whether the program is in the Federal Register on `date`: the last inclusion or removal
+    /// dated on or before `date` is an inclusion.
+    pub fn in_federal_register(&self, date: Date) -> bool {
+        self.register
+            .values()
+            .filter(|fact| fact.on <= date)
+            .max_by_key(|fact| (fact.on, fact.seq))
+            .is_some_and(|fact| fact.value)
+    }
+}
+
 /// One teacher's employment facts.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Teacher {
@@ -238,13 +255,7 @@ impl Registry {
     /// Whether the program is in the Federal Register on `date`: the last inclusion or removal
     /// dated on or before `date` is an inclusion.
     pub fn in_federal_register(&self, program: &ProgramId, date: Date) -> bool {
-        let Some(program) = self.programs.get(program) else { return false };
-        program
-            .register
-            .values()
-            .filter(|fact| fact.on <= date)
-            .max_by_key(|fact| (fact.on, fact.seq))
-            .is_some_and(|fact| fact.value)
+        self.programs.get(program).is_some_and(|program| program.in_federal_register(date))
     }
 
     /// Records a diagnostic procedure.
@@ -300,33 +311,15 @@ impl Registry {
         date: Date,
     ) -> Option<Employment<'a>> {
         let record = self.teachers.get(teacher)?;
-        let mut current: Option<Employment<'a>> = None;
-        for fact in ordered(&record.employment) {
-            if fact.on > date {
-                break;
-            }
-            current = match &fact.value {
-                EmploymentChange::Hired { organisation, position, career_start, birth_year } => {
-                    Some(Employment {
-                        teacher,
-                        organisation,
-                        position,
-                        career_start: *career_start,
-                        birth_year: *birth_year,
-                    })
-                }
-                EmploymentChange::Moved { organisation, position } => {
-                    current.map(|employment| Employment { organisation, position, ..employment })
-                }
-                EmploymentChange::Left => None,
-            };
-        }
-        current
+        employment_of(teacher, record, date)
     }
 
     /// Every teacher employed on `date`.
     pub fn employed_on(&self, date: Date) -> Vec<Employment<'_>> {
-        self.teachers.keys().filter_map(|teacher| self.employment_on(teacher, date)).collect()
+        self.teachers
+            .iter()
+            .filter_map(|(teacher, record)| employment_of(teacher, record, date))
+            .collect()
     }
 
     /// Methodists assigned to a teacher on `date`.
@@ -395,4 +388,40 @@ pub enum RegistryKey {
 /// The latest fact in (valid date, seq) order, without sorting.
 fn latest<T>(facts: &Facts<T>) -> Option<&Fact<T>> {
     facts.values().max_by_key(|fact| (fact.on, fact.seq))
+}
+
+/// A teacher's employment on `date` from their record: replay of hires, moves and departures
+/// dated on or before it, in (date, seq) order (a single change needs no sorting).
+fn employment_of<'a>(
+    teacher: &'a TeacherId,
+    record: &'a Teacher,
+    date: Date,
+) -> Option<Employment<'a>> {
+    let step = |current: Option<Employment<'a>>, change: &'a EmploymentChange| match change {
+        EmploymentChange::Hired { organisation, position, career_start, birth_year } => {
+            Some(Employment {
+                teacher,
+                organisation,
+                position,
+                career_start: *career_start,
+                birth_year: *birth_year,
+            })
+        }
+        EmploymentChange::Moved { organisation, position } => {
+            current.map(|employment| Employment { organisation, position, ..employment })
+        }
+        EmploymentChange::Left => None,
+    };
+    if record.employment.len() == 1 {
+        let fact = record.employment.values().next()?;
+        return if fact.on > date { None } else { step(None, &fact.value) };
+    }
+    let mut current: Option<Employment<'a>> = None;
+    for fact in ordered(&record.employment) {
+        if fact.on > date {
+            break;
+        }
+        current = step(current, &fact.value);
+    }
+    current
 }
