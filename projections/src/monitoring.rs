@@ -245,8 +245,8 @@ impl<'a> Population<'a> {
         let mut members = Vec::new();
         // Both maps are ordered by teacher: walk them together instead of looking each up.
         let mut learnings = state.learning.teachers.iter().peekable();
-        for teacher in registry.teachers.keys() {
-            let Some(employment) = registry.employment_on(teacher, date) else { continue };
+        for (teacher, record) in &registry.teachers {
+            let Some(employment) = record.employment_on(teacher, date) else { continue };
             let place = *places
                 .entry(employment.organisation)
                 .or_insert_with(|| registry.organisation_place(employment.organisation));

@@ -57,6 +57,17 @@ pub struct Program {
     pub register: Facts<bool>,
 }
 
+impl Teacher {
+    /// This teacher's employment on `date` (see `Registry::employment_on`).
+    pub fn employment_on<'a>(
+        &'a self,
+        teacher: &'a TeacherId,
+        date: Date,
+    ) -> Option<Employment<'a>> {
+        employment_of(teacher, self, date)
+    }
+}
+
 impl Program {
     /// The program as currently registered (latest registration known), if any.
     pub fn record(&self) -> Option<&ProgramRegistered> {
