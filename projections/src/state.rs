@@ -118,8 +118,31 @@ pub fn apply(state: &mut State, event: &Envelope) {
     }
 }
 
+/// Folds one event like `apply`, but leaves `plans` and `routes` alone: for a state that only
+/// the indicator figures read (registries, learning, targets and origins stay exact), which must
+/// never be stored or used as a full state.
+pub fn apply_for_figures(state: &mut State, event: &Envelope) {
+    state.seq = event.seq.0;
+    let ctx = EventContext::of(event);
+    match Payload::decode_envelope(event) {
+        Ok(payload) => fold(state, &ctx, &payload, Detail::FiguresOnly),
+        Err(error) => anomaly(state, event.seq.0, error.to_string()),
+    }
+}
+
 /// Folds one already decoded event (used by `apply` and by callers that decode themselves).
 pub fn apply_payload(state: &mut State, ctx: &EventContext, payload: &Payload) {
+    fold(state, ctx, payload, Detail::Full);
+}
+
+/// Whether a fold keeps the plan and teacher-route projections.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    Full,
+    FiguresOnly,
+}
+
+fn fold(state: &mut State, ctx: &EventContext, payload: &Payload, detail: Detail) {
     state.seq = state.seq.max(ctx.seq.0);
     match payload {
         Payload::EventRetracted(retracted) => {
@@ -163,9 +186,9 @@ pub fn apply_payload(state: &mut State, ctx: &EventContext, payload: &Payload) {
                 effective: origin.effective,
                 ..ctx.clone()
             };
-            record(state, &original, &replacement, Some(ctx.seq.0));
+            record(state, &original, &replacement, Some(ctx.seq.0), detail);
         }
-        other => record(state, ctx, other, None),
+        other => record(state, ctx, other, None, detail),
     }
 }
 
@@ -219,10 +242,18 @@ fn anomaly(state: &mut State, seq: u64, message: String) {
 
 /// Applies a fact under `ctx` (for a correction, `ctx` is the original event's and
 /// `correction_seq` the correction's own seq, used only in anomaly messages).
-fn record(state: &mut State, ctx: &EventContext, payload: &Payload, correction_seq: Option<u64>) {
+fn record(
+    state: &mut State,
+    ctx: &EventContext,
+    payload: &Payload,
+    correction_seq: Option<u64>,
+    detail: Detail,
+) {
     let at = correction_seq.unwrap_or(ctx.seq.0);
-    state.plans.apply(ctx, payload);
-    state.routes.apply(ctx, payload);
+    if detail == Detail::Full {
+        state.plans.apply(ctx, payload);
+        state.routes.apply(ctx, payload);
+    }
     let Some(on) = ctx.effective.date() else {
         return anomaly(state, at, format!("effective time {} has no date", ctx.effective));
     };

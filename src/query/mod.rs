@@ -11,6 +11,7 @@ pub mod snapshot;
 use std::sync::{Arc, Mutex};
 
 use projections::monitoring::{self, Verification};
+use projections::state::apply_for_figures;
 use projections::{apply, Figure, State};
 use proto_events::vocabulary::Scope;
 use proto_events::{Date, Seq, Timestamp};
@@ -144,6 +145,36 @@ impl Projector {
         Ok(state)
     }
 
+    /// A state for indicator figures as known at `known_at`: the cached latest state when it is
+    /// at K; otherwise, when the nearest snapshot is at the last checkpoint before K, that
+    /// snapshot decoded without plans, routes and amendments (`decode_for_figures`, about half
+    /// the decoding) folded forward to K, neither stored nor cached. When a checkpoint on the way
+    /// has no snapshot yet, or K is the head, the full `state_at` writes and caches as usual.
+    pub fn figures_state_at(&self, known_at: KnownAt) -> Result<Arc<State>, QueryError> {
+        let k = resolve(&self.store, known_at)?;
+        let cached = match self.latest.lock() {
+            Ok(slot) => slot.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        let head = self.store.head().seq.0;
+        let from_snapshot = snapshot::latest_seq_at_or_before(&self.store, k)?.unwrap_or(0);
+        let cached_is_nearer =
+            cached.as_ref().is_some_and(|c| c.seq <= k && c.seq >= from_snapshot);
+        if k == head || cached_is_nearer || from_snapshot < snapshot::checkpoint_at_or_before(k) {
+            return self.state_at(KnownAt::Seq(k));
+        }
+        let start = snapshot::load_for_figures_at_or_before(&self.store, k)?.unwrap_or_default();
+        if start.seq < snapshot::checkpoint_at_or_before(k) {
+            // The snapshot was undecodable: the full path refolds and rewrites it.
+            return self.state_at(KnownAt::Seq(k));
+        }
+        let mut state = start;
+        for event in self.store.range(Seq(state.seq.saturating_add(1)), Seq(k)) {
+            apply_for_figures(&mut state, &event?);
+        }
+        Ok(Arc::new(state))
+    }
+
     /// The whole catalogue for a scope at (D, K), with the seq K resolved to.
     pub fn catalogue(
         &self,
@@ -151,7 +182,7 @@ impl Projector {
         date: Date,
         known_at: KnownAt,
     ) -> Result<(u64, Vec<Figure>), QueryError> {
-        let state = self.state_at(known_at)?;
+        let state = self.figures_state_at(known_at)?;
         Ok((state.seq, monitoring::catalogue(&state, scope, date)))
     }
 

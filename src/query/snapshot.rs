@@ -1,14 +1,28 @@
 //! Stored snapshots of the projection state at seq checkpoints, in the sled tree `snapshots`.
 //!
 //! Key: `FOLD_VERSION` (u32 BE) ‖ seq (u64 BE); a fold-version change makes old snapshots
-//! invisible (and `prune_other_versions` removes them). Value: the state encoded with bincode 2
-//! (big-endian, fixed-width integers, no size limit) — a storage format of a cache, never
-//! hashed or signed, so it does not go through the canonical codec, whose `EVENT_BYTES_MAX`
-//! limit is for events. Snapshots are written lazily, when a fold passes a checkpoint
+//! invisible (and `prune_other_versions` removes them). Value: `SNAPSHOT_FORMAT` (u32 BE), then
+//! two sections, each a u64 BE length and bincode 2 bytes (big-endian, fixed-width integers, no
+//! size limit): the part of the state the indicator figures and the fold of registries and
+//! learning need (`Core`), then the plans, teachers' routes and amendments (`Rest`). A figures
+//! query decodes only the first section (`decode_for_figures`) and skips the second by its
+//! length. A storage format of a cache, never hashed or signed, so it does not go through the
+//! canonical codec, whose `EVENT_BYTES_MAX` limit is for events. Snapshots are written lazily, when a fold passes a checkpoint
 //! (every `SNAPSHOT_EVERY_EVENTS` events); read back, a snapshot is checked to be for its key's
 //! seq before use, and an undecodable one is ignored (the fold then starts earlier).
 
-use projections::{State, FOLD_VERSION};
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use projections::learning::Learning;
+use projections::plan::Plans;
+use projections::registry::Registry;
+use projections::state::{Amendment, Facts, Origin};
+use projections::teacher_route::Routes;
+use projections::{Anomaly, State, FOLD_VERSION};
+use proto_events::vocabulary::{FigureReported, IndicatorCode, TargetSet};
+use proto_events::EventId;
 
 use crate::query::QueryError;
 use crate::store::{Store, StoreError};
@@ -16,8 +30,16 @@ use crate::store::{Store, StoreError};
 /// Events between snapshots.
 pub const SNAPSHOT_EVERY_EVENTS: u64 = 100_000;
 
+/// Layout of a stored value (see the module comment); another value is not decoded.
+pub const SNAPSHOT_FORMAT: u32 = 2;
+
 /// The sled tree holding snapshots.
 pub const SNAPSHOT_TREE: &str = "snapshots";
+
+/// The last checkpoint at or before `seq` (0 when none).
+pub fn checkpoint_at_or_before(seq: u64) -> u64 {
+    seq - seq % SNAPSHOT_EVERY_EVENTS
+}
 
 /// Whether a snapshot belongs at this seq.
 pub fn is_checkpoint(seq: u64) -> bool {
@@ -43,14 +65,129 @@ fn config() -> impl bincode::config::Config {
 
 /// Encodes a state for storage.
 pub fn encode(state: &State) -> Result<Vec<u8>, QueryError> {
-    bincode::serde::encode_to_vec(state, config())
-        .map_err(|error| QueryError::Snapshot { seq: state.seq, reason: error.to_string() })
+    let failed = |error: bincode::error::EncodeError| QueryError::Snapshot {
+        seq: state.seq,
+        reason: error.to_string(),
+    };
+    let core = CoreRef {
+        seq: state.seq,
+        anomalies: &state.anomalies,
+        registry: &state.registry,
+        learning: &state.learning,
+        targets: &state.targets,
+        reports: &state.reports,
+        origins: &state.origins,
+    };
+    let rest =
+        RestRef { plans: &state.plans, routes: &state.routes, amendments: &state.amendments };
+    let core = bincode::serde::encode_to_vec(core, config()).map_err(failed)?;
+    let rest = bincode::serde::encode_to_vec(rest, config()).map_err(failed)?;
+    let mut bytes = Vec::with_capacity(4 + 8 + core.len() + 8 + rest.len());
+    bytes.extend_from_slice(&SNAPSHOT_FORMAT.to_be_bytes());
+    for section in [&core, &rest] {
+        bytes.extend_from_slice(&(section.len() as u64).to_be_bytes());
+        bytes.extend_from_slice(section);
+    }
+    Ok(bytes)
 }
 
 /// Decodes a stored state.
 pub fn decode(bytes: &[u8]) -> Option<State> {
-    let (state, read): (State, usize) = bincode::serde::decode_from_slice(bytes, config()).ok()?;
-    (read == bytes.len()).then_some(state)
+    let (core, rest) = sections(bytes)?;
+    let core: Core = decode_section(core)?;
+    let rest: Rest = decode_section(rest)?;
+    Some(State {
+        seq: core.seq,
+        anomalies: core.anomalies,
+        registry: core.registry,
+        learning: core.learning,
+        targets: core.targets,
+        reports: core.reports,
+        plans: rest.plans,
+        routes: rest.routes,
+        origins: core.origins,
+        amendments: rest.amendments,
+    })
+}
+
+/// Decodes only what indicator figures need: the state with empty plans, routes and
+/// amendments. Folding later events onto it keeps the figures exact (registries, learning,
+/// targets and origins are whole), but it must never be stored or cached as a full state.
+pub fn decode_for_figures(bytes: &[u8]) -> Option<State> {
+    let (core, _) = sections(bytes)?;
+    let core: Core = decode_section(core)?;
+    Some(State {
+        seq: core.seq,
+        anomalies: core.anomalies,
+        registry: core.registry,
+        learning: core.learning,
+        targets: core.targets,
+        reports: core.reports,
+        origins: core.origins,
+        ..State::default()
+    })
+}
+
+/// The state's fields in the first section, borrowed for encoding.
+#[derive(Serialize)]
+struct CoreRef<'a> {
+    seq: u64,
+    anomalies: &'a Vec<Anomaly>,
+    registry: &'a Registry,
+    learning: &'a Learning,
+    targets: &'a BTreeMap<IndicatorCode, Facts<TargetSet>>,
+    reports: &'a Facts<FigureReported>,
+    origins: &'a BTreeMap<EventId, Origin>,
+}
+
+/// The first section, decoded (same fields in the same order as `CoreRef`).
+#[derive(Deserialize)]
+struct Core {
+    seq: u64,
+    anomalies: Vec<Anomaly>,
+    registry: Registry,
+    learning: Learning,
+    targets: BTreeMap<IndicatorCode, Facts<TargetSet>>,
+    reports: Facts<FigureReported>,
+    origins: BTreeMap<EventId, Origin>,
+}
+
+/// The state's fields in the second section, borrowed for encoding.
+#[derive(Serialize)]
+struct RestRef<'a> {
+    plans: &'a Plans,
+    routes: &'a Routes,
+    amendments: &'a BTreeMap<EventId, Vec<Amendment>>,
+}
+
+/// The second section, decoded (same fields in the same order as `RestRef`).
+#[derive(Deserialize)]
+struct Rest {
+    plans: Plans,
+    routes: Routes,
+    amendments: BTreeMap<EventId, Vec<Amendment>>,
+}
+
+/// The two sections of a stored value of this format.
+fn sections(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (format, bytes) = bytes.split_first_chunk::<4>()?;
+    if u32::from_be_bytes(*format) != SNAPSHOT_FORMAT {
+        return None;
+    }
+    let (core, bytes) = section(bytes)?;
+    let (rest, bytes) = section(bytes)?;
+    bytes.is_empty().then_some((core, rest))
+}
+
+fn section(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (length, bytes) = bytes.split_first_chunk::<8>()?;
+    let length = usize::try_from(u64::from_be_bytes(*length)).ok()?;
+    (length <= bytes.len()).then(|| bytes.split_at(length))
+}
+
+fn decode_section<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    let (value, read): (T, usize) = bincode::serde::decode_from_slice(bytes, config()).ok()?;
+    (read == bytes.len()).then_some(value)
 }
 
 /// The seq of the latest snapshot of this fold version at or before `k`.
@@ -67,6 +204,19 @@ pub fn latest_seq_at_or_before(store: &Store, k: u64) -> Result<Option<u64>, Que
 
 /// The latest decodable snapshot of this fold version at or before `k`.
 pub fn load_at_or_before(store: &Store, k: u64) -> Result<Option<State>, QueryError> {
+    load_with(store, k, decode)
+}
+
+/// Like `load_at_or_before`, decoding only what figures need (`decode_for_figures`).
+pub fn load_for_figures_at_or_before(store: &Store, k: u64) -> Result<Option<State>, QueryError> {
+    load_with(store, k, decode_for_figures)
+}
+
+fn load_with(
+    store: &Store,
+    k: u64,
+    decode: fn(&[u8]) -> Option<State>,
+) -> Result<Option<State>, QueryError> {
     let tree = store.aux_tree(SNAPSHOT_TREE)?;
     for entry in tree.range(key(FOLD_VERSION, 0)..=key(FOLD_VERSION, k)).rev() {
         let (stored_key, value) = entry.map_err(StoreError::from)?;
@@ -84,8 +234,11 @@ pub fn load_at_or_before(store: &Store, k: u64) -> Result<Option<State>, QueryEr
 pub fn save_if_absent(store: &Store, state: &State) -> Result<(), QueryError> {
     let tree = store.aux_tree(SNAPSHOT_TREE)?;
     let key = key(FOLD_VERSION, state.seq);
-    if tree.contains_key(key).map_err(StoreError::from)? {
-        return Ok(());
+    // A value of an older layout is replaced, not kept forever as an undecodable entry.
+    if let Some(existing) = tree.get(key).map_err(StoreError::from)? {
+        if sections(&existing).is_some() {
+            return Ok(());
+        }
     }
     let bytes = encode(state)?;
     // Checked right before writing: the bytes decode to the same state.
@@ -118,4 +271,38 @@ pub fn count(store: &Store) -> Result<u64, QueryError> {
         total = total.saturating_add(1);
     }
     Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> State {
+        let mut state = State { seq: 7, ..State::default() };
+        state.anomalies.push(Anomaly { seq: 3, message: "retraction of unknown event".into() });
+        state
+    }
+
+    #[test]
+    fn figures_decode_reads_the_first_section_only() {
+        let state = sample();
+        let bytes = encode(&state).unwrap();
+        assert_eq!(decode(&bytes).as_ref(), Some(&state));
+        let figures = decode_for_figures(&bytes).unwrap();
+        assert_eq!((figures.seq, &figures.anomalies), (state.seq, &state.anomalies));
+        assert_eq!(figures.plans, projections::plan::Plans::default());
+    }
+
+    #[test]
+    fn value_of_another_layout_or_truncated_is_not_decoded() {
+        let state = sample();
+        let bytes = encode(&state).unwrap();
+        let old_layout = bincode::serde::encode_to_vec(&state, config()).unwrap();
+        assert_eq!(decode(&old_layout), None);
+        assert_eq!(decode_for_figures(&old_layout), None);
+        assert_eq!(decode(&bytes[..bytes.len() - 1]), None);
+        let mut trailing = bytes.clone();
+        trailing.push(0);
+        assert_eq!(decode(&trailing), None);
+    }
 }

@@ -88,14 +88,22 @@ pub fn run(events: u64) -> anyhow::Result<()> {
     }
     let ours = started.elapsed();
     let anomalies = state.anomalies.len();
-    let snapshot_bytes = snapshot::encode(&state)?.len();
+    let encoded = snapshot::encode(&state)?;
+    let snapshot_bytes = encoded.len();
+    // The first section's length follows the 4-byte format (see `snapshot`).
+    let figures_section_bytes = encoded
+        .get(4..12)
+        .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
+        .map_or(0, u64::from_be_bytes);
+    drop(encoded);
     drop(state);
     let ours_eps = head as f64 / ours.as_secs_f64();
     let baseline_eps = head as f64 / baseline.as_secs_f64();
     println!(
-        "rebuild: ours {ours_eps:.0} ev/s ({ours:.1?}), raw scan+decode {baseline_eps:.0} ev/s ({baseline:.1?}, {decoded} decoded), ratio {:.2}; {anomalies} anomalies; state snapshot {:.1} MB",
+        "rebuild: ours {ours_eps:.0} ev/s ({ours:.1?}), raw scan+decode {baseline_eps:.0} ev/s ({baseline:.1?}, {decoded} decoded), ratio {:.2}; {anomalies} anomalies; state snapshot {:.1} MB ({:.1} MB read by figures)",
         ours_eps / baseline_eps,
-        snapshot_bytes as f64 / 1e6
+        snapshot_bytes as f64 / 1e6,
+        figures_section_bytes as f64 / 1e6
     );
 
     // Snapshots: one fold to now writes one at every checkpoint.
@@ -120,7 +128,7 @@ pub fn run(events: u64) -> anyhow::Result<()> {
         let day = 18_628 + i32::try_from((seed >> 20) % 1_826).unwrap_or(0);
         let date = Date::from_days_since_epoch(day);
         let started = Instant::now();
-        let state = projector.state_at(KnownAt::Seq(k))?;
+        let state = projector.figures_state_at(KnownAt::Seq(k))?;
         let folded = started.elapsed();
         let figures = monitoring::catalogue(&state, &Scope::Region, date);
         let elapsed = started.elapsed();
