@@ -9,6 +9,7 @@ use anyhow::Context;
 
 use crate::cli::exit;
 use crate::commands::open_ledger;
+use crate::server::auth::{create_token, Role};
 use crate::server::{serve, AppState};
 use crate::store::SystemClock;
 
@@ -38,7 +39,8 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<u8> {
 }
 
 async fn run_async(args: ServeArgs) -> anyhow::Result<u8> {
-    if args.demo && is_empty_dir(&args.data) {
+    let generated = args.demo && is_empty_dir(&args.data);
+    if generated {
         eprintln!("каталог {} пуст: создаю демонстрационный регион", args.data.display());
         let data = args.data.clone();
         let summary = tokio::task::spawn_blocking(move || {
@@ -51,6 +53,9 @@ async fn run_async(args: ServeArgs) -> anyhow::Result<u8> {
     // The command gate checks references, roles and scopes in the writer, behind the API's own
     // role table (server::policy).
     let ledger = open_ledger(&args.data, Arc::new(SystemClock))?;
+    if generated {
+        write_demo_tokens(&ledger, &args.data)?;
+    }
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("listening on {}", args.addr))?;
@@ -62,9 +67,35 @@ async fn run_async(args: ServeArgs) -> anyhow::Result<u8> {
     let state = AppState::new(ledger.clone());
     serve(listener, state, shutdown_signal()).await.context("serving HTTP")?;
     eprintln!("остановка: запросы завершены, сбрасываю журнал на диск");
-    ledger.shutdown();
+    ledger.shutdown_async().await;
     eprintln!("сервер остановлен");
     Ok(exit::OK)
+}
+
+/// Roles that get a token when the demo region is generated: one of each kind a newcomer needs for
+/// the tour in README.md (the store is held by the server, so `token create` cannot run beside it).
+const DEMO_TOKEN_ROLES: [&str; 4] = ["ministry", "operator", "municipality:38-01", "auditor"];
+/// File in the data directory where the demo tokens are written (owner-only permissions).
+pub(crate) const DEMO_TOKENS_FILE: &str = "demo-tokens.txt";
+
+fn write_demo_tokens(ledger: &crate::store::Ledger, data: &std::path::Path) -> anyhow::Result<()> {
+    let mut text = String::new();
+    for role in DEMO_TOKEN_ROLES {
+        let parsed: Role = role.parse().map_err(|error| anyhow::anyhow!("{error}"))?;
+        let (token, _) = create_token(ledger.store(), parsed).context("creating a demo token")?;
+        text.push_str(&format!("{role} {token}\n"));
+    }
+    let path = data.join(DEMO_TOKENS_FILE);
+    std::fs::write(&path, &text).with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("restricting {}", path.display()))?;
+    }
+    eprintln!("токены демонстрационных ролей записаны в {}:", path.display());
+    eprint!("{text}");
+    Ok(())
 }
 
 fn is_empty_dir(path: &std::path::Path) -> bool {

@@ -2,7 +2,7 @@
 //! SIGKILLs it after a pseudo-random number of acknowledged appends, reopens, verifies the chain
 //! and checks every acknowledged event is present with its content; repeats `--kills N` times.
 //!
-//! `cargo run --release -p letopis-tools --bin crash-loop -- --kills 1000 [--letopis PATH]`
+//! `cargo run --release -p letopis-tools --bin crash_loop -- --kills 1000 [--letopis PATH]`
 //! (PATH defaults to the `letopis` binary next to this one; build it with
 //! `cargo build --release`).
 
