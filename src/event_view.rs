@@ -3,6 +3,7 @@
 //! Payloads are shown typed where this build knows the kind and version; otherwise as hex with
 //! the decoding error, so that replay never hides an event it cannot read.
 
+use proto_events::vocabulary::Payload;
 use proto_events::Envelope;
 use serde_json::{json, Value};
 
@@ -32,5 +33,19 @@ pub fn event_json(event: &Envelope) -> Value {
 }
 
 fn payload_json(event: &Envelope) -> Value {
-    json!({ "hex": hex::encode(&event.payload) })
+    let typed =
+        Payload::decode_envelope(event).map_err(|error| error.to_string()).and_then(|payload| {
+            // Payload's JSON is {"kind": …, "payload": {…}}; the kind is already beside it.
+            match serde_json::to_value(&payload) {
+                Ok(Value::Object(mut object)) => {
+                    object.remove("payload").ok_or_else(|| "no payload".into())
+                }
+                Ok(other) => Ok(other),
+                Err(error) => Err(error.to_string()),
+            }
+        });
+    match typed {
+        Ok(value) => value,
+        Err(error) => json!({ "hex": hex::encode(&event.payload), "decode_error": error }),
+    }
 }

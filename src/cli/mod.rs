@@ -155,9 +155,10 @@ fn verify(data: &std::path::Path, deep: bool, json: bool) -> anyhow::Result<u8> 
     };
     let head = store.head().seq.0;
     let started = std::time::Instant::now();
-    let result = store.verify(deep, 100_000, |seq| {
-        eprintln!("проверено {seq} из {head} событий");
-    });
+    let bar = progress_bar(head, "проверка цепочки");
+    let result = store.verify(deep, 10_000, |seq| bar.set_position(seq));
+    bar.finish_and_clear();
+    let bytes_on_disk = store.size_on_disk().unwrap_or(0);
     match result {
         Ok(summary) => {
             if json {
@@ -170,16 +171,18 @@ fn verify(data: &std::path::Path, deep: bool, json: bool) -> anyhow::Result<u8> 
                         "last_hash": summary.last_hash.to_hex(),
                         "streams": summary.streams,
                         "bytes": summary.bytes,
+                        "bytes_on_disk": bytes_on_disk,
                         "seconds": started.elapsed().as_secs_f64(),
                     })
                 );
             } else {
                 println!(
-                    "Журнал цел: {} событий, {} потоков, последнее событие №{} (хеш {}).",
+                    "Журнал цел: {} событий, {} потоков, последнее событие №{} (хеш {}); на диске {:.1} МБ.",
                     summary.events,
                     summary.streams,
                     summary.last_seq.0,
-                    summary.last_hash.to_hex()
+                    summary.last_hash.to_hex(),
+                    bytes_on_disk as f64 / 1_048_576.0
                 );
             }
             Ok(exit::OK)
@@ -190,6 +193,18 @@ fn verify(data: &std::path::Path, deep: bool, json: bool) -> anyhow::Result<u8> 
         }
         Err(error) => Err(error.into()),
     }
+}
+
+/// A progress bar on stderr for long runs (hidden when stderr is not a terminal).
+pub(crate) fn progress_bar(length: u64, message: &'static str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(length);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg}: [{bar:40}] {pos}/{len} ({per_sec}, осталось {eta})",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(message);
+    bar
 }
 
 fn report_broken(json: bool, seq: u64, reason: &str) {
@@ -220,9 +235,13 @@ fn replay(
             }
         }
         None => {
+            let last = to.min(store.head().seq).0;
+            let bar = progress_bar(last.saturating_sub(from.saturating_sub(1)), "выгрузка событий");
             for event in store.range(Seq(from), to) {
                 writeln!(out, "{}", event_json(&event?))?;
+                bar.inc(1);
             }
+            bar.finish_and_clear();
         }
     }
     out.flush()?;
