@@ -258,6 +258,10 @@ fn warnings(
     events: &[NewEvent],
 ) -> Result<Vec<String>, StoreError> {
     let mut out = Vec::new();
+    let mut first_hire: std::collections::HashMap<
+        &proto_events::vocabulary::TeacherId,
+        Option<Date>,
+    > = std::collections::HashMap::new();
     for (index, command) in commands.iter().enumerate() {
         let (teacher, date, what) = match &command.payload {
             Payload::CourseCompleted(p) => (&p.teacher, p.completed_on, "completed_on"),
@@ -266,21 +270,32 @@ fn warnings(
             Payload::ParticipationRecorded(p) => (&p.teacher, p.participated_on, "participated_on"),
             _ => continue,
         };
-        let stream = match StreamName::new(format!("teacher/{teacher}")) {
-            Ok(stream) => stream,
-            Err(_) => continue,
+        // One read of each teacher's stream per call: a registry import has many rows for the
+        // same teacher, and decoding the stream again for each of them made imports quadratic.
+        let mut hired: Option<Date> = match first_hire.get(teacher) {
+            Some(known) => *known,
+            None => {
+                let stream = match StreamName::new(format!("teacher/{teacher}")) {
+                    Ok(stream) => stream,
+                    Err(_) => continue,
+                };
+                let mut first: Option<Date> = None;
+                for event in store.stream(&stream, 1)? {
+                    if event.kind == proto_events::vocabulary::TeacherHired::KIND {
+                        if let Some(date) = event.effective.date() {
+                            first = Some(first.map_or(date, |known| known.min(date)));
+                        }
+                    }
+                }
+                first_hire.insert(teacher, first);
+                first
+            }
         };
-        let mut hired: Option<Date> = None;
         let mut earliest = |date: Option<Date>| {
             if let Some(date) = date {
                 hired = Some(hired.map_or(date, |known| known.min(date)));
             }
         };
-        for event in store.stream(&stream, 1)? {
-            if event.kind == proto_events::vocabulary::TeacherHired::KIND {
-                earliest(event.effective.date());
-            }
-        }
         for (earlier, event) in commands.iter().zip(events).take(index) {
             if let Payload::TeacherHired(p) = &earlier.payload {
                 if &p.teacher == teacher {
