@@ -11,19 +11,17 @@
 //! | key | value |
 //! |---|---|
 //! | `i` id(16) | seq(u64 BE) |
-//! | `s` stream ‖ 0x00 ‖ version(u64 BE) | seq(u64 BE) |
 //! | `x` | watermark: last indexed seq(u64 BE) |
 //!
-//! Stream names never contain 0x00 (StreamName forbids control characters), so the separator
-//! keeps one stream's keys from running into another's.
+//! The stream index (stream → seq of each version) is kept in memory by `index::Index` and
+//! rebuilt from event headers at open.
 
-use proto_events::{EventId, Hash, Seq, StreamName, Timestamp};
+use proto_events::{EventId, Hash, Seq, Timestamp};
 
 use crate::store::{Head, StoreError};
 
 pub(crate) const EVENT_PREFIX: u8 = b'e';
 const ID_PREFIX: u8 = b'i';
-const STREAM_PREFIX: u8 = b's';
 pub(crate) const HEAD: &[u8] = b"h";
 pub(crate) const LAYOUT: &[u8] = b"m";
 
@@ -48,27 +46,6 @@ pub(crate) fn id(id: &EventId) -> [u8; 17] {
     key
 }
 
-pub(crate) fn stream_prefix(stream: &StreamName) -> Vec<u8> {
-    let mut key = Vec::with_capacity(stream.as_str().len() + 10);
-    key.push(STREAM_PREFIX);
-    key.extend_from_slice(stream.as_str().as_bytes());
-    key.push(0);
-    key
-}
-
-pub(crate) fn stream_version_key(stream: &StreamName, version: u64) -> Vec<u8> {
-    stream_version_key_raw(stream.as_str().as_bytes(), version)
-}
-
-pub(crate) fn stream_version_key_raw(stream: &[u8], version: u64) -> Vec<u8> {
-    let mut key = Vec::with_capacity(stream.len() + 10);
-    key.push(STREAM_PREFIX);
-    key.extend_from_slice(stream);
-    key.push(0);
-    key.extend_from_slice(&version.to_be_bytes());
-    key
-}
-
 pub(crate) fn seq_value(value: &[u8], what: &'static str) -> Result<Seq, StoreError> {
     <[u8; 8]>::try_from(value)
         .map(|bytes| Seq(u64::from_be_bytes(bytes)))
@@ -77,46 +54,6 @@ pub(crate) fn seq_value(value: &[u8], what: &'static str) -> Result<Seq, StoreEr
 
 pub(crate) fn lookup_id(tree: &sled::Tree, event_id: &EventId) -> Result<Option<Seq>, StoreError> {
     tree.get(id(event_id))?.map(|value| seq_value(&value, "id index")).transpose()
-}
-
-/// The latest version of `stream` whose event is at or below `head`.
-pub(crate) fn stream_version(
-    tree: &sled::Tree,
-    stream: &StreamName,
-    head: Seq,
-) -> Result<u64, StoreError> {
-    let prefix = stream_prefix(stream);
-    for item in tree.scan_prefix(&prefix).rev() {
-        let (key, value) = item?;
-        if seq_value(&value, "stream index")? <= head {
-            let version = key.get(prefix.len()..).and_then(|rest| <[u8; 8]>::try_from(rest).ok());
-            return version
-                .map(u64::from_be_bytes)
-                .ok_or(StoreError::BadIndex { what: "stream index" });
-        }
-    }
-    Ok(0)
-}
-
-pub(crate) fn stream_seqs(
-    tree: &sled::Tree,
-    stream: &StreamName,
-    from_version: u64,
-) -> Result<Vec<(u64, Seq)>, StoreError> {
-    let prefix_len = stream_prefix(stream).len();
-    let start = stream_version_key(stream, from_version.max(1));
-    let end = stream_version_key(stream, u64::MAX);
-    let mut out = Vec::new();
-    for item in tree.range(start..=end) {
-        let (key, value) = item?;
-        let version = key
-            .get(prefix_len..)
-            .and_then(|rest| <[u8; 8]>::try_from(rest).ok())
-            .map(u64::from_be_bytes)
-            .ok_or(StoreError::BadIndex { what: "stream index" })?;
-        out.push((version, seq_value(&value, "stream index")?));
-    }
-    Ok(out)
 }
 
 pub(crate) fn encode_head(head: &Head) -> [u8; 48] {

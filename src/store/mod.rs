@@ -157,6 +157,7 @@ impl Store {
             }),
         };
         store.verify_tail()?;
+        store.inner.index.load_streams(&store.inner.tree)?;
         store.catch_up_index()?;
         store.inner.index.set_floor(head.seq);
         Ok(store)
@@ -242,7 +243,7 @@ impl Store {
         let from_version = from_version.max(1);
         let mut found: BTreeSet<(u64, Seq)> =
             self.inner.index.tail_stream(stream, from_version).into_iter().collect();
-        found.extend(self.inner.index.stream_seqs(stream, from_version)?);
+        found.extend(self.inner.index.stream_seqs(stream, from_version));
         for item in self.uncovered() {
             let (seq, stored) = item?;
             let header = peek(seq, &stored)?;
@@ -333,7 +334,7 @@ impl Store {
         if tail > 0 {
             return Ok(tail);
         }
-        let mut version = self.inner.index.stream_version(stream, head)?;
+        let mut version = self.inner.index.stream_version(stream, head);
         for item in self.uncovered() {
             let (seq, stored) = item?;
             let header = peek(seq, &stored)?;
