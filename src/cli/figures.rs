@@ -1,13 +1,8 @@
 //! `letopis figures`: the indicator catalogue at a valid date and a knowledge point, as a JSON
 //! array for machines or a Russian table for people.
 //!
-//! JSON, one object per indicator in catalogue order: `code`, `scope`, `date`, `known_at_seq`,
-//! `numerator`, `denominator`, `value`, `targets` (`value`, `deadline`, `act`), `met`,
-//! `evidence_count`. `value` is null when the denominator is 0; otherwise, for a share, the
-//! percentage with 2 decimals (numerator / denominator × 100, rounded half up, e.g. `12.5`); for
-//! a count, the count; for a ratio (teachers per methodist), the ratio with 2 decimals. A
-//! target's `value` is written the same way ("≥ 9.5" percent as `9.5` with `"kind": "share_at_least"`).
-//! `met` is null when no target applies.
+//! JSON, one object per indicator in catalogue order, in the shape `query::json::figure_json`
+//! documents (the HTTP API's `/api/v1/figures` answers the same objects).
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -15,11 +10,12 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use projections::Figure;
-use proto_events::vocabulary::{IndicatorCode, IndicatorMeasure, Scope, TargetValue};
-use proto_events::{Date, Timestamp};
-use serde_json::{json, Value};
+use proto_events::vocabulary::{IndicatorMeasure, Scope, TargetValue};
+use proto_events::Date;
+use serde_json::Value;
 
 use crate::cli::{exit, open_store};
+use crate::query::json::{figure_json, hundredths, value_json};
 use crate::query::{KnownAt, Projector};
 
 /// Arguments of `figures`.
@@ -71,80 +67,14 @@ pub(crate) fn run(args: FiguresArgs) -> anyhow::Result<u8> {
 /// Parses `--known-at`: digits are a seq, anything else an RFC 3339 time; absent = now.
 pub(crate) fn parse_known_at(text: Option<&str>) -> anyhow::Result<KnownAt> {
     let Some(text) = text.map(str::trim) else { return Ok(KnownAt::Now) };
-    if !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit()) {
-        if let Ok(seq) = text.parse::<u64>() {
-            return Ok(KnownAt::Seq(seq));
-        }
-    }
-    match Timestamp::parse_rfc3339(text) {
-        Some(time) => Ok(KnownAt::Time(time)),
+    match KnownAt::parse(text) {
+        Some(known_at) => Ok(known_at),
         None => bail!("--known-at {text:?}: ожидается номер события или время RFC 3339"),
     }
 }
 
-/// The JSON value of a figure: see the module documentation.
-pub(crate) fn value_json(code: IndicatorCode, numerator: u64, denominator: u64) -> Value {
-    if denominator == 0 {
-        return Value::Null;
-    }
-    match code.measure() {
-        IndicatorMeasure::Count => json!(numerator),
-        IndicatorMeasure::Share => hundredths(numerator.saturating_mul(100), denominator),
-        IndicatorMeasure::Ratio => hundredths(numerator, denominator),
-    }
-}
-
-/// numerator / denominator as a JSON number with at most 2 decimals, rounded half up.
-fn hundredths(numerator: u64, denominator: u64) -> Value {
-    let scaled =
-        (u128::from(numerator) * 200 + u128::from(denominator)) / (u128::from(denominator) * 2);
-    let text = format!("{}.{:02}", scaled / 100, scaled % 100);
-    text.parse::<serde_json::Number>().map(Value::Number).unwrap_or(Value::Null)
-}
-
-fn target_json(value: TargetValue) -> (Value, &'static str) {
-    match value {
-        TargetValue::ShareAtLeastBp(bp) => (hundredths(u64::from(bp), 100), "share_at_least"),
-        TargetValue::ShareAtMostBp(bp) => (hundredths(u64::from(bp), 100), "share_at_most"),
-        TargetValue::CountAtLeast(count) => (json!(count), "at_least"),
-        TargetValue::CountAtMost(count) => (json!(count), "at_most"),
-        TargetValue::PositiveDynamics => (Value::Null, "positive_dynamics"),
-    }
-}
-
 fn render_json(figures: &[Figure], seq: u64) -> anyhow::Result<String> {
-    let array: Vec<Value> = figures
-        .iter()
-        .map(|figure| {
-            let targets: Vec<Value> = figure
-                .targets
-                .iter()
-                .map(|target| {
-                    let (value, kind) = target_json(target.value);
-                    json!({
-                        "value": value,
-                        "kind": kind,
-                        "deadline": target.deadline.map(|day| day.to_string()),
-                        "act": target.act,
-                        "accumulation": target.accumulation,
-                        "met": target.met,
-                    })
-                })
-                .collect();
-            json!({
-                "code": figure.code.as_str(),
-                "scope": figure.scope.to_string(),
-                "date": figure.date.to_string(),
-                "known_at_seq": seq,
-                "numerator": figure.numerator,
-                "denominator": figure.denominator,
-                "value": value_json(figure.code, figure.numerator, figure.denominator),
-                "targets": targets,
-                "met": figure.met,
-                "evidence_count": figure.evidence.len(),
-            })
-        })
-        .collect();
+    let array: Vec<Value> = figures.iter().map(|figure| figure_json(figure, seq)).collect();
     let mut out = serde_json::to_string_pretty(&array).context("encoding figures as JSON")?;
     out.push('\n');
     Ok(out)

@@ -15,6 +15,7 @@ use proto_events::Date;
 use crate::cli::figures::parse_known_at;
 use crate::cli::plans::{fold, valid_date, OutputFormat};
 use crate::cli::{exit, open_store};
+use crate::query::json::supported_json;
 
 /// Arguments of `routes`.
 #[derive(clap::Args)]
@@ -65,12 +66,7 @@ pub(crate) fn run(args: RoutesArgs) -> anyhow::Result<u8> {
         let teachers = supported_by(&folded.routes, &supporter, date);
         match format {
             OutputFormat::Json => {
-                let body = serde_json::json!({
-                    "supporter": supporter,
-                    "date": date,
-                    "known_at_seq": folded.seq,
-                    "teachers": teachers,
-                });
+                let body = supported_json(&supporter, date, folded.seq, &teachers);
                 out = serde_json::to_string_pretty(&body).context("encoding JSON")?;
                 out.push('\n');
             }

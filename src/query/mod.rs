@@ -6,6 +6,7 @@
 //! The folds themselves are pure (`projections`); this module only reads the store and keeps
 //! snapshots, which are a cache: deleting the `snapshots` tree changes no answer, only its speed.
 
+pub mod json;
 pub mod snapshot;
 
 use std::sync::{Arc, Mutex};
@@ -27,6 +28,18 @@ pub enum KnownAt {
     Time(Timestamp),
     /// Everything durable now.
     Now,
+}
+
+impl KnownAt {
+    /// Parses a knowledge point as the CLI and the API take it: digits are a seq, anything else
+    /// an RFC 3339 time. None when it is neither.
+    pub fn parse(text: &str) -> Option<KnownAt> {
+        let text = text.trim();
+        if !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit()) {
+            return text.parse::<u64>().ok().map(KnownAt::Seq);
+        }
+        Timestamp::parse_rfc3339(text).map(KnownAt::Time)
+    }
 }
 
 /// Why a query failed.
@@ -188,7 +201,16 @@ impl Projector {
 
     /// Every figure report known now, recomputed as known at its seq and as known now.
     pub fn verify_reports(&self) -> Result<Vec<Verification>, QueryError> {
-        let now = self.state_at(KnownAt::Now)?;
+        self.verify_reports_at(KnownAt::Now).map(|(_, verifications)| verifications)
+    }
+
+    /// Every figure report known at `known_at`, recomputed as known at its seq and as known at
+    /// `known_at`, with the seq `known_at` resolved to.
+    pub fn verify_reports_at(
+        &self,
+        known_at: KnownAt,
+    ) -> Result<(u64, Vec<Verification>), QueryError> {
+        let now = self.state_at(known_at)?;
         let mut verifications = Vec::new();
         for (seq, report) in monitoring::reports(&now) {
             let then = state_at(&self.store, KnownAt::Seq(seq))?;
@@ -196,6 +218,6 @@ impl Projector {
                 verifications.push(verification);
             }
         }
-        Ok(verifications)
+        Ok((now.seq, verifications))
     }
 }

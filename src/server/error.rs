@@ -15,7 +15,8 @@ use crate::store::{AppendError, StoreError};
 /// The JSON body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// Stable machine code: `unauthorized`, `forbidden`, `malformed_request`, `invalid_field`,
+    /// Stable machine code: `unauthorized`, `forbidden`, `malformed_request`,
+    /// `invalid_parameter`, `invalid_field`,
     /// `conflict`, `not_found`, `payload_too_large`, `unavailable`, `internal`.
     pub code: &'static str,
     /// A human message, in Russian.
@@ -43,6 +44,15 @@ pub enum ApiError {
     Forbidden(String),
     /// The body or query is not what the API accepts: bad JSON, unknown field, wrong type (400).
     Malformed(String),
+    /// A query parameter is not what the API accepts: a bad date, knowledge point or scope (400).
+    InvalidParameter {
+        /// The parameter's name.
+        field: String,
+        /// The value as given.
+        value: String,
+        /// What is expected.
+        rule: String,
+    },
     /// A field breaks a rule (422).
     InvalidField {
         /// Dotted path of the field.
@@ -78,7 +88,7 @@ impl ApiError {
         match self {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
+            ApiError::Malformed(_) | ApiError::InvalidParameter { .. } => StatusCode::BAD_REQUEST,
             ApiError::InvalidField { .. } | ApiError::UnknownReference { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
@@ -111,6 +121,14 @@ impl ApiError {
             ApiError::Malformed(detail) => {
                 plain("malformed_request", format!("Запрос не разобран: {detail}."))
             }
+            ApiError::InvalidParameter { field, value, rule } => ErrorBody {
+                code: "invalid_parameter",
+                message: format!("Недопустимое значение параметра {field}: {rule}."),
+                field: Some(field),
+                value: Some(value),
+                rule: Some(rule),
+                request_id: None,
+            },
             ApiError::InvalidField { field, value, rule } => ErrorBody {
                 code: "invalid_field",
                 message: format!("Недопустимое значение поля {field}: {rule}."),

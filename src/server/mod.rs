@@ -1,5 +1,6 @@
-//! The HTTP API (axum): commands, raw ledger reads, the change feed, verification, health,
-//! metrics and the generated OpenAPI document.
+//! The HTTP API (axum): commands, raw ledger reads, the change feed, verification, projection
+//! views (figures, evidence, report verification, plans, routes, registry), health, metrics and
+//! the generated OpenAPI document.
 //!
 //! Every `/api/v1` route takes a bearer token (see `auth`) and checks the role table in
 //! `policy`. Caller mistakes come back as `ErrorBody` with a 4xx status (see `error`); our own
@@ -15,6 +16,7 @@ pub mod error;
 pub mod metrics;
 pub mod policy;
 pub mod reads;
+pub mod views;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -29,6 +31,7 @@ use tokio::sync::watch;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::query::Projector;
 use crate::server::error::BODY_BYTES_MAX;
 use crate::server::metrics::Metrics;
 use crate::store::Ledger;
@@ -41,6 +44,9 @@ pub struct AppState {
     pub ledger: Ledger,
     /// Server counters.
     pub metrics: Arc<Metrics>,
+    /// The projection folds over the store, with the cached latest state (shared so that
+    /// repeated queries at "now" do not refold).
+    pub projector: Arc<Projector>,
     stopping: watch::Receiver<bool>,
     stop: Arc<watch::Sender<bool>>,
 }
@@ -49,7 +55,14 @@ impl AppState {
     /// State over a started ledger.
     pub fn new(ledger: Ledger) -> AppState {
         let (stop, stopping) = watch::channel(false);
-        AppState { ledger, metrics: Arc::new(Metrics::default()), stopping, stop: Arc::new(stop) }
+        let projector = Arc::new(Projector::new(ledger.store().clone()));
+        AppState {
+            ledger,
+            metrics: Arc::new(Metrics::default()),
+            projector,
+            stopping,
+            stop: Arc::new(stop),
+        }
     }
 
     /// Ends change feeds so that a graceful shutdown does not wait on them forever.
@@ -70,6 +83,13 @@ impl AppState {
         reads::stream_events,
         reads::verify,
         reads::feed,
+        views::figures,
+        views::figure_evidence,
+        views::report_verification,
+        views::plans,
+        views::teacher_routes_view,
+        views::routes,
+        views::organisations,
         healthz,
         metrics_text,
     ),
@@ -109,6 +129,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/streams/{*stream}", get(reads::stream_events))
         .route("/api/v1/verify", get(reads::verify))
         .route("/api/v1/feed", get(reads::feed))
+        .route("/api/v1/figures", get(views::figures))
+        .route("/api/v1/figures/{code}/evidence", get(views::figure_evidence))
+        .route("/api/v1/reports/verification", get(views::report_verification))
+        .route("/api/v1/plans", get(views::plans))
+        .route("/api/v1/teachers/{id}/routes", get(views::teacher_routes_view))
+        .route("/api/v1/routes", get(views::routes))
+        .route("/api/v1/registry/organisations", get(views::organisations))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .route("/openapi.json", get(openapi_json))

@@ -3,8 +3,9 @@
 //!
 //! Scoped roles (municipality, organisation) may not read raw events: filtering events by scope
 //! needs to know which organisation belongs to which municipality and where each teacher works,
-//! which is state the command layer and the projections own. Until their reads are wired in,
-//! scoped roles read only the head and write only facts whose payload names their own scope.
+//! which is state the command layer and the projections own. Scoped roles read the head, the
+//! projection views within their `Reach` (resolved against the projected registry by
+//! `server::views`) and the plans, and write only facts whose payload names their own scope.
 
 use proto_events::vocabulary::{Payload, Scope};
 
@@ -22,6 +23,42 @@ pub enum Action<'a> {
     Verify,
     /// Append this fact.
     Append(&'a Payload),
+    /// Read a projection (figures, evidence, routes, registry) covering this reach.
+    ReadProjection(Reach<'a>),
+    /// Read the plans of activities (public acts: every role).
+    ReadPlans,
+}
+
+/// What a projection read covers, resolved against the projected registry: an organisation
+/// carries the municipality it is registered in, a teacher the organisation employing them.
+#[derive(Clone, Copy, Debug)]
+pub enum Reach<'a> {
+    /// The whole region (or something no narrower scope holds).
+    Region,
+    /// One municipality, by code.
+    Municipality(&'a str),
+    /// One organisation, with its municipality when registered in one.
+    Organisation {
+        /// Organisation id.
+        id: &'a str,
+        /// Its municipality code.
+        municipality: Option<&'a str>,
+    },
+}
+
+/// Whether a role may read projections covering `reach`: ministry, operator and auditor read
+/// everything; a municipality its own municipality and the organisations in it; an organisation
+/// itself (and its teachers).
+pub fn may_read(role: &Role, reach: Reach<'_>) -> bool {
+    match (role, reach) {
+        (Role::Ministry | Role::Operator | Role::Auditor, _) => true,
+        (Role::Municipality(code), Reach::Municipality(own)) => own == code,
+        (Role::Municipality(code), Reach::Organisation { municipality, .. }) => {
+            municipality == Some(code.as_str())
+        }
+        (Role::Organisation(id), Reach::Organisation { id: own, .. }) => own == id,
+        (Role::Municipality(_) | Role::Organisation(_), _) => false,
+    }
 }
 
 /// Kinds only the ministry writes.
@@ -33,6 +70,8 @@ pub fn check(principal: &Principal, action: Action<'_>) -> Result<(), ApiError> 
         (_, Action::ReadHead) => true,
         (Role::Ministry | Role::Operator | Role::Auditor, Action::ReadEvents) => true,
         (Role::Municipality(_) | Role::Organisation(_), Action::ReadEvents) => false,
+        (role, Action::ReadProjection(reach)) => may_read(role, reach),
+        (_, Action::ReadPlans) => true,
         (Role::Ministry | Role::Auditor, Action::Verify) => true,
         (_, Action::Verify) => false,
         (Role::Auditor, Action::Append(_)) => false,
@@ -65,6 +104,14 @@ fn describe(principal: &Principal, action: Action<'_>) -> String {
         Action::ReadEvents => "чтение событий журнала".to_string(),
         Action::Verify => "проверка целостности".to_string(),
         Action::Append(payload) => format!("запись события {}", payload.kind()),
+        Action::ReadProjection(Reach::Region) => "чтение данных по региону".to_string(),
+        Action::ReadProjection(Reach::Municipality(code)) => {
+            format!("чтение данных по муниципалитету {code}")
+        }
+        Action::ReadProjection(Reach::Organisation { id, .. }) => {
+            format!("чтение данных по организации {id}")
+        }
+        Action::ReadPlans => "чтение планов мероприятий".to_string(),
     };
     format!("роль {} не может выполнять {what}", principal.role)
 }

@@ -10,5 +10,6 @@ mod figures;
 mod import;
 mod plans;
 mod server;
+mod server_views;
 mod store;
 mod support;

@@ -1,0 +1,484 @@
+//! Projection reads: the indicator catalogue for a scope, the evidence of one figure, the
+//! verification of reported figures, plans of activities, teachers' routes and the registry of
+//! organisations, each at a valid date (`date`, default today) and a knowledge point
+//! (`known_at`: a seq or an RFC 3339 time, default now).
+//!
+//! The JSON is the CLI's (`letopis figures`, `plans`, `routes --format json`), built by the same
+//! functions (`query::json`). Folds run on a blocking thread over the shared `Projector`, whose
+//! cache of the latest state makes repeated "now" queries cheap. Scoped roles are checked with
+//! `policy::Reach` resolved against the projected registry (an organisation's municipality, a
+//! teacher's employer on the date).
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::Json;
+use projections::monitoring::{self, Verification};
+use projections::plan::plans_as_of;
+use projections::registry::Registry;
+use projections::teacher_route::{all_teachers, supported_by, teacher_routes, TeacherRoutesView};
+use projections::Figure;
+use proto_events::vocabulary::{
+    IndicatorCode, MunicipalityCode, OrganisationStatus, PersonId, Scope, TeacherId,
+};
+use proto_events::Date;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use utoipa::IntoParams;
+
+use crate::query::json::{figure_json, supported_json};
+use crate::query::{KnownAt, Projector, QueryError};
+use crate::server::auth::Principal;
+use crate::server::error::{ApiError, ApiPath, ApiQuery, ErrorBody};
+use crate::server::policy::{self, may_read, Action, Reach};
+use crate::server::AppState;
+use crate::store::{Clock, SystemClock};
+
+/// Query of `GET /api/v1/figures`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct FiguresQuery {
+    /// region | municipality:<code> | organisation:<id>; default region.
+    pub scope: Option<String>,
+    /// Valid date, YYYY-MM-DD; default today.
+    pub date: Option<String>,
+    /// Knowledge point: a seq or an RFC 3339 time; default now.
+    pub known_at: Option<String>,
+    /// Also list the evidence (event ids) of every figure.
+    pub evidence: Option<bool>,
+}
+
+/// Query of the evidence of one figure.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceQuery {
+    /// region | municipality:<code> | organisation:<id>; default region.
+    pub scope: Option<String>,
+    /// Valid date, YYYY-MM-DD; default today.
+    pub date: Option<String>,
+    /// Knowledge point: a seq or an RFC 3339 time; default now.
+    pub known_at: Option<String>,
+}
+
+/// Query of the views at a date and knowledge point (plans, a teacher's routes).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AtQuery {
+    /// Valid date, YYYY-MM-DD; default today.
+    pub date: Option<String>,
+    /// Knowledge point: a seq or an RFC 3339 time; default now.
+    pub known_at: Option<String>,
+}
+
+/// Query of `GET /api/v1/reports/verification`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct VerificationQuery {
+    /// Knowledge point playing "now": a seq or an RFC 3339 time; default now.
+    pub known_at: Option<String>,
+}
+
+/// Query of `GET /api/v1/routes`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RoutesQuery {
+    /// A methodist or tutor: list the teachers whose open routes they support. Absent: every
+    /// teacher's routes (those the caller may read).
+    pub supporter: Option<String>,
+    /// Valid date, YYYY-MM-DD; default today.
+    pub date: Option<String>,
+    /// Knowledge point: a seq or an RFC 3339 time; default now.
+    pub known_at: Option<String>,
+}
+
+/// Query of `GET /api/v1/registry/organisations`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationsQuery {
+    /// Only this municipality's organisations; absent: the whole region.
+    pub municipality: Option<String>,
+    /// Valid date, YYYY-MM-DD; default today.
+    pub date: Option<String>,
+    /// Knowledge point: a seq or an RFC 3339 time; default now.
+    pub known_at: Option<String>,
+}
+
+/// The indicator catalogue for a scope, the objects of `letopis figures --format json`, each
+/// with `evidence` (event ids) when `evidence=true`.
+#[utoipa::path(get, path = "/api/v1/figures", params(FiguresQuery),
+    responses((status = 200, description = "Array of figures", body = Vec<Object>),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)),
+    security(("bearer" = [])), tag = "projections")]
+pub async fn figures(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<FiguresQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let scope = parse_scope(query.scope.as_deref())?;
+    let date = parse_date(query.date.as_deref())?;
+    let known_at = parse_known_at(query.known_at.as_deref())?;
+    let with_evidence = query.evidence.unwrap_or(false);
+    blocking(state.projector, move |projector| {
+        let folded = projector.figures_state_at(known_at).map_err(query_error)?;
+        check_scope(&principal, &scope, &folded.registry)?;
+        let figures = monitoring::catalogue(&folded, &scope, date);
+        let array: Vec<Value> = figures
+            .iter()
+            .map(|figure| {
+                let mut object = figure_json(figure, folded.seq);
+                if with_evidence {
+                    object["evidence"] = json!(figure.evidence);
+                }
+                object
+            })
+            .collect();
+        Ok(Value::Array(array))
+    })
+    .await
+}
+
+/// The events counted in one figure's numerator, with their seqs.
+#[utoipa::path(get, path = "/api/v1/figures/{code}/evidence",
+    params(("code" = String, Path, description = "Indicator code, e.g. diagnosed"), EvidenceQuery),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security(("bearer" = [])), tag = "projections")]
+pub async fn figure_evidence(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(code): ApiPath<String>,
+    ApiQuery(query): ApiQuery<EvidenceQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let code: IndicatorCode =
+        code.parse().map_err(|_| ApiError::NotFound(format!("показатель {code}")))?;
+    let scope = parse_scope(query.scope.as_deref())?;
+    let date = parse_date(query.date.as_deref())?;
+    let known_at = parse_known_at(query.known_at.as_deref())?;
+    blocking(state.projector, move |projector| {
+        let folded = projector.figures_state_at(known_at).map_err(query_error)?;
+        check_scope(&principal, &scope, &folded.registry)?;
+        let figure = monitoring::figure(&folded, code, &scope, date);
+        let mut evidence = Vec::with_capacity(figure.evidence.len());
+        for id in &figure.evidence {
+            let seq = match folded.origins.get(id) {
+                Some(origin) => Some(origin.seq),
+                None => projector.store().get_by_id(id)?.map(|event| event.seq.0),
+            };
+            evidence.push(json!({ "id": id, "seq": seq }));
+        }
+        let mut object = figure_json(&figure, folded.seq);
+        object["evidence"] = Value::Array(evidence);
+        Ok(object)
+    })
+    .await
+}
+
+/// Every `figure_reported` event known at `known_at`: what was reported, the figure recomputed
+/// as known at the report's seq (`then`) and as known at `known_at` (`now`), and the later
+/// events that changed it. Scoped roles see the reports about their own scope.
+#[utoipa::path(get, path = "/api/v1/reports/verification", params(VerificationQuery),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody)),
+    security(("bearer" = [])), tag = "projections")]
+pub async fn report_verification(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<VerificationQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let known_at = parse_known_at(query.known_at.as_deref())?;
+    blocking(state.projector, move |projector| {
+        let (seq, verifications) = projector.verify_reports_at(known_at).map_err(query_error)?;
+        let registry = projector.figures_state_at(KnownAt::Seq(seq)).map_err(query_error)?;
+        let reports: Vec<Value> = verifications
+            .iter()
+            .filter(|verification| {
+                may_read(
+                    &principal.role,
+                    reach_of_scope(&verification.reported.scope, &registry.registry),
+                )
+            })
+            .map(|verification| verification_json(verification, seq))
+            .collect();
+        Ok(json!({ "known_at_seq": seq, "reports": reports }))
+    })
+    .await
+}
+
+/// Plans of activities at the date, the JSON of `letopis plans --format json`.
+#[utoipa::path(get, path = "/api/v1/plans", params(AtQuery),
+    responses((status = 200, description = "Array of plans", body = Vec<Object>),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])), tag = "projections")]
+pub async fn plans(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<AtQuery>,
+) -> Result<Json<Value>, ApiError> {
+    policy::check(&principal, Action::ReadPlans)?;
+    let date = parse_date(query.date.as_deref())?;
+    let known_at = parse_known_at(query.known_at.as_deref())?;
+    blocking(state.projector, move |projector| {
+        let folded = projector.state_at(known_at).map_err(query_error)?;
+        to_json(&plans_as_of(&folded.plans, date))
+    })
+    .await
+}
+
+/// One teacher's diagnostics and routes, the JSON of `letopis routes --teacher <id>`.
+#[utoipa::path(get, path = "/api/v1/teachers/{id}/routes",
+    params(("id" = String, Path, description = "Pseudonymous teacher id"), AtQuery),
+    responses((status = 200, description = "Array of one teacher's routes", body = Vec<Object>),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)),
+    security(("bearer" = [])), tag = "projections")]
+pub async fn teacher_routes_view(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<AtQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let teacher = TeacherId::new(id.trim()).map_err(|error| ApiError::InvalidParameter {
+        field: "id".into(),
+        value: id.clone(),
+        rule: error.to_string(),
+    })?;
+    let date = parse_date(query.date.as_deref())?;
+    let known_at = parse_known_at(query.known_at.as_deref())?;
+    blocking(state.projector, move |projector| {
+        let folded = projector.state_at(known_at).map_err(query_error)?;
+        let reach = reach_of_teacher(&teacher, &folded.registry, date);
+        policy::check(&principal, Action::ReadProjection(reach))?;
+        to_json(&vec![teacher_routes(&folded.routes, &teacher, date)])
+    })
+    .await
+}
+
+/// With `supporter`: the teachers whose open routes a methodist or tutor supports (the JSON of
+/// `letopis routes --supporter`); without: every teacher's routes (`letopis routes`). Scoped
+/// roles see only the teachers employed in their scope on the date.
+#[utoipa::path(get, path = "/api/v1/routes", params(RoutesQuery),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody)),
+    security(("bearer" = [])), tag = "projections")]
+pub async fn routes(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<RoutesQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let supporter = match &query.supporter {
+        Some(text) => {
+            Some(PersonId::new(text.trim()).map_err(|error| ApiError::InvalidParameter {
+                field: "supporter".into(),
+                value: text.clone(),
+                rule: error.to_string(),
+            })?)
+        }
+        None => None,
+    };
+    let date = parse_date(query.date.as_deref())?;
+    let known_at = parse_known_at(query.known_at.as_deref())?;
+    blocking(state.projector, move |projector| {
+        let folded = projector.state_at(known_at).map_err(query_error)?;
+        let visible = |teacher: &TeacherId| {
+            may_read(&principal.role, reach_of_teacher(teacher, &folded.registry, date))
+        };
+        match supporter {
+            Some(supporter) => {
+                let teachers: Vec<TeacherId> = supported_by(&folded.routes, &supporter, date)
+                    .into_iter()
+                    .filter(|teacher| visible(teacher))
+                    .collect();
+                Ok(supported_json(&supporter, date, folded.seq, &teachers))
+            }
+            None => {
+                let views: Vec<TeacherRoutesView> = all_teachers(&folded.routes, date)
+                    .into_iter()
+                    .filter(|view| visible(&view.teacher))
+                    .collect();
+                to_json(&views)
+            }
+        }
+    })
+    .await
+}
+
+/// Organisations registered on the date (in one municipality, or all), with kind,
+/// municipality and the status flags in force then.
+#[utoipa::path(get, path = "/api/v1/registry/organisations", params(OrganisationsQuery),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])), tag = "projections")]
+pub async fn organisations(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<OrganisationsQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let municipality = match &query.municipality {
+        Some(text) => Some(MunicipalityCode::new(text.trim()).map_err(|error| {
+            ApiError::InvalidParameter {
+                field: "municipality".into(),
+                value: text.clone(),
+                rule: error.to_string(),
+            }
+        })?),
+        None => None,
+    };
+    let reach = match &municipality {
+        Some(code) => Reach::Municipality(code.as_str()),
+        None => Reach::Region,
+    };
+    policy::check(&principal, Action::ReadProjection(reach))?;
+    let date = parse_date(query.date.as_deref())?;
+    let known_at = parse_known_at(query.known_at.as_deref())?;
+    blocking(state.projector, move |projector| {
+        let folded = projector.figures_state_at(known_at).map_err(query_error)?;
+        let registry = &folded.registry;
+        let mut list = Vec::new();
+        for org in registry.organisations.keys() {
+            let Some(record) = registry.organisation_record(org) else { continue };
+            if !registry.organisation_exists(org, date) {
+                continue;
+            }
+            if municipality.is_some() && record.municipality != municipality {
+                continue;
+            }
+            let low_results = registry
+                .status_on(org, |status| matches!(status, OrganisationStatus::LowResults(_)), date)
+                .map(|event| {
+                    let grade = registry.organisations.get(org).and_then(|entry| {
+                        match entry.statuses.get(&event).map(|fact| fact.value.status) {
+                            Some(OrganisationStatus::LowResults(grade)) => Some(grade),
+                            _ => None,
+                        }
+                    });
+                    json!({ "grade": grade, "event": event })
+                });
+            let unfavourable = registry
+                .status_on(
+                    org,
+                    |status| matches!(status, OrganisationStatus::UnfavourableSocialConditions),
+                    date,
+                )
+                .map(|event| json!({ "event": event }));
+            list.push(json!({
+                "organisation": org,
+                "name": record.name,
+                "kind": record.kind,
+                "municipality": record.municipality,
+                "low_results": low_results,
+                "unfavourable_social_conditions": unfavourable,
+            }));
+        }
+        Ok(json!({
+            "date": date,
+            "known_at_seq": folded.seq,
+            "municipality": municipality,
+            "organisations": list,
+        }))
+    })
+    .await
+}
+
+/// Runs `work` on a blocking thread with the shared projector.
+async fn blocking(
+    projector: Arc<Projector>,
+    work: impl FnOnce(&Projector) -> Result<Value, ApiError> + Send + 'static,
+) -> Result<Json<Value>, ApiError> {
+    tokio::task::spawn_blocking(move || work(&projector))
+        .await
+        .map_err(|error| ApiError::Internal(error.to_string()))?
+        .map(Json)
+}
+
+fn verification_json(verification: &Verification, known_at_seq: u64) -> Value {
+    let reported = &verification.reported;
+    let then: &Figure = &verification.then;
+    let now: &Figure = &verification.now;
+    let matches_now =
+        reported.numerator == now.numerator && reported.denominator == now.denominator;
+    json!({
+        "report": verification.report,
+        "report_seq": verification.report_seq,
+        "reported": reported,
+        "then": figure_json(then, verification.report_seq),
+        "now": figure_json(now, known_at_seq),
+        "changed_by": verification.changed_by,
+        "matches_then": verification.matches_then,
+        "matches_now": matches_now,
+    })
+}
+
+fn check_scope(principal: &Principal, scope: &Scope, registry: &Registry) -> Result<(), ApiError> {
+    policy::check(principal, Action::ReadProjection(reach_of_scope(scope, registry)))
+}
+
+fn reach_of_scope<'a>(scope: &'a Scope, registry: &'a Registry) -> Reach<'a> {
+    match scope {
+        Scope::Region => Reach::Region,
+        Scope::Municipality(code) => Reach::Municipality(code.as_str()),
+        Scope::Organisation(org) => Reach::Organisation {
+            id: org.as_str(),
+            municipality: registry
+                .organisation_place(org)
+                .and_then(|(_, municipality)| municipality.map(MunicipalityCode::as_str)),
+        },
+    }
+}
+
+/// The organisation employing the teacher on the date; a teacher employed nowhere then is
+/// visible region-wide only.
+fn reach_of_teacher<'a>(teacher: &'a TeacherId, registry: &'a Registry, date: Date) -> Reach<'a> {
+    match registry.employment_on(teacher, date) {
+        Some(employment) => Reach::Organisation {
+            id: employment.organisation.as_str(),
+            municipality: registry
+                .organisation_place(employment.organisation)
+                .and_then(|(_, municipality)| municipality.map(MunicipalityCode::as_str)),
+        },
+        None => Reach::Region,
+    }
+}
+
+fn parse_scope(text: Option<&str>) -> Result<Scope, ApiError> {
+    let text = text.unwrap_or("region");
+    text.trim().parse().map_err(|_| ApiError::InvalidParameter {
+        field: "scope".into(),
+        value: text.to_string(),
+        rule: "ожидается region, municipality:<код> или organisation:<id>".into(),
+    })
+}
+
+fn parse_date(text: Option<&str>) -> Result<Date, ApiError> {
+    match text {
+        Some(text) => Date::parse_iso(text.trim()).ok_or_else(|| ApiError::InvalidParameter {
+            field: "date".into(),
+            value: text.to_string(),
+            rule: "ожидается дата ГГГГ-ММ-ДД".into(),
+        }),
+        None => SystemClock
+            .now()
+            .date_utc()
+            .ok_or_else(|| ApiError::Internal("today's date is out of range".into())),
+    }
+}
+
+fn parse_known_at(text: Option<&str>) -> Result<KnownAt, ApiError> {
+    match text {
+        None => Ok(KnownAt::Now),
+        Some(text) => KnownAt::parse(text).ok_or_else(|| ApiError::InvalidParameter {
+            field: "known_at".into(),
+            value: text.to_string(),
+            rule: "ожидается номер события или время RFC 3339".into(),
+        }),
+    }
+}
+
+fn query_error(error: QueryError) -> ApiError {
+    ApiError::Internal(error.to_string())
+}
+
+fn to_json(value: &impl serde::Serialize) -> Result<Value, ApiError> {
+    serde_json::to_value(value).map_err(|error| ApiError::Internal(error.to_string()))
+}

@@ -1,0 +1,299 @@
+//! The projection views of the HTTP API (figures, evidence, report verification, plans, routes,
+//! registry) over the demo district, driven through the `Router` with `oneshot` (no socket):
+//! the CLI's JSON, the scoped role checks, known-then versus known-now, and bad parameters.
+
+use std::sync::{Arc, OnceLock};
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use letopis::commands::open_ledger;
+use letopis::demo::{generate, DemoSummary, Scale};
+use letopis::server::auth::{create_token, Role};
+use letopis::server::{router, AppState};
+use letopis::store::{Ledger, SystemClock};
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// The demo district, generated once for this module (the directory outlives the test run's
+/// statics, so it is left in the temp directory).
+struct Demo {
+    ledger: Ledger,
+    router: Router,
+    summary: DemoSummary,
+}
+
+fn demo() -> &'static Demo {
+    static DEMO: OnceLock<Demo> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        // The generator blocks on its appends: off the test's runtime thread.
+        std::thread::spawn(|| {
+            let dir = tempfile::tempdir().unwrap().keep();
+            let summary = generate(&dir, Scale::District, 1, false).expect("demo generation");
+            let ledger = open_ledger(&dir, Arc::new(SystemClock)).expect("open the demo");
+            let router = router(AppState::new(ledger.clone()));
+            Demo { ledger, router, summary }
+        })
+        .join()
+        .expect("demo fixture")
+    })
+}
+
+impl Demo {
+    fn token(&self, role: &str) -> String {
+        let role: Role = role.parse().unwrap();
+        create_token(self.ledger.store(), role).unwrap().0
+    }
+
+    async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        let request = Request::builder()
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        (status, value)
+    }
+
+    /// The demo's corrected 2024 report of `diagnosed` in 38-12, as the verification lists it.
+    async fn corrected_report(&self, token: &str) -> Value {
+        let (status, body) = self.get("/api/v1/reports/verification", token).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["reports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|entry| entry["reported"]["report"] == "rep-2024-38-12-diagnosed")
+            .cloned()
+            .unwrap_or_else(|| panic!("no rep-2024-38-12-diagnosed in {body}"))
+    }
+}
+
+fn figure<'a>(figures: &'a Value, code: &str) -> &'a Value {
+    figures.as_array().unwrap().iter().find(|figure| figure["code"] == code).unwrap()
+}
+
+#[tokio::test]
+async fn figures_for_the_region_are_the_cli_objects() {
+    let demo = demo();
+    let ministry = demo.token("ministry");
+    let (status, body) = demo.get("/api/v1/figures?scope=region&date=2024-12-31", &ministry).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let figures = body.as_array().unwrap();
+    assert_eq!(figures.len(), 23);
+    let keys = [
+        "code",
+        "scope",
+        "date",
+        "known_at_seq",
+        "numerator",
+        "denominator",
+        "value",
+        "targets",
+        "met",
+        "evidence_count",
+    ];
+    for object in figures {
+        for key in keys {
+            assert!(object.get(key).is_some(), "{key} missing in {object}");
+        }
+        assert!(object.get("evidence").is_none(), "evidence only on request");
+        assert_eq!(object["scope"], "region");
+        assert_eq!(object["date"], "2024-12-31");
+    }
+    let (status, body) =
+        demo.get("/api/v1/figures?scope=region&date=2024-12-31&evidence=true", &ministry).await;
+    assert_eq!(status, StatusCode::OK);
+    let diagnosed = figure(&body, "diagnosed");
+    assert_eq!(diagnosed["evidence"].as_array().unwrap().len() as u64, diagnosed["evidence_count"]);
+}
+
+#[tokio::test]
+async fn municipality_reads_only_its_own_scope() {
+    let demo = demo();
+    let own = demo.token("municipality:38-12");
+    let other = demo.token("municipality:38-99");
+    let path = "/api/v1/figures?scope=municipality:38-12&date=2024-12-31";
+    assert_eq!(demo.get(path, &own).await.0, StatusCode::OK);
+    let (status, body) = demo.get(path, &other).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["code"], "forbidden");
+    let region = "/api/v1/figures?scope=region&date=2024-12-31";
+    assert_eq!(demo.get(region, &own).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(demo.get(region, &demo.token("auditor")).await.0, StatusCode::OK);
+    assert_eq!(demo.get(region, &demo.token("operator")).await.0, StatusCode::OK);
+
+    // An organisation in 38-12: its municipality and itself may read it, others may not.
+    let (status, registry) =
+        demo.get("/api/v1/registry/organisations?municipality=38-12&date=2024-12-31", &own).await;
+    assert_eq!(status, StatusCode::OK, "{registry}");
+    let organisations = registry["organisations"].as_array().unwrap();
+    assert!(!organisations.is_empty());
+    for organisation in organisations {
+        assert_eq!(organisation["municipality"], "38-12");
+        assert!(organisation.get("kind").is_some() && organisation.get("low_results").is_some());
+    }
+    let org = organisations[0]["organisation"].as_str().unwrap();
+    let path = format!("/api/v1/figures?scope=organisation:{org}&date=2024-12-31");
+    assert_eq!(demo.get(&path, &own).await.0, StatusCode::OK);
+    assert_eq!(demo.get(&path, &other).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        demo.get(&path, &demo.token(&format!("organisation:{org}"))).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        demo.get(&path, &demo.token("organisation:someone-else")).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let region_registry = "/api/v1/registry/organisations?date=2024-12-31";
+    assert_eq!(demo.get(region_registry, &own).await.0, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn known_at_the_report_differs_from_known_now() {
+    let demo = demo();
+    let ministry = demo.token("ministry");
+    let case = demo.summary.dashboard_2024.clone().expect("dashboard case");
+    assert_eq!(case.report.as_deref(), Some("rep-2024-38-12-diagnosed"), "{case:?}");
+    let report = demo.corrected_report(&ministry).await;
+    let report_seq = report["report_seq"].as_u64().unwrap();
+    assert!(case.events.iter().any(|(_, seq)| *seq == report_seq), "{case:?}");
+    let date = report["reported"]["valid_on"].as_str().unwrap();
+
+    let base = format!("/api/v1/figures?scope=municipality:38-12&date={date}");
+    let (status, then) = demo.get(&format!("{base}&known_at={report_seq}"), &ministry).await;
+    assert_eq!(status, StatusCode::OK, "{then}");
+    let (status, now) = demo.get(&base, &ministry).await;
+    assert_eq!(status, StatusCode::OK);
+    let then = figure(&then, "diagnosed");
+    let now = figure(&now, "diagnosed");
+    assert_eq!(then["known_at_seq"].as_u64(), Some(report_seq));
+    assert_eq!(now["known_at_seq"].as_u64(), Some(demo.summary.head_seq));
+    assert_ne!(then["numerator"], now["numerator"], "then {then}, now {now}");
+    assert_eq!(then["numerator"], report["then"]["numerator"]);
+    assert_eq!(now["numerator"], report["now"]["numerator"]);
+}
+
+#[tokio::test]
+async fn verification_lists_the_corrected_report() {
+    let demo = demo();
+    let report = demo.corrected_report(&demo.token("auditor")).await;
+    let reported = &report["reported"]["numerator"];
+    let then = &report["then"]["numerator"];
+    let now = &report["now"]["numerator"];
+    assert!(then != now || reported != now, "{report}");
+    assert_eq!(report["matches_now"], false);
+    assert!(!report["changed_by"].as_array().unwrap().is_empty(), "{report}");
+    // A municipality sees its own reports only; an organisation none of the municipal ones.
+    let (status, body) =
+        demo.get("/api/v1/reports/verification", &demo.token("municipality:38-99")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body["reports"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn evidence_ids_are_events_of_the_ledger() {
+    let demo = demo();
+    let ministry = demo.token("ministry");
+    let (status, body) = demo
+        .get(
+            "/api/v1/figures/diagnosed/evidence?scope=municipality:38-12&date=2024-12-31",
+            &ministry,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let evidence = body["evidence"].as_array().unwrap();
+    assert!(!evidence.is_empty());
+    assert_eq!(evidence.len() as u64, body["evidence_count"].as_u64().unwrap());
+    for item in evidence.iter().take(5) {
+        let id = item["id"].as_str().unwrap();
+        let (status, event) = demo.get(&format!("/api/v1/events/{id}"), &ministry).await;
+        assert_eq!(status, StatusCode::OK, "{id}");
+        assert_eq!(event["seq"], item["seq"]);
+    }
+    let (status, _) = demo.get("/api/v1/figures/no_such_figure/evidence", &ministry).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn plans_and_routes_answer_the_cli_json() {
+    let demo = demo();
+    let operator = demo.token("operator");
+    let (status, plans) = demo.get("/api/v1/plans?date=2024-12-31", &operator).await;
+    assert_eq!(status, StatusCode::OK, "{plans}");
+    let plans = plans.as_array().unwrap();
+    assert!(!plans.is_empty());
+    assert!(plans.iter().all(|plan| plan["sections"].is_array()));
+
+    let (status, routes) = demo.get("/api/v1/routes?date=2024-12-31", &operator).await;
+    assert_eq!(status, StatusCode::OK);
+    let routes = routes.as_array().unwrap();
+    let routed = routes
+        .iter()
+        .find(|view| !view["routes"].as_array().unwrap().is_empty())
+        .expect("a teacher with a route");
+    let teacher = routed["teacher"].as_str().unwrap();
+    let (status, one) =
+        demo.get(&format!("/api/v1/teachers/{teacher}/routes?date=2024-12-31"), &operator).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(one, Value::Array(vec![routed.clone()]));
+    let (status, _) = demo
+        .get(
+            &format!("/api/v1/teachers/{teacher}/routes?date=2024-12-31"),
+            &demo.token("organisation:someone-else"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let (status, supported) =
+        demo.get("/api/v1/routes?supporter=nobody&date=2024-12-31", &operator).await;
+    assert_eq!(status, StatusCode::OK, "{supported}");
+    assert_eq!(supported["supporter"], "nobody");
+    assert_eq!(supported["teachers"], Value::Array(Vec::new()));
+}
+
+#[tokio::test]
+async fn bad_parameters_are_400_naming_the_parameter() {
+    let demo = demo();
+    let ministry = demo.token("ministry");
+    for (path, field) in [
+        ("/api/v1/figures?date=31.12.2024", "date"),
+        ("/api/v1/figures?known_at=yesterday", "known_at"),
+        ("/api/v1/figures?scope=district:1", "scope"),
+        ("/api/v1/plans?date=2024-13-01", "date"),
+        ("/api/v1/routes?known_at=2024-12-31", "known_at"),
+    ] {
+        let (status, body) = demo.get(path, &ministry).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert_eq!(body["field"], field, "{path}: {body}");
+        assert!(body["message"].as_str().unwrap().contains(field), "{body}");
+    }
+    let (status, body) = demo.get("/api/v1/figures?colour=red", &ministry).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}
+
+#[tokio::test]
+async fn openapi_lists_the_views() {
+    let demo = demo();
+    let request = Request::builder().uri("/openapi.json").body(Body::empty()).unwrap();
+    let response = demo.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let doc: Value = serde_json::from_slice(&bytes).unwrap();
+    for path in [
+        "/api/v1/figures",
+        "/api/v1/figures/{code}/evidence",
+        "/api/v1/reports/verification",
+        "/api/v1/plans",
+        "/api/v1/teachers/{id}/routes",
+        "/api/v1/routes",
+        "/api/v1/registry/organisations",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} missing");
+    }
+}
