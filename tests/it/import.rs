@@ -13,11 +13,23 @@ use proptest::prelude::*;
 use proto_events::vocabulary::Payload;
 use proto_events::Seq;
 
-const SEEDS: &str = "/work/shared/seeds";
+/// The seed acts: `LETOPIS_SEEDS`, else `shared/seeds` beside the checkout (where CI puts it),
+/// else the workplace's copy. Missing seeds fail the tests loudly rather than skip them.
+fn seeds() -> std::path::PathBuf {
+    let candidates = [
+        std::env::var_os("LETOPIS_SEEDS").map(std::path::PathBuf::from),
+        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds")),
+        Some(std::path::PathBuf::from("/work/shared/seeds")),
+    ];
+    candidates.into_iter().flatten().find(|dir| dir.join("README.md").exists()).unwrap_or_else(
+        || panic!("seed acts not found: set LETOPIS_SEEDS or put shared/ beside the checkout"),
+    )
+}
 
 fn read_seed(name: &str) -> ParsedPlan {
-    let path = format!("{SEEDS}/{name}");
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    let path = seeds().join(name);
+    let bytes =
+        std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     read_plan(name, &bytes).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
@@ -536,7 +548,7 @@ fn every_seed_plan_imports_with_its_stated_count() {
         ("003_0a5091881897af1c.txt", 61, 8),
     ] {
         let dir = tempfile::tempdir().unwrap();
-        let file = Path::new(SEEDS).join(seed);
+        let file = seeds().join(seed);
         let output = import_plan(
             dir.path(),
             &file,
@@ -569,7 +581,7 @@ fn every_seed_plan_imports_with_its_stated_count() {
 #[test]
 fn warnings_refuse_the_import_and_dry_run_appends_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let file = Path::new(SEEDS).join("001_78658875f6c88a1e.txt");
+    let file = seeds().join("001_78658875f6c88a1e.txt");
     let basis = "Распоряжение №1-мр от 01.02.2023";
     let refused = import_plan(dir.path(), &file, "Дорожная карта", basis, &[]);
     assert!(!refused.status.success());
