@@ -10,6 +10,20 @@ const SNIFF_LINES_MAX: usize = 30;
 const RECORDS_MAX: usize = 200_000;
 
 pub(crate) fn read(file: &str, bytes: &[u8]) -> Result<ParsedPlan, ImportError> {
+    let rows: Vec<GridRow> = grid(file, bytes, RECORDS_MAX)?
+        .into_iter()
+        .map(|(row, cells)| GridRow { row, cells })
+        .collect();
+    plan::plan_from_grid(file, &rows)
+}
+
+/// The cells of a CSV/TSV file (encoding and delimiter sniffed), each row with its line number
+/// in the file; more than `rows_max` records is an error, not a truncation.
+pub(crate) fn grid(
+    file: &str,
+    bytes: &[u8],
+    rows_max: usize,
+) -> Result<Vec<(u32, Vec<String>)>, ImportError> {
     let text = text_table::decode(file, bytes)?;
     text_table::reject_binary(file, &text)?;
     let delimiter = sniff_delimiter(&text);
@@ -22,17 +36,18 @@ pub(crate) fn read(file: &str, bytes: &[u8]) -> Result<ParsedPlan, ImportError> 
         text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i).collect();
     let mut rows = Vec::new();
     for (index, record) in reader.records().enumerate() {
-        if index >= RECORDS_MAX {
+        if index >= rows_max {
             return Err(ImportError::NotATable {
                 file: file.to_string(),
-                reason: format!("в файле больше {RECORDS_MAX} строк"),
+                reason: format!("в файле больше {rows_max} строк"),
             });
         }
         let record = record.map_err(|error| ImportError::Io {
             file: file.to_string(),
             message: format!("строка CSV не читается: {error}"),
         })?;
-        // The line is counted from the byte offset: the csv crate's own line counter does not
+        // The line is counted from the record's byte offset (newlines at or before it, plus one,
+        // as the tests pin for LF and CRLF files): the csv crate's own line counter does not
         // count CRLF line ends the way editors do.
         let line = match record.position() {
             Some(position) => {
@@ -42,9 +57,9 @@ pub(crate) fn read(file: &str, bytes: &[u8]) -> Result<ParsedPlan, ImportError> 
             None => index.saturating_add(1),
         };
         let row = u32::try_from(line).unwrap_or(u32::MAX);
-        rows.push(GridRow { row, cells: record.iter().map(str::to_string).collect() });
+        rows.push((row, record.iter().map(str::to_string).collect()));
     }
-    plan::plan_from_grid(file, &rows)
+    Ok(rows)
 }
 
 /// Picks the delimiter that splits the most of the first lines into the same number of

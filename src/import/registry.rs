@@ -118,7 +118,7 @@ pub fn read_table(file: &str, bytes: &[u8]) -> Result<Table, ImportError> {
     let grid = if bytes.starts_with(b"PK\x03\x04") {
         xlsx_grid(file, bytes)?
     } else {
-        csv_grid(file, bytes)?
+        crate::import::csv_table::grid(file, bytes, REGISTRY_ROWS_MAX)?
     };
     let mut rows = grid.into_iter().filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
     let Some((header_row, headers)) = rows.next() else {
@@ -759,43 +759,6 @@ fn parse_date(text: &str) -> Option<Date> {
     let text = text.trim();
     let text = text.split_whitespace().next().unwrap_or(text);
     Date::parse_russian(text).or_else(|| Date::parse_iso(text))
-}
-
-fn csv_grid(file: &str, bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, ImportError> {
-    let text = crate::import::text_table::decode(file, bytes)?;
-    crate::import::text_table::reject_binary(file, &text)?;
-    let delimiter = crate::import::csv_table::sniff_delimiter(&text);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let newline_offsets: Vec<usize> =
-        text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i).collect();
-    let mut rows = Vec::new();
-    for (index, record) in reader.records().enumerate() {
-        if index >= REGISTRY_ROWS_MAX {
-            return Err(ImportError::NotATable {
-                file: file.to_string(),
-                reason: format!("в файле больше {REGISTRY_ROWS_MAX} строк"),
-            });
-        }
-        let record = record.map_err(|error| ImportError::Io {
-            file: file.to_string(),
-            message: format!("строка CSV не читается: {error}"),
-        })?;
-        // The line from the byte offset, as in `csv_table` (the csv crate's counter and CRLF).
-        let line = match record.position() {
-            Some(position) => {
-                let byte = usize::try_from(position.byte()).unwrap_or(usize::MAX);
-                newline_offsets.partition_point(|offset| *offset < byte).saturating_add(1)
-            }
-            None => index.saturating_add(1),
-        };
-        let row = u32::try_from(line).unwrap_or(u32::MAX);
-        rows.push((row, record.iter().map(str::to_string).collect()));
-    }
-    Ok(rows)
 }
 
 fn xlsx_grid(file: &str, bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, ImportError> {
