@@ -118,6 +118,16 @@ impl Projector {
         Projector { store, latest: Mutex::new(None) }
     }
 
+    /// Seq of the state kept in memory (0 before the first query): the head minus this is how
+    /// far the projections lag the ledger.
+    pub fn latest_seq(&self) -> u64 {
+        let latest = match self.latest.lock() {
+            Ok(slot) => slot.as_ref().map(|state| state.seq),
+            Err(poisoned) => poisoned.into_inner().as_ref().map(|state| state.seq),
+        };
+        latest.unwrap_or(0)
+    }
+
     /// The store.
     pub fn store(&self) -> &Store {
         &self.store

@@ -40,7 +40,7 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition.
-    pub fn render(&self, head_seq: u64) -> String {
+    pub fn render(&self, head_seq: u64, projected_seq: u64) -> String {
         let mut out = String::new();
         let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         let _ = writeln!(out, "# HELP letopis_appends_total Events appended through the API.");
@@ -74,6 +74,16 @@ impl Metrics {
         let _ = writeln!(out, "# HELP letopis_head_seq Seq of the durable head.");
         let _ = writeln!(out, "# TYPE letopis_head_seq gauge");
         let _ = writeln!(out, "letopis_head_seq {head_seq}");
+        let _ = writeln!(
+            out,
+            "# HELP letopis_projection_lag_events Events between the head and the projection state kept in memory (refreshed on the next query)."
+        );
+        let _ = writeln!(out, "# TYPE letopis_projection_lag_events gauge");
+        let _ = writeln!(
+            out,
+            "letopis_projection_lag_events {}",
+            head_seq.saturating_sub(projected_seq)
+        );
         out
     }
 }

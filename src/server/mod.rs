@@ -170,7 +170,8 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 /// Prometheus text: appends, append latency histogram, head seq.
 #[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text", content_type = "text/plain")), tag = "ops")]
 async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
-    let body = state.metrics.render(state.ledger.store().head().seq.0);
+    let body =
+        state.metrics.render(state.ledger.store().head().seq.0, state.projector.latest_seq());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }
 

@@ -425,6 +425,8 @@ async fn openapi_lists_the_paths_and_metrics_show_the_head() {
     assert_eq!(status, StatusCode::OK);
     let metrics = metrics.as_str().unwrap();
     assert!(metrics.contains("letopis_head_seq 1\n"), "{metrics}");
+    // No projection query has run yet, so the projections lag the one event.
+    assert!(metrics.contains("letopis_projection_lag_events 1\n"), "{metrics}");
     assert!(metrics.contains("letopis_appends_total 1\n"), "{metrics}");
     assert!(metrics.contains("letopis_append_latency_seconds_bucket{le=\"+Inf\"} 1\n"));
     let (status, health) = app.call(Method::GET, "/healthz", None, None).await;
