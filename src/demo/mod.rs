@@ -2026,6 +2026,17 @@ impl Generator {
             let report_day =
                 day_of(year + 1, 1, 10) + i32::try_from(self.rng.range(0, 15)).unwrap_or(0);
             let denominator = headcount.get(muni).copied().unwrap_or(0).max(1);
+            // Counted as the catalogue defines it (and as the projections recompute it): teachers
+            // employed in the municipality on 31.12, not everyone who was there during the year.
+            let here_at_year_end = |teacher: &usize| {
+                self.teachers.get(*teacher).is_some_and(|t| {
+                    t.employed
+                        && self
+                            .organisations
+                            .get(t.organisation)
+                            .is_some_and(|o| o.municipality == muni)
+                })
+            };
             let diagnosed: BTreeSet<usize> = self
                 .diagnostics
                 .get(&(year, muni))
@@ -2034,11 +2045,18 @@ impl Generator {
                         .iter()
                         .filter(|n| n.recorded_day < report_day)
                         .map(|n| n.teacher)
+                        .filter(here_at_year_end)
                         .collect()
                 })
                 .unwrap_or_default();
-            let routed = self.routed.get(&(year, muni)).map_or(0, BTreeSet::len);
-            let burnout = self.burnout.get(&(year, muni)).map_or(0, BTreeSet::len);
+            let routed = self
+                .routed
+                .get(&(year, muni))
+                .map_or(0, |set| set.iter().filter(|t| here_at_year_end(t)).count());
+            let burnout = self
+                .burnout
+                .get(&(year, muni))
+                .map_or(0, |set| set.iter().filter(|t| here_at_year_end(t)).count());
             let mut diagnosed_report = None;
             for (indicator, numerator) in [
                 (IndicatorCode::Diagnosed, diagnosed.len()),
