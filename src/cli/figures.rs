@@ -11,9 +11,9 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use projections::Figure;
 use proto_events::vocabulary::{IndicatorMeasure, Scope, TargetValue};
-use proto_events::Date;
 use serde_json::Value;
 
+use crate::cli::plans::{valid_date, OutputFormat};
 use crate::cli::{exit, open_store};
 use crate::query::json::{figure_json, hundredths, value_json};
 use crate::query::{KnownAt, Projector};
@@ -39,14 +39,8 @@ pub(crate) struct FiguresArgs {
 }
 
 pub(crate) fn run(args: FiguresArgs) -> anyhow::Result<u8> {
-    let json_output = match args.format.as_str() {
-        "json" => true,
-        "table" => false,
-        other => bail!("неизвестный формат {other:?}: ожидается json или table"),
-    };
-    let Some(date) = Date::parse_iso(args.date.trim()) else {
-        bail!("--date {:?}: ожидается дата ГГГГ-ММ-ДД", args.date)
-    };
+    let json_output = OutputFormat::parse(&args.format)? == OutputFormat::Json;
+    let date = valid_date(Some(&args.date))?;
     let known_at = parse_known_at(args.known_at.as_deref())?;
     let scope: Scope = args.scope.trim().parse().map_err(|_| {
         anyhow::anyhow!(
