@@ -18,10 +18,9 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
 
-use proto_events::envelope::StoredHeader;
 use proto_events::{EventId, Seq, StreamName};
 
-use crate::store::{keys, StoreError};
+use crate::store::{keys, peek, StoreError};
 
 /// Events indexed per sled batch when catching up.
 const INDEX_BATCH_EVENTS_MAX: u64 = 10_000;
@@ -79,8 +78,7 @@ impl Index {
         for item in events.range(keys::event(Seq(1))..=keys::event(watermark)) {
             let (key, value) = item?;
             let seq = Seq(keys::seq_from_event_key(&key)?);
-            let header = StoredHeader::peek(&value)
-                .map_err(|source| StoreError::Corrupt { seq: seq.0, source })?;
+            let header = peek(seq, &value)?;
             loaded.push((header.stream.to_vec(), header.stream_version, seq));
         }
         self.add_streams(loaded);
@@ -212,8 +210,7 @@ impl Index {
             for item in events.range(keys::event(Seq(from))..=keys::event(Seq(to))) {
                 let (key, value) = item?;
                 let seq = Seq(keys::seq_from_event_key(&key)?);
-                let header = StoredHeader::peek(&value)
-                    .map_err(|source| StoreError::Corrupt { seq: seq.0, source })?;
+                let header = peek(seq, &value)?;
                 // Plain inserts, not a batch: sled's apply_batch takes a lock that would stall
                 // the writer's own batch. Entries are deterministic, so redoing them after a
                 // crash (the watermark is written last) is harmless.

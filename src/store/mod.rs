@@ -386,8 +386,7 @@ impl Store {
                     },
                 }),
             )?;
-            let header = StoredHeader::peek(&trusted)
-                .map_err(|source| StoreError::Corrupt { seq: start - 1, source })?;
+            let header = peek(Seq(start - 1), &trusted)?;
             ChainVerifier::resume(false, Seq(start - 1), header.hash)
         } else {
             ChainVerifier::new(false)
@@ -453,7 +452,8 @@ impl Store {
     }
 }
 
-fn peek(seq: Seq, stored: &[u8]) -> Result<StoredHeader<'_>, StoreError> {
+/// Reads a stored record's header, naming the seq when it is malformed.
+pub(crate) fn peek(seq: Seq, stored: &[u8]) -> Result<StoredHeader<'_>, StoreError> {
     StoredHeader::peek(stored).map_err(|source| StoreError::Corrupt { seq: seq.0, source })
 }
 
