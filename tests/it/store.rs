@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use letopis::store::{AppendError, AppendRequest, Expected, Store, StoreError};
+use letopis::store::{AppendError, AppendRequest, Expected, StoreError};
 use proto_events::chain::VerifyFailure;
 use proto_events::limits::{BATCH_EVENTS_MAX, PAYLOAD_BYTES_MAX};
 use proto_events::{Hash, Seq, StreamName};
 
-use crate::support::{event, TempLedger};
+use crate::support::{event, open_after_shutdown, TempLedger};
 
 fn append(
     ledger: &TempLedger,
@@ -268,7 +268,7 @@ fn verify_and_open_detect_a_truncated_tail() {
     let dir = ledger.dir.path().to_path_buf();
     let TempLedger { dir: keep, ledger } = ledger;
     ledger.shutdown();
-    assert!(matches!(Store::open(&dir), Err(StoreError::Integrity(_))));
+    assert!(matches!(open_after_shutdown(&dir), Err(StoreError::Integrity(_))));
     drop(keep);
 }
 

@@ -55,8 +55,24 @@ impl TempLedger {
     pub fn reopen(self) -> TempLedger {
         let TempLedger { dir, ledger } = self;
         ledger.shutdown();
-        let store = Store::open(dir.path()).unwrap();
+        let store = open_after_shutdown(dir.path()).unwrap();
         let ledger = Ledger::start(store, Box::new(NoGate), StepClock::new());
         TempLedger { dir, ledger }
+    }
+}
+
+/// Opens a store whose ledger this process just shut down. sled releases its directory lock
+/// when its last internal handle goes, which can trail the drop of ours by a moment inside one
+/// process (a new process never sees this), so `Locked` is retried for up to a second.
+pub fn open_after_shutdown(path: &std::path::Path) -> Result<Store, letopis::store::StoreError> {
+    let mut attempt = 0;
+    loop {
+        match Store::open(path) {
+            Err(letopis::store::StoreError::Locked { .. }) if attempt < 100 => {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other,
+        }
     }
 }
