@@ -34,8 +34,10 @@ use proto_events::vocabulary::{
     TeacherAssignedToMethodist, TeacherHired, TeacherId, TeacherLeft, TeacherMoved,
 };
 use proto_events::{
-    Actor, ActorRole, Basis, Date, Effective, EventId, NewEvent, StreamName, Timestamp,
+    Actor, ActorRole, Basis, Date, Effective, EventId, NewEvent, Seq, StreamName, Timestamp,
 };
+
+use projections::{apply, monitoring, State};
 
 use crate::store::{AppendRequest, Clock, Ledger};
 
@@ -452,10 +454,10 @@ struct Generator {
     counters: BTreeMap<&'static str, u64>,
     summary: DemoSummary,
     cases: Cases,
-    /// Per year and municipality: diagnostics, routes opened, burnout participations.
+    /// Per year and municipality: the diagnostics recorded (a report's correction annuls one).
     diagnostics: BTreeMap<(i32, usize), Vec<DiagnosticNote>>,
-    routed: BTreeMap<(i32, usize), BTreeSet<usize>>,
-    burnout: BTreeMap<(i32, usize), BTreeSet<usize>>,
+    /// The projection of what was appended so far (reports are computed on it).
+    state: State,
     regional_events: BTreeMap<i32, Vec<String>>,
     completions: Vec<(i32, EventId, StreamName, CourseCompleted, i32)>,
 }
@@ -661,8 +663,7 @@ impl Generator {
             summary: DemoSummary { years: (first, last), ..DemoSummary::default() },
             cases: Cases::default(),
             diagnostics: BTreeMap::new(),
-            routed: BTreeMap::new(),
-            burnout: BTreeMap::new(),
+            state: State::default(),
             regional_events: BTreeMap::new(),
             completions: Vec::new(),
         }
@@ -721,6 +722,19 @@ impl Generator {
             std::mem::take(&mut self.pending).into_iter().partition(|fact| fact.day < day);
         self.pending = later;
         self.sink.append(ready, &self.watch)
+    }
+
+    /// Folds what was appended since the last call into `state`.
+    fn catch_up_state(&mut self) -> anyhow::Result<()> {
+        let store = self.sink.ledger.store();
+        let head = store.head().seq;
+        if self.state.seq >= head.0 {
+            return Ok(());
+        }
+        for event in store.range(Seq(self.state.seq + 1), head) {
+            apply(&mut self.state, &event.context("чтение журнала демо-региона")?);
+        }
+        Ok(())
     }
 
     fn run(&mut self) -> anyhow::Result<()> {
@@ -1553,7 +1567,7 @@ impl Generator {
                         .cloned()
                         .unwrap_or_else(|| "Региональное мероприятие".into()),
                 };
-                let (id, muni, organisation) = self.teacher_ref(teacher)?;
+                let (id, _, organisation) = self.teacher_ref(teacher)?;
                 let payload = ParticipationRecorded {
                     teacher: id,
                     kind,
@@ -1564,9 +1578,6 @@ impl Generator {
                 let day = (valid + i32::try_from(self.rng.range(3, 30)).unwrap_or(3)).max(floor);
                 self.emit(payload.into(), valid, day, org_actor(&organisation), None)?;
                 self.raise_floor(teacher, day);
-                if kind == ParticipationKind::BurnoutPrevention {
-                    self.burnout.entry((year, muni)).or_default().insert(teacher);
-                }
             }
             if leaves {
                 self.leave_and_replace(teacher, leave_day)?;
@@ -1652,7 +1663,6 @@ impl Generator {
             deficits: deficits.clone(),
         };
         self.emit(payload.into(), open, open_day, operator.clone(), None)?;
-        self.routed.entry((year, muni)).or_default().insert(teacher);
         if self.rng.chance(950) {
             let methodist = self.municipalities.get(muni).and_then(|m| {
                 let n = u64::try_from(m.methodists.len()).unwrap_or(1);
@@ -2009,71 +2019,45 @@ impl Generator {
     }
 
     /// Figures reported by municipalities for 31.12 of `year`, and corrections after them.
+    ///
+    /// Each municipality reports on its own day in January what the ledger knew then, computed
+    /// by the projection itself (`monitoring::figure`) on the state folded up to that day: the
+    /// reports match the recomputation "as known then", and differ "as known now" exactly where
+    /// later corrections and late paperwork changed the figures (which is what the ministry's
+    /// verification is for).
     fn reports(&mut self, year: i32) -> anyhow::Result<()> {
         let valid = day_of(year, 12, 31);
         let operator = operator();
-        let mut headcount = vec![0u64; self.municipalities.len()];
-        for t in self.teachers.iter().filter(|t| t.employed) {
-            if let Some(org) = self.organisations.get(t.organisation) {
-                if let Some(slot) = headcount.get_mut(org.municipality) {
-                    *slot += 1;
-                }
-            }
-        }
+        let mut schedule = Vec::with_capacity(self.municipalities.len());
         for muni in 0..self.municipalities.len() {
-            let code = self.municipalities.get(muni).map(|m| m.code.clone()).context("mo")?;
-            let name = self.municipalities.get(muni).map(|m| m.name.clone()).unwrap_or_default();
             let report_day =
                 day_of(year + 1, 1, 10) + i32::try_from(self.rng.range(0, 15)).unwrap_or(0);
-            let denominator = headcount.get(muni).copied().unwrap_or(0).max(1);
-            // Counted as the catalogue defines it (and as the projections recompute it): teachers
-            // employed in the municipality on 31.12, not everyone who was there during the year.
-            let here_at_year_end = |teacher: &usize| {
-                self.teachers.get(*teacher).is_some_and(|t| {
-                    t.employed
-                        && self
-                            .organisations
-                            .get(t.organisation)
-                            .is_some_and(|o| o.municipality == muni)
-                })
-            };
-            let diagnosed: BTreeSet<usize> = self
-                .diagnostics
-                .get(&(year, muni))
-                .map(|notes| {
-                    notes
-                        .iter()
-                        .filter(|n| n.recorded_day < report_day)
-                        .map(|n| n.teacher)
-                        .filter(here_at_year_end)
-                        .collect()
-                })
-                .unwrap_or_default();
-            let routed = self
-                .routed
-                .get(&(year, muni))
-                .map_or(0, |set| set.iter().filter(|t| here_at_year_end(t)).count());
-            let burnout = self
-                .burnout
-                .get(&(year, muni))
-                .map_or(0, |set| set.iter().filter(|t| here_at_year_end(t)).count());
+            schedule.push((report_day, muni));
+        }
+        schedule.sort_unstable();
+        for (report_day, muni) in schedule {
+            let code = self.municipalities.get(muni).map(|m| m.code.clone()).context("mo")?;
+            let name = self.municipalities.get(muni).map(|m| m.name.clone()).unwrap_or_default();
+            // What the ledger knows when the report is recorded: everything recorded up to the
+            // report day (the report comes after that day's other paperwork).
+            self.flush_before(report_day + 1)?;
+            self.catch_up_state()?;
+            let scope = Scope::Municipality(code.clone());
             let mut diagnosed_report = None;
-            for (indicator, numerator) in [
-                (IndicatorCode::Diagnosed, diagnosed.len()),
-                (IndicatorCode::Routed, routed),
-                (IndicatorCode::BurnoutPrevention, burnout),
-            ] {
-                let numerator = u64::try_from(numerator).unwrap_or(0).min(denominator);
+            for indicator in
+                [IndicatorCode::Diagnosed, IndicatorCode::Routed, IndicatorCode::BurnoutPrevention]
+            {
+                let figure = monitoring::figure(&self.state, indicator, &scope, date(valid));
                 let report =
                     ReportId::new(format!("rep-{year}-{}-{}", code.as_str(), indicator.as_str()))?;
                 let payload = FigureReported {
                     report: report.clone(),
                     indicator,
-                    scope: Scope::Municipality(code.clone()),
+                    scope: scope.clone(),
                     valid_on: date(valid),
-                    value_bp: Some(u32::try_from(numerator * 10_000 / denominator).unwrap_or(0)),
-                    numerator,
-                    denominator,
+                    value_bp: figure.value_bp,
+                    numerator: figure.numerator,
+                    denominator: figure.denominator,
                     reporter: format!("МОУО: {name}"),
                 };
                 let (event, stream) = self.emit(
@@ -2084,12 +2068,14 @@ impl Generator {
                     None,
                 )?;
                 if indicator == IndicatorCode::Diagnosed {
-                    diagnosed_report = Some((report, event, stream, payload, report_day));
+                    let counted: BTreeSet<EventId> = figure.evidence.into_iter().collect();
+                    diagnosed_report = Some((report, event, stream, payload, report_day, counted));
                 }
             }
             // Corrections: an annulled diagnostic that the report counted, and the corrected
             // figure; always in the first municipality, sometimes in others.
-            let Some((report, report_event, report_stream, figure, report_day)) = diagnosed_report
+            let Some((report, report_event, report_stream, figure, report_day, counted)) =
+                diagnosed_report
             else {
                 continue;
             };
@@ -2100,6 +2086,7 @@ impl Generator {
                 notes.iter().find(|n| {
                     !n.routed
                         && n.recorded_day < report_day
+                        && counted.contains(&n.event)
                         && notes.iter().filter(|m| m.teacher == n.teacher).count() == 1
                 })
             });

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use letopis::demo::{generate, DemoSummary, Scale};
+use letopis::query::Projector;
 use letopis::store::Store;
 use proto_events::vocabulary::{IndicatorCode, Payload};
 use proto_events::{Envelope, Seq};
@@ -95,4 +96,34 @@ fn demo_refuses_a_non_empty_directory() {
     std::fs::write(dir.path().join("something"), b"x").unwrap();
     let error = generate(dir.path(), Scale::District, 1, false).unwrap_err();
     assert!(format!("{error:#}").contains("не пуст"), "{error:#}");
+}
+
+#[test]
+fn district_reports_match_the_recomputation_as_known_then() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = district(dir.path(), 1);
+    let projector = Projector::new(Store::open(dir.path()).unwrap());
+    let verifications = projector.verify_reports().expect("verification");
+    // One municipality, three indicators reported for each year of the history.
+    let years = u64::try_from(summary.years.1 - summary.years.0 + 1).unwrap();
+    assert_eq!(u64::try_from(verifications.len()).unwrap(), 3 * years);
+    for verification in &verifications {
+        assert!(
+            verification.matches_then,
+            "{} of {} reported {}/{}, recomputed as known then {}/{}",
+            verification.reported.indicator.as_str(),
+            verification.reported.valid_on.to_russian(),
+            verification.reported.numerator,
+            verification.reported.denominator,
+            verification.then.numerator,
+            verification.then.denominator,
+        );
+    }
+    // Later corrections and late paperwork make some differ as known now, and say by what.
+    let changed: Vec<_> = verifications
+        .iter()
+        .filter(|v| (v.now.numerator, v.now.denominator) != (v.then.numerator, v.then.denominator))
+        .collect();
+    assert!(!changed.is_empty(), "some reported figure was changed by later events");
+    assert!(changed.iter().all(|v| !v.changed_by.is_empty()), "{changed:?}");
 }
