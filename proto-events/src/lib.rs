@@ -8,6 +8,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 #![warn(missing_docs)]
 
+pub mod archive;
 pub mod chain;
 pub mod codec;
 pub mod envelope;

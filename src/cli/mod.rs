@@ -9,6 +9,7 @@ mod crash_writer;
 mod demo;
 mod figures;
 mod import;
+mod log;
 mod person;
 mod plans;
 mod routes;
@@ -97,6 +98,9 @@ enum Command {
     /// Справочник персональных данных (вне цепочки, стираемый).
     #[command(subcommand)]
     Person(person::PersonCommand),
+    /// Архив журнала: выгрузка и проверка без сервера.
+    #[command(subcommand)]
+    Log(log::LogCommand),
     /// Test helper: appends in a loop and prints each acknowledged seq (crash tests).
     #[command(hide = true)]
     CrashWriter {
@@ -122,7 +126,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn open_store(data: &std::path::Path) -> anyhow::Result<Store> {
+pub(crate) fn open_store(data: &std::path::Path) -> anyhow::Result<Store> {
     Store::open(data).with_context(|| format!("opening store at {}", data.display()))
 }
 
@@ -139,6 +143,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Routes(args) => routes::run(args),
         Command::Import(command) => import::run(command),
         Command::Person(command) => person::run(command),
+        Command::Log(command) => log::run(command),
     }
 }
 
@@ -207,7 +212,7 @@ pub(crate) fn progress_bar(length: u64, message: &'static str) -> indicatif::Pro
     bar
 }
 
-fn report_broken(json: bool, seq: u64, reason: &str) {
+pub(crate) fn report_broken(json: bool, seq: u64, reason: &str) {
     if json {
         println!("{}", serde_json::json!({ "ok": false, "first_bad_seq": seq, "reason": reason }));
     } else {

@@ -10,6 +10,7 @@
 //! appends are acknowledged only once durable), ends change feeds, and returns; the caller then
 //! calls `Ledger::shutdown`, which drains the writer's queue.
 
+pub mod archive;
 pub mod auth;
 pub mod commands;
 pub mod error;
@@ -83,6 +84,7 @@ impl AppState {
         reads::stream_events,
         reads::verify,
         reads::feed,
+        archive::log,
         views::figures,
         views::figure_evidence,
         views::report_verification,
@@ -129,6 +131,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/streams/{*stream}", get(reads::stream_events))
         .route("/api/v1/verify", get(reads::verify))
         .route("/api/v1/feed", get(reads::feed))
+        .route("/api/v1/log", get(archive::log))
         .route("/api/v1/figures", get(views::figures))
         .route("/api/v1/figures/{code}/evidence", get(views::figure_evidence))
         .route("/api/v1/reports/verification", get(views::report_verification))

@@ -69,3 +69,100 @@ fn replay_prints_json_lines_with_typed_payloads_and_verify_catches_a_tampered_by
     assert_eq!(output.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&output.stdout).contains("№500"));
 }
+
+fn letopis_bare(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_letopis")).args(args).output().unwrap()
+}
+
+fn json_of(output: &std::process::Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "{error}: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+#[test]
+fn an_exported_log_verifies_offline_chains_by_range_and_pins_checkpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let summary = generate(&data, Scale::District, 7, false).unwrap();
+    let whole = dir.path().join("whole.log");
+    let first = dir.path().join("first.log");
+    let rest = dir.path().join("rest.log");
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_string();
+
+    let output = letopis(&["log", "export", "--output", &path(&whole)], &data);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = letopis(&["verify", "--json"], &data);
+    let store_head = json_of(&output)["last_hash"].as_str().unwrap().to_string();
+    let verified = json_of(&letopis_bare(&["log", "verify", "--archive", &path(&whole), "--json"]));
+    assert_eq!(verified["ok"], true);
+    assert_eq!(verified["events"], summary.head_seq);
+    assert_eq!(verified["last_hash"], store_head.as_str(), "the archive ends at the store's head");
+
+    // Two ranges: the second chains onto the hash the first ends with.
+    let output = letopis(&["log", "export", "--to", "2000", "--output", &path(&first)], &data);
+    assert_eq!(output.status.code(), Some(0));
+    let output = letopis(&["log", "export", "--from", "2001", "--output", &path(&rest)], &data);
+    assert_eq!(output.status.code(), Some(0));
+    let first_report =
+        json_of(&letopis_bare(&["log", "verify", "--archive", &path(&first), "--json"]));
+    assert_eq!(first_report["last_seq"], 2000);
+    let checkpoint = format!("2000:{}", first_report["last_hash"].as_str().unwrap());
+    let rest_report =
+        json_of(&letopis_bare(&["log", "verify", "--archive", &path(&rest), "--json"]));
+    assert_eq!(rest_report["first_seq"], 2001);
+    assert_eq!(rest_report["last_hash"], store_head.as_str());
+
+    // A checkpoint the auditor kept from the first archive pins the whole log.
+    let pinned = letopis_bare(&[
+        "log",
+        "verify",
+        "--archive",
+        &path(&whole),
+        "--checkpoint",
+        &checkpoint,
+        "--json",
+    ]);
+    assert_eq!(pinned.status.code(), Some(0));
+    assert_eq!(json_of(&pinned)["checkpoints_confirmed"], 1);
+    let rewritten = format!("2000:{}", "00".repeat(32));
+    let output = letopis_bare(&[
+        "log",
+        "verify",
+        "--archive",
+        &path(&whole),
+        "--checkpoint",
+        &rewritten,
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(3));
+    assert_eq!(json_of(&output)["first_bad_seq"], 2000);
+
+    // One flipped byte inside an event record: exit 3, the first bad seq named.
+    let mut bytes = std::fs::read(&whole).unwrap();
+    let store = Store::open(&data).unwrap();
+    let offset: usize = 56
+        + (1..500u64).map(|seq| 4 + store.get_raw(Seq(seq)).unwrap().unwrap().len()).sum::<usize>()
+        + 4
+        + 40;
+    drop(store);
+    bytes[offset] ^= 0x01;
+    std::fs::write(&whole, &bytes).unwrap();
+    let output = letopis_bare(&["log", "verify", "--archive", &path(&whole), "--json"]);
+    assert_eq!(output.status.code(), Some(3));
+    assert_eq!(json_of(&output)["first_bad_seq"], 500);
+    let output = letopis_bare(&["log", "verify", "--archive", &path(&whole)]);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("№500"));
+
+    // A file that is not an archive, and a malformed checkpoint, are named.
+    let output = letopis_bare(&["log", "verify", "--archive", &path(&data.join("db"))]);
+    assert_ne!(output.status.code(), Some(0));
+    let output =
+        letopis_bare(&["log", "verify", "--archive", &path(&first), "--checkpoint", "2000"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--checkpoint"));
+}

@@ -13,6 +13,7 @@ use letopis::demo::{generate, DemoSummary, Scale};
 use letopis::server::auth::{create_token, Role};
 use letopis::server::{router, AppState};
 use letopis::store::{Ledger, SystemClock};
+use proto_events::archive::{verify_archive, Checkpoint};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -296,4 +297,44 @@ async fn openapi_lists_the_views() {
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} missing");
     }
+}
+
+#[tokio::test]
+async fn the_auditor_downloads_the_log_and_verifies_it_offline() {
+    let demo = demo();
+    let auditor = demo.token("auditor");
+    let head = demo.ledger.store().head();
+    let download = |path: String, token: String| async move {
+        let request = Request::builder()
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        let response = demo.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let kind = response.headers().get(header::CONTENT_TYPE).cloned();
+        (status, kind, response.into_body().collect().await.unwrap().to_bytes())
+    };
+    let (status, kind, bytes) = download("/api/v1/log".into(), auditor.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(kind.unwrap(), "application/octet-stream");
+    let summary = verify_archive(&bytes[..], true, &[], 0, |_| {}).expect("the archive verifies");
+    assert_eq!(summary.chain.events, head.seq.0);
+    assert_eq!(summary.chain.last_hash, head.hash);
+
+    // A later range chains onto a checkpoint taken from an earlier download.
+    let (_, _, first) = download("/api/v1/log?to=1000".into(), auditor.clone()).await;
+    let first = verify_archive(&first[..], false, &[], 0, |_| {}).unwrap();
+    let (_, _, rest) = download("/api/v1/log?from=1001".into(), auditor.clone()).await;
+    let checkpoint = Checkpoint { seq: first.chain.last_seq, hash: first.chain.last_hash };
+    let rest = verify_archive(&rest[..], false, &[], 0, |_| {}).unwrap();
+    assert_eq!(rest.header.prev_hash, checkpoint.hash);
+    let pinned = verify_archive(&bytes[..], false, &[checkpoint], 0, |_| {}).unwrap();
+    assert_eq!(pinned.checkpoints, 1);
+
+    // The whole raw log is the auditor's and the ministry's, not a municipality's.
+    let (status, _, _) = download("/api/v1/log".into(), demo.token("municipality:38-12")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = download("/api/v1/log?from=999999999".into(), auditor).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }

@@ -1,0 +1,191 @@
+//! `letopis log export | verify`: the log archive an auditor takes away and checks offline.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use proto_events::archive::{verify_archive, ArchiveError, Checkpoint};
+use proto_events::Seq;
+
+use crate::archive;
+use crate::cli::{exit, open_store, progress_bar, report_broken};
+
+/// `letopis log …`.
+#[derive(Subcommand)]
+pub enum LogCommand {
+    /// Выгрузить журнал (или его диапазон) в архив: записи байт в байт, для проверки без сервера.
+    Export(ExportArgs),
+    /// Проверить архив журнала без хранилища и сервера: цепочку хешей и контрольные точки.
+    Verify(VerifyArgs),
+}
+
+/// `letopis log export`.
+#[derive(Args)]
+pub struct ExportArgs {
+    /// Каталог хранилища.
+    #[arg(long)]
+    data: PathBuf,
+    /// Archive file to write (`-` for stdout).
+    #[arg(long)]
+    output: PathBuf,
+    /// First seq (inclusive); a later range chains onto the hash before it.
+    #[arg(long, default_value_t = 1)]
+    from: u64,
+    /// Last seq (inclusive); default: the head when the export starts.
+    #[arg(long)]
+    to: Option<u64>,
+}
+
+/// `letopis log verify`.
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// Archive file (`-` for stdin).
+    #[arg(long)]
+    archive: PathBuf,
+    /// A hash the auditor already holds, as SEQ:HEX (repeatable): the archive must contain
+    /// exactly that event at that seq, or history was rewritten.
+    #[arg(long = "checkpoint", value_name = "SEQ:HASH")]
+    checkpoints: Vec<String>,
+    /// Also decode every envelope canonically.
+    #[arg(long)]
+    deep: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs a `log` subcommand.
+pub fn run(command: LogCommand) -> anyhow::Result<u8> {
+    match command {
+        LogCommand::Export(args) => export(args),
+        LogCommand::Verify(args) => verify(args),
+    }
+}
+
+fn export(args: ExportArgs) -> anyhow::Result<u8> {
+    let store = open_store(&args.data)?;
+    let head = store.head().seq.0;
+    let last = args.to.unwrap_or(head).min(head);
+    let bar = progress_bar(last.saturating_sub(args.from.saturating_sub(1)), "выгрузка журнала");
+    let to = args.to.map(Seq);
+    let written = if args.output.as_os_str() == "-" {
+        let stdout = std::io::stdout();
+        let mut out = BufWriter::new(stdout.lock());
+        archive::write(&store, Seq(args.from), to, &mut out, 10_000, |seq| bar.set_position(seq))?
+    } else {
+        // Written aside and renamed when complete: a failed export leaves no file that looks
+        // like an archive.
+        let partial = partial_path(&args.output);
+        let file = File::create(&partial)
+            .with_context(|| format!("не удалось создать файл {}", partial.display()))?;
+        let mut out = BufWriter::new(file);
+        let written = archive::write(&store, Seq(args.from), to, &mut out, 10_000, |seq| {
+            bar.set_position(seq)
+        });
+        let written = match written {
+            Ok(written) => written,
+            Err(error) => {
+                drop(out);
+                let _ = std::fs::remove_file(&partial);
+                return Err(error.into());
+            }
+        };
+        out.into_inner()
+            .map_err(|error| error.into_error())
+            .and_then(|file| file.sync_all())
+            .with_context(|| format!("запись {}", partial.display()))?;
+        std::fs::rename(&partial, &args.output)
+            .with_context(|| format!("не удалось записать {}", args.output.display()))?;
+        written
+    };
+    bar.finish_and_clear();
+    eprintln!(
+        "Архив журнала: события №{}–№{} ({} шт.), последний хеш {}; {:.1} МБ. \
+         Контрольная точка для следующей проверки: {}:{}",
+        written.first_seq.0,
+        written.last_seq.0,
+        written.events,
+        written.last_hash.to_hex(),
+        written.bytes as f64 / 1_048_576.0,
+        written.last_seq.0,
+        written.last_hash.to_hex(),
+    );
+    Ok(exit::OK)
+}
+
+fn verify(args: VerifyArgs) -> anyhow::Result<u8> {
+    let mut checkpoints = Vec::with_capacity(args.checkpoints.len());
+    for text in &args.checkpoints {
+        let checkpoint = Checkpoint::parse(text).with_context(|| {
+            format!(
+                "--checkpoint {text:?}: ожидается НОМЕР:ХЕШ (номер события и 64 шестнадцатеричных \
+                 знака хеша)"
+            )
+        })?;
+        checkpoints.push(checkpoint);
+    }
+    let bar = progress_bar(0, "проверка архива");
+    let result = if args.archive.as_os_str() == "-" {
+        let stdin = std::io::stdin();
+        let source = BufReader::with_capacity(1 << 20, stdin.lock());
+        verify_archive(source, args.deep, &checkpoints, 10_000, |seq| bar.set_position(seq))
+    } else {
+        let file = File::open(&args.archive)
+            .with_context(|| format!("не удалось открыть архив {}", args.archive.display()))?;
+        let source = BufReader::with_capacity(1 << 20, file);
+        verify_archive(source, args.deep, &checkpoints, 10_000, |seq| bar.set_position(seq))
+    };
+    bar.finish_and_clear();
+    match result {
+        Ok(summary) => {
+            let chain = summary.chain;
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "ok": true,
+                        "first_seq": summary.header.first_seq.0,
+                        "last_seq": chain.last_seq.0,
+                        "last_hash": chain.last_hash.to_hex(),
+                        "events": chain.events,
+                        "streams": chain.streams,
+                        "checkpoints_confirmed": summary.checkpoints,
+                    })
+                );
+            } else {
+                println!(
+                    "Архив цел: события №{}–№{} ({} шт., {} потоков), последний хеш {}; \
+                     контрольных точек подтверждено: {}.",
+                    summary.header.first_seq.0,
+                    chain.last_seq.0,
+                    chain.events,
+                    chain.streams,
+                    chain.last_hash.to_hex(),
+                    summary.checkpoints,
+                );
+            }
+            Ok(exit::OK)
+        }
+        Err(ArchiveError::Read(reason)) => anyhow::bail!("чтение архива: {reason}"),
+        Err(error) => {
+            let seq = match &error {
+                ArchiveError::Chain(chain) => chain.seq,
+                ArchiveError::CheckpointMismatch { seq, .. }
+                | ArchiveError::CheckpointOutside { seq, .. } => *seq,
+                ArchiveError::Truncated { after_seq, .. }
+                | ArchiveError::FrameLength { after_seq, .. } => after_seq + 1,
+                _ => 0,
+            };
+            report_broken(args.json, seq, &error.to_string());
+            Ok(exit::INTEGRITY)
+        }
+    }
+}
+
+fn partial_path(output: &Path) -> PathBuf {
+    let mut name = output.file_name().map(|name| name.to_os_string()).unwrap_or_default();
+    name.push(".partial");
+    output.with_file_name(name)
+}
