@@ -465,7 +465,8 @@ fn submit(
         }
         Err(
             CommandError::Invalid { index, field, value, rule }
-            | CommandError::Rejected { index, field, value, rule },
+            | CommandError::Rejected { index, field, value, rule }
+            | CommandError::Forbidden { index, field, value, rule, .. },
         ) => {
             let row = rows.get(index).copied().unwrap_or(0);
             let event = lines.get(index).map(String::as_str).unwrap_or("");

@@ -26,21 +26,34 @@ pub struct Refusal {
     pub value: String,
     /// The rule.
     pub rule: String,
+    /// True when the role (or its scope) is what refuses it, not the data: the server answers
+    /// 403 for these and 422 for the rest.
+    pub forbidden: bool,
 }
 
 impl Refusal {
     pub(crate) fn new(field: &str, value: impl ToString, rule: impl Into<String>) -> Refusal {
-        Refusal { field: field.to_string(), value: value.to_string(), rule: rule.into() }
+        Refusal {
+            field: field.to_string(),
+            value: value.to_string(),
+            rule: rule.into(),
+            forbidden: false,
+        }
     }
 }
 
-/// Decides whether `role` may record `payload` given the current state. Unknown references
-/// pass here: the reference checks reject them with a clearer rule.
+/// Decides whether `role` may record `payload` given the current state; every refusal is marked
+/// `forbidden`. Unknown references pass here: the reference checks reject them with a clearer
+/// rule.
 pub fn may_write(
     role: &ActorRole,
     payload: &Payload,
     index: &RegistryIndex,
 ) -> Result<(), Refusal> {
+    decide(role, payload, index).map_err(|refusal| Refusal { forbidden: true, ..refusal })
+}
+
+fn decide(role: &ActorRole, payload: &Payload, index: &RegistryIndex) -> Result<(), Refusal> {
     let kind_refused = || {
         Refusal::new("actor.role", role, format!("role {role} may not record {}", payload.kind()))
     };

@@ -16,6 +16,10 @@ use crate::commands::authority::{may_write, Refusal};
 use crate::commands::index::{Fact, Key, RegistryIndex};
 use crate::store::{Gate, Rejection, Store, StoreError};
 
+/// Prefix of the field path of a gate rejection that the actor's role or scope decided (an
+/// authority refusal), as opposed to the data; `submit` strips it into `CommandError::Forbidden`.
+pub(crate) const FORBIDDEN_MARK: &str = "forbidden:";
+
 /// The validation gate of commands; build it with `rebuild_gate`.
 pub struct CommandGate {
     index: RegistryIndex,
@@ -74,11 +78,14 @@ impl CommandGate {
             .map_err(|error| Refusal::new("kind", &event.kind, error.to_string()))?;
         let role = &event.actor.role;
         if *role == ActorRole::Auditor {
-            return Err(Refusal::new(
-                "actor.role",
-                role,
-                "an auditor reads everything and records nothing",
-            ));
+            return Err(Refusal {
+                forbidden: true,
+                ..Refusal::new(
+                    "actor.role",
+                    role,
+                    "an auditor reads everything and records nothing",
+                )
+            });
         }
         match &payload {
             Payload::EventRetracted(p) => {
@@ -177,9 +184,16 @@ impl Gate for CommandGate {
             let earlier = events.get(..event_index).unwrap_or(&[]);
             if let Err(refusal) = self.admit_one(event, earlier) {
                 self.index.rollback();
+                // The store's `Rejection` has no class; an authority refusal is marked in its
+                // field path so that `submit` can tell 403 from 422 (see `FORBIDDEN_MARK`).
+                let field = if refusal.forbidden {
+                    format!("{FORBIDDEN_MARK}{}", refusal.field)
+                } else {
+                    refusal.field
+                };
                 return Err(Rejection {
                     event_index,
-                    field: refusal.field,
+                    field,
                     value: refusal.value,
                     rule: refusal.rule,
                 });

@@ -306,7 +306,7 @@ impl RegistryIndex {
 
 /// Who owns a plan: the creating municipality or organisation, else one named in `owner` as
 /// `municipality:<code>` / `organisation:<id>`.
-fn plan_owner(
+pub fn plan_owner(
     level: PlanLevel,
     owner: &str,
     creator: &ActorRole,

@@ -20,8 +20,9 @@ use proto_events::vocabulary::{Payload, PayloadError};
 use proto_events::{Actor, Basis, Date, Effective, EventId, NewEvent, StreamName};
 
 pub use crate::commands::authority::{may_write, Refusal};
+use crate::commands::gate::FORBIDDEN_MARK;
 pub use crate::commands::gate::{rebuild_gate, CommandGate};
-pub use crate::commands::index::RegistryIndex;
+pub use crate::commands::index::{plan_owner, RegistryIndex};
 use crate::store::{
     AppendError, AppendOutcome, AppendRequest, Clock, Expected, Ledger, Store, StoreError,
 };
@@ -90,6 +91,24 @@ pub enum CommandError {
         /// The rule it breaks.
         rule: String,
     },
+    /// The actor's role or scope does not allow this kind (decided by `authority` in the gate).
+    #[error(
+        "command {index}: role {} may not record {}: field {field} = {value:?}: {rule}",
+        who.role,
+        who.kind
+    )]
+    Forbidden {
+        /// Index of the command in the batch.
+        index: usize,
+        /// Who may not record what (boxed: it keeps the error small).
+        who: Box<Refused>,
+        /// Dotted path of the deciding field (`actor.role` when the kind itself is not allowed).
+        field: String,
+        /// Its value.
+        value: String,
+        /// The rule.
+        rule: String,
+    },
     /// The ledger refused the append (conflict, reused id, limits, unavailable).
     #[error(transparent)]
     Append(AppendError),
@@ -98,13 +117,22 @@ pub enum CommandError {
     Store(#[from] StoreError),
 }
 
+/// The role and the kind of an authority refusal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refused {
+    /// The actor's role, with its scope.
+    pub role: String,
+    /// The kind refused (the command's own kind; a correction is judged by its replacement).
+    pub kind: String,
+}
+
 impl CommandError {
     /// The offending field, for errors that have one.
     pub fn field(&self) -> Option<&str> {
         match self {
-            CommandError::Invalid { field, .. } | CommandError::Rejected { field, .. } => {
-                Some(field)
-            }
+            CommandError::Invalid { field, .. }
+            | CommandError::Rejected { field, .. }
+            | CommandError::Forbidden { field, .. } => Some(field),
             _ => None,
         }
     }
@@ -112,7 +140,9 @@ impl CommandError {
     /// The broken rule, for errors that have one.
     pub fn rule(&self) -> Option<&str> {
         match self {
-            CommandError::Invalid { rule, .. } | CommandError::Rejected { rule, .. } => Some(rule),
+            CommandError::Invalid { rule, .. }
+            | CommandError::Rejected { rule, .. }
+            | CommandError::Forbidden { rule, .. } => Some(rule),
             _ => None,
         }
     }
@@ -139,7 +169,7 @@ pub async fn submit(
     commands: Vec<Command>,
 ) -> Result<CommandOutcome, CommandError> {
     let (request, warnings) = prepare(ledger.store(), actor, &commands)?;
-    let append = ledger.append(request).await?;
+    let append = ledger.append(request).await.map_err(|error| refused(error, actor, &commands))?;
     Ok(CommandOutcome { append, warnings })
 }
 
@@ -150,8 +180,32 @@ pub fn submit_blocking(
     commands: Vec<Command>,
 ) -> Result<CommandOutcome, CommandError> {
     let (request, warnings) = prepare(ledger.store(), actor, &commands)?;
-    let append = ledger.append_blocking(request)?;
+    let append =
+        ledger.append_blocking(request).map_err(|error| refused(error, actor, &commands))?;
     Ok(CommandOutcome { append, warnings })
+}
+
+/// The ledger's refusal as a `CommandError`: a gate rejection marked as an authority refusal
+/// becomes `Forbidden`, naming the actor's role and the command's kind.
+fn refused(error: AppendError, actor: &Actor, commands: &[Command]) -> CommandError {
+    match error {
+        AppendError::Rejected(rejection) => match rejection.field.strip_prefix(FORBIDDEN_MARK) {
+            Some(field) => CommandError::Forbidden {
+                index: rejection.event_index,
+                who: Box::new(Refused {
+                    role: actor.role.to_string(),
+                    kind: commands
+                        .get(rejection.event_index)
+                        .map_or_else(String::new, |command| command.payload.kind().to_string()),
+                }),
+                field: field.to_string(),
+                value: rejection.value,
+                rule: rejection.rule,
+            },
+            None => AppendError::Rejected(rejection).into(),
+        },
+        other => other.into(),
+    }
 }
 
 /// Opens the store at `path`, folds it into a `CommandGate` and starts the ledger with it: what

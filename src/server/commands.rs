@@ -1,7 +1,13 @@
-//! `POST /api/v1/commands`: one command or a batch, checked (shape, fields, role) and appended
-//! all or nothing; the event id is the idempotency key.
+//! `POST /api/v1/commands`: one command or a batch, parsed here (shape, types) and then submitted
+//! through the command layer (`commands::submit`), the same path the CLI, the importer and the
+//! demo take: stateless checks, placement, and the gate (role × kind × scope, references) inside
+//! the writer, all or nothing. The event id is the idempotency key.
+//!
+//! Refusals: the gate's authority refusal is 403 (`forbidden`, naming `role` and `kind`); a
+//! field breaking a rule is 422 naming the field; an unknown reference 422 `unknown_reference`;
+//! an expected-version conflict 409 naming `stream`, `expected` and `actual`; an idempotent retry
+//! is 200 with the original seqs.
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 use axum::extract::State;
@@ -9,16 +15,16 @@ use axum::http::StatusCode;
 use axum::Json;
 use proto_events::limits::BATCH_EVENTS_MAX;
 use proto_events::vocabulary::Payload;
-use proto_events::{Basis, Effective, EventId, NewEvent, StreamName};
+use proto_events::{Basis, Effective, EventId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use crate::commands::{submit, Command, CommandError};
 use crate::server::auth::Principal;
 use crate::server::error::{ApiError, ApiJson, ErrorBody};
 use crate::server::policy::{self, Action};
 use crate::server::AppState;
-use crate::store::{AppendRequest, Expected};
 
 /// One command: a fact of a known kind with its valid time.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -72,6 +78,9 @@ pub struct AppendResponse {
     pub duplicate: bool,
     /// The durable head after the append.
     pub head: u64,
+    /// Odd but accepted data (e.g. a completion dated before the hire), one sentence each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Appends one command or a batch.
@@ -97,21 +106,23 @@ pub async fn post_commands(
     principal: Principal,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<(StatusCode, Json<AppendResponse>), ApiError> {
-    let commands = parse_body(body)?;
-    let request = build_request(&state, &principal, commands)?;
-    let events = u64::try_from(request.events.len()).unwrap_or(u64::MAX);
+    policy::check(&principal, Action::Append)?;
+    let commands = parse_commands(parse_body(body)?)?;
+    let events = u64::try_from(commands.len()).unwrap_or(u64::MAX);
     let started = Instant::now();
-    let result = state.ledger.append(request).await;
+    let result = submit(&state.ledger, &principal.actor(), commands).await;
     state.metrics.record_append(events, started.elapsed(), result.is_ok());
-    let outcome = result?;
-    let status = if outcome.duplicate { StatusCode::OK } else { StatusCode::CREATED };
+    let outcome = result.map_err(command_error)?;
+    let append = outcome.append;
+    let status = if append.duplicate { StatusCode::OK } else { StatusCode::CREATED };
     Ok((
         status,
         Json(AppendResponse {
-            seqs: outcome.seqs.iter().map(|seq| seq.0).collect(),
-            ids: outcome.ids.iter().map(EventId::to_string).collect(),
-            duplicate: outcome.duplicate,
-            head: outcome.head.0,
+            seqs: append.seqs.iter().map(|seq| seq.0).collect(),
+            ids: append.ids.iter().map(EventId::to_string).collect(),
+            duplicate: append.duplicate,
+            head: append.head.0,
+            warnings: outcome.warnings,
         }),
     ))
 }
@@ -139,34 +150,23 @@ fn parse_body(body: Value) -> Result<Vec<CommandBody>, ApiError> {
     Ok(commands)
 }
 
-fn build_request(
-    state: &AppState,
-    principal: &Principal,
-    commands: Vec<CommandBody>,
-) -> Result<AppendRequest, ApiError> {
-    let actor = principal.actor();
-    let mut events = Vec::with_capacity(commands.len());
-    let mut expected: BTreeMap<StreamName, Expected> = BTreeMap::new();
-    for (index, command) in commands.into_iter().enumerate() {
+/// The typed commands of the body: types and formats only; every rule is the command layer's.
+fn parse_commands(bodies: Vec<CommandBody>) -> Result<Vec<Command>, ApiError> {
+    let mut commands = Vec::with_capacity(bodies.len());
+    for (index, body) in bodies.into_iter().enumerate() {
         let at = |field: &str| format!("commands[{index}].{field}");
         let payload: Payload = serde_json::from_value(serde_json::json!({
-            "kind": command.kind,
-            "payload": command.payload,
+            "kind": body.kind,
+            "payload": body.payload,
         }))
         .map_err(|error| ApiError::Malformed(format!("{}: {error}", at("payload"))))?;
-        payload.validate().map_err(|error| ApiError::InvalidField {
-            field: at(&format!("payload.{}", error.field)),
-            value: error.value,
-            rule: error.rule,
-        })?;
-        policy::check(principal, Action::Append(&payload))?;
         let effective =
-            Effective::parse(&command.effective).ok_or_else(|| ApiError::InvalidField {
+            Effective::parse(&body.effective).ok_or_else(|| ApiError::InvalidField {
                 field: at("effective"),
-                value: command.effective.clone(),
+                value: body.effective.clone(),
                 rule: "дата ГГГГ-ММ-ДД или время RFC 3339".into(),
             })?;
-        let basis = match command.basis {
+        let basis = match body.basis {
             None | Some(Value::Null) => None,
             Some(Value::String(text)) => {
                 Some(Basis::parse(&text).ok_or_else(|| ApiError::InvalidField {
@@ -180,55 +180,49 @@ fn build_request(
                     .map_err(|error| ApiError::Malformed(format!("{}: {error}", at("basis"))))?,
             ),
         };
-        let id = command.id.map(EventId);
-        let stream = match &payload {
-            Payload::EventRetracted(retraction) => target_stream(state, &retraction.target, &at)?,
-            Payload::EventCorrected(correction) => target_stream(state, &correction.target, &at)?,
-            other => other.stream().map_err(|error| ApiError::InvalidField {
-                field: at("payload"),
-                value: String::new(),
-                rule: error.to_string(),
-            })?,
-        };
-        let event: NewEvent = payload
-            .to_new_event_in(stream.clone(), id, effective, actor.clone(), basis)
-            .map_err(|error| ApiError::InvalidField {
-                field: at("payload"),
-                value: String::new(),
-                rule: error.to_string(),
-            })?;
-        if let Some(version) = command.expected_version {
-            // The expectation is about the stream before the batch: the first one given wins,
-            // and a contradicting one is a caller mistake.
-            match expected.get(&stream) {
-                Some(Expected::Exact(earlier)) if *earlier != version => {
-                    return Err(ApiError::InvalidField {
-                        field: at("expected_version"),
-                        value: version.to_string(),
-                        rule: format!("для потока {stream} в пакете уже ожидается {earlier}"),
-                    });
-                }
-                Some(_) => {}
-                None => {
-                    expected.insert(stream, Expected::Exact(version));
-                }
-            }
-        }
-        events.push(event);
+        commands.push(Command {
+            id: body.id.map(EventId),
+            payload,
+            effective,
+            basis,
+            expected_version: body.expected_version,
+        });
     }
-    Ok(AppendRequest { events, expected })
+    Ok(commands)
 }
 
-fn target_stream(
-    state: &AppState,
-    target: &EventId,
-    at: &dyn Fn(&str) -> String,
-) -> Result<StreamName, ApiError> {
-    match state.ledger.store().get_by_id(target)? {
-        Some(event) => Ok(event.stream),
-        None => Err(ApiError::UnknownReference {
-            field: at("payload.target"),
-            value: target.to_string(),
-        }),
+/// The command layer's refusal as an HTTP answer.
+fn command_error(error: CommandError) -> ApiError {
+    match error {
+        CommandError::Forbidden { index, who, field, value, rule } => ApiError::Refused {
+            role: who.role,
+            kind: who.kind,
+            field: field_path(index, &field),
+            value,
+            rule,
+        },
+        CommandError::Invalid { index, field, value, rule }
+        | CommandError::Rejected { index, field, value, rule } => {
+            // The gate and `submit` name a missing referent with "no <what> with this id".
+            if rule.starts_with("no ") && rule.contains("with this id") {
+                ApiError::UnknownReference { field: field_path(index, &field), value }
+            } else {
+                ApiError::InvalidField { field: field_path(index, &field), value, rule }
+            }
+        }
+        CommandError::Append(error) => error.into(),
+        CommandError::Store(error) => error.into(),
+    }
+}
+
+/// Where a field the command layer names sits in the request body: envelope inputs at the top
+/// of the command, everything else inside its payload.
+fn field_path(index: usize, field: &str) -> String {
+    match field {
+        "expected_version" | "payload" | "kind" | "stream" | "id" | "effective" | "basis" => {
+            format!("commands[{index}].{field}")
+        }
+        _ if field.starts_with("actor.") => format!("commands[{index}].{field}"),
+        _ => format!("commands[{index}].payload.{field}"),
     }
 }

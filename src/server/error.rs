@@ -16,8 +16,9 @@ use crate::store::{AppendError, StoreError};
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
     /// Stable machine code: `unauthorized`, `forbidden`, `malformed_request`,
-    /// `invalid_parameter`, `invalid_field`,
-    /// `conflict`, `not_found`, `payload_too_large`, `unavailable`, `internal`.
+    /// `invalid_parameter`, `invalid_field`, `unknown_reference`,
+    /// `conflict`, `not_found`, `payload_too_large`, `unsupported_media_type`, `unavailable`,
+    /// `internal`.
     pub code: &'static str,
     /// A human message, in Russian.
     pub message: String,
@@ -30,6 +31,21 @@ pub struct ErrorBody {
     /// The rule the value breaks, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
+    /// For a refused command: the role (with its scope) that may not record `kind`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// For a refused command: the kind refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// For a version conflict: the stream.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
+    /// For a version conflict: the version the request expected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    /// For a version conflict: the stream's actual version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual: Option<u64>,
     /// For our own failures: the id under which the details were logged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
@@ -42,6 +58,20 @@ pub enum ApiError {
     Unauthorized,
     /// The token's role or scope does not allow this (403).
     Forbidden(String),
+    /// The command gate refused the kind for this role or scope (403, `forbidden` with `role`
+    /// and `kind`).
+    Refused {
+        /// The role, with its scope.
+        role: String,
+        /// The kind refused.
+        kind: String,
+        /// Dotted path of the deciding field.
+        field: String,
+        /// Its value.
+        value: String,
+        /// The rule.
+        rule: String,
+    },
     /// The body or query is not what the API accepts: bad JSON, unknown field, wrong type (400).
     Malformed(String),
     /// A query parameter is not what the API accepts: a bad date, knowledge point or scope (400).
@@ -69,6 +99,16 @@ pub enum ApiError {
         /// The value.
         value: String,
     },
+    /// The stream is not at the expected version (409, `conflict` with `stream`, `expected`,
+    /// `actual`).
+    VersionConflict {
+        /// The stream.
+        stream: String,
+        /// What the request expected.
+        expected: String,
+        /// The actual version.
+        actual: u64,
+    },
     /// Optimistic concurrency or idempotency conflict (409).
     Conflict(String),
     /// No such resource (404).
@@ -87,12 +127,12 @@ impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::Refused { .. } => StatusCode::FORBIDDEN,
             ApiError::Malformed(_) | ApiError::InvalidParameter { .. } => StatusCode::BAD_REQUEST,
             ApiError::InvalidField { .. } | ApiError::UnknownReference { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::VersionConflict { .. } => StatusCode::CONFLICT,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -108,6 +148,11 @@ impl ApiError {
             field: None,
             value: None,
             rule: None,
+            role: None,
+            kind: None,
+            stream: None,
+            expected: None,
+            actual: None,
             request_id: None,
         };
         match self {
@@ -118,6 +163,27 @@ impl ApiError {
             ApiError::Forbidden(what) => {
                 plain("forbidden", format!("Роль токена не разрешает это действие: {what}."))
             }
+            ApiError::Refused { role, kind, field, value, rule } => ErrorBody {
+                message: format!(
+                    "Роль {role} не может записывать события {kind}: {rule} (поле {field})."
+                ),
+                field: Some(field),
+                value: Some(value),
+                rule: Some(rule),
+                role: Some(role),
+                kind: Some(kind),
+                ..plain("forbidden", String::new())
+            },
+            ApiError::VersionConflict { stream, expected, actual } => ErrorBody {
+                message: format!(
+                    "Конфликт версий: поток {stream}, ожидалась версия {expected}, текущая {actual}."
+                ),
+                field: Some("expected_version".into()),
+                stream: Some(stream),
+                expected: Some(expected),
+                actual: Some(actual),
+                ..plain("conflict", String::new())
+            },
             ApiError::Malformed(detail) => {
                 plain("malformed_request", format!("Запрос не разобран: {detail}."))
             }
@@ -127,7 +193,7 @@ impl ApiError {
                 field: Some(field),
                 value: Some(value),
                 rule: Some(rule),
-                request_id: None,
+                ..plain("", String::new())
             },
             ApiError::InvalidField { field, value, rule } => ErrorBody {
                 code: "invalid_field",
@@ -135,15 +201,14 @@ impl ApiError {
                 field: Some(field),
                 value: Some(value),
                 rule: Some(rule),
-                request_id: None,
+                ..plain("", String::new())
             },
             ApiError::UnknownReference { field, value } => ErrorBody {
                 code: "unknown_reference",
                 message: format!("Поле {field} ссылается на несуществующий объект {value}."),
                 field: Some(field),
                 value: Some(value),
-                rule: None,
-                request_id: None,
+                ..plain("", String::new())
             },
             ApiError::Conflict(detail) => {
                 plain("conflict", format!("Конфликт с текущим состоянием журнала: {detail}."))
@@ -203,9 +268,9 @@ impl From<AppendError> for ApiError {
                 value: source.value.to_string(),
                 rule: format!("не больше {} байт", source.max),
             },
-            AppendError::Conflict { stream, expected, actual } => ApiError::Conflict(format!(
-                "поток {stream}: ожидалось {expected}, текущая версия {actual}"
-            )),
+            AppendError::Conflict { stream, expected, actual } => {
+                ApiError::VersionConflict { stream: stream.to_string(), expected, actual }
+            }
             AppendError::IdReused { id, seq } => ApiError::Conflict(format!(
                 "идентификатор {id} уже записан (№{seq}) с другим содержанием"
             )),

@@ -17,6 +17,7 @@ pub mod error;
 pub mod metrics;
 pub mod policy;
 pub mod reads;
+pub mod scope;
 pub mod views;
 
 use std::future::Future;
@@ -48,6 +49,8 @@ pub struct AppState {
     /// The projection folds over the store, with the cached latest state (shared so that
     /// repeated queries at "now" do not refold).
     pub projector: Arc<Projector>,
+    /// Verified bearer tokens, so a request does not read the tokens tree.
+    pub tokens: Arc<auth::TokenCache>,
     stopping: watch::Receiver<bool>,
     stop: Arc<watch::Sender<bool>>,
 }
@@ -61,6 +64,7 @@ impl AppState {
             ledger,
             metrics: Arc::new(Metrics::default()),
             projector,
+            tokens: Arc::new(auth::TokenCache::default()),
             stopping,
             stop: Arc::new(stop),
         }
@@ -104,6 +108,7 @@ impl AppState {
         reads::HeadResponse,
         reads::EventsPage,
         reads::VerifyResponse,
+        reads::VerifyProgress,
     )),
     modifiers(&BearerAuth)
 )]

@@ -1,7 +1,17 @@
 //! Reads of the raw ledger: head, events by seq range, by id and by stream, integrity
-//! verification, and the server-sent change feed (catch-up from a seq, then live).
+//! verification (a JSON answer, or server-sent progress for long runs), and the server-sent
+//! change feed (catch-up from a seq, then live).
+//!
+//! Municipality and organisation tokens read raw events of their own scope only (see `scope`):
+//! ranges and the feed skip other events (pages still advance by seq, and say which filter
+//! applied), a single event or stream outside the scope is 403. A filtered range has gaps, so it
+//! cannot verify the chain; each event's hash is the stored one and can be checked alone.
+//!
+//! Verification runs on a blocking thread and stops early when the server begins shutting down
+//! or a progress client goes away, so it never holds a graceful shutdown.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
@@ -14,11 +24,13 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::event_view::event_json;
+use crate::query::Projector;
 use crate::server::auth::Principal;
 use crate::server::error::{ApiError, ApiPath, ApiQuery, ErrorBody};
 use crate::server::policy::{self, Action};
+use crate::server::scope::ScopeFilter;
 use crate::server::AppState;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// Default page size of event listings.
 pub const PAGE_EVENTS_DEFAULT: u64 = 100;
@@ -26,6 +38,10 @@ pub const PAGE_EVENTS_DEFAULT: u64 = 100;
 pub const PAGE_EVENTS_MAX: u64 = 1000;
 /// Events read per step of the change feed's catch-up.
 const FEED_CHUNK_EVENTS: u64 = 256;
+/// Events verified between two checks of the stop signal.
+const VERIFY_CHECK_EVERY_EVENTS: u64 = 1024;
+/// Events verified between two progress reports of `verify?progress=true`.
+pub const VERIFY_PROGRESS_EVERY_EVENTS: u64 = 10_000;
 
 /// The durable head.
 #[derive(Debug, Serialize, ToSchema)]
@@ -47,6 +63,14 @@ pub struct EventsPage {
     pub events: Vec<Value>,
     /// Where the next page starts; absent at the end.
     pub next_from: Option<u64>,
+    /// The scope filter applied (`municipality:<code>`, `organisation:<id>`): events outside it
+    /// were skipped, so the page may hold fewer events than its seq span, and cannot verify the
+    /// chain. Absent for unfiltered reads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope_filter: Option<String>,
+    /// Events of the span skipped by the filter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<u64>,
 }
 
 /// Query of `GET /api/v1/events`.
@@ -77,6 +101,9 @@ pub struct StreamQuery {
 pub struct VerifyQuery {
     /// Also decode every envelope canonically (slower).
     pub deep: Option<bool>,
+    /// Answer as server-sent events: `progress` events (`{"checked","total"}`) every
+    /// 10,000 events, then one `result` event (the JSON of the plain answer).
+    pub progress: Option<bool>,
 }
 
 /// Result of a verification run.
@@ -94,6 +121,15 @@ pub struct VerifyResponse {
     pub first_bad_seq: Option<u64>,
     /// Why it failed.
     pub reason: Option<String>,
+}
+
+/// A `progress` event of `verify?progress=true`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifyProgress {
+    /// Events checked so far.
+    pub checked: u64,
+    /// Events to check (the head when the run started).
+    pub total: u64,
 }
 
 /// Query of `GET /api/v1/feed`.
@@ -136,23 +172,64 @@ pub async fn events(
     let from = query.from.unwrap_or(1).max(1);
     let head = state.ledger.store().head().seq.0;
     let to = query.to.unwrap_or(head).min(head);
-    let store = state.ledger.store().clone();
-    let page = tokio::task::spawn_blocking(move || read_page(&store, from, to, limit))
-        .await
-        .map_err(|error| ApiError::Internal(error.to_string()))??;
+    let projector = state.projector.clone();
+    let page = tokio::task::spawn_blocking(move || {
+        let filter = ScopeFilter::of(&principal.role, &projector)?;
+        read_page(projector.store(), from, to, limit, filter)
+    })
+    .await
+    .map_err(|error| ApiError::Internal(error.to_string()))??;
     Ok(Json(page))
 }
 
-fn read_page(store: &Store, from: u64, to: u64, limit: u64) -> Result<EventsPage, ApiError> {
+/// One page by seq: `limit` seqs from `from`, the events outside `filter` skipped.
+fn read_page(
+    store: &Store,
+    from: u64,
+    to: u64,
+    limit: u64,
+    mut filter: Option<ScopeFilter>,
+) -> Result<EventsPage, ApiError> {
     let last = to.min(from.saturating_add(limit).saturating_sub(1));
     let mut events = Vec::new();
+    let mut skipped = 0u64;
     if from <= last {
         for event in store.range(Seq(from), Seq(last)) {
-            events.push(event_json(&event?));
+            let event = event?;
+            let admitted = match filter.as_mut() {
+                Some(filter) => filter.admits(&event)?,
+                None => true,
+            };
+            if admitted {
+                events.push(event_json(&event));
+            } else {
+                skipped = skipped.saturating_add(1);
+            }
         }
     }
     let next_from = if last < to { Some(last.saturating_add(1)) } else { None };
-    Ok(EventsPage { events, next_from })
+    Ok(EventsPage {
+        events,
+        next_from,
+        scope_filter: filter.as_ref().map(ScopeFilter::name),
+        skipped: filter.as_ref().map(|_| skipped),
+    })
+}
+
+/// 403 unless the stream belongs to the caller's scope (unscoped roles read every stream).
+fn check_stream(
+    principal: &Principal,
+    projector: &Projector,
+    stream: &StreamName,
+) -> Result<(), ApiError> {
+    let Some(mut filter) = ScopeFilter::of(&principal.role, projector)? else {
+        return Ok(());
+    };
+    if filter.admits_stream(stream)? {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!("чтение потока {stream} вне области {}", filter.name())))
+    }
 }
 
 fn page_limit(limit: Option<u64>) -> Result<u64, ApiError> {
@@ -183,10 +260,16 @@ pub async fn event_by_id(
         value: id.clone(),
         rule: "идентификатор события — UUID".into(),
     })?;
-    match state.ledger.store().get_by_id(&id)? {
-        Some(event) => Ok(Json(event_json(&event))),
+    let projector = state.projector.clone();
+    tokio::task::spawn_blocking(move || match projector.store().get_by_id(&id)? {
+        Some(event) => {
+            check_stream(&principal, &projector, &event.stream)?;
+            Ok(Json(event_json(&event)))
+        }
         None => Err(ApiError::NotFound(format!("событие {id}"))),
-    }
+    })
+    .await
+    .map_err(|error| ApiError::Internal(error.to_string()))?
 }
 
 /// Events of one stream, e.g. `/api/v1/streams/teacher/t-000123/events`.
@@ -212,9 +295,10 @@ pub async fn stream_events(
     })?;
     let limit = page_limit(query.limit)?;
     let from_version = query.from_version.unwrap_or(1).max(1);
-    let store = state.ledger.store().clone();
+    let projector = state.projector.clone();
     let page = tokio::task::spawn_blocking(move || -> Result<EventsPage, ApiError> {
-        let mut all = store.stream(&stream, from_version)?;
+        check_stream(&principal, &projector, &stream)?;
+        let mut all = projector.store().stream(&stream, from_version)?;
         let more = u64::try_from(all.len()).unwrap_or(u64::MAX) > limit;
         all.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         let next_from = if more {
@@ -222,47 +306,139 @@ pub async fn stream_events(
         } else {
             None
         };
-        Ok(EventsPage { events: all.iter().map(event_json).collect(), next_from })
+        Ok(EventsPage {
+            events: all.iter().map(event_json).collect(),
+            next_from,
+            scope_filter: None,
+            skipped: None,
+        })
     })
     .await
     .map_err(|error| ApiError::Internal(error.to_string()))??;
     Ok(Json(page))
 }
 
-/// Verifies the whole hash chain (auditor, ministry). Runs on a blocking thread.
+/// Verifies the whole hash chain (auditor, ministry) up to the head at the start of the run, on a
+/// blocking thread. Plain: one JSON answer. With `progress=true`: server-sent `progress` events,
+/// then one `result` event (the plain answer's JSON), or `cancelled` when the server stops first.
+/// A run stops at shutdown (the plain call then answers 503), so it never holds a shutdown.
 #[utoipa::path(get, path = "/api/v1/verify", params(VerifyQuery),
-    responses((status = 200, body = VerifyResponse),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    responses((status = 200, body = VerifyResponse,
+            description = "The result; with progress=true a text/event-stream of progress events (VerifyProgress) and a final result"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 503, body = ErrorBody, description = "The server is stopping")),
     security(("bearer" = [])), tag = "ledger")]
 pub async fn verify(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<VerifyQuery>,
-) -> Result<Json<VerifyResponse>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
     policy::check(&principal, Action::Verify)?;
     let store = state.ledger.store().clone();
     let deep = query.deep.unwrap_or(false);
-    let result = tokio::task::spawn_blocking(move || store.verify(deep, 0, |_| {}))
+    let stopping = state.stopping.clone();
+    if !query.progress.unwrap_or(false) {
+        let run = tokio::task::spawn_blocking(move || {
+            verify_chain(&store, deep, &|| *stopping.borrow(), &mut |_, _| true)
+        })
         .await
         .map_err(|error| ApiError::Internal(error.to_string()))?;
-    match result {
-        Ok(summary) => Ok(Json(VerifyResponse {
-            ok: true,
-            events: Some(summary.events),
-            last_seq: Some(summary.last_seq.0),
-            last_hash: Some(summary.last_hash.to_hex()),
-            first_bad_seq: None,
-            reason: None,
-        })),
-        Err(crate::store::StoreError::Integrity(error)) => Ok(Json(VerifyResponse {
-            ok: false,
-            events: None,
-            last_seq: None,
-            last_hash: None,
-            first_bad_seq: Some(error.seq),
-            reason: Some(error.failure.to_string()),
-        })),
-        Err(error) => Err(error.into()),
+        return match run? {
+            Some(response) => Ok(Json(response).into_response()),
+            None => Err(ApiError::Unavailable("проверка прервана: сервер останавливается".into())),
+        };
+    }
+    let (sender, receiver) = tokio::sync::mpsc::channel::<SseEvent>(16);
+    tokio::task::spawn_blocking(move || {
+        let mut report = |checked: u64, total: u64| {
+            let progress = VerifyProgress { checked, total };
+            let event = SseEvent::default().event("progress").json_data(&progress);
+            // A full channel means a slow client: skip this report rather than wait; a closed
+            // one means the client went away: stop.
+            match event {
+                Ok(event) => !matches!(
+                    sender.try_send(event),
+                    Err(tokio::sync::mpsc::error::TrySendError::Closed(_))
+                ),
+                Err(_) => true,
+            }
+        };
+        let last = match verify_chain(&store, deep, &|| *stopping.borrow(), &mut report) {
+            Ok(Some(response)) => SseEvent::default().event("result").json_data(&response),
+            Ok(None) => SseEvent::default().event("cancelled").json_data(serde_json::json!({
+                "message": "проверка прервана: сервер останавливается или клиент отключился"
+            })),
+            Err(error) => {
+                eprintln!("проверка целостности не завершена: {error:?}");
+                SseEvent::default().event("error").json_data(serde_json::json!({
+                    "message": "внутренняя ошибка при проверке"
+                }))
+            }
+        };
+        if let Ok(last) = last {
+            let _ = sender.blocking_send(last);
+        }
+    });
+    let events = stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|event| (Ok::<_, Infallible>(event), receiver))
+    });
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response())
+}
+
+/// Checks the chain from seq 1 to the head read at the start with `ChainVerifier` (the code of
+/// `Store::verify` and `letopis verify`), calling `progress(checked, total)` every
+/// `VERIFY_PROGRESS_EVERY_EVENTS` events. None when `stop` turned true or `progress` returned
+/// false: the run was cancelled.
+pub fn verify_chain(
+    store: &Store,
+    deep: bool,
+    stop: &dyn Fn() -> bool,
+    progress: &mut dyn FnMut(u64, u64) -> bool,
+) -> Result<Option<VerifyResponse>, ApiError> {
+    let head = store.head();
+    let total = head.seq.0;
+    let mut verifier = proto_events::chain::ChainVerifier::new(deep);
+    let mut checked = 0u64;
+    if stop() {
+        return Ok(None);
+    }
+    let failed = |error: proto_events::chain::VerifyError| VerifyResponse {
+        ok: false,
+        events: None,
+        last_seq: None,
+        last_hash: None,
+        first_bad_seq: Some(error.seq),
+        reason: Some(error.failure.to_string()),
+    };
+    for item in store.range_raw(Seq(1), head.seq) {
+        let (seq, stored) = item.map_err(|error: StoreError| ApiError::from(error))?;
+        if let Err(error) = verifier.push(seq.0, &stored) {
+            return Ok(Some(failed(error)));
+        }
+        checked = checked.saturating_add(1);
+        if checked % VERIFY_CHECK_EVERY_EVENTS == 0 && stop() {
+            return Ok(None);
+        }
+        if checked % VERIFY_PROGRESS_EVERY_EVENTS == 0 && !progress(checked, total) {
+            return Ok(None);
+        }
+    }
+    match verifier.finish(Some((head.seq, head.hash))) {
+        Ok(summary) => {
+            progress(checked, total);
+            Ok(Some(VerifyResponse {
+                ok: true,
+                events: Some(summary.events),
+                last_seq: Some(summary.last_seq.0),
+                last_hash: Some(summary.last_hash.to_hex()),
+                first_bad_seq: None,
+                reason: None,
+            }))
+        }
+        Err(error) => Ok(Some(failed(error))),
     }
 }
 
@@ -278,12 +454,30 @@ pub async fn feed(
     ApiQuery(query): ApiQuery<FeedQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
     policy::check(&principal, Action::ReadEvents)?;
+    let projector = state.projector.clone();
+    let filter = {
+        let projector = projector.clone();
+        tokio::task::spawn_blocking(move || ScopeFilter::of(&principal.role, &projector))
+            .await
+            .map_err(|error| ApiError::Internal(error.to_string()))??
+    };
+    let mut buffered = std::collections::VecDeque::new();
+    if let Some(filter) = &filter {
+        // Says which filter applies before the first event: the feed skips other events.
+        buffered.push_back(
+            SseEvent::default()
+                .event("scope_filter")
+                .data(serde_json::json!({ "scope_filter": filter.name() }).to_string()),
+        );
+    }
     let follower = Follower {
         store: state.ledger.store().clone(),
+        projector,
+        filter,
         heads: state.ledger.subscribe(),
         stopping: state.stopping.clone(),
         next: query.from.unwrap_or(1).max(1),
-        buffered: std::collections::VecDeque::new(),
+        buffered,
     };
     let events = stream::unfold(follower, |mut follower| async move {
         follower.next_event().await.map(|event| (Ok(event), follower))
@@ -293,6 +487,8 @@ pub async fn feed(
 
 struct Follower {
     store: Store,
+    projector: Arc<Projector>,
+    filter: Option<ScopeFilter>,
     heads: tokio::sync::watch::Receiver<Seq>,
     stopping: tokio::sync::watch::Receiver<bool>,
     next: u64,
@@ -314,14 +510,36 @@ impl Follower {
                 let from = self.next;
                 let to = head.min(from.saturating_add(FEED_CHUNK_EVENTS - 1));
                 let store = self.store.clone();
-                let chunk = tokio::task::spawn_blocking(move || {
-                    store.range(Seq(from), Seq(to)).collect::<Result<Vec<_>, _>>()
+                let projector = self.projector.clone();
+                let mut filter = self.filter.take();
+                let (chunk, filter) = tokio::task::spawn_blocking(move || {
+                    let chunk = store.range(Seq(from), Seq(to)).collect::<Result<Vec<_>, _>>();
+                    let admitted = match (chunk, filter.as_mut()) {
+                        (Ok(chunk), Some(filter)) => filter.refresh(&projector).and_then(|()| {
+                            let mut admitted = Vec::with_capacity(chunk.len());
+                            for event in chunk {
+                                let keep = filter.admits(&event)?;
+                                admitted.push((event, keep));
+                            }
+                            Ok(admitted)
+                        }),
+                        (Ok(chunk), None) => {
+                            Ok(chunk.into_iter().map(|event| (event, true)).collect())
+                        }
+                        (Err(error), _) => Err(ApiError::from(error)),
+                    };
+                    (admitted, filter)
                 })
                 .await
-                .ok()?
                 .ok()?;
-                for event in chunk {
+                self.filter = filter;
+                let chunk = chunk.ok()?;
+                let read_any = !chunk.is_empty();
+                for (event, keep) in chunk {
                     self.next = event.seq.0.saturating_add(1);
+                    if !keep {
+                        continue;
+                    }
                     self.buffered.push_back(
                         SseEvent::default()
                             .id(event.seq.0.to_string())
@@ -329,7 +547,7 @@ impl Follower {
                             .data(event_json(&event).to_string()),
                     );
                 }
-                if self.buffered.is_empty() {
+                if !read_any {
                     return None;
                 }
                 continue;

@@ -1,28 +1,43 @@
 //! The HTTP API driven through the `Router` with `oneshot` (no socket): authentication, the
-//! role matrix, malformed bodies, appends and reads, idempotency, conflicts, the change feed,
-//! the OpenAPI document and metrics.
+//! role matrix (commands go through the command gate, as from the CLI), malformed bodies,
+//! appends and reads, idempotency, conflicts, scope-filtered event reads, the change feed,
+//! verification with progress and its cancellation at shutdown, the OpenAPI document and metrics.
+
+use std::cell::Cell;
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
+use letopis::commands::open_ledger;
 use letopis::server::auth::{create_token, revoke_token, Role};
 use letopis::server::{router, AppState};
+use proto_events::vocabulary::{
+    CompletionId, CourseCompleted, MentoringPairFormed, MunicipalityCode, OrgId, OrganisationKind,
+    OrganisationRegistered, PairId, Payload, PlanCreated, PlanId, PlanLevel, Position, ProgramForm,
+    ProgramId, ProgramKind, ProgramRegistered, ProgramTopic, TeacherHired, TeacherId,
+};
+use proto_events::Date;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-use crate::support::TempLedger;
+use crate::support::{StepClock, TempLedger};
 
 struct App {
     ledger: TempLedger,
+    state: AppState,
     router: Router,
 }
 
 impl App {
+    /// A server over a ledger with the command gate, as `letopis serve` runs it.
     fn new() -> App {
-        let ledger = TempLedger::new();
-        let router = router(AppState::new(ledger.ledger.clone()));
-        App { ledger, router }
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = open_ledger(dir.path(), StepClock::new()).unwrap();
+        let ledger = TempLedger { dir, ledger };
+        let state = AppState::new(ledger.ledger.clone());
+        let router = router(state.clone());
+        App { ledger, state, router }
     }
 
     fn token(&self, role: &str) -> String {
@@ -107,15 +122,6 @@ fn target() -> Value {
     })
 }
 
-fn mentoring(organisation: &str) -> Value {
-    json!({
-        "kind": "mentoring_pair_formed",
-        "payload": {"mentee": "t-000123", "mentor": "t-000007", "mentoring_program": null,
-            "organisation": organisation, "pair": format!("pair-{}", uuid::Uuid::now_v7())},
-        "effective": "2023-09-01",
-    })
-}
-
 #[tokio::test]
 async fn requests_without_a_valid_token_are_401() {
     let app = App::new();
@@ -149,56 +155,397 @@ async fn requests_without_a_valid_token_are_401() {
     );
 }
 
+/// A command body from a typed payload: `{"kind","payload","effective"}`.
+fn command(payload: impl Into<Payload>, effective: &str) -> Value {
+    let mut body = serde_json::to_value(payload.into()).unwrap();
+    body["effective"] = json!(effective);
+    body
+}
+
+fn day(y: i32, m: u32, d: u32) -> Date {
+    Date::from_ymd(y, m, d).unwrap()
+}
+
+fn organisation(id: &str, municipality: Option<&str>) -> Value {
+    command(
+        OrganisationRegistered {
+            organisation: OrgId::new(id).unwrap(),
+            name: format!("Школа {id}"),
+            // Only a provider of further training may sit outside every municipality.
+            kind: match municipality {
+                Some(_) => OrganisationKind::General,
+                None => OrganisationKind::DpoProvider,
+            },
+            municipality: municipality.map(|code| MunicipalityCode::new(code).unwrap()),
+        },
+        "2020-01-01",
+    )
+}
+
+fn hire(teacher: &str, organisation: &str) -> Value {
+    command(
+        TeacherHired {
+            teacher: TeacherId::new(teacher).unwrap(),
+            organisation: OrgId::new(organisation).unwrap(),
+            position: Position::Teacher,
+            career_start: day(2010, 9, 1),
+            birth_year: 1985,
+        },
+        "2020-09-01",
+    )
+}
+
+fn completion(id: &str, teacher: &str) -> Value {
+    command(
+        CourseCompleted {
+            completion: CompletionId::new(id).unwrap(),
+            teacher: TeacherId::new(teacher).unwrap(),
+            program: ProgramId::new("p1").unwrap(),
+            completed_on: day(2024, 3, 1),
+            certificate_number: "772400012345".into(),
+            hours: 36,
+            provider: OrgId::new("iro").unwrap(),
+            route_step: None,
+        },
+        "2024-03-01",
+    )
+}
+
+fn pair(id: &str, organisation: &str, mentor: &str, mentee: &str) -> Value {
+    command(
+        MentoringPairFormed {
+            pair: PairId::new(id).unwrap(),
+            mentor: TeacherId::new(mentor).unwrap(),
+            mentee: TeacherId::new(mentee).unwrap(),
+            organisation: OrgId::new(organisation).unwrap(),
+            mentoring_program: None,
+        },
+        "2023-09-01",
+    )
+}
+
+fn plan(id: &str, level: PlanLevel, owner: &str) -> Value {
+    command(
+        PlanCreated {
+            plan: PlanId::new(id).unwrap(),
+            level,
+            title: "План мероприятий".into(),
+            period_from_year: 2023,
+            period_to_year: 2025,
+            owner: owner.into(),
+        },
+        "2023-01-01",
+    )
+}
+
+/// Municipalities 38-12 and 38-99; the provider `iro`; org-0042 in 38-12 with teachers
+/// t-000123 and t-000007; org-0043 in 38-99 with t-000200 and t-000201; program p1. Returns the
+/// ids of the 38-12 and org-0043 registrations.
+async fn small_region(app: &App, operator: &str) -> (String, String) {
+    let program = command(
+        ProgramRegistered {
+            program: ProgramId::new("p1").unwrap(),
+            title: "Функциональная грамотность".into(),
+            kind: ProgramKind::FurtherTraining,
+            hours: 36,
+            provider: OrgId::new("iro").unwrap(),
+            form: ProgramForm::Course,
+            topics: std::collections::BTreeSet::from([ProgramTopic::FunctionalLiteracy]),
+        },
+        "2020-01-01",
+    );
+    let batch = json!({"commands": [
+        municipality("38-12"),
+        municipality("38-99"),
+        organisation("iro", None),
+        organisation("org-0042", Some("38-12")),
+        organisation("org-0043", Some("38-99")),
+        hire("t-000123", "org-0042"),
+        hire("t-000007", "org-0042"),
+        hire("t-000200", "org-0043"),
+        hire("t-000201", "org-0043"),
+        program,
+    ]});
+    let (status, created) = app.post(operator, batch).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = |index: usize| created["ids"][index].as_str().unwrap().to_string();
+    (id(0), id(4))
+}
+
 #[tokio::test]
 async fn role_matrix() {
     let app = App::new();
     let operator = app.token("operator");
-    let (status, created) = app.post(&operator, municipality("38-12")).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let id = created["ids"][0].as_str().unwrap().to_string();
+    let (own_municipality, other_organisation) = small_region(&app, &operator).await;
 
     const ROLES: [&str; 5] =
         ["ministry", "operator", "municipality:38-12", "organisation:org-0042", "auditor"];
-    enum Call {
+    // A fresh suffix per attempt, so every allowed write is a new fact.
+    let fresh = Cell::new(0u32);
+    let next = || {
+        fresh.set(fresh.get() + 1);
+        fresh.get()
+    };
+    enum Call<'a> {
         Get(String),
-        Post(Value),
+        Post(&'a str, Box<dyn Fn() -> Value + 'a>),
     }
     // Each row: the call, then the roles (by index in ROLES) allowed to make it.
     let rows: Vec<(&str, Call, &[usize])> = vec![
         ("head", Call::Get("/api/v1/head".into()), &[0, 1, 2, 3, 4]),
-        ("events", Call::Get("/api/v1/events".into()), &[0, 1, 4]),
-        ("event by id", Call::Get(format!("/api/v1/events/{id}")), &[0, 1, 4]),
-        ("stream", Call::Get("/api/v1/streams/municipality/38-12/events".into()), &[0, 1, 4]),
+        (
+            "events (filtered for scoped roles)",
+            Call::Get("/api/v1/events".into()),
+            &[0, 1, 2, 3, 4],
+        ),
+        (
+            "feed (filtered for scoped roles)",
+            Call::Get("/api/v1/feed?from=1".into()),
+            &[0, 1, 2, 3, 4],
+        ),
+        (
+            "own municipality's event",
+            Call::Get(format!("/api/v1/events/{own_municipality}")),
+            &[0, 1, 2, 4],
+        ),
+        (
+            "other municipality's organisation event",
+            Call::Get(format!("/api/v1/events/{other_organisation}")),
+            &[0, 1, 4],
+        ),
+        (
+            "own municipality stream",
+            Call::Get("/api/v1/streams/municipality/38-12/events".into()),
+            &[0, 1, 2, 4],
+        ),
+        (
+            "other municipality stream",
+            Call::Get("/api/v1/streams/municipality/38-99/events".into()),
+            &[0, 1, 4],
+        ),
+        (
+            "own organisation stream",
+            Call::Get("/api/v1/streams/org/org-0042/events".into()),
+            &[0, 1, 2, 3, 4],
+        ),
+        (
+            "own teacher stream",
+            Call::Get("/api/v1/streams/teacher/t-000123/events".into()),
+            &[0, 1, 2, 3, 4],
+        ),
+        (
+            "other municipality's teacher stream",
+            Call::Get("/api/v1/streams/teacher/t-000200/events".into()),
+            &[0, 1, 4],
+        ),
+        ("program stream", Call::Get("/api/v1/streams/program/p1/events".into()), &[0, 1, 4]),
         ("verify", Call::Get("/api/v1/verify".into()), &[0, 4]),
-        ("feed", Call::Get("/api/v1/feed?from=1".into()), &[0, 1, 4]),
-        ("registry", Call::Post(municipality("38-13")), &[1]),
-        ("target", Call::Post(target()), &[0]),
-        ("own municipality figure", Call::Post(figure("municipality:38-12")), &[1, 2]),
-        ("other municipality figure", Call::Post(figure("municipality:38-99")), &[1]),
-        ("own organisation figure", Call::Post(figure("organisation:org-0042")), &[1, 3]),
-        ("own organisation mentoring", Call::Post(mentoring("org-0042")), &[1, 3]),
-        ("other organisation mentoring", Call::Post(mentoring("org-0043")), &[1]),
+        (
+            "registry: municipality",
+            Call::Post(
+                "municipality_registered",
+                Box::new(|| municipality(&format!("38-{}", 100 + next()))),
+            ),
+            &[1],
+        ),
+        (
+            "registry: organisation in own municipality",
+            Call::Post(
+                "organisation_registered",
+                Box::new(|| organisation(&format!("org-a{}", next()), Some("38-12"))),
+            ),
+            &[1, 2],
+        ),
+        (
+            "registry: organisation in another municipality",
+            Call::Post(
+                "organisation_registered",
+                Box::new(|| organisation(&format!("org-b{}", next()), Some("38-99"))),
+            ),
+            &[1],
+        ),
+        (
+            "teacher hired into own organisation",
+            Call::Post(
+                "teacher_hired",
+                Box::new(|| hire(&format!("t-1{:05}", next()), "org-0042")),
+            ),
+            &[1, 2],
+        ),
+        (
+            "teacher hired into another municipality's organisation",
+            Call::Post(
+                "teacher_hired",
+                Box::new(|| hire(&format!("t-2{:05}", next()), "org-0043")),
+            ),
+            &[1],
+        ),
+        ("target", Call::Post("target_set", Box::new(target)), &[0]),
+        (
+            "regional plan",
+            Call::Post(
+                "plan_created",
+                Box::new(|| plan(&format!("pl-r{}", next()), PlanLevel::Regional, "министерство")),
+            ),
+            &[0, 1],
+        ),
+        (
+            "municipal plan",
+            Call::Post(
+                "plan_created",
+                Box::new(|| {
+                    plan(&format!("pl-m{}", next()), PlanLevel::Municipal, "municipality:38-12")
+                }),
+            ),
+            &[2],
+        ),
+        (
+            "completion of own teacher",
+            Call::Post(
+                "course_completed",
+                Box::new(|| completion(&format!("c-a{}", next()), "t-000123")),
+            ),
+            &[1, 3],
+        ),
+        (
+            "completion of another organisation's teacher",
+            Call::Post(
+                "course_completed",
+                Box::new(|| completion(&format!("c-b{}", next()), "t-000200")),
+            ),
+            &[1],
+        ),
+        (
+            "own municipality figure",
+            Call::Post("figure_reported", Box::new(|| figure("municipality:38-12"))),
+            &[1, 2],
+        ),
+        (
+            "other municipality figure",
+            Call::Post("figure_reported", Box::new(|| figure("municipality:38-99"))),
+            &[1],
+        ),
+        // An organisation's figures are reported by its municipality (`commands::authority`).
+        (
+            "own organisation figure",
+            Call::Post("figure_reported", Box::new(|| figure("organisation:org-0042"))),
+            &[1, 2],
+        ),
+        (
+            "other municipality's organisation figure",
+            Call::Post("figure_reported", Box::new(|| figure("organisation:org-0043"))),
+            &[1],
+        ),
+        (
+            "own organisation mentoring",
+            Call::Post(
+                "mentoring_pair_formed",
+                Box::new(|| pair(&format!("pair-a{}", next()), "org-0042", "t-000007", "t-000123")),
+            ),
+            &[1, 3],
+        ),
+        (
+            "other organisation mentoring",
+            Call::Post(
+                "mentoring_pair_formed",
+                Box::new(|| pair(&format!("pair-b{}", next()), "org-0043", "t-000201", "t-000200")),
+            ),
+            &[1],
+        ),
     ];
     let tokens: Vec<String> = ROLES.iter().map(|role| app.token(role)).collect();
     for (name, call, allowed) in &rows {
         for (index, role) in ROLES.iter().enumerate() {
             let token = tokens[index].as_str();
+            let head = app.head();
             let (status, body) = match call {
                 Call::Get(path) => app.call(Method::GET, path, Some(token), None).await,
-                // Every allowed write is a new fact (no id), so each role's attempt is fresh.
-                Call::Post(body) => app.post(token, body.clone()).await,
+                Call::Post(_, body) => app.post(token, body()).await,
             };
             let expected = match (allowed.contains(&index), call) {
                 (false, _) => StatusCode::FORBIDDEN,
                 (true, Call::Get(_)) => StatusCode::OK,
-                (true, Call::Post(_)) => StatusCode::CREATED,
+                (true, Call::Post(..)) => StatusCode::CREATED,
             };
             assert_eq!(status, expected, "{name} as {role}: {body}");
             if status == StatusCode::FORBIDDEN {
-                assert_eq!(body["code"], "forbidden");
+                assert_eq!(body["code"], "forbidden", "{name} as {role}");
+                assert_eq!(app.head(), head, "{name} as {role}: a refusal wrote");
+                if let Call::Post(kind, _) = call {
+                    // The command gate's refusal names the role and the kind.
+                    assert_eq!(body["role"], *role, "{name}: {body}");
+                    assert_eq!(body["kind"], *kind, "{name}: {body}");
+                }
             }
         }
     }
+}
+
+#[tokio::test]
+async fn a_municipality_reads_the_events_of_its_scope_only() {
+    let app = App::new();
+    let operator = app.token("operator");
+    small_region(&app, &operator).await;
+    let (status, _) = app.post(&operator, figure("municipality:38-99")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, own_report) = app.post(&operator, figure("municipality:38-12")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let own_report_seq = own_report["seqs"][0].as_u64().unwrap();
+    let head = app.head();
+    let municipality = app.token("municipality:38-12");
+    let (status, page) =
+        app.call(Method::GET, "/api/v1/events?limit=1000", Some(&municipality), None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["scope_filter"], "municipality:38-12");
+    let streams: Vec<&str> =
+        page["events"].as_array().unwrap().iter().map(|e| e["stream"].as_str().unwrap()).collect();
+    assert_eq!(streams.len(), 5, "{page}");
+    assert_eq!(
+        streams[..4],
+        ["municipality/38-12", "org/org-0042", "teacher/t-000123", "teacher/t-000007"],
+        "{page}"
+    );
+    assert!(streams.last().unwrap().starts_with("report/"), "{streams:?}");
+    assert_eq!(page["events"].as_array().unwrap().last().unwrap()["seq"], own_report_seq);
+    assert_eq!(page["skipped"].as_u64().unwrap() + streams.len() as u64, head);
+    // The hashes are the stored ones: the auditor's unfiltered read shows the same event.
+    let auditor = app.token("auditor");
+    let (_, full) = app.call(Method::GET, "/api/v1/events?limit=1000", Some(&auditor), None).await;
+    assert!(full.get("scope_filter").is_none(), "{full}");
+    let seq = |page: &Value, seq: u64| {
+        page["events"].as_array().unwrap().iter().find(|e| e["seq"] == seq).cloned().unwrap()
+    };
+    assert_eq!(seq(&page, own_report_seq), seq(&full, own_report_seq));
+    // Pagination stays by seq: a page of seqs 6..=9 holds only the scope's events among them.
+    let (_, window) =
+        app.call(Method::GET, "/api/v1/events?from=6&limit=4", Some(&municipality), None).await;
+    assert_eq!(window["next_from"], 10, "{window}");
+    assert_eq!(window["events"].as_array().unwrap().len(), 2, "{window}");
+    assert_eq!(window["skipped"], 2, "{window}");
+    // An organisation sees itself and its teachers, not its municipality's stream.
+    let organisation = app.token("organisation:org-0042");
+    let (_, page) =
+        app.call(Method::GET, "/api/v1/events?limit=1000", Some(&organisation), None).await;
+    let streams: Vec<&str> =
+        page["events"].as_array().unwrap().iter().map(|e| e["stream"].as_str().unwrap()).collect();
+    assert_eq!(streams, ["org/org-0042", "teacher/t-000123", "teacher/t-000007"], "{page}");
+    // The feed says which filter applies, then skips the other events.
+    let response = app
+        .router
+        .clone()
+        .oneshot(request(Method::GET, "/api/v1/feed?from=1", Some(&municipality), None))
+        .await
+        .unwrap();
+    let mut body = response.into_body();
+    let mut text = String::new();
+    while !text.contains(&format!("id: {own_report_seq}\n")) {
+        text.push_str(&next_frame(&mut body).await);
+    }
+    assert!(text.starts_with("event: scope_filter\n"), "{text}");
+    assert!(text.contains("municipality:38-12"), "{text}");
+    assert!(!text.contains("municipality/38-99"), "{text}");
+    assert!(!text.contains("org/org-0043"), "{text}");
+    assert!(text.contains("org/org-0042"), "{text}");
 }
 
 #[tokio::test]
@@ -355,13 +702,23 @@ async fn expected_version_conflict_is_409() {
     let token = app.token("operator");
     let mut command = municipality("38-12");
     command["expected_version"] = json!(0);
-    assert_eq!(app.post(&token, command.clone()).await.0, StatusCode::CREATED);
+    let (status, first) = app.post(&token, command.clone()).await;
+    assert_eq!(status, StatusCode::CREATED);
     let (status, answer) = app.post(&token, command).await;
     assert_eq!(status, StatusCode::CONFLICT, "{answer}");
     assert_eq!(answer["code"], "conflict");
-    let mut next = municipality("38-12");
-    next["expected_version"] = json!(1);
-    assert_eq!(app.post(&token, next).await.0, StatusCode::CREATED);
+    assert_eq!(answer["stream"], "municipality/38-12");
+    assert_eq!(answer["actual"], 1);
+    assert!(answer["expected"].is_string(), "{answer}");
+    // A retraction lands in its target's stream, here at version 1.
+    let next = json!({
+        "kind": "event_retracted",
+        "payload": {"target": first["ids"][0], "reason": "ошибка"},
+        "effective": "2024-01-01",
+        "expected_version": 1,
+    });
+    let (status, answer) = app.post(&token, next).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
     assert_eq!(app.head(), 2);
 }
 
@@ -435,4 +792,81 @@ async fn openapi_lists_the_paths_and_metrics_show_the_head() {
     let (status, answer) = app.call(Method::GET, "/api/v1/nowhere", Some(&token), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(answer["code"], "not_found");
+}
+
+#[tokio::test]
+async fn verify_with_progress_streams_progress_then_the_result() {
+    let app = App::new();
+    let token = app.token("operator");
+    let commands: Vec<Value> = (0..10).map(|n| municipality(&format!("38-{n:02}"))).collect();
+    assert_eq!(app.post(&token, json!({ "commands": commands })).await.0, StatusCode::CREATED);
+    let auditor = app.token("auditor");
+    let response = app
+        .router
+        .clone()
+        .oneshot(request(Method::GET, "/api/v1/verify?progress=true", Some(&auditor), None))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body();
+    let mut text = String::new();
+    while !text.contains("event: result") {
+        text.push_str(&next_frame(&mut body).await);
+    }
+    // The last progress report counts every event, then the result is the plain call's JSON.
+    assert!(text.contains(r#""checked":10"#), "{text}");
+    assert!(text.contains(r#""total":10"#), "{text}");
+    assert!(text.contains(r#""ok":true"#), "{text}");
+    assert!(text.contains(r#""last_seq":10"#), "{text}");
+    // A municipality may not verify, with or without progress.
+    let municipality = app.token("municipality:38-01");
+    let (status, _) =
+        app.call(Method::GET, "/api/v1/verify?progress=true", Some(&municipality), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn verify_stops_when_the_server_shuts_down() {
+    let app = App::new();
+    let token = app.token("operator");
+    assert_eq!(app.post(&token, municipality("38-12")).await.0, StatusCode::CREATED);
+    let auditor = app.token("auditor");
+    app.state.begin_shutdown();
+    let (status, answer) = app.call(Method::GET, "/api/v1/verify", Some(&auditor), None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{answer}");
+    assert_eq!(answer["code"], "unavailable");
+    let response = app
+        .router
+        .clone()
+        .oneshot(request(Method::GET, "/api/v1/verify?progress=true", Some(&auditor), None))
+        .await
+        .unwrap();
+    let mut body = response.into_body();
+    let text = next_frame(&mut body).await;
+    assert!(text.contains("event: cancelled"), "{text}");
+}
+
+#[test]
+fn verify_chain_reports_progress_and_stops_when_asked() {
+    let ledger = TempLedger::new();
+    let events: Vec<_> =
+        (0..2_500).map(|n| crate::support::event("s/1", &format!("payload {n}"))).collect();
+    for chunk in events.chunks(500) {
+        let request =
+            letopis::store::AppendRequest { events: chunk.to_vec(), expected: Default::default() };
+        ledger.ledger.append_blocking(request).unwrap();
+    }
+    let verify_chain = letopis::server::reads::verify_chain;
+    let mut reports = Vec::new();
+    let mut report = |checked, total| {
+        reports.push((checked, total));
+        true
+    };
+    let result = verify_chain(ledger.store(), false, &|| false, &mut report).unwrap().unwrap();
+    assert!(result.ok);
+    assert_eq!(result.last_seq, Some(2_500));
+    assert_eq!(reports.last(), Some(&(2_500, 2_500)));
+    // A stop signal (shutdown) ends the run without an answer.
+    let stopped = verify_chain(ledger.store(), false, &|| true, &mut |_, _| true).unwrap();
+    assert!(stopped.is_none());
 }

@@ -1,0 +1,168 @@
+//! Which raw events a municipality or organisation token may read: the scope filter of event
+//! ranges, the change feed, single events and streams.
+//!
+//! Decided per stream, against the latest projected state ("as known now") and today's date:
+//!
+//! | stream | municipality:<code> | organisation:<id> |
+//! | --- | --- | --- |
+//! | `municipality/<code>` | its own | no |
+//! | `org/<id>` | organisations registered in it | itself |
+//! | `teacher/<id>` | teachers employed today in its organisations | teachers employed there today |
+//! | `plan/<id>` | plans it owns (`commands::plan_owner`) | plans it owns |
+//! | `report/<id>` | figure reports about it or its organisations | reports about itself |
+//! | anything else (programs, procedures, people, targets, regional events) | no | no |
+//!
+//! A teacher's whole stream follows the current employer, so a municipality sees the history of
+//! the teachers it employs now, and no longer sees a teacher who moved away. The events returned
+//! are the stored ones, hashes unchanged, so each can be checked on its own; a filtered range has
+//! gaps, so only an unfiltered range (ministry, operator, auditor) can verify the chain.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use projections::State;
+use proto_events::vocabulary::{OrgId, Payload, Scope, TeacherId};
+use proto_events::{Date, Envelope, StreamName};
+
+use crate::commands::plan_owner;
+use crate::query::{KnownAt, Projector};
+use crate::server::auth::Role;
+use crate::server::error::ApiError;
+use crate::store::{Clock, Store, SystemClock};
+
+/// The scope of a municipality or organisation token, with what it needs to decide streams.
+pub struct ScopeFilter {
+    scope: Owner,
+    state: Arc<State>,
+    today: Date,
+    store: Store,
+    /// Decisions already taken in this request, by stream.
+    decided: BTreeMap<StreamName, bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Owner {
+    Municipality(String),
+    Organisation(String),
+}
+
+impl ScopeFilter {
+    /// The filter of `role`; None for roles that read everything.
+    pub fn of(role: &Role, projector: &Projector) -> Result<Option<ScopeFilter>, ApiError> {
+        let scope = match role {
+            Role::Municipality(code) => Owner::Municipality(code.clone()),
+            Role::Organisation(id) => Owner::Organisation(id.clone()),
+            Role::Ministry | Role::Operator | Role::Auditor => return Ok(None),
+        };
+        let state = projector
+            .state_at(KnownAt::Now)
+            .map_err(|error| ApiError::Internal(error.to_string()))?;
+        let today = SystemClock
+            .now()
+            .date_utc()
+            .ok_or_else(|| ApiError::Internal("today's date is out of range".into()))?;
+        Ok(Some(ScopeFilter {
+            scope,
+            state,
+            today,
+            store: projector.store().clone(),
+            decided: BTreeMap::new(),
+        }))
+    }
+
+    /// The filter's name, as responses report it (`municipality:<code>`).
+    pub fn name(&self) -> String {
+        match &self.scope {
+            Owner::Municipality(code) => format!("municipality:{code}"),
+            Owner::Organisation(id) => format!("organisation:{id}"),
+        }
+    }
+
+    /// Takes the latest projected state, so a long-lived feed follows hires and moves.
+    pub fn refresh(&mut self, projector: &Projector) -> Result<(), ApiError> {
+        self.state = projector
+            .state_at(KnownAt::Now)
+            .map_err(|error| ApiError::Internal(error.to_string()))?;
+        self.decided.clear();
+        Ok(())
+    }
+
+    /// Whether the event belongs to the scope (decided by its stream).
+    pub fn admits(&mut self, event: &Envelope) -> Result<bool, ApiError> {
+        self.admits_stream(&event.stream)
+    }
+
+    /// Whether the stream belongs to the scope.
+    pub fn admits_stream(&mut self, stream: &StreamName) -> Result<bool, ApiError> {
+        if let Some(known) = self.decided.get(stream) {
+            return Ok(*known);
+        }
+        let decision = self.decide(stream)?;
+        self.decided.insert(stream.clone(), decision);
+        Ok(decision)
+    }
+
+    fn decide(&self, stream: &StreamName) -> Result<bool, ApiError> {
+        let Some((category, id)) = stream.as_str().split_once('/') else {
+            return Ok(false);
+        };
+        Ok(match category {
+            "municipality" => matches!(&self.scope, Owner::Municipality(code) if code == id),
+            "org" => self.owns_organisation(id),
+            "teacher" => match TeacherId::new(id) {
+                Ok(teacher) => match self.state.registry.employment_on(&teacher, self.today) {
+                    Some(employment) => self.owns_organisation(employment.organisation.as_str()),
+                    None => false,
+                },
+                Err(_) => false,
+            },
+            "plan" | "report" => self.owns_first_event(stream)?,
+            _ => false,
+        })
+    }
+
+    fn owns_organisation(&self, id: &str) -> bool {
+        match &self.scope {
+            Owner::Organisation(own) => own == id,
+            Owner::Municipality(code) => match OrgId::new(id) {
+                Ok(org) => self
+                    .state
+                    .registry
+                    .organisation_place(&org)
+                    .and_then(|(_, municipality)| municipality)
+                    .is_some_and(|municipality| municipality.as_str() == code),
+                Err(_) => false,
+            },
+        }
+    }
+
+    /// Plans and figure reports belong to whom their first event (`plan_created`,
+    /// `figure_reported`) names.
+    fn owns_first_event(&self, stream: &StreamName) -> Result<bool, ApiError> {
+        let Some(first) = self.store.stream(stream, 1)?.into_iter().next() else {
+            return Ok(false);
+        };
+        Ok(match Payload::decode_envelope(&first) {
+            Ok(Payload::PlanCreated(plan)) => {
+                match plan_owner(plan.level, &plan.owner, &first.actor.role) {
+                    (Some(municipality), _) => {
+                        matches!(&self.scope, Owner::Municipality(code) if *code == municipality)
+                    }
+                    (None, Some(organisation)) => match &self.scope {
+                        Owner::Organisation(own) => *own == organisation,
+                        Owner::Municipality(_) => self.owns_organisation(&organisation),
+                    },
+                    (None, None) => false,
+                }
+            }
+            Ok(Payload::FigureReported(report)) => match &report.scope {
+                Scope::Region => false,
+                Scope::Municipality(municipality) => {
+                    matches!(&self.scope, Owner::Municipality(code) if code == municipality.as_str())
+                }
+                Scope::Organisation(org) => self.owns_organisation(org.as_str()),
+            },
+            _ => false,
+        })
+    }
+}
