@@ -14,6 +14,10 @@ pub enum Column {
     CoExecutors,
     KeyResult,
     FixingDocuments,
+    /// "Статус на дату", "Отметка о выполнении": recognised so that it is not reported as text
+    /// under no header, and not imported: the status of an activity is kept by execution
+    /// events, not read from documents (our own export writes this column).
+    Status,
 }
 
 impl Column {
@@ -27,6 +31,7 @@ impl Column {
             Column::CoExecutors => "Соисполнители",
             Column::KeyResult => "Ключевой результат",
             Column::FixingDocuments => "Документы, фиксирующие результат",
+            Column::Status => "Статус",
         }
     }
 }
@@ -57,6 +62,10 @@ pub(crate) fn classify_header_cell(text: &str) -> Option<Column> {
     let norm = normalize(text);
     if norm.is_empty() {
         return None;
+    }
+    if norm.starts_with("статус") || norm.starts_with("отметка о выполнении")
+    {
+        return Some(Column::Status);
     }
     if norm.starts_with('№')
         || matches!(norm.as_str(), "n" | "n п п" | "п п" | "номер" | "nn" | "no" | "номер п п")
@@ -138,7 +147,8 @@ pub(crate) fn recognize_header_row(cells: &[String]) -> Option<ColumnMap> {
             }
         }
     }
-    let recognised = map.iter().filter(|(_, c)| *c != Column::Number).count();
+    let recognised =
+        map.iter().filter(|(_, c)| !matches!(c, Column::Number | Column::Status)).count();
     if recognised >= 2 {
         Some(ColumnMap { cells: map })
     } else {
@@ -218,6 +228,7 @@ mod tests {
         check("Прогнозируемый количественный результат", Some(Column::KeyResult));
         check("Документ, фиксирующий результат", Some(Column::FixingDocuments));
         check("Форма представления результата", Some(Column::FixingDocuments));
+        check("Статус на дату", Some(Column::Status));
         check("Примечание", None);
     }
 

@@ -138,7 +138,7 @@ pub(crate) struct RawFields {
 impl RawFields {
     pub(crate) fn get_mut(&mut self, column: Column) -> Option<&mut String> {
         match column {
-            Column::Number => None,
+            Column::Number | Column::Status => None,
             Column::Title => Some(&mut self.title),
             Column::Term => Some(&mut self.term),
             Column::Responsible => Some(&mut self.responsible),
@@ -197,7 +197,12 @@ pub(crate) fn build_plan(
             RawItem::Heading { text, row } => builder.heading(&text, row, &mut warnings),
             RawItem::Numbered { number, fields, row } => {
                 let components = number_components(&number);
-                if components.len() < depth_max {
+                // A shorter number heads a section ("5" over "5.1", "5.2"), unless the row has
+                // an activity's frame (a term and an executor): then it is an activity with
+                // sub-items ("16" over "16.1"), as in our own exports of such plans.
+                let has_activity_frame = !fields.term.is_empty()
+                    && (!fields.responsible.is_empty() || !fields.co_executors.is_empty());
+                if components.len() < depth_max && !has_activity_frame {
                     if !fields.has_only_title() {
                         warnings.push(issue(
                             file,
@@ -336,6 +341,13 @@ impl PlanBuilder<'_> {
         let current_major =
             current.as_deref().map(number_components).and_then(|c| c.first().copied());
         if current_major == Some(*major) {
+            return;
+        }
+        // "16.1" right under activity "16": a sub-item of an activity, not a lost section.
+        let under_activity = self.sections.last().is_some_and(|section| {
+            section.activities.iter().any(|a| number_components(&a.number) == [*major])
+        });
+        if under_activity {
             return;
         }
         if current.is_none() && self.sections.last().is_some_and(|s| s.activities.is_empty()) {
@@ -718,7 +730,7 @@ fn append_fields(target: &mut RawFields, extra: &RawFields) {
             Column::CoExecutors => &extra.co_executors,
             Column::KeyResult => &extra.key_result,
             Column::FixingDocuments => &extra.fixing_documents,
-            Column::Number => continue,
+            Column::Number | Column::Status => continue,
         };
         target.append(column, text);
     }

@@ -806,7 +806,7 @@ fn fit_score(text: &str, column: Column) -> i32 {
     let term = cell_text::term_kind(text);
     let is_term = term == Some(true);
     match column {
-        Column::Number => -20,
+        Column::Number | Column::Status => -20,
         Column::Term => match term {
             Some(true) => 8,
             Some(false) => 2,
