@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod demo;
 pub mod event_view;
+pub mod export;
 pub mod import;
 pub mod personal;
 pub mod query;

@@ -10,12 +10,13 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use projections::Figure;
-use proto_events::vocabulary::{IndicatorMeasure, Scope, TargetValue};
+use proto_events::vocabulary::{IndicatorMeasure, Scope};
 use serde_json::Value;
 
 use crate::cli::plans::{valid_date, OutputFormat};
 use crate::cli::{exit, open_store};
-use crate::query::json::{figure_json, hundredths, value_json};
+use crate::export::figures::{met_label, targets_text};
+use crate::query::json::{figure_json, value_json};
 use crate::query::{KnownAt, Projector};
 
 /// Arguments of `figures`.
@@ -42,12 +43,7 @@ pub(crate) fn run(args: FiguresArgs) -> anyhow::Result<u8> {
     let json_output = OutputFormat::parse(&args.format)? == OutputFormat::Json;
     let date = valid_date(Some(&args.date))?;
     let known_at = parse_known_at(args.known_at.as_deref())?;
-    let scope: Scope = args.scope.trim().parse().map_err(|_| {
-        anyhow::anyhow!(
-            "--scope {:?}: ожидается region, municipality:<код> или organisation:<id>",
-            args.scope
-        )
-    })?;
+    let scope = parse_scope(&args.scope)?;
     let store = open_store(&args.data)?;
     let projector = Projector::new(store);
     let (seq, figures) =
@@ -56,6 +52,15 @@ pub(crate) fn run(args: FiguresArgs) -> anyhow::Result<u8> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(out.as_bytes()).context("writing to stdout")?;
     Ok(exit::OK)
+}
+
+/// Parses `--scope`: region, municipality:<code> or organisation:<id>.
+pub(crate) fn parse_scope(text: &str) -> anyhow::Result<Scope> {
+    text.trim().parse().map_err(|_| {
+        anyhow::anyhow!(
+            "--scope {text:?}: ожидается region, municipality:<код> или organisation:<id>"
+        )
+    })
 }
 
 /// Parses `--known-at`: digits are a seq, anything else an RFC 3339 time; absent = now.
@@ -72,16 +77,6 @@ fn render_json(figures: &[Figure], seq: u64) -> anyhow::Result<String> {
     let mut out = serde_json::to_string_pretty(&array).context("encoding figures as JSON")?;
     out.push('\n');
     Ok(out)
-}
-
-fn target_text(value: TargetValue) -> String {
-    match value {
-        TargetValue::ShareAtLeastBp(bp) => format!("≥ {} %", hundredths(u64::from(bp), 100)),
-        TargetValue::ShareAtMostBp(bp) => format!("≤ {} %", hundredths(u64::from(bp), 100)),
-        TargetValue::CountAtLeast(count) => format!("≥ {count}"),
-        TargetValue::CountAtMost(count) => format!("≤ {count}"),
-        TargetValue::PositiveDynamics => "положительная динамика".to_string(),
-    }
 }
 
 fn render_table(figures: &[Figure], seq: u64) -> String {
@@ -101,23 +96,8 @@ fn render_table(figures: &[Figure], seq: u64) -> String {
             value if figure.code.measure() == IndicatorMeasure::Share => format!("{value} %"),
             value => value.to_string(),
         };
-        let targets: Vec<String> = figure
-            .targets
-            .iter()
-            .map(|target| {
-                let deadline = target
-                    .deadline
-                    .map(|day| format!(" к {}", day.to_russian()))
-                    .unwrap_or_default();
-                format!("{}{deadline} ({})", target_text(target.value), target.act)
-            })
-            .collect();
-        let targets = if targets.is_empty() { "—".to_string() } else { targets.join("; ") };
-        let met = match figure.met {
-            Some(true) => "да",
-            Some(false) => "нет",
-            None => "—",
-        };
+        let targets = targets_text(figure);
+        let met = met_label(figure.met);
         let _ = writeln!(
             out,
             "{} | {} | {} | {} | {} | {} | {} | {}",

@@ -7,6 +7,7 @@
 
 mod crash_writer;
 mod demo;
+mod export;
 mod figures;
 mod import;
 mod log;
@@ -95,6 +96,9 @@ enum Command {
     /// Импорт планов и реестров из документов (XLSX, CSV, текстовые таблицы).
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Выгрузка плана (XLSX) и показателей (XLSX, CSV) на дату.
+    #[command(subcommand)]
+    Export(export::ExportCommand),
     /// Справочник персональных данных (вне цепочки, стираемый).
     #[command(subcommand)]
     Person(person::PersonCommand),
@@ -142,6 +146,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Plans(args) => plans::run(args),
         Command::Routes(args) => routes::run(args),
         Command::Import(command) => import::run(command),
+        Command::Export(command) => export::run(command),
         Command::Person(command) => person::run(command),
         Command::Log(command) => log::run(command),
     }

@@ -9,13 +9,13 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use projections::plan::{plans_as_of, ActivityStatus, Plans};
+use projections::plan::{plans_as_of, Plans};
 use projections::teacher_route::Routes;
-use proto_events::vocabulary::PlanLevel;
 use proto_events::Date;
 
 use crate::cli::figures::parse_known_at;
 use crate::cli::{exit, open_store};
+use crate::export::plan::{level_label, status_label};
 use crate::query::{self, KnownAt};
 use crate::store::{Clock, Store, SystemClock};
 
@@ -155,25 +155,4 @@ pub(crate) struct Folded {
 pub(crate) fn fold(store: &Store, known_at: KnownAt) -> anyhow::Result<Folded> {
     let state = query::state_at(store, known_at).context("folding the ledger")?;
     Ok(Folded { seq: state.seq, plans: state.plans, routes: state.routes })
-}
-
-fn status_label(status: ActivityStatus) -> &'static str {
-    match status {
-        ActivityStatus::Planned => "запланировано",
-        ActivityStatus::InProgress => "выполняется",
-        ActivityStatus::Done => "выполнено",
-        ActivityStatus::Partly => "выполнено частично",
-        ActivityStatus::NotDone => "не выполнено",
-        ActivityStatus::Cancelled => "отменено",
-        ActivityStatus::Overdue => "просрочено",
-    }
-}
-
-fn level_label(level: &PlanLevel) -> &'static str {
-    match level {
-        PlanLevel::Federal => "федеральный",
-        PlanLevel::Regional => "региональный",
-        PlanLevel::Municipal => "муниципальный",
-        PlanLevel::Organisation => "уровень организации",
-    }
 }

@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod crash;
 mod demo;
+mod export;
 mod figures;
 mod import;
 mod plans;

@@ -1,0 +1,152 @@
+//! `letopis export`: a plan as of (D, K) to XLSX, the indicator catalogue as of (D, K) for a
+//! scope to XLSX or CSV. The documents are laid out by `crate::export`; this module picks the
+//! state, writes the file and tells the official what was written.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use projections::plan::plans_as_of;
+
+use crate::cli::figures::{parse_known_at, parse_scope};
+use crate::cli::plans::valid_date;
+use crate::cli::{exit, open_store};
+use crate::export::figures::figures_document;
+use crate::export::plan::{choose, plan_xlsx};
+use crate::export::DocumentFormat;
+use crate::query::{self, Projector};
+
+/// Export subcommands.
+#[derive(clap::Subcommand)]
+pub(crate) enum ExportCommand {
+    /// План мероприятий на дату в XLSX: графы актов, разделы, статус на дату и лист «Изменения».
+    Plan(PlanArgs),
+    /// Показатели мониторинга на дату в XLSX или CSV.
+    Figures(FiguresArgs),
+}
+
+/// Arguments of `export plan`.
+#[derive(clap::Args)]
+pub(crate) struct PlanArgs {
+    /// Каталог хранилища.
+    #[arg(long)]
+    data: PathBuf,
+    /// Plan id (`letopis plans` lists them); may be omitted when the ledger holds one plan.
+    #[arg(long)]
+    plan: Option<String>,
+    /// Valid date, YYYY-MM-DD; default: today.
+    #[arg(long)]
+    date: Option<String>,
+    /// Knowledge point: an RFC 3339 time or a seq; default: now.
+    #[arg(long)]
+    known_at: Option<String>,
+    /// The workbook to write (.xlsx).
+    #[arg(long)]
+    output: PathBuf,
+}
+
+/// Arguments of `export figures`.
+#[derive(clap::Args)]
+pub(crate) struct FiguresArgs {
+    /// Каталог хранилища.
+    #[arg(long)]
+    data: PathBuf,
+    /// Valid date, YYYY-MM-DD.
+    #[arg(long)]
+    date: String,
+    /// Knowledge point: an RFC 3339 time or a seq; default: now.
+    #[arg(long)]
+    known_at: Option<String>,
+    /// region | municipality:<code> | organisation:<id>.
+    #[arg(long, default_value = "region")]
+    scope: String,
+    /// The file to write (.xlsx or .csv).
+    #[arg(long)]
+    output: PathBuf,
+    /// xlsx | csv; default: by the extension of --output.
+    #[arg(long)]
+    format: Option<String>,
+}
+
+pub(crate) fn run(command: ExportCommand) -> anyhow::Result<u8> {
+    match command {
+        ExportCommand::Plan(args) => export_plan(args),
+        ExportCommand::Figures(args) => export_figures(args),
+    }
+}
+
+fn export_plan(args: PlanArgs) -> anyhow::Result<u8> {
+    let date = valid_date(args.date.as_deref())?;
+    let known_at = parse_known_at(args.known_at.as_deref())?;
+    let store = open_store(&args.data)?;
+    let state = query::state_at(&store, known_at).context("folding the ledger")?;
+    let plans = plans_as_of(&state.plans, date);
+    let plan = choose(&plans, args.plan.as_deref())?;
+    let bytes = plan_xlsx(plan, &state.plans, date, state.seq)?;
+    write_output(&args.output, &bytes)?;
+    let activities: usize = plan.sections.iter().map(|section| section.activities.len()).sum();
+    let changes: usize = plan
+        .sections
+        .iter()
+        .flat_map(|section| section.activities.iter())
+        .map(|activity| {
+            activity.amendments.len().saturating_add(usize::from(activity.cancellation.is_some()))
+        })
+        .sum();
+    println!(
+        "План {} «{}» на {} (по данным журнала до события №{}) выгружен в {}: разделов {}, мероприятий {activities}, изменений {changes}.",
+        plan.id,
+        plan.title,
+        date.to_russian(),
+        state.seq,
+        args.output.display(),
+        plan.sections.len()
+    );
+    Ok(exit::OK)
+}
+
+fn export_figures(args: FiguresArgs) -> anyhow::Result<u8> {
+    let format = match args.format.as_deref() {
+        Some(text) => match DocumentFormat::parse(text) {
+            Some(format) => format,
+            None => bail!("--format {text:?}: ожидается xlsx или csv"),
+        },
+        None => match args.output.extension().and_then(|e| e.to_str()).and_then(DocumentFormat::parse)
+        {
+            Some(format) => format,
+            None => bail!(
+                "--output {}: по расширению не понять формат; укажите файл .xlsx или .csv либо --format xlsx|csv",
+                args.output.display()
+            ),
+        },
+    };
+    let date = valid_date(Some(&args.date))?;
+    let known_at = parse_known_at(args.known_at.as_deref())?;
+    let scope = parse_scope(&args.scope)?;
+    let store = open_store(&args.data)?;
+    let projector = Projector::new(store);
+    let (seq, figures) =
+        projector.catalogue(&scope, date, known_at).context("computing the figures")?;
+    let bytes = figures_document(&figures, seq, format)?;
+    write_output(&args.output, &bytes)?;
+    println!(
+        "Показатели ({}) на {}, территория {scope} (по данным журнала до события №{seq}) выгружены в {}: показателей {}.",
+        format.extension(),
+        date.to_russian(),
+        args.output.display(),
+        figures.len()
+    );
+    Ok(exit::OK)
+}
+
+/// Writes the document next to its final name first, then renames, so a failed write never
+/// leaves a half-written file under the name the official expects.
+fn write_output(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    std::fs::write(&partial, bytes)
+        .with_context(|| format!("не удалось записать файл {}", partial.display()))?;
+    std::fs::rename(&partial, path)
+        .with_context(|| format!("не удалось записать файл {}", path.display()))?;
+    Ok(())
+}

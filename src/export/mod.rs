@@ -1,0 +1,92 @@
+//! Export of what the ledger knows as documents officials send on: a plan of activities as of a
+//! valid date and a knowledge point (XLSX with the acts' columns and an amendments sheet), and
+//! the indicator catalogue (XLSX or CSV).
+//!
+//! The rows come from the projections (`projections::plan::plan_as_of`, `Projector::catalogue`)
+//! and the JSON shapes of `query::json`; this module only lays them out, so an export never
+//! disagrees with `letopis plans` or `letopis figures`. The plan sheet's header row uses the
+//! headers the importer recognises (`import::columns`), so an exported plan imports back into
+//! the same plan (tests/it/export.rs checks the round trip).
+
+pub mod figures;
+pub mod plan;
+
+use thiserror::Error;
+
+/// Why an export could not be produced.
+#[derive(Debug, Error)]
+pub enum ExportError {
+    /// No plan with this id is known at the knowledge point; `available` lists the ids that are.
+    #[error("план «{wanted}» не найден; известные планы: {}", list_or_none(available))]
+    PlanNotFound {
+        /// The id asked for.
+        wanted: String,
+        /// The plans known at the knowledge point.
+        available: Vec<String>,
+    },
+    /// No plan id was given and there is not exactly one plan.
+    #[error("планов несколько, укажите --plan <id>; известные планы: {}", list_or_none(available))]
+    PlanNotChosen {
+        /// The plans known at the knowledge point.
+        available: Vec<String>,
+    },
+    /// The spreadsheet writer refused a value (e.g. a cell over Excel's 32,767 characters).
+    #[error("не удалось сформировать книгу Excel: {0}")]
+    Spreadsheet(String),
+    /// The CSV writer failed.
+    #[error("не удалось сформировать CSV: {0}")]
+    Csv(String),
+}
+
+/// The document formats of an export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocumentFormat {
+    /// Office Open XML workbook.
+    Xlsx,
+    /// Semicolon-separated UTF-8 text with a byte-order mark (what Excel opens in a Russian
+    /// locale without an import dialog).
+    Csv,
+}
+
+impl DocumentFormat {
+    /// `xlsx` or `csv` (case-insensitive); None otherwise.
+    pub fn parse(text: &str) -> Option<DocumentFormat> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "xlsx" => Some(DocumentFormat::Xlsx),
+            "csv" => Some(DocumentFormat::Csv),
+            _ => None,
+        }
+    }
+
+    /// The HTTP Content-Type of the format.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            DocumentFormat::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+            DocumentFormat::Csv => "text/csv; charset=utf-8",
+        }
+    }
+
+    /// The file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            DocumentFormat::Xlsx => "xlsx",
+            DocumentFormat::Csv => "csv",
+        }
+    }
+}
+
+impl From<rust_xlsxwriter::XlsxError> for ExportError {
+    fn from(error: rust_xlsxwriter::XlsxError) -> Self {
+        ExportError::Spreadsheet(error.to_string())
+    }
+}
+
+fn list_or_none(ids: &[String]) -> String {
+    if ids.is_empty() {
+        "нет ни одного".to_string()
+    } else {
+        ids.join(", ")
+    }
+}
