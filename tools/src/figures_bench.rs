@@ -1,7 +1,8 @@
 //! `bench -- figures`: builds a synthetic region (`region`) in a fresh store, then measures
 //! (1) a cold full rebuild of the projection state against the raw scan + decode of the same
 //! events in the same run (ratio of throughputs), and (2) the latency of the full indicator
-//! catalogue for the region at 20 pseudo-random (D, K) pairs, with snapshots.
+//! catalogue for the region at 20 pseudo-random (D, K) pairs, with snapshots. `build_region` and
+//! `query_pairs` are shared with `bench -- figures-http`.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -32,10 +33,10 @@ impl Clock for SteppingClock {
     }
 }
 
-/// Runs the benchmark on a region of about `events` events.
-pub fn run(events: u64) -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let store = Store::open(dir.path())?;
+/// A synthetic region of about `events` events in a fresh store (in `dir`), appended through a
+/// running ledger (no gate), which is returned running.
+pub fn build_region(dir: &std::path::Path, events: u64) -> anyhow::Result<Ledger> {
+    let store = Store::open(dir)?;
     let time = Arc::new(AtomicI64::new(0));
     let ledger = Ledger::start(store, Box::new(NoGate), Arc::new(SteppingClock(Arc::clone(&time))));
     let region = Region::for_events(events);
@@ -49,17 +50,41 @@ pub fn run(events: u64) -> anyhow::Result<()> {
                 .context("appending the region")?;
         }
     }
+    ledger.store().flush()?;
+    println!(
+        "region: {} teachers, {} organisations, {} municipalities, {} events, built in {:.1?}",
+        region.teachers,
+        region.organisations,
+        region.municipalities,
+        ledger.store().head().seq.0,
+        building.elapsed()
+    );
+    Ok(ledger)
+}
+
+/// The same pseudo-random (D, K) pairs for every run: K in 1..=head, D in 2021..2025.
+pub fn query_pairs(head: u64, count: u64) -> Vec<(u64, Date)> {
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    (0..count)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let k = 1 + seed % head.max(1);
+            let day = 18_628 + i32::try_from((seed >> 20) % 1_826).unwrap_or(0);
+            (k, Date::from_days_since_epoch(day))
+        })
+        .collect()
+}
+
+/// Runs the benchmark on a region of about `events` events.
+pub fn run(events: u64) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let ledger = build_region(dir.path(), events)?;
     let store = ledger.store().clone();
     ledger.shutdown();
     store.flush()?;
     let head = store.head().seq.0;
-    println!(
-        "region: {} teachers, {} organisations, {} municipalities, {head} events, built in {:.1?}",
-        region.teachers,
-        region.organisations,
-        region.municipalities,
-        building.elapsed()
-    );
 
     // Baseline: raw scan + open (hash check, canonical decode) + payload decode. Run twice and
     // keep the faster, so the first pass's cold sled cache does not flatter the ratio.
@@ -119,14 +144,7 @@ pub fn run(events: u64) -> anyhow::Result<()> {
 
     let mut latencies = Vec::new();
     let mut state_latencies = Vec::new();
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    for _ in 0..QUERIES {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        let k = 1 + seed % head.max(1);
-        let day = 18_628 + i32::try_from((seed >> 20) % 1_826).unwrap_or(0);
-        let date = Date::from_days_since_epoch(day);
+    for (k, date) in query_pairs(head, QUERIES) {
         let started = Instant::now();
         let state = projector.figures_state_at(KnownAt::Seq(k))?;
         let folded = started.elapsed();
@@ -169,6 +187,7 @@ pub fn run(events: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn ms(duration: Duration) -> f64 {
+/// Milliseconds with one decimal.
+pub fn ms(duration: Duration) -> f64 {
     (duration.as_secs_f64() * 10_000.0).round() / 10.0
 }

@@ -7,7 +7,12 @@
 //! tree + blake3 of every value.
 //! `bench -- http [--events N]`: ours = 64 concurrent HTTP/1.1 clients on loopback posting one
 //! command each request to an in-process server; baseline = the same number of single-event
-//! appends issued sequentially to the store (each waits for its own flush).
+//! appends issued sequentially to the store (each waits for its own flush). The clients are 64
+//! keep-alive connections driven by one client thread (a current-thread runtime) with requests
+//! serialised before the clock starts, so the client takes as little of the shared CPU as it can.
+//! `bench -- figures-http [--events N] [--queries Q]`: p50/p99 of `GET /api/v1/figures` for the
+//! region at pseudo-random (D, K) pairs on a synthetic region, one keep-alive connection;
+//! baseline = the same queries through `Projector::catalogue` in-process, interleaved with them.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,7 +39,11 @@ fn main() -> anyhow::Result<()> {
         }
         "import" => letopis::import::bench::run(flag(&args, "--rows")?.unwrap_or(100_000)),
         "http" => bench_http(flag(&args, "--events")?.unwrap_or(5_000)),
-        _ => bail!("usage: bench <append|verify|figures|import|http> [--events N]"),
+        "figures-http" => bench_figures_http(
+            flag(&args, "--events")?.unwrap_or(200_000),
+            flag(&args, "--queries")?.unwrap_or(50),
+        ),
+        _ => bail!("usage: bench <append|verify|figures|figures-http|import|http> [--events N]"),
     }
 }
 
@@ -265,33 +274,53 @@ fn bench_http(events: u64) -> anyhow::Result<()> {
     let server = runtime.spawn(letopis::server::serve(listener, state, async move {
         let _ = stopped.await;
     }));
-    let started = Instant::now();
-    let clients: Vec<_> = (0..HTTP_CLIENTS)
+    // Every request of every client, serialised before the clock starts.
+    let requests: Vec<Vec<Vec<u8>>> = (0..HTTP_CLIENTS)
         .map(|client| {
-            let token = token.clone();
-            std::thread::spawn(move || -> anyhow::Result<Vec<Duration>> {
-                let mut connection = http_client::Connection::open(addr)?;
-                let mut latencies = Vec::new();
-                let mut index = client;
-                while index < events {
-                    let body = http_command(index);
-                    let one = Instant::now();
-                    let status = connection.post("/api/v1/commands", &token, &body)?;
-                    latencies.push(one.elapsed());
-                    if status != 201 {
-                        bail!("append {index} answered {status}");
-                    }
-                    index += HTTP_CLIENTS;
-                }
-                Ok(latencies)
-            })
+            (client..events)
+                .step_by(HTTP_CLIENTS as usize)
+                .map(|index| {
+                    http_client::request(
+                        "POST",
+                        "/api/v1/commands",
+                        addr,
+                        &token,
+                        &http_command(index),
+                    )
+                })
+                .collect()
         })
         .collect();
-    let mut latencies = Vec::new();
-    for client in clients {
-        let client = client.join().map_err(|_| anyhow::anyhow!("client thread panicked"))??;
-        latencies.extend(client);
-    }
+    let started = Instant::now();
+    let client = std::thread::spawn(move || -> anyhow::Result<Vec<Duration>> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        runtime.block_on(async move {
+            let mut tasks = Vec::new();
+            for mine in requests {
+                tasks.push(tokio::spawn(async move {
+                    let stream = tokio::net::TcpStream::connect(addr).await?;
+                    stream.set_nodelay(true)?;
+                    let mut buffer = Vec::with_capacity(4096);
+                    let mut latencies = Vec::with_capacity(mine.len());
+                    for request in &mine {
+                        let one = Instant::now();
+                        let status = http_client::exchange(&stream, request, &mut buffer).await?;
+                        latencies.push(one.elapsed());
+                        if status != 201 {
+                            bail!("an append answered {status}");
+                        }
+                    }
+                    anyhow::Ok(latencies)
+                }));
+            }
+            let mut latencies = Vec::new();
+            for task in tasks {
+                latencies.extend(task.await??);
+            }
+            anyhow::Ok(latencies)
+        })
+    });
+    let mut latencies = client.join().map_err(|_| anyhow::anyhow!("client thread panicked"))??;
     let ours = started.elapsed();
     let _ = stop.send(());
     runtime.block_on(server)??;
@@ -327,7 +356,82 @@ fn bench_http(events: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A minimal blocking HTTP/1.1 client with one keep-alive connection, for loopback benchmarks.
+/// `bench -- figures-http`: the catalogue endpoint against `Projector::catalogue` in-process.
+fn bench_figures_http(events: u64, queries: u64) -> anyhow::Result<()> {
+    use letopis::query::{KnownAt, Projector};
+    use letopis::server::auth::{create_token, Role};
+    use letopis_tools::figures_bench::{build_region, ms, query_pairs};
+    use proto_events::vocabulary::Scope;
+
+    let dir = tempfile::tempdir()?;
+    let ledger = build_region(dir.path(), events)?;
+    let (token, _) = create_token(ledger.store(), Role::Ministry)?;
+    let head = ledger.store().head().seq.0;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let state = letopis::server::AppState::new(ledger.clone());
+    let server = runtime.spawn(letopis::server::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    // Both sides start from the same store: one fold to now writes the snapshots they share.
+    let projector = Projector::new(ledger.store().clone());
+    let started = Instant::now();
+    projector.state_at(KnownAt::Now)?;
+    println!("snapshots written in {:.1?}", started.elapsed());
+    let mut connection = http_client::Connection::open(addr)?;
+    let pairs = query_pairs(head, queries);
+    let mut http = Vec::new();
+    let mut in_process = Vec::new();
+    let mut body_bytes = 0usize;
+    for (k, date) in &pairs {
+        let path = format!("/api/v1/figures?scope=region&date={date}&known_at={k}");
+        let one = Instant::now();
+        let (status, bytes) = connection.get(&path, &token)?;
+        http.push(one.elapsed());
+        if status != 200 {
+            bail!("GET {path} answered {status}");
+        }
+        body_bytes = body_bytes.max(bytes);
+        let one = Instant::now();
+        let (seq, figures) = projector.catalogue(&Scope::Region, *date, KnownAt::Seq(*k))?;
+        in_process.push(one.elapsed());
+        if seq != *k || figures.is_empty() {
+            bail!("in-process catalogue at K={k} folded to {seq} with {} figures", figures.len());
+        }
+    }
+    let _ = stop.send(());
+    runtime.block_on(server)??;
+    ledger.shutdown();
+    let total = |latencies: &[Duration]| latencies.iter().sum::<Duration>();
+    let ratio = total(&http).as_secs_f64() / total(&in_process).as_secs_f64().max(1e-9);
+    http.sort();
+    in_process.sort();
+    let (p50, p99) = (percentile(&http, 50), percentile(&http, 99));
+    let (base_p50, base_p99) = (percentile(&in_process, 50), percentile(&in_process, 99));
+    println!(
+        "figures-http: {queries} (D, K) on {head} events: HTTP p50 {p50:.1?} p99 {p99:.1?}; in-process Projector::catalogue p50 {base_p50:.1?} p99 {base_p99:.1?}; ratio of total time {ratio:.2} (body up to {body_bytes} bytes)"
+    );
+    println!(
+        "{}",
+        json!({
+            "bench": "figures-http",
+            "events": head,
+            "queries": queries,
+            "p50_ms": ms(p50),
+            "p99_ms": ms(p99),
+            "baseline": "Projector::catalogue in-process, same (D, K), interleaved",
+            "baseline_p50_ms": ms(base_p50),
+            "baseline_p99_ms": ms(base_p99),
+            "ratio": (ratio * 1000.0).round() / 1000.0,
+        })
+    );
+    Ok(())
+}
+
+/// A minimal HTTP/1.1 client with keep-alive connections, for loopback benchmarks: a blocking
+/// `Connection`, and `exchange` for many connections on one async thread.
 mod http_client {
     use std::io::{BufRead, BufReader, Read, Write};
     use std::net::{SocketAddr, TcpStream};
@@ -336,6 +440,77 @@ mod http_client {
 
     /// Largest response body read, bytes.
     const RESPONSE_BYTES_MAX: usize = 1024 * 1024;
+    /// Bytes read per socket read.
+    const READ_CHUNK_BYTES: usize = 16 * 1024;
+
+    /// The bytes of one request.
+    pub fn request(method: &str, path: &str, host: SocketAddr, token: &str, body: &str) -> Vec<u8> {
+        format!(
+            "{method} {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+    }
+
+    /// Sends `request` on a keep-alive connection and reads the whole response (into `buffer`);
+    /// returns its status.
+    pub async fn exchange(
+        stream: &tokio::net::TcpStream,
+        request: &[u8],
+        buffer: &mut Vec<u8>,
+    ) -> anyhow::Result<u16> {
+        let mut written = 0;
+        while written < request.len() {
+            stream.writable().await?;
+            match stream.try_write(request.get(written..).unwrap_or_default()) {
+                Ok(count) => written += count,
+                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        buffer.clear();
+        let mut chunk = [0u8; READ_CHUNK_BYTES];
+        loop {
+            if let Some((status, length)) = parse_head(buffer)? {
+                if buffer.len() >= length {
+                    return Ok(status);
+                }
+            }
+            stream.readable().await?;
+            match stream.try_read(&mut chunk) {
+                Ok(0) => bail!("connection closed mid-response"),
+                Ok(count) => buffer.extend_from_slice(chunk.get(..count).unwrap_or_default()),
+                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+
+    /// The status and the whole response's length, once the head is in `buffer`.
+    fn parse_head(buffer: &[u8]) -> anyhow::Result<Option<(u16, usize)>> {
+        let Some(end) = buffer.windows(4).position(|window| window == b"\r\n\r\n") else {
+            return Ok(None);
+        };
+        let head = std::str::from_utf8(buffer.get(..end).unwrap_or_default())?;
+        let mut lines = head.split("\r\n");
+        let status: u16 = lines
+            .next()
+            .and_then(|line| line.split_whitespace().nth(1))
+            .and_then(|code| code.parse().ok())
+            .with_context(|| format!("bad response head {head:?}"))?;
+        let mut length = 0usize;
+        for line in lines {
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse()?;
+                }
+            }
+        }
+        if length > RESPONSE_BYTES_MAX {
+            bail!("response of {length} bytes");
+        }
+        Ok(Some((status, end + 4 + length)))
+    }
 
     pub struct Connection {
         reader: BufReader<TcpStream>,
@@ -351,12 +526,11 @@ mod http_client {
             Ok(Connection { reader, writer, host: addr })
         }
 
-        /// Posts a JSON body; returns the status after reading the whole response.
-        pub fn post(&mut self, path: &str, token: &str, body: &str) -> anyhow::Result<u16> {
+        /// GETs `path`; returns the status and the body's length after reading it all.
+        pub fn get(&mut self, path: &str, token: &str) -> anyhow::Result<(u16, usize)> {
             let request = format!(
-                "POST {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-                self.host,
-                body.len()
+                "GET {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n\r\n",
+                self.host
             );
             self.writer.write_all(request.as_bytes())?;
             let mut line = String::new();
@@ -387,7 +561,7 @@ mod http_client {
             }
             let mut body = vec![0u8; length];
             self.reader.read_exact(&mut body)?;
-            Ok(status)
+            Ok((status, length))
         }
     }
 }
