@@ -13,13 +13,15 @@ use std::sync::Arc;
 use anyhow::Context;
 use proto_events::limits::BATCH_EVENTS_MAX;
 use proto_events::vocabulary::{Payload, PlanLevel};
-use proto_events::{Actor, ActorRole, Basis, Effective, EventId, NewEvent, StreamName};
+use proto_events::{Actor, ActorRole, Basis, Effective, EventId, NewEvent};
 
 use crate::cli::exit;
 use crate::commands::{open_ledger, submit_blocking, Command, CommandError};
-use crate::import::plan_events::{self, PlanMeta};
+use crate::import::plan_import::{
+    self, parse_level, parse_period, PlanImportRequest, PrepareError,
+};
 use crate::import::registry::{self, PersonalRecord, RegistryKind};
-use crate::import::{read_plan, ImportIssue, Severity, FILE_BYTES_MAX};
+use crate::import::{ImportIssue, Severity, FILE_BYTES_MAX};
 use crate::personal::{snils_is_valid, PersonRecord, PersonalDirectory};
 use crate::store::{Clock, Ledger, Store, SystemClock};
 
@@ -183,7 +185,15 @@ fn import_plan(
         }
     };
     let (file_name, bytes) = read_file(file)?;
-    let parsed = match read_plan(&file_name, &bytes) {
+    let request = PlanImportRequest {
+        file_name,
+        level,
+        title: title.to_string(),
+        basis: basis.clone(),
+        period,
+        owner: owner.name,
+    };
+    let parsed = match plan_import::read(&request, &bytes) {
         Ok(parsed) => parsed,
         Err(error) => {
             eprintln!("ошибка: {error}");
@@ -192,65 +202,44 @@ fn import_plan(
         }
     };
     let ledger = open_ledger(data, Arc::new(SystemClock))?;
-    let store = ledger.store().clone();
-    let meta = PlanMeta {
-        file: file_name,
-        level,
-        title: title.trim().to_string(),
-        basis: basis.clone(),
-        period,
-        owner: owner.name.unwrap_or_else(|| default_owner(level).to_string()),
+    let prepared = match plan_import::prepare(ledger.store(), &request, &parsed) {
+        Ok(prepared) => prepared,
+        Err(PrepareError::Title(title)) => {
+            ledger.shutdown();
+            eprintln!("ошибка: из названия «{title}» не удалось построить идентификатор плана");
+            return Ok(exit::ERROR);
+        }
+        Err(error) => {
+            ledger.shutdown();
+            return Err(error).context("reading the plan's history");
+        }
     };
-    let Some(plan) = plan_events::plan_id(level, &meta.title) else {
-        eprintln!("ошибка: из названия «{title}» не удалось построить идентификатор плана");
-        return Ok(exit::ERROR);
-    };
-    let stream = StreamName::new(format!("plan/{plan}")).context("plan stream name")?;
-    let history = store.stream(&stream, 1)?;
-    let version = u64::try_from(history.len()).unwrap_or(u64::MAX);
-    let current = if history.is_empty() {
-        None
-    } else {
-        Some(plan_events::fold(&history).context("reading the plan's history")?)
-    };
-    let batch = plan_events::plan_batch(&parsed, &meta, current.as_ref());
-
-    let activities =
-        batch.payloads.iter().filter(|p| matches!(p, Payload::ActivityAdded(_))).count();
-    let sections =
-        batch.payloads.iter().filter(|p| matches!(p, Payload::PlanSectionAdded(_))).count();
-    let lines: Vec<String> = batch.payloads.iter().map(plan_events::describe).collect();
-    if let Some(code) = gate(&batch.issues, &lines, options) {
+    let plan = &prepared.plan;
+    let meta = &prepared.meta;
+    let batch = &prepared.batch;
+    let activities = prepared.count("activity_added");
+    let sections = prepared.count("plan_section_added");
+    let lines = &prepared.lines;
+    if let Some(code) = gate(&batch.issues, lines, options) {
+        ledger.shutdown();
         return Ok(code);
     }
     if batch.payloads.is_empty() {
+        ledger.shutdown();
         say!("План {plan} уже в журнале и не изменился: ничего не записано.");
         return Ok(exit::OK);
     }
-    let effective = Effective::Date(basis.date);
-    let commands = batch
-        .payloads
-        .iter()
-        .map(|payload| Command {
-            id: None,
-            payload: payload.clone(),
-            effective,
-            basis: Some(basis.clone()),
-            expected_version: Some(version),
-        })
-        .collect();
+    let commands = prepared.commands();
     let rows: Vec<u32> = Vec::new();
     let actor = plan_actor(level, owner.code);
-    let submitted = submit(&ledger, &actor, commands, &meta.file, &rows, &lines);
+    let submitted = submit(&ledger, &actor, commands, &meta.file, &rows, lines);
     ledger.shutdown();
     let Some((first, last, count)) = submitted? else {
         return Ok(exit::ERROR);
     };
     if batch.is_amendment {
-        let amended =
-            batch.payloads.iter().filter(|p| matches!(p, Payload::ActivityAmended(_))).count();
-        let cancelled =
-            batch.payloads.iter().filter(|p| matches!(p, Payload::ActivityCancelled(_))).count();
+        let amended = prepared.count("activity_amended");
+        let cancelled = prepared.count("activity_cancelled");
         say!(
             "План {plan} изменён актом «{basis}»: изменено мероприятий {amended}, добавлено {activities}, отменено {cancelled}, новых разделов {sections}; записано событий {count} (№{first}–№{last})."
         );
@@ -536,39 +525,4 @@ fn read_file(file: &Path) -> anyhow::Result<(String, Vec<u8>)> {
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_else(|| file.display().to_string());
     Ok((name, bytes))
-}
-
-fn parse_level(text: &str) -> Option<PlanLevel> {
-    let text = text.trim().to_lowercase();
-    match text.as_str() {
-        "federal" | "федеральный" => Some(PlanLevel::Federal),
-        "regional" | "региональный" => Some(PlanLevel::Regional),
-        "municipal" | "муниципальный" => Some(PlanLevel::Municipal),
-        "organisation" | "organization" | "school" | "организация" => {
-            Some(PlanLevel::Organisation)
-        }
-        _ => None,
-    }
-}
-
-fn default_owner(level: PlanLevel) -> &'static str {
-    match level {
-        PlanLevel::Federal => "Министерство просвещения Российской Федерации",
-        PlanLevel::Regional => "Министерство образования региона",
-        PlanLevel::Municipal => "Муниципальный орган управления образованием",
-        PlanLevel::Organisation => "Образовательная организация",
-    }
-}
-
-fn parse_period(text: &str) -> Option<(u16, u16)> {
-    let mut parts = text.split(['-', '–', '—']).map(str::trim);
-    let first: u16 = parts.next()?.parse().ok()?;
-    let last: u16 = match parts.next() {
-        Some(last) => last.parse().ok()?,
-        None => first,
-    };
-    if parts.next().is_some() || last < first {
-        return None;
-    }
-    Some((first, last))
 }

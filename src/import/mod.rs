@@ -15,6 +15,7 @@ mod columns;
 mod csv_table;
 mod plan;
 pub mod plan_events;
+pub mod plan_import;
 pub mod registry;
 mod text_table;
 mod xlsx_table;
