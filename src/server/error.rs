@@ -115,6 +115,11 @@ pub enum ApiError {
     NotFound(String),
     /// The body is larger than the limit (413).
     TooLarge,
+    /// An upload is larger than its route's limit (413).
+    UploadTooLarge {
+        /// The limit, bytes.
+        limit_bytes: usize,
+    },
     /// Unsupported media type (415).
     UnsupportedMediaType,
     /// The ledger is not accepting appends (503).
@@ -134,7 +139,7 @@ impl ApiError {
             }
             ApiError::Conflict(_) | ApiError::VersionConflict { .. } => StatusCode::CONFLICT,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooLarge | ApiError::UploadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -214,6 +219,10 @@ impl ApiError {
                 plain("conflict", format!("Конфликт с текущим состоянием журнала: {detail}."))
             }
             ApiError::NotFound(what) => plain("not_found", format!("Не найдено: {what}.")),
+            ApiError::UploadTooLarge { limit_bytes } => plain(
+                "payload_too_large",
+                format!("Загружаемый файл больше допустимого ({limit_bytes} байт)."),
+            ),
             ApiError::TooLarge => plain(
                 "payload_too_large",
                 format!("Тело запроса больше допустимого ({BODY_BYTES_MAX} байт)."),

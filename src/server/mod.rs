@@ -13,6 +13,7 @@
 pub mod archive;
 pub mod auth;
 pub mod commands;
+pub mod documents;
 pub mod error;
 pub mod metrics;
 pub mod policy;
@@ -96,6 +97,10 @@ impl AppState {
         views::teacher_routes_view,
         views::routes,
         views::organisations,
+        documents::import_plan,
+        documents::export_plan,
+        documents::export_figures_xlsx,
+        documents::export_figures_csv,
         healthz,
         metrics_text,
     ),
@@ -108,6 +113,9 @@ impl AppState {
         reads::HeadResponse,
         reads::EventsPage,
         reads::VerifyResponse,
+        documents::ImportReport,
+        documents::IssueBody,
+        documents::PlanUpload,
         reads::VerifyProgress,
     )),
     modifiers(&BearerAuth)
@@ -144,6 +152,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/teachers/{id}/routes", get(views::teacher_routes_view))
         .route("/api/v1/routes", get(views::routes))
         .route("/api/v1/registry/organisations", get(views::organisations))
+        .route(
+            "/api/v1/import/plan",
+            post(documents::import_plan).layer(DefaultBodyLimit::max(documents::UPLOAD_BYTES_MAX)),
+        )
+        .route("/api/v1/export/plan/{file}", get(documents::export_plan))
+        .route("/api/v1/export/figures.xlsx", get(documents::export_figures_xlsx))
+        .route("/api/v1/export/figures.csv", get(documents::export_figures_csv))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .route("/openapi.json", get(openapi_json))

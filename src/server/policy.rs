@@ -7,6 +7,8 @@
 //! `server::views`) and the plans. What a role may write is not decided here but by the command
 //! gate (`commands::authority`), so the CLI, the importer and the API share one matrix.
 
+use proto_events::vocabulary::PlanLevel;
+
 use crate::server::auth::{Principal, Role};
 use crate::server::error::ApiError;
 
@@ -27,6 +29,10 @@ pub enum Action<'a> {
     ReadProjection(Reach<'a>),
     /// Read the plans of activities (public acts: every role).
     ReadPlans,
+    /// Import a plan of this level from a document: the ministry regional and federal plans,
+    /// the operator regional ones, a municipality municipal ones (the gate then checks every
+    /// event, e.g. that the plan is the municipality's own).
+    ImportPlan(PlanLevel),
 }
 
 /// What a projection read covers, resolved against the projected registry: an organisation
@@ -73,6 +79,10 @@ pub fn check(principal: &Principal, action: Action<'_>) -> Result<(), ApiError> 
         (Role::Ministry | Role::Auditor, Action::Verify) => true,
         (_, Action::Verify) => false,
         (_, Action::Append) => true,
+        (Role::Ministry, Action::ImportPlan(PlanLevel::Regional | PlanLevel::Federal)) => true,
+        (Role::Operator, Action::ImportPlan(PlanLevel::Regional)) => true,
+        (Role::Municipality(_), Action::ImportPlan(PlanLevel::Municipal)) => true,
+        (_, Action::ImportPlan(_)) => false,
     };
     if allowed {
         Ok(())
@@ -95,6 +105,9 @@ fn describe(principal: &Principal, action: Action<'_>) -> String {
             format!("чтение данных по организации {id}")
         }
         Action::ReadPlans => "чтение планов мероприятий".to_string(),
+        Action::ImportPlan(level) => {
+            format!("импорт плана уровня «{}»", crate::export::plan::level_label(&level))
+        }
     };
     format!("роль {} не может выполнять {what}", principal.role)
 }

@@ -410,7 +410,11 @@ fn verification_json(verification: &Verification, known_at_seq: u64) -> Value {
     })
 }
 
-fn check_scope(principal: &Principal, scope: &Scope, registry: &Registry) -> Result<(), ApiError> {
+pub(crate) fn check_scope(
+    principal: &Principal,
+    scope: &Scope,
+    registry: &Registry,
+) -> Result<(), ApiError> {
     policy::check(principal, Action::ReadProjection(reach_of_scope(scope, registry)))
 }
 
@@ -441,7 +445,7 @@ fn reach_of_teacher<'a>(teacher: &'a TeacherId, registry: &'a Registry, date: Da
     }
 }
 
-fn parse_scope(text: Option<&str>) -> Result<Scope, ApiError> {
+pub(crate) fn parse_scope(text: Option<&str>) -> Result<Scope, ApiError> {
     let text = text.unwrap_or("region");
     text.trim().parse().map_err(|_| ApiError::InvalidParameter {
         field: "scope".into(),
@@ -450,7 +454,7 @@ fn parse_scope(text: Option<&str>) -> Result<Scope, ApiError> {
     })
 }
 
-fn parse_date(text: Option<&str>) -> Result<Date, ApiError> {
+pub(crate) fn parse_date(text: Option<&str>) -> Result<Date, ApiError> {
     match text {
         Some(text) => Date::parse_iso(text.trim()).ok_or_else(|| ApiError::InvalidParameter {
             field: "date".into(),
@@ -464,7 +468,7 @@ fn parse_date(text: Option<&str>) -> Result<Date, ApiError> {
     }
 }
 
-fn parse_known_at(text: Option<&str>) -> Result<KnownAt, ApiError> {
+pub(crate) fn parse_known_at(text: Option<&str>) -> Result<KnownAt, ApiError> {
     match text {
         None => Ok(KnownAt::Now),
         Some(text) => KnownAt::parse(text).ok_or_else(|| ApiError::InvalidParameter {
@@ -475,7 +479,7 @@ fn parse_known_at(text: Option<&str>) -> Result<KnownAt, ApiError> {
     }
 }
 
-fn query_error(error: QueryError) -> ApiError {
+pub(crate) fn query_error(error: QueryError) -> ApiError {
     ApiError::Internal(error.to_string())
 }
 

@@ -11,6 +11,7 @@ mod figures;
 mod import;
 mod plans;
 mod server;
+mod server_documents;
 mod server_views;
 mod store;
 mod support;

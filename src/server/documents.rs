@@ -1,0 +1,574 @@
+//! Documents over HTTP: `POST /api/v1/import/plan` takes a plan table as a multipart upload and
+//! runs the pipeline of `letopis import plan` (`import::plan_import`), answering the same
+//! report in JSON; `GET /api/v1/export/plan/{id}.xlsx` and `GET /api/v1/export/figures.xlsx` /
+//! `.csv` answer the documents of `letopis export`.
+//!
+//! An upload may be up to `UPLOAD_BYTES_MAX` (the rest of the API keeps `BODY_BYTES_MAX`);
+//! beyond it the answer is 413 in our error format. A refused import (errors, or warnings
+//! without `accept_warnings`) is 422 with the row-level report and appends nothing. Who may
+//! import which level is `policy::Action::ImportPlan`; every event is then checked by the
+//! command gate under the caller's own role, as any command is. The operator keeps regional
+//! plans but does not approve them, so its import leaves out `plan_approved`.
+
+use std::time::Instant;
+
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use projections::plan::plan_as_of;
+use proto_events::vocabulary::PlanId;
+use proto_events::Basis;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::commands::{submit, CommandError};
+use crate::export::figures::figures_document;
+use crate::export::plan::{file_name, plan_xlsx};
+use crate::export::DocumentFormat;
+use crate::import::plan_import::{self, parse_level, parse_period, PlanImportRequest};
+use crate::import::{ImportIssue, Severity};
+use crate::server::auth::{Principal, Role};
+use crate::server::error::{ApiError, ApiPath, ApiQuery, ErrorBody};
+use crate::server::policy::{self, Action};
+use crate::server::views::{check_scope, parse_date, parse_known_at, parse_scope, query_error};
+use crate::server::AppState;
+
+/// Largest plan upload accepted, bytes (a plan table is a few hundred kilobytes).
+pub const UPLOAD_BYTES_MAX: usize = 16 * 1024 * 1024;
+
+/// The answer of a plan import, accepted (200) or refused (422): what `letopis import plan`
+/// prints, as JSON.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportReport {
+    /// `imported`, `dry_run`, `unchanged` or `import_refused`.
+    pub code: &'static str,
+    /// What happened, in Russian.
+    pub message: String,
+    /// The uploaded file's name.
+    pub file: String,
+    /// The plan's id (derived from level and title), when the file was read.
+    pub plan: Option<String>,
+    /// True when the plan was already in the ledger and this is a diff.
+    pub is_amendment: bool,
+    /// Events appended (0 for a dry run or a refusal).
+    pub appended: usize,
+    /// Seq of the first appended event.
+    pub first_seq: Option<u64>,
+    /// Seq of the last appended event.
+    pub last_seq: Option<u64>,
+    /// Sections added.
+    pub sections_added: usize,
+    /// Activities added.
+    pub activities_added: usize,
+    /// Activities amended.
+    pub activities_amended: usize,
+    /// Activities cancelled.
+    pub activities_cancelled: usize,
+    /// One line per event of the batch, as `--dry-run` prints them.
+    pub events: Vec<String>,
+    /// Everything the reader was unsure about or could not accept, row by row.
+    pub issues: Vec<IssueBody>,
+    /// Remarks of the command layer and of this endpoint.
+    pub notes: Vec<String>,
+}
+
+/// One row-level problem of an import.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IssueBody {
+    /// File name.
+    pub file: String,
+    /// Row (CSV/XLSX) or line (text dump), 1-based; 0 when it concerns the whole file.
+    pub row: u32,
+    /// The column, by its Russian name.
+    pub column: Option<String>,
+    /// The text in question.
+    pub text: String,
+    /// What is wrong, in Russian.
+    pub message: String,
+    /// `warning` or `error`.
+    pub severity: &'static str,
+}
+
+/// The form of `POST /api/v1/import/plan` (multipart/form-data), for the OpenAPI document.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct PlanUpload {
+    /// The document: XLSX, CSV/TSV or a text dump of a Word table.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+    /// federal | regional | municipal | organisation.
+    pub level: String,
+    /// Plan title.
+    pub title: String,
+    /// Approving act: "<вид> №<номер> от <дд.мм.гггг>".
+    pub basis: String,
+    /// Period, "2021-2025" (default: read from the title, the terms or the act).
+    pub period: Option<String>,
+    /// Owner as written (default: by level).
+    pub owner: Option<String>,
+    /// true: report what would be appended, append nothing.
+    pub dry_run: Option<bool>,
+    /// true: append even when there are warnings.
+    pub accept_warnings: Option<bool>,
+}
+
+/// Query of the document exports at a date and knowledge point.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    /// region | municipality:<code> | organisation:<id> (figures only); default region.
+    pub scope: Option<String>,
+    /// Valid date, YYYY-MM-DD; default today.
+    pub date: Option<String>,
+    /// Knowledge point: a seq or an RFC 3339 time; default now.
+    pub known_at: Option<String>,
+}
+
+/// Imports a plan table (multipart/form-data: `file`, `level`, `title`, `basis`, optional
+/// `period`, `owner`, `dry_run`, `accept_warnings`) as one atomic append, or as the diff
+/// against the plan already in the ledger. Ministry: regional and federal plans; operator:
+/// regional plans (without the approval); municipality: its own municipal plans.
+#[utoipa::path(post, path = "/api/v1/import/plan",
+    request_body(content = PlanUpload, content_type = "multipart/form-data"),
+    responses((status = 200, description = "Imported, unchanged, or a dry run", body = ImportReport),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 413, description = "Upload over 16 MiB", body = ErrorBody),
+        (status = 422, description = "Refused: the row-level report; nothing appended", body = ImportReport)),
+    security(("bearer" = [])), tag = "documents")]
+pub async fn import_plan(
+    State(state): State<AppState>,
+    principal: Principal,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let multipart = Multipart::from_request(request, &state).await.map_err(|rejection| {
+        ApiError::Malformed(format!(
+            "ожидается multipart/form-data с полями file, level, title, basis ({})",
+            rejection.body_text()
+        ))
+    })?;
+    let form = read_form(multipart).await?;
+    let level = parse_level(&form.level).ok_or_else(|| ApiError::InvalidField {
+        field: "level".into(),
+        value: form.level.clone(),
+        rule: "ожидается federal, regional, municipal или organisation".into(),
+    })?;
+    policy::check(&principal, Action::ImportPlan(level))?;
+    let basis = Basis::parse(&form.basis).ok_or_else(|| ApiError::InvalidField {
+        field: "basis".into(),
+        value: form.basis.clone(),
+        rule: "ожидается «<вид> №<номер> от <дд.мм.гггг>»".into(),
+    })?;
+    let period = match form.period.as_deref() {
+        None => None,
+        Some(text) => Some(parse_period(text).ok_or_else(|| ApiError::InvalidField {
+            field: "period".into(),
+            value: text.to_string(),
+            rule: "ожидается «2021-2025»".into(),
+        })?),
+    };
+    if form.title.trim().is_empty() {
+        return Err(ApiError::InvalidField {
+            field: "title".into(),
+            value: form.title,
+            rule: "название плана не может быть пустым".into(),
+        });
+    }
+    let request = PlanImportRequest {
+        file_name: form.file_name.clone(),
+        level,
+        title: form.title.clone(),
+        basis,
+        period,
+        owner: form.owner.clone(),
+    };
+    let store = state.ledger.store().clone();
+    let bytes = form.bytes;
+    let prepared = tokio::task::spawn_blocking(move || {
+        let parsed = plan_import::read(&request, &bytes)?;
+        Ok::<_, ReadOrPrepare>(plan_import::prepare(&store, &request, &parsed)?)
+    })
+    .await
+    .map_err(|error| ApiError::Internal(error.to_string()))?;
+    let mut report = ImportReport::empty(&form.file_name);
+    let prepared = match prepared {
+        Ok(prepared) => prepared,
+        Err(ReadOrPrepare::Read(error)) => {
+            report.issues.push(IssueBody {
+                file: form.file_name.clone(),
+                row: 0,
+                column: None,
+                text: String::new(),
+                message: error.to_string(),
+                severity: "error",
+            });
+            return Ok(report.refused("Файл не прочитан как план мероприятий: ничего не записано."));
+        }
+        Err(ReadOrPrepare::Prepare(plan_import::PrepareError::Title(title))) => {
+            return Err(ApiError::InvalidField {
+                field: "title".into(),
+                value: title,
+                rule: "из названия не удалось построить идентификатор плана".into(),
+            })
+        }
+        Err(ReadOrPrepare::Prepare(error)) => return Err(ApiError::Internal(error.to_string())),
+    };
+    let prepared = if principal.role == Role::Operator {
+        report.notes.push(
+            "Утверждение плана (plan_approved) записывает министерство; оператор записывает план без него."
+                .into(),
+        );
+        prepared.without_approval()
+    } else {
+        prepared
+    };
+    report.plan = Some(prepared.plan.to_string());
+    report.is_amendment = prepared.batch.is_amendment;
+    report.sections_added = prepared.count("plan_section_added");
+    report.activities_added = prepared.count("activity_added");
+    report.activities_amended = prepared.count("activity_amended");
+    report.activities_cancelled = prepared.count("activity_cancelled");
+    report.events = prepared.lines.clone();
+    report.issues = prepared.batch.issues.iter().map(issue_body).collect();
+    let errors = prepared.batch.issues.iter().filter(|i| i.severity == Severity::Error).count();
+    let warnings = prepared.batch.issues.len().saturating_sub(errors);
+    if errors > 0 {
+        let message = format!(
+            "Импорт невозможен: ошибок {errors}, предупреждений {warnings}. Ничего не записано."
+        );
+        return Ok(report.refused(&message));
+    }
+    if form.dry_run {
+        report.code = "dry_run";
+        report.message = format!(
+            "Пробный прогон: будет записано событий {}, предупреждений {warnings}. Ничего не записано.",
+            prepared.lines.len()
+        );
+        return Ok((StatusCode::OK, Json(report)).into_response());
+    }
+    if warnings > 0 && !form.accept_warnings {
+        let message = format!(
+            "Импорт отклонён: предупреждений {warnings}. Ничего не записано. Чтобы записать несмотря на предупреждения, передайте accept_warnings=true."
+        );
+        return Ok(report.refused(&message));
+    }
+    if prepared.batch.payloads.is_empty() {
+        report.code = "unchanged";
+        report.message =
+            format!("План {} уже в журнале и не изменился: ничего не записано.", prepared.plan);
+        return Ok((StatusCode::OK, Json(report)).into_response());
+    }
+    let commands = prepared.commands();
+    let events = u64::try_from(commands.len()).unwrap_or(u64::MAX);
+    let started = Instant::now();
+    let result = submit(&state.ledger, &principal.actor(), commands).await;
+    state.metrics.record_append(events, started.elapsed(), result.is_ok());
+    match result {
+        Ok(outcome) => {
+            let seqs = &outcome.append.seqs;
+            report.appended = seqs.len();
+            report.first_seq = seqs.first().map(|seq| seq.0);
+            report.last_seq = seqs.last().map(|seq| seq.0);
+            report.notes.extend(outcome.warnings);
+            report.code = "imported";
+            report.message = format!(
+                "План {} {}: записано событий {} (№{}–№{}).",
+                prepared.plan,
+                if prepared.batch.is_amendment {
+                    "изменён"
+                } else {
+                    "импортирован"
+                },
+                seqs.len(),
+                report.first_seq.unwrap_or(0),
+                report.last_seq.unwrap_or(0)
+            );
+            Ok((StatusCode::OK, Json(report)).into_response())
+        }
+        Err(CommandError::Forbidden { who, field, value, rule, .. }) => {
+            Err(ApiError::Refused { role: who.role, kind: who.kind, field, value, rule })
+        }
+        Err(
+            CommandError::Invalid { index, field, value, rule }
+            | CommandError::Rejected { index, field, value, rule },
+        ) => {
+            let event = prepared.lines.get(index).cloned().unwrap_or_default();
+            report.issues.push(IssueBody {
+                file: form.file_name.clone(),
+                row: 0,
+                column: None,
+                text: value,
+                message: format!("журнал не принял событие {event} (поле {field}): {rule}"),
+                severity: "error",
+            });
+            Ok(report.refused("Импорт отклонён журналом: ничего не записано."))
+        }
+        Err(CommandError::Append(error)) => Err(error.into()),
+        Err(CommandError::Store(error)) => Err(error.into()),
+    }
+}
+
+/// A plan as of (date, known_at) as the XLSX of `letopis export plan`: the acts' columns, the
+/// sections, the status at the date, and the sheet "Изменения". Every role reads plans.
+#[utoipa::path(get, path = "/api/v1/export/plan/{file}",
+    params(("file" = String, Path, description = "The plan id with .xlsx, e.g. plan-0123456789abcdef.xlsx"), ExportQuery),
+    responses((status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security(("bearer" = [])), tag = "documents")]
+pub async fn export_plan(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(file): ApiPath<String>,
+    ApiQuery(query): ApiQuery<ExportQuery>,
+) -> Result<Response, ApiError> {
+    policy::check(&principal, Action::ReadPlans)?;
+    let not_found = || ApiError::NotFound(format!("план {file}"));
+    let id = file.strip_suffix(".xlsx").ok_or_else(not_found)?;
+    let plan = PlanId::new(id).map_err(|_| not_found())?;
+    if query.scope.is_some() {
+        return Err(ApiError::InvalidParameter {
+            field: "scope".into(),
+            value: query.scope.unwrap_or_default(),
+            rule: "план выгружается целиком, без территории".into(),
+        });
+    }
+    let date = parse_date(query.date.as_deref())?;
+    let known_at = parse_known_at(query.known_at.as_deref())?;
+    let projector = state.projector.clone();
+    let bytes = tokio::task::spawn_blocking(move || {
+        let folded = projector.state_at(known_at).map_err(query_error)?;
+        let view = plan_as_of(&folded.plans, &plan, date)
+            .ok_or_else(|| ApiError::NotFound(format!("план {plan}")))?;
+        let bytes = plan_xlsx(&view, &folded.plans, date, folded.seq)
+            .map_err(|error| ApiError::Internal(error.to_string()))?;
+        Ok::<_, ApiError>((file_name(&view.id), bytes))
+    })
+    .await
+    .map_err(|error| ApiError::Internal(error.to_string()))??;
+    Ok(document(DocumentFormat::Xlsx, &bytes.0, bytes.1))
+}
+
+/// The indicator catalogue for a scope at (date, known_at) as XLSX, the document of `letopis
+/// export figures`; the numbers are those of `/api/v1/figures`.
+#[utoipa::path(get, path = "/api/v1/export/figures.xlsx", params(ExportQuery),
+    responses((status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)),
+    security(("bearer" = [])), tag = "documents")]
+pub async fn export_figures_xlsx(
+    state: State<AppState>,
+    principal: Principal,
+    query: ApiQuery<ExportQuery>,
+) -> Result<Response, ApiError> {
+    export_figures(state, principal, query, DocumentFormat::Xlsx).await
+}
+
+/// The indicator catalogue as CSV (semicolon-separated UTF-8 with a byte-order mark).
+#[utoipa::path(get, path = "/api/v1/export/figures.csv", params(ExportQuery),
+    responses((status = 200, description = "The table", content_type = "text/csv"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)),
+    security(("bearer" = [])), tag = "documents")]
+pub async fn export_figures_csv(
+    state: State<AppState>,
+    principal: Principal,
+    query: ApiQuery<ExportQuery>,
+) -> Result<Response, ApiError> {
+    export_figures(state, principal, query, DocumentFormat::Csv).await
+}
+
+async fn export_figures(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiQuery(query): ApiQuery<ExportQuery>,
+    format: DocumentFormat,
+) -> Result<Response, ApiError> {
+    let scope = parse_scope(query.scope.as_deref())?;
+    let date = parse_date(query.date.as_deref())?;
+    let known_at = parse_known_at(query.known_at.as_deref())?;
+    let projector = state.projector.clone();
+    let (name, bytes) = tokio::task::spawn_blocking(move || {
+        let folded = projector.figures_state_at(known_at).map_err(query_error)?;
+        check_scope(&principal, &scope, &folded.registry)?;
+        let figures = projections::monitoring::catalogue(&folded, &scope, date);
+        let bytes = figures_document(&figures, folded.seq, format)
+            .map_err(|error| ApiError::Internal(error.to_string()))?;
+        let scope_name: String = scope
+            .to_string()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+            .collect();
+        let name = format!("figures-{scope_name}-{date}.{}", format.extension());
+        Ok::<_, ApiError>((name, bytes))
+    })
+    .await
+    .map_err(|error| ApiError::Internal(error.to_string()))??;
+    Ok(document(format, &name, bytes))
+}
+
+fn document(format: DocumentFormat, name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, format.content_type().to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+enum ReadOrPrepare {
+    Read(crate::import::ImportError),
+    Prepare(plan_import::PrepareError),
+}
+
+impl From<crate::import::ImportError> for ReadOrPrepare {
+    fn from(error: crate::import::ImportError) -> Self {
+        ReadOrPrepare::Read(error)
+    }
+}
+
+impl From<plan_import::PrepareError> for ReadOrPrepare {
+    fn from(error: plan_import::PrepareError) -> Self {
+        ReadOrPrepare::Prepare(error)
+    }
+}
+
+/// The fields of the upload form.
+struct Form {
+    file_name: String,
+    bytes: Vec<u8>,
+    level: String,
+    title: String,
+    basis: String,
+    period: Option<String>,
+    owner: Option<String>,
+    dry_run: bool,
+    accept_warnings: bool,
+}
+
+/// Text fields of the form are short; a longer one is not what the form means.
+const FORM_FIELD_CHARS_MAX: usize = 2_000;
+
+async fn read_form(mut multipart: Multipart) -> Result<Form, ApiError> {
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut texts: Vec<(String, String)> = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or_default().to_string();
+        match name.as_str() {
+            "file" => {
+                let file_name = field
+                    .file_name()
+                    .map(|name| name.rsplit(['/', '\\']).next().unwrap_or(name).to_string())
+                    .filter(|name| !name.trim().is_empty())
+                    .unwrap_or_else(|| "upload".to_string());
+                let bytes = field.bytes().await.map_err(multipart_error)?;
+                file = Some((file_name, bytes.to_vec()));
+            }
+            "level" | "title" | "basis" | "period" | "owner" | "dry_run" | "accept_warnings" => {
+                let text = field.text().await.map_err(multipart_error)?;
+                if text.chars().count() > FORM_FIELD_CHARS_MAX {
+                    return Err(ApiError::InvalidField {
+                        field: name,
+                        value: text.chars().take(80).collect(),
+                        rule: format!("не длиннее {FORM_FIELD_CHARS_MAX} символов"),
+                    });
+                }
+                texts.push((name, text));
+            }
+            other => {
+                return Err(ApiError::Malformed(format!(
+                    "неизвестное поле формы «{other}» (ожидаются file, level, title, basis, period, owner, dry_run, accept_warnings)"
+                )))
+            }
+        }
+    }
+    let text = |key: &str| texts.iter().rev().find(|(name, _)| name == key).map(|(_, v)| v.clone());
+    let required = |key: &str| {
+        text(key).filter(|value| !value.trim().is_empty()).ok_or_else(|| ApiError::InvalidField {
+            field: key.to_string(),
+            value: String::new(),
+            rule: "обязательное поле формы".into(),
+        })
+    };
+    let flag = |key: &str| -> Result<bool, ApiError> {
+        match text(key).as_deref().map(str::trim) {
+            None | Some("") | Some("false") | Some("0") | Some("off") => Ok(false),
+            Some("true") | Some("1") | Some("on") => Ok(true),
+            Some(other) => Err(ApiError::InvalidField {
+                field: key.to_string(),
+                value: other.to_string(),
+                rule: "ожидается true или false".into(),
+            }),
+        }
+    };
+    let (file_name, bytes) = file.ok_or_else(|| ApiError::InvalidField {
+        field: "file".into(),
+        value: String::new(),
+        rule: "обязательное поле формы: файл плана".into(),
+    })?;
+    Ok(Form {
+        file_name,
+        bytes,
+        level: required("level")?,
+        title: required("title")?,
+        basis: required("basis")?,
+        period: text("period").filter(|value| !value.trim().is_empty()),
+        owner: text("owner").filter(|value| !value.trim().is_empty()),
+        dry_run: flag("dry_run")?,
+        accept_warnings: flag("accept_warnings")?,
+    })
+}
+
+fn multipart_error(error: axum::extract::multipart::MultipartError) -> ApiError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::UploadTooLarge { limit_bytes: UPLOAD_BYTES_MAX }
+    } else {
+        ApiError::Malformed(format!("форма multipart не разобрана: {}", error.body_text()))
+    }
+}
+
+fn issue_body(issue: &ImportIssue) -> IssueBody {
+    IssueBody {
+        file: issue.file.clone(),
+        row: issue.row,
+        column: issue.column.clone(),
+        text: issue.text.clone(),
+        message: issue.message.clone(),
+        severity: match issue.severity {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        },
+    }
+}
+
+impl ImportReport {
+    fn empty(file: &str) -> ImportReport {
+        ImportReport {
+            code: "import_refused",
+            message: String::new(),
+            file: file.to_string(),
+            plan: None,
+            is_amendment: false,
+            appended: 0,
+            first_seq: None,
+            last_seq: None,
+            sections_added: 0,
+            activities_added: 0,
+            activities_amended: 0,
+            activities_cancelled: 0,
+            events: Vec::new(),
+            issues: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// 422 with the report: nothing was appended.
+    fn refused(mut self, message: &str) -> Response {
+        self.code = "import_refused";
+        self.message = message.to_string();
+        (StatusCode::UNPROCESSABLE_ENTITY, Json(self)).into_response()
+    }
+}
