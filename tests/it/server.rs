@@ -341,6 +341,23 @@ async fn role_matrix() {
         ("program stream", Call::Get("/api/v1/streams/program/p1/events".into()), &[0, 1, 4]),
         ("verify", Call::Get("/api/v1/verify".into()), &[0, 4]),
         (
+            "export figures of the region (xlsx)",
+            Call::Get("/api/v1/export/figures.xlsx?date=2024-12-31".into()),
+            &[0, 1, 4],
+        ),
+        (
+            "export figures of own municipality (csv)",
+            Call::Get("/api/v1/export/figures.csv?scope=municipality:38-12&date=2024-12-31".into()),
+            &[0, 1, 2, 4],
+        ),
+        (
+            "export figures of own organisation (csv)",
+            Call::Get(
+                "/api/v1/export/figures.csv?scope=organisation:org-0042&date=2024-12-31".into(),
+            ),
+            &[0, 1, 2, 3, 4],
+        ),
+        (
             "registry: municipality",
             Call::Post(
                 "municipality_registered",
