@@ -15,7 +15,7 @@ use proto_events::vocabulary::{
 };
 use proto_events::{Date, EventId};
 
-use crate::state::{insert, Facts};
+use crate::state::{ordered_with_ids, Facts, Known, Recorded};
 
 /// All learning facts.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,19 +103,19 @@ pub enum LearningKey {
 }
 
 impl Learning {
-    /// Removes the fact recorded by `id` from the entity named by `key`.
-    pub fn retract_at(&mut self, key: &LearningKey, id: &EventId) -> bool {
+    /// Supersedes from seq `at` the fact recorded by `id` in the entity named by `key`.
+    pub fn retract_at(&mut self, key: &LearningKey, id: &EventId, at: u64) -> bool {
         match key {
             LearningKey::Teacher(teacher) => self.teachers.get_mut(teacher).is_some_and(|facts| {
-                facts.diagnostics.remove(id).is_some()
-                    | facts.routes.remove(id).is_some()
-                    | facts.completions.remove(id).is_some()
-                    | facts.mentoring.remove(id).is_some()
-                    | facts.participations.remove(id).is_some()
+                facts.diagnostics.supersede(id, at)
+                    | facts.routes.supersede(id, at)
+                    | facts.completions.supersede(id, at)
+                    | facts.mentoring.supersede(id, at)
+                    | facts.participations.supersede(id, at)
             }),
-            LearningKey::RegionalEvent => self.regional_events.remove(id).is_some(),
+            LearningKey::RegionalEvent => self.regional_events.supersede(id, at),
             LearningKey::TeamTrained(org) => {
-                self.teams_trained.get_mut(org).is_some_and(|facts| facts.remove(id).is_some())
+                self.teams_trained.get_mut(org).is_some_and(|facts| facts.supersede(id, at))
             }
         }
     }
@@ -126,65 +126,51 @@ impl Learning {
     }
 
     /// Records a diagnostic result.
-    pub fn diagnostic(&mut self, id: EventId, seq: u64, fact: DiagnosticRecorded) {
+    pub fn diagnostic(&mut self, recorded: Recorded, fact: DiagnosticRecorded) {
         let on = fact.taken_on;
-        insert(&mut self.teacher(fact.teacher.clone()).diagnostics, id, seq, on, fact);
+        self.teacher(fact.teacher.clone()).diagnostics.insert(recorded, on, fact);
     }
 
     /// Records a route change.
-    pub fn route(
-        &mut self,
-        id: EventId,
-        seq: u64,
-        on: Date,
-        teacher: TeacherId,
-        change: RouteChange,
-    ) {
-        insert(&mut self.teacher(teacher).routes, id, seq, on, change);
+    pub fn route(&mut self, recorded: Recorded, on: Date, teacher: TeacherId, change: RouteChange) {
+        self.teacher(teacher).routes.insert(recorded, on, change);
     }
 
     /// Records a completion.
-    pub fn completion(&mut self, id: EventId, seq: u64, fact: CourseCompleted) {
+    pub fn completion(&mut self, recorded: Recorded, fact: CourseCompleted) {
         let on = fact.completed_on;
-        insert(&mut self.teacher(fact.teacher.clone()).completions, id, seq, on, fact);
+        self.teacher(fact.teacher.clone()).completions.insert(recorded, on, fact);
     }
 
     /// Records a mentoring pair change of a mentee.
-    pub fn pair(&mut self, id: EventId, seq: u64, on: Date, mentee: TeacherId, change: PairChange) {
-        insert(&mut self.teacher(mentee).mentoring, id, seq, on, change);
+    pub fn pair(&mut self, recorded: Recorded, on: Date, mentee: TeacherId, change: PairChange) {
+        self.teacher(mentee).mentoring.insert(recorded, on, change);
     }
 
     /// Records a participation.
-    pub fn participation(&mut self, id: EventId, seq: u64, fact: ParticipationRecorded) {
+    pub fn participation(&mut self, recorded: Recorded, fact: ParticipationRecorded) {
         let on = fact.participated_on;
-        insert(&mut self.teacher(fact.teacher.clone()).participations, id, seq, on, fact);
+        self.teacher(fact.teacher.clone()).participations.insert(recorded, on, fact);
     }
 
     /// Records a regional event.
-    pub fn regional_event(&mut self, id: EventId, seq: u64, fact: RegionalEventHeld) {
+    pub fn regional_event(&mut self, recorded: Recorded, fact: RegionalEventHeld) {
         let on = fact.held_on;
-        insert(&mut self.regional_events, id, seq, on, fact);
+        self.regional_events.insert(recorded, on, fact);
     }
 
     /// Records a management-team training.
-    pub fn team_trained(
-        &mut self,
-        id: EventId,
-        seq: u64,
-        on: Date,
-        org: OrgId,
-        program: ProgramId,
-    ) {
-        insert(self.teams_trained.entry(org).or_default(), id, seq, on, program);
+    pub fn team_trained(&mut self, recorded: Recorded, on: Date, org: OrgId, program: ProgramId) {
+        self.teams_trained.entry(org).or_default().insert(recorded, on, program);
     }
 }
 
 impl TeacherLearning {
-    /// Routes open on `date` (opened on or before it and not closed on or before it), each with
-    /// the id of the event that opened it.
-    pub fn routes_open_on(&self, date: Date) -> BTreeMap<&RouteId, EventId> {
+    /// Routes open on `date` as known at `known` (opened on or before it and not closed on or
+    /// before it), each with the id of the event that opened it.
+    pub fn routes_open_on(&self, date: Date, known: Known) -> BTreeMap<&RouteId, EventId> {
         let mut open: BTreeMap<&RouteId, EventId> = BTreeMap::new();
-        for (id, fact) in crate::state::ordered_with_ids(&self.routes) {
+        for (id, fact) in ordered_with_ids(&self.routes, known) {
             if fact.on > date {
                 break;
             }
@@ -201,10 +187,11 @@ impl TeacherLearning {
         open
     }
 
-    /// Mentoring pairs (as mentee) active on `date`: pair → (organisation, forming event).
-    pub fn pairs_on(&self, date: Date) -> BTreeMap<&PairId, (&OrgId, EventId)> {
+    /// Mentoring pairs (as mentee) active on `date` as known at `known`: pair → (organisation,
+    /// forming event).
+    pub fn pairs_on(&self, date: Date, known: Known) -> BTreeMap<&PairId, (&OrgId, EventId)> {
         let mut active: BTreeMap<&PairId, (&OrgId, EventId)> = BTreeMap::new();
-        for (id, fact) in crate::state::ordered_with_ids(&self.mentoring) {
+        for (id, fact) in ordered_with_ids(&self.mentoring, known) {
             if fact.on > date {
                 break;
             }

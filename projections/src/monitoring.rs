@@ -66,8 +66,8 @@ use proto_events::vocabulary::{
 use proto_events::{Date, EventId};
 
 use crate::learning::{RouteChange, TeacherLearning};
-use crate::registry::{Program, Registry};
-use crate::state::{ordered_with_ids, State};
+use crate::registry::Registry;
+use crate::state::{ordered_with_ids, Facts, Known, State};
 
 /// A target in force at the figure's date.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,15 +131,32 @@ pub struct Verification {
     pub matches_then: bool,
 }
 
-/// One indicator at a scope and date.
+/// One indicator at a scope and date, on everything the state knows.
 pub fn figure(state: &State, code: IndicatorCode, scope: &Scope, date: Date) -> Figure {
-    let population = Population::of(state, scope, date);
+    figure_at(state, code, scope, date, Known::LATEST)
+}
+
+/// One indicator at a scope and date as known at `known` (any `K ≤ state.seq`).
+pub fn figure_at(
+    state: &State,
+    code: IndicatorCode,
+    scope: &Scope,
+    date: Date,
+    known: Known,
+) -> Figure {
+    let population = Population::of(state, scope, date, known);
     evaluate(state, &population, code)
 }
 
-/// Every indicator in catalogue order.
+/// Every indicator in catalogue order, on everything the state knows.
 pub fn catalogue(state: &State, scope: &Scope, date: Date) -> Vec<Figure> {
-    let population = Population::of(state, scope, date);
+    catalogue_at(state, scope, date, Known::LATEST)
+}
+
+/// Every indicator in catalogue order as known at `known` (any `K ≤ state.seq`): equal to
+/// `catalogue` on the state folded to `K`.
+pub fn catalogue_at(state: &State, scope: &Scope, date: Date, known: Known) -> Vec<Figure> {
+    let population = Population::of(state, scope, date, known);
     IndicatorCode::ALL.iter().map(|code| evaluate(state, &population, *code)).collect()
 }
 
@@ -147,21 +164,45 @@ pub fn catalogue(state: &State, scope: &Scope, date: Date) -> Vec<Figure> {
 /// current one. None when `then` holds no such report.
 pub fn verify(report: &EventId, then: &State, now: &State) -> Option<Verification> {
     let fact = then.reports.get(report)?;
-    let reported = fact.value.clone();
-    let figure_then = figure(then, reported.indicator, &reported.scope, reported.valid_on);
-    let figure_now = figure(now, reported.indicator, &reported.scope, reported.valid_on);
     let report_seq = then.origins.get(report).map_or(fact.seq, |origin| origin.seq);
+    let figure_then = figure(then, fact.value.indicator, &fact.value.scope, fact.value.valid_on);
+    verification(report, fact.value.clone(), report_seq, figure_then, now, Known::LATEST)
+}
+
+/// Verifies one reported figure on one state: recomputed as known at the report's seq and as
+/// known at `now` (any `K ≤ state.seq`). None when no such report is known at `now`.
+pub fn verify_at(report: &EventId, state: &State, now: Known) -> Option<Verification> {
+    let report_seq = state.reports.get_at(report, now)?.seq;
+    let then = Known(report_seq);
+    // What was reported is the version known at the report's own seq (a later correction of the
+    // report changes "now", not what was reported).
+    let reported = &state.reports.get_at(report, then)?.value;
+    let figure_then =
+        figure_at(state, reported.indicator, &reported.scope, reported.valid_on, then);
+    verification(report, reported.clone(), report_seq, figure_then, state, now)
+}
+
+fn verification(
+    report: &EventId,
+    reported: FigureReported,
+    report_seq: u64,
+    figure_then: Figure,
+    now_state: &State,
+    now: Known,
+) -> Option<Verification> {
+    let figure_now =
+        figure_at(now_state, reported.indicator, &reported.scope, reported.valid_on, now);
     let then_ids: BTreeSet<&EventId> = figure_then.evidence.iter().collect();
     let mut changed: BTreeSet<EventId> = BTreeSet::new();
     for id in &figure_now.evidence {
-        let later = now.origins.get(id).is_some_and(|origin| origin.seq > report_seq);
+        let later = now_state.origins.get(id).is_some_and(|origin| origin.seq > report_seq);
         if !then_ids.contains(id) && later {
             changed.insert(*id);
         }
     }
     for id in figure_then.evidence.iter().chain(figure_now.evidence.iter()) {
-        for amendment in now.amendments.get(id).into_iter().flatten() {
-            if amendment.seq > report_seq {
+        for amendment in now_state.amendments.get(id).into_iter().flatten() {
+            if amendment.seq > report_seq && amendment.seq <= now.0 {
                 changed.insert(amendment.id);
             }
         }
@@ -181,8 +222,13 @@ pub fn verify(report: &EventId, then: &State, now: &State) -> Option<Verificatio
 
 /// Every report known to `state`, in seq order.
 pub fn reports(state: &State) -> Vec<(u64, EventId)> {
+    reports_at(state, Known::LATEST)
+}
+
+/// Every report known at `known`, in seq order.
+pub fn reports_at(state: &State, known: Known) -> Vec<(u64, EventId)> {
     let mut list: Vec<(u64, EventId)> =
-        state.reports.iter().map(|(id, fact)| (fact.seq, *id)).collect();
+        state.reports.iter(known).map(|(id, fact)| (fact.seq, *id)).collect();
     list.sort();
     list
 }
@@ -230,15 +276,17 @@ struct Course<'a> {
     tutor: Option<EventId>,
 }
 
-/// The population of a scope on a date, computed once per catalogue.
+/// The population of a scope on a date as known at a knowledge point, computed once per
+/// catalogue.
 struct Population<'a> {
     scope: Scope,
     date: Date,
+    known: Known,
     members: Vec<Member<'a>>,
 }
 
 impl<'a> Population<'a> {
-    fn of(state: &'a State, scope: &Scope, date: Date) -> Population<'a> {
+    fn of(state: &'a State, scope: &Scope, date: Date, known: Known) -> Population<'a> {
         let registry = &state.registry;
         let mut places: BTreeMap<&OrgId, Option<(OrganisationKind, Option<&MunicipalityCode>)>> =
             BTreeMap::new();
@@ -246,10 +294,10 @@ impl<'a> Population<'a> {
         // Both maps are ordered by teacher: walk them together instead of looking each up.
         let mut learnings = state.learning.teachers.iter().peekable();
         for (teacher, record) in &registry.teachers {
-            let Some(employment) = record.employment_on(teacher, date) else { continue };
+            let Some(employment) = record.employment_on(teacher, date, known) else { continue };
             let place = *places
                 .entry(employment.organisation)
-                .or_insert_with(|| registry.organisation_place(employment.organisation));
+                .or_insert_with(|| registry.organisation_place_at(employment.organisation, known));
             let in_scope = match scope {
                 Scope::Region => true,
                 Scope::Municipality(code) => {
@@ -263,8 +311,8 @@ impl<'a> Population<'a> {
             while learnings.next_if(|(other, _)| *other < teacher).is_some() {}
             let learning = learnings.next_if(|(other, _)| *other == teacher).map(|(_, l)| l);
             let (route_open, supported) = learning.map_or((false, Vec::new()), |learning| {
-                let open = learning.routes_open_on(date);
-                (!open.is_empty(), supported(learning, &open, date))
+                let open = learning.routes_open_on(date, known);
+                (!open.is_empty(), supported(learning, &open, date, known))
             });
             members.push(Member {
                 teacher: employment.teacher,
@@ -275,12 +323,12 @@ impl<'a> Population<'a> {
                 birth_year: employment.birth_year,
                 learning,
                 courses: learning
-                    .map_or_else(Vec::new, |learning| courses(registry, learning, date)),
+                    .map_or_else(Vec::new, |learning| courses(registry, learning, date, known)),
                 route_open,
                 supported,
             });
         }
-        Population { scope: scope.clone(), date, members }
+        Population { scope: scope.clone(), date, known, members }
     }
 }
 
@@ -310,7 +358,7 @@ impl Count {
 
 fn evaluate(state: &State, population: &Population<'_>, code: IndicatorCode) -> Figure {
     let date = population.date;
-    let targets = targets_in_force(state, code, &population.scope, date);
+    let targets = targets_in_force(state, code, &population.scope, date, population.known);
     let start = period_start(code, &targets, date);
     let count = count(state, population, code, start);
     finish(state, population, code, count, targets)
@@ -330,7 +378,8 @@ fn finish(
             TargetValue::PositiveDynamics => {
                 let (before_numerator, before_denominator) = *previous.get_or_insert_with(|| {
                     let before = year_before(date);
-                    let shifted = Population::of(state, &population.scope, before);
+                    let shifted =
+                        Population::of(state, &population.scope, before, population.known);
                     let start = period_start(code, &[], before);
                     let earlier = self::count(state, &shifted, code, start);
                     (earlier.numerator, earlier.denominator)
@@ -447,11 +496,12 @@ fn targets_in_force(
     code: IndicatorCode,
     scope: &Scope,
     date: Date,
+    known: Known,
 ) -> Vec<(TargetInForce, Option<u16>)> {
     let Some(facts) = state.targets.get(&code) else { return Vec::new() };
     let pick = |wanted: &Scope| {
         let mut by_act: BTreeMap<(Date, String, String), (u64, Date, EventId)> = BTreeMap::new();
-        for (id, fact) in facts {
+        for (id, fact) in facts.iter(known) {
             if fact.on > date || &fact.value.scope != wanted {
                 continue;
             }
@@ -472,7 +522,7 @@ fn targets_in_force(
     }
     chosen
         .into_values()
-        .filter_map(|(_, _, id)| facts.get(&id).map(|fact| (id, fact)))
+        .filter_map(|(_, _, id)| facts.get_at(&id, known).map(|fact| (id, fact)))
         .map(|(id, fact)| {
             let target = &fact.value;
             let act = &target.act;
@@ -502,6 +552,7 @@ fn in_period(on: Date, start: Date, end: Date) -> bool {
 
 fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start: Date) -> Count {
     let date = population.date;
+    let known = population.known;
     let registry = &state.registry;
     let mut count = Count::new();
     let general = |member: &Member<'_>| member.kind == Some(OrganisationKind::General);
@@ -519,7 +570,9 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
         IndicatorCode::Diagnosed => {
             for member in &population.members {
                 let diagnostics = member.learning.map(|learning| &learning.diagnostics);
-                count.member(diagnostics.into_iter().flat_map(|facts| ids_in(facts, start, date)));
+                count.member(
+                    diagnostics.into_iter().flat_map(|facts| ids_in(facts, start, date, known)),
+                );
             }
         }
         IndicatorCode::Routed => {
@@ -528,7 +581,7 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
                 count.member(
                     routes
                         .into_iter()
-                        .flatten()
+                        .flat_map(|facts| facts.iter(known))
                         .filter(|(_, fact)| matches!(fact.value, RouteChange::Opened { .. }))
                         .filter(|(_, fact)| in_period(fact.on, start, date))
                         .map(|(id, _)| *id),
@@ -564,15 +617,15 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
             }
         }
         IndicatorCode::MgmtTeamsTrained => {
-            for org in organisations_in_scope(state, &population.scope, date) {
-                if registry.team_on(org, date).is_empty() {
+            for org in organisations_in_scope(state, &population.scope, date, known) {
+                if registry.team_on(org, date, known).is_empty() {
                     continue;
                 }
                 let found = state
                     .learning
                     .teams_trained
                     .get(org)
-                    .map_or_else(Vec::new, |facts| ids_in(facts, start, date));
+                    .map_or_else(Vec::new, |facts| ids_in(facts, start, date, known));
                 count.member(found);
             }
         }
@@ -627,7 +680,7 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
             let mut flags: BTreeMap<&OrgId, bool> = BTreeMap::new();
             for member in &population.members {
                 let is_flagged = *flags.entry(member.organisation).or_insert_with(|| {
-                    registry.status_on(member.organisation, flagged, date).is_some()
+                    registry.status_on_at(member.organisation, flagged, date, known).is_some()
                 });
                 if is_flagged {
                     count.member(completions_with(member, &|_| true));
@@ -650,22 +703,22 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
                 }
                 let mut found = Vec::new();
                 if let Some(learning) = member.learning {
-                    found.extend(learning.pairs_on(date).values().map(|(_, id)| *id));
+                    found.extend(learning.pairs_on(date, known).values().map(|(_, id)| *id));
                     found.extend(member.supported.iter().copied());
                 }
-                found.extend(methodist_assignments_on(state, member.teacher, date));
+                found.extend(methodist_assignments_on(state, member.teacher, date, known));
                 count.member(found);
             }
         }
         IndicatorCode::MentoringOrgs => {
             let mut active: BTreeMap<&OrgId, Vec<EventId>> = BTreeMap::new();
             for learning in state.learning.teachers.values() {
-                for (_, (org, id)) in learning.pairs_on(date) {
+                for (_, (org, id)) in learning.pairs_on(date, known) {
                     active.entry(org).or_default().push(id);
                 }
             }
-            for org in organisations_in_scope(state, &population.scope, date) {
-                let kind = registry.organisation_place(org).map(|(kind, _)| kind);
+            for org in organisations_in_scope(state, &population.scope, date, known) {
+                let kind = registry.organisation_place_at(org, known).map(|(kind, _)| kind);
                 if kind == Some(OrganisationKind::DpoProvider) {
                     continue;
                 }
@@ -678,12 +731,12 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
             let methodists: BTreeSet<&proto_events::vocabulary::PersonId> = match &population.scope
             {
                 Scope::Region => registry
-                    .role_holders_on(Role::RegionalMethodist, date)
+                    .role_holders_on(Role::RegionalMethodist, date, known)
                     .into_iter()
                     .map(|(person, _)| person)
                     .collect(),
                 Scope::Municipality(code) => registry
-                    .role_holders_on(Role::RegionalMethodist, date)
+                    .role_holders_on(Role::RegionalMethodist, date, known)
                     .into_iter()
                     .filter(|(_, municipality)| *municipality == Some(code))
                     .map(|(person, _)| person)
@@ -691,7 +744,7 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
                 Scope::Organisation(_) => population
                     .members
                     .iter()
-                    .flat_map(|member| registry.methodists_on(member.teacher, date))
+                    .flat_map(|member| registry.methodists_on(member.teacher, date, known))
                     .collect(),
             };
             count.denominator = u64::try_from(methodists.len()).unwrap_or(u64::MAX);
@@ -701,7 +754,7 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
                 let Some(learning) = member.learning else { continue };
                 let found: Vec<EventId> = learning
                     .participations
-                    .iter()
+                    .iter(known)
                     .filter(|(_, fact)| fact.value.kind == ParticipationKind::ExpertWork)
                     .filter(|(_, fact)| in_period(fact.on, start, date))
                     .map(|(id, _)| *id)
@@ -720,7 +773,7 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
                     found.extend(
                         learning
                             .participations
-                            .iter()
+                            .iter(known)
                             .filter(|(_, fact)| {
                                 fact.value.kind == ParticipationKind::BurnoutPrevention
                             })
@@ -733,7 +786,7 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
         }
         IndicatorCode::RegionalEvents => {
             if population.scope == Scope::Region {
-                for (id, fact) in &state.learning.regional_events {
+                for (id, fact) in state.learning.regional_events.iter(known) {
                     if fact.value.level == EventLevel::Regional && in_period(fact.on, start, date) {
                         count.numerator = count.numerator.saturating_add(1);
                         count.evidence.push(*id);
@@ -751,13 +804,14 @@ fn courses<'a>(
     registry: &'a Registry,
     learning: &'a TeacherLearning,
     date: Date,
+    known: Known,
 ) -> Vec<Course<'a>> {
-    if learning.completions.is_empty() {
+    if learning.completions.is_empty_at(known) {
         return Vec::new();
     }
     let planned: BTreeSet<&ProgramId> = learning
         .routes
-        .values()
+        .values(known)
         .filter(|fact| fact.on <= date)
         .filter_map(|fact| match &fact.value {
             RouteChange::StepPlanned { program: Some(program), .. } => Some(program),
@@ -766,7 +820,7 @@ fn courses<'a>(
         .collect();
     let tutors: Vec<(EventId, Date)> = learning
         .routes
-        .iter()
+        .iter(known)
         .filter(|(_, fact)| {
             matches!(fact.value, RouteChange::Support { role: SupportRole::Tutor, .. })
         })
@@ -774,15 +828,15 @@ fn courses<'a>(
         .collect();
     learning
         .completions
-        .iter()
+        .iter(known)
         .filter(|(_, fact)| fact.on <= date)
         .map(|(id, fact)| {
             let program = registry.programs.get(&fact.value.program);
             Course {
                 on: fact.on,
                 id: *id,
-                program: program.and_then(Program::record),
-                federal: program.is_some_and(|program| program.in_federal_register(fact.on)),
+                program: program.and_then(|program| program.record(known)),
+                federal: program.is_some_and(|program| program.in_federal_register(fact.on, known)),
                 chosen: fact.value.route_step.is_some() || planned.contains(&fact.value.program),
                 tutor: tutors.iter().filter(|(_, on)| *on <= fact.on).map(|(id, _)| *id).min(),
             }
@@ -790,8 +844,12 @@ fn courses<'a>(
         .collect()
 }
 
-fn ids_in<T>(facts: &crate::state::Facts<T>, start: Date, end: Date) -> Vec<EventId> {
-    facts.iter().filter(|(_, fact)| in_period(fact.on, start, end)).map(|(id, _)| *id).collect()
+fn ids_in<T>(facts: &Facts<T>, start: Date, end: Date, known: Known) -> Vec<EventId> {
+    facts
+        .iter(known)
+        .filter(|(_, fact)| in_period(fact.on, start, end))
+        .map(|(id, _)| *id)
+        .collect()
 }
 
 /// Support assignments (methodist or tutor) dated on or before `date` on routes open on `date`.
@@ -799,10 +857,11 @@ fn supported(
     learning: &TeacherLearning,
     open: &BTreeMap<&proto_events::vocabulary::RouteId, EventId>,
     date: Date,
+    known: Known,
 ) -> Vec<EventId> {
     learning
         .routes
-        .iter()
+        .iter(known)
         .filter(|(_, fact)| fact.on <= date)
         .filter(|(_, fact)| match &fact.value {
             RouteChange::Support { route, .. } => open.contains_key(route),
@@ -813,11 +872,16 @@ fn supported(
 }
 
 /// Ids of the methodist assignments of a teacher in force on `date`.
-fn methodist_assignments_on(state: &State, teacher: &TeacherId, date: Date) -> Vec<EventId> {
+fn methodist_assignments_on(
+    state: &State,
+    teacher: &TeacherId,
+    date: Date,
+    known: Known,
+) -> Vec<EventId> {
     let Some(record) = state.registry.teachers.get(teacher) else { return Vec::new() };
     let mut current: BTreeMap<&proto_events::vocabulary::PersonId, Option<EventId>> =
         BTreeMap::new();
-    for (id, fact) in ordered_with_ids(&record.methodists) {
+    for (id, fact) in ordered_with_ids(&record.methodists, known) {
         if fact.on > date {
             break;
         }
@@ -827,17 +891,22 @@ fn methodist_assignments_on(state: &State, teacher: &TeacherId, date: Date) -> V
 }
 
 /// Organisations in the scope registered on or before `date`.
-fn organisations_in_scope<'a>(state: &'a State, scope: &Scope, date: Date) -> Vec<&'a OrgId> {
+fn organisations_in_scope<'a>(
+    state: &'a State,
+    scope: &Scope,
+    date: Date,
+    known: Known,
+) -> Vec<&'a OrgId> {
     state
         .registry
         .organisations
         .keys()
-        .filter(|org| state.registry.organisation_exists(org, date))
+        .filter(|org| state.registry.organisation_exists_at(org, date, known))
         .filter(|org| match scope {
             Scope::Region => true,
             Scope::Municipality(code) => state
                 .registry
-                .organisation_place(org)
+                .organisation_place_at(org, known)
                 .is_some_and(|(_, municipality)| municipality == Some(code)),
             Scope::Organisation(id) => *org == id,
         })

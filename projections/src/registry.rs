@@ -6,6 +6,9 @@
 //! `state::Facts`), and intervals are derived at query time by replaying an entity's changes in
 //! (valid date, seq) order up to the valid date `D`. So a retraction removes exactly one change,
 //! and the derived intervals follow without any bookkeeping of open/closed spells.
+//!
+//! Every query takes the knowledge point `known` it reads the facts at (see `state::Known`); the
+//! short forms without it (`employment_on`, `status_on`, ...) read what the state knows latest.
 
 use std::collections::BTreeMap;
 
@@ -18,7 +21,7 @@ use proto_events::vocabulary::{
 };
 use proto_events::{Date, EventId};
 
-use crate::state::{insert, ordered, Fact, Facts};
+use crate::state::{ordered, Fact, Facts, Known, Recorded};
 
 /// All registries.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,27 +61,28 @@ pub struct Program {
 }
 
 impl Teacher {
-    /// This teacher's employment on `date` (see `Registry::employment_on`).
+    /// This teacher's employment on `date` as known at `known` (see `Registry::employment_on`).
     pub fn employment_on<'a>(
         &'a self,
         teacher: &'a TeacherId,
         date: Date,
+        known: Known,
     ) -> Option<Employment<'a>> {
-        employment_of(teacher, self, date)
+        employment_of(teacher, self, date, known)
     }
 }
 
 impl Program {
-    /// The program as currently registered (latest registration known), if any.
-    pub fn record(&self) -> Option<&ProgramRegistered> {
-        latest(&self.registrations).map(|fact| &fact.value)
+    /// The program as registered (latest registration known at `known`), if any.
+    pub fn record(&self, known: Known) -> Option<&ProgramRegistered> {
+        latest(&self.registrations, known).map(|fact| &fact.value)
     }
 
-    /// Whether the program is in the Federal Register on `date`: the last inclusion or removal
-    /// dated on or before `date` is an inclusion.
-    pub fn in_federal_register(&self, date: Date) -> bool {
+    /// Whether the program is in the Federal Register on `date` as known at `known`: the last
+    /// inclusion or removal dated on or before `date` is an inclusion.
+    pub fn in_federal_register(&self, date: Date, known: Known) -> bool {
         self.register
-            .values()
+            .values(known)
             .filter(|fact| fact.on <= date)
             .max_by_key(|fact| (fact.on, fact.seq))
             .is_some_and(|fact| fact.value)
@@ -146,66 +150,76 @@ pub struct Employment<'a> {
 }
 
 impl Registry {
-    /// Removes the fact recorded by `id`, looking only at the entity named by `key`.
-    pub fn retract_at(&mut self, key: &RegistryKey, id: &EventId) -> bool {
+    /// Supersedes from seq `at` the fact recorded by `id`, looking only at the entity named by
+    /// `key`.
+    pub fn retract_at(&mut self, key: &RegistryKey, id: &EventId, at: u64) -> bool {
         match key {
             RegistryKey::Municipality(code) => {
-                self.municipalities.get_mut(code).is_some_and(|facts| facts.remove(id).is_some())
+                self.municipalities.get_mut(code).is_some_and(|facts| facts.supersede(id, at))
             }
             RegistryKey::Organisation(org) => self.organisations.get_mut(org).is_some_and(|org| {
-                org.registrations.remove(id).is_some()
-                    | org.statuses.remove(id).is_some()
-                    | org.team.remove(id).is_some()
+                org.registrations.supersede(id, at)
+                    | org.statuses.supersede(id, at)
+                    | org.team.supersede(id, at)
             }),
             RegistryKey::Program(program) => {
                 self.programs.get_mut(program).is_some_and(|program| {
-                    program.registrations.remove(id).is_some()
-                        | program.register.remove(id).is_some()
+                    program.registrations.supersede(id, at) | program.register.supersede(id, at)
                 })
             }
             RegistryKey::Procedure(procedure) => {
-                self.procedures.get_mut(procedure).is_some_and(|facts| facts.remove(id).is_some())
+                self.procedures.get_mut(procedure).is_some_and(|facts| facts.supersede(id, at))
             }
             RegistryKey::Teacher(teacher) => {
                 self.teachers.get_mut(teacher).is_some_and(|teacher| {
-                    teacher.employment.remove(id).is_some()
-                        | teacher.methodists.remove(id).is_some()
+                    teacher.employment.supersede(id, at) | teacher.methodists.supersede(id, at)
                 })
             }
             RegistryKey::Person(person) => {
-                self.people.get_mut(person).is_some_and(|facts| facts.remove(id).is_some())
+                self.people.get_mut(person).is_some_and(|facts| facts.supersede(id, at))
             }
         }
     }
 
     /// Records a municipality.
-    pub fn municipality(&mut self, id: EventId, seq: u64, on: Date, fact: MunicipalityRegistered) {
-        insert(
-            self.municipalities.entry(fact.municipality.clone()).or_default(),
-            id,
-            seq,
-            on,
-            fact,
-        );
+    pub fn municipality(&mut self, recorded: Recorded, on: Date, fact: MunicipalityRegistered) {
+        self.municipalities
+            .entry(fact.municipality.clone())
+            .or_default()
+            .insert(recorded, on, fact);
     }
 
     /// Records an organisation.
-    pub fn organisation(&mut self, id: EventId, seq: u64, on: Date, fact: OrganisationRegistered) {
+    pub fn organisation(&mut self, recorded: Recorded, on: Date, fact: OrganisationRegistered) {
         let org = self.organisations.entry(fact.organisation.clone()).or_default();
-        insert(&mut org.registrations, id, seq, on, fact);
+        org.registrations.insert(recorded, on, fact);
     }
 
-    /// The organisation as currently registered (latest registration known), if any.
+    /// The organisation as registered (latest registration the state knows), if any.
     pub fn organisation_record(&self, org: &OrgId) -> Option<&OrganisationRegistered> {
+        self.organisation_record_at(org, Known::LATEST)
+    }
+
+    /// The organisation as registered (latest registration known at `known`), if any.
+    pub fn organisation_record_at(
+        &self,
+        org: &OrgId,
+        known: Known,
+    ) -> Option<&OrganisationRegistered> {
         let organisation = self.organisations.get(org)?;
-        latest(&organisation.registrations).map(|fact| &fact.value)
+        latest(&organisation.registrations, known).map(|fact| &fact.value)
     }
 
     /// Whether the organisation exists on `date` (registered on or before it).
     pub fn organisation_exists(&self, org: &OrgId, date: Date) -> bool {
+        self.organisation_exists_at(org, date, Known::LATEST)
+    }
+
+    /// Whether the organisation exists on `date` as known at `known`.
+    pub fn organisation_exists_at(&self, org: &OrgId, date: Date, known: Known) -> bool {
         self.organisations
             .get(org)
-            .is_some_and(|org| org.registrations.values().any(|fact| fact.on <= date))
+            .is_some_and(|org| org.registrations.values(known).any(|fact| fact.on <= date))
     }
 
     /// Whether a status flag is in force for an organisation on `date`: the last change of that
@@ -217,9 +231,23 @@ impl Registry {
         matches: impl Fn(&OrganisationStatus) -> bool,
         date: Date,
     ) -> Option<EventId> {
+        self.status_on_at(org, matches, date, Known::LATEST)
+    }
+
+    /// `status_on` as known at `known`.
+    pub fn status_on_at(
+        &self,
+        org: &OrgId,
+        matches: impl Fn(&OrganisationStatus) -> bool,
+        date: Date,
+        known: Known,
+    ) -> Option<EventId> {
         let organisation = self.organisations.get(org)?;
-        let mut changes: Vec<(&EventId, &crate::state::Fact<OrganisationStatusChanged>)> =
-            organisation.statuses.iter().filter(|(_, fact)| matches(&fact.value.status)).collect();
+        let mut changes: Vec<(&EventId, &Fact<OrganisationStatusChanged>)> = organisation
+            .statuses
+            .iter(known)
+            .filter(|(_, fact)| matches(&fact.value.status))
+            .collect();
         changes.sort_by_key(|(_, fact)| (fact.value.valid_from, fact.seq));
         let mut in_force = None;
         for (id, fact) in changes {
@@ -234,11 +262,11 @@ impl Registry {
         in_force
     }
 
-    /// Members of an organisation's management team on `date`.
-    pub fn team_on(&self, org: &OrgId, date: Date) -> Vec<&TeacherId> {
+    /// Members of an organisation's management team on `date` as known at `known`.
+    pub fn team_on(&self, org: &OrgId, date: Date, known: Known) -> Vec<&TeacherId> {
         let Some(organisation) = self.organisations.get(org) else { return Vec::new() };
         let mut members: BTreeMap<&TeacherId, bool> = BTreeMap::new();
-        for fact in ordered(&organisation.team) {
+        for fact in ordered(&organisation.team, known) {
             if fact.on > date {
                 break;
             }
@@ -248,96 +276,88 @@ impl Registry {
     }
 
     /// Records a program.
-    pub fn program(&mut self, id: EventId, seq: u64, on: Date, fact: ProgramRegistered) {
+    pub fn program(&mut self, recorded: Recorded, on: Date, fact: ProgramRegistered) {
         let program = self.programs.entry(fact.program.clone()).or_default();
-        insert(&mut program.registrations, id, seq, on, fact);
+        program.registrations.insert(recorded, on, fact);
     }
 
     /// Records a Federal Register inclusion (`true`) or removal (`false`) on its date.
-    pub fn register(&mut self, id: EventId, seq: u64, program: ProgramId, on: Date, in_: bool) {
-        insert(&mut self.programs.entry(program).or_default().register, id, seq, on, in_);
+    pub fn register(&mut self, recorded: Recorded, program: ProgramId, on: Date, in_: bool) {
+        self.programs.entry(program).or_default().register.insert(recorded, on, in_);
     }
 
-    /// The program as currently registered.
-    pub fn program_record(&self, program: &ProgramId) -> Option<&ProgramRegistered> {
-        latest(&self.programs.get(program)?.registrations).map(|fact| &fact.value)
+    /// The program as registered (latest registration known at `known`).
+    pub fn program_record(&self, program: &ProgramId, known: Known) -> Option<&ProgramRegistered> {
+        self.programs.get(program)?.record(known)
     }
 
-    /// Whether the program is in the Federal Register on `date`: the last inclusion or removal
-    /// dated on or before `date` is an inclusion.
-    pub fn in_federal_register(&self, program: &ProgramId, date: Date) -> bool {
-        self.programs.get(program).is_some_and(|program| program.in_federal_register(date))
+    /// Whether the program is in the Federal Register on `date` as known at `known`: the last
+    /// inclusion or removal dated on or before `date` is an inclusion.
+    pub fn in_federal_register(&self, program: &ProgramId, date: Date, known: Known) -> bool {
+        self.programs.get(program).is_some_and(|program| program.in_federal_register(date, known))
     }
 
     /// Records a diagnostic procedure.
-    pub fn procedure(
-        &mut self,
-        id: EventId,
-        seq: u64,
-        on: Date,
-        fact: DiagnosticProcedureRegistered,
-    ) {
-        insert(self.procedures.entry(fact.procedure.clone()).or_default(), id, seq, on, fact);
+    pub fn procedure(&mut self, recorded: Recorded, on: Date, fact: DiagnosticProcedureRegistered) {
+        self.procedures.entry(fact.procedure.clone()).or_default().insert(recorded, on, fact);
     }
 
     /// Records an employment change.
     pub fn employment(
         &mut self,
-        id: EventId,
-        seq: u64,
+        recorded: Recorded,
         on: Date,
         teacher: TeacherId,
         change: EmploymentChange,
     ) {
-        insert(&mut self.teachers.entry(teacher).or_default().employment, id, seq, on, change);
+        self.teachers.entry(teacher).or_default().employment.insert(recorded, on, change);
     }
 
     /// Records a methodist assignment (`true`) or unassignment (`false`).
     pub fn methodist(
         &mut self,
-        id: EventId,
-        seq: u64,
+        recorded: Recorded,
         on: Date,
         teacher: TeacherId,
         change: (PersonId, bool),
     ) {
-        insert(&mut self.teachers.entry(teacher).or_default().methodists, id, seq, on, change);
+        self.teachers.entry(teacher).or_default().methodists.insert(recorded, on, change);
     }
 
     /// Records a role change.
-    pub fn role(&mut self, id: EventId, seq: u64, on: Date, person: PersonId, change: RoleChange) {
-        insert(self.people.entry(person).or_default(), id, seq, on, change);
+    pub fn role(&mut self, recorded: Recorded, on: Date, person: PersonId, change: RoleChange) {
+        self.people.entry(person).or_default().insert(recorded, on, change);
     }
 
     /// Records a management team change.
-    pub fn team(&mut self, id: EventId, seq: u64, on: Date, org: OrgId, change: (TeacherId, bool)) {
-        insert(&mut self.organisations.entry(org).or_default().team, id, seq, on, change);
+    pub fn team(&mut self, recorded: Recorded, on: Date, org: OrgId, change: (TeacherId, bool)) {
+        self.organisations.entry(org).or_default().team.insert(recorded, on, change);
     }
 
-    /// A teacher's employment on `date`: replay of hires, moves and departures dated on or before
-    /// it, in (date, seq) order.
+    /// A teacher's employment on `date` (as the state knows latest): replay of hires, moves and
+    /// departures dated on or before it, in (date, seq) order.
     pub fn employment_on<'a>(
         &'a self,
         teacher: &'a TeacherId,
         date: Date,
     ) -> Option<Employment<'a>> {
         let record = self.teachers.get(teacher)?;
-        employment_of(teacher, record, date)
+        employment_of(teacher, record, date, Known::LATEST)
     }
 
-    /// Every teacher employed on `date`.
-    pub fn employed_on(&self, date: Date) -> Vec<Employment<'_>> {
+    /// Every teacher employed on `date` as known at `known`.
+    pub fn employed_on(&self, date: Date, known: Known) -> Vec<Employment<'_>> {
         self.teachers
             .iter()
-            .filter_map(|(teacher, record)| employment_of(teacher, record, date))
+            .filter_map(|(teacher, record)| employment_of(teacher, record, date, known))
             .collect()
     }
 
-    /// Methodists assigned to a teacher on `date`.
-    pub fn methodists_on(&self, teacher: &TeacherId, date: Date) -> Vec<&PersonId> {
+    /// Methodists assigned to a teacher on `date` as known at `known`.
+    pub fn methodists_on(&self, teacher: &TeacherId, date: Date, known: Known) -> Vec<&PersonId> {
         let Some(record) = self.teachers.get(teacher) else { return Vec::new() };
         let mut assigned: BTreeMap<&PersonId, bool> = BTreeMap::new();
-        for fact in ordered(&record.methodists) {
+        for fact in ordered(&record.methodists, known) {
             if fact.on > date {
                 break;
             }
@@ -346,16 +366,17 @@ impl Registry {
         assigned.into_iter().filter(|(_, on)| *on).map(|(person, _)| person).collect()
     }
 
-    /// People holding `role` on `date`, with the municipality of the role.
+    /// People holding `role` on `date` as known at `known`, with the municipality of the role.
     pub fn role_holders_on(
         &self,
         role: Role,
         date: Date,
+        known: Known,
     ) -> Vec<(&PersonId, Option<&MunicipalityCode>)> {
         let mut holders = Vec::new();
         for (person, facts) in &self.people {
             let mut holding: Option<Option<&MunicipalityCode>> = None;
-            for fact in ordered(facts) {
+            for fact in ordered(facts, known) {
                 if fact.on > date {
                     break;
                 }
@@ -370,12 +391,22 @@ impl Registry {
         holders
     }
 
-    /// The kind and municipality of an organisation (latest registration).
+    /// The kind and municipality of an organisation (latest registration the state knows).
     pub fn organisation_place(
         &self,
         org: &OrgId,
     ) -> Option<(OrganisationKind, Option<&MunicipalityCode>)> {
-        self.organisation_record(org).map(|record| (record.kind, record.municipality.as_ref()))
+        self.organisation_place_at(org, Known::LATEST)
+    }
+
+    /// The kind and municipality of an organisation (latest registration known at `known`).
+    pub fn organisation_place_at(
+        &self,
+        org: &OrgId,
+        known: Known,
+    ) -> Option<(OrganisationKind, Option<&MunicipalityCode>)> {
+        self.organisation_record_at(org, known)
+            .map(|record| (record.kind, record.municipality.as_ref()))
     }
 }
 
@@ -396,9 +427,9 @@ pub enum RegistryKey {
     Person(PersonId),
 }
 
-/// The latest fact in (valid date, seq) order, without sorting.
-fn latest<T>(facts: &Facts<T>) -> Option<&Fact<T>> {
-    facts.values().max_by_key(|fact| (fact.on, fact.seq))
+/// The latest fact known at `known` in (valid date, seq) order, without sorting.
+fn latest<T>(facts: &Facts<T>, known: Known) -> Option<&Fact<T>> {
+    facts.values(known).max_by_key(|fact| (fact.on, fact.seq))
 }
 
 /// A teacher's employment on `date` from their record: replay of hires, moves and departures
@@ -407,6 +438,7 @@ fn employment_of<'a>(
     teacher: &'a TeacherId,
     record: &'a Teacher,
     date: Date,
+    known: Known,
 ) -> Option<Employment<'a>> {
     let step = |current: Option<Employment<'a>>, change: &'a EmploymentChange| match change {
         EmploymentChange::Hired { organisation, position, career_start, birth_year } => {
@@ -423,12 +455,13 @@ fn employment_of<'a>(
         }
         EmploymentChange::Left => None,
     };
-    if record.employment.len() == 1 {
-        let fact = record.employment.values().next()?;
-        return if fact.on > date { None } else { step(None, &fact.value) };
+    let mut known_facts = record.employment.values(known);
+    let first = known_facts.next()?;
+    if known_facts.next().is_none() {
+        return if first.on > date { None } else { step(None, &first.value) };
     }
     let mut current: Option<Employment<'a>> = None;
-    for fact in ordered(&record.employment) {
+    for fact in ordered(&record.employment, known) {
         if fact.on > date {
             break;
         }

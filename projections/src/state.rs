@@ -8,6 +8,16 @@
 //! replacement under the original id, seq and effective time (dates inside the payload win). A
 //! correction therefore changes the state from its own seq on, and a state folded to an earlier
 //! `K` never sees it.
+//!
+//! The state is bitemporal: a retraction or correction does not delete the superseded fact but
+//! closes its knowledge interval. Every fact carries `known_from` (the seq from which the ledger
+//! knew it: the recording event's, or the correction's that produced this version) and
+//! `known_until` (the seq of the retraction or correction that superseded it), so a state folded
+//! to any head answers "as known at `K`" for every `K ≤` its seq by filtering
+//! (`Fact::known_at`), with no refold: the facts visible at `K` are exactly those a fold of the
+//! events with `seq ≤ K` holds (the property test `head_state_answers_every_known_at` checks it).
+//! Anomalies carry their seq, so those known at `K` are the ones with `seq ≤ K`. Only the plan
+//! and teacher-route projections keep current facts only; they are answered at `K` by folding.
 
 use std::collections::BTreeMap;
 
@@ -24,7 +34,7 @@ use crate::teacher_route::Routes;
 
 /// Bumped whenever the shape or meaning of `State` changes: stored snapshots of another version
 /// are ignored and rebuilt.
-pub const FOLD_VERSION: u32 = 1;
+pub const FOLD_VERSION: u32 = 2;
 
 /// An event inconsistent with the state so far: recorded as data, never an error or a panic.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,7 +45,17 @@ pub struct Anomaly {
     pub message: String,
 }
 
-/// One recorded fact: the seq of the event that recorded it, its valid date and the value.
+/// A knowledge point inside a state: the facts known once the event with this seq was applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Known(pub u64);
+
+impl Known {
+    /// Everything the state holds (the state's own seq).
+    pub const LATEST: Known = Known(u64::MAX);
+}
+
+/// One recorded fact: the seq of the event that recorded it, its valid date, the value, and the
+/// seq interval in which the ledger knew this version of it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fact<T> {
     /// Seq of the recording event (for a correction: of the original event).
@@ -44,10 +64,107 @@ pub struct Fact<T> {
     pub on: Date,
     /// The fact.
     pub value: T,
+    /// Known from this seq on: the recording event's seq, or the correction's for a replacement.
+    pub known_from: u64,
+    /// Known before this seq only: the retraction or correction that superseded it (`u64::MAX`
+    /// while it stands).
+    pub known_until: u64,
 }
 
-/// Facts keyed by the id of the event that recorded them.
-pub type Facts<T> = BTreeMap<EventId, Fact<T>>;
+impl<T> Fact<T> {
+    /// Whether this version of the fact is known at `known`.
+    pub fn known_at(&self, known: Known) -> bool {
+        // A standing fact (`known_until` = `u64::MAX`) is known at `Known::LATEST` too.
+        self.known_from <= known.0 && (known.0 < self.known_until || self.known_until == u64::MAX)
+    }
+}
+
+/// Facts keyed by the id of the event that recorded them: the standing versions, and the
+/// superseded ones kept with their closed knowledge interval.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facts<T> {
+    standing: BTreeMap<EventId, Fact<T>>,
+    superseded: Vec<(EventId, Fact<T>)>,
+}
+
+impl<T> Default for Facts<T> {
+    fn default() -> Facts<T> {
+        Facts { standing: BTreeMap::new(), superseded: Vec::new() }
+    }
+}
+
+impl<T> Facts<T> {
+    /// The facts known at `known`, each with its id: standing ones in id order, then superseded
+    /// ones in the order they were superseded.
+    pub fn iter(&self, known: Known) -> impl Iterator<Item = (&EventId, &Fact<T>)> + '_ {
+        let standing = self.standing.iter().filter(move |(_, fact)| fact.known_from <= known.0);
+        let superseded = self.superseded.iter().filter(move |(_, fact)| fact.known_at(known));
+        standing.chain(superseded.map(|(id, fact)| (id, fact)))
+    }
+
+    /// The facts known at `known`.
+    pub fn values(&self, known: Known) -> impl Iterator<Item = &Fact<T>> + '_ {
+        self.iter(known).map(|(_, fact)| fact)
+    }
+
+    /// The version of the fact recorded by `id` known at `known`.
+    pub fn get_at(&self, id: &EventId, known: Known) -> Option<&Fact<T>> {
+        if let Some(fact) = self.standing.get(id).filter(|fact| fact.known_at(known)) {
+            return Some(fact);
+        }
+        self.superseded
+            .iter()
+            .find(|(other, fact)| other == id && fact.known_at(known))
+            .map(|(_, fact)| fact)
+    }
+
+    /// The standing version of the fact recorded by `id` (the latest the state knows).
+    pub fn get(&self, id: &EventId) -> Option<&Fact<T>> {
+        self.standing.get(id)
+    }
+
+    /// Whether no fact is known at `known`.
+    pub fn is_empty_at(&self, known: Known) -> bool {
+        self.iter(known).next().is_none()
+    }
+
+    /// Records a fact known from `known_from`.
+    pub fn insert(&mut self, recorded: Recorded, on: Date, value: T) {
+        let fact = Fact {
+            seq: recorded.seq,
+            on,
+            value,
+            known_from: recorded.known_from,
+            known_until: u64::MAX,
+        };
+        if let Some(previous) = self.standing.insert(recorded.id, fact) {
+            // Not reached by the fold (a correction supersedes before it re-records), but two
+            // versions under one id cannot both stand: the earlier one ends where this begins.
+            let known_until = recorded.known_from;
+            self.superseded.push((recorded.id, Fact { known_until, ..previous }));
+        }
+    }
+
+    /// Supersedes the standing fact recorded by `id` from seq `at` on; false when none stands.
+    pub fn supersede(&mut self, id: &EventId, at: u64) -> bool {
+        let Some(mut fact) = self.standing.remove(id) else { return false };
+        fact.known_until = at;
+        self.superseded.push((*id, fact));
+        true
+    }
+}
+
+/// How a fact is being recorded: under which event id, with which original seq, known from
+/// which seq (the correction's, for a replacement).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    /// Id of the recording event (for a correction: of the original event).
+    pub id: EventId,
+    /// Its seq.
+    pub seq: u64,
+    /// The seq from which this version is known.
+    pub known_from: u64,
+}
 
 /// Where an applied event's fact lives, so a retraction or correction can find it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +175,8 @@ pub struct Origin {
     pub effective: Effective,
     /// The entity its fact lives under (None for kinds only the plan projection keeps).
     pub key: Option<FactKey>,
+    /// Seq of the retraction that removed it (its fact is then kept as superseded).
+    pub retracted_at: Option<u64>,
 }
 
 /// The entity a fact lives under.
@@ -151,7 +270,7 @@ fn fold(state: &mut State, ctx: &EventContext, payload: &Payload, detail: Detail
                 .entry(retracted.target)
                 .or_default()
                 .push(Amendment { seq: ctx.seq.0, id: ctx.id });
-            if !retract(state, &retracted.target) {
+            if !retract(state, &retracted.target, ctx.seq.0) {
                 anomaly(
                     state,
                     ctx.seq.0,
@@ -165,7 +284,9 @@ fn fold(state: &mut State, ctx: &EventContext, payload: &Payload, detail: Detail
                 .entry(corrected.target)
                 .or_default()
                 .push(Amendment { seq: ctx.seq.0, id: ctx.id });
-            let Some(origin) = state.origins.get(&corrected.target).cloned() else {
+            let standing =
+                state.origins.get(&corrected.target).filter(|o| o.retracted_at.is_none());
+            let Some(origin) = standing.cloned() else {
                 let message = format!("correction of unknown event {}", corrected.target);
                 return anomaly(state, ctx.seq.0, message);
             };
@@ -179,7 +300,7 @@ fn fold(state: &mut State, ctx: &EventContext, payload: &Payload, detail: Detail
                 let message = "a correction cannot replace an event by a correction".to_string();
                 return anomaly(state, ctx.seq.0, message);
             }
-            retract(state, &corrected.target);
+            retract(state, &corrected.target, ctx.seq.0);
             let original = EventContext {
                 seq: Seq(origin.seq),
                 id: corrected.target,
@@ -192,48 +313,54 @@ fn fold(state: &mut State, ctx: &EventContext, payload: &Payload, detail: Detail
     }
 }
 
-/// Removes the fact recorded by `target` from every sub-state; false when it was not found.
-pub fn retract(state: &mut State, target: &EventId) -> bool {
+/// Supersedes the fact recorded by `target` from seq `at` on in every sub-state (the plan and
+/// teacher-route projections drop it); false when no standing fact was recorded by it.
+pub fn retract(state: &mut State, target: &EventId, at: u64) -> bool {
     state.plans.retract(target);
     state.routes.retract(target);
-    let Some(origin) = state.origins.remove(target) else { return false };
+    let Some(origin) = state.origins.get_mut(target).filter(|origin| origin.retracted_at.is_none())
+    else {
+        return false;
+    };
+    origin.retracted_at = Some(at);
     match &origin.key {
         Some(FactKey::Registry(key)) => {
-            state.registry.retract_at(key, target);
+            state.registry.retract_at(key, target, at);
         }
         Some(FactKey::Learning(key)) => {
-            state.learning.retract_at(key, target);
+            state.learning.retract_at(key, target, at);
         }
         Some(FactKey::Target(code)) => {
             if let Some(facts) = state.targets.get_mut(code) {
-                facts.remove(target);
+                facts.supersede(target, at);
             }
         }
         Some(FactKey::Report) => {
-            state.reports.remove(target);
+            state.reports.supersede(target, at);
         }
         None => {}
     }
     true
 }
 
-/// Facts in (valid date, seq) order.
-pub fn ordered<T>(facts: &Facts<T>) -> Vec<&Fact<T>> {
-    let mut list: Vec<&Fact<T>> = facts.values().collect();
+/// The anomalies known at `known` (each is recorded at the seq of the event that caused it, from
+/// the state before that event, so it is the same in every fold that reaches that seq).
+pub fn anomalies_at(state: &State, known: Known) -> impl Iterator<Item = &Anomaly> + '_ {
+    state.anomalies.iter().filter(move |anomaly| anomaly.seq <= known.0)
+}
+
+/// Facts known at `known` in (valid date, seq) order.
+pub fn ordered<T>(facts: &Facts<T>, known: Known) -> Vec<&Fact<T>> {
+    let mut list: Vec<&Fact<T>> = facts.values(known).collect();
     list.sort_by_key(|fact| (fact.on, fact.seq));
     list
 }
 
-/// Facts with their ids in (valid date, seq) order.
-pub fn ordered_with_ids<T>(facts: &Facts<T>) -> Vec<(&EventId, &Fact<T>)> {
-    let mut list: Vec<(&EventId, &Fact<T>)> = facts.iter().collect();
+/// Facts known at `known` with their ids in (valid date, seq) order.
+pub fn ordered_with_ids<T>(facts: &Facts<T>, known: Known) -> Vec<(&EventId, &Fact<T>)> {
+    let mut list: Vec<(&EventId, &Fact<T>)> = facts.iter(known).collect();
     list.sort_by_key(|(_, fact)| (fact.on, fact.seq));
     list
-}
-
-/// Stores a fact under its event id.
-pub fn insert<T>(facts: &mut Facts<T>, id: EventId, seq: u64, on: Date, value: T) {
-    facts.insert(id, Fact { seq, on, value });
 }
 
 fn anomaly(state: &mut State, seq: u64, message: String) {
@@ -258,38 +385,39 @@ fn record(
         return anomaly(state, at, format!("effective time {} has no date", ctx.effective));
     };
     let (id, seq) = (ctx.id, ctx.seq.0);
+    let recorded = Recorded { id, seq, known_from: at };
     let key = match payload {
         Payload::MunicipalityRegistered(fact) => {
             let key = RegistryKey::Municipality(fact.municipality.clone());
-            state.registry.municipality(id, seq, on, fact.clone());
+            state.registry.municipality(recorded, on, fact.clone());
             Some(FactKey::Registry(key))
         }
         Payload::OrganisationRegistered(fact) => {
             let key = RegistryKey::Organisation(fact.organisation.clone());
-            state.registry.organisation(id, seq, on, fact.clone());
+            state.registry.organisation(recorded, on, fact.clone());
             Some(FactKey::Registry(key))
         }
         Payload::OrganisationStatusChanged(fact) => {
             let org = state.registry.organisations.entry(fact.organisation.clone()).or_default();
-            insert(&mut org.statuses, id, seq, fact.valid_from, fact.clone());
+            org.statuses.insert(recorded, fact.valid_from, fact.clone());
             Some(FactKey::Registry(RegistryKey::Organisation(fact.organisation.clone())))
         }
         Payload::ProgramRegistered(fact) => {
             let key = RegistryKey::Program(fact.program.clone());
-            state.registry.program(id, seq, on, fact.clone());
+            state.registry.program(recorded, on, fact.clone());
             Some(FactKey::Registry(key))
         }
         Payload::ProgramRegisterIncluded(fact) => {
-            state.registry.register(id, seq, fact.program.clone(), fact.included_on, true);
+            state.registry.register(recorded, fact.program.clone(), fact.included_on, true);
             Some(FactKey::Registry(RegistryKey::Program(fact.program.clone())))
         }
         Payload::ProgramRegisterRemoved(fact) => {
-            state.registry.register(id, seq, fact.program.clone(), fact.removed_on, false);
+            state.registry.register(recorded, fact.program.clone(), fact.removed_on, false);
             Some(FactKey::Registry(RegistryKey::Program(fact.program.clone())))
         }
         Payload::DiagnosticProcedureRegistered(fact) => {
             let key = RegistryKey::Procedure(fact.procedure.clone());
-            state.registry.procedure(id, seq, on, fact.clone());
+            state.registry.procedure(recorded, on, fact.clone());
             Some(FactKey::Registry(key))
         }
         Payload::TeacherHired(fact) => {
@@ -299,7 +427,7 @@ fn record(
                 career_start: fact.career_start,
                 birth_year: fact.birth_year,
             };
-            state.registry.employment(id, seq, on, fact.teacher.clone(), change);
+            state.registry.employment(recorded, on, fact.teacher.clone(), change);
             Some(FactKey::Registry(RegistryKey::Teacher(fact.teacher.clone())))
         }
         Payload::TeacherMoved(fact) => {
@@ -316,22 +444,22 @@ fn record(
                 organisation: fact.to_organisation.clone(),
                 position: fact.position.clone(),
             };
-            state.registry.employment(id, seq, on, fact.teacher.clone(), change);
+            state.registry.employment(recorded, on, fact.teacher.clone(), change);
             Some(FactKey::Registry(RegistryKey::Teacher(fact.teacher.clone())))
         }
         Payload::TeacherLeft(fact) => {
             let change = EmploymentChange::Left;
-            state.registry.employment(id, seq, on, fact.teacher.clone(), change);
+            state.registry.employment(recorded, on, fact.teacher.clone(), change);
             Some(FactKey::Registry(RegistryKey::Teacher(fact.teacher.clone())))
         }
         Payload::ManagementTeamMemberAdded(fact) => {
             let change = (fact.teacher.clone(), true);
-            state.registry.team(id, seq, on, fact.organisation.clone(), change);
+            state.registry.team(recorded, on, fact.organisation.clone(), change);
             Some(FactKey::Registry(RegistryKey::Organisation(fact.organisation.clone())))
         }
         Payload::ManagementTeamMemberRemoved(fact) => {
             let change = (fact.teacher.clone(), false);
-            state.registry.team(id, seq, on, fact.organisation.clone(), change);
+            state.registry.team(recorded, on, fact.organisation.clone(), change);
             Some(FactKey::Registry(RegistryKey::Organisation(fact.organisation.clone())))
         }
         Payload::RoleAssigned(fact) => {
@@ -340,7 +468,7 @@ fn record(
                 municipality: fact.municipality.clone(),
                 assigned: true,
             };
-            state.registry.role(id, seq, on, fact.person.clone(), change);
+            state.registry.role(recorded, on, fact.person.clone(), change);
             Some(FactKey::Registry(RegistryKey::Person(fact.person.clone())))
         }
         Payload::RoleEnded(fact) => {
@@ -349,26 +477,26 @@ fn record(
                 municipality: fact.municipality.clone(),
                 assigned: false,
             };
-            state.registry.role(id, seq, on, fact.person.clone(), change);
+            state.registry.role(recorded, on, fact.person.clone(), change);
             Some(FactKey::Registry(RegistryKey::Person(fact.person.clone())))
         }
         Payload::TeacherAssignedToMethodist(fact) => {
             let change = (fact.methodist.clone(), true);
-            state.registry.methodist(id, seq, on, fact.teacher.clone(), change);
+            state.registry.methodist(recorded, on, fact.teacher.clone(), change);
             Some(FactKey::Registry(RegistryKey::Teacher(fact.teacher.clone())))
         }
         Payload::TeacherUnassignedFromMethodist(fact) => {
             let change = (fact.methodist.clone(), false);
-            state.registry.methodist(id, seq, on, fact.teacher.clone(), change);
+            state.registry.methodist(recorded, on, fact.teacher.clone(), change);
             Some(FactKey::Registry(RegistryKey::Teacher(fact.teacher.clone())))
         }
         Payload::DiagnosticRecorded(fact) => {
-            state.learning.diagnostic(id, seq, fact.clone());
+            state.learning.diagnostic(recorded, fact.clone());
             Some(FactKey::Learning(LearningKey::Teacher(fact.teacher.clone())))
         }
         Payload::RouteOpened(fact) => {
             let change = RouteChange::Opened { route: fact.route.clone() };
-            state.learning.route(id, seq, on, fact.teacher.clone(), change);
+            state.learning.route(recorded, on, fact.teacher.clone(), change);
             Some(FactKey::Learning(LearningKey::Teacher(fact.teacher.clone())))
         }
         Payload::RouteStepPlanned(fact) => {
@@ -376,7 +504,7 @@ fn record(
                 route: fact.route.clone(),
                 program: fact.program.clone(),
             };
-            state.learning.route(id, seq, on, fact.teacher.clone(), change);
+            state.learning.route(recorded, on, fact.teacher.clone(), change);
             Some(FactKey::Learning(LearningKey::Teacher(fact.teacher.clone())))
         }
         Payload::RouteSupportAssigned(fact) => {
@@ -385,17 +513,17 @@ fn record(
                 supporter: fact.supporter.clone(),
                 role: fact.role,
             };
-            state.learning.route(id, seq, on, fact.teacher.clone(), change);
+            state.learning.route(recorded, on, fact.teacher.clone(), change);
             Some(FactKey::Learning(LearningKey::Teacher(fact.teacher.clone())))
         }
         Payload::RouteClosed(fact) => {
             let change = RouteChange::Closed { route: fact.route.clone() };
-            state.learning.route(id, seq, on, fact.teacher.clone(), change);
+            state.learning.route(recorded, on, fact.teacher.clone(), change);
             Some(FactKey::Learning(LearningKey::Teacher(fact.teacher.clone())))
         }
         Payload::RouteStepCompleted(_) => None,
         Payload::CourseCompleted(fact) => {
-            state.learning.completion(id, seq, fact.clone());
+            state.learning.completion(recorded, fact.clone());
             Some(FactKey::Learning(LearningKey::Teacher(fact.teacher.clone())))
         }
         Payload::MentoringPairFormed(fact) => {
@@ -403,33 +531,33 @@ fn record(
                 pair: fact.pair.clone(),
                 organisation: fact.organisation.clone(),
             };
-            state.learning.pair(id, seq, on, fact.mentee.clone(), change);
+            state.learning.pair(recorded, on, fact.mentee.clone(), change);
             Some(FactKey::Learning(LearningKey::Teacher(fact.mentee.clone())))
         }
         Payload::MentoringPairEnded(fact) => {
             let change = PairChange::Ended { pair: fact.pair.clone() };
-            state.learning.pair(id, seq, on, fact.mentee.clone(), change);
+            state.learning.pair(recorded, on, fact.mentee.clone(), change);
             Some(FactKey::Learning(LearningKey::Teacher(fact.mentee.clone())))
         }
         Payload::ParticipationRecorded(fact) => {
-            state.learning.participation(id, seq, fact.clone());
+            state.learning.participation(recorded, fact.clone());
             Some(FactKey::Learning(LearningKey::Teacher(fact.teacher.clone())))
         }
         Payload::RegionalEventHeld(fact) => {
-            state.learning.regional_event(id, seq, fact.clone());
+            state.learning.regional_event(recorded, fact.clone());
             Some(FactKey::Learning(LearningKey::RegionalEvent))
         }
         Payload::ManagementTeamTrained(fact) => {
             let (org, program) = (fact.organisation.clone(), fact.program.clone());
-            state.learning.team_trained(id, seq, fact.trained_on, org.clone(), program);
+            state.learning.team_trained(recorded, fact.trained_on, org.clone(), program);
             Some(FactKey::Learning(LearningKey::TeamTrained(org)))
         }
         Payload::TargetSet(fact) => {
-            insert(state.targets.entry(fact.indicator).or_default(), id, seq, on, fact.clone());
+            state.targets.entry(fact.indicator).or_default().insert(recorded, on, fact.clone());
             Some(FactKey::Target(fact.indicator))
         }
         Payload::FigureReported(fact) => {
-            insert(&mut state.reports, id, seq, fact.valid_on, fact.clone());
+            state.reports.insert(recorded, fact.valid_on, fact.clone());
             Some(FactKey::Report)
         }
         Payload::PlanCreated(_)
@@ -442,5 +570,5 @@ fn record(
         | Payload::EventRetracted(_)
         | Payload::EventCorrected(_) => None,
     };
-    state.origins.insert(id, Origin { seq, effective: ctx.effective, key });
+    state.origins.insert(id, Origin { seq, effective: ctx.effective, key, retracted_at: None });
 }

@@ -20,7 +20,8 @@ use proto_events::vocabulary::{
 };
 use proto_events::{codec, Basis, Date, EventId, Hash, Seq, StreamName, Timestamp};
 
-use projections::monitoring::{catalogue, figure, verify};
+use projections::monitoring::{catalogue, catalogue_at, figure, figure_at, verify, verify_at};
+use projections::state::{anomalies_at, Known};
 use projections::{apply, State};
 
 /// Events in ledger order, sealed as the store would seal them.
@@ -93,7 +94,8 @@ where
 }
 
 /// Given the events, when `code` is asked for `scope` at `on` as known at `known_at` (None =
-/// now), then the figure is `expected` = (numerator, denominator).
+/// now), then the figure is `expected` = (numerator, denominator) — both on the state folded to
+/// `known_at` and on the state folded to the end, read as known at `known_at`.
 fn check(
     given: &Given,
     known_at: Option<u64>,
@@ -111,6 +113,10 @@ fn check(
         "{code} {scope} at {on} known at {known_at:?}; anomalies {:?}",
         state.anomalies
     );
+    let head = given.fold(u64::MAX);
+    let known = Known(known_at.unwrap_or(u64::MAX));
+    let from_head = figure_at(&head, code, &scope, date(on), known);
+    assert_eq!(from_head, figure, "{code} {scope} at {on}: head state read as known at {known:?}");
 }
 
 fn act(kind: &str, number: &str, on: &str) -> Basis {
@@ -542,6 +548,12 @@ fn reported_figure_is_verified_then_and_now_with_the_changing_events() {
     assert!(verification.matches_then);
     assert_eq!((verification.then.numerator, verification.now.numerator), (1, 2));
     assert_eq!(verification.changed_by, vec![late]);
+    // The head state alone answers it too, at now and as known at the report.
+    assert_eq!(verify_at(&report, &now, Known(now.seq)), Some(verification));
+    let at_report = verify_at(&report, &now, Known(report_seq)).unwrap();
+    assert_eq!((at_report.then.numerator, at_report.now.numerator), (1, 1));
+    assert!(at_report.changed_by.is_empty());
+    assert_eq!(verify_at(&report, &now, Known(report_seq - 1)), None);
 }
 
 #[test]
@@ -564,7 +576,8 @@ fn undecodable_payload_is_an_anomaly_not_a_panic() {
     assert_eq!(state.anomalies[0].seq, given.seq());
 }
 
-/// A pool of later events for the property tests (completions, diagnostics, retractions).
+/// A pool of later events for the property tests (completions, diagnostics, retractions,
+/// corrections, moves, late recordings).
 fn grown(extra: &[(u8, u8, u16)]) -> Given {
     let mut given = district();
     let teachers = ["t1", "t2", "t3", "t4", "t5", "t6"];
@@ -572,7 +585,7 @@ fn grown(extra: &[(u8, u8, u16)]) -> Given {
         let teacher = teachers[usize::from(*teacher) % teachers.len()];
         let on = Date::from_days_since_epoch(19_400 + i32::from(*day % 800));
         let on_text = on.to_string();
-        match kind % 4 {
+        match kind % 8 {
             0 => {
                 given.record(
                     &on_text,
@@ -595,11 +608,60 @@ fn grown(extra: &[(u8, u8, u16)]) -> Given {
                     EventRetracted { target, reason: "ошибка".into() },
                 );
             }
-            _ => {
+            3 => {
                 given.record(
                     &on_text,
                     &on_text,
                     completion(&format!("c{index}"), teacher, "p-ret", &on_text),
+                );
+            }
+            4 => {
+                // Correct the last event into a completion on another date (an anomaly when the
+                // last event was itself a retraction or correction).
+                let target = given.envelopes.last().unwrap().id;
+                let moved = Date::from_days_since_epoch(19_400 + i32::from(*day % 500));
+                let fixed = completion(&format!("c{index}"), teacher, "p-fgos", &moved.to_string());
+                given.record(
+                    &on_text,
+                    &on_text,
+                    EventCorrected {
+                        target,
+                        reason: "исправление".into(),
+                        replacement: Replacement::of(&Payload::from(fixed)).unwrap(),
+                    },
+                );
+            }
+            5 => {
+                // Recorded late: dated a year before it is recorded.
+                let early = Date::from_days_since_epoch(19_400 + i32::from(*day % 400));
+                given.record(
+                    &early.to_string(),
+                    &on_text,
+                    diagnostic(&format!("d{index}"), teacher, &early.to_string()),
+                );
+            }
+            6 => {
+                given.record(
+                    &on_text,
+                    &on_text,
+                    FigureReported {
+                        report: id(&format!("rep{index}")),
+                        indicator: IndicatorCode::UpdatedFgos,
+                        scope: Scope::Region,
+                        valid_on: on,
+                        value_bp: None,
+                        numerator: u64::from(*day % 6),
+                        denominator: 6,
+                        reporter: "ЦНППМ".into(),
+                    },
+                );
+            }
+            _ => {
+                let target = given.envelopes[usize::from(*day) % given.envelopes.len()].id;
+                given.record(
+                    &on_text,
+                    &on_text,
+                    EventRetracted { target, reason: "ошибка".into() },
                 );
             }
         }
@@ -612,7 +674,7 @@ proptest! {
 
     #[test]
     fn fold_from_a_snapshot_equals_the_full_fold(
-        extra in proptest::collection::vec((0u8..4, 0u8..6, 0u16..800), 0..40),
+        extra in proptest::collection::vec((0u8..8, 0u8..6, 0u16..800), 0..40),
         split in 0usize..60,
     ) {
         let given = grown(&extra);
@@ -628,8 +690,8 @@ proptest! {
 
     #[test]
     fn known_then_figures_never_change_when_events_are_appended(
-        extra in proptest::collection::vec((0u8..4, 0u8..6, 0u16..800), 0..30),
-        later in proptest::collection::vec((0u8..4, 0u8..6, 0u16..800), 1..20),
+        extra in proptest::collection::vec((0u8..8, 0u8..6, 0u16..800), 0..30),
+        later in proptest::collection::vec((0u8..8, 0u8..6, 0u16..800), 1..20),
         day in 0i32..900,
     ) {
         let given = grown(&extra);
@@ -639,6 +701,41 @@ proptest! {
         let mut all = extra.clone();
         all.extend(later);
         let longer = grown(&all);
-        prop_assert_eq!(before, catalogue(&longer.fold(k), &Scope::Region, on));
+        prop_assert_eq!(&before, &catalogue(&longer.fold(k), &Scope::Region, on));
+        // Nor when read from the longer ledger's head state as known at K.
+        prop_assert_eq!(before, catalogue_at(&longer.fold(u64::MAX), &Scope::Region, on, Known(k)));
+    }
+
+    /// The design of the bitemporal state: the state folded to the end, read as known at any
+    /// K, gives exactly what folding only the events with seq ≤ K gives — every figure of the
+    /// catalogue at every scope, the reports and their verification, and the anomalies.
+    #[test]
+    fn head_state_answers_every_known_at(
+        extra in proptest::collection::vec((0u8..8, 0u8..6, 0u16..800), 0..40),
+        split in 0usize..80,
+        day in 0i32..900,
+    ) {
+        let given = grown(&extra);
+        let head = given.fold(u64::MAX);
+        let k = u64::try_from(split).unwrap().min(given.seq());
+        let prefix = given.fold(k);
+        let on = Date::from_days_since_epoch(19_400 + day);
+        for scope in ["region", "municipality:m1", "municipality:m2", "organisation:s1"] {
+            let scope: Scope = scope.parse().unwrap();
+            prop_assert_eq!(
+                catalogue_at(&head, &scope, on, Known(k)),
+                catalogue(&prefix, &scope, on)
+            );
+        }
+        let anomalies: Vec<_> = anomalies_at(&head, Known(k)).cloned().collect();
+        prop_assert_eq!(anomalies, prefix.anomalies.clone());
+        prop_assert_eq!(
+            projections::monitoring::reports_at(&head, Known(k)),
+            projections::monitoring::reports(&prefix)
+        );
+        for (seq, report) in projections::monitoring::reports(&prefix) {
+            let then = given.fold(seq);
+            prop_assert_eq!(verify_at(&report, &head, Known(k)), verify(&report, &then, &prefix));
+        }
     }
 }
