@@ -61,13 +61,14 @@ use serde::{Deserialize, Serialize};
 use proto_events::vocabulary::{
     Accumulation, EventLevel, FigureReported, IndicatorCode, IndicatorMeasure, MunicipalityCode,
     OrgId, OrganisationKind, OrganisationStatus, ParticipationKind, Position, ProgramId,
-    ProgramKind, ProgramRegistered, ProgramTopic, Role, Scope, SupportRole, TargetValue, TeacherId,
+    ProgramKind, ProgramRegistered, ProgramTopic, Role, RouteId, Scope, SupportRole, TargetValue,
+    TeacherId,
 };
 use proto_events::{Date, EventId};
 
 use crate::learning::{RouteChange, TeacherLearning};
-use crate::registry::Registry;
-use crate::state::{ordered_with_ids, Facts, Known, State};
+use crate::registry::{Registry, Teacher};
+use crate::state::{ordered_with_ids, Fact, Facts, Known, State};
 
 /// A target in force at the figure's date.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -247,6 +248,8 @@ pub fn basis_points(numerator: u64, denominator: u64) -> Option<u32> {
 /// derived once per population (not once per indicator).
 struct Member<'a> {
     teacher: &'a TeacherId,
+    /// The teacher's registry record (employment and methodists).
+    record: &'a Teacher,
     organisation: &'a OrgId,
     kind: Option<OrganisationKind>,
     position: &'a Position,
@@ -291,6 +294,8 @@ impl<'a> Population<'a> {
         let mut places: BTreeMap<&OrgId, Option<(OrganisationKind, Option<&MunicipalityCode>)>> =
             BTreeMap::new();
         let mut members = Vec::new();
+        // Reused for every member: the route facts known at K and dated on or before D.
+        let mut scratch: Vec<(&'a EventId, &'a Fact<RouteChange>)> = Vec::new();
         // Both maps are ordered by teacher: walk them together instead of looking each up.
         let mut learnings = state.learning.teachers.iter().peekable();
         for (teacher, record) in &registry.teachers {
@@ -310,22 +315,23 @@ impl<'a> Population<'a> {
             }
             while learnings.next_if(|(other, _)| *other < teacher).is_some() {}
             let learning = learnings.next_if(|(other, _)| *other == teacher).map(|(_, l)| l);
-            let (route_open, supported) = learning.map_or((false, Vec::new()), |learning| {
-                let open = learning.routes_open_on(date, known);
-                (!open.is_empty(), supported(learning, &open, date, known))
+            let routes = learning.map_or_else(RouteFacts::default, |learning| {
+                route_facts(&learning.routes, date, known, &mut scratch)
             });
             members.push(Member {
                 teacher: employment.teacher,
+                record,
                 organisation: employment.organisation,
                 kind: place.map(|(kind, _)| kind),
                 position: employment.position,
                 career_start: employment.career_start,
                 birth_year: employment.birth_year,
                 learning,
-                courses: learning
-                    .map_or_else(Vec::new, |learning| courses(registry, learning, date, known)),
-                route_open,
-                supported,
+                courses: learning.map_or_else(Vec::new, |learning| {
+                    courses(registry, learning, &routes, date, known)
+                }),
+                route_open: routes.open,
+                supported: routes.supported,
             });
         }
         Population { scope: scope.clone(), date, known, members }
@@ -556,14 +562,6 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
     let registry = &state.registry;
     let mut count = Count::new();
     let general = |member: &Member<'_>| member.kind == Some(OrganisationKind::General);
-    let completions_with = |member: &Member<'_>, test: &dyn Fn(&ProgramRegistered) -> bool| {
-        member
-            .courses
-            .iter()
-            .filter(|course| course.on >= start && course.program.is_some_and(test))
-            .map(|course| course.id)
-            .collect::<Vec<EventId>>()
-    };
     let topic =
         |wanted: ProgramTopic| move |program: &ProgramRegistered| program.topics.contains(&wanted);
     match code {
@@ -625,7 +623,8 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
                     .learning
                     .teams_trained
                     .get(org)
-                    .map_or_else(Vec::new, |facts| ids_in(facts, start, date, known));
+                    .into_iter()
+                    .flat_map(|facts| ids_in(facts, start, date, known));
                 count.member(found);
             }
         }
@@ -633,7 +632,7 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
             for member in population.members.iter().filter(|member| {
                 general(member) && matches!(member.position, Position::SubjectTeacher { .. })
             }) {
-                count.member(completions_with(member, &topic(ProgramTopic::SubjectCompetence)));
+                count.member(completions(member, start, topic(ProgramTopic::SubjectCompetence)));
             }
         }
         IndicatorCode::FunctionalLiteracy
@@ -647,7 +646,7 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
                 _ => ProgramTopic::CareerGuidance,
             };
             for member in population.members.iter().filter(|member| general(member)) {
-                count.member(completions_with(member, &topic(wanted)));
+                count.member(completions(member, start, topic(wanted)));
             }
         }
         IndicatorCode::DigitalEnv | IndicatorCode::Talents | IndicatorCode::Upbringing => {
@@ -657,7 +656,7 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
                 _ => ProgramTopic::Upbringing,
             };
             for member in &population.members {
-                count.member(completions_with(member, &topic(wanted)));
+                count.member(completions(member, start, topic(wanted)));
             }
         }
         IndicatorCode::PreschoolQuality => {
@@ -666,7 +665,7 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
                 .iter()
                 .filter(|member| member.kind == Some(OrganisationKind::Preschool))
             {
-                count.member(completions_with(member, &topic(ProgramTopic::PreschoolQuality)));
+                count.member(completions(member, start, topic(ProgramTopic::PreschoolQuality)));
             }
         }
         IndicatorCode::LowResultsSchools => {
@@ -683,13 +682,13 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
                     registry.status_on_at(member.organisation, flagged, date, known).is_some()
                 });
                 if is_flagged {
-                    count.member(completions_with(member, &|_| true));
+                    count.member(completions(member, start, |_| true));
                 }
             }
         }
         IndicatorCode::Retraining => {
             for member in &population.members {
-                count.member(completions_with(member, &|program| {
+                count.member(completions(member, start, |program| {
                     program.kind == ProgramKind::Retraining
                 }));
             }
@@ -706,7 +705,7 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
                     found.extend(learning.pairs_on(date, known).values().map(|(_, id)| *id));
                     found.extend(member.supported.iter().copied());
                 }
-                found.extend(methodist_assignments_on(state, member.teacher, date, known));
+                found.extend(methodist_assignments_on(member.record, date, known));
                 count.member(found);
             }
         }
@@ -768,7 +767,8 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
         }
         IndicatorCode::BurnoutPrevention => {
             for member in &population.members {
-                let mut found = completions_with(member, &topic(ProgramTopic::BurnoutPrevention));
+                let mut found: Vec<EventId> =
+                    completions(member, start, topic(ProgramTopic::BurnoutPrevention)).collect();
                 if let Some(learning) = member.learning {
                     found.extend(
                         learning
@@ -799,86 +799,123 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
     count
 }
 
+/// What the figures need of one teacher's route facts known at K and dated on or before D,
+/// read in one pass.
+#[derive(Default)]
+struct RouteFacts<'a> {
+    /// A route is open on D.
+    open: bool,
+    /// Support assignments (methodist or tutor) on routes open on D.
+    supported: Vec<EventId>,
+    /// Programs planned as route steps.
+    planned: Vec<&'a ProgramId>,
+    /// Tutor assignments with their dates.
+    tutors: Vec<(EventId, Date)>,
+}
+
+fn route_facts<'a>(
+    routes: &'a Facts<RouteChange>,
+    date: Date,
+    known: Known,
+    scratch: &mut Vec<(&'a EventId, &'a Fact<RouteChange>)>,
+) -> RouteFacts<'a> {
+    scratch.clear();
+    scratch.extend(routes.iter(known).filter(|(_, fact)| fact.on <= date));
+    if scratch.is_empty() {
+        return RouteFacts::default();
+    }
+    // Opened and closed in (valid date, seq) order; a teacher has a few routes, so a list.
+    scratch.sort_unstable_by_key(|(_, fact)| (fact.on, fact.seq));
+    let mut open: Vec<&RouteId> = Vec::new();
+    let mut facts = RouteFacts::default();
+    for &(id, fact) in scratch.iter() {
+        match &fact.value {
+            RouteChange::Opened { route } => {
+                if !open.contains(&route) {
+                    open.push(route);
+                }
+            }
+            RouteChange::Closed { route } => open.retain(|other| *other != route),
+            RouteChange::StepPlanned { program: Some(program), .. } => facts.planned.push(program),
+            RouteChange::StepPlanned { program: None, .. } => {}
+            RouteChange::Support { role, .. } => {
+                if *role == SupportRole::Tutor {
+                    facts.tutors.push((*id, fact.on));
+                }
+            }
+        }
+    }
+    facts.open = !open.is_empty();
+    for &(id, fact) in scratch.iter() {
+        if let RouteChange::Support { route, .. } = &fact.value {
+            if open.contains(&route) {
+                facts.supported.push(*id);
+            }
+        }
+    }
+    facts
+}
+
 /// A teacher's completions dated on or before `date`, each with its program looked up once.
 fn courses<'a>(
     registry: &'a Registry,
     learning: &'a TeacherLearning,
+    routes: &RouteFacts<'a>,
     date: Date,
     known: Known,
 ) -> Vec<Course<'a>> {
-    if learning.completions.is_empty_at(known) {
-        return Vec::new();
-    }
-    let planned: BTreeSet<&ProgramId> = learning
-        .routes
-        .values(known)
-        .filter(|fact| fact.on <= date)
-        .filter_map(|fact| match &fact.value {
-            RouteChange::StepPlanned { program: Some(program), .. } => Some(program),
-            _ => None,
-        })
-        .collect();
-    let tutors: Vec<(EventId, Date)> = learning
-        .routes
-        .iter(known)
-        .filter(|(_, fact)| {
-            matches!(fact.value, RouteChange::Support { role: SupportRole::Tutor, .. })
-        })
-        .map(|(id, fact)| (*id, fact.on))
-        .collect();
     learning
         .completions
         .iter(known)
         .filter(|(_, fact)| fact.on <= date)
         .map(|(id, fact)| {
             let program = registry.programs.get(&fact.value.program);
+            let planned = routes.planned.contains(&&fact.value.program);
             Course {
                 on: fact.on,
                 id: *id,
                 program: program.and_then(|program| program.record(known)),
                 federal: program.is_some_and(|program| program.in_federal_register(fact.on, known)),
-                chosen: fact.value.route_step.is_some() || planned.contains(&fact.value.program),
-                tutor: tutors.iter().filter(|(_, on)| *on <= fact.on).map(|(id, _)| *id).min(),
+                chosen: fact.value.route_step.is_some() || planned,
+                tutor: routes
+                    .tutors
+                    .iter()
+                    .filter(|(_, on)| *on <= fact.on)
+                    .map(|(id, _)| *id)
+                    .min(),
             }
         })
         .collect()
 }
 
-fn ids_in<T>(facts: &Facts<T>, start: Date, end: Date, known: Known) -> Vec<EventId> {
-    facts
-        .iter(known)
-        .filter(|(_, fact)| in_period(fact.on, start, end))
-        .map(|(id, _)| *id)
-        .collect()
+/// A member's completions dated from `start` (and on or before the population's date) of a
+/// program that passes `test`.
+fn completions<'m>(
+    member: &'m Member<'_>,
+    start: Date,
+    test: impl Fn(&ProgramRegistered) -> bool + 'm,
+) -> impl Iterator<Item = EventId> + 'm {
+    member
+        .courses
+        .iter()
+        .filter(move |course| course.on >= start && course.program.is_some_and(&test))
+        .map(|course| course.id)
 }
 
-/// Support assignments (methodist or tutor) dated on or before `date` on routes open on `date`.
-fn supported(
-    learning: &TeacherLearning,
-    open: &BTreeMap<&proto_events::vocabulary::RouteId, EventId>,
-    date: Date,
+fn ids_in<'f, T>(
+    facts: &'f Facts<T>,
+    start: Date,
+    end: Date,
     known: Known,
-) -> Vec<EventId> {
-    learning
-        .routes
-        .iter(known)
-        .filter(|(_, fact)| fact.on <= date)
-        .filter(|(_, fact)| match &fact.value {
-            RouteChange::Support { route, .. } => open.contains_key(route),
-            _ => false,
-        })
-        .map(|(id, _)| *id)
-        .collect()
+) -> impl Iterator<Item = EventId> + 'f {
+    facts.iter(known).filter(move |(_, fact)| in_period(fact.on, start, end)).map(|(id, _)| *id)
 }
 
 /// Ids of the methodist assignments of a teacher in force on `date`.
-fn methodist_assignments_on(
-    state: &State,
-    teacher: &TeacherId,
-    date: Date,
-    known: Known,
-) -> Vec<EventId> {
-    let Some(record) = state.registry.teachers.get(teacher) else { return Vec::new() };
+fn methodist_assignments_on(record: &Teacher, date: Date, known: Known) -> Vec<EventId> {
+    if record.methodists.is_empty_at(known) {
+        return Vec::new();
+    }
     let mut current: BTreeMap<&proto_events::vocabulary::PersonId, Option<EventId>> =
         BTreeMap::new();
     for (id, fact) in ordered_with_ids(&record.methodists, known) {
