@@ -3,6 +3,11 @@
 //! small in-memory cache of the latest state; and the indicator figures and report verifications
 //! evaluated on it.
 //!
+//! Figures and report verifications at any `K` read the latest state (the head, kept in memory)
+//! as known at `K`: the state is bitemporal (see `projections::state`), so no snapshot is decoded
+//! and nothing is refolded for them. Plans, teachers' routes and the registry views still read a
+//! state folded to `K` (`state_at`, `figures_state_at`), from the nearest snapshot.
+//!
 //! The folds themselves are pure (`projections`); this module only reads the store and keeps
 //! snapshots, which are a cache: deleting the `snapshots` tree changes no answer, only its speed.
 
@@ -12,7 +17,7 @@ pub mod snapshot;
 use std::sync::{Arc, Mutex};
 
 use projections::monitoring::{self, Verification};
-use projections::state::apply_for_figures;
+use projections::state::{apply_for_figures, Known};
 use projections::{apply, Figure, State};
 use proto_events::vocabulary::Scope;
 use proto_events::{Date, Seq, Timestamp};
@@ -198,6 +203,24 @@ impl Projector {
         Ok(Arc::new(state))
     }
 
+    /// A state that answers figures as known at `known_at`, with the knowledge point to read it
+    /// at: the cached latest state when it has reached K (any later state answers K), else the
+    /// state folded to the head (and cached). Read it with `monitoring::catalogue_at` and the
+    /// other `_at` functions; its own `seq` may be beyond K.
+    pub fn figures_at(&self, known_at: KnownAt) -> Result<(Arc<State>, Known), QueryError> {
+        let k = resolve(&self.store, known_at)?;
+        let cached = match self.latest.lock() {
+            Ok(slot) => slot.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        let state = match cached {
+            Some(cached) if cached.seq >= k => cached,
+            _ => self.state_at(KnownAt::Now)?,
+        };
+        debug_assert!(state.seq >= k, "the head state is behind the knowledge point");
+        Ok((state, Known(k)))
+    }
+
     /// The whole catalogue for a scope at (D, K), with the seq K resolved to.
     pub fn catalogue(
         &self,
@@ -205,8 +228,8 @@ impl Projector {
         date: Date,
         known_at: KnownAt,
     ) -> Result<(u64, Vec<Figure>), QueryError> {
-        let state = self.figures_state_at(known_at)?;
-        Ok((state.seq, monitoring::catalogue(&state, scope, date)))
+        let (state, known) = self.figures_at(known_at)?;
+        Ok((known.0, monitoring::catalogue_at(&state, scope, date, known)))
     }
 
     /// Every figure report known now, recomputed as known at its seq and as known now.
@@ -215,27 +238,17 @@ impl Projector {
     }
 
     /// Every figure report known at `known_at`, recomputed as known at its seq and as known at
-    /// `known_at`, with the seq `known_at` resolved to.
+    /// `known_at`, with the seq `known_at` resolved to: all read from one state as known at each
+    /// point, no refold.
     pub fn verify_reports_at(
         &self,
         known_at: KnownAt,
     ) -> Result<(u64, Vec<Verification>), QueryError> {
-        let now = self.state_at(known_at)?;
-        let mut verifications = Vec::new();
-        // One forward pass: reports come in seq order, so the state "as known at the report" is
-        // carried from one report to the next instead of being rebuilt for each (which refolded
-        // the log hundreds of times on a region).
-        let mut then: Option<State> = None;
-        for (seq, report) in monitoring::reports(&now) {
-            let state = match then.take() {
-                Some(state) if state.seq <= seq => fold_forward(&self.store, state, seq)?,
-                _ => state_at(&self.store, KnownAt::Seq(seq))?,
-            };
-            if let Some(verification) = monitoring::verify(&report, &state, &now) {
-                verifications.push(verification);
-            }
-            then = Some(state);
-        }
-        Ok((now.seq, verifications))
+        let (state, known) = self.figures_at(known_at)?;
+        let verifications = monitoring::reports_at(&state, known)
+            .into_iter()
+            .filter_map(|(_, report)| monitoring::verify_at(&report, &state, known))
+            .collect();
+        Ok((known.0, verifications))
     }
 }

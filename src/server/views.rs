@@ -7,7 +7,9 @@
 //! functions (`query::json`). Folds run on a blocking thread over the shared `Projector`, whose
 //! cache of the latest state makes repeated "now" queries cheap. Scoped roles are checked with
 //! `policy::Reach` resolved against the projected registry (an organisation's municipality, a
-//! teacher's employer on the date).
+//! teacher's employer on the date). Figures, evidence and report verification read the latest
+//! state as known at `known_at` (`Projector::figures_at`, no refold); their scope check uses the
+//! registry as the server knows it latest.
 
 use std::sync::Arc;
 
@@ -120,13 +122,13 @@ pub async fn figures(
     let known_at = parse_known_at(query.known_at.as_deref())?;
     let with_evidence = query.evidence.unwrap_or(false);
     blocking(state.projector, move |projector| {
-        let folded = projector.figures_state_at(known_at).map_err(query_error)?;
+        let (folded, known) = projector.figures_at(known_at).map_err(query_error)?;
         check_scope(&principal, &scope, &folded.registry)?;
-        let figures = monitoring::catalogue(&folded, &scope, date);
+        let figures = monitoring::catalogue_at(&folded, &scope, date, known);
         let array: Vec<Value> = figures
             .iter()
             .map(|figure| {
-                let mut object = figure_json(figure, folded.seq);
+                let mut object = figure_json(figure, known.0);
                 if with_evidence {
                     object["evidence"] = json!(figure.evidence);
                 }
@@ -157,9 +159,9 @@ pub async fn figure_evidence(
     let date = parse_date(query.date.as_deref())?;
     let known_at = parse_known_at(query.known_at.as_deref())?;
     blocking(state.projector, move |projector| {
-        let folded = projector.figures_state_at(known_at).map_err(query_error)?;
+        let (folded, known) = projector.figures_at(known_at).map_err(query_error)?;
         check_scope(&principal, &scope, &folded.registry)?;
-        let figure = monitoring::figure(&folded, code, &scope, date);
+        let figure = monitoring::figure_at(&folded, code, &scope, date, known);
         let mut evidence = Vec::with_capacity(figure.evidence.len());
         for id in &figure.evidence {
             let seq = match folded.origins.get(id) {
@@ -168,7 +170,7 @@ pub async fn figure_evidence(
             };
             evidence.push(json!({ "id": id, "seq": seq }));
         }
-        let mut object = figure_json(&figure, folded.seq);
+        let mut object = figure_json(&figure, known.0);
         object["evidence"] = Value::Array(evidence);
         Ok(object)
     })
@@ -190,7 +192,7 @@ pub async fn report_verification(
     let known_at = parse_known_at(query.known_at.as_deref())?;
     blocking(state.projector, move |projector| {
         let (seq, verifications) = projector.verify_reports_at(known_at).map_err(query_error)?;
-        let registry = projector.figures_state_at(KnownAt::Seq(seq)).map_err(query_error)?;
+        let (registry, _) = projector.figures_at(KnownAt::Seq(seq)).map_err(query_error)?;
         let reports: Vec<Value> = verifications
             .iter()
             .filter(|verification| {

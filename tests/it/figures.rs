@@ -7,19 +7,27 @@ use std::process::Command;
 use letopis::query::{resolve, snapshot, state_at, KnownAt, Projector};
 use letopis::store::{AppendRequest, Store};
 use proto_events::vocabulary::{
-    CourseCompleted, MunicipalityRegistered, OrganisationKind, OrganisationRegistered, Payload,
-    Position, ProgramForm, ProgramKind, ProgramRegistered, ProgramTopic, Scope, TeacherHired,
+    CourseCompleted, EventCorrected, EventRetracted, IndicatorCode, MunicipalityRegistered,
+    OrganisationKind, OrganisationRegistered, Payload, Position, ProgramForm, ProgramKind,
+    ProgramRegistered, ProgramTopic, Replacement, Scope, TeacherHired,
 };
-use proto_events::{Actor, ActorRole, Date, Effective, EventId, NewEvent, Seq};
+use proto_events::{Actor, ActorRole, Date, Effective, EventId, NewEvent, Seq, StreamName};
 use serde_json::Value;
 
 use crate::support::TempLedger;
 
 fn new_event(effective: &str, payload: impl Into<Payload>) -> NewEvent {
     let payload = payload.into();
+    let stream = payload.stream().unwrap();
+    new_event_on(stream, effective, payload)
+}
+
+/// An event on a given stream (retractions and corrections have no stream of their own).
+fn new_event_on(stream: StreamName, effective: &str, payload: impl Into<Payload>) -> NewEvent {
+    let payload = payload.into();
     NewEvent {
         id: Some(EventId(uuid::Uuid::now_v7())),
-        stream: payload.stream().unwrap(),
+        stream,
         kind: payload.kind().to_string(),
         schema_version: payload.schema_version(),
         effective: Effective::Date(Date::parse_iso(effective).unwrap()),
@@ -221,4 +229,61 @@ fn query_layer_resolves_knowledge_points_and_snapshots_round_trip() {
     let date = Date::parse_iso("2024-12-31").unwrap();
     let (seq, figures) = projector.catalogue(&Scope::Region, date, KnownAt::Now).unwrap();
     assert_eq!((seq, figures.len()), (9, 23));
+}
+
+#[test]
+fn projector_figures_at_every_known_at_equal_the_fold_of_the_prefix() {
+    let temp = TempLedger::new();
+    district(&temp);
+    let store: &Store = temp.store();
+    let (c1, c2) = (store.get(Seq(8)).unwrap().unwrap(), store.get(Seq(9)).unwrap().unwrap());
+    let fixed = CourseCompleted {
+        completion: "c2".parse().unwrap(),
+        teacher: "t3".parse().unwrap(),
+        program: "p-fgos".parse().unwrap(),
+        completed_on: Date::parse_iso("2025-01-15").unwrap(),
+        certificate_number: "УД-c2".into(),
+        hours: 36,
+        provider: "iro".parse().unwrap(),
+        route_step: None,
+    };
+    let amendments = vec![
+        new_event_on(
+            c1.stream.clone(),
+            "2025-02-01",
+            EventRetracted { target: c1.id, reason: "ошибочная запись".into() },
+        ),
+        new_event_on(
+            c2.stream.clone(),
+            "2025-02-02",
+            EventCorrected {
+                target: c2.id,
+                reason: "дата удостоверения".into(),
+                replacement: Replacement::of(&Payload::from(fixed)).unwrap(),
+            },
+        ),
+    ];
+    temp.ledger.append_blocking(AppendRequest::new(amendments)).unwrap();
+    let head = store.head().seq.0;
+    assert_eq!(head, 11);
+    let projector = Projector::new(store.clone());
+    projector.state_at(KnownAt::Now).unwrap();
+    for date in ["2024-12-31", "2025-12-31"] {
+        let date = Date::parse_iso(date).unwrap();
+        for k in 0..=head {
+            let prefix = state_at(store, KnownAt::Seq(k)).unwrap();
+            let expected = projections::catalogue(&prefix, &Scope::Region, date);
+            let (seq, figures) =
+                projector.catalogue(&Scope::Region, date, KnownAt::Seq(k)).unwrap();
+            assert_eq!((seq, &figures), (k, &expected), "known at {k}, on {date}");
+        }
+    }
+    // The retraction and the correction change "now", not "then": 2 of 3 at seq 9, 0 at 11.
+    let date = Date::parse_iso("2024-12-31").unwrap();
+    let count = |k| {
+        let (_, figures) = projector.catalogue(&Scope::Region, date, KnownAt::Seq(k)).unwrap();
+        let fgos = figures.iter().find(|f| f.code == IndicatorCode::UpdatedFgos).unwrap();
+        (fgos.numerator, fgos.denominator)
+    };
+    assert_eq!((count(9), count(10), count(11)), ((2, 3), (1, 3), (0, 3)));
 }

@@ -1,8 +1,10 @@
 //! `bench -- figures`: builds a synthetic region (`region`) in a fresh store, then measures
 //! (1) a cold full rebuild of the projection state against the raw scan + decode of the same
 //! events in the same run (ratio of throughputs), and (2) the latency of the full indicator
-//! catalogue for the region at 20 pseudo-random (D, K) pairs, with snapshots. `build_region` and
-//! `query_pairs` are shared with `bench -- figures-http`.
+//! catalogue for the region at 20 pseudo-random (D, K) pairs, read from the latest state as known
+//! at K (the bitemporal state; the projector folds to the head once and keeps it in memory, whose
+//! resident size is reported). `build_region` and `query_pairs` are shared with
+//! `bench -- figures-http`.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -11,6 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use letopis::query::{snapshot, KnownAt, Projector};
 use letopis::store::{AppendRequest, Clock, Ledger, NoGate, Store};
+use projections::state::Known;
 use projections::{apply, monitoring, State};
 use proto_events::vocabulary::{Payload, Scope};
 use proto_events::{Date, Envelope, Seq, Timestamp};
@@ -132,10 +135,17 @@ pub fn run(events: u64) -> anyhow::Result<()> {
     );
 
     // Snapshots: one fold to now writes one at every checkpoint.
+    let resident_before = resident_bytes();
     let started = Instant::now();
     let projector = Projector::new(store.clone());
     projector.state_at(KnownAt::Now)?;
     let snapshot_build = started.elapsed();
+    let resident_after = resident_bytes();
+    println!(
+        "head state in memory: process resident {:.0} MB before folding it, {:.0} MB after",
+        resident_before as f64 / 1e6,
+        resident_after as f64 / 1e6
+    );
     println!(
         "snapshots: {} written every {} events in {snapshot_build:.1?}",
         snapshot::count(&store)?,
@@ -146,10 +156,11 @@ pub fn run(events: u64) -> anyhow::Result<()> {
     let mut state_latencies = Vec::new();
     for (k, date) in query_pairs(head, QUERIES) {
         let started = Instant::now();
-        let state = projector.figures_state_at(KnownAt::Seq(k))?;
+        let (state, known) = projector.figures_at(KnownAt::Seq(k))?;
         let folded = started.elapsed();
-        let figures = monitoring::catalogue(&state, &Scope::Region, date);
+        let figures = monitoring::catalogue_at(&state, &Scope::Region, date, known);
         let elapsed = started.elapsed();
+        debug_assert_eq!(known, Known(k));
         latencies.push(elapsed);
         state_latencies.push(folded);
         let diagnosed = figures.first().map(|figure| (figure.numerator, figure.denominator));
@@ -182,9 +193,20 @@ pub fn run(events: u64) -> anyhow::Result<()> {
             "catalogue_now_cached_ms": ms(at_now),
             "state_p50_ms": ms(state_p50),
             "snapshot_bytes": snapshot_bytes,
+            "resident_bytes_with_head_state": resident_after,
         })
     );
     Ok(())
+}
+
+/// The process's resident set size (0 where /proc is not available).
+fn resident_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
 }
 
 /// Milliseconds with one decimal.
