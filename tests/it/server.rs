@@ -146,8 +146,9 @@ async fn requests_without_a_valid_token_are_401() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(app.call(Method::GET, "/api/v1/head", Some(&token), None).await.0, StatusCode::OK);
-    // A revoked token stops working at once.
+    // A revoked token stops working at once, even after the server cached it as verified.
     let (secret, record) = create_token(app.ledger.store(), Role::Auditor).unwrap();
+    assert_eq!(app.call(Method::GET, "/api/v1/head", Some(&secret), None).await.0, StatusCode::OK);
     assert!(revoke_token(app.ledger.store(), &record.id).unwrap());
     assert_eq!(
         app.call(Method::GET, "/api/v1/head", Some(&secret), None).await.0,
@@ -539,10 +540,34 @@ async fn a_municipality_reads_the_events_of_its_scope_only() {
     assert_eq!(window["next_from"], 10, "{window}");
     assert_eq!(window["events"].as_array().unwrap().len(), 2, "{window}");
     assert_eq!(window["skipped"], 2, "{window}");
+    // Plans: its own municipal plan, not another municipality's nor the regional one.
+    let (status, answer) = app
+        .post(&municipality, plan("pl-38-12", PlanLevel::Municipal, "municipality:38-12"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let other = app.token("municipality:38-99");
+    let (status, answer) = app
+        .post(&other, plan("pl-38-99", PlanLevel::Municipal, "municipality:38-99"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let (status, answer) =
+        app.post(&operator, plan("pl-region", PlanLevel::Regional, "министерство")).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    for (stream, expected) in [
+        ("plan/pl-38-12", StatusCode::OK),
+        ("plan/pl-38-99", StatusCode::FORBIDDEN),
+        ("plan/pl-region", StatusCode::FORBIDDEN),
+        ("report/nowhere", StatusCode::FORBIDDEN),
+    ] {
+        let path = format!("/api/v1/streams/{stream}/events");
+        let (status, answer) = app.call(Method::GET, &path, Some(&municipality), None).await;
+        assert_eq!(status, expected, "{stream}: {answer}");
+    }
     // An organisation sees itself and its teachers, not its municipality's stream.
     let organisation = app.token("organisation:org-0042");
-    let (_, page) =
-        app.call(Method::GET, "/api/v1/events?limit=1000", Some(&organisation), None).await;
+    let (_, page) = app
+        .call(Method::GET, &format!("/api/v1/events?to={head}"), Some(&organisation), None)
+        .await;
     let streams: Vec<&str> =
         page["events"].as_array().unwrap().iter().map(|e| e["stream"].as_str().unwrap()).collect();
     assert_eq!(streams, ["org/org-0042", "teacher/t-000123", "teacher/t-000007"], "{page}");
