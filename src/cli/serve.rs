@@ -50,8 +50,8 @@ async fn run_async(args: ServeArgs) -> anyhow::Result<u8> {
         .context("demo generator thread")??;
         eprintln!("демонстрационный регион создан: {} событий", summary.events);
     }
-    // The command gate checks references, roles and scopes in the writer, behind the API's own
-    // role table (server::policy).
+    // The command gate checks references, roles and scopes in the writer: the one place that
+    // decides what a role may record, for the API as for every other write path.
     let ledger = open_ledger(&args.data, Arc::new(SystemClock))?;
     if generated {
         write_demo_tokens(&ledger, &args.data)?;

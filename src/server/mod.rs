@@ -6,9 +6,10 @@
 //! `policy`. Caller mistakes come back as `ErrorBody` with a 4xx status (see `error`); our own
 //! failures as a generic 500 with a request id, details in the log.
 //!
-//! Shutdown: `serve` stops accepting on the signal, lets in-flight requests finish (their
-//! appends are acknowledged only once durable), ends change feeds, and returns; the caller then
-//! calls `Ledger::shutdown`, which drains the writer's queue.
+//! Shutdown: `serve` stops accepting on the signal, ends change feeds and verifications, lets
+//! in-flight requests finish (their appends are acknowledged only once durable) for at most
+//! `SHUTDOWN_GRACE`, and returns; the caller then calls `Ledger::shutdown`, which drains the
+//! writer's queue.
 
 pub mod archive;
 pub mod auth;
@@ -21,7 +22,7 @@ pub mod reads;
 pub mod scope;
 pub mod views;
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -167,21 +168,61 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves `state` on `listener` until `signal` completes, then stops accepting, lets in-flight
-/// requests finish and ends change feeds. The caller shuts the ledger down afterwards.
+/// How long a graceful shutdown waits for in-flight requests before it gives up on them.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Serves `state` on `listener` until `signal` completes, then stops accepting, ends change
+/// feeds and verifications, and lets in-flight requests finish for at most `SHUTDOWN_GRACE`.
+/// The caller shuts the ledger down afterwards.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     signal: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with_grace(listener, state, signal, SHUTDOWN_GRACE).await
+}
+
+/// `serve` with another bound on the graceful shutdown. A request still running when `grace`
+/// ends is dropped unanswered: an append it queued is still made durable by
+/// `Ledger::shutdown`, and its client retries with the same event id (idempotent).
+pub async fn serve_with_grace(
+    listener: TcpListener,
+    state: AppState,
+    signal: impl Future<Output = ()> + Send + 'static,
+    grace: std::time::Duration,
+) -> std::io::Result<()> {
     let stopper = state.clone();
+    let stopping = state.stopping.clone();
     let app = router(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            signal.await;
-            stopper.begin_shutdown();
-        })
-        .await
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        signal.await;
+        stopper.begin_shutdown();
+    });
+    within_grace(server.into_future(), stopping, grace).await
+}
+
+/// Runs `server` until it ends, or until `grace` after `stopping` turned true.
+async fn within_grace(
+    server: impl Future<Output = std::io::Result<()>>,
+    mut stopping: watch::Receiver<bool>,
+    grace: std::time::Duration,
+) -> std::io::Result<()> {
+    let deadline = async move {
+        if stopping.wait_for(|stopping| *stopping).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        result = server => result,
+        () = deadline => {
+            eprintln!(
+                "остановка: запросы не завершились за {} мс, сервер остановлен без них",
+                grace.as_millis()
+            );
+            Ok(())
+        }
+    }
 }
 
 /// Liveness and readiness: 200 once the store is open and the server accepts requests.
@@ -204,4 +245,26 @@ async fn openapi_json() -> impl IntoResponse {
 
 async fn not_found() -> impl IntoResponse {
     (StatusCode::NOT_FOUND, error::ApiError::NotFound("такого адреса нет".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio::sync::watch;
+
+    use crate::server::within_grace;
+
+    #[tokio::test]
+    async fn a_stuck_request_holds_shutdown_for_the_grace_only() {
+        let (stop, stopping) = watch::channel(false);
+        let stuck = std::future::pending::<std::io::Result<()>>();
+        let run = tokio::spawn(within_grace(stuck, stopping, Duration::from_millis(50)));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!run.is_finished(), "stopped before the signal");
+        stop.send(true).unwrap();
+        let finished = tokio::time::timeout(Duration::from_secs(10), run).await;
+        assert!(finished.is_ok(), "still waiting for the stuck request after the grace");
+        finished.unwrap().unwrap().unwrap();
+    }
 }

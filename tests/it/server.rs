@@ -541,14 +541,12 @@ async fn a_municipality_reads_the_events_of_its_scope_only() {
     assert_eq!(window["events"].as_array().unwrap().len(), 2, "{window}");
     assert_eq!(window["skipped"], 2, "{window}");
     // Plans: its own municipal plan, not another municipality's nor the regional one.
-    let (status, answer) = app
-        .post(&municipality, plan("pl-38-12", PlanLevel::Municipal, "municipality:38-12"))
-        .await;
+    let (status, answer) =
+        app.post(&municipality, plan("pl-38-12", PlanLevel::Municipal, "municipality:38-12")).await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");
     let other = app.token("municipality:38-99");
-    let (status, answer) = app
-        .post(&other, plan("pl-38-99", PlanLevel::Municipal, "municipality:38-99"))
-        .await;
+    let (status, answer) =
+        app.post(&other, plan("pl-38-99", PlanLevel::Municipal, "municipality:38-99")).await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");
     let (status, answer) =
         app.post(&operator, plan("pl-region", PlanLevel::Regional, "министерство")).await;
