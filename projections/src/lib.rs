@@ -5,7 +5,9 @@
 //! `seq ≤ K` (the knowledge point); everything it holds keeps valid-time history, so a figure can
 //! be evaluated at any valid date `D` from one state. Facts are keyed by the id of the event that
 //! recorded them, so a later retraction or correction (`event_retracted`, `event_corrected`)
-//! changes the state from its own seq on, and "as known then" stays what it was.
+//! changes the state from its own seq on, and "as known then" stays what it was. The facts the
+//! figures read are also kept with their knowledge interval, so one state folded to the head
+//! answers the figures as known at any earlier `K` (`state::Known`, `monitoring::catalogue_at`).
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 

@@ -1,6 +1,12 @@
 //! Indicator figures: every code of the catalogue (seed 001, Appendix 1; seed 003), for a scope
-//! (region, municipality, organisation) at a valid date `D`, evaluated on a `State` folded to a
-//! knowledge point `K`; and the verification of reported figures.
+//! (region, municipality, organisation) at a valid date `D`, evaluated as known at a knowledge
+//! point `K` — on a `State` folded to `K`, or on any later state read as known at `K`
+//! (`catalogue_at`, `figure_at`, `verify_at`: the state is bitemporal, see `state`); and the
+//! verification of reported figures.
+//!
+//! Cost: one pass over the teachers builds the population of the scope on `D` (employment, the
+//! organisation's kind, each member's route facts and completions read once); each indicator
+//! then walks the members, so the catalogue costs one population plus 23 cheap walks.
 //!
 //! Populations are taken as of `D`: a teacher belongs to the scope of the organisation that
 //! employs them on `D` (a teacher who moved mid-year counts where they work on `D`). Periods:

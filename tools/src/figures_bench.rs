@@ -154,6 +154,7 @@ pub fn run(events: u64) -> anyhow::Result<()> {
 
     let mut latencies = Vec::new();
     let mut state_latencies = Vec::new();
+    let mut refold_latencies = Vec::new();
     for (k, date) in query_pairs(head, QUERIES) {
         let started = Instant::now();
         let (state, known) = projector.figures_at(KnownAt::Seq(k))?;
@@ -163,9 +164,21 @@ pub fn run(events: u64) -> anyhow::Result<()> {
         debug_assert_eq!(known, Known(k));
         latencies.push(elapsed);
         state_latencies.push(folded);
+        // Baseline in the same run: the previous path, a state folded to K from the nearest
+        // snapshot, then the catalogue on it; its figures must be the same.
+        let started = Instant::now();
+        let refolded = projector.figures_state_at(KnownAt::Seq(k))?;
+        let expected = monitoring::catalogue(&refolded, &Scope::Region, date);
+        let refold = started.elapsed();
+        drop(refolded);
+        refold_latencies.push(refold);
+        anyhow::ensure!(
+            figures == expected,
+            "the head state read at K={k} gives other figures on {date} than the fold to K"
+        );
         let diagnosed = figures.first().map(|figure| (figure.numerator, figure.denominator));
         println!(
-            "  K={k:>8} D={date}: {elapsed:>10.1?} (state {folded:.1?}, catalogue {:.1?}; diagnosed {diagnosed:?})",
+            "  K={k:>8} D={date}: {elapsed:>10.1?} (state {folded:.1?}, catalogue {:.1?}; diagnosed {diagnosed:?}); fold to K + catalogue {refold:.1?}",
             elapsed.saturating_sub(folded)
         );
     }
@@ -175,10 +188,14 @@ pub fn run(events: u64) -> anyhow::Result<()> {
     let at_now = started.elapsed();
     latencies.sort();
     state_latencies.sort();
+    refold_latencies.sort();
     let p50 = percentile(&latencies, 50);
     let p99 = percentile(&latencies, 99);
     let state_p50 = percentile(&state_latencies, 50);
+    let refold_p50 = percentile(&refold_latencies, 50);
+    let speedup = refold_p50.as_secs_f64() / p50.as_secs_f64().max(1e-9);
     println!("catalogue latency over {QUERIES} (D, K): p50 {p50:.1?} p99 {p99:.1?} (state alone p50 {state_p50:.1?}); at now (cached) {at_now:.1?}");
+    println!("same run, fold to K from the nearest snapshot + catalogue: p50 {refold_p50:.1?} p99 {:.1?}; p50 ratio {speedup:.1}× (identical figures at every pair)", percentile(&refold_latencies, 99));
     println!(
         "{}",
         json!({
@@ -192,6 +209,8 @@ pub fn run(events: u64) -> anyhow::Result<()> {
             "catalogue_p99_ms": ms(p99),
             "catalogue_now_cached_ms": ms(at_now),
             "state_p50_ms": ms(state_p50),
+            "refold_catalogue_p50_ms": ms(refold_p50),
+            "refold_over_ours_p50": (speedup * 10.0).round() / 10.0,
             "snapshot_bytes": snapshot_bytes,
             "resident_bytes_with_head_state": resident_after,
         })
