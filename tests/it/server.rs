@@ -13,8 +13,9 @@ use letopis::commands::open_ledger;
 use letopis::server::auth::{create_token, revoke_token, Role};
 use letopis::server::{router, AppState};
 use proto_events::vocabulary::{
-    CompletionId, CourseCompleted, MentoringPairFormed, MunicipalityCode, OrgId, OrganisationKind,
-    OrganisationRegistered, PairId, Payload, PlanCreated, PlanId, PlanLevel, Position, ProgramForm,
+    CompetenceCode, CompletionId, CourseCompleted, DiagnosticProcedureRegistered,
+    MentoringPairFormed, MunicipalityCode, OrgId, OrganisationKind, OrganisationRegistered, PairId,
+    Payload, PlanCreated, PlanId, PlanLevel, Position, ProcedureId, ProcedureLevel, ProgramForm,
     ProgramId, ProgramKind, ProgramRegistered, ProgramTopic, TeacherHired, TeacherId,
 };
 use proto_events::Date;
@@ -278,6 +279,38 @@ async fn role_matrix() {
     let app = App::new();
     let operator = app.token("operator");
     let (own_municipality, other_organisation) = small_region(&app, &operator).await;
+    // Reports to retract, one per attempt: a retraction is authorised as the event it retracts.
+    let reports: Vec<Value> = (0..10)
+        .map(|n| figure(if n < 5 { "municipality:38-12" } else { "municipality:38-99" }))
+        .collect();
+    let (status, recorded) = app.post(&operator, json!({ "commands": reports })).await;
+    assert_eq!(status, StatusCode::CREATED, "{recorded}");
+    let report_ids: Vec<String> =
+        (0..10).map(|n| recorded["ids"][n].as_str().unwrap().to_string()).collect();
+    let taken = Cell::new(0usize);
+    let retract = |first: usize| {
+        let report_ids = &report_ids;
+        let taken = &taken;
+        move || {
+            taken.set(taken.get() + 1);
+            json!({
+                "kind": "event_retracted",
+                "payload": {"target": report_ids[first + (taken.get() - 1) % 5], "reason": "ошибка"},
+                "effective": "2025-01-10",
+            })
+        }
+    };
+    let procedure = |n: u32| {
+        command(
+            DiagnosticProcedureRegistered {
+                procedure: ProcedureId::new(format!("d-{n}")).unwrap(),
+                title: "Диагностика профессиональных дефицитов".into(),
+                level: ProcedureLevel::Regional,
+                competences: std::collections::BTreeSet::from([CompetenceCode::new("c1").unwrap()]),
+            },
+            "2023-01-01",
+        )
+    };
 
     const ROLES: [&str; 5] =
         ["ministry", "operator", "municipality:38-12", "organisation:org-0042", "auditor"];
@@ -399,6 +432,21 @@ async fn role_matrix() {
             &[1],
         ),
         ("target", Call::Post("target_set", Box::new(target)), &[0]),
+        (
+            "registry: diagnostic procedure",
+            Call::Post("diagnostic_procedure_registered", Box::new(|| procedure(next()))),
+            &[1],
+        ),
+        (
+            "retraction of a report about itself",
+            Call::Post("event_retracted", Box::new(retract(0))),
+            &[1, 2],
+        ),
+        (
+            "retraction of another municipality's report",
+            Call::Post("event_retracted", Box::new(retract(5))),
+            &[1],
+        ),
         (
             "regional plan",
             Call::Post(
