@@ -40,12 +40,15 @@ fn main() -> anyhow::Result<()> {
             letopis_tools::figures_bench::run(flag(&args, "--events")?.unwrap_or(1_000_000))
         }
         "import" => letopis::import::bench::run(flag(&args, "--rows")?.unwrap_or(100_000)),
+        "export" => letopis::export::bench::run(flag(&args, "--rows")?.unwrap_or(5_000)),
         "http" => bench_http(flag(&args, "--events")?.unwrap_or(5_000)),
         "figures-http" => bench_figures_http(
             flag(&args, "--events")?.unwrap_or(200_000),
             flag(&args, "--queries")?.unwrap_or(50),
         ),
-        _ => bail!("usage: bench <append|verify|figures|figures-http|import|http> [--events N]"),
+        _ => bail!(
+            "usage: bench <append|verify|figures|figures-http|import|export|http> [--events N]"
+        ),
     }
 }
 
