@@ -2,7 +2,8 @@
 //! same data. Prints a human summary and, last, one JSON line per measurement.
 //!
 //! `bench -- append [--events N]`: ours = `Ledger::append_blocking` in batches of 1, 100, 1000;
-//! baseline = raw sled, one insert per event of the same size, `apply_batch` + `flush` per batch.
+//! baseline = raw sled, one insert per event of the very records ours stores (sealed beforehand,
+//! untimed), `apply_batch` + `flush` per batch, in a fresh store in the same run.
 //! `bench -- verify [--events N]`: ours = `Store::verify`; baseline = raw scan of the same sled
 //! tree + blake3 of every value.
 //! `bench -- http [--events N]`: ours = 64 concurrent HTTP/1.1 clients on loopback posting one
@@ -15,6 +16,10 @@
 //! `bench -- figures-http [--events N] [--queries Q]`: p50/p99 of `GET /api/v1/figures` for the
 //! region at pseudo-random (D, K) pairs on a synthetic region, one keep-alive connection;
 //! baseline = the same queries through `Projector::catalogue` in-process, interleaved with them.
+//! `bench -- open [--events N]`: ours = `Store::open` of a closed log of N events (tail check and
+//! the in-memory indexes rebuilt from event headers); baseline = opening the same sled tree raw and
+//! scanning every record. Each open runs in a fresh child process, so its resident memory growth
+//! is measured alone; ours minus the baseline's is what our indexes hold.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -46,8 +51,10 @@ fn main() -> anyhow::Result<()> {
             flag(&args, "--events")?.unwrap_or(200_000),
             flag(&args, "--queries")?.unwrap_or(50),
         ),
+        "open" => bench_open(events),
+        "open-child" => open_child(&args),
         _ => bail!(
-            "usage: bench <append|verify|figures|figures-http|import|export|http> [--events N]"
+            "usage: bench <append|verify|figures|figures-http|import|export|http|open> [--events N]"
         ),
     }
 }
@@ -62,7 +69,34 @@ fn flag(args: &[String], name: &str) -> anyhow::Result<Option<u64>> {
     }
 }
 
-fn raw_sled_append(events: u64, batch: u64) -> anyhow::Result<(Duration, Vec<Duration>)> {
+/// The records `ours_append` stores for the same events (sealed with the seqs and versions the
+/// ledger assigns in a fresh store), so the baseline writes the very same value bytes.
+fn sealed_records(events: u64) -> anyhow::Result<Vec<Vec<u8>>> {
+    use proto_events::envelope::Assigned;
+    use proto_events::{Envelope, Hash, Seq, Timestamp};
+
+    let streams = streams();
+    let recorded_at = Timestamp::from_datetime(chrono::Utc::now());
+    let mut prev_hash = Hash::ZERO;
+    let mut records = Vec::with_capacity(events as usize);
+    for index in 0..events {
+        let event = synthetic_event(index, streams, PAYLOAD_BYTES);
+        let id = event.id.context("synthetic events carry ids")?;
+        let assigned = Assigned {
+            id,
+            seq: Seq(index + 1),
+            stream_version: index / streams.max(1) + 1,
+            recorded_at,
+            prev_hash,
+        };
+        let (envelope, stored) = Envelope::seal(event, assigned)?;
+        prev_hash = envelope.hash;
+        records.push(stored);
+    }
+    Ok(records)
+}
+
+fn raw_sled_append(records: &[Vec<u8>], batch: u64) -> anyhow::Result<(Duration, Vec<Duration>)> {
     let dir = tempfile::tempdir()?;
     let db = sled::Config::new()
         .path(dir.path())
@@ -70,15 +104,13 @@ fn raw_sled_append(events: u64, batch: u64) -> anyhow::Result<(Duration, Vec<Dur
         .mode(sled::Mode::HighThroughput)
         .open()?;
     let tree = db.open_tree("ledger")?;
-    // Same value size as our stored records, so the baseline writes as many bytes per event.
-    let value = vec![0x5au8; PAYLOAD_BYTES + 200];
     let mut latencies = Vec::new();
     let started = Instant::now();
     let mut seq = 0u64;
-    while seq < events {
+    for chunk in records.chunks(batch as usize) {
         let one = Instant::now();
         let mut sled_batch = sled::Batch::default();
-        for _ in 0..batch.min(events - seq) {
+        for value in chunk {
             seq += 1;
             let mut key = [b'e'; 9];
             key[1..].copy_from_slice(&seq.to_be_bytes());
@@ -121,7 +153,9 @@ fn bench_append(events: u64) -> anyhow::Result<()> {
     for batch in [1u64, 100, 1000] {
         // One flush per batch: at batch 1 a flush per event, so fewer events keep the run short.
         let count = if batch == 1 { events.min(2_000) } else { events };
-        let (baseline, baseline_latencies) = raw_sled_append(count, batch)?;
+        let records = sealed_records(count)?;
+        let (baseline, baseline_latencies) = raw_sled_append(&records, batch)?;
+        drop(records);
         let (ours, mut latencies, bytes) = ours_append(count, batch)?;
         let ours_eps = count as f64 / ours.as_secs_f64();
         let baseline_eps = count as f64 / baseline.as_secs_f64();
@@ -222,6 +256,114 @@ fn bench_verify(events: u64) -> anyhow::Result<()> {
         })
     );
     Ok(())
+}
+
+fn bench_open(events: u64) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    {
+        let store = Store::open(dir.path())?;
+        let ledger = Ledger::start(store, Box::new(NoGate), Arc::new(SystemClock));
+        for start in (0..events).step_by(1000) {
+            let chunk = (start..events.min(start + 1000))
+                .map(|index| synthetic_event(index, streams(), PAYLOAD_BYTES))
+                .collect();
+            ledger.append_blocking(AppendRequest::new(chunk))?;
+        }
+        let store = ledger.store().clone();
+        ledger.shutdown();
+        store.flush()?;
+    }
+    let mut best_baseline = (Duration::MAX, 0u64);
+    let mut best_ours = (Duration::MAX, 0u64);
+    for _ in 0..3 {
+        for (which, best) in [("raw", &mut best_baseline), ("ours", &mut best_ours)] {
+            let output = std::process::Command::new(std::env::current_exe()?)
+                .args(["open-child", which])
+                .arg(dir.path())
+                .output()?;
+            if !output.status.success() {
+                bail!("open-child {which}: {}", String::from_utf8_lossy(&output.stderr));
+            }
+            let line: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+            let micros = line["micros"].as_u64().context("micros")?;
+            let rss = line["rss_growth_bytes"].as_u64().context("rss")?;
+            if Duration::from_micros(micros) < best.0 {
+                *best = (Duration::from_micros(micros), rss);
+            }
+        }
+    }
+    let per_event = |bytes: u64| bytes as f64 / events as f64;
+    let index_bytes = best_ours.1.saturating_sub(best_baseline.1);
+    let ratio = best_baseline.0.as_secs_f64() / best_ours.0.as_secs_f64();
+    println!(
+        "open: {events} events, ours {:?} (resident +{:.0} MB), raw sled open+scan {:?} (resident +{:.0} MB), ratio {ratio:.2}; indexes {:.1} bytes per event; best of 3",
+        best_ours.0,
+        best_ours.1 as f64 / 1e6,
+        best_baseline.0,
+        best_baseline.1 as f64 / 1e6,
+        per_event(index_bytes),
+    );
+    println!(
+        "{}",
+        json!({
+            "bench": "open",
+            "events": events,
+            "ours_ms": best_ours.0.as_millis() as u64,
+            "baseline": "raw sled open + scan of every record",
+            "baseline_ms": best_baseline.0.as_millis() as u64,
+            "ratio": (ratio * 1000.0).round() / 1000.0,
+            "rss_growth_bytes": best_ours.1,
+            "baseline_rss_growth_bytes": best_baseline.1,
+            "index_bytes_per_event": (per_event(index_bytes) * 10.0).round() / 10.0,
+        })
+    );
+    Ok(())
+}
+
+/// One measured open in its own process: prints `{"micros", "rss_growth_bytes"}`.
+fn open_child(args: &[String]) -> anyhow::Result<()> {
+    let (Some(which), Some(path)) = (args.get(1), args.get(2)) else {
+        bail!("usage: bench open-child <raw|ours> <dir>");
+    };
+    let path = std::path::Path::new(path);
+    let rss_before = resident_bytes()?;
+    let started = Instant::now();
+    // Kept alive until measured: dropping either would free what is being measured.
+    let held: Box<dyn std::any::Any> = match which.as_str() {
+        "raw" => {
+            let db = sled::Config::new()
+                .path(path)
+                .cache_capacity(letopis::store::CACHE_BYTES)
+                .mode(sled::Mode::HighThroughput)
+                .open()?;
+            let tree = db.open_tree("ledger")?;
+            let mut bytes = 0u64;
+            for item in tree.scan_prefix([b'e']) {
+                let (_, value) = item?;
+                bytes += value.len() as u64;
+            }
+            Box::new((db, tree, bytes))
+        }
+        "ours" => Box::new(Store::open(path)?),
+        other => bail!("open-child: unknown {other}"),
+    };
+    let micros = started.elapsed().as_micros() as u64;
+    let rss_growth_bytes = resident_bytes()?.saturating_sub(rss_before);
+    println!("{}", json!({"micros": micros, "rss_growth_bytes": rss_growth_bytes}));
+    drop(held);
+    Ok(())
+}
+
+/// Resident set size of this process, from /proc (Linux).
+fn resident_bytes() -> anyhow::Result<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").context("reading /proc/self/statm")?;
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .context("statm has no resident field")?
+        .parse()
+        .context("statm resident field")?;
+    Ok(pages * 4096)
 }
 
 /// Concurrent HTTP clients of `bench http`.
