@@ -66,6 +66,20 @@ pub fn encode<T: Serialize>(what: &'static str, value: &T) -> Result<Vec<u8>, Co
         .map_err(|error| CodecError::Encode { what, reason: error.to_string() })
 }
 
+/// Encodes a value canonically into a buffer with `capacity` bytes reserved up front: the caller's
+/// estimate of the encoded size plus whatever it appends after (the buffer still grows if short).
+/// The bytes are exactly those of `encode`.
+pub fn encode_with_capacity<T: Serialize>(
+    what: &'static str,
+    value: &T,
+    capacity: usize,
+) -> Result<Vec<u8>, CodecError> {
+    let mut out = Vec::with_capacity(capacity);
+    bincode::serde::encode_into_std_write(value, &mut out, config())
+        .map_err(|error| CodecError::Encode { what, reason: error.to_string() })?;
+    Ok(out)
+}
+
 /// Decodes a value and checks that the input was its one canonical encoding.
 pub fn decode<T: Serialize + DeserializeOwned>(
     what: &'static str,

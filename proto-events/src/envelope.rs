@@ -533,6 +533,7 @@ struct BodyRef<'a> {
     effective: &'a Effective,
     actor: &'a Actor,
     basis: &'a Option<Basis>,
+    #[serde(serialize_with = "payload_bytes::serialize")]
     payload: &'a [u8],
 }
 
@@ -554,13 +555,14 @@ struct Body {
     payload: Vec<u8>,
 }
 
-/// Encodes `Vec<u8>` as bincode encodes `&[u8]` (u64 length + raw bytes), so `Body` and
-/// `BodyRef` agree byte for byte.
+/// Encodes the payload as bincode encodes a `&[u8]` sequence (u64 length + raw bytes), so `Body`
+/// and `BodyRef` agree byte for byte, but in one write: `serialize_bytes` gives the same bytes as
+/// serde's element-by-element sequence under this configuration (the golden vectors prove it).
 mod payload_bytes {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
-        serde::Serialize::serialize(bytes, serializer)
+        serializer.serialize_bytes(bytes)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
@@ -608,6 +610,22 @@ pub enum EnvelopeError {
 
 const HASH_BYTES: usize = 32;
 const HEADER_FIXED_BYTES: usize = 81;
+/// Room in a sealed record for everything but its strings and payload: the fixed header, length
+/// prefixes, tags, dates and the hash (an estimate that errs high, to reserve once).
+const SEALED_FIXED_BYTES_ESTIMATE: usize = 256;
+
+/// About how many bytes `Envelope::seal` produces for `event` (it reserves this much once).
+fn sealed_bytes_estimate(event: &NewEvent) -> usize {
+    let basis = event.basis.as_ref().map_or(0, |basis| {
+        basis.kind.len() + basis.number.len() + basis.title.as_ref().map_or(0, String::len)
+    });
+    SEALED_FIXED_BYTES_ESTIMATE
+        .saturating_add(event.stream.as_str().len())
+        .saturating_add(event.kind.len())
+        .saturating_add(event.actor.id.len())
+        .saturating_add(basis)
+        .saturating_add(event.payload.len())
+}
 
 /// The fixed-offset prefix of a stored record, read without decoding the payload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -726,7 +744,8 @@ impl Envelope {
             basis: &event.basis,
             payload: &event.payload,
         };
-        let mut stored = codec::encode("event body", &body)?;
+        let mut stored =
+            codec::encode_with_capacity("event body", &body, sealed_bytes_estimate(&event))?;
         let hash = Hash::of_event_body(&stored);
         stored.extend_from_slice(&hash.0);
         if stored.len() > EVENT_BYTES_MAX {
