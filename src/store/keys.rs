@@ -4,26 +4,21 @@
 //! |---|---|
 //! | `e` seq(u64 BE) | stored record (body ‖ hash) |
 //! | `h` | head: seq(u64 BE) ‖ hash(32) ‖ recorded_at(i64 BE) |
-//! | `m` | store layout version (u8) |
+//! | `m` | store layout version (u8, `STORE_LAYOUT_VERSION`) |
 //!
-//! Tree `index` (derived, built behind the log by `index::Index`):
-//!
-//! | key | value |
-//! |---|---|
-//! | `i` id(16) | seq(u64 BE) |
-//! | `x` | watermark: last indexed seq(u64 BE) |
-//!
-//! The stream index (stream → seq of each version) is kept in memory by `index::Index` and
-//! rebuilt from event headers at open.
+//! Nothing else: the indexes (id → seq, stream → seq of each version) are kept in memory by
+//! `index::Index` and rebuilt from event headers at open. Layout 1 also had a tree `index`
+//! (`i` id → seq, `x` → watermark); opening such a store drops it (`LEGACY_ID_INDEX_TREE`).
 
-use proto_events::{EventId, Hash, Seq, Timestamp};
+use proto_events::{Hash, Seq, Timestamp};
 
 use crate::store::{Head, StoreError};
 
 pub(crate) const EVENT_PREFIX: u8 = b'e';
-const ID_PREFIX: u8 = b'i';
 pub(crate) const HEAD: &[u8] = b"h";
 pub(crate) const LAYOUT: &[u8] = b"m";
+/// The sled tree of layout 1's id index, dropped when such a store is opened.
+pub(crate) const LEGACY_ID_INDEX_TREE: &str = "index";
 
 pub(crate) fn event(seq: Seq) -> [u8; 9] {
     let mut key = [EVENT_PREFIX; 9];
@@ -38,22 +33,6 @@ pub(crate) fn seq_from_event_key(key: &[u8]) -> Result<u64, StoreError> {
             .map_err(|_| StoreError::BadIndex { what: "event key" }),
         _ => Err(StoreError::BadIndex { what: "event key" }),
     }
-}
-
-pub(crate) fn id(id: &EventId) -> [u8; 17] {
-    let mut key = [ID_PREFIX; 17];
-    key[1..].copy_from_slice(id.as_bytes());
-    key
-}
-
-pub(crate) fn seq_value(value: &[u8], what: &'static str) -> Result<Seq, StoreError> {
-    <[u8; 8]>::try_from(value)
-        .map(|bytes| Seq(u64::from_be_bytes(bytes)))
-        .map_err(|_| StoreError::BadIndex { what })
-}
-
-pub(crate) fn lookup_id(tree: &sled::Tree, event_id: &EventId) -> Result<Option<Seq>, StoreError> {
-    tree.get(id(event_id))?.map(|value| seq_value(&value, "id index")).transpose()
 }
 
 pub(crate) fn encode_head(head: &Head) -> [u8; 48] {

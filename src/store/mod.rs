@@ -11,7 +11,6 @@ mod keys;
 mod reader;
 mod writer;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -29,8 +28,12 @@ pub use writer::{
 pub const CACHE_BYTES: u64 = 128 * 1024 * 1024;
 /// How many events before the head are re-verified when a store is opened.
 pub const TAIL_VERIFY_EVENTS: u64 = 256;
-/// Version of the key layout inside the sled tree (not of the event format).
-pub const STORE_LAYOUT_VERSION: u8 = 1;
+/// Version of the key layout inside the sled trees (not of the event format). Version 1 also kept
+/// an id index in sled (tree `index`); version 2 keeps every index in memory, and opening a
+/// version 1 store drops that tree and moves the record to 2 (see `migrate_layout`).
+pub const STORE_LAYOUT_VERSION: u8 = 2;
+/// The layout before the id index moved to memory: still opened, and migrated.
+const STORE_LAYOUT_VERSION_SLED_ID_INDEX: u8 = 1;
 
 /// Errors of the store. sled's error type never escapes this module.
 #[derive(Debug, thiserror::Error)]
@@ -133,21 +136,11 @@ impl Store {
             .open()
             .map_err(|error| classify_open_error(path, error))?;
         let tree = db.open_tree("ledger")?;
-        match tree.get(keys::LAYOUT)? {
-            None => {
-                tree.insert(keys::LAYOUT, &[STORE_LAYOUT_VERSION])?;
-                db.flush()?;
-            }
-            Some(value) => {
-                let found = value.first().copied().unwrap_or(0);
-                if found != STORE_LAYOUT_VERSION {
-                    return Err(StoreError::Layout { found });
-                }
-            }
-        }
+        migrate_layout(&db, &tree)?;
         let head = keys::read_head(&tree)?;
-        let index = index::Index::open(&db)?;
-        let store = Store {
+        verify_tail(&tree, head)?;
+        let index = index::Index::load(&tree, head.seq)?;
+        Ok(Store {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
                 db,
@@ -155,12 +148,7 @@ impl Store {
                 index,
                 published: RwLock::new(head),
             }),
-        };
-        store.verify_tail()?;
-        store.inner.index.load_streams(&store.inner.tree)?;
-        store.catch_up_index()?;
-        store.inner.index.set_floor(head.seq);
-        Ok(store)
+        })
     }
 
     /// The store directory.
@@ -207,85 +195,35 @@ impl Store {
     /// The seq of an event id, if it is durable.
     pub fn seq_of(&self, id: &EventId) -> Result<Option<Seq>, StoreError> {
         let head = self.head().seq;
-        // The tail first, then the index: an entry leaves the tail only once it is indexed.
-        if let Some(seq) = self.inner.index.tail_seq_of(id).filter(|seq| *seq <= head) {
-            return Ok(Some(seq));
-        }
-        if let Some(seq) = self.inner.index.lookup_id(id)?.filter(|seq| *seq <= head) {
-            return Ok(Some(seq));
-        }
-        for item in self.uncovered() {
-            let (seq, stored) = item?;
-            if peek(seq, &stored)?.id == *id {
-                return Ok(Some(seq));
+        match self.inner.index.id_candidates(id) {
+            index::Candidates::Exact(seq) => Ok(Some(seq).filter(|seq| *seq <= head)),
+            index::Candidates::Fingerprint(seqs) => {
+                // A fingerprint match is a candidate: the stored header says whose id it is.
+                for seq in seqs.into_iter().filter(|seq| *seq <= head) {
+                    if let Some(stored) = self.inner.tree.get(keys::event(seq))? {
+                        if peek(seq, &stored)?.id == *id {
+                            return Ok(Some(seq));
+                        }
+                    }
+                }
+                Ok(None)
             }
         }
-        Ok(None)
     }
 
-    /// Durable records that neither the tail nor the index covers (none unless the index was
-    /// dropped while the store was open).
-    fn uncovered(
-        &self,
-    ) -> impl Iterator<Item = Result<(Seq, Vec<u8>), StoreError>> + Send + 'static {
-        let (from, to) = self.inner.index.uncovered().unwrap_or((Seq(1), Seq(0)));
-        reader::raw_range(&self.inner.tree, from, to.min(self.head().seq))
+    /// Adds a durable group to the in-memory indexes (the writer, before it publishes the head).
+    pub(crate) fn index_group(&self, entries: &[index::Entry<'_>]) {
+        self.inner.index.add(entries);
     }
 
-    /// Seqs of a stream's events with `version ≥ from_version`: tail, index, and any uncovered
-    /// range, in version order.
-    fn stream_seqs(
-        &self,
-        stream: &StreamName,
-        from_version: u64,
-    ) -> Result<BTreeSet<(u64, Seq)>, StoreError> {
-        let head = self.head().seq;
-        let from_version = from_version.max(1);
-        let mut found: BTreeSet<(u64, Seq)> =
-            self.inner.index.tail_stream(stream, from_version).into_iter().collect();
-        found.extend(self.inner.index.stream_seqs(stream, from_version));
-        for item in self.uncovered() {
-            let (seq, stored) = item?;
-            let header = peek(seq, &stored)?;
-            if header.stream == stream.as_str().as_bytes() && header.stream_version >= from_version
-            {
-                found.insert((header.stream_version, seq));
-            }
-        }
-        found.retain(|(_, seq)| *seq <= head);
-        Ok(found)
+    /// Compacts the in-memory id index when due (the writer, between groups).
+    pub(crate) fn compact_index(&self) {
+        self.inner.index.compact();
     }
 
-    /// Indexes everything durable that is not indexed yet.
-    pub(crate) fn catch_up_index(&self) -> Result<(), StoreError> {
-        self.inner.index.catch_up(&self.inner.tree, self.head().seq)
-    }
-
-    /// Adds a durable event to the in-memory tail (the writer, before it publishes the head).
-    pub(crate) fn remember(&self, seq: Seq, id: EventId, stream: &StreamName, version: u64) {
-        self.inner.index.remember(seq, id, stream, version);
-    }
-
-    /// Last indexed seq.
-    pub fn index_watermark(&self) -> Seq {
-        self.inner.index.watermark()
-    }
-
-    /// Drops the secondary index while the store is open, without rebuilding it. Test-only:
-    /// proves reads stay correct (by scanning what nothing covers) whatever state the index is in.
-    #[doc(hidden)]
-    pub fn tamper_clear_index(&self) -> Result<(), StoreError> {
-        self.inner.index.clear()?;
-        self.inner.index.set_floor(self.head().seq);
-        Ok(())
-    }
-
-    /// Drops the secondary index and rebuilds it from the log. Repair tool: run it with no
-    /// writer running (the indexer's own batches would race the rebuild).
-    #[doc(hidden)]
-    pub fn rebuild_index(&self) -> Result<(), StoreError> {
-        self.inner.index.clear()?;
-        self.catch_up_index()
+    /// Approximate bytes the in-memory indexes hold (ids and streams).
+    pub fn index_memory_bytes(&self) -> u64 {
+        self.inner.index.memory_bytes()
     }
 
     /// One event by id.
@@ -319,7 +257,7 @@ impl Store {
         from_version: u64,
     ) -> Result<Vec<Envelope>, StoreError> {
         let mut out = Vec::new();
-        for (_, seq) in self.stream_seqs(stream, from_version)? {
+        for (_, seq) in self.inner.index.stream_seqs(stream, from_version, self.head().seq) {
             if let Some(event) = self.get(seq)? {
                 out.push(event);
             }
@@ -329,20 +267,7 @@ impl Store {
 
     /// The current version of a stream (0 when it has no durable events).
     pub fn stream_version(&self, stream: &StreamName) -> Result<u64, StoreError> {
-        let head = self.head().seq;
-        let tail = self.inner.index.tail_stream_version(stream, head);
-        if tail > 0 {
-            return Ok(tail);
-        }
-        let mut version = self.inner.index.stream_version(stream, head);
-        for item in self.uncovered() {
-            let (seq, stored) = item?;
-            let header = peek(seq, &stored)?;
-            if header.stream == stream.as_str().as_bytes() {
-                version = version.max(header.stream_version);
-            }
-        }
-        Ok(version)
+        Ok(self.inner.index.stream_version(stream, self.head().seq))
     }
 
     /// Walks the whole chain and checks everything (see `ChainVerifier`); `progress` is called
@@ -366,40 +291,6 @@ impl Store {
             }
         }
         Ok(verifier.finish(Some((head.seq, head.hash)))?)
-    }
-
-    fn verify_tail(&self) -> Result<(), StoreError> {
-        let head = self.head();
-        let last_key = self.inner.tree.scan_prefix([keys::EVENT_PREFIX]).next_back().transpose()?;
-        let last_seq = match &last_key {
-            Some((key, _)) => keys::seq_from_event_key(key)?,
-            None => 0,
-        };
-        let start = head.seq.0.saturating_sub(TAIL_VERIFY_EVENTS).max(1);
-        let mut verifier = if start > 1 {
-            let trusted = self.inner.tree.get(keys::event(Seq(start - 1)))?.ok_or(
-                StoreError::Integrity(VerifyError {
-                    seq: start - 1,
-                    failure: proto_events::chain::VerifyFailure::SeqGap {
-                        expected: start - 1,
-                        found: start,
-                    },
-                }),
-            )?;
-            let header = peek(Seq(start - 1), &trusted)?;
-            ChainVerifier::resume(false, Seq(start - 1), header.hash)
-        } else {
-            ChainVerifier::new(false)
-        };
-        for item in
-            self.inner.tree.range(keys::event(Seq(start))..=keys::event(Seq(last_seq.max(start))))
-        {
-            let (key, value) = item?;
-            let seq = keys::seq_from_event_key(&key)?;
-            verifier.push(seq, &value)?;
-        }
-        verifier.finish(Some((head.seq, head.hash)))?;
-        Ok(())
     }
 
     /// Bytes sled occupies on disk.
@@ -452,6 +343,64 @@ impl Store {
     }
 }
 
+/// Re-verifies the last `TAIL_VERIFY_EVENTS` events against the head record.
+fn verify_tail(tree: &sled::Tree, head: Head) -> Result<(), StoreError> {
+    let last_key = tree.scan_prefix([keys::EVENT_PREFIX]).next_back().transpose()?;
+    let last_seq = match &last_key {
+        Some((key, _)) => keys::seq_from_event_key(key)?,
+        None => 0,
+    };
+    let start = head.seq.0.saturating_sub(TAIL_VERIFY_EVENTS).max(1);
+    let mut verifier = if start > 1 {
+        let trusted =
+            tree.get(keys::event(Seq(start - 1)))?.ok_or(StoreError::Integrity(VerifyError {
+                seq: start - 1,
+                failure: proto_events::chain::VerifyFailure::SeqGap {
+                    expected: start - 1,
+                    found: start,
+                },
+            }))?;
+        let header = peek(Seq(start - 1), &trusted)?;
+        ChainVerifier::resume(false, Seq(start - 1), header.hash)
+    } else {
+        ChainVerifier::new(false)
+    };
+    for item in tree.range(keys::event(Seq(start))..=keys::event(Seq(last_seq.max(start)))) {
+        let (key, value) = item?;
+        let seq = keys::seq_from_event_key(&key)?;
+        verifier.push(seq, &value)?;
+    }
+    verifier.finish(Some((head.seq, head.hash)))?;
+    Ok(())
+}
+
+/// Checks the layout record `m` and brings a store of an older layout to the current one.
+///
+/// A new store gets the current version. Version 1 kept the id index in sled (tree `index`, with
+/// `i`+id → seq and a watermark `x`): the tree is dropped and the record moved to 2; both steps are
+/// idempotent, so a crash between them only repeats the drop. A version this build does not know
+/// (a newer layout) is refused before anything is written.
+fn migrate_layout(db: &sled::Db, tree: &sled::Tree) -> Result<(), StoreError> {
+    let found = match tree.get(keys::LAYOUT)? {
+        None => {
+            tree.insert(keys::LAYOUT, &[STORE_LAYOUT_VERSION])?;
+            db.flush()?;
+            return Ok(());
+        }
+        Some(value) => value.first().copied().unwrap_or(0),
+    };
+    match found {
+        STORE_LAYOUT_VERSION => Ok(()),
+        STORE_LAYOUT_VERSION_SLED_ID_INDEX => {
+            db.drop_tree(keys::LEGACY_ID_INDEX_TREE)?;
+            tree.insert(keys::LAYOUT, &[STORE_LAYOUT_VERSION])?;
+            db.flush()?;
+            Ok(())
+        }
+        found => Err(StoreError::Layout { found }),
+    }
+}
+
 /// Reads a stored record's header, naming the seq when it is malformed.
 pub(crate) fn peek(seq: Seq, stored: &[u8]) -> Result<StoredHeader<'_>, StoreError> {
     StoredHeader::peek(stored).map_err(|source| StoreError::Corrupt { seq: seq.0, source })
@@ -471,5 +420,137 @@ fn classify_open_error(path: &Path, error: sled::Error) -> StoreError {
         StoreError::Locked { path: path.to_path_buf() }
     } else {
         StoreError::Storage(format!("opening store at {}: {text}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use proto_events::{Actor, ActorRole, Date, Effective, EventId, NewEvent, Seq, StreamName};
+
+    use crate::store::{keys, AppendRequest, Ledger, NoGate, Store, StoreError, SystemClock};
+    use crate::store::{STORE_LAYOUT_VERSION, STORE_LAYOUT_VERSION_SLED_ID_INDEX};
+
+    fn event(stream: &str, n: u64) -> NewEvent {
+        NewEvent {
+            id: Some(EventId(uuid::Uuid::from_u64_pair(0x0193_0000_0000_7000, n))),
+            stream: StreamName::new(stream).unwrap(),
+            kind: "test_fact".into(),
+            schema_version: 1,
+            effective: Effective::Date(Date::from_ymd(2024, 12, 20).unwrap()),
+            actor: Actor { role: ActorRole::Operator, id: "tok-test".into() },
+            basis: None,
+            payload: n.to_be_bytes().to_vec(),
+        }
+    }
+
+    /// A closed store of `count` events on three streams; returns their ids in seq order.
+    fn filled(dir: &std::path::Path, count: u64) -> Vec<EventId> {
+        let ledger =
+            Ledger::start(Store::open(dir).unwrap(), Box::new(NoGate), Arc::new(SystemClock));
+        let mut ids = Vec::new();
+        for n in 0..count {
+            let request = AppendRequest::new(vec![event(&format!("teacher/t-{}", n % 3), n)]);
+            ids.extend(ledger.append_blocking(request).unwrap().ids);
+        }
+        ledger.shutdown();
+        ids
+    }
+
+    fn layout_of(dir: &std::path::Path) -> (Option<u8>, bool) {
+        let db = sled::Config::new().path(dir).open().unwrap();
+        let layout = db.open_tree("ledger").unwrap().get(keys::LAYOUT).unwrap();
+        let has_index = db
+            .tree_names()
+            .iter()
+            .any(|name| name.as_ref() == keys::LEGACY_ID_INDEX_TREE.as_bytes());
+        (layout.and_then(|value| value.first().copied()), has_index)
+    }
+
+    /// Rewrites a closed store as the layout-1 build left it: record `m` = 1 and a sled id index.
+    fn make_layout_1(dir: &std::path::Path, ids: &[EventId]) {
+        let db = sled::Config::new().path(dir).open().unwrap();
+        db.open_tree("ledger")
+            .unwrap()
+            .insert(keys::LAYOUT, &[STORE_LAYOUT_VERSION_SLED_ID_INDEX])
+            .unwrap();
+        let index = db.open_tree(keys::LEGACY_ID_INDEX_TREE).unwrap();
+        for (position, id) in ids.iter().enumerate() {
+            let mut key = vec![b'i'];
+            key.extend_from_slice(id.as_bytes());
+            index.insert(key, &(position as u64 + 1).to_be_bytes()[..]).unwrap();
+        }
+        index.insert(b"x", &(ids.len() as u64).to_be_bytes()[..]).unwrap();
+        db.flush().unwrap();
+    }
+
+    #[test]
+    fn a_layout_1_store_opens_drops_its_sled_index_and_keeps_every_event_findable() {
+        let dir = tempfile::tempdir().unwrap();
+        let ids = filled(dir.path(), 10);
+        assert_eq!(layout_of(dir.path()), (Some(STORE_LAYOUT_VERSION), false));
+        make_layout_1(dir.path(), &ids);
+        assert_eq!(layout_of(dir.path()), (Some(1), true));
+
+        let store = Store::open(dir.path()).unwrap();
+        for (position, id) in ids.iter().enumerate() {
+            assert_eq!(store.seq_of(id).unwrap(), Some(Seq(position as u64 + 1)));
+        }
+        let stream = StreamName::new("teacher/t-1").unwrap();
+        assert_eq!(store.stream_version(&stream).unwrap(), 3);
+        assert_eq!(store.verify(true, 0, |_| {}).unwrap().events, 10);
+        drop(store);
+        assert_eq!(layout_of(dir.path()), (Some(STORE_LAYOUT_VERSION), false));
+
+        // Appending after the migration refuses a reused id and continues the chain.
+        let ledger = Ledger::start(
+            Store::open(dir.path()).unwrap(),
+            Box::new(NoGate),
+            Arc::new(SystemClock),
+        );
+        let mut reused = event("teacher/t-1", 99);
+        reused.id = Some(ids[4]);
+        let refused = ledger.append_blocking(AppendRequest::new(vec![reused]));
+        assert!(
+            matches!(refused, Err(crate::store::AppendError::IdReused { seq: Seq(5), .. })),
+            "{refused:?}"
+        );
+        let retried = ledger.append_blocking(AppendRequest::new(vec![event("teacher/t-2", 2)]));
+        assert_eq!(retried.unwrap().seqs, vec![Seq(3)]);
+        let next = ledger.append_blocking(AppendRequest::new(vec![event("teacher/t-1", 10)]));
+        assert_eq!(next.unwrap().seqs, vec![Seq(11)]);
+        ledger.shutdown();
+    }
+
+    #[test]
+    fn a_store_of_an_unknown_layout_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        filled(dir.path(), 2);
+        {
+            let db = sled::Config::new().path(dir.path()).open().unwrap();
+            db.open_tree("ledger").unwrap().insert(keys::LAYOUT, &[7u8]).unwrap();
+            db.flush().unwrap();
+        }
+        match Store::open(dir.path()) {
+            Err(StoreError::Layout { found: 7 }) => {}
+            other => panic!("expected a layout error, got {:?}", other.map(|_| ())),
+        }
+        assert_eq!(layout_of(dir.path()), (Some(7), false));
+    }
+
+    #[test]
+    fn a_fingerprint_shared_with_another_event_is_confirmed_against_the_stored_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let ids = filled(dir.path(), 6);
+        let store = Store::open(dir.path()).unwrap();
+        // Seq 2 now looks like a candidate for the id of seq 5, and for an id not in the log.
+        store.inner.index.insert_collision(&ids[4], Seq(2));
+        let absent = EventId(uuid::Uuid::from_u64_pair(1, 2));
+        store.inner.index.insert_collision(&absent, Seq(3));
+        assert_eq!(store.seq_of(&ids[4]).unwrap(), Some(Seq(5)));
+        assert_eq!(store.seq_of(&ids[1]).unwrap(), Some(Seq(2)));
+        assert_eq!(store.seq_of(&absent).unwrap(), None);
+        assert_eq!(store.get_by_id(&ids[4]).unwrap().unwrap().seq, Seq(5));
     }
 }

@@ -9,9 +9,9 @@
 //! writer stops accepting appends (fail-stop): the process must be restarted, and reopening the
 //! store re-checks the tail.
 //!
-//! The writer does not index: it adds each durable group to the store's in-memory tail, and a
-//! second thread, the indexer, indexes it behind (see `index`), so its checks never depend on the
-//! indexer's progress.
+//! The writer writes no index to sled: after the flush it adds each durable group to the store's
+//! in-memory indexes (see `index`), before it publishes the head, so its own checks and every
+//! reader find what is durable.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -23,6 +23,7 @@ use proto_events::{Envelope, EventId, NewEvent, Seq, StreamName};
 use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
 
+use crate::store::index::Entry;
 use crate::store::{keys, Clock, Head, Store, StoreError};
 
 /// Most events written in one group commit (one sled batch and flush).
@@ -204,30 +205,20 @@ impl Ledger {
     pub fn start(store: Store, gate: Box<dyn Gate>, clock: Arc<dyn Clock>) -> Ledger {
         let (sender, receiver) = mpsc::channel(QUEUE_REQUESTS_MAX);
         let (head_sender, heads) = watch::channel(store.head().seq);
-        let (index_sender, index_receiver) = std::sync::mpsc::channel();
         let writer = Writer {
             store: store.clone(),
             gate,
             clock,
             head: store.head(),
-            stream_versions: HashMap::new(),
             heads: head_sender,
-            indexer: index_sender,
             failed: None,
         };
         let mut threads = Vec::new();
-        let indexed = store.clone();
-        if let Ok(thread) = std::thread::Builder::new()
-            .name("letopis-indexer".into())
-            .spawn(move || run_indexer(&indexed, &index_receiver))
-        {
-            threads.push(thread);
-        }
         if let Ok(thread) = std::thread::Builder::new()
             .name("letopis-writer".into())
             .spawn(move || writer.run(receiver))
         {
-            threads.insert(0, thread);
+            threads.push(thread);
         }
         Ledger { store, sender, heads, threads: Arc::new(std::sync::Mutex::new(threads)) }
     }
@@ -262,7 +253,7 @@ impl Ledger {
     }
 
     /// Stops the writer: requests queued before the stop are committed and answered (each after
-    /// its flush), later ones get `Unavailable`; waits for the writer and the indexer to finish.
+    /// its flush), later ones get `Unavailable`; waits for the writer to finish.
     /// Works while other clones are alive (they see `Unavailable` afterwards).
     pub async fn shutdown_async(self) {
         let _ = self.sender.send(Message::Stop).await;
@@ -287,30 +278,12 @@ fn join_all(threads: &std::sync::Mutex<Vec<JoinHandle<()>>>) {
     }
 }
 
-/// The indexer: after each durable group, index it (see `index`). Exits when the writer does,
-/// after a last catch-up.
-fn run_indexer(store: &Store, durable: &std::sync::mpsc::Receiver<Seq>) {
-    while durable.recv().is_ok() {
-        while durable.try_recv().is_ok() {}
-        if let Err(error) = store.catch_up_index() {
-            // Reads stay correct (they scan the unindexed tail); reopening rebuilds the index.
-            eprintln!("letopis: indexer stopped: {error}");
-            return;
-        }
-    }
-    if let Err(error) = store.catch_up_index() {
-        eprintln!("letopis: indexer stopped: {error}");
-    }
-}
-
 struct Writer {
     store: Store,
     gate: Box<dyn Gate>,
     clock: Arc<dyn Clock>,
     head: Head,
-    stream_versions: HashMap<StreamName, u64>,
     heads: watch::Sender<Seq>,
-    indexer: std::sync::mpsc::Sender<Seq>,
     failed: Option<String>,
 }
 
@@ -319,7 +292,9 @@ struct Staged {
     head: Head,
     stream_versions: HashMap<StreamName, u64>,
     ids: HashMap<EventId, Seq>,
-    records: Vec<(Seq, EventId, StreamName, u64, Vec<u8>)>,
+    /// The accepted events, sealed, in seq order, and beside each its stored record.
+    events: Vec<Envelope>,
+    records: Vec<Vec<u8>>,
 }
 
 enum StageResult {
@@ -372,6 +347,7 @@ impl Writer {
             head: self.head,
             stream_versions: HashMap::new(),
             ids: HashMap::new(),
+            events: Vec::new(),
             records: Vec::new(),
         };
         let mut results = Vec::with_capacity(jobs.len());
@@ -388,13 +364,19 @@ impl Writer {
                 return;
             }
             self.head = staged.head;
-            self.stream_versions.extend(staged.stream_versions);
-            for (seq, id, stream, version, _) in &staged.records {
-                self.store.remember(*seq, *id, stream, *version);
-            }
+            let entries: Vec<Entry<'_>> = staged
+                .events
+                .iter()
+                .map(|event| Entry {
+                    seq: event.seq,
+                    id: event.id,
+                    stream: &event.stream,
+                    version: event.stream_version,
+                })
+                .collect();
+            self.store.index_group(&entries);
             self.store.publish(self.head);
             let _ = self.heads.send(self.head.seq);
-            let _ = self.indexer.send(self.head.seq);
         }
         let head = self.head.seq;
         for (job, result) in jobs.into_iter().zip(results) {
@@ -408,12 +390,14 @@ impl Writer {
             });
             let _ = job.reply.send(answer);
         }
+        // After the answers: a compaction's cost does not land on this group's latency.
+        self.store.compact_index();
     }
 
     fn write(&self, staged: &Staged) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
-        for (seq, _, _, _, stored) in &staged.records {
-            batch.insert(&keys::event(*seq)[..], stored.as_slice());
+        for (event, stored) in staged.events.iter().zip(&staged.records) {
+            batch.insert(&keys::event(event.seq)[..], stored.as_slice());
         }
         batch.insert(keys::HEAD, &keys::encode_head(&staged.head)[..]);
         self.store.tree().apply_batch(batch)?;
@@ -421,16 +405,13 @@ impl Writer {
         Ok(())
     }
 
-    fn current_version(&mut self, staged: &Staged, stream: &StreamName) -> Result<u64, StoreError> {
+    /// A stream's version including the group so far (the store's in-memory index holds every
+    /// durable version, so there is nothing to cache here).
+    fn current_version(&self, staged: &Staged, stream: &StreamName) -> Result<u64, StoreError> {
         if let Some(version) = staged.stream_versions.get(stream) {
             return Ok(*version);
         }
-        if let Some(version) = self.stream_versions.get(stream) {
-            return Ok(*version);
-        }
-        let version = self.store.stream_version(stream)?;
-        self.stream_versions.insert(stream.clone(), version);
-        Ok(version)
+        self.store.stream_version(stream)
     }
 
     fn existing_seq(&self, staged: &Staged, id: &EventId) -> Result<Option<Seq>, StoreError> {
@@ -442,11 +423,7 @@ impl Writer {
 
     fn stored_envelope(&self, staged: &Staged, seq: Seq) -> Result<Option<Envelope>, StoreError> {
         if seq > self.head.seq {
-            return Ok(staged
-                .records
-                .iter()
-                .find(|record| record.0 == seq)
-                .and_then(|record| Envelope::open(&record.4).ok()));
+            return Ok(staged.events.iter().find(|event| event.seq == seq).cloned());
         }
         match self.store.tree().get(keys::event(seq))? {
             Some(bytes) => Envelope::open(&bytes)
@@ -531,24 +508,28 @@ impl Writer {
             _ => now,
         };
         for (event_index, event) in std::mem::take(&mut request.events).into_iter().enumerate() {
-            let version = match versions.get(&event.stream) {
-                Some(version) => *version,
-                None => self.current_version(staged, &event.stream)?,
-            }
-            .saturating_add(1);
-            versions.insert(event.stream.clone(), version);
+            let version = match versions.get_mut(&event.stream) {
+                Some(version) => {
+                    *version = version.saturating_add(1);
+                    *version
+                }
+                None => {
+                    let version = self.current_version(staged, &event.stream)?.saturating_add(1);
+                    versions.insert(event.stream.clone(), version);
+                    version
+                }
+            };
             let seq = Seq(head.seq.0.saturating_add(1));
             let id = event.id.unwrap_or_else(|| EventId(Uuid::now_v7()));
             let assigned =
                 Assigned { id, seq, stream_version: version, recorded_at, prev_hash: head.hash };
-            let stream = event.stream.clone();
             let (envelope, stored) = Envelope::seal(event, assigned).map_err(|error| {
                 AppendError::Encoding { event_index, reason: error.to_string() }
             })?;
             // Pair the write with a read-back check: what we store must open to what we sealed.
             debug_assert_eq!(Envelope::open(&stored).ok().as_ref(), Some(&envelope));
             head = Head { seq, hash: envelope.hash, recorded_at: Some(recorded_at) };
-            records.push((seq, id, stream, version, stored));
+            records.push(stored);
             sealed.push(envelope);
         }
         self.gate.admit(&sealed)?;
@@ -559,6 +540,7 @@ impl Writer {
             staged.ids.insert(event.id, event.seq);
         }
         staged.stream_versions.extend(versions);
+        staged.events.extend(sealed);
         staged.records.extend(records);
         staged.head = head;
         Ok(StageResult::Appended(seqs, ids))
