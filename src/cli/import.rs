@@ -192,6 +192,7 @@ fn import_plan(
         basis: basis.clone(),
         period,
         owner: owner.name,
+        owner_code: owner.code.clone(),
     };
     let parsed = match plan_import::read(&request, &bytes) {
         Ok(parsed) => parsed,

@@ -51,6 +51,7 @@ fn measure(rows: u64, directory: &std::path::Path) -> anyhow::Result<()> {
         basis: Basis::parse("Приказ №1 от 15.01.2024").context("basis")?,
         period: Some((2024, 2024)),
         owner: None,
+        owner_code: None,
     };
     let parsed = plan_import::read(&request, text.as_bytes())?;
     let ledger = open_ledger(directory, Arc::new(SystemClock))?;

@@ -2,7 +2,7 @@
 //! sections, activities) or, when the plan is already in the ledger, the difference against its
 //! current state (activities amended, added, cancelled, plus the approval by the new act).
 //!
-//! Ids are derived, never random: the plan id from level and title, section ids from their
+//! Ids are derived, never random: the plan id from level, owner code and title, section ids from their
 //! position, activity ids from their number (a repeated number gets a `-2` suffix), so the same
 //! document always maps to the same entities and a re-import is a diff.
 
@@ -38,6 +38,8 @@ pub struct PlanMeta {
     pub period: Option<(u16, u16)>,
     /// Owner, as written.
     pub owner: String,
+    /// The owner's code for municipal and organisation plans (part of the plan id).
+    pub owner_code: Option<String>,
 }
 
 /// The payloads to append, in order, and everything the importer is unsure about.
@@ -82,9 +84,12 @@ pub struct ActivityState {
     pub cancelled: bool,
 }
 
-/// The plan id for a level and a title: `plan-` and 16 hex digits of a blake3 hash of both
-/// (title with its spacing and case normalised), so the same plan re-imported maps to itself.
-pub fn plan_id(level: PlanLevel, title: &str) -> Option<PlanId> {
+/// The plan id for a level, an owner and a title: `plan-` and 16 hex digits of a blake3 hash of
+/// them (title with its spacing and case normalised), so the same plan re-imported maps to
+/// itself. Municipal and organisation plans include the owner's code (`38-01`, `org-…`): every
+/// municipality has its "План мероприятий на 2024 год", and they are different plans. Regional
+/// and federal plans have one owner per level, so the code is ignored for them.
+pub fn plan_id(level: PlanLevel, owner_code: Option<&str>, title: &str) -> Option<PlanId> {
     let normalized = title.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
     let level_tag = match level {
         PlanLevel::Federal => "federal",
@@ -92,7 +97,17 @@ pub fn plan_id(level: PlanLevel, title: &str) -> Option<PlanId> {
         PlanLevel::Municipal => "municipal",
         PlanLevel::Organisation => "organisation",
     };
-    let hash = blake3::hash(format!("letopis plan id\n{level_tag}\n{normalized}").as_bytes());
+    let owner = match level {
+        PlanLevel::Municipal | PlanLevel::Organisation => {
+            owner_code.map(str::trim).filter(|code| !code.is_empty())
+        }
+        PlanLevel::Federal | PlanLevel::Regional => None,
+    };
+    let input = match owner {
+        Some(code) => format!("letopis plan id\n{level_tag}\n{code}\n{normalized}"),
+        None => format!("letopis plan id\n{level_tag}\n{normalized}"),
+    };
+    let hash = blake3::hash(input.as_bytes());
     let hex = hash.to_hex();
     PlanId::new(format!("plan-{}", hex.get(..16)?)).ok()
 }
@@ -136,7 +151,7 @@ pub fn fold(events: &[Envelope]) -> Result<PlanState, PayloadError> {
 /// Builds the batch for `parsed`: a whole new plan when `current` is `None`, else the diff.
 pub fn plan_batch(parsed: &ParsedPlan, meta: &PlanMeta, current: Option<&PlanState>) -> PlanBatch {
     let mut batch = PlanBatch { issues: parsed.warnings.clone(), ..PlanBatch::default() };
-    let Some(plan) = plan_id(meta.level, &meta.title) else {
+    let Some(plan) = plan_id(meta.level, meta.owner_code.as_deref(), &meta.title) else {
         batch.issues.push(issue(&meta.file, 0, None, &meta.title, "не удалось построить id плана"));
         return batch;
     };
@@ -616,10 +631,18 @@ mod tests {
 
     #[test]
     fn plan_id_is_stable_across_spacing_and_case() {
-        let a = plan_id(PlanLevel::Regional, "План  мероприятий 2021-2025");
-        let b = plan_id(PlanLevel::Regional, "план мероприятий 2021-2025 ");
+        let a = plan_id(PlanLevel::Regional, None, "План  мероприятий 2021-2025");
+        let b = plan_id(PlanLevel::Regional, Some("38-01"), "план мероприятий 2021-2025 ");
         assert_eq!(a, b);
-        assert_ne!(a, plan_id(PlanLevel::Municipal, "план мероприятий 2021-2025"));
+        assert_ne!(a, plan_id(PlanLevel::Municipal, None, "план мероприятий 2021-2025"));
+        // Two municipalities' plans of the same title are two plans.
+        let ours = plan_id(PlanLevel::Municipal, Some("38-01"), "План мероприятий на 2024 год");
+        let theirs = plan_id(PlanLevel::Municipal, Some("38-12"), "План мероприятий на 2024 год");
+        assert_ne!(ours, theirs);
+        assert_eq!(
+            ours,
+            plan_id(PlanLevel::Municipal, Some(" 38-01 "), "план мероприятий на 2024 год")
+        );
     }
 
     #[test]

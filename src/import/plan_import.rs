@@ -27,12 +27,15 @@ pub struct PlanImportRequest {
     pub period: Option<(u16, u16)>,
     /// Owner as written; default by level.
     pub owner: Option<String>,
+    /// The owner's code (municipality code or organisation id) for municipal and organisation
+    /// plans: part of the plan id.
+    pub owner_code: Option<String>,
 }
 
 /// A document read and turned into a batch, not yet appended.
 #[derive(Clone, Debug)]
 pub struct PreparedPlanImport {
-    /// The plan's id (derived from level and title).
+    /// The plan's id (derived from level, owner code and title).
     pub plan: PlanId,
     /// What the batch was built from.
     pub meta: PlanMeta,
@@ -77,8 +80,10 @@ pub fn prepare(
         basis: request.basis.clone(),
         period: request.period,
         owner: request.owner.clone().unwrap_or_else(|| default_owner(request.level).to_string()),
+        owner_code: request.owner_code.clone(),
     };
-    let Some(plan) = plan_events::plan_id(request.level, &meta.title) else {
+    let Some(plan) = plan_events::plan_id(request.level, meta.owner_code.as_deref(), &meta.title)
+    else {
         return Err(PrepareError::Title(request.title.clone()));
     };
     let stream = StreamName::new(format!("plan/{plan}"))

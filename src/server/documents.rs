@@ -47,7 +47,7 @@ pub struct ImportReport {
     pub message: String,
     /// The uploaded file's name.
     pub file: String,
-    /// The plan's id (derived from level and title), when the file was read.
+    /// The plan's id (derived from level, owner code and title), when the file was read.
     pub plan: Option<String>,
     /// True when the plan was already in the ledger and this is a diff.
     pub is_amendment: bool,
@@ -182,6 +182,11 @@ pub async fn import_plan(
         basis,
         period,
         owner: form.owner.clone(),
+        owner_code: match &principal.role {
+            Role::Municipality(code) => Some(code.clone()),
+            Role::Organisation(id) => Some(id.clone()),
+            _ => None,
+        },
     };
     let store = state.ledger.store().clone();
     let bytes = form.bytes;
