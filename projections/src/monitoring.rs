@@ -60,6 +60,7 @@
 //! when two acts disagree, both are shown. `met` is true only when every target in force is met.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 
 use chrono::Months;
 use serde::{Deserialize, Serialize};
@@ -257,17 +258,20 @@ struct Member<'a> {
     /// The teacher's registry record (employment and methodists).
     record: &'a Teacher,
     organisation: &'a OrgId,
+    /// Index of the organisation in `Population::organisations`.
+    organisation_index: usize,
     kind: Option<OrganisationKind>,
     position: &'a Position,
     career_start: Date,
     birth_year: u16,
     learning: Option<&'a TeacherLearning>,
-    /// Completions dated on or before the date.
-    courses: Vec<Course<'a>>,
+    /// Completions dated on or before the date: a range of `Population::courses`.
+    courses: Range<usize>,
     /// Whether a route is open on the date.
     route_open: bool,
-    /// Support assignments dated on or before the date on routes open on the date.
-    supported: Vec<EventId>,
+    /// Support assignments dated on or before the date on routes open on the date: a range of
+    /// `Population::supported`.
+    supported: Range<usize>,
 }
 
 /// One completion of a member, dated on or before the population's date.
@@ -292,23 +296,53 @@ struct Population<'a> {
     date: Date,
     known: Known,
     members: Vec<Member<'a>>,
+    /// The members' employers, each once, in order of first appearance.
+    organisations: Vec<&'a OrgId>,
+    /// Every member's courses, in member order (one allocation for the population).
+    courses: Vec<Course<'a>>,
+    /// Every member's support assignments on open routes, in member order.
+    supported: Vec<EventId>,
 }
+
+/// Vectors reused from one member to the next while building a population.
+struct Scratch<'a> {
+    routes: Vec<(&'a EventId, &'a Fact<RouteChange>)>,
+    open: Vec<&'a RouteId>,
+    planned: Vec<&'a ProgramId>,
+    tutors: Vec<(EventId, Date)>,
+}
+
+type Place<'a> = Option<(OrganisationKind, Option<&'a MunicipalityCode>)>;
 
 impl<'a> Population<'a> {
     fn of(state: &'a State, scope: &Scope, date: Date, known: Known) -> Population<'a> {
         let registry = &state.registry;
-        let mut places: BTreeMap<&OrgId, Option<(OrganisationKind, Option<&MunicipalityCode>)>> =
-            BTreeMap::new();
-        let mut members = Vec::new();
-        // Reused for every member: the route facts known at K and dated on or before D.
-        let mut scratch: Vec<(&'a EventId, &'a Fact<RouteChange>)> = Vec::new();
+        let mut places: BTreeMap<&OrgId, (usize, Place<'a>)> = BTreeMap::new();
+        let mut population = Population {
+            scope: scope.clone(),
+            date,
+            known,
+            members: Vec::new(),
+            organisations: Vec::new(),
+            courses: Vec::new(),
+            supported: Vec::new(),
+        };
+        let mut scratch = Scratch {
+            routes: Vec::new(),
+            open: Vec::new(),
+            planned: Vec::new(),
+            tutors: Vec::new(),
+        };
         // Both maps are ordered by teacher: walk them together instead of looking each up.
         let mut learnings = state.learning.teachers.iter().peekable();
         for (teacher, record) in &registry.teachers {
             let Some(employment) = record.employment_on(teacher, date, known) else { continue };
-            let place = *places
-                .entry(employment.organisation)
-                .or_insert_with(|| registry.organisation_place_at(employment.organisation, known));
+            let (organisation_index, place) =
+                *places.entry(employment.organisation).or_insert_with(|| {
+                    population.organisations.push(employment.organisation);
+                    let index = population.organisations.len() - 1;
+                    (index, registry.organisation_place_at(employment.organisation, known))
+                });
             let in_scope = match scope {
                 Scope::Region => true,
                 Scope::Municipality(code) => {
@@ -321,26 +355,45 @@ impl<'a> Population<'a> {
             }
             while learnings.next_if(|(other, _)| *other < teacher).is_some() {}
             let learning = learnings.next_if(|(other, _)| *other == teacher).map(|(_, l)| l);
-            let routes = learning.map_or_else(RouteFacts::default, |learning| {
-                route_facts(&learning.routes, date, known, &mut scratch)
-            });
-            members.push(Member {
+            let supported_from = population.supported.len();
+            let courses_from = population.courses.len();
+            let mut route_open = false;
+            if let Some(learning) = learning {
+                route_open = route_facts(
+                    &learning.routes,
+                    date,
+                    known,
+                    &mut scratch,
+                    &mut population.supported,
+                );
+                courses(registry, learning, &scratch, date, known, &mut population.courses);
+            }
+            population.members.push(Member {
                 teacher: employment.teacher,
                 record,
                 organisation: employment.organisation,
+                organisation_index,
                 kind: place.map(|(kind, _)| kind),
                 position: employment.position,
                 career_start: employment.career_start,
                 birth_year: employment.birth_year,
                 learning,
-                courses: learning.map_or_else(Vec::new, |learning| {
-                    courses(registry, learning, &routes, date, known)
-                }),
-                route_open: routes.open,
-                supported: routes.supported,
+                courses: courses_from..population.courses.len(),
+                route_open,
+                supported: supported_from..population.supported.len(),
             });
         }
-        Population { scope: scope.clone(), date, known, members }
+        population
+    }
+
+    /// A member's completions dated on or before the date.
+    fn courses_of(&self, member: &Member<'_>) -> &[Course<'a>] {
+        self.courses.get(member.courses.clone()).unwrap_or_default()
+    }
+
+    /// A member's support assignments on routes open on the date.
+    fn supported_of(&self, member: &Member<'_>) -> &[EventId] {
+        self.supported.get(member.supported.clone()).unwrap_or_default()
     }
 }
 
@@ -594,14 +647,14 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
         }
         IndicatorCode::RouteSupported => {
             for member in population.members.iter().filter(|member| member.route_open) {
-                count.member(member.supported.iter().copied());
+                count.member(population.supported_of(member).iter().copied());
             }
         }
         IndicatorCode::FrByDeficit => {
             for member in &population.members {
                 count.member(
-                    member
-                        .courses
+                    population
+                        .courses_of(member)
                         .iter()
                         .filter(|course| course.on >= start && course.federal && course.chosen)
                         .map(|course| course.id),
@@ -611,8 +664,8 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
         IndicatorCode::TutorAccompanied => {
             for member in &population.members {
                 count.member(
-                    member
-                        .courses
+                    population
+                        .courses_of(member)
                         .iter()
                         .filter(|course| course.on >= start)
                         .filter_map(|course| course.tutor.map(|tutor| [course.id, tutor]))
@@ -638,7 +691,11 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
             for member in population.members.iter().filter(|member| {
                 general(member) && matches!(member.position, Position::SubjectTeacher { .. })
             }) {
-                count.member(completions(member, start, topic(ProgramTopic::SubjectCompetence)));
+                count.member(completions(
+                    population.courses_of(member),
+                    start,
+                    topic(ProgramTopic::SubjectCompetence),
+                ));
             }
         }
         IndicatorCode::FunctionalLiteracy
@@ -652,7 +709,7 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
                 _ => ProgramTopic::CareerGuidance,
             };
             for member in population.members.iter().filter(|member| general(member)) {
-                count.member(completions(member, start, topic(wanted)));
+                count.member(completions(population.courses_of(member), start, topic(wanted)));
             }
         }
         IndicatorCode::DigitalEnv | IndicatorCode::Talents | IndicatorCode::Upbringing => {
@@ -662,7 +719,7 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
                 _ => ProgramTopic::Upbringing,
             };
             for member in &population.members {
-                count.member(completions(member, start, topic(wanted)));
+                count.member(completions(population.courses_of(member), start, topic(wanted)));
             }
         }
         IndicatorCode::PreschoolQuality => {
@@ -671,7 +728,11 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
                 .iter()
                 .filter(|member| member.kind == Some(OrganisationKind::Preschool))
             {
-                count.member(completions(member, start, topic(ProgramTopic::PreschoolQuality)));
+                count.member(completions(
+                    population.courses_of(member),
+                    start,
+                    topic(ProgramTopic::PreschoolQuality),
+                ));
             }
         }
         IndicatorCode::LowResultsSchools => {
@@ -682,19 +743,20 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
                         | OrganisationStatus::UnfavourableSocialConditions
                 )
             };
-            let mut flags: BTreeMap<&OrgId, bool> = BTreeMap::new();
+            let mut flags: Vec<Option<bool>> = vec![None; population.organisations.len()];
             for member in &population.members {
-                let is_flagged = *flags.entry(member.organisation).or_insert_with(|| {
+                let Some(flag) = flags.get_mut(member.organisation_index) else { continue };
+                let is_flagged = *flag.get_or_insert_with(|| {
                     registry.status_on_at(member.organisation, flagged, date, known).is_some()
                 });
                 if is_flagged {
-                    count.member(completions(member, start, |_| true));
+                    count.member(completions(population.courses_of(member), start, |_| true));
                 }
             }
         }
         IndicatorCode::Retraining => {
             for member in &population.members {
-                count.member(completions(member, start, |program| {
+                count.member(completions(population.courses_of(member), start, |program| {
                     program.kind == ProgramKind::Retraining
                 }));
             }
@@ -709,7 +771,7 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
                 let mut found = Vec::new();
                 if let Some(learning) = member.learning {
                     found.extend(learning.pairs_on(date, known).values().map(|(_, id)| *id));
-                    found.extend(member.supported.iter().copied());
+                    found.extend(population.supported_of(member).iter().copied());
                 }
                 found.extend(methodist_assignments_on(member.record, date, known));
                 count.member(found);
@@ -773,8 +835,12 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
         }
         IndicatorCode::BurnoutPrevention => {
             for member in &population.members {
-                let mut found: Vec<EventId> =
-                    completions(member, start, topic(ProgramTopic::BurnoutPrevention)).collect();
+                let mut found: Vec<EventId> = completions(
+                    population.courses_of(member),
+                    start,
+                    topic(ProgramTopic::BurnoutPrevention),
+                )
+                .collect();
                 if let Some(learning) = member.learning {
                     found.extend(
                         learning
@@ -805,104 +871,90 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
     count
 }
 
-/// What the figures need of one teacher's route facts known at K and dated on or before D,
-/// read in one pass.
-#[derive(Default)]
-struct RouteFacts<'a> {
-    /// A route is open on D.
-    open: bool,
-    /// Support assignments (methodist or tutor) on routes open on D.
-    supported: Vec<EventId>,
-    /// Programs planned as route steps.
-    planned: Vec<&'a ProgramId>,
-    /// Tutor assignments with their dates.
-    tutors: Vec<(EventId, Date)>,
-}
-
+/// Reads one teacher's route facts known at K and dated on or before D in one pass: fills
+/// `scratch` (open routes, planned programs, tutor assignments) and appends the support
+/// assignments on routes open on D to `supported`; returns whether a route is open on D.
 fn route_facts<'a>(
     routes: &'a Facts<RouteChange>,
     date: Date,
     known: Known,
-    scratch: &mut Vec<(&'a EventId, &'a Fact<RouteChange>)>,
-) -> RouteFacts<'a> {
-    scratch.clear();
-    scratch.extend(routes.iter(known).filter(|(_, fact)| fact.on <= date));
-    if scratch.is_empty() {
-        return RouteFacts::default();
+    scratch: &mut Scratch<'a>,
+    supported: &mut Vec<EventId>,
+) -> bool {
+    scratch.routes.clear();
+    scratch.open.clear();
+    scratch.planned.clear();
+    scratch.tutors.clear();
+    scratch.routes.extend(routes.iter(known).filter(|(_, fact)| fact.on <= date));
+    if scratch.routes.is_empty() {
+        return false;
     }
     // Opened and closed in (valid date, seq) order; a teacher has a few routes, so a list.
-    scratch.sort_unstable_by_key(|(_, fact)| (fact.on, fact.seq));
-    let mut open: Vec<&RouteId> = Vec::new();
-    let mut facts = RouteFacts::default();
-    for &(id, fact) in scratch.iter() {
+    scratch.routes.sort_unstable_by_key(|(_, fact)| (fact.on, fact.seq));
+    for &(id, fact) in &scratch.routes {
         match &fact.value {
             RouteChange::Opened { route } => {
-                if !open.contains(&route) {
-                    open.push(route);
+                if !scratch.open.contains(&route) {
+                    scratch.open.push(route);
                 }
             }
-            RouteChange::Closed { route } => open.retain(|other| *other != route),
-            RouteChange::StepPlanned { program: Some(program), .. } => facts.planned.push(program),
+            RouteChange::Closed { route } => scratch.open.retain(|other| *other != route),
+            RouteChange::StepPlanned { program: Some(program), .. } => {
+                scratch.planned.push(program)
+            }
             RouteChange::StepPlanned { program: None, .. } => {}
             RouteChange::Support { role, .. } => {
                 if *role == SupportRole::Tutor {
-                    facts.tutors.push((*id, fact.on));
+                    scratch.tutors.push((*id, fact.on));
                 }
             }
         }
     }
-    facts.open = !open.is_empty();
-    for &(id, fact) in scratch.iter() {
+    for &(id, fact) in &scratch.routes {
         if let RouteChange::Support { route, .. } = &fact.value {
-            if open.contains(&route) {
-                facts.supported.push(*id);
+            if scratch.open.contains(&route) {
+                supported.push(*id);
             }
         }
     }
-    facts
+    !scratch.open.is_empty()
 }
 
-/// A teacher's completions dated on or before `date`, each with its program looked up once.
+/// Appends a teacher's completions dated on or before `date` to `courses`, each with its
+/// program looked up once (`scratch` holds the teacher's planned programs and tutors).
 fn courses<'a>(
     registry: &'a Registry,
     learning: &'a TeacherLearning,
-    routes: &RouteFacts<'a>,
+    scratch: &Scratch<'a>,
     date: Date,
     known: Known,
-) -> Vec<Course<'a>> {
-    learning
-        .completions
-        .iter(known)
-        .filter(|(_, fact)| fact.on <= date)
-        .map(|(id, fact)| {
-            let program = registry.programs.get(&fact.value.program);
-            let planned = routes.planned.contains(&&fact.value.program);
-            Course {
-                on: fact.on,
-                id: *id,
-                program: program.and_then(|program| program.record(known)),
-                federal: program.is_some_and(|program| program.in_federal_register(fact.on, known)),
-                chosen: fact.value.route_step.is_some() || planned,
-                tutor: routes
-                    .tutors
-                    .iter()
-                    .filter(|(_, on)| *on <= fact.on)
-                    .map(|(id, _)| *id)
-                    .min(),
-            }
-        })
-        .collect()
+    courses: &mut Vec<Course<'a>>,
+) {
+    for (id, fact) in learning.completions.iter(known) {
+        if fact.on > date {
+            continue;
+        }
+        let program = registry.programs.get(&fact.value.program);
+        let planned = scratch.planned.contains(&&fact.value.program);
+        courses.push(Course {
+            on: fact.on,
+            id: *id,
+            program: program.and_then(|program| program.record(known)),
+            federal: program.is_some_and(|program| program.in_federal_register(fact.on, known)),
+            chosen: fact.value.route_step.is_some() || planned,
+            tutor: scratch.tutors.iter().filter(|(_, on)| *on <= fact.on).map(|(id, _)| *id).min(),
+        });
+    }
 }
 
 /// A member's completions dated from `start` (and on or before the population's date) of a
 /// program that passes `test`.
 fn completions<'m>(
-    member: &'m Member<'_>,
+    courses: &'m [Course<'_>],
     start: Date,
     test: impl Fn(&ProgramRegistered) -> bool + 'm,
 ) -> impl Iterator<Item = EventId> + 'm {
-    member
-        .courses
+    courses
         .iter()
         .filter(move |course| course.on >= start && course.program.is_some_and(&test))
         .map(|course| course.id)

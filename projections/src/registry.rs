@@ -460,12 +460,18 @@ fn employment_of<'a>(
     if known_facts.next().is_none() {
         return if first.on > date { None } else { step(None, &first.value) };
     }
+    // A teacher has a few changes: replay them in (date, seq) order by picking the next one each
+    // time, without allocating (the changes of one teacher have distinct seqs).
     let mut current: Option<Employment<'a>> = None;
-    for fact in ordered(&record.employment, known) {
-        if fact.on > date {
-            break;
-        }
+    let mut after: Option<(Date, u64)> = None;
+    while let Some(fact) = record
+        .employment
+        .values(known)
+        .filter(|fact| fact.on <= date && after.is_none_or(|after| (fact.on, fact.seq) > after))
+        .min_by_key(|fact| (fact.on, fact.seq))
+    {
         current = step(current, &fact.value);
+        after = Some((fact.on, fact.seq));
     }
     current
 }
