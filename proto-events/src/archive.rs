@@ -184,41 +184,115 @@ pub enum ArchiveError {
     TrailingBytes(u64),
 }
 
+/// Reads an archive's frames in order with the framing checks (magic, version, header, frame
+/// lengths, a complete trailer, nothing after it) but not the chain: `verify_archive` adds that,
+/// and a restore feeds the records to the store's own chain check.
+pub struct ArchiveReader<R> {
+    source: R,
+    header: ArchiveHeader,
+    last_seq: u64,
+    trailer: Option<(Seq, Hash)>,
+}
+
+impl<R: Read> ArchiveReader<R> {
+    /// Reads and checks the header.
+    pub fn open(mut source: R) -> Result<ArchiveReader<R>, ArchiveError> {
+        // The magic first: a short foreign file is "not an archive", not "a truncated one".
+        let mut magic = [0u8; ARCHIVE_MAGIC.len()];
+        let mut magic_read = 0usize;
+        while let Some(rest) = magic.get_mut(magic_read..).filter(|rest| !rest.is_empty()) {
+            match source.read(rest) {
+                Ok(0) => break,
+                Ok(read) => magic_read += read,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(ArchiveError::Read(error.to_string())),
+            }
+        }
+        if magic.get(..magic_read) != ARCHIVE_MAGIC.get(..magic_read) {
+            return Err(ArchiveError::NotAnArchive);
+        }
+        if magic_read < ARCHIVE_MAGIC.len() {
+            return Err(ArchiveError::Truncated { after_seq: 0, what: "the header" });
+        }
+        let mut header_rest = [0u8; ARCHIVE_HEADER_BYTES - ARCHIVE_MAGIC.len()];
+        read_exact(&mut source, &mut header_rest, 0, "the header")?;
+        let mut header_bytes = [0u8; ARCHIVE_HEADER_BYTES];
+        for (slot, byte) in header_bytes.iter_mut().zip(magic.iter().chain(header_rest.iter())) {
+            *slot = *byte;
+        }
+        let header = ArchiveHeader::decode(&header_bytes)?;
+        Ok(ArchiveReader { source, header, last_seq: header.first_seq.0 - 1, trailer: None })
+    }
+
+    /// The header.
+    pub fn header(&self) -> ArchiveHeader {
+        self.header
+    }
+
+    /// Reads the next record into `record` and returns the seq it stands at; None after the
+    /// last one, once the trailer was read and nothing follows it.
+    pub fn next_record(&mut self, record: &mut Vec<u8>) -> Result<Option<Seq>, ArchiveError> {
+        if self.trailer.is_some() {
+            return Ok(None);
+        }
+        let mut length = [0u8; 4];
+        read_exact(&mut self.source, &mut length, self.last_seq, "a frame length")?;
+        let length = u32::from_be_bytes(length);
+        if length == 0 {
+            let mut trailer = [0u8; ARCHIVE_TRAILER_BYTES - 4];
+            read_exact(&mut self.source, &mut trailer, self.last_seq, "the trailer")?;
+            self.expect_end()?;
+            self.trailer = Some((Seq(u64_at(&trailer, 0)), Hash(hash_at(&trailer, 8))));
+            return Ok(None);
+        }
+        if usize::try_from(length).map_or(true, |length| length > EVENT_BYTES_MAX) {
+            return Err(ArchiveError::FrameLength {
+                after_seq: self.last_seq,
+                length: length.into(),
+            });
+        }
+        record.resize(usize::try_from(length).unwrap_or(0), 0);
+        read_exact(&mut self.source, record, self.last_seq, "an event record")?;
+        self.last_seq += 1;
+        Ok(Some(Seq(self.last_seq)))
+    }
+
+    /// The head the trailer names (after `next_record` returned None).
+    pub fn trailer(&self) -> Option<(Seq, Hash)> {
+        self.trailer
+    }
+
+    fn expect_end(&mut self) -> Result<(), ArchiveError> {
+        let mut rest = [0u8; 4096];
+        let mut count = 0u64;
+        loop {
+            match self.source.read(&mut rest) {
+                Ok(0) => break,
+                Ok(read) => count = count.saturating_add(read as u64),
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(ArchiveError::Read(error.to_string())),
+            }
+        }
+        if count > 0 {
+            return Err(ArchiveError::TrailingBytes(count));
+        }
+        Ok(())
+    }
+}
+
 /// Reads an archive from `source` and verifies everything: header, every frame's chain link and
 /// hash (`deep` also decodes every envelope canonically), the trailer against the last record,
 /// and each checkpoint. `progress` is called every `progress_every` events with the last seq.
 /// Stops at the first problem. Memory: one record at a time plus the stream versions.
 pub fn verify_archive<R: Read>(
-    mut source: R,
+    source: R,
     deep: bool,
     checkpoints: &[Checkpoint],
     progress_every: u64,
     mut progress: impl FnMut(u64),
 ) -> Result<ArchiveSummary, ArchiveError> {
-    // The magic first: a short foreign file is "not an archive", not "a truncated one".
-    let mut magic = [0u8; ARCHIVE_MAGIC.len()];
-    let mut magic_read = 0usize;
-    while let Some(rest) = magic.get_mut(magic_read..).filter(|rest| !rest.is_empty()) {
-        match source.read(rest) {
-            Ok(0) => break,
-            Ok(read) => magic_read += read,
-            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(error) => return Err(ArchiveError::Read(error.to_string())),
-        }
-    }
-    if magic.get(..magic_read) != ARCHIVE_MAGIC.get(..magic_read) {
-        return Err(ArchiveError::NotAnArchive);
-    }
-    if magic_read < ARCHIVE_MAGIC.len() {
-        return Err(ArchiveError::Truncated { after_seq: 0, what: "the header" });
-    }
-    let mut header_rest = [0u8; ARCHIVE_HEADER_BYTES - ARCHIVE_MAGIC.len()];
-    read_exact(&mut source, &mut header_rest, 0, "the header")?;
-    let mut header_bytes = [0u8; ARCHIVE_HEADER_BYTES];
-    for (slot, byte) in header_bytes.iter_mut().zip(magic.iter().chain(header_rest.iter())) {
-        *slot = *byte;
-    }
-    let header = ArchiveHeader::decode(&header_bytes)?;
+    let mut reader = ArchiveReader::open(source)?;
+    let header = reader.header();
     let after = Seq(header.first_seq.0 - 1);
     let mut verifier = if after.0 == 0 {
         ChainVerifier::new(deep)
@@ -231,19 +305,7 @@ pub fn verify_archive<R: Read>(
     let mut confirmed = 0u64;
     let mut last_seq = after.0;
     let mut record = Vec::with_capacity(4096);
-    loop {
-        let mut length = [0u8; 4];
-        read_exact(&mut source, &mut length, last_seq, "a frame length")?;
-        let length = u32::from_be_bytes(length);
-        if length == 0 {
-            break;
-        }
-        if usize::try_from(length).map_or(true, |length| length > EVENT_BYTES_MAX) {
-            return Err(ArchiveError::FrameLength { after_seq: last_seq, length: length.into() });
-        }
-        record.resize(usize::try_from(length).unwrap_or(0), 0);
-        read_exact(&mut source, &mut record, last_seq, "an event record")?;
-        let seq = last_seq + 1;
+    while let Some(Seq(seq)) = reader.next_record(&mut record)? {
         verifier.push(seq, &record)?;
         last_seq = seq;
         while let Some(checkpoint) = pending.get(next_checkpoint) {
@@ -253,7 +315,7 @@ pub fn verify_archive<R: Read>(
             if checkpoint.seq.0 < header.first_seq.0 {
                 return Err(outside(checkpoint, header.first_seq.0, last_seq));
             }
-            let found = Hash(hash_at(&record, record.len() - 32));
+            let found = Hash(hash_at(&record, record.len().saturating_sub(32)));
             if found != checkpoint.hash {
                 return Err(ArchiveError::CheckpointMismatch {
                     seq: checkpoint.seq.0,
@@ -268,28 +330,9 @@ pub fn verify_archive<R: Read>(
             progress(seq);
         }
     }
-    let mut trailer = [0u8; ARCHIVE_TRAILER_BYTES - 4];
-    read_exact(&mut source, &mut trailer, last_seq, "the trailer")?;
-    let head = (Seq(u64_at(&trailer, 0)), Hash(hash_at(&trailer, 8)));
-    let chain = verifier.finish(Some(head))?;
+    let chain = verifier.finish(reader.trailer())?;
     if let Some(checkpoint) = pending.get(next_checkpoint) {
         return Err(outside(checkpoint, header.first_seq.0, last_seq));
-    }
-    let mut rest = [0u8; 1];
-    match source.read(&mut rest) {
-        Ok(0) => {}
-        Ok(_) => {
-            let mut count = 1u64;
-            let mut sink = [0u8; 4096];
-            while let Ok(read) = source.read(&mut sink) {
-                if read == 0 {
-                    break;
-                }
-                count = count.saturating_add(read as u64);
-            }
-            return Err(ArchiveError::TrailingBytes(count));
-        }
-        Err(error) => return Err(ArchiveError::Read(error.to_string())),
     }
     Ok(ArchiveSummary { header, chain, checkpoints: confirmed })
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use proto_events::archive::{verify_archive, ArchiveError, Checkpoint};
+use proto_events::archive::{verify_archive, ArchiveError, ArchiveReader, Checkpoint};
 use proto_events::Seq;
 
 use crate::archive;
@@ -19,6 +19,19 @@ pub enum LogCommand {
     Export(ExportArgs),
     /// Проверить архив журнала без хранилища и сервера: цепочку хешей и контрольные точки.
     Verify(VerifyArgs),
+    /// Восстановить хранилище из архива журнала (полного, с события №1) в пустой каталог.
+    Restore(RestoreArgs),
+}
+
+/// `letopis log restore`.
+#[derive(Args)]
+pub struct RestoreArgs {
+    /// Archive file of the whole ledger (from seq 1).
+    #[arg(long)]
+    archive: PathBuf,
+    /// Empty (or absent) directory for the restored store.
+    #[arg(long)]
+    data: PathBuf,
 }
 
 /// `letopis log export`.
@@ -61,6 +74,7 @@ pub fn run(command: LogCommand) -> anyhow::Result<u8> {
     match command {
         LogCommand::Export(args) => export(args),
         LogCommand::Verify(args) => verify(args),
+        LogCommand::Restore(args) => restore(args),
     }
 }
 
@@ -170,17 +184,95 @@ fn verify(args: VerifyArgs) -> anyhow::Result<u8> {
         }
         Err(ArchiveError::Read(reason)) => anyhow::bail!("чтение архива: {reason}"),
         Err(error) => {
-            let seq = match &error {
-                ArchiveError::Chain(chain) => chain.seq,
-                ArchiveError::CheckpointMismatch { seq, .. }
-                | ArchiveError::CheckpointOutside { seq, .. } => *seq,
-                ArchiveError::Truncated { after_seq, .. }
-                | ArchiveError::FrameLength { after_seq, .. } => after_seq + 1,
-                _ => 0,
-            };
-            report_broken(args.json, seq, &error.to_string());
+            report_broken(args.json, archive_error_seq(&error), &error.to_string());
             Ok(exit::INTEGRITY)
         }
+    }
+}
+
+fn restore(args: RestoreArgs) -> anyhow::Result<u8> {
+    if args.data.exists() {
+        let mut entries = std::fs::read_dir(&args.data)
+            .with_context(|| format!("чтение каталога {}", args.data.display()))?;
+        if entries.next().is_some() {
+            anyhow::bail!(
+                "каталог {} не пуст: хранилище восстанавливается только в пустой каталог",
+                args.data.display()
+            );
+        }
+    }
+    let open = || {
+        File::open(&args.archive)
+            .map(|file| BufReader::with_capacity(1 << 20, file))
+            .with_context(|| format!("не удалось открыть архив {}", args.archive.display()))
+    };
+    // First the whole archive is verified; nothing is written from an archive that does not.
+    let bar = progress_bar(0, "проверка архива");
+    let verified = verify_archive(open()?, true, &[], 10_000, |seq| bar.set_position(seq));
+    bar.finish_and_clear();
+    let summary = match verified {
+        Ok(summary) => summary,
+        Err(ArchiveError::Read(reason)) => anyhow::bail!("чтение архива: {reason}"),
+        Err(error) => {
+            report_broken(false, archive_error_seq(&error), &error.to_string());
+            println!("Восстановление отменено: ничего не записано.");
+            return Ok(exit::INTEGRITY);
+        }
+    };
+    if summary.header.first_seq.0 != 1 {
+        anyhow::bail!(
+            "архив начинается с события №{}: восстановить можно только полный журнал (с №1)",
+            summary.header.first_seq.0
+        );
+    }
+    let mut reader = ArchiveReader::open(open()?).map_err(|error| anyhow::anyhow!("{error}"))?;
+    let bar = progress_bar(summary.chain.last_seq.0, "восстановление");
+    let restored = crate::store::restore(&args.data, |record| {
+        let seq = reader.next_record(record).map_err(|error| error.to_string())?;
+        if let Some(seq) = seq {
+            if seq.0 % 10_000 == 0 {
+                bar.set_position(seq.0);
+            }
+        }
+        Ok(seq)
+    });
+    bar.finish_and_clear();
+    let head = match restored {
+        Ok(head) if head.seq == summary.chain.last_seq && head.hash == summary.chain.last_hash => {
+            head
+        }
+        other => {
+            // The archive changed between the two passes, or the store failed: no half store.
+            let _ = std::fs::remove_dir_all(&args.data);
+            return match other {
+                Ok(head) => anyhow::bail!(
+                    "архив изменился во время восстановления (событие №{} вместо №{}): каталог удалён",
+                    head.seq.0,
+                    summary.chain.last_seq.0
+                ),
+                Err(error) => Err(anyhow::anyhow!("{error}").context("восстановление прервано, каталог удалён")),
+            };
+        }
+    };
+    println!(
+        "Хранилище восстановлено в {}: событий {}, последнее №{} (хеш {}).",
+        args.data.display(),
+        summary.chain.events,
+        head.seq.0,
+        head.hash.to_hex()
+    );
+    Ok(exit::OK)
+}
+
+fn archive_error_seq(error: &ArchiveError) -> u64 {
+    match error {
+        ArchiveError::Chain(chain) => chain.seq,
+        ArchiveError::CheckpointMismatch { seq, .. }
+        | ArchiveError::CheckpointOutside { seq, .. } => *seq,
+        ArchiveError::Truncated { after_seq, .. } | ArchiveError::FrameLength { after_seq, .. } => {
+            after_seq + 1
+        }
+        _ => 0,
     }
 }
 

@@ -9,6 +9,7 @@
 mod index;
 mod keys;
 mod reader;
+mod restore;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -19,6 +20,7 @@ use proto_events::envelope::{EnvelopeError, StoredHeader};
 use proto_events::{Envelope, EventId, Hash, Seq, StreamName, Timestamp};
 
 pub use reader::EventIter;
+pub use restore::{restore, RestoreError};
 pub use writer::{
     AppendError, AppendOutcome, AppendRequest, Expected, Gate, Ledger, NoGate, Rejection,
 };

@@ -142,6 +142,37 @@ fn an_exported_log_verifies_offline_chains_by_range_and_pins_checkpoints() {
     assert_eq!(output.status.code(), Some(3));
     assert_eq!(json_of(&output)["first_bad_seq"], 2000);
 
+    // The whole archive rebuilds the store: same head, same events, same streams and ids.
+    let restored = dir.path().join("restored");
+    let output =
+        letopis_bare(&["log", "restore", "--archive", &path(&whole), "--data", &path(&restored)]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = letopis(&["verify", "--json"], &restored);
+    assert_eq!(json_of(&output)["last_hash"], store_head.as_str());
+    for args in [
+        &["replay", "--from", "1", "--to", "300"][..],
+        &["replay", "--stream", "municipality/38-12"],
+    ] {
+        assert_eq!(letopis(args, &restored).stdout, letopis(args, &data).stdout, "{args:?}");
+    }
+    {
+        let original = Store::open(&data).unwrap();
+        let copy = Store::open(&restored).unwrap();
+        let event = original.get(Seq(1234)).unwrap().unwrap();
+        assert_eq!(copy.seq_of(&event.id).unwrap(), Some(Seq(1234)), "ids are indexed at open");
+    }
+    // Only into an empty directory, only a whole log.
+    let output =
+        letopis_bare(&["log", "restore", "--archive", &path(&whole), "--data", &path(&restored)]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("не пуст"));
+    let elsewhere = dir.path().join("from-the-middle");
+    let output =
+        letopis_bare(&["log", "restore", "--archive", &path(&rest), "--data", &path(&elsewhere)]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("№2001"));
+    assert!(!elsewhere.exists(), "nothing written from a partial archive");
+
     // One flipped byte inside an event record: exit 3, the first bad seq named.
     let mut bytes = std::fs::read(&whole).unwrap();
     let store = Store::open(&data).unwrap();
@@ -157,6 +188,17 @@ fn an_exported_log_verifies_offline_chains_by_range_and_pins_checkpoints() {
     assert_eq!(json_of(&output)["first_bad_seq"], 500);
     let output = letopis_bare(&["log", "verify", "--archive", &path(&whole)]);
     assert!(String::from_utf8_lossy(&output.stdout).contains("№500"));
+    let tampered_copy = dir.path().join("tampered");
+    let output = letopis_bare(&[
+        "log",
+        "restore",
+        "--archive",
+        &path(&whole),
+        "--data",
+        &path(&tampered_copy),
+    ]);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(!tampered_copy.exists(), "nothing written from an archive that does not verify");
 
     // A file that is not an archive, and a malformed checkpoint, are named.
     let output = letopis_bare(&["log", "verify", "--archive", &path(&data.join("db"))]);
