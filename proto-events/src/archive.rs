@@ -182,6 +182,12 @@ pub enum ArchiveError {
     /// Bytes after the trailer.
     #[error("{0} unexpected bytes after the archive trailer")]
     TrailingBytes(u64),
+    /// A frame follows the record at seq `u64::MAX`, after which no seq exists.
+    #[error("a frame follows seq {after_seq}, the largest seq there can be")]
+    SeqOverflow {
+        /// The last seq read.
+        after_seq: u64,
+    },
 }
 
 /// Reads an archive's frames in order with the framing checks (magic, version, header, frame
@@ -251,10 +257,14 @@ impl<R: Read> ArchiveReader<R> {
                 length: length.into(),
             });
         }
+        let seq = self
+            .last_seq
+            .checked_add(1)
+            .ok_or(ArchiveError::SeqOverflow { after_seq: self.last_seq })?;
         record.resize(usize::try_from(length).unwrap_or(0), 0);
         read_exact(&mut self.source, record, self.last_seq, "an event record")?;
-        self.last_seq += 1;
-        Ok(Some(Seq(self.last_seq)))
+        self.last_seq = seq;
+        Ok(Some(Seq(seq)))
     }
 
     /// The head the trailer names (after `next_record` returned None).
@@ -513,6 +523,45 @@ mod tests {
         let mut future = archive(1, 3);
         future[15] = 2;
         assert_eq!(verify(&future, &[]).err(), Some(ArchiveError::UnsupportedVersion(2)));
+    }
+
+    /// A crafted archive whose first record is at seq `u64::MAX` and which has a second frame
+    /// after it is an error naming the overflow, not a panic (seq arithmetic on input).
+    #[test]
+    fn a_frame_after_the_largest_seq_is_an_error_not_a_panic() {
+        use crate::envelope::{
+            Actor, ActorRole, Assigned, Effective, Envelope, EventId, NewEvent, StreamName,
+        };
+        use crate::time::{Date, Timestamp};
+
+        let prev_hash = Hash([5; 32]);
+        let event = NewEvent {
+            id: None,
+            stream: StreamName::new("teacher/t-000001").unwrap(),
+            kind: "course_completed".into(),
+            schema_version: 1,
+            effective: Effective::Date(Date::from_days_since_epoch(20_000)),
+            actor: Actor { role: ActorRole::Operator, id: "tok-0001".into() },
+            basis: None,
+            payload: vec![1, 2, 3],
+        };
+        let assigned = Assigned {
+            id: EventId(uuid::Uuid::from_u128(7)),
+            seq: Seq(u64::MAX),
+            stream_version: 1,
+            recorded_at: Timestamp::from_micros(1_738_000_000_000_000),
+            prev_hash,
+        };
+        let (_, stored) = Envelope::seal(event, assigned).unwrap();
+        let mut bytes = ArchiveHeader { first_seq: Seq(u64::MAX), prev_hash }.encode().to_vec();
+        for _ in 0..2 {
+            bytes.extend_from_slice(&frame_prefix(&stored).unwrap());
+            bytes.extend_from_slice(&stored);
+        }
+        assert_eq!(
+            verify_archive(&bytes[..], false, &[], 0, |_| {}).err(),
+            Some(ArchiveError::SeqOverflow { after_seq: u64::MAX })
+        );
     }
 
     fn hex(bytes: &[u8]) -> String {

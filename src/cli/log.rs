@@ -269,9 +269,9 @@ fn archive_error_seq(error: &ArchiveError) -> u64 {
         ArchiveError::Chain(chain) => chain.seq,
         ArchiveError::CheckpointMismatch { seq, .. }
         | ArchiveError::CheckpointOutside { seq, .. } => *seq,
-        ArchiveError::Truncated { after_seq, .. } | ArchiveError::FrameLength { after_seq, .. } => {
-            after_seq + 1
-        }
+        ArchiveError::Truncated { after_seq, .. }
+        | ArchiveError::FrameLength { after_seq, .. }
+        | ArchiveError::SeqOverflow { after_seq } => after_seq.saturating_add(1),
         _ => 0,
     }
 }
