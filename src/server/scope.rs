@@ -10,6 +10,9 @@
 //! | `teacher/<id>` | teachers employed today in its organisations | teachers employed there today |
 //! | `plan/<id>` | plans it owns (`commands::plan_owner`) | plans it owns |
 //! | `report/<id>` | figure reports about it or its organisations | reports about itself |
+//!
+//! A report belongs to the scope its current version is about (a correction may move it); a
+//! plan, or a report no version of which stands (retracted), to what its first event names.
 //! | anything else (programs, procedures, people, targets, regional events) | no | no |
 //!
 //! A teacher's whole stream follows the current employer, so a municipality sees the history of
@@ -20,6 +23,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use projections::state::Known;
 use projections::State;
 use proto_events::vocabulary::{OrgId, Payload, Scope, TeacherId};
 use proto_events::{Date, Envelope, StreamName};
@@ -116,7 +120,11 @@ impl ScopeFilter {
                 },
                 Err(_) => false,
             },
-            "plan" | "report" => self.owns_first_event(stream)?,
+            "report" => match self.current_report_scope(id) {
+                Some(scope) => self.owns_report_scope(scope),
+                None => self.owns_first_event(stream)?,
+            },
+            "plan" => self.owns_first_event(stream)?,
             _ => false,
         })
     }
@@ -155,14 +163,29 @@ impl ScopeFilter {
                     (None, None) => false,
                 }
             }
-            Ok(Payload::FigureReported(report)) => match &report.scope {
-                Scope::Region => false,
-                Scope::Municipality(municipality) => {
-                    matches!(&self.scope, Owner::Municipality(code) if code == municipality.as_str())
-                }
-                Scope::Organisation(org) => self.owns_organisation(org.as_str()),
-            },
+            Ok(Payload::FigureReported(report)) => self.owns_report_scope(&report.scope),
             _ => false,
         })
+    }
+
+    /// The scope of the standing version of the report `report` (the latest projected state):
+    /// a correction of a report may change what it is about.
+    fn current_report_scope(&self, report: &str) -> Option<&Scope> {
+        self.state
+            .reports
+            .iter(Known::LATEST)
+            .filter(|(_, fact)| fact.value.report.as_str() == report)
+            .max_by_key(|(_, fact)| fact.seq)
+            .map(|(_, fact)| &fact.value.scope)
+    }
+
+    fn owns_report_scope(&self, scope: &Scope) -> bool {
+        match scope {
+            Scope::Region => false,
+            Scope::Municipality(municipality) => {
+                matches!(&self.scope, Owner::Municipality(code) if code == municipality.as_str())
+            }
+            Scope::Organisation(org) => self.owns_organisation(org.as_str()),
+        }
     }
 }

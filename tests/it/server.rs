@@ -13,12 +13,12 @@ use letopis::commands::open_ledger;
 use letopis::server::auth::{create_token, revoke_token, Role};
 use letopis::server::{router, AppState};
 use proto_events::vocabulary::{
-    CompetenceCode, CompletionId, CourseCompleted, DiagnosticProcedureRegistered,
+    CompetenceCode, CompletionId, CourseCompleted, DiagnosticProcedureRegistered, EventCorrected,
     MentoringPairFormed, MunicipalityCode, OrgId, OrganisationKind, OrganisationRegistered, PairId,
     Payload, PlanCreated, PlanId, PlanLevel, Position, ProcedureId, ProcedureLevel, ProgramForm,
-    ProgramId, ProgramKind, ProgramRegistered, ProgramTopic, TeacherHired, TeacherId,
+    ProgramId, ProgramKind, ProgramRegistered, ProgramTopic, Replacement, TeacherHired, TeacherId,
 };
-use proto_events::Date;
+use proto_events::{Date, EventId};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -634,6 +634,45 @@ async fn a_municipality_reads_the_events_of_its_scope_only() {
     assert!(!text.contains("municipality/38-99"), "{text}");
     assert!(!text.contains("org/org-0043"), "{text}");
     assert!(text.contains("org/org-0042"), "{text}");
+}
+
+/// A report's stream belongs to the scope the report is about now: a correction that moves the
+/// report to another municipality moves who may read its events (not its first event).
+#[tokio::test]
+async fn a_corrected_report_is_read_by_the_scope_it_is_about_now() {
+    let app = App::new();
+    let operator = app.token("operator");
+    small_region(&app, &operator).await;
+    let original = figure("municipality:38-12");
+    let (status, answer) = app.post(&operator, original.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let target: EventId = answer["ids"][0].as_str().unwrap().parse().unwrap();
+    let report = original["payload"]["report"].as_str().unwrap();
+    let stream = format!("/api/v1/streams/report/{report}/events");
+    let (own, other) = (app.token("municipality:38-12"), app.token("municipality:38-99"));
+    let status_of = |token: String| {
+        let path = stream.clone();
+        let app = &app;
+        async move { app.call(Method::GET, &path, Some(&token), None).await.0 }
+    };
+    assert_eq!(status_of(own.clone()).await, StatusCode::OK);
+    assert_eq!(status_of(other.clone()).await, StatusCode::FORBIDDEN);
+    let mut payload = original["payload"].clone();
+    payload["scope"] = json!("municipality:38-99");
+    let moved: Payload =
+        serde_json::from_value(json!({"kind": "figure_reported", "payload": payload})).unwrap();
+    let correction = EventCorrected {
+        target,
+        reason: "отчёт отнесён не к тому району".into(),
+        replacement: Replacement::of(&moved).unwrap(),
+    };
+    let (status, answer) = app.post(&operator, command(correction, "2024-12-31")).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert_eq!(status_of(own.clone()).await, StatusCode::FORBIDDEN);
+    assert_eq!(status_of(other.clone()).await, StatusCode::OK);
+    // Ranges follow the same decision.
+    let (_, page) = app.call(Method::GET, "/api/v1/events?limit=1000", Some(&own), None).await;
+    assert!(!page.to_string().contains(report), "{page}");
 }
 
 #[tokio::test]
