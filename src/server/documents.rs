@@ -395,10 +395,12 @@ async fn export_figures(
     let known_at = parse_known_at(query.known_at.as_deref())?;
     let projector = state.projector.clone();
     let (name, bytes) = tokio::task::spawn_blocking(move || {
-        let folded = projector.figures_state_at(known_at).map_err(query_error)?;
+        // The state and the scope check of `/api/v1/figures`, so the document and the JSON
+        // agree on the numbers and on who may read them.
+        let (folded, known) = projector.figures_at(known_at).map_err(query_error)?;
         check_scope(&principal, &scope, &folded.registry)?;
-        let figures = projections::monitoring::catalogue(&folded, &scope, date);
-        let bytes = figures_document(&figures, folded.seq, format)
+        let figures = projections::monitoring::catalogue_at(&folded, &scope, date, known);
+        let bytes = figures_document(&figures, known.0, format)
             .map_err(|error| ApiError::Internal(error.to_string()))?;
         let scope_name: String = scope
             .to_string()

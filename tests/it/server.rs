@@ -675,6 +675,46 @@ async fn a_corrected_report_is_read_by_the_scope_it_is_about_now() {
     assert!(!page.to_string().contains(report), "{page}");
 }
 
+/// The figure exports decide who may read a scope as `/api/v1/figures` does (the registry as
+/// known latest), also for an earlier `known_at`: an organisation moved to another municipality
+/// by a correction is no longer readable by the old one through either.
+#[tokio::test]
+async fn figure_exports_check_the_scope_like_the_figures() {
+    let app = App::new();
+    let operator = app.token("operator");
+    small_region(&app, &operator).await;
+    let (_, page) =
+        app.call(Method::GET, "/api/v1/streams/org/org-0042/events", Some(&operator), None).await;
+    let target: EventId = page["events"][0]["id"].as_str().unwrap().parse().unwrap();
+    let before = app.head();
+    // As `organisation("org-0042", Some("38-12"))` registered it, but in 38-99.
+    let moved = OrganisationRegistered {
+        organisation: OrgId::new("org-0042").unwrap(),
+        name: "Школа org-0042".into(),
+        kind: OrganisationKind::General,
+        municipality: Some(MunicipalityCode::new("38-99").unwrap()),
+    };
+    let correction = EventCorrected {
+        target,
+        reason: "организация в другом районе".into(),
+        replacement: Replacement::of(&Payload::from(moved)).unwrap(),
+    };
+    let (status, answer) = app.post(&operator, command(correction, "2020-01-01")).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let query = format!("scope=organisation:org-0042&date=2024-12-31&known_at={before}");
+    for (role, expected) in
+        [("municipality:38-12", StatusCode::FORBIDDEN), ("municipality:38-99", StatusCode::OK)]
+    {
+        let token = app.token(role);
+        for path in ["/api/v1/figures", "/api/v1/export/figures.csv", "/api/v1/export/figures.xlsx"]
+        {
+            let path = format!("{path}?{query}");
+            let (status, answer) = app.call(Method::GET, &path, Some(&token), None).await;
+            assert_eq!(status, expected, "{role} {path}: {answer}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn malformed_bodies_are_400_in_our_format_and_write_nothing() {
     let app = App::new();
