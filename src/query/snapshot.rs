@@ -1,7 +1,8 @@
 //! Stored snapshots of the projection state at seq checkpoints, in the sled tree `snapshots`.
 //!
 //! Key: `FOLD_VERSION` (u32 BE) ‖ seq (u64 BE); a fold-version change makes old snapshots
-//! invisible (and `prune_other_versions` removes them). Value: `SNAPSHOT_FORMAT` (u32 BE), then
+//! invisible, and `save_if_absent` removes them (`prune_other_versions`) when it writes one of
+//! this version. Value: `SNAPSHOT_FORMAT` (u32 BE), then
 //! two sections, each a u64 BE length and bincode 2 bytes (big-endian, fixed-width integers, no
 //! size limit): the part of the state the indicator figures and the fold of registries and
 //! learning need (`Core`), then the plans, teachers' routes and amendments (`Rest`). A figures
@@ -244,6 +245,10 @@ pub fn save_if_absent(store: &Store, state: &State) -> Result<(), QueryError> {
     // Checked right before writing: the bytes decode to the same state.
     debug_assert!(decode(&bytes).as_ref() == Some(state));
     tree.insert(key, bytes).map_err(StoreError::from)?;
+    // Snapshots of another fold version are never read again (their keys are outside every
+    // range this version reads): drop them once this version writes its own. The tree holds a
+    // few keys, so the scan is cheap.
+    prune_other_versions(store)?;
     Ok(())
 }
 
@@ -291,6 +296,22 @@ mod tests {
         let figures = decode_for_figures(&bytes).unwrap();
         assert_eq!((figures.seq, &figures.anomalies), (state.seq, &state.anomalies));
         assert_eq!(figures.plans, projections::plan::Plans::default());
+    }
+
+    #[test]
+    fn snapshots_of_another_fold_version_are_ignored_then_pruned() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let tree = store.aux_tree(SNAPSHOT_TREE).unwrap();
+        let old = key(FOLD_VERSION - 1, SNAPSHOT_EVERY_EVENTS);
+        let old_state = State { seq: SNAPSHOT_EVERY_EVENTS, ..State::default() };
+        tree.insert(old, encode(&old_state).unwrap()).unwrap();
+        assert_eq!(latest_seq_at_or_before(&store, u64::MAX).unwrap(), None);
+        assert_eq!(load_at_or_before(&store, u64::MAX).unwrap(), None);
+        save_if_absent(&store, &sample()).unwrap();
+        assert_eq!(tree.get(old).unwrap(), None);
+        assert_eq!(count(&store).unwrap(), 1);
+        assert_eq!(load_at_or_before(&store, u64::MAX).unwrap(), Some(sample()));
     }
 
     #[test]
