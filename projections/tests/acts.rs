@@ -577,7 +577,7 @@ fn undecodable_payload_is_an_anomaly_not_a_panic() {
 }
 
 /// A pool of later events for the property tests (completions, diagnostics, retractions,
-/// corrections, moves, late recordings).
+/// corrections of the last or of any earlier event, late recordings, reports).
 fn grown(extra: &[(u8, u8, u16)]) -> Given {
     let mut given = district();
     let teachers = ["t1", "t2", "t3", "t4", "t5", "t6"];
@@ -585,7 +585,7 @@ fn grown(extra: &[(u8, u8, u16)]) -> Given {
         let teacher = teachers[usize::from(*teacher) % teachers.len()];
         let on = Date::from_days_since_epoch(19_400 + i32::from(*day % 800));
         let on_text = on.to_string();
-        match kind % 8 {
+        match kind % 9 {
             0 => {
                 given.record(
                     &on_text,
@@ -656,12 +656,28 @@ fn grown(extra: &[(u8, u8, u16)]) -> Given {
                     },
                 );
             }
-            _ => {
+            7 => {
                 let target = given.envelopes[usize::from(*day) % given.envelopes.len()].id;
                 given.record(
                     &on_text,
                     &on_text,
                     EventRetracted { target, reason: "ошибка".into() },
+                );
+            }
+            _ => {
+                // Correct any earlier event (a registry fact, a target, a report, one already
+                // retracted or corrected, a retraction) into a completion: whatever the gate
+                // would allow, the head state must still agree with the fold at every K.
+                let target = given.envelopes[usize::from(*day / 3) % given.envelopes.len()].id;
+                let fixed = completion(&format!("c{index}"), teacher, "p-fgos", &on_text);
+                given.record(
+                    &on_text,
+                    &on_text,
+                    EventCorrected {
+                        target,
+                        reason: "исправление".into(),
+                        replacement: Replacement::of(&Payload::from(fixed)).unwrap(),
+                    },
                 );
             }
         }
@@ -674,7 +690,7 @@ proptest! {
 
     #[test]
     fn fold_from_a_snapshot_equals_the_full_fold(
-        extra in proptest::collection::vec((0u8..8, 0u8..6, 0u16..800), 0..40),
+        extra in proptest::collection::vec((0u8..9, 0u8..6, 0u16..800), 0..40),
         split in 0usize..60,
     ) {
         let given = grown(&extra);
@@ -690,8 +706,8 @@ proptest! {
 
     #[test]
     fn known_then_figures_never_change_when_events_are_appended(
-        extra in proptest::collection::vec((0u8..8, 0u8..6, 0u16..800), 0..30),
-        later in proptest::collection::vec((0u8..8, 0u8..6, 0u16..800), 1..20),
+        extra in proptest::collection::vec((0u8..9, 0u8..6, 0u16..800), 0..30),
+        later in proptest::collection::vec((0u8..9, 0u8..6, 0u16..800), 1..20),
         day in 0i32..900,
     ) {
         let given = grown(&extra);
@@ -711,7 +727,7 @@ proptest! {
     /// catalogue at every scope, the reports and their verification, and the anomalies.
     #[test]
     fn head_state_answers_every_known_at(
-        extra in proptest::collection::vec((0u8..8, 0u8..6, 0u16..800), 0..40),
+        extra in proptest::collection::vec((0u8..9, 0u8..6, 0u16..800), 0..40),
         split in 0usize..80,
         day in 0i32..900,
     ) {
