@@ -117,9 +117,6 @@ fn raw_sled_append(records: &[Vec<u8>], batch: u64) -> anyhow::Result<(Duration,
             key[1..].copy_from_slice(&seq.to_be_bytes());
             sled_batch.insert(&key[..], value.as_slice());
         }
-        if let Ok(key) = std::env::var("BENCH_RAW_EXTRA_KEY") {
-            sled_batch.insert(key.as_bytes(), &[0u8; 48][..]);
-        }
         tree.apply_batch(sled_batch)?;
         db.flush()?;
         latencies.push(one.elapsed());
