@@ -17,7 +17,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use projections::plan::plan_as_of;
-use proto_events::vocabulary::PlanId;
+use proto_events::vocabulary::{PlanId, PlanLevel};
 use proto_events::Basis;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -142,6 +142,17 @@ pub async fn import_plan(
     principal: Principal,
     request: Request,
 ) -> Result<Response, ApiError> {
+    // The level is a form field, known only once the upload is read; a role that may import no
+    // level at all (auditor, organisation) is refused before its upload is buffered.
+    let levels =
+        [PlanLevel::Federal, PlanLevel::Regional, PlanLevel::Municipal, PlanLevel::Organisation];
+    if !levels.into_iter().any(|level| policy::check(&principal, Action::ImportPlan(level)).is_ok())
+    {
+        return Err(ApiError::Forbidden(format!(
+            "роль {} не может импортировать планы мероприятий",
+            principal.role
+        )));
+    }
     let multipart = Multipart::from_request(request, &state).await.map_err(|rejection| {
         ApiError::Malformed(format!(
             "ожидается multipart/form-data с полями file, level, title, basis ({})",

@@ -288,6 +288,13 @@ async fn who_may_import_which_plan() {
         assert_eq!(answer.json()["code"], "forbidden", "{role}");
     }
     assert_eq!(app.head(), 0);
+    // A role that may import no plan is refused before its upload is read: even an upload over
+    // the limit is 403, not 413.
+    let huge = vec![b'x'; letopis::server::documents::UPLOAD_BYTES_MAX + 1024];
+    for role in ["auditor", "organisation:school-1"] {
+        let answer = app.upload(&app.token(role), ("huge.csv", &huge), &REGIONAL).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{role}: {}", answer.json());
+    }
 
     let ministry = app.token("ministry");
     let answer = app.upload(&ministry, file, &REGIONAL).await;
