@@ -14,6 +14,9 @@ pub mod plan;
 
 use thiserror::Error;
 
+/// Most characters an Excel cell holds.
+pub const CELL_CHARS_MAX: usize = 32_767;
+
 /// Why an export could not be produced.
 #[derive(Debug, Error)]
 pub enum ExportError {
@@ -31,7 +34,24 @@ pub enum ExportError {
         /// The plans known at the knowledge point.
         available: Vec<String>,
     },
-    /// The spreadsheet writer refused a value (e.g. a cell over Excel's 32,767 characters).
+    /// A text longer than an Excel cell holds: the workbook would have to cut it, and an exported
+    /// plan must import back unchanged, so the export is refused naming the place.
+    #[error(
+        "лист «{sheet}», строка {row}, столбец «{column}»: текст длиной {chars} знаков не \
+         помещается в ячейку Excel (не более {CELL_CHARS_MAX}); выгрузите план в другом виде или \
+         сократите текст актом-изменением"
+    )]
+    CellTooLong {
+        /// The sheet.
+        sheet: String,
+        /// The row as Excel numbers it (1-based).
+        row: u32,
+        /// The column header.
+        column: String,
+        /// The text's length in characters.
+        chars: usize,
+    },
+    /// The spreadsheet writer refused a value.
     #[error("не удалось сформировать книгу Excel: {0}")]
     Spreadsheet(String),
     /// The CSV writer failed.

@@ -14,7 +14,7 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet};
 
 use projections::plan::{ActivityStatus, ActivityView, PlanView, Plans};
 
-use crate::export::ExportError;
+use crate::export::{ExportError, CELL_CHARS_MAX};
 
 /// Header of the plan sheet, in the acts' column order.
 pub const PLAN_HEADERS: [&str; 8] = [
@@ -43,6 +43,8 @@ pub const AMENDMENT_HEADERS: [&str; 9] = [
 
 /// Name of the amendments sheet.
 pub const AMENDMENTS_SHEET: &str = "Изменения";
+/// Name of the plan sheet.
+pub const PLAN_SHEET: &str = "План";
 
 /// Picks the plan to export: the one with id `wanted`, or the only plan when `wanted` is None.
 pub fn choose<'a>(
@@ -83,7 +85,7 @@ pub fn plan_xlsx(
         Format::new().set_text_wrap().set_align(FormatAlign::Top).set_border(FormatBorder::Thin);
 
     let sheet = workbook.add_worksheet();
-    sheet.set_name("План")?;
+    sheet.set_name(PLAN_SHEET)?;
     let plan_last = last_column(PLAN_HEADERS.len());
     for (column, width) in [6.0, 50.0, 18.0, 30.0, 30.0, 40.0, 30.0, 16.0].into_iter().enumerate() {
         sheet.set_column_width(column_number(column), width)?;
@@ -156,6 +158,8 @@ pub fn plan_xlsx(
             line.event.to_string(),
         ];
         for (column, text) in cells.iter().enumerate() {
+            let header = AMENDMENT_HEADERS.get(column).copied().unwrap_or("");
+            fits(AMENDMENTS_SHEET, row, header, text)?;
             changes.write_string_with_format(row, column_number(column), text, &cell_format)?;
         }
         write_count(changes, row, 8, line.seq, &cell_format)?;
@@ -218,6 +222,24 @@ fn section_row_text(number: Option<&str>, title: &str) -> Option<String> {
     }
 }
 
+/// Refuses a text an Excel cell cannot hold, naming the sheet, row (1-based) and column.
+fn fits(sheet: &str, row: u32, column: &str, text: &str) -> Result<(), ExportError> {
+    // Characters are at most bytes: only a long text needs counting.
+    if text.len() <= CELL_CHARS_MAX {
+        return Ok(());
+    }
+    let chars = text.chars().count();
+    if chars <= CELL_CHARS_MAX {
+        return Ok(());
+    }
+    Err(ExportError::CellTooLong {
+        sheet: sheet.to_string(),
+        row: row.saturating_add(1),
+        column: column.to_string(),
+        chars,
+    })
+}
+
 fn write_activity(
     sheet: &mut Worksheet,
     row: u32,
@@ -235,6 +257,7 @@ fn write_activity(
         status_label(activity.status),
     ];
     for (column, text) in cells.iter().enumerate() {
+        fits(PLAN_SHEET, row, PLAN_HEADERS.get(column).copied().unwrap_or(""), text)?;
         sheet.write_string_with_format(row, column_number(column), *text, format)?;
     }
     Ok(())
@@ -325,4 +348,23 @@ pub(crate) fn column_number(index: usize) -> u16 {
 
 fn last_column(count: usize) -> u16 {
     column_number(count.saturating_sub(1))
+}
+
+#[cfg(test)]
+mod cell_tests {
+    use super::*;
+
+    #[test]
+    fn a_text_longer_than_a_cell_is_refused_naming_sheet_row_and_column() {
+        let cyrillic = "ж".repeat(CELL_CHARS_MAX); // twice as many bytes, still fits
+        assert!(fits(PLAN_SHEET, 9, "Наименование мероприятия", &cyrillic).is_ok());
+        let long = "ж".repeat(CELL_CHARS_MAX + 1);
+        let error = fits(PLAN_SHEET, 9, "Наименование мероприятия", &long).unwrap_err();
+        assert!(
+            matches!(&error, ExportError::CellTooLong { sheet, row: 10, column, chars }
+                if sheet == "План" && column == "Наименование мероприятия" && *chars == 32_768),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("строка 10"), "{error}");
+    }
 }

@@ -25,7 +25,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::commands::{submit, CommandError};
 use crate::export::figures::figures_document;
 use crate::export::plan::{file_name, plan_xlsx};
-use crate::export::DocumentFormat;
+use crate::export::{DocumentFormat, ExportError};
 use crate::import::plan_import::{self, parse_level, parse_period, PlanImportRequest};
 use crate::import::{ImportIssue, Severity};
 use crate::server::auth::{Principal, Role};
@@ -357,8 +357,16 @@ pub async fn export_plan(
         let folded = projector.state_at(known_at).map_err(query_error)?;
         let view = plan_as_of(&folded.plans, &plan, date)
             .ok_or_else(|| ApiError::NotFound(format!("план {plan}")))?;
-        let bytes = plan_xlsx(&view, &folded.plans, date, folded.seq)
-            .map_err(|error| ApiError::Internal(error.to_string()))?;
+        let bytes =
+            plan_xlsx(&view, &folded.plans, date, folded.seq).map_err(|error| match error {
+                // The plan is fine; the format cannot hold it: the caller's request cannot be met.
+                ExportError::CellTooLong { .. } => ApiError::InvalidParameter {
+                    field: "id".into(),
+                    value: view.id.to_string(),
+                    rule: error.to_string(),
+                },
+                other => ApiError::Internal(other.to_string()),
+            })?;
         Ok::<_, ApiError>((file_name(&view.id), bytes))
     })
     .await
