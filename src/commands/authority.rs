@@ -55,13 +55,19 @@ pub fn may_write(
 
 fn decide(role: &ActorRole, payload: &Payload, index: &RegistryIndex) -> Result<(), Refusal> {
     let kind_refused = || {
-        Refusal::new("actor.role", role, format!("role {role} may not record {}", payload.kind()))
+        Refusal::new(
+            "actor.role",
+            role,
+            format!("роль {role} не может записывать события {}", payload.kind()),
+        )
     };
     match role {
         ActorRole::System => Ok(()),
-        ActorRole::Auditor => {
-            Err(Refusal::new("actor.role", role, "an auditor reads everything and records nothing"))
-        }
+        ActorRole::Auditor => Err(Refusal::new(
+            "actor.role",
+            role,
+            "аудитор только читает журнал и не записывает события",
+        )),
         ActorRole::Ministry => match payload {
             Payload::TargetSet(_) | Payload::PlanApproved(_) => Ok(()),
             Payload::PlanCreated(p) => match p.level {
@@ -69,18 +75,21 @@ fn decide(role: &ActorRole, payload: &Payload, index: &RegistryIndex) -> Result<
                 _ => Err(Refusal::new(
                     "level",
                     format!("{:?}", p.level).to_lowercase(),
-                    "the ministry keeps regional and federal plans",
+                    "министерство ведёт региональные и федеральные планы",
                 )),
             },
             _ => match plan_of(payload) {
-                Some(plan) => plan_level_in(
-                    index,
-                    plan,
-                    &[PlanLevel::Regional, PlanLevel::Federal],
-                )
-                .map_err(|_| {
-                    Refusal::new("plan", plan, "the ministry keeps regional and federal plans")
-                }),
+                Some(plan) => {
+                    plan_level_in(index, plan, &[PlanLevel::Regional, PlanLevel::Federal]).map_err(
+                        |_| {
+                            Refusal::new(
+                                "plan",
+                                plan,
+                                "министерство ведёт региональные и федеральные планы",
+                            )
+                        },
+                    )
+                }
                 None => Err(kind_refused()),
             },
         },
@@ -91,13 +100,13 @@ fn decide(role: &ActorRole, payload: &Payload, index: &RegistryIndex) -> Result<
                 _ => Err(Refusal::new(
                     "level",
                     format!("{:?}", p.level).to_lowercase(),
-                    "the operator keeps regional plans",
+                    "оператор ведёт региональные планы",
                 )),
             },
             Payload::EventRetracted(_) | Payload::EventCorrected(_) => Ok(()),
             _ => match plan_of(payload) {
                 Some(plan) => plan_level_in(index, plan, &[PlanLevel::Regional])
-                    .map_err(|_| Refusal::new("plan", plan, "the operator keeps regional plans")),
+                    .map_err(|_| Refusal::new("plan", plan, "оператор ведёт региональные планы")),
                 None => Ok(()),
             },
         },
@@ -112,7 +121,7 @@ fn municipality_may(
     index: &RegistryIndex,
     kind_refused: impl Fn() -> Refusal,
 ) -> Result<(), Refusal> {
-    let rule = || format!("outside the scope of municipality:{code}");
+    let rule = || format!("не относится к ведению municipality:{code}");
     let org_in = |field: &str, org: &str| match index.municipality_of_org(org) {
         Some(found) if found != code => Err(Refusal::new(field, org, rule())),
         None if index.contains(&Key::Organisation(org.to_string())) => {
@@ -148,7 +157,7 @@ fn municipality_may(
             other => Err(Refusal::new(
                 "level",
                 format!("{other:?}").to_lowercase(),
-                "a municipality keeps municipal plans",
+                "муниципалитет ведёт муниципальные планы",
             )),
         },
         Payload::EventRetracted(_) | Payload::EventCorrected(_) => Ok(()),
@@ -171,7 +180,7 @@ fn organisation_may(
     index: &RegistryIndex,
     kind_refused: impl Fn() -> Refusal,
 ) -> Result<(), Refusal> {
-    let rule = || format!("outside the scope of organisation:{id}");
+    let rule = || format!("не относится к ведению organisation:{id}");
     let own_teacher = |teacher: &str| match index.org_of_teacher(teacher) {
         Some(org) if org != id => Err(Refusal::new("teacher", teacher, rule())),
         _ => Ok(()),

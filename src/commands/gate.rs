@@ -9,16 +9,22 @@
 use std::collections::{BTreeMap, HashMap};
 
 use proto_events::term::{Term, TermMeaning, TextReason};
-use proto_events::vocabulary::{Payload, Role};
+use proto_events::vocabulary::{Payload, PayloadError, Role};
 use proto_events::{ActorRole, Envelope, EventId, Seq, StreamName};
 
 use crate::commands::authority::{may_write, Refusal};
 use crate::commands::index::{Fact, Key, RegistryIndex};
+use crate::commands::stream_name_rule;
 use crate::store::{Gate, Rejection, Store, StoreError};
 
 /// Prefix of the field path of a gate rejection that the actor's role or scope decided (an
 /// authority refusal), as opposed to the data; `submit` strips it into `CommandError::Forbidden`.
 pub(crate) const FORBIDDEN_MARK: &str = "forbidden:";
+
+const NO_ORGANISATION: &str = "организация с таким идентификатором не зарегистрирована";
+const NO_TEACHER: &str = "педагог с таким идентификатором не зарегистрирован";
+const NO_MUNICIPALITY: &str = "муниципалитет с таким идентификатором не зарегистрирован";
+const NO_PERSON: &str = "лицо с таким идентификатором не зарегистрировано";
 
 /// The validation gate of commands; build it with `rebuild_gate`.
 pub struct CommandGate {
@@ -75,7 +81,7 @@ impl CommandGate {
 
     fn admit_one(&mut self, event: &Envelope, earlier: &[Envelope]) -> Result<(), Refusal> {
         let payload = Payload::decode_envelope(event)
-            .map_err(|error| Refusal::new("kind", &event.kind, error.to_string()))?;
+            .map_err(|error| Refusal::new("kind", &event.kind, payload_rule(&error)))?;
         let role = &event.actor.role;
         if *role == ActorRole::Auditor {
             return Err(Refusal {
@@ -83,7 +89,7 @@ impl CommandGate {
                 ..Refusal::new(
                     "actor.role",
                     role,
-                    "an auditor reads everything and records nothing",
+                    "аудитор только читает журнал и не записывает события",
                 )
             });
         }
@@ -92,7 +98,7 @@ impl CommandGate {
                 let target = self.target(p.target, earlier)?;
                 same_stream(&event.stream, &target.stream)?;
                 if self.index.contains(&Key::Retracted(p.target)) {
-                    return Err(Refusal::new("target", p.target, "the event is already retracted"));
+                    return Err(Refusal::new("target", p.target, "событие уже отозвано"));
                 }
                 match Payload::decode(&target.kind, target.schema_version, &target.payload) {
                     Ok(original) => may_write(role, &original, &self.index)
@@ -100,7 +106,7 @@ impl CommandGate {
                     // A kind this build does not know: only the system tooling may retract it.
                     Err(_) if *role == ActorRole::System => {}
                     Err(error) => {
-                        return Err(Refusal::new("target", p.target, error.to_string()));
+                        return Err(Refusal::new("target", p.target, payload_rule(&error)));
                     }
                 }
                 self.index.mark_retracted(p.target);
@@ -112,27 +118,27 @@ impl CommandGate {
                     return Err(Refusal::new(
                         "target",
                         p.target,
-                        "a retracted event cannot be corrected",
+                        "отозванное событие нельзя исправить",
                     ));
                 }
                 if p.replacement.kind != target.kind {
                     return Err(Refusal::new(
                         "replacement.kind",
                         &p.replacement.kind,
-                        format!("must be the target's kind {}", target.kind),
+                        format!("должен совпадать с видом исправляемого события ({})", target.kind),
                     ));
                 }
                 let replacement = p.replacement.payload().map_err(|error| {
-                    Refusal::new("replacement.payload", &p.replacement.kind, error.to_string())
+                    Refusal::new("replacement.payload", &p.replacement.kind, payload_rule(&error))
                 })?;
-                let stream = replacement
-                    .stream()
-                    .map_err(|error| Refusal::new("replacement.payload", "", error.to_string()))?;
+                let stream = replacement.stream().map_err(|error| {
+                    Refusal::new("replacement.payload", "", payload_rule(&error))
+                })?;
                 if stream != target.stream {
                     return Err(Refusal::new(
                         "replacement.payload",
                         stream,
-                        format!("must describe the same entity, stream {}", target.stream),
+                        format!("должно относиться к тому же объекту, что и исправляемое событие (поток {})", target.stream),
                     ));
                 }
                 may_write(role, &replacement, &self.index)
@@ -144,7 +150,7 @@ impl CommandGate {
             _ => {
                 let natural = payload
                     .stream()
-                    .map_err(|error| Refusal::new("stream", &event.stream, error.to_string()))?;
+                    .map_err(|error| Refusal::new("stream", &event.stream, payload_rule(&error)))?;
                 same_stream(&event.stream, &natural)?;
                 may_write(role, &payload, &self.index)?;
                 check_state(&self.index, &payload, true)?;
@@ -168,10 +174,14 @@ impl CommandGate {
         }
         match self.store.get_by_id(&id) {
             Ok(Some(event)) => Ok(recent_of(&event)),
-            Ok(None) => Err(Refusal::new("target", id, "no event with this id")),
-            Err(error) => {
-                Err(Refusal::new("target", id, format!("cannot read the target: {error}")))
+            Ok(None) => {
+                Err(Refusal::new("target", id, "событие с таким идентификатором не найдено"))
             }
+            Err(error) => Err(Refusal::new(
+                "target",
+                id,
+                format!("не удалось прочитать исправляемое событие: {error}"),
+            )),
         }
     }
 }
@@ -219,7 +229,7 @@ fn recent_of(event: &Envelope) -> Recent {
 
 fn same_stream(stream: &StreamName, expected: &StreamName) -> Result<(), Refusal> {
     if stream != expected {
-        return Err(Refusal::new("stream", stream, format!("must be {expected}")));
+        return Err(Refusal::new("stream", stream, format!("должен быть {expected}")));
     }
     Ok(())
 }
@@ -234,20 +244,27 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
         if index.contains(&key) {
             Ok(())
         } else {
-            Err(Refusal::new(field, value, format!("no {what} with this id is registered")))
+            Err(Refusal::new(field, value, what))
         }
     };
     let unique = |field: &str, key: Key, value: &str, what: &str| {
         if new && index.contains(&key) {
-            Err(Refusal::new(field, value, format!("{what} with this id is already registered")))
+            Err(Refusal::new(field, value, what))
         } else {
             Ok(())
         }
     };
     let org =
-        |field: &str, id: &str| exists(field, Key::Organisation(id.into()), id, "organisation");
-    let teacher = |field: &str, id: &str| exists(field, Key::Teacher(id.into()), id, "teacher");
-    let program = |field: &str, id: &str| exists(field, Key::Program(id.into()), id, "program");
+        |field: &str, id: &str| exists(field, Key::Organisation(id.into()), id, NO_ORGANISATION);
+    let teacher = |field: &str, id: &str| exists(field, Key::Teacher(id.into()), id, NO_TEACHER);
+    let program = |field: &str, id: &str| {
+        exists(
+            field,
+            Key::Program(id.into()),
+            id,
+            "программа с таким идентификатором не зарегистрирована",
+        )
+    };
     let route_of =
         |field: &str, route: &str, of_teacher: &str| match index.get(&Key::Route(route.into())) {
             Some(Fact::Route { teacher, procedure, closed }) => {
@@ -255,12 +272,12 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
                     return Err(Refusal::new(
                         field,
                         route,
-                        format!("the route belongs to teacher {teacher}"),
+                        format!("маршрут принадлежит педагогу {teacher}"),
                     ));
                 }
                 Ok((procedure.clone(), *closed))
             }
-            _ => Err(Refusal::new(field, route, "no route with this id is open")),
+            _ => Err(Refusal::new(field, route, "маршрут с таким идентификатором не открыт")),
         };
     let catalogued = |field: &str, procedure: &str, codes: &mut dyn Iterator<Item = &str>| {
         if let Some(Fact::Procedure { competences }) = index.get(&Key::Procedure(procedure.into()))
@@ -271,7 +288,7 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
                         return Err(Refusal::new(
                             field,
                             code,
-                            format!("competence code is not measured by procedure {procedure}"),
+                            format!("код компетенции не оценивается процедурой {procedure}"),
                         ));
                     }
                 }
@@ -279,23 +296,25 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
         }
         Ok(())
     };
-    let plan = |id: &str| exists("plan", Key::Plan(id.into()), id, "plan");
+    let plan = |id: &str| {
+        exists("plan", Key::Plan(id.into()), id, "план с таким идентификатором не зарегистрирован")
+    };
     let activity = |plan_id: &str, id: &str| {
         plan(plan_id)?;
         match index.get(&Key::Activity(plan_id.into(), id.into())) {
             Some(Fact::Activity { cancelled: false }) => Ok(()),
-            Some(_) => Err(Refusal::new("activity", id, "the activity is cancelled")),
+            Some(_) => Err(Refusal::new("activity", id, "мероприятие отменено")),
             None => Err(Refusal::new(
                 "activity",
                 id,
-                format!("no activity with this id in plan {plan_id}"),
+                format!("в плане {plan_id} нет мероприятия с таким идентификатором"),
             )),
         }
     };
     let scope = |value: &proto_events::vocabulary::Scope| match value {
         proto_events::vocabulary::Scope::Region => Ok(()),
         proto_events::vocabulary::Scope::Municipality(code) => {
-            exists("scope", Key::Municipality(code.to_string()), code.as_str(), "municipality")
+            exists("scope", Key::Municipality(code.to_string()), code.as_str(), NO_MUNICIPALITY)
         }
         proto_events::vocabulary::Scope::Organisation(id) => org("scope", id.as_str()),
     };
@@ -303,17 +322,27 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
     match payload {
         Payload::MunicipalityRegistered(p) => {
             let id = p.municipality.as_str();
-            unique("municipality", Key::Municipality(id.into()), id, "a municipality")
+            unique(
+                "municipality",
+                Key::Municipality(id.into()),
+                id,
+                "муниципалитет с таким идентификатором уже зарегистрирован",
+            )
         }
         Payload::OrganisationRegistered(p) => {
             let id = p.organisation.as_str();
-            unique("organisation", Key::Organisation(id.into()), id, "an organisation")?;
+            unique(
+                "organisation",
+                Key::Organisation(id.into()),
+                id,
+                "организация с таким идентификатором уже зарегистрирована",
+            )?;
             match &p.municipality {
                 Some(code) => exists(
                     "municipality",
                     Key::Municipality(code.to_string()),
                     code.as_str(),
-                    "municipality",
+                    NO_MUNICIPALITY,
                 ),
                 None => Ok(()),
             }
@@ -321,14 +350,24 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
         Payload::OrganisationStatusChanged(p) => org("organisation", p.organisation.as_str()),
         Payload::ProgramRegistered(p) => {
             let id = p.program.as_str();
-            unique("program", Key::Program(id.into()), id, "a program")?;
+            unique(
+                "program",
+                Key::Program(id.into()),
+                id,
+                "программа с таким идентификатором уже зарегистрирована",
+            )?;
             org("provider", p.provider.as_str())
         }
         Payload::ProgramRegisterIncluded(p) => program("program", p.program.as_str()),
         Payload::ProgramRegisterRemoved(p) => program("program", p.program.as_str()),
         Payload::DiagnosticProcedureRegistered(p) => {
             let id = p.procedure.as_str();
-            unique("procedure", Key::Procedure(id.into()), id, "a procedure")
+            unique(
+                "procedure",
+                Key::Procedure(id.into()),
+                id,
+                "процедура диагностики с таким идентификатором уже зарегистрирована",
+            )
         }
         Payload::TeacherHired(p) => {
             if new {
@@ -338,7 +377,7 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
                     return Err(Refusal::new(
                         "teacher",
                         &p.teacher,
-                        format!("the teacher is already employed at {organisation}: record teacher_moved"),
+                        format!("педагог уже работает в {organisation}: используйте событие teacher_moved"),
                     ));
                 }
             }
@@ -369,7 +408,7 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
                 "municipality",
                 Key::Municipality(code.to_string()),
                 code.as_str(),
-                "municipality",
+                NO_MUNICIPALITY,
             ),
             None => Ok(()),
         },
@@ -384,21 +423,36 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
                 "methodist",
                 Key::Person(p.methodist.to_string()),
                 p.methodist.as_str(),
-                "person",
+                NO_PERSON,
             )
         }
         Payload::DiagnosticRecorded(p) => {
             let id = p.diagnostic.as_str();
-            unique("diagnostic", Key::Diagnostic(id.into()), id, "a diagnostic result")?;
+            unique(
+                "diagnostic",
+                Key::Diagnostic(id.into()),
+                id,
+                "результат диагностики с таким идентификатором уже записан",
+            )?;
             teacher("teacher", p.teacher.as_str())?;
             let procedure = p.procedure.as_str();
-            exists("procedure", Key::Procedure(procedure.into()), procedure, "procedure")?;
+            exists(
+                "procedure",
+                Key::Procedure(procedure.into()),
+                procedure,
+                "процедура диагностики с таким идентификатором не зарегистрирована",
+            )?;
             catalogued("scores", procedure, &mut p.scores.keys().map(|c| c.as_str()))?;
             catalogued("deficits", procedure, &mut p.deficits.iter().map(|c| c.as_str()))
         }
         Payload::RouteOpened(p) => {
             let id = p.route.as_str();
-            unique("route", Key::Route(id.into()), id, "a route")?;
+            unique(
+                "route",
+                Key::Route(id.into()),
+                id,
+                "маршрут с таким идентификатором уже открыт",
+            )?;
             teacher("teacher", p.teacher.as_str())?;
             match index.get(&Key::Diagnostic(p.diagnostic.to_string())) {
                 Some(Fact::Diagnostic { teacher, procedure }) => {
@@ -406,7 +460,7 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
                         return Err(Refusal::new(
                             "diagnostic",
                             &p.diagnostic,
-                            format!("the diagnostic result belongs to teacher {teacher}"),
+                            format!("результат диагностики относится к педагогу {teacher}"),
                         ));
                     }
                     catalogued("deficits", procedure, &mut p.deficits.iter().map(|c| c.as_str()))
@@ -414,21 +468,21 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
                 _ => Err(Refusal::new(
                     "diagnostic",
                     &p.diagnostic,
-                    "no diagnostic result with this id is recorded",
+                    "результат диагностики с таким идентификатором не записан",
                 )),
             }
         }
         Payload::RouteStepPlanned(p) => {
             let (procedure, closed) = route_of("route", p.route.as_str(), p.teacher.as_str())?;
             if closed && new {
-                return Err(Refusal::new("route", &p.route, "the route is closed"));
+                return Err(Refusal::new("route", &p.route, "маршрут закрыт"));
             }
             let step = p.step.as_str();
             if new && index.contains(&Key::Step(p.route.to_string(), step.into())) {
                 return Err(Refusal::new(
                     "step",
                     step,
-                    "the route already has a step with this id",
+                    "в маршруте уже есть шаг с таким идентификатором",
                 ));
             }
             if let Some(id) = &p.program {
@@ -442,7 +496,7 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
                 "supporter",
                 Key::Person(p.supporter.to_string()),
                 p.supporter.as_str(),
-                "person",
+                NO_PERSON,
             )
         }
         Payload::RouteStepCompleted(p) => {
@@ -452,13 +506,18 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
         Payload::RouteClosed(p) => {
             let (_, closed) = route_of("route", p.route.as_str(), p.teacher.as_str())?;
             if closed && new {
-                return Err(Refusal::new("route", &p.route, "the route is already closed"));
+                return Err(Refusal::new("route", &p.route, "маршрут уже закрыт"));
             }
             Ok(())
         }
         Payload::CourseCompleted(p) => {
             let id = p.completion.as_str();
-            unique("completion", Key::Completion(id.into()), id, "a completion")?;
+            unique(
+                "completion",
+                Key::Completion(id.into()),
+                id,
+                "освоение программы с таким идентификатором уже записано",
+            )?;
             teacher("teacher", p.teacher.as_str())?;
             program("program", p.program.as_str())?;
             org("provider", p.provider.as_str())?;
@@ -470,22 +529,38 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
         }
         Payload::MentoringPairFormed(p) => {
             let id = p.pair.as_str();
-            unique("pair", Key::Pair(id.into()), id, "a mentoring pair")?;
+            unique(
+                "pair",
+                Key::Pair(id.into()),
+                id,
+                "наставническая пара с таким идентификатором уже сформирована",
+            )?;
             teacher("mentor", p.mentor.as_str())?;
             teacher("mentee", p.mentee.as_str())?;
             org("organisation", p.organisation.as_str())
         }
         Payload::MentoringPairEnded(p) => match index.get(&Key::Pair(p.pair.to_string())) {
             Some(Fact::Pair { mentee, .. }) if mentee == p.mentee.as_str() => Ok(()),
-            Some(Fact::Pair { mentee, .. }) => {
-                Err(Refusal::new("mentee", &p.mentee, format!("the pair's mentee is {mentee}")))
-            }
-            _ => Err(Refusal::new("pair", &p.pair, "no mentoring pair with this id is formed")),
+            Some(Fact::Pair { mentee, .. }) => Err(Refusal::new(
+                "mentee",
+                &p.mentee,
+                format!("наставляемый в этой паре — {mentee}"),
+            )),
+            _ => Err(Refusal::new(
+                "pair",
+                &p.pair,
+                "наставническая пара с таким идентификатором не сформирована",
+            )),
         },
         Payload::ParticipationRecorded(p) => teacher("teacher", p.teacher.as_str()),
         Payload::RegionalEventHeld(p) => {
             let id = p.event.as_str();
-            unique("event", Key::RegionalEvent(id.into()), id, "a regional event")
+            unique(
+                "event",
+                Key::RegionalEvent(id.into()),
+                id,
+                "региональное мероприятие с таким идентификатором уже записано",
+            )
         }
         Payload::ManagementTeamTrained(p) => {
             org("organisation", p.organisation.as_str())?;
@@ -493,14 +568,19 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
         }
         Payload::PlanCreated(p) => {
             let id = p.plan.as_str();
-            unique("plan", Key::Plan(id.into()), id, "a plan")
+            unique(
+                "plan",
+                Key::Plan(id.into()),
+                id,
+                "план с таким идентификатором уже зарегистрирован",
+            )
         }
         Payload::PlanApproved(p) => plan(p.plan.as_str()),
         Payload::PlanSectionAdded(p) => {
             plan(p.plan.as_str())?;
             let section = p.section.as_str();
             if new && index.contains(&Key::Section(p.plan.to_string(), section.into())) {
-                return Err(Refusal::new("section", section, "the plan already has this section"));
+                return Err(Refusal::new("section", section, "в плане уже есть такой раздел"));
             }
             Ok(())
         }
@@ -511,12 +591,12 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
                 return Err(Refusal::new(
                     "section",
                     section,
-                    format!("no section with this id in plan {}", p.plan),
+                    format!("в плане {} нет раздела с таким идентификатором", p.plan),
                 ));
             }
             let id = p.activity.as_str();
             if new && index.contains(&Key::Activity(p.plan.to_string(), id.into())) {
-                return Err(Refusal::new("activity", id, "the plan already has this activity"));
+                return Err(Refusal::new("activity", id, "в плане уже есть такое мероприятие"));
             }
             term_dated_by_plan(index, p.plan.as_str(), &p.term)
         }
@@ -526,7 +606,12 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
         Payload::TargetSet(p) => scope(&p.scope),
         Payload::FigureReported(p) => {
             let id = p.report.as_str();
-            unique("report", Key::Report(id.into()), id, "a figure report")?;
+            unique(
+                "report",
+                Key::Report(id.into()),
+                id,
+                "отчёт о показателе с таким идентификатором уже записан",
+            )?;
             scope(&p.scope)
         }
         // Corrections are checked by the gate itself; a replacement is never a correction.
@@ -550,7 +635,7 @@ fn term_dated_by_plan(index: &RegistryIndex, plan: &str, term: &Term) -> Result<
         return Err(Refusal::new(
             "term.meaning",
             format!("{:?}", term.meaning),
-            format!("is not the reading of term.text in the plan's period ({:?})", read.meaning),
+            format!("не соответствует прочтению term.text в периоде плана ({:?})", read.meaning),
         ));
     }
     Ok(())
@@ -569,10 +654,12 @@ fn employed_at(
             Ok(())
         }
         Some(Fact::Teacher { organisation: current, employed: true }) => {
-            Err(Refusal::new(field, organisation, format!("the teacher is employed at {current}")))
+            Err(Refusal::new(field, organisation, format!("педагог работает в {current}")))
         }
-        Some(_) => Err(Refusal::new("teacher", teacher, "the teacher is not employed")),
-        None => Err(Refusal::new("teacher", teacher, "no teacher with this id is registered")),
+        Some(_) => {
+            Err(Refusal::new("teacher", teacher, "педагог в настоящее время нигде не работает"))
+        }
+        None => Err(Refusal::new("teacher", teacher, NO_TEACHER)),
     }
 }
 
@@ -580,7 +667,11 @@ fn holds_role(index: &RegistryIndex, field: &str, person: &str, role: Role) -> R
     match index.get(&Key::Person(person.into())) {
         Some(Fact::Person { roles }) if roles.contains(&role) => Ok(()),
         _ => {
-            Err(Refusal::new(field, person, format!("the person does not hold the role {role:?}")))
+            let tag = serde_json::to_value(role)
+                .ok()
+                .and_then(|value| value.as_str().map(str::to_string))
+                .unwrap_or_else(|| format!("{role:?}"));
+            Err(Refusal::new(field, person, format!("у лица нет роли {tag}")))
         }
     }
 }
@@ -589,6 +680,39 @@ fn step_exists(index: &RegistryIndex, field: &str, route: &str, step: &str) -> R
     if index.contains(&Key::Step(route.into(), step.into())) {
         Ok(())
     } else {
-        Err(Refusal::new(field, step, format!("no step with this id in route {route}")))
+        Err(Refusal::new(
+            field,
+            step,
+            format!("в маршруте {route} нет шага с таким идентификатором"),
+        ))
+    }
+}
+
+/// The refusal text of a payload that does not decode or has no valid stream, in the officials'
+/// language; `PayloadError`'s own messages are for developers and operators.
+pub(crate) fn payload_rule(error: &PayloadError) -> String {
+    match error {
+        PayloadError::UnknownKind { kind, schema_version } => {
+            format!("неизвестный вид события {kind} (версия схемы {schema_version})")
+        }
+        PayloadError::UnknownVersion { kind, schema_version, supported } => format!(
+            "у вида события {kind} нет версии схемы {schema_version} (поддерживается версия {supported})"
+        ),
+        PayloadError::TooLong { kind, length, max } => {
+            format!("содержание события {kind} длиной {length} байт, допускается не больше {max}")
+        }
+        PayloadError::Bytes { kind, schema_version, source } => format!(
+            "содержание события {kind} версии {schema_version} не в канонической кодировке ({source})"
+        ),
+        PayloadError::Encode { kind, source } => {
+            format!("содержание события {kind} не удалось закодировать ({source})")
+        }
+        PayloadError::NoNaturalStream { kind } => {
+            format!("событие {kind} записывается в поток того события, к которому относится")
+        }
+        PayloadError::Stream { kind, source } => {
+            format!("содержание события {kind} не задаёт допустимого потока: {}", stream_name_rule(source))
+        }
+        other => other.to_string(),
     }
 }

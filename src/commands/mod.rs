@@ -16,11 +16,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use proto_events::envelope::StreamNameError;
 use proto_events::vocabulary::{Payload, PayloadError};
 use proto_events::{Actor, Basis, Date, Effective, EventId, NewEvent, StreamName};
 
 pub use crate::commands::authority::{may_write, Refusal};
-use crate::commands::gate::FORBIDDEN_MARK;
+use crate::commands::gate::{payload_rule, FORBIDDEN_MARK};
 pub use crate::commands::gate::{rebuild_gate, CommandGate};
 pub use crate::commands::index::{plan_owner, RegistryIndex};
 use crate::store::{
@@ -244,7 +245,10 @@ fn prepare(
                         index,
                         field: "expected_version".into(),
                         value: version.to_string(),
-                        rule: format!("another command of the batch expects {other:?} of {stream}"),
+                        rule: format!(
+                            "другая команда пакета ожидает для потока {stream} {}",
+                            expected_text(other)
+                        ),
                     })
                 }
                 _ => {
@@ -268,12 +272,41 @@ fn prepare(
     Ok((AppendRequest { events, expected }, warnings))
 }
 
+/// Whether a refusal's rule says that a referenced id is not in the registry (the API answers it
+/// as `unknown_reference`). Every such rule of the gate and of `submit` says "… с таким
+/// идентификатором не …" or "нет … с таким идентификатором"; a uniqueness refusal says "уже".
+pub fn is_unknown_reference(rule: &str) -> bool {
+    rule.contains("с таким идентификатором") && !rule.contains("уже")
+}
+
+/// Why a stream name was refused, in the officials' language (`StreamNameError`'s own message is
+/// for developers).
+pub fn stream_name_rule(error: &StreamNameError) -> String {
+    match error {
+        StreamNameError::TooLong { length, max } => {
+            format!("имя потока длиной {length} байт, допускается не больше {max}")
+        }
+        StreamNameError::Malformed { name } => format!(
+            "имя потока {name:?} не имеет вида <категория>/<идентификатор> (категория — строчные латинские буквы и _, идентификатор — непустой, без управляющих символов)"
+        ),
+    }
+}
+
 fn invalid_payload(index: usize, payload: &Payload, error: &PayloadError) -> CommandError {
     CommandError::Invalid {
         index,
         field: "payload".into(),
         value: payload.kind().into(),
-        rule: error.to_string(),
+        rule: payload_rule(error),
+    }
+}
+
+/// An expectation of a stream's version in words, for refusals.
+fn expected_text(expected: &Expected) -> String {
+    match expected {
+        Expected::Any => "любую версию".into(),
+        Expected::NoStream => "отсутствие событий".into(),
+        Expected::Exact(version) => format!("версию {version}"),
     }
 }
 
@@ -288,7 +321,7 @@ fn stream_of(
         Payload::EventCorrected(p) => p.target,
         other => {
             return other.stream().map_err(|error| {
-                ("payload".to_string(), other.kind().to_string(), error.to_string())
+                ("payload".to_string(), other.kind().to_string(), payload_rule(&error))
             })
         }
     };
@@ -298,10 +331,16 @@ fn stream_of(
     }
     match store.get_by_id(&target) {
         Ok(Some(event)) => Ok(event.stream),
-        Ok(None) => Err(("target".into(), target.to_string(), "no event with this id".into())),
-        Err(error) => {
-            Err(("target".into(), target.to_string(), format!("cannot read the target: {error}")))
-        }
+        Ok(None) => Err((
+            "target".into(),
+            target.to_string(),
+            "событие с таким идентификатором не найдено".into(),
+        )),
+        Err(error) => Err((
+            "target".into(),
+            target.to_string(),
+            format!("не удалось прочитать событие: {error}"),
+        )),
     }
 }
 
@@ -360,7 +399,7 @@ fn warnings(
         if let Some(hired) = hired {
             if date < hired {
                 out.push(format!(
-                    "command {index}: {what} {date} is before the teacher's hire on {hired}; accepted as recorded, please check the paperwork"
+                    "команда {index}: {what} {date} раньше приёма педагога на работу ({hired}); событие принято как есть, проверьте документы"
                 ));
             }
         }

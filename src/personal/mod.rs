@@ -42,7 +42,7 @@ impl std::fmt::Debug for PersonRecord {
 #[derive(Debug, thiserror::Error)]
 pub enum PersonalError {
     /// A field fails its rule.
-    #[error("field {field}: {rule}")]
+    #[error("поле {field}: {rule}")]
     Invalid {
         /// Which field.
         field: &'static str,
@@ -180,20 +180,20 @@ fn validate(record: &PersonRecord) -> Result<(), PersonalError> {
     if name.is_empty() || record.full_name.len() > FULL_NAME_BYTES_MAX {
         return Err(PersonalError::Invalid {
             field: "full_name",
-            rule: format!("must be 1..={FULL_NAME_BYTES_MAX} bytes"),
+            rule: format!("длина должна быть от 1 до {FULL_NAME_BYTES_MAX} байт"),
         });
     }
     if record.full_name.chars().any(char::is_control) {
         return Err(PersonalError::Invalid {
             field: "full_name",
-            rule: "must not contain control characters".into(),
+            rule: "значение не должно содержать управляющих символов".into(),
         });
     }
     if let Some(snils) = &record.snils {
         if !snils_is_valid(snils) {
             return Err(PersonalError::Invalid {
                 field: "snils",
-                rule: "must be 11 digits with a valid check number".into(),
+                rule: "СНИЛС должен состоять из 11 цифр с верным контрольным числом".into(),
             });
         }
     }
@@ -205,7 +205,7 @@ fn validate(record: &PersonRecord) -> Result<(), PersonalError> {
         return Err(PersonalError::Invalid {
             field: "contacts",
             rule: format!(
-                "at most {CONTACTS_MAX} non-empty entries of at most {CONTACT_BYTES_MAX} bytes"
+                "не больше {CONTACTS_MAX} непустых записей длиной не больше {CONTACT_BYTES_MAX} байт"
             ),
         });
     }

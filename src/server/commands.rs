@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::commands::{submit, Command, CommandError};
+use crate::commands::{is_unknown_reference, submit, Command, CommandError};
 use crate::server::auth::Principal;
 use crate::server::error::{ApiError, ApiJson, ErrorBody};
 use crate::server::policy::{self, Action};
@@ -203,8 +203,7 @@ fn command_error(error: CommandError) -> ApiError {
         },
         CommandError::Invalid { index, field, value, rule }
         | CommandError::Rejected { index, field, value, rule } => {
-            // The gate and `submit` name a missing referent with "no <what> with this id".
-            if rule.starts_with("no ") && rule.contains("with this id") {
+            if is_unknown_reference(&rule) {
                 ApiError::UnknownReference { field: field_path(index, &field), value }
             } else {
                 ApiError::InvalidField { field: field_path(index, &field), value, rule }

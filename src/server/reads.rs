@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::commands::stream_name_rule;
 use crate::event_view::event_json;
 use crate::query::Projector;
 use crate::server::auth::Principal;
@@ -291,7 +292,7 @@ pub async fn stream_events(
     let stream = StreamName::new(name).map_err(|error| ApiError::InvalidField {
         field: "stream".into(),
         value: name.to_string(),
-        rule: error.to_string(),
+        rule: stream_name_rule(&error),
     })?;
     let limit = page_limit(query.limit)?;
     let from_version = query.from_version.unwrap_or(1).max(1);

@@ -373,73 +373,136 @@ fn a_gated_ledger_is_rebuilt_on_reopen() {
 #[test]
 fn unknown_organisation() {
     let when = vec![hired("t2", "nowhere", day(2024, 1, 9))];
-    check(region(), ActorRole::Operator, when, Then::Refused("organisation", "no organisation"));
+    check(
+        region(),
+        ActorRole::Operator,
+        when,
+        Then::Refused("organisation", "организация с таким идентификатором не зарегистрирована"),
+    );
 }
 
 #[test]
 fn unknown_municipality() {
     let when = vec![organisation("o9", "m9")];
-    check(region(), ActorRole::Operator, when, Then::Refused("municipality", "no municipality"));
+    check(
+        region(),
+        ActorRole::Operator,
+        when,
+        Then::Refused("municipality", "муниципалитет с таким идентификатором не зарегистрирован"),
+    );
 }
 
 #[test]
 fn unknown_teacher() {
     let when = vec![completion("cc1", "ghost", "p1", day(2024, 5, 1))];
-    check(region(), ActorRole::Operator, when, Then::Refused("teacher", "no teacher"));
+    check(
+        region(),
+        ActorRole::Operator,
+        when,
+        Then::Refused("teacher", "педагог с таким идентификатором не зарегистрирован"),
+    );
 }
 
 #[test]
 fn unknown_program() {
     let when = vec![completion("cc1", "t1", "p404", day(2024, 5, 1))];
-    check(region(), ActorRole::Operator, when, Then::Refused("program", "no program"));
+    check(
+        region(),
+        ActorRole::Operator,
+        when,
+        Then::Refused("program", "программа с таким идентификатором не зарегистрирована"),
+    );
 }
 
 #[test]
 fn unknown_procedure() {
     let when = vec![diagnostic("dg1", "t1", "d404", &["c1"])];
-    check(region(), ActorRole::Operator, when, Then::Refused("procedure", "no procedure"));
+    check(
+        region(),
+        ActorRole::Operator,
+        when,
+        Then::Refused(
+            "procedure",
+            "процедура диагностики с таким идентификатором не зарегистрирована",
+        ),
+    );
 }
 
 #[test]
 fn deficit_outside_the_procedure_catalogue() {
     let when = vec![diagnostic("dg1", "t1", "d1", &["c9"])];
-    check(region(), ActorRole::Operator, when, Then::Refused("deficits", "not measured"));
+    check(
+        region(),
+        ActorRole::Operator,
+        when,
+        Then::Refused("deficits", "не оценивается процедурой"),
+    );
 }
 
 #[test]
 fn unknown_diagnostic() {
     let when = vec![route("r1", "t1", "dg404")];
-    check(region(), ActorRole::Operator, when, Then::Refused("diagnostic", "no diagnostic"));
+    check(
+        region(),
+        ActorRole::Operator,
+        when,
+        Then::Refused("diagnostic", "результат диагностики с таким идентификатором не записан"),
+    );
 }
 
 #[test]
 fn unknown_route() {
     let when = vec![step_planned("r404", "st1")];
-    check(routed(), ActorRole::Operator, when, Then::Refused("route", "no route"));
+    check(
+        routed(),
+        ActorRole::Operator,
+        when,
+        Then::Refused("route", "маршрут с таким идентификатором не открыт"),
+    );
 }
 
 #[test]
 fn unknown_step() {
     let when = vec![step_completed("r1", "st404")];
-    check(routed(), ActorRole::Operator, when, Then::Refused("step", "no step"));
+    check(
+        routed(),
+        ActorRole::Operator,
+        when,
+        Then::Refused("step", "нет шага с таким идентификатором"),
+    );
 }
 
 #[test]
 fn unknown_plan() {
     let when = vec![executed("pl404", "a1")];
-    check(planned(), ActorRole::Operator, when, Then::Refused("plan", "no plan"));
+    check(
+        planned(),
+        ActorRole::Operator,
+        when,
+        Then::Refused("plan", "план с таким идентификатором не зарегистрирован"),
+    );
 }
 
 #[test]
 fn unknown_activity() {
     let when = vec![executed("pl1", "a404")];
-    check(planned(), ActorRole::Operator, when, Then::Refused("activity", "no activity"));
+    check(
+        planned(),
+        ActorRole::Operator,
+        when,
+        Then::Refused("activity", "нет мероприятия с таким идентификатором"),
+    );
 }
 
 #[test]
 fn unknown_section() {
     let when = vec![activity("pl1", "s404", "a2")];
-    check(planned(), ActorRole::Operator, when, Then::Refused("section", "no section"));
+    check(
+        planned(),
+        ActorRole::Operator,
+        when,
+        Then::Refused("section", "нет раздела с таким идентификатором"),
+    );
 }
 
 fn activity_with_term(term: proto_events::term::Term) -> Command {
@@ -462,7 +525,12 @@ fn single_year_plan() -> Vec<Command> {
 #[test]
 fn term_without_a_year_must_be_dated_by_the_plan_period() {
     let when = vec![activity_with_term(term::parse("До сентября"))];
-    check(single_year_plan(), ActorRole::Operator, when, Then::Refused("term.meaning", "period"));
+    check(
+        single_year_plan(),
+        ActorRole::Operator,
+        when,
+        Then::Refused("term.meaning", "в периоде плана"),
+    );
 }
 
 #[test]
@@ -474,14 +542,24 @@ fn term_dated_by_the_plan_period_is_accepted() {
 #[test]
 fn unknown_correction_target() {
     let when = vec![retract(0xdead)];
-    check(region(), ActorRole::Operator, when, Then::Refused("target", "no event"));
+    check(
+        region(),
+        ActorRole::Operator,
+        when,
+        Then::Refused("target", "событие с таким идентификатором не найдено"),
+    );
 }
 
 #[test]
 fn correction_replacement_of_another_kind() {
     let given = region_with(vec![with_id(completion("cc1", "t1", "p1", day(2024, 5, 1)), 7)]);
     let when = vec![correct(7, program("p2", 72))];
-    check(given, ActorRole::Operator, when, Then::Refused("replacement.kind", "target's kind"));
+    check(
+        given,
+        ActorRole::Operator,
+        when,
+        Then::Refused("replacement.kind", "с видом исправляемого события"),
+    );
 }
 
 #[test]
@@ -495,12 +573,7 @@ fn correction_of_the_same_kind_is_accepted() {
 fn retracting_twice() {
     let given =
         region_with(vec![with_id(completion("cc1", "t1", "p1", day(2024, 5, 1)), 7), retract(7)]);
-    check(
-        given,
-        ActorRole::Operator,
-        vec![retract(7)],
-        Then::Refused("target", "already retracted"),
-    );
+    check(given, ActorRole::Operator, vec![retract(7)], Then::Refused("target", "уже отозвано"));
 }
 
 // ---- uniqueness and ranges -----------------------------------------------------------------
@@ -508,18 +581,33 @@ fn retracting_twice() {
 #[test]
 fn duplicate_registration() {
     let when = vec![organisation("o1", "m1")];
-    check(region(), ActorRole::Operator, when, Then::Refused("organisation", "already registered"));
+    check(
+        region(),
+        ActorRole::Operator,
+        when,
+        Then::Refused("organisation", "организация с таким идентификатором уже зарегистрирована"),
+    );
 }
 
 #[test]
 fn duplicate_within_one_batch() {
     let when = vec![program("p7", 36), program("p7", 72)];
-    check(region(), ActorRole::Operator, when, Then::Refused("program", "already registered"));
+    check(
+        region(),
+        ActorRole::Operator,
+        when,
+        Then::Refused("program", "программа с таким идентификатором уже зарегистрирована"),
+    );
 }
 
 #[test]
 fn hours_zero() {
-    check(region(), ActorRole::Operator, vec![program("p2", 0)], Then::Refused("hours", "hours"));
+    check(
+        region(),
+        ActorRole::Operator,
+        vec![program("p2", 0)],
+        Then::Refused("hours", "количество часов"),
+    );
 }
 
 #[test]
@@ -538,7 +626,7 @@ fn municipality_writes_another_municipalitys_organisation() {
         region(),
         role,
         when,
-        Then::Refused("organisation", "outside the scope of municipality:m1"),
+        Then::Refused("organisation", "не относится к ведению municipality:m1"),
     );
 }
 
@@ -546,7 +634,7 @@ fn municipality_writes_another_municipalitys_organisation() {
 fn municipality_registers_in_another_municipality() {
     let role = ActorRole::Municipality("m1".into());
     let when = vec![organisation("o9", "m2")];
-    check(region(), role, when, Then::Refused("municipality", "outside the scope"));
+    check(region(), role, when, Then::Refused("municipality", "не относится к ведению"));
 }
 
 #[test]
@@ -563,7 +651,7 @@ fn municipality_writes_its_own() {
 fn municipality_reports_for_another_municipality() {
     let role = ActorRole::Municipality("m1".into());
     let when = vec![figure("f1", Scope::Municipality(MunicipalityCode::new("m2").unwrap()), 1000)];
-    check(region(), role, when, Then::Refused("scope", "outside the scope"));
+    check(region(), role, when, Then::Refused("scope", "не относится к ведению"));
 }
 
 #[test]
@@ -572,14 +660,14 @@ fn auditor_writes() {
         region(),
         ActorRole::Auditor,
         vec![municipality("m3")],
-        Then::Refused("actor.role", "auditor"),
+        Then::Refused("actor.role", "аудитор"),
     );
 }
 
 #[test]
 fn auditor_retracts() {
     let given = region_with(vec![with_id(completion("cc1", "t1", "p1", day(2024, 5, 1)), 7)]);
-    check(given, ActorRole::Auditor, vec![retract(7)], Then::Refused("actor.role", "auditor"));
+    check(given, ActorRole::Auditor, vec![retract(7)], Then::Refused("actor.role", "аудитор"));
 }
 
 #[test]
@@ -592,7 +680,12 @@ fn organisation_retracts_an_operator_registration() {
 #[test]
 fn organisation_writes_a_ministry_only_kind() {
     let role = ActorRole::Organisation("o1".into());
-    check(region(), role, vec![target()], Then::Refused("actor.role", "may not record target_set"));
+    check(
+        region(),
+        role,
+        vec![target()],
+        Then::Refused("actor.role", "не может записывать события target_set"),
+    );
 }
 
 #[test]
@@ -609,7 +702,7 @@ fn ministry_sets_a_target() {
 fn organisation_records_another_organisations_teacher() {
     let role = ActorRole::Organisation("o2".into());
     let when = vec![completion("cc1", "t1", "p1", day(2024, 5, 1))];
-    check(region(), role, when, Then::Refused("teacher", "outside the scope of organisation:o2"));
+    check(region(), role, when, Then::Refused("teacher", "не относится к ведению organisation:o2"));
 }
 
 #[test]
@@ -624,7 +717,7 @@ fn organisation_records_its_own_teacher() {
 #[test]
 fn completion_before_hire_is_accepted_with_a_warning() {
     let when = vec![completion("cc1", "t1", "p1", day(2019, 5, 1))];
-    check(region(), ActorRole::Operator, when, Then::Warned("before the teacher's hire"));
+    check(region(), ActorRole::Operator, when, Then::Warned("раньше приёма педагога на работу"));
 }
 
 // ---- concurrency ---------------------------------------------------------------------------

@@ -741,6 +741,32 @@ fn registries(data: &Path, files: &Path) {
 }
 
 #[test]
+fn refusal_of_the_ledger_reads_in_russian() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    registries(dir.path(), files.path());
+    let start = head(dir.path());
+    let csv = write(
+        files.path(),
+        "completions.csv",
+        &[
+            "Идентификатор педагога;Код программы;Дата окончания;Номер удостоверения;Часов;Организация",
+            "t-000001;dpp-99;12.12.2024;ПК-2024-0001;72;iro",
+        ],
+    );
+    let output = import_registry("completions", dir.path(), &csv, &[]);
+    assert!(!output.status.success(), "{}", text(&output));
+    let report = text(&output);
+    assert!(report.contains("completions.csv, строка 2: «dpp-99» — ошибка"), "{report}");
+    assert!(
+        report.contains("(поле program): программа с таким идентификатором не зарегистрирована"),
+        "{report}"
+    );
+    crate::support::assert_no_english_words(&report);
+    assert_eq!(head(dir.path()), start);
+}
+
+#[test]
 fn missing_required_column_is_named_and_nothing_is_appended() {
     let dir = tempfile::tempdir().unwrap();
     let files = tempfile::tempdir().unwrap();

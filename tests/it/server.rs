@@ -775,6 +775,29 @@ async fn invalid_fields_are_422_naming_the_field() {
 }
 
 #[tokio::test]
+async fn refusals_of_422_read_in_russian() {
+    let app = App::new();
+    let token = app.token("operator");
+    let (status, answer) = app.post(&token, municipality("38-12")).await;
+    assert!(status.is_success(), "{answer}");
+    let mut unnamed = municipality("38-13");
+    unnamed["payload"]["name"] = json!(" ");
+    let cases = [
+        (municipality("38-12"), "муниципалитет с таким идентификатором уже зарегистрирован"),
+        (unnamed, "значение не должно быть пустым"),
+    ];
+    for (body, rule) in cases {
+        let (status, answer) = app.post(&token, body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        assert_eq!(answer["code"], "invalid_field");
+        let message = answer["message"].as_str().unwrap();
+        assert!(message.contains(rule), "{message}");
+        crate::support::assert_no_english_words(message);
+    }
+    assert_eq!(app.head(), 1);
+}
+
+#[tokio::test]
 async fn oversized_body_is_413_and_missing_content_type_is_415() {
     let app = App::new();
     let token = app.token("operator");

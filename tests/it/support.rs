@@ -76,3 +76,44 @@ pub fn open_after_shutdown(path: &std::path::Path) -> Result<Store, letopis::sto
         }
     }
 }
+
+/// Fails if `text` has a common English word outside identifiers (ids, field paths, kind tags):
+/// every refusal an official reads is in Russian.
+pub fn assert_no_english_words(text: &str) {
+    const ENGLISH: [&str; 30] = [
+        "a",
+        "already",
+        "an",
+        "at",
+        "be",
+        "before",
+        "belongs",
+        "bytes",
+        "cannot",
+        "command",
+        "expected",
+        "field",
+        "is",
+        "least",
+        "limit",
+        "may",
+        "most",
+        "must",
+        "no",
+        "not",
+        "of",
+        "outside",
+        "record",
+        "registered",
+        "role",
+        "scope",
+        "the",
+        "this",
+        "unknown",
+        "with",
+    ];
+    for word in text.split(|c: char| !c.is_ascii_alphabetic()) {
+        let word = word.to_ascii_lowercase();
+        assert!(!ENGLISH.contains(&word.as_str()), "English word {word:?} in {text:?}");
+    }
+}

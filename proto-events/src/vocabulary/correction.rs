@@ -60,7 +60,7 @@ impl EventCorrected {
             return Err(FieldError::new(
                 "replacement.kind",
                 payload.kind(),
-                "a correction cannot replace a correction; retract it or correct the original",
+                "исправление не может заменять другое исправление: отзовите его или исправьте исходное событие",
             ));
         }
         payload.validate().map_err(|error| error.within("replacement.payload"))

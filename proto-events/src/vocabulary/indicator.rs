@@ -272,7 +272,7 @@ impl TargetValue {
                     return Err(FieldError::new(
                         field,
                         bp,
-                        "indicator is a count or ratio, not a share",
+                        "показатель выражается количеством или отношением, а не долей",
                     ));
                 }
             }
@@ -281,7 +281,7 @@ impl TargetValue {
                     return Err(FieldError::new(
                         field,
                         count,
-                        "indicator is a share: use basis points",
+                        "показатель выражается долей: укажите значение в базисных пунктах",
                     ));
                 }
             }
@@ -333,14 +333,14 @@ impl TargetSet {
         if let Some(year) = self.from_year {
             let year_i32 = i32::from(year);
             if !(validation::DATE_YEAR_MIN..=validation::DATE_YEAR_MAX).contains(&year_i32) {
-                return Err(FieldError::new("from_year", year, "year out of range"));
+                return Err(FieldError::new("from_year", year, "год вне допустимого диапазона"));
             }
             if let Some(deadline) = self.deadline {
                 if deadline.year() < year_i32 {
                     return Err(FieldError::new(
                         "deadline",
                         deadline,
-                        "must not be before from_year",
+                        "не может быть раньше from_year",
                     ));
                 }
             }

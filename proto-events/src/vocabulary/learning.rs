@@ -89,7 +89,11 @@ impl MentoringPairFormed {
         validation::id("mentor", self.mentor.as_str())?;
         validation::id("mentee", self.mentee.as_str())?;
         if self.mentor == self.mentee {
-            return Err(FieldError::new("mentee", &self.mentee, "must differ from mentor"));
+            return Err(FieldError::new(
+                "mentee",
+                &self.mentee,
+                "наставляемый должен отличаться от наставника (mentor)",
+            ));
         }
         validation::id("organisation", self.organisation.as_str())?;
         if let Some(title) = &self.mentoring_program {

@@ -74,7 +74,7 @@ impl TeacherHired {
                 "birth_year",
                 self.birth_year,
                 format!(
-                    "must be within {}..={}",
+                    "год рождения должен быть в пределах {}–{}",
                     validation::BIRTH_YEAR_MIN,
                     validation::BIRTH_YEAR_MAX
                 ),
@@ -85,7 +85,7 @@ impl TeacherHired {
             return Err(FieldError::new(
                 "career_start",
                 self.career_start,
-                format!("must be at least {CAREER_START_AGE_MIN} years after birth_year"),
+                format!("начало педагогической деятельности должно быть не раньше чем через {CAREER_START_AGE_MIN} лет после birth_year"),
             ));
         }
         Ok(())

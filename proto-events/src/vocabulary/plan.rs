@@ -56,21 +56,21 @@ impl PlanCreated {
             return Err(FieldError::new(
                 "period_from_year",
                 self.period_from_year,
-                "year out of range",
+                "год вне допустимого диапазона",
             ));
         }
         if !years.contains(&i32::from(self.period_to_year)) {
             return Err(FieldError::new(
                 "period_to_year",
                 self.period_to_year,
-                "year out of range",
+                "год вне допустимого диапазона",
             ));
         }
         if self.period_to_year < self.period_from_year {
             return Err(FieldError::new(
                 "period_to_year",
                 self.period_to_year,
-                "must not be before period_from_year",
+                "не может быть раньше period_from_year",
             ));
         }
         validation::label("owner", &self.owner)
@@ -202,7 +202,7 @@ fn term_meaning_is_read_from_text(term: &Term) -> Result<(), FieldError> {
         return Err(FieldError::new(
             "term.meaning",
             format!("{:?}", term.meaning),
-            format!("is not the reading of term.text ({:?})", read.meaning),
+            format!("не соответствует прочтению term.text ({:?})", read.meaning),
         ));
     }
     Ok(())
@@ -274,17 +274,21 @@ impl ActivityAmended {
                 return Err(FieldError::new(
                     format!("{field}.field"),
                     format!("{:?}", change.field),
-                    "each field may change at most once per amendment",
+                    "в одном изменении каждое поле может меняться только один раз",
                 ));
             }
             for (name, value) in [("old", &change.old), ("new", &change.new)] {
                 if value.len() > validation::TEXT_BYTES_MAX {
-                    let rule = format!("limit TEXT_BYTES_MAX is {}", validation::TEXT_BYTES_MAX);
+                    let rule = format!("допускается не больше {} байт", validation::TEXT_BYTES_MAX);
                     return Err(FieldError::new(format!("{field}.{name}"), value, rule));
                 }
             }
             if change.old == change.new {
-                return Err(FieldError::new(format!("{field}.new"), &change.new, "equals old"));
+                return Err(FieldError::new(
+                    format!("{field}.new"),
+                    &change.new,
+                    "совпадает с прежним значением (old)",
+                ));
             }
         }
         validation::text("reason", &self.reason)

@@ -78,7 +78,7 @@ impl OrganisationRegistered {
             None => Err(FieldError::new(
                 "municipality",
                 "none",
-                "only a dpo_provider may be outside every municipality",
+                "вне муниципалитетов может быть только организация типа dpo_provider",
             )),
         }
     }

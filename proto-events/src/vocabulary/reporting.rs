@@ -48,7 +48,7 @@ impl FigureReported {
                         "numerator",
                         self.numerator,
                         format!(
-                            "a share's numerator must not exceed denominator {}",
+                            "числитель доли не может превышать знаменатель ({})",
                             self.denominator
                         ),
                     ));
@@ -59,7 +59,7 @@ impl FigureReported {
                     return Err(FieldError::new(
                         "value_bp",
                         bp,
-                        "only shares have a basis-point value; counts and ratios are numerator / denominator",
+                        "значение в базисных пунктах указывается только для долей; количество и отношение задаются числителем и знаменателем",
                     ));
                 }
                 let denominator_ok = match self.indicator.measure() {
@@ -70,7 +70,7 @@ impl FigureReported {
                     return Err(FieldError::new(
                         "denominator",
                         self.denominator,
-                        "a count has denominator 1; a ratio a positive denominator",
+                        "у количества знаменатель равен 1, у отношения знаменатель должен быть положительным",
                     ));
                 }
             }

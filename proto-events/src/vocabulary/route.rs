@@ -43,7 +43,7 @@ impl DiagnosticRecorded {
         for (code, score) in &self.scores {
             validation::id(&format!("scores.{}", code.as_str()), code.as_str())?;
             if *score > validation::SCORE_MAX {
-                let rule = format!("score must be within 0..={}", validation::SCORE_MAX);
+                let rule = format!("балл должен быть в пределах от 0 до {}", validation::SCORE_MAX);
                 return Err(FieldError::new(format!("scores.{}", code.as_str()), score, rule));
             }
         }
@@ -132,7 +132,11 @@ impl RouteStepPlanned {
         match (&self.program, self.form) {
             (Some(program), _) => validation::id("program", program.as_str())?,
             (None, StepForm::Program) => {
-                return Err(FieldError::new("program", "none", "a program step names its program"))
+                return Err(FieldError::new(
+                    "program",
+                    "none",
+                    "для шага с формой program нужно указать программу",
+                ))
             }
             (None, _) => {}
         }
@@ -244,7 +248,11 @@ impl RouteClosed {
         validation::id("route", self.route.as_str())?;
         validation::id("teacher", self.teacher.as_str())?;
         if self.outcome == RouteOutcome::Abandoned && self.reason.is_none() {
-            return Err(FieldError::new("reason", "none", "an abandoned route needs a reason"));
+            return Err(FieldError::new(
+                "reason",
+                "none",
+                "для маршрута, закрытого с итогом abandoned, нужно указать причину",
+            ));
         }
         validation::optional_text("reason", &self.reason)
     }

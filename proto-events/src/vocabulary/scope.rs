@@ -25,7 +25,7 @@ pub enum Scope {
 
 /// Why a scope text was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("scope {text:?} is not region, municipality:<code> or organisation:<id>: {reason}")]
+#[error("область {text:?} не имеет вида region, municipality:<код> или organisation:<идентификатор>: {reason}")]
 pub struct ScopeError {
     /// The text as given.
     pub text: String,
@@ -67,7 +67,7 @@ impl FromStr for Scope {
             Some(("organisation", id)) => {
                 OrgId::new(id).map(Scope::Organisation).map_err(|e| error(e.to_string()))
             }
-            _ => Err(error("unknown scope kind".to_string())),
+            _ => Err(error("неизвестный вид области".to_string())),
         }
     }
 }

@@ -84,10 +84,10 @@ impl std::error::Error for FieldError {}
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
     /// The id is empty.
-    #[error("id is empty")]
+    #[error("идентификатор пуст")]
     Empty,
     /// The id is longer than `ID_BYTES_MAX`.
-    #[error("id is {length} bytes, limit ID_BYTES_MAX is {max}")]
+    #[error("идентификатор длиной {length} байт, допускается не больше {max}")]
     TooLong {
         /// Its length.
         length: usize,
@@ -95,7 +95,7 @@ pub enum IdError {
         max: usize,
     },
     /// The id has a character outside letters, digits and `-_.:`.
-    #[error("id has character {character:?}; allowed: letters, digits and - _ . :")]
+    #[error("идентификатор содержит недопустимый символ {character:?}; допускаются буквы, цифры и символы - _ . :")]
     BadCharacter {
         /// The first offending character.
         character: char,
@@ -123,17 +123,21 @@ pub(crate) fn id(field: &str, id: &str) -> Result<(), FieldError> {
 /// A one-line text: non-empty after trimming, at most `max` bytes, no control characters.
 pub(crate) fn line(field: &str, text: &str, max: usize) -> Result<(), FieldError> {
     if text.trim().is_empty() {
-        return Err(FieldError::new(field, text, "must not be empty"));
+        return Err(FieldError::new(field, text, "значение не должно быть пустым"));
     }
     if text.len() > max {
         return Err(FieldError::new(
             field,
             text,
-            format!("is {} bytes, limit is {max}", text.len()),
+            format!("длина {} байт, допускается не больше {max}", text.len()),
         ));
     }
     if text.chars().any(char::is_control) {
-        return Err(FieldError::new(field, text, "must not contain control characters"));
+        return Err(FieldError::new(
+            field,
+            text,
+            "значение не должно содержать управляющих символов",
+        ));
     }
     Ok(())
 }
@@ -149,14 +153,18 @@ pub(crate) fn label(field: &str, text: &str) -> Result<(), FieldError> {
 /// Free text: non-empty, at most `TEXT_BYTES_MAX` bytes, line breaks and tabs allowed.
 pub(crate) fn text(field: &str, text: &str) -> Result<(), FieldError> {
     if text.trim().is_empty() {
-        return Err(FieldError::new(field, text, "must not be empty"));
+        return Err(FieldError::new(field, text, "значение не должно быть пустым"));
     }
     if text.len() > TEXT_BYTES_MAX {
-        let rule = format!("is {} bytes, limit TEXT_BYTES_MAX is {TEXT_BYTES_MAX}", text.len());
+        let rule = format!("длина {} байт, допускается не больше {TEXT_BYTES_MAX}", text.len());
         return Err(FieldError::new(field, text, rule));
     }
     if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(FieldError::new(field, text, "must not contain control characters"));
+        return Err(FieldError::new(
+            field,
+            text,
+            "значение не должно содержать управляющих символов",
+        ));
     }
     Ok(())
 }
@@ -176,7 +184,7 @@ pub(crate) fn date(field: &str, date: Date) -> Result<(), FieldError> {
         _ => Err(FieldError::new(
             field,
             date,
-            format!("year must be within {DATE_YEAR_MIN}..={DATE_YEAR_MAX}"),
+            format!("год должен быть в пределах {DATE_YEAR_MIN}–{DATE_YEAR_MAX}"),
         )),
     }
 }
@@ -194,7 +202,7 @@ pub(crate) fn date_range(
         return Err(FieldError::new(
             to_field,
             to,
-            format!("must not be before {from_field} {from}"),
+            format!("не может быть раньше {from_field} ({from})"),
         ));
     }
     Ok(())
@@ -202,14 +210,22 @@ pub(crate) fn date_range(
 
 pub(crate) fn basis_points(field: &str, value: u32) -> Result<(), FieldError> {
     if value > BASIS_POINTS_MAX {
-        return Err(FieldError::new(field, value, "basis points must be at most 10000 (100 %)"));
+        return Err(FieldError::new(
+            field,
+            value,
+            "значение в базисных пунктах должно быть не больше 10000 (100 %)",
+        ));
     }
     Ok(())
 }
 
 pub(crate) fn hours(field: &str, value: u32) -> Result<(), FieldError> {
     if value == 0 || value > HOURS_MAX {
-        return Err(FieldError::new(field, value, format!("hours must be within 1..={HOURS_MAX}")));
+        return Err(FieldError::new(
+            field,
+            value,
+            format!("количество часов должно быть от 1 до {HOURS_MAX}"),
+        ));
     }
     Ok(())
 }
@@ -217,13 +233,17 @@ pub(crate) fn hours(field: &str, value: u32) -> Result<(), FieldError> {
 /// A list or map length within `min..=ITEMS_MAX`.
 pub(crate) fn items(field: &str, length: usize, min: usize) -> Result<(), FieldError> {
     if length < min {
-        return Err(FieldError::new(field, length, format!("must have at least {min} item(s)")));
+        return Err(FieldError::new(
+            field,
+            length,
+            format!("число элементов должно быть не меньше {min}"),
+        ));
     }
     if length > ITEMS_MAX {
         return Err(FieldError::new(
             field,
             length,
-            format!("limit ITEMS_MAX is {ITEMS_MAX} items"),
+            format!("допускается не больше {ITEMS_MAX} элементов"),
         ));
     }
     Ok(())
@@ -251,7 +271,7 @@ pub(crate) fn dotted_number(field: &str, number: &str) -> Result<(), FieldError>
         return Err(FieldError::new(
             field,
             number,
-            format!("must be digits separated by dots, like 5.7, at most {ACTIVITY_NUMBER_BYTES_MAX} bytes"),
+            format!("номер должен состоять из цифр, разделённых точками (например, 5.7), длиной не больше {ACTIVITY_NUMBER_BYTES_MAX} байт"),
         ));
     }
     Ok(())
