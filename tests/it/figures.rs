@@ -287,3 +287,34 @@ fn projector_figures_at_every_known_at_equal_the_fold_of_the_prefix() {
     };
     assert_eq!((count(9), count(10), count(11)), ((2, 3), (1, 3), (0, 3)));
 }
+
+#[test]
+fn the_projector_advances_its_latest_state_without_changing_one_a_query_holds() {
+    let temp = TempLedger::new();
+    district(&temp);
+    let projector = Projector::new(temp.store().clone());
+    let held = projector.state_at(KnownAt::Now).unwrap();
+    let first = held.seq;
+    assert_eq!(projector.latest_seq(), first);
+    let append = |teacher: &str| {
+        let event = completion(&format!("c-late-{teacher}"), teacher, "2024-12-20");
+        temp.ledger.append_blocking(AppendRequest::new(vec![event])).unwrap();
+    };
+    // A query holds the state while the ledger moves on: its state stays what it was.
+    append("t1");
+    let advanced = projector.state_at(KnownAt::Now).unwrap();
+    assert_eq!(held.seq, first);
+    assert_eq!(*held, state_at(temp.store(), KnownAt::Seq(first)).unwrap());
+    assert_eq!(advanced.seq, first + 1);
+    assert_eq!(projector.latest_seq(), first + 1);
+    // Nobody holds it any more: advanced in place, and equal to a fresh fold.
+    drop((held, advanced));
+    append("t2");
+    let latest = projector.state_at(KnownAt::Now).unwrap();
+    assert_eq!(latest.seq, first + 2);
+    assert_eq!(*latest, state_at(temp.store(), KnownAt::Now).unwrap());
+    // An earlier knowledge point is still answered from the log, not from the cache.
+    let earlier = projector.state_at(KnownAt::Seq(first)).unwrap();
+    assert_eq!(*earlier, state_at(temp.store(), KnownAt::Seq(first)).unwrap());
+    assert_eq!(projector.latest_seq(), first + 2);
+}
