@@ -2,7 +2,10 @@
 //! and a validation gate, all decided in one place so there is no check-then-act race.
 //!
 //! Appenders send requests over a channel and await a reply. The writer thread takes the first
-//! request, drains whatever else is queued (up to `GROUP_EVENTS_MAX` events), stages each request
+//! request, drains whatever else is queued (up to `GROUP_EVENTS_MAX` events; when the previous
+//! group had `COMMIT_SIBLINGS_MIN` appenders or more and this one has fewer, it waits
+//! `COMMIT_DELAY` once and drains again, as PostgreSQL's `commit_delay`/`commit_siblings` do, so a
+//! busy ledger flushes once for many appenders and a lone one never waits), stages each request
 //! against the state left by the ones before it, writes every accepted request in one atomic
 //! sled batch, flushes, publishes the new head and only then answers. A request that fails any
 //! check is answered with its error and leaves no trace. If the write or flush itself fails, the
@@ -28,6 +31,11 @@ use crate::store::{keys, Clock, Head, Store, StoreError};
 
 /// Most events written in one group commit (one sled batch and flush).
 pub const GROUP_EVENTS_MAX: usize = 20_000;
+/// A group commit waits `COMMIT_DELAY` for more appenders only when the previous group had at
+/// least this many (so a lone appender's latency is untouched).
+pub const COMMIT_SIBLINGS_MIN: usize = 8;
+/// How long a group waits for appenders still on their way (see `COMMIT_SIBLINGS_MIN`).
+pub const COMMIT_DELAY: std::time::Duration = std::time::Duration::from_micros(100);
 /// Requests that may wait in the writer's queue before appenders are slowed down.
 pub const QUEUE_REQUESTS_MAX: usize = 4_096;
 
@@ -304,23 +312,23 @@ enum StageResult {
 
 impl Writer {
     fn run(mut self, mut receiver: mpsc::Receiver<Message>) {
+        let mut last_group_jobs = 0usize;
         while let Some(Message::Append(first)) = receiver.blocking_recv() {
             let mut jobs = vec![first];
             let mut events = jobs.first().map_or(0, |job| job.request.events.len());
-            let mut stop = false;
-            while events < GROUP_EVENTS_MAX {
-                match receiver.try_recv() {
-                    Ok(Message::Append(job)) => {
-                        events += job.request.events.len();
-                        jobs.push(job);
-                    }
-                    Ok(Message::Stop) => {
-                        stop = true;
-                        break;
-                    }
-                    Err(_) => break,
-                }
+            let mut stop = drain(&mut receiver, &mut jobs, &mut events);
+            // Commit delay (PostgreSQL's commit_delay with commit_siblings): when the last group
+            // had many appenders and this one has fewer, they are probably still on their way;
+            // waiting a moment lets one flush serve them all. A lone appender never waits.
+            if !stop
+                && last_group_jobs >= COMMIT_SIBLINGS_MIN
+                && jobs.len() < last_group_jobs
+                && events < GROUP_EVENTS_MAX
+            {
+                std::thread::sleep(COMMIT_DELAY);
+                stop = drain(&mut receiver, &mut jobs, &mut events);
             }
+            last_group_jobs = jobs.len();
             self.commit_group(jobs);
             if stop {
                 break;
@@ -545,4 +553,20 @@ impl Writer {
         staged.head = head;
         Ok(StageResult::Appended(seqs, ids))
     }
+}
+
+/// Moves queued appends into the group until it is full or the queue is empty; true when a
+/// stop was received.
+fn drain(receiver: &mut mpsc::Receiver<Message>, jobs: &mut Vec<Job>, events: &mut usize) -> bool {
+    while *events < GROUP_EVENTS_MAX {
+        match receiver.try_recv() {
+            Ok(Message::Append(job)) => {
+                *events += job.request.events.len();
+                jobs.push(job);
+            }
+            Ok(Message::Stop) => return true,
+            Err(_) => return false,
+        }
+    }
+    false
 }
