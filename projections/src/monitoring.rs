@@ -272,7 +272,18 @@ struct Member<'a> {
     /// Support assignments dated on or before the date on routes open on the date: a range of
     /// `Population::supported`.
     supported: Range<usize>,
+    /// Annual facts (dated from 1 January of the date's year up to the date), each a range of
+    /// its vector in `Population::annual`: diagnostic results, routes opened, expert-work and
+    /// burnout-prevention participations.
+    annual: [Range<usize>; ANNUAL_KINDS],
 }
+
+/// Kinds of annual facts read once per member (indices into `Member::annual`).
+const ANNUAL_KINDS: usize = 4;
+const DIAGNOSED: usize = 0;
+const ROUTED: usize = 1;
+const EXPERT: usize = 2;
+const BURNOUT: usize = 3;
 
 /// One completion of a member, dated on or before the population's date.
 struct Course<'a> {
@@ -302,6 +313,10 @@ struct Population<'a> {
     courses: Vec<Course<'a>>,
     /// Every member's support assignments on open routes, in member order.
     supported: Vec<EventId>,
+    /// 1 January of the date's year: the start of the annual period.
+    year_start: Date,
+    /// Every member's annual facts by kind (`DIAGNOSED`, ...), in member order.
+    annual: [Vec<EventId>; ANNUAL_KINDS],
 }
 
 /// Vectors reused from one member to the next while building a population.
@@ -326,7 +341,10 @@ impl<'a> Population<'a> {
             organisations: Vec::new(),
             courses: Vec::new(),
             supported: Vec::new(),
+            year_start: Date::from_ymd(date.year(), 1, 1).unwrap_or(date),
+            annual: Default::default(),
         };
+        let year_start = population.year_start;
         let mut scratch = Scratch {
             routes: Vec::new(),
             open: Vec::new(),
@@ -357,16 +375,34 @@ impl<'a> Population<'a> {
             let learning = learnings.next_if(|(other, _)| *other == teacher).map(|(_, l)| l);
             let supported_from = population.supported.len();
             let courses_from = population.courses.len();
+            let annual_from = population.annual.each_ref().map(Vec::len);
             let mut route_open = false;
             if let Some(learning) = learning {
+                let [diagnosed, routed, expert, burnout] = &mut population.annual;
+                diagnosed.extend(ids_in(&learning.diagnostics, year_start, date, known));
                 route_open = route_facts(
                     &learning.routes,
-                    date,
+                    (year_start, date),
                     known,
                     &mut scratch,
                     &mut population.supported,
+                    routed,
                 );
                 courses(registry, learning, &scratch, date, known, &mut population.courses);
+                for (id, fact) in learning.participations.iter(known) {
+                    if !in_period(fact.on, year_start, date) {
+                        continue;
+                    }
+                    match fact.value.kind {
+                        ParticipationKind::ExpertWork => expert.push(*id),
+                        ParticipationKind::BurnoutPrevention => burnout.push(*id),
+                        _ => {}
+                    }
+                }
+            }
+            let mut annual = annual_from.map(|from| from..from);
+            for (range, ids) in annual.iter_mut().zip(&population.annual) {
+                range.end = ids.len();
             }
             population.members.push(Member {
                 teacher: employment.teacher,
@@ -381,6 +417,7 @@ impl<'a> Population<'a> {
                 courses: courses_from..population.courses.len(),
                 route_open,
                 supported: supported_from..population.supported.len(),
+                annual,
             });
         }
         population
@@ -394,6 +431,14 @@ impl<'a> Population<'a> {
     /// A member's support assignments on routes open on the date.
     fn supported_of(&self, member: &Member<'_>) -> &[EventId] {
         self.supported.get(member.supported.clone()).unwrap_or_default()
+    }
+
+    /// A member's annual facts of one kind (`DIAGNOSED`, ...).
+    fn annual_of(&self, member: &Member<'_>, kind: usize) -> &[EventId] {
+        let (Some(ids), Some(range)) = (self.annual.get(kind), member.annual.get(kind)) else {
+            return &[];
+        };
+        ids.get(range.clone()).unwrap_or_default()
     }
 }
 
@@ -624,25 +669,12 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
     let topic =
         |wanted: ProgramTopic| move |program: &ProgramRegistered| program.topics.contains(&wanted);
     match code {
-        IndicatorCode::Diagnosed => {
+        IndicatorCode::Diagnosed | IndicatorCode::Routed => {
+            // Annual: the population read these facts for its year.
+            debug_assert_eq!(start, population.year_start);
+            let kind = if code == IndicatorCode::Diagnosed { DIAGNOSED } else { ROUTED };
             for member in &population.members {
-                let diagnostics = member.learning.map(|learning| &learning.diagnostics);
-                count.member(
-                    diagnostics.into_iter().flat_map(|facts| ids_in(facts, start, date, known)),
-                );
-            }
-        }
-        IndicatorCode::Routed => {
-            for member in &population.members {
-                let routes = member.learning.map(|learning| &learning.routes);
-                count.member(
-                    routes
-                        .into_iter()
-                        .flat_map(|facts| facts.iter(known))
-                        .filter(|(_, fact)| matches!(fact.value, RouteChange::Opened { .. }))
-                        .filter(|(_, fact)| in_period(fact.on, start, date))
-                        .map(|(id, _)| *id),
-                );
+                count.member(population.annual_of(member, kind).iter().copied());
             }
         }
         IndicatorCode::RouteSupported => {
@@ -817,43 +849,27 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
             count.denominator = u64::try_from(methodists.len()).unwrap_or(u64::MAX);
         }
         IndicatorCode::ExpertInvolved => {
+            debug_assert_eq!(start, population.year_start);
             for member in &population.members {
-                let Some(learning) = member.learning else { continue };
-                let found: Vec<EventId> = learning
-                    .participations
-                    .iter(known)
-                    .filter(|(_, fact)| fact.value.kind == ParticipationKind::ExpertWork)
-                    .filter(|(_, fact)| in_period(fact.on, start, date))
-                    .map(|(id, _)| *id)
-                    .collect();
+                let found = population.annual_of(member, EXPERT);
                 if !found.is_empty() {
                     count.numerator = count.numerator.saturating_add(1);
-                    count.evidence.extend(found);
+                    count.evidence.extend_from_slice(found);
                 }
             }
             count.denominator = 1;
         }
         IndicatorCode::BurnoutPrevention => {
+            debug_assert_eq!(start, population.year_start);
             for member in &population.members {
-                let mut found: Vec<EventId> = completions(
-                    population.courses_of(member),
-                    start,
-                    topic(ProgramTopic::BurnoutPrevention),
-                )
-                .collect();
-                if let Some(learning) = member.learning {
-                    found.extend(
-                        learning
-                            .participations
-                            .iter(known)
-                            .filter(|(_, fact)| {
-                                fact.value.kind == ParticipationKind::BurnoutPrevention
-                            })
-                            .filter(|(_, fact)| in_period(fact.on, start, date))
-                            .map(|(id, _)| *id),
-                    );
-                }
-                count.member(found);
+                count.member(
+                    completions(
+                        population.courses_of(member),
+                        start,
+                        topic(ProgramTopic::BurnoutPrevention),
+                    )
+                    .chain(population.annual_of(member, BURNOUT).iter().copied()),
+                );
             }
         }
         IndicatorCode::RegionalEvents => {
@@ -873,13 +889,15 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
 
 /// Reads one teacher's route facts known at K and dated on or before D in one pass: fills
 /// `scratch` (open routes, planned programs, tutor assignments) and appends the support
-/// assignments on routes open on D to `supported`; returns whether a route is open on D.
+/// assignments on routes open on D to `supported` and the routes opened from `year_start` to
+/// `opened_in_year`; returns whether a route is open on D.
 fn route_facts<'a>(
     routes: &'a Facts<RouteChange>,
-    date: Date,
+    (year_start, date): (Date, Date),
     known: Known,
     scratch: &mut Scratch<'a>,
     supported: &mut Vec<EventId>,
+    opened_in_year: &mut Vec<EventId>,
 ) -> bool {
     scratch.routes.clear();
     scratch.open.clear();
@@ -894,6 +912,9 @@ fn route_facts<'a>(
     for &(id, fact) in &scratch.routes {
         match &fact.value {
             RouteChange::Opened { route } => {
+                if fact.on >= year_start {
+                    opened_in_year.push(*id);
+                }
                 if !scratch.open.contains(&route) {
                     scratch.open.push(route);
                 }
