@@ -74,7 +74,7 @@ use proto_events::vocabulary::{
 use proto_events::{Date, EventId};
 
 use crate::learning::{RouteChange, TeacherLearning};
-use crate::registry::{Registry, Teacher};
+use crate::registry::{Program, Registry, Teacher};
 use crate::state::{ordered_with_ids, Fact, Facts, Known, State};
 
 /// A target in force at the figure's date.
@@ -325,6 +325,32 @@ struct Scratch<'a> {
     open: Vec<&'a RouteId>,
     planned: Vec<&'a ProgramId>,
     tutors: Vec<(EventId, Date)>,
+    /// Programs read so far, each indexed once per population (None: never registered).
+    programs: BTreeMap<&'a ProgramId, Option<ProgramAt<'a>>>,
+}
+
+/// What completions need of one program as known at the population's knowledge point.
+struct ProgramAt<'a> {
+    /// The latest registration (None when none is known).
+    record: Option<&'a ProgramRegistered>,
+    /// Federal Register inclusions (`true`) and removals in (valid date, seq) order.
+    register: Vec<(Date, u64, bool)>,
+}
+
+impl<'a> ProgramAt<'a> {
+    fn of(program: &'a Program, known: Known) -> ProgramAt<'a> {
+        let mut register: Vec<(Date, u64, bool)> =
+            program.register.values(known).map(|fact| (fact.on, fact.seq, fact.value)).collect();
+        register.sort_unstable();
+        ProgramAt { record: program.record(known), register }
+    }
+
+    /// In the Federal Register on `date`: the last change dated on or before it is an inclusion
+    /// (`Program::in_federal_register`).
+    fn federal_on(&self, date: Date) -> bool {
+        let upto = self.register.partition_point(|(on, _, _)| *on <= date);
+        upto.checked_sub(1).and_then(|last| self.register.get(last)).is_some_and(|entry| entry.2)
+    }
 }
 
 type Place<'a> = Option<(OrganisationKind, Option<&'a MunicipalityCode>)>;
@@ -350,6 +376,7 @@ impl<'a> Population<'a> {
             open: Vec::new(),
             planned: Vec::new(),
             tutors: Vec::new(),
+            programs: BTreeMap::new(),
         };
         // Both maps are ordered by teacher: walk them together instead of looking each up.
         let mut learnings = state.learning.teachers.iter().peekable();
@@ -388,7 +415,7 @@ impl<'a> Population<'a> {
                     &mut population.supported,
                     routed,
                 );
-                courses(registry, learning, &scratch, date, known, &mut population.courses);
+                courses(registry, learning, &mut scratch, date, known, &mut population.courses);
                 for (id, fact) in learning.participations.iter(known) {
                     if !in_period(fact.on, year_start, date) {
                         continue;
@@ -946,7 +973,7 @@ fn route_facts<'a>(
 fn courses<'a>(
     registry: &'a Registry,
     learning: &'a TeacherLearning,
-    scratch: &Scratch<'a>,
+    scratch: &mut Scratch<'a>,
     date: Date,
     known: Known,
     courses: &mut Vec<Course<'a>>,
@@ -955,13 +982,22 @@ fn courses<'a>(
         if fact.on > date {
             continue;
         }
-        let program = registry.programs.get(&fact.value.program);
+        let program = scratch
+            .programs
+            .entry(&fact.value.program)
+            .or_insert_with(|| {
+                registry
+                    .programs
+                    .get(&fact.value.program)
+                    .map(|program| ProgramAt::of(program, known))
+            })
+            .as_ref();
         let planned = scratch.planned.contains(&&fact.value.program);
         courses.push(Course {
             on: fact.on,
             id: *id,
-            program: program.and_then(|program| program.record(known)),
-            federal: program.is_some_and(|program| program.in_federal_register(fact.on, known)),
+            program: program.and_then(|program| program.record),
+            federal: program.is_some_and(|program| program.federal_on(fact.on)),
             chosen: fact.value.route_step.is_some() || planned,
             tutor: scratch.tutors.iter().filter(|(_, on)| *on <= fact.on).map(|(id, _)| *id).min(),
         });
