@@ -37,7 +37,8 @@ use proto_events::{
     Actor, ActorRole, Basis, Date, Effective, EventId, NewEvent, Seq, StreamName, Timestamp,
 };
 
-use projections::{apply, monitoring, State};
+use projections::state::apply_for_figures;
+use projections::{monitoring, State};
 
 use crate::store::{AppendRequest, Clock, Ledger};
 
@@ -456,7 +457,8 @@ struct Generator {
     cases: Cases,
     /// Per year and municipality: the diagnostics recorded (a report's correction annuls one).
     diagnostics: BTreeMap<(i32, usize), Vec<DiagnosticNote>>,
-    /// The projection of what was appended so far (reports are computed on it).
+    /// The figures' projection of what was appended so far (reports are computed on it; plans
+    /// and routes are not kept: `apply_for_figures`).
     state: State,
     regional_events: BTreeMap<i32, Vec<String>>,
     completions: Vec<(i32, EventId, StreamName, CourseCompleted, i32)>,
@@ -732,7 +734,7 @@ impl Generator {
             return Ok(());
         }
         for event in store.range(Seq(self.state.seq + 1), head) {
-            apply(&mut self.state, &event.context("чтение журнала демо-региона")?);
+            apply_for_figures(&mut self.state, &event.context("чтение журнала демо-региона")?);
         }
         Ok(())
     }
