@@ -84,10 +84,14 @@ fn export(args: ExportArgs) -> anyhow::Result<u8> {
     let last = args.to.unwrap_or(head).min(head);
     let bar = progress_bar(last.saturating_sub(args.from.saturating_sub(1)), "выгрузка журнала");
     let to = args.to.map(Seq);
+    // The bar counts events written: seqs from `--from` on.
+    let first = args.from.max(1).saturating_sub(1);
     let written = if args.output.as_os_str() == "-" {
         let stdout = std::io::stdout();
         let mut out = BufWriter::new(stdout.lock());
-        archive::write(&store, Seq(args.from), to, &mut out, 10_000, |seq| bar.set_position(seq))?
+        archive::write(&store, Seq(args.from), to, &mut out, 10_000, |seq| {
+            bar.set_position(seq.saturating_sub(first))
+        })?
     } else {
         // Written aside and renamed when complete: a failed export leaves no file that looks
         // like an archive.
@@ -96,7 +100,7 @@ fn export(args: ExportArgs) -> anyhow::Result<u8> {
             .with_context(|| format!("не удалось создать файл {}", partial.display()))?;
         let mut out = BufWriter::new(file);
         let written = archive::write(&store, Seq(args.from), to, &mut out, 10_000, |seq| {
-            bar.set_position(seq)
+            bar.set_position(seq.saturating_sub(first))
         });
         let written = match written {
             Ok(written) => written,
