@@ -48,10 +48,9 @@ fn main() -> anyhow::Result<()> {
         "import" => letopis::import::bench::run(flag(&args, "--rows")?.unwrap_or(100_000)),
         "export" => letopis::export::bench::run(flag(&args, "--rows")?.unwrap_or(5_000)),
         "http" => bench_http(flag(&args, "--events")?.unwrap_or(5_000)),
-        "figures-http" => bench_figures_http(
-            flag(&args, "--events")?.unwrap_or(200_000),
-            flag(&args, "--queries")?.unwrap_or(50),
-        ),
+        "figures-http" => {
+            bench_figures_http(flag(&args, "--events")?, flag(&args, "--queries")?.unwrap_or(50))
+        }
         "open" => bench_open(events),
         "open-child" => open_child(&args),
         _ => bail!(
@@ -587,14 +586,30 @@ fn bench_http(events: u64) -> anyhow::Result<()> {
 }
 
 /// `bench -- figures-http`: the catalogue endpoint against `Projector::catalogue` in-process.
-fn bench_figures_http(events: u64, queries: u64) -> anyhow::Result<()> {
+/// `figures-http` on the region demo (`letopis demo --scale region`, seed 1), or with `--events N`
+/// on the synthetic region of `bench figures`.
+fn bench_figures_http(events: Option<u64>, queries: u64) -> anyhow::Result<()> {
     use letopis::query::{KnownAt, Projector};
     use letopis::server::auth::{create_token, Role};
     use letopis_tools::figures_bench::{build_region, ms, query_pairs};
     use proto_events::vocabulary::Scope;
 
     let dir = tempfile::tempdir()?;
-    let ledger = build_region(dir.path(), events)?;
+    let ledger = match events {
+        Some(events) => build_region(dir.path(), events)?,
+        None => {
+            let started = Instant::now();
+            let summary =
+                letopis::demo::generate(dir.path(), letopis::demo::Scale::Region, 1, false)?;
+            println!(
+                "region demo: {} events, {} teachers, generated in {:.1?}",
+                summary.events,
+                summary.teachers,
+                started.elapsed()
+            );
+            letopis::commands::open_ledger(dir.path(), Arc::new(SystemClock))?
+        }
+    };
     let (token, _) = create_token(ledger.store(), Role::Ministry)?;
     let head = ledger.store().head().seq.0;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
