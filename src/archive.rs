@@ -48,6 +48,19 @@ pub enum ArchiveWriteError {
     Frame(u64),
 }
 
+/// The range an archive of `from ..= to` covers: `from` at least 1, `to` bounded by the head
+/// (default: the head, read once so the archive is a consistent cut while appends go on); an
+/// empty range (`from = to + 1`) is an archive with no events, anything beyond is an error.
+pub fn bounds(store: &Store, from: Seq, to: Option<Seq>) -> Result<(Seq, Seq), ArchiveWriteError> {
+    let head = store.head().seq;
+    let to = to.unwrap_or(head).min(head);
+    let from = Seq(from.0.max(1));
+    if from.0 > to.0.saturating_add(1) {
+        return Err(ArchiveWriteError::Range { from: from.0, to: to.0, head: head.0 });
+    }
+    Ok((from, to))
+}
+
 /// Writes the records `from ..= to` (`to` bounded by the head, taken once at the start so the
 /// archive is a consistent cut while appends go on) to `out`, calling `progress` every
 /// `progress_every` events with the last seq written. The caller buffers `out`.
@@ -59,19 +72,14 @@ pub fn write(
     progress_every: u64,
     mut progress: impl FnMut(u64),
 ) -> Result<Written, ArchiveWriteError> {
-    let head = store.head().seq;
-    let to = to.unwrap_or(head).min(head);
-    let from = Seq(from.0.max(1));
-    if from.0 > to.0.saturating_add(1) {
-        return Err(ArchiveWriteError::Range { from: from.0, to: to.0, head: head.0 });
-    }
+    let (from, to) = bounds(store, from, to)?;
     let prev_hash = if from.0 == 1 {
         Hash::ZERO
     } else {
         store.get(Seq(from.0 - 1))?.map(|event| event.hash).ok_or(ArchiveWriteError::Range {
             from: from.0,
             to: to.0,
-            head: head.0,
+            head: store.head().seq.0,
         })?
     };
     let header = ArchiveHeader { first_seq: from, prev_hash }.encode();

@@ -47,16 +47,19 @@ pub async fn log(
 ) -> Result<Response, ApiError> {
     policy::check(&principal, Action::Verify)?;
     let store = state.ledger.store().clone();
-    let head = store.head().seq.0;
-    let from = query.from.unwrap_or(1).max(1);
-    let to = query.to.unwrap_or(head).min(head);
-    if from > to.saturating_add(1) {
-        return Err(ApiError::InvalidParameter {
-            field: "from".into(),
-            value: from.to_string(),
-            rule: format!("диапазон {from}–{to} вне журнала (последнее событие №{head})"),
-        });
-    }
+    // Checked before the body starts: after that, an error can only cut the archive short.
+    let (from, to) =
+        match crate::archive::bounds(&store, Seq(query.from.unwrap_or(1)), query.to.map(Seq)) {
+            Ok((from, to)) => (from.0, to.0),
+            Err(crate::archive::ArchiveWriteError::Range { from, to, head }) => {
+                return Err(ApiError::InvalidParameter {
+                    field: "from".into(),
+                    value: from.to_string(),
+                    rule: format!("диапазон {from}–{to} вне журнала (последнее событие №{head})"),
+                })
+            }
+            Err(error) => return Err(ApiError::Internal(error.to_string())),
+        };
     let (sender, receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(CHUNKS_IN_FLIGHT);
     tokio::task::spawn_blocking(move || {
         let mut out = ChunkWriter { buffer: Vec::with_capacity(CHUNK_BYTES), sender };
