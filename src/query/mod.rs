@@ -132,6 +132,15 @@ impl Projector {
         self.latest_seq.load(Ordering::Relaxed)
     }
 
+    /// The cache slot (a panic while it was held leaves a state that is still whole: every
+    /// writer of the slot replaces it only with a finished state).
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Arc<State>>> {
+        match self.latest.lock() {
+            Ok(slot) => slot,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
     /// The store.
     pub fn store(&self) -> &Store {
         &self.store
@@ -145,10 +154,7 @@ impl Projector {
     /// state (about 1.3 KB per event) is cloned only when a query still holds the old one.
     pub fn state_at(&self, known_at: KnownAt) -> Result<Arc<State>, QueryError> {
         let k = resolve(&self.store, known_at)?;
-        let mut slot = match self.latest.lock() {
-            Ok(slot) => slot,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut slot = self.slot();
         if let Some(cached) = slot.as_ref() {
             if cached.seq == k {
                 return Ok(Arc::clone(cached));
@@ -176,10 +182,7 @@ impl Projector {
         // K before the cache (or nothing cached): from the nearest snapshot, without the lock.
         let state = Arc::new(state_at(&self.store, KnownAt::Seq(k))?);
         if k == self.store.head().seq.0 {
-            let mut slot = match self.latest.lock() {
-                Ok(slot) => slot,
-                Err(poisoned) => poisoned.into_inner(),
-            };
+            let mut slot = self.slot();
             // Another query may have cached a later state meanwhile: keep the later one.
             if slot.as_ref().is_none_or(|cached| cached.seq < state.seq) {
                 self.latest_seq.store(state.seq, Ordering::Relaxed);
@@ -196,10 +199,7 @@ impl Projector {
     /// has no snapshot yet, or K is the head, the full `state_at` writes and caches as usual.
     pub fn figures_state_at(&self, known_at: KnownAt) -> Result<Arc<State>, QueryError> {
         let k = resolve(&self.store, known_at)?;
-        let cached = match self.latest.lock() {
-            Ok(slot) => slot.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        };
+        let cached = self.slot().clone();
         let head = self.store.head().seq.0;
         let from_snapshot = snapshot::latest_seq_at_or_before(&self.store, k)?.unwrap_or(0);
         let cached_is_nearer =
@@ -225,10 +225,7 @@ impl Projector {
     /// other `_at` functions; its own `seq` may be beyond K.
     pub fn figures_at(&self, known_at: KnownAt) -> Result<(Arc<State>, Known), QueryError> {
         let k = resolve(&self.store, known_at)?;
-        let cached = match self.latest.lock() {
-            Ok(slot) => slot.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        };
+        let cached = self.slot().clone();
         let state = match cached {
             Some(cached) if cached.seq >= k => cached,
             _ => self.state_at(KnownAt::Now)?,
