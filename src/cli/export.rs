@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use projections::plan::plans_as_of;
 
-use crate::cli::figures::{parse_known_at, parse_scope};
+use crate::cli::figures::{catalogue, parse_known_at, Catalogue};
 use crate::cli::plans::valid_date;
-use crate::cli::{exit, open_store};
+use crate::cli::{exit, open_store, partial_path};
 use crate::export::figures::figures_document;
 use crate::export::plan::{choose, plan_xlsx};
 use crate::export::DocumentFormat;
-use crate::query::{self, Projector};
+use crate::query;
 
 /// Export subcommands.
 #[derive(clap::Subcommand)]
@@ -119,13 +119,8 @@ fn export_figures(args: FiguresArgs) -> anyhow::Result<u8> {
             ),
         },
     };
-    let date = valid_date(Some(&args.date))?;
-    let known_at = parse_known_at(args.known_at.as_deref())?;
-    let scope = parse_scope(&args.scope)?;
-    let store = open_store(&args.data)?;
-    let projector = Projector::new(store);
-    let (seq, figures) =
-        projector.catalogue(&scope, date, known_at).context("computing the figures")?;
+    let Catalogue { date, scope, seq, figures } =
+        catalogue(&args.data, &args.date, args.known_at.as_deref(), &args.scope)?;
     let bytes = figures_document(&figures, seq, format)?;
     write_output(&args.output, &bytes)?;
     println!(
@@ -141,9 +136,7 @@ fn export_figures(args: FiguresArgs) -> anyhow::Result<u8> {
 /// Writes the document next to its final name first, then renames, so a failed write never
 /// leaves a half-written file under the name the official expects.
 fn write_output(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = PathBuf::from(partial);
+    let partial = partial_path(path);
     std::fs::write(&partial, bytes)
         .with_context(|| format!("не удалось записать файл {}", partial.display()))?;
     std::fs::rename(&partial, path)

@@ -6,11 +6,12 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use projections::Figure;
 use proto_events::vocabulary::{IndicatorMeasure, Scope};
+use proto_events::Date;
 use serde_json::Value;
 
 use crate::cli::plans::{valid_date, OutputFormat};
@@ -39,15 +40,39 @@ pub(crate) struct FiguresArgs {
     pub format: String,
 }
 
-pub(crate) fn run(args: FiguresArgs) -> anyhow::Result<u8> {
-    let json_output = OutputFormat::parse(&args.format)? == OutputFormat::Json;
-    let date = valid_date(Some(&args.date))?;
-    let known_at = parse_known_at(args.known_at.as_deref())?;
-    let scope = parse_scope(&args.scope)?;
-    let store = open_store(&args.data)?;
-    let projector = Projector::new(store);
+/// The catalogue as `figures` and `export figures` compute it, with the parsed arguments.
+pub(crate) struct Catalogue {
+    /// Valid date.
+    pub date: Date,
+    /// Scope.
+    pub scope: Scope,
+    /// The seq the knowledge point resolved to.
+    pub seq: u64,
+    /// The figures in catalogue order.
+    pub figures: Vec<Figure>,
+}
+
+/// Parses `--date`, `--known-at` and `--scope`, opens the store at `data` and computes the
+/// catalogue at (D, K).
+pub(crate) fn catalogue(
+    data: &Path,
+    date: &str,
+    known_at: Option<&str>,
+    scope: &str,
+) -> anyhow::Result<Catalogue> {
+    let date = valid_date(Some(date))?;
+    let known_at = parse_known_at(known_at)?;
+    let scope = parse_scope(scope)?;
+    let projector = Projector::new(open_store(data)?);
     let (seq, figures) =
         projector.catalogue(&scope, date, known_at).context("computing the figures")?;
+    Ok(Catalogue { date, scope, seq, figures })
+}
+
+pub(crate) fn run(args: FiguresArgs) -> anyhow::Result<u8> {
+    let json_output = OutputFormat::parse(&args.format)? == OutputFormat::Json;
+    let Catalogue { seq, figures, .. } =
+        catalogue(&args.data, &args.date, args.known_at.as_deref(), &args.scope)?;
     let out = if json_output { render_json(&figures, seq)? } else { render_table(&figures, seq) };
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(out.as_bytes()).context("writing to stdout")?;

@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -10,7 +10,7 @@ use proto_events::archive::{verify_archive, ArchiveError, ArchiveReader, Checkpo
 use proto_events::Seq;
 
 use crate::archive;
-use crate::cli::{exit, open_store, progress_bar, report_broken};
+use crate::cli::{exit, open_store, partial_path, progress_bar, report_broken};
 
 /// `letopis log …`.
 #[derive(Subcommand)]
@@ -278,10 +278,4 @@ fn archive_error_seq(error: &ArchiveError) -> u64 {
         | ArchiveError::SeqOverflow { after_seq } => after_seq.saturating_add(1),
         _ => 0,
     }
-}
-
-fn partial_path(output: &Path) -> PathBuf {
-    let mut name = output.file_name().map(|name| name.to_os_string()).unwrap_or_default();
-    name.push(".partial");
-    output.with_file_name(name)
 }

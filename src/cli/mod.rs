@@ -205,6 +205,14 @@ fn verify(data: &std::path::Path, deep: bool, json: bool) -> anyhow::Result<u8> 
     }
 }
 
+/// Where an output file is written before it is renamed into place when complete, so a failed
+/// write leaves nothing that looks like a finished document or archive.
+pub(crate) fn partial_path(output: &std::path::Path) -> PathBuf {
+    let mut name = output.file_name().map(|name| name.to_os_string()).unwrap_or_default();
+    name.push(".partial");
+    output.with_file_name(name)
+}
+
 /// A progress bar on stderr for long runs (hidden when stderr is not a terminal).
 pub(crate) fn progress_bar(length: u64, message: &'static str) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(length);
