@@ -67,13 +67,13 @@ use serde::{Deserialize, Serialize};
 
 use proto_events::vocabulary::{
     Accumulation, EventLevel, FigureReported, IndicatorCode, IndicatorMeasure, MunicipalityCode,
-    OrgId, OrganisationKind, OrganisationStatus, ParticipationKind, Position, ProgramId,
+    OrgId, OrganisationKind, OrganisationStatus, PairId, ParticipationKind, Position, ProgramId,
     ProgramKind, ProgramRegistered, ProgramTopic, Role, RouteId, Scope, SupportRole, TargetValue,
     TeacherId,
 };
 use proto_events::{Date, EventId};
 
-use crate::learning::{RouteChange, TeacherLearning};
+use crate::learning::{PairChange, RouteChange, TeacherLearning};
 use crate::registry::{Program, Registry, Teacher};
 use crate::state::{ordered_with_ids, Fact, Facts, Known, State};
 
@@ -264,11 +264,12 @@ struct Member<'a> {
     position: &'a Position,
     career_start: Date,
     birth_year: u16,
-    learning: Option<&'a TeacherLearning>,
     /// Completions dated on or before the date: a range of `Population::courses`.
     courses: Range<usize>,
     /// Whether a route is open on the date.
     route_open: bool,
+    /// Mentoring pairs (as mentee) active on the date: a range of `Population::pairs`.
+    pairs: Range<usize>,
     /// Support assignments dated on or before the date on routes open on the date: a range of
     /// `Population::supported`.
     supported: Range<usize>,
@@ -313,6 +314,9 @@ struct Population<'a> {
     courses: Vec<Course<'a>>,
     /// Every member's support assignments on open routes, in member order.
     supported: Vec<EventId>,
+    /// Mentoring pairs active on the date of every teacher (members or not: a pair counts for
+    /// its organisation wherever the mentee works), as (organisation, forming event).
+    pairs: Vec<(&'a OrgId, EventId)>,
     /// 1 January of the date's year: the start of the annual period.
     year_start: Date,
     /// Every member's annual facts by kind (`DIAGNOSED`, ...), in member order.
@@ -325,6 +329,8 @@ struct Scratch<'a> {
     open: Vec<&'a RouteId>,
     planned: Vec<&'a ProgramId>,
     tutors: Vec<(EventId, Date)>,
+    mentoring: Vec<(&'a EventId, &'a Fact<PairChange>)>,
+    active: Vec<(&'a PairId, &'a OrgId, EventId)>,
     /// Programs read so far, each indexed once per population (None: never registered).
     programs: BTreeMap<&'a ProgramId, Option<ProgramAt<'a>>>,
 }
@@ -367,6 +373,7 @@ impl<'a> Population<'a> {
             organisations: Vec::new(),
             courses: Vec::new(),
             supported: Vec::new(),
+            pairs: Vec::new(),
             year_start: Date::from_ymd(date.year(), 1, 1).unwrap_or(date),
             annual: Default::default(),
         };
@@ -376,11 +383,23 @@ impl<'a> Population<'a> {
             open: Vec::new(),
             planned: Vec::new(),
             tutors: Vec::new(),
+            mentoring: Vec::new(),
+            active: Vec::new(),
             programs: BTreeMap::new(),
         };
         // Both maps are ordered by teacher: walk them together instead of looking each up.
         let mut learnings = state.learning.teachers.iter().peekable();
         for (teacher, record) in &registry.teachers {
+            // Teachers with learning facts but no employment record: only their pairs count.
+            while let Some((_, learning)) = learnings.next_if(|(other, _)| *other < teacher) {
+                active_pairs(learning, date, known, &mut scratch, &mut population.pairs);
+            }
+            let learning = learnings.next_if(|(other, _)| *other == teacher).map(|(_, l)| l);
+            let pairs_from = population.pairs.len();
+            if let Some(learning) = learning {
+                active_pairs(learning, date, known, &mut scratch, &mut population.pairs);
+            }
+            let pairs = pairs_from..population.pairs.len();
             let Some(employment) = record.employment_on(teacher, date, known) else { continue };
             let (organisation_index, place) =
                 *places.entry(employment.organisation).or_insert_with(|| {
@@ -398,8 +417,6 @@ impl<'a> Population<'a> {
             if !in_scope {
                 continue;
             }
-            while learnings.next_if(|(other, _)| *other < teacher).is_some() {}
-            let learning = learnings.next_if(|(other, _)| *other == teacher).map(|(_, l)| l);
             let supported_from = population.supported.len();
             let courses_from = population.courses.len();
             let annual_from = population.annual.each_ref().map(Vec::len);
@@ -440,12 +457,15 @@ impl<'a> Population<'a> {
                 position: employment.position,
                 career_start: employment.career_start,
                 birth_year: employment.birth_year,
-                learning,
                 courses: courses_from..population.courses.len(),
                 route_open,
+                pairs,
                 supported: supported_from..population.supported.len(),
                 annual,
             });
+        }
+        for (_, learning) in learnings {
+            active_pairs(learning, date, known, &mut scratch, &mut population.pairs);
         }
         population
     }
@@ -453,6 +473,11 @@ impl<'a> Population<'a> {
     /// A member's completions dated on or before the date.
     fn courses_of(&self, member: &Member<'_>) -> &[Course<'a>] {
         self.courses.get(member.courses.clone()).unwrap_or_default()
+    }
+
+    /// A member's mentoring pairs active on the date.
+    fn pairs_of(&self, member: &Member<'_>) -> &[(&'a OrgId, EventId)] {
+        self.pairs.get(member.pairs.clone()).unwrap_or_default()
     }
 
     /// A member's support assignments on routes open on the date.
@@ -827,21 +852,17 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
                 if age >= 35 || member.career_start <= career_after {
                     continue;
                 }
-                let mut found = Vec::new();
-                if let Some(learning) = member.learning {
-                    found.extend(learning.pairs_on(date, known).values().map(|(_, id)| *id));
-                    found.extend(population.supported_of(member).iter().copied());
-                }
+                let mut found: Vec<EventId> =
+                    population.pairs_of(member).iter().map(|(_, id)| *id).collect();
+                found.extend(population.supported_of(member).iter().copied());
                 found.extend(methodist_assignments_on(member.record, date, known));
                 count.member(found);
             }
         }
         IndicatorCode::MentoringOrgs => {
             let mut active: BTreeMap<&OrgId, Vec<EventId>> = BTreeMap::new();
-            for learning in state.learning.teachers.values() {
-                for (_, (org, id)) in learning.pairs_on(date, known) {
-                    active.entry(org).or_default().push(id);
-                }
+            for (org, id) in &population.pairs {
+                active.entry(org).or_default().push(*id);
             }
             for org in organisations_in_scope(state, &population.scope, date, known) {
                 let kind = registry.organisation_place_at(org, known).map(|(kind, _)| kind);
@@ -966,6 +987,34 @@ fn route_facts<'a>(
         }
     }
     !scratch.open.is_empty()
+}
+
+/// Appends the teacher's mentoring pairs (as mentee) active on `date` as known at `known` to
+/// `out`, as (organisation, forming event): `TeacherLearning::pairs_on` without allocating.
+fn active_pairs<'a>(
+    learning: &'a TeacherLearning,
+    date: Date,
+    known: Known,
+    scratch: &mut Scratch<'a>,
+    out: &mut Vec<(&'a OrgId, EventId)>,
+) {
+    scratch.mentoring.clear();
+    scratch.mentoring.extend(learning.mentoring.iter(known).filter(|(_, fact)| fact.on <= date));
+    if scratch.mentoring.is_empty() {
+        return;
+    }
+    scratch.mentoring.sort_unstable_by_key(|(_, fact)| (fact.on, fact.seq));
+    scratch.active.clear();
+    for &(id, fact) in &scratch.mentoring {
+        match &fact.value {
+            PairChange::Formed { pair, organisation } => {
+                scratch.active.retain(|(other, _, _)| *other != pair);
+                scratch.active.push((pair, organisation, *id));
+            }
+            PairChange::Ended { pair } => scratch.active.retain(|(other, _, _)| *other != pair),
+        }
+    }
+    out.extend(scratch.active.iter().map(|(_, org, id)| (*org, *id)));
 }
 
 /// Appends a teacher's completions dated on or before `date` to `courses`, each with its

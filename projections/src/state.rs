@@ -34,7 +34,7 @@ use crate::teacher_route::Routes;
 
 /// Bumped whenever the shape or meaning of `State` changes: stored snapshots of another version
 /// are ignored and rebuilt.
-pub const FOLD_VERSION: u32 = 2;
+pub const FOLD_VERSION: u32 = 3;
 
 /// An event inconsistent with the state so far: recorded as data, never an error or a panic.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,15 +81,20 @@ impl<T> Fact<T> {
 
 /// Facts keyed by the id of the event that recorded them: the standing versions, and the
 /// superseded ones kept with their closed knowledge interval.
+///
+/// Both are flat vectors: an entity holds a handful of facts, so a sorted vector (binary search
+/// to find, a short shift to insert) costs less than a tree and is read front to back without
+/// chasing pointers — the indicator catalogue reads every teacher's facts per query.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Facts<T> {
-    standing: BTreeMap<EventId, Fact<T>>,
+    /// Standing versions, sorted by id (ids are unique).
+    standing: Vec<(EventId, Fact<T>)>,
     superseded: Vec<(EventId, Fact<T>)>,
 }
 
 impl<T> Default for Facts<T> {
     fn default() -> Facts<T> {
-        Facts { standing: BTreeMap::new(), superseded: Vec::new() }
+        Facts { standing: Vec::new(), superseded: Vec::new() }
     }
 }
 
@@ -99,7 +104,7 @@ impl<T> Facts<T> {
     pub fn iter(&self, known: Known) -> impl Iterator<Item = (&EventId, &Fact<T>)> + '_ {
         let standing = self.standing.iter().filter(move |(_, fact)| fact.known_from <= known.0);
         let superseded = self.superseded.iter().filter(move |(_, fact)| fact.known_at(known));
-        standing.chain(superseded.map(|(id, fact)| (id, fact)))
+        standing.chain(superseded).map(|(id, fact)| (id, fact))
     }
 
     /// The facts known at `known`.
@@ -109,7 +114,7 @@ impl<T> Facts<T> {
 
     /// The version of the fact recorded by `id` known at `known`.
     pub fn get_at(&self, id: &EventId, known: Known) -> Option<&Fact<T>> {
-        if let Some(fact) = self.standing.get(id).filter(|fact| fact.known_at(known)) {
+        if let Some(fact) = self.get(id).filter(|fact| fact.known_at(known)) {
             return Some(fact);
         }
         self.superseded
@@ -120,7 +125,8 @@ impl<T> Facts<T> {
 
     /// The standing version of the fact recorded by `id` (the latest the state knows).
     pub fn get(&self, id: &EventId) -> Option<&Fact<T>> {
-        self.standing.get(id)
+        let index = self.standing.binary_search_by(|(other, _)| other.cmp(id)).ok()?;
+        self.standing.get(index).map(|(_, fact)| fact)
     }
 
     /// Whether no fact is known at `known`.
@@ -137,19 +143,34 @@ impl<T> Facts<T> {
             known_from: recorded.known_from,
             known_until: u64::MAX,
         };
-        if let Some(previous) = self.standing.insert(recorded.id, fact) {
-            // Not reached by the fold (a correction supersedes before it re-records), but two
-            // versions under one id cannot both stand: the earlier one ends where this begins.
-            let known_until = recorded.known_from;
-            self.superseded.push((recorded.id, Fact { known_until, ..previous }));
+        // Ids recorded later are mostly greater (time-ordered UUIDs): the common case appends.
+        let after_last = self.standing.last().is_none_or(|(last, _)| *last < recorded.id);
+        if after_last {
+            self.standing.push((recorded.id, fact));
+            return;
+        }
+        match self.standing.binary_search_by(|(other, _)| other.cmp(&recorded.id)) {
+            Ok(index) => {
+                // Not reached by the fold (a correction supersedes before it re-records), but two
+                // versions under one id cannot both stand: the earlier one ends where this begins.
+                if let Some(slot) = self.standing.get_mut(index) {
+                    let previous = std::mem::replace(&mut slot.1, fact);
+                    let known_until = recorded.known_from;
+                    self.superseded.push((recorded.id, Fact { known_until, ..previous }));
+                }
+            }
+            Err(index) => self.standing.insert(index, (recorded.id, fact)),
         }
     }
 
     /// Supersedes the standing fact recorded by `id` from seq `at` on; false when none stands.
     pub fn supersede(&mut self, id: &EventId, at: u64) -> bool {
-        let Some(mut fact) = self.standing.remove(id) else { return false };
+        let Ok(index) = self.standing.binary_search_by(|(other, _)| other.cmp(id)) else {
+            return false;
+        };
+        let (id, mut fact) = self.standing.remove(index);
         fact.known_until = at;
-        self.superseded.push((*id, fact));
+        self.superseded.push((id, fact));
         true
     }
 }

@@ -9,40 +9,153 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+use std::hash::{Hash, Hasher};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::vocabulary::validation::{check_id_text, IdError};
+
+/// The text of an id: inline when it fits, else on the heap. Compares, hashes and orders as its
+/// text (byte order, the order of `str`).
+#[derive(Clone)]
+pub struct IdText(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Inline { len: u8, bytes: [u8; IdText::INLINE] },
+    Heap(Box<str>),
+}
+
+impl IdText {
+    /// Longest id stored inline, in bytes (the value is 24 bytes either way).
+    pub const INLINE: usize = 22;
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // Built from a `&str` cut at its end, so always valid UTF-8.
+            Repr::Inline { len, bytes } => {
+                std::str::from_utf8(bytes.get(..usize::from(*len)).unwrap_or_default())
+                    .unwrap_or_default()
+            }
+            Repr::Heap(text) => text,
+        }
+    }
+
+    /// The id's bytes (no UTF-8 check: what comparisons read).
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Inline { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or_default(),
+            Repr::Heap(text) => text.as_bytes(),
+        }
+    }
+}
+
+impl From<&str> for IdText {
+    fn from(text: &str) -> IdText {
+        let mut bytes = [0u8; IdText::INLINE];
+        match (bytes.get_mut(..text.len()), u8::try_from(text.len())) {
+            (Some(prefix), Ok(len)) => {
+                prefix.copy_from_slice(text.as_bytes());
+                IdText(Repr::Inline { len, bytes })
+            }
+            _ => IdText(Repr::Heap(text.into())),
+        }
+    }
+}
+
+impl From<String> for IdText {
+    fn from(text: String) -> IdText {
+        if text.len() <= IdText::INLINE {
+            IdText::from(text.as_str())
+        } else {
+            IdText(Repr::Heap(text.into_boxed_str()))
+        }
+    }
+}
+
+impl PartialEq for IdText {
+    fn eq(&self, other: &IdText) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for IdText {}
+
+impl PartialOrd for IdText {
+    fn partial_cmp(&self, other: &IdText) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for IdText {
+    fn cmp(&self, other: &IdText) -> Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl Hash for IdText {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl Serialize for IdText {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for IdText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<IdText, D::Error> {
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = IdText;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an id (a string)")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<IdText, E> {
+                Ok(IdText::from(text))
+            }
+            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<IdText, E> {
+                Ok(IdText::from(text))
+            }
+        }
+        deserializer.deserialize_str(Text)
+    }
+}
 
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
-        pub struct $name(String);
+        pub struct $name(IdText);
 
         impl $name {
             /// Checks and wraps an id.
             pub fn new(id: impl Into<String>) -> Result<$name, IdError> {
                 let id = id.into();
                 check_id_text(&id)?;
-                Ok($name(id))
+                Ok($name(IdText::from(id)))
             }
 
             /// The id as text.
             pub fn as_str(&self) -> &str {
-                &self.0
+                self.0.as_str()
             }
         }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                f.write_str(self.0.as_str())
             }
         }
 
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({:?})", stringify!($name), self.0)
+                write!(f, "{}({:?})", stringify!($name), self.0.as_str())
             }
         }
 
@@ -55,7 +168,7 @@ macro_rules! string_id {
 
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
-                &self.0
+                self.0.as_str()
             }
         }
     };
@@ -129,4 +242,50 @@ string_id! {
 string_id! {
     /// Id of a regional event (conference, forum, contest) held by the system.
     RegionalEventId
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::codec;
+
+    /// Short and long ids alike, crossing the inline limit, with non-ASCII letters.
+    fn id_text() -> impl Strategy<Value = String> {
+        "[a-zA-Zа-яё0-9:._-]{1,40}"
+    }
+
+    #[test]
+    fn inline_and_heap_ids_read_back_their_text() {
+        for length in [1, IdText::INLINE - 1, IdText::INLINE, IdText::INLINE + 1, 64] {
+            let text = "x".repeat(length);
+            let id = TeacherId::new(text.clone()).unwrap();
+            assert_eq!(id.as_str(), text);
+            assert_eq!(id.to_string(), text);
+        }
+        // A multi-byte letter straddling the inline limit goes to the heap whole.
+        let text = format!("{}ё", "a".repeat(IdText::INLINE - 1));
+        assert_eq!(OrgId::new(text.clone()).unwrap().as_str(), text);
+    }
+
+    #[test]
+    fn an_id_is_a_value_of_24_bytes() {
+        assert_eq!(std::mem::size_of::<TeacherId>(), 24);
+    }
+
+    proptest! {
+        /// Ids order, compare and encode exactly as their text: the order of every map keyed by
+        /// an id and every hashed byte stay what they were when ids were `String`s.
+        #[test]
+        fn ids_behave_as_their_text(a in id_text(), b in id_text()) {
+            let (x, y) = (ProgramId::new(a.clone()).unwrap(), ProgramId::new(b.clone()).unwrap());
+            prop_assert_eq!(x.cmp(&y), a.cmp(&b));
+            prop_assert_eq!(x == y, a == b);
+            let encoded = codec::encode("id", &x).unwrap();
+            prop_assert_eq!(&encoded, &codec::encode("text", &a).unwrap());
+            let decoded: ProgramId = codec::decode("id", &encoded).unwrap();
+            prop_assert_eq!(decoded, x);
+        }
+    }
 }
