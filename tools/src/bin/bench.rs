@@ -30,6 +30,11 @@ use letopis::store::{AppendRequest, Ledger, NoGate, Store, SystemClock};
 use letopis_tools::{dir_bytes, percentile, synthetic_event};
 use serde_json::json;
 
+/// The allocator of the `letopis` binary (see its `main.rs`), so the benchmarks measure what
+/// runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const PAYLOAD_BYTES: usize = 300;
 fn streams() -> u64 {
     std::env::var("BENCH_STREAMS").ok().and_then(|s| s.parse().ok()).unwrap_or(30_000)
