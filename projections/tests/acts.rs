@@ -745,6 +745,28 @@ proptest! {
         }
         let anomalies: Vec<_> = anomalies_at(&head, Known(k)).cloned().collect();
         prop_assert_eq!(anomalies, prefix.anomalies.clone());
+        // The registry view (organisations, their status flags) read at K.
+        for org in head.registry.organisations.keys() {
+            let registry = &head.registry;
+            prop_assert_eq!(
+                registry.organisation_record_at(org, Known(k)),
+                prefix.registry.organisation_record(org)
+            );
+            prop_assert_eq!(
+                registry.organisation_exists_at(org, on, Known(k)),
+                prefix.registry.organisation_exists(org, on)
+            );
+            let flags: [fn(&OrganisationStatus) -> bool; 2] = [
+                |status| matches!(status, OrganisationStatus::LowResults(_)),
+                |status| matches!(status, OrganisationStatus::UnfavourableSocialConditions),
+            ];
+            for flag in flags {
+                prop_assert_eq!(
+                    registry.status_on_at(org, flag, on, Known(k)),
+                    prefix.registry.status_on(org, flag, on)
+                );
+            }
+        }
         prop_assert_eq!(
             projections::monitoring::reports_at(&head, Known(k)),
             projections::monitoring::reports(&prefix)

@@ -335,22 +335,28 @@ pub async fn organisations(
     let date = parse_date(query.date.as_deref())?;
     let known_at = parse_known_at(query.known_at.as_deref())?;
     blocking(state.projector, move |projector| {
-        let folded = projector.figures_state_at(known_at).map_err(query_error)?;
+        // The head state read as known at K (the registry is bitemporal): no refold.
+        let (folded, known) = projector.figures_at(known_at).map_err(query_error)?;
         let registry = &folded.registry;
         let mut list = Vec::new();
         for org in registry.organisations.keys() {
-            let Some(record) = registry.organisation_record(org) else { continue };
-            if !registry.organisation_exists(org, date) {
+            let Some(record) = registry.organisation_record_at(org, known) else { continue };
+            if !registry.organisation_exists_at(org, date, known) {
                 continue;
             }
             if municipality.is_some() && record.municipality != municipality {
                 continue;
             }
             let low_results = registry
-                .status_on(org, |status| matches!(status, OrganisationStatus::LowResults(_)), date)
+                .status_on_at(
+                    org,
+                    |status| matches!(status, OrganisationStatus::LowResults(_)),
+                    date,
+                    known,
+                )
                 .map(|event| {
                     let grade = registry.organisations.get(org).and_then(|entry| {
-                        match entry.statuses.get(&event).map(|fact| fact.value.status) {
+                        match entry.statuses.get_at(&event, known).map(|fact| fact.value.status) {
                             Some(OrganisationStatus::LowResults(grade)) => Some(grade),
                             _ => None,
                         }
@@ -358,10 +364,11 @@ pub async fn organisations(
                     json!({ "grade": grade, "event": event })
                 });
             let unfavourable = registry
-                .status_on(
+                .status_on_at(
                     org,
                     |status| matches!(status, OrganisationStatus::UnfavourableSocialConditions),
                     date,
+                    known,
                 )
                 .map(|event| json!({ "event": event }));
             list.push(json!({
@@ -375,7 +382,7 @@ pub async fn organisations(
         }
         Ok(json!({
             "date": date,
-            "known_at_seq": folded.seq,
+            "known_at_seq": known.0,
             "municipality": municipality,
             "organisations": list,
         }))
