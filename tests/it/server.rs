@@ -797,6 +797,99 @@ async fn refusals_of_422_read_in_russian() {
     assert_eq!(app.head(), 1);
 }
 
+/// Each class of the gate's refusal answers its own status and body, whoever finds it (the
+/// gate's reference checks, its data rules, its authority matrix, or `submit` placing a
+/// correction), and the index names the refused command of a batch. The bodies are pinned whole.
+#[tokio::test]
+async fn each_refusal_class_answers_its_status_and_body() {
+    let app = App::new();
+    let operator = app.token("operator");
+    small_region(&app, &operator).await;
+    let head = app.head();
+    let missing = "0190a5a0-0000-7000-8000-000000000001";
+    let retraction = json!({
+        "kind": "event_retracted",
+        "payload": {"target": missing, "reason": "ошибка"},
+        "effective": "2024-01-01",
+    });
+    let organisation_token = app.token("organisation:org-0042");
+    let cases = [
+        (
+            "unknown reference found by the gate",
+            operator.as_str(),
+            json!({"commands": [hire("t-000300", "org-0042"), hire("t-000301", "org-none")]}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({
+                "code": "unknown_reference",
+                "message": "Поле commands[1].payload.organisation ссылается на несуществующий объект org-none.",
+                "field": "commands[1].payload.organisation",
+                "value": "org-none",
+            }),
+        ),
+        (
+            "unknown correction target found by submit",
+            operator.as_str(),
+            retraction,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({
+                "code": "unknown_reference",
+                "message": format!("Поле commands[0].payload.target ссылается на несуществующий объект {missing}."),
+                "field": "commands[0].payload.target",
+                "value": missing,
+            }),
+        ),
+        (
+            "a data rule of the gate",
+            operator.as_str(),
+            organisation("org-0042", Some("38-12")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({
+                "code": "invalid_field",
+                "message": "Недопустимое значение поля commands[0].payload.organisation: организация с таким идентификатором уже зарегистрирована.",
+                "field": "commands[0].payload.organisation",
+                "value": "org-0042",
+                "rule": "организация с таким идентификатором уже зарегистрирована",
+            }),
+        ),
+        (
+            "a kind the role may not record",
+            organisation_token.as_str(),
+            target(),
+            StatusCode::FORBIDDEN,
+            json!({
+                "code": "forbidden",
+                "message": "Роль organisation:org-0042 не может записывать события target_set: роль organisation:org-0042 не может записывать события target_set (поле commands[0].actor.role).",
+                "field": "commands[0].actor.role",
+                "value": "organisation:org-0042",
+                "rule": "роль organisation:org-0042 не может записывать события target_set",
+                "role": "organisation:org-0042",
+                "kind": "target_set",
+            }),
+        ),
+        (
+            "a teacher outside the role's scope",
+            organisation_token.as_str(),
+            completion("c-x1", "t-000200"),
+            StatusCode::FORBIDDEN,
+            json!({
+                "code": "forbidden",
+                "message": "Роль organisation:org-0042 не может записывать события course_completed: не относится к ведению organisation:org-0042 (поле commands[0].payload.teacher).",
+                "field": "commands[0].payload.teacher",
+                "value": "t-000200",
+                "rule": "не относится к ведению organisation:org-0042",
+                "role": "organisation:org-0042",
+                "kind": "course_completed",
+            }),
+        ),
+    ];
+    for (name, token, body, status, expected) in cases {
+        let (answered, answer) = app.post(token, body).await;
+        assert_eq!(answered, status, "{name}: {answer}");
+        assert_eq!(answer, expected, "{name}");
+        assert_eq!(app.head(), head, "{name}: a refusal wrote");
+    }
+}
+
 #[tokio::test]
 async fn oversized_body_is_413_and_missing_content_type_is_415() {
     let app = App::new();
