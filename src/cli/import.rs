@@ -456,6 +456,7 @@ fn submit(
         Err(
             CommandError::Invalid { index, field, value, rule }
             | CommandError::Rejected { index, field, value, rule }
+            | CommandError::UnknownReference { index, field, value, rule }
             | CommandError::Forbidden { index, field, value, rule, .. },
         ) => {
             let row = rows.get(index).copied().unwrap_or(0);

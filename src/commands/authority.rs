@@ -16,41 +16,60 @@ use proto_events::vocabulary::{Payload, PlanLevel, Scope};
 use proto_events::ActorRole;
 
 use crate::commands::index::{Fact, Key, RegistryIndex};
+use crate::store::RejectionClass;
 
-/// Why a role may not record a payload: the field that decides it, its value and the rule.
+/// Why the gate refuses a payload: the class, the field that decides it, its value and the
+/// rule. The class is set where the refusal is made (here `Forbidden`; the gate's reference
+/// checks `UnknownReference`; its data rules `Invalid`) and travels with it to the caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refusal {
+    /// What the refusal is about: the role (or its scope), a missing referent, or the data.
+    pub class: RejectionClass,
     /// Dotted path of the deciding field (`actor.role` when the kind itself is not allowed).
     pub field: String,
     /// Its value.
     pub value: String,
     /// The rule.
     pub rule: String,
-    /// True when the role (or its scope) is what refuses it, not the data: the server answers
-    /// 403 for these and 422 for the rest.
-    pub forbidden: bool,
 }
 
 impl Refusal {
+    /// A refusal of the data (`RejectionClass::Invalid`).
     pub(crate) fn new(field: &str, value: impl ToString, rule: impl Into<String>) -> Refusal {
-        Refusal {
-            field: field.to_string(),
-            value: value.to_string(),
-            rule: rule.into(),
-            forbidden: false,
-        }
+        Refusal::of(RejectionClass::Invalid, field, value, rule)
+    }
+
+    /// A refusal of a reference to something that does not exist
+    /// (`RejectionClass::UnknownReference`).
+    pub(crate) fn unknown(field: &str, value: impl ToString, rule: impl Into<String>) -> Refusal {
+        Refusal::of(RejectionClass::UnknownReference, field, value, rule)
+    }
+
+    /// A refusal of the actor's role or scope (`RejectionClass::Forbidden`).
+    pub(crate) fn forbidden(field: &str, value: impl ToString, rule: impl Into<String>) -> Refusal {
+        Refusal::of(RejectionClass::Forbidden, field, value, rule)
+    }
+
+    fn of(
+        class: RejectionClass,
+        field: &str,
+        value: impl ToString,
+        rule: impl Into<String>,
+    ) -> Refusal {
+        Refusal { class, field: field.to_string(), value: value.to_string(), rule: rule.into() }
     }
 }
 
-/// Decides whether `role` may record `payload` given the current state; every refusal is marked
-/// `forbidden`. Unknown references pass here: the reference checks reject them with a clearer
-/// rule.
+/// Decides whether `role` may record `payload` given the current state; every refusal is of
+/// class `Forbidden`. Unknown references pass here: the reference checks reject them with a
+/// clearer rule.
 pub fn may_write(
     role: &ActorRole,
     payload: &Payload,
     index: &RegistryIndex,
 ) -> Result<(), Refusal> {
-    decide(role, payload, index).map_err(|refusal| Refusal { forbidden: true, ..refusal })
+    decide(role, payload, index)
+        .map_err(|refusal| Refusal { class: RejectionClass::Forbidden, ..refusal })
 }
 
 fn decide(role: &ActorRole, payload: &Payload, index: &RegistryIndex) -> Result<(), Refusal> {

@@ -17,10 +17,6 @@ use crate::commands::index::{Fact, Key, RegistryIndex};
 use crate::commands::stream_name_rule;
 use crate::store::{Gate, Rejection, Store, StoreError};
 
-/// Prefix of the field path of a gate rejection that the actor's role or scope decided (an
-/// authority refusal), as opposed to the data; `submit` strips it into `CommandError::Forbidden`.
-pub(crate) const FORBIDDEN_MARK: &str = "forbidden:";
-
 const NO_ORGANISATION: &str = "организация с таким идентификатором не зарегистрирована";
 const NO_TEACHER: &str = "педагог с таким идентификатором не зарегистрирован";
 const NO_MUNICIPALITY: &str = "муниципалитет с таким идентификатором не зарегистрирован";
@@ -84,14 +80,11 @@ impl CommandGate {
             .map_err(|error| Refusal::new("kind", &event.kind, payload_rule(&error)))?;
         let role = &event.actor.role;
         if *role == ActorRole::Auditor {
-            return Err(Refusal {
-                forbidden: true,
-                ..Refusal::new(
-                    "actor.role",
-                    role,
-                    "аудитор только читает журнал и не записывает события",
-                )
-            });
+            return Err(Refusal::forbidden(
+                "actor.role",
+                role,
+                "аудитор только читает журнал и не записывает события",
+            ));
         }
         match &payload {
             Payload::EventRetracted(p) => {
@@ -175,7 +168,7 @@ impl CommandGate {
         match self.store.get_by_id(&id) {
             Ok(Some(event)) => Ok(recent_of(&event)),
             Ok(None) => {
-                Err(Refusal::new("target", id, "событие с таким идентификатором не найдено"))
+                Err(Refusal::unknown("target", id, "событие с таким идентификатором не найдено"))
             }
             Err(error) => Err(Refusal::new(
                 "target",
@@ -194,16 +187,10 @@ impl Gate for CommandGate {
             let earlier = events.get(..event_index).unwrap_or(&[]);
             if let Err(refusal) = self.admit_one(event, earlier) {
                 self.index.rollback();
-                // The store's `Rejection` has no class; an authority refusal is marked in its
-                // field path so that `submit` can tell 403 from 422 (see `FORBIDDEN_MARK`).
-                let field = if refusal.forbidden {
-                    format!("{FORBIDDEN_MARK}{}", refusal.field)
-                } else {
-                    refusal.field
-                };
                 return Err(Rejection {
                     event_index,
-                    field,
+                    class: refusal.class,
+                    field: refusal.field,
                     value: refusal.value,
                     rule: refusal.rule,
                 });
@@ -244,7 +231,7 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
         if index.contains(&key) {
             Ok(())
         } else {
-            Err(Refusal::new(field, value, what))
+            Err(Refusal::unknown(field, value, what))
         }
     };
     let unique = |field: &str, key: Key, value: &str, what: &str| {
@@ -277,7 +264,7 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
                 }
                 Ok((procedure.clone(), *closed))
             }
-            _ => Err(Refusal::new(field, route, "маршрут с таким идентификатором не открыт")),
+            _ => Err(Refusal::unknown(field, route, "маршрут с таким идентификатором не открыт")),
         };
     let catalogued = |field: &str, procedure: &str, codes: &mut dyn Iterator<Item = &str>| {
         if let Some(Fact::Procedure { competences }) = index.get(&Key::Procedure(procedure.into()))
@@ -304,7 +291,7 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
         match index.get(&Key::Activity(plan_id.into(), id.into())) {
             Some(Fact::Activity { cancelled: false }) => Ok(()),
             Some(_) => Err(Refusal::new("activity", id, "мероприятие отменено")),
-            None => Err(Refusal::new(
+            None => Err(Refusal::unknown(
                 "activity",
                 id,
                 format!("в плане {plan_id} нет мероприятия с таким идентификатором"),
@@ -465,7 +452,7 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
                     }
                     catalogued("deficits", procedure, &mut p.deficits.iter().map(|c| c.as_str()))
                 }
-                _ => Err(Refusal::new(
+                _ => Err(Refusal::unknown(
                     "diagnostic",
                     &p.diagnostic,
                     "результат диагностики с таким идентификатором не записан",
@@ -546,7 +533,7 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
                 &p.mentee,
                 format!("наставляемый в этой паре — {mentee}"),
             )),
-            _ => Err(Refusal::new(
+            _ => Err(Refusal::unknown(
                 "pair",
                 &p.pair,
                 "наставническая пара с таким идентификатором не сформирована",
@@ -588,7 +575,7 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
             plan(p.plan.as_str())?;
             let section = p.section.as_str();
             if !index.contains(&Key::Section(p.plan.to_string(), section.into())) {
-                return Err(Refusal::new(
+                return Err(Refusal::unknown(
                     "section",
                     section,
                     format!("в плане {} нет раздела с таким идентификатором", p.plan),
@@ -659,7 +646,7 @@ fn employed_at(
         Some(_) => {
             Err(Refusal::new("teacher", teacher, "педагог в настоящее время нигде не работает"))
         }
-        None => Err(Refusal::new("teacher", teacher, NO_TEACHER)),
+        None => Err(Refusal::unknown("teacher", teacher, NO_TEACHER)),
     }
 }
 
@@ -680,7 +667,7 @@ fn step_exists(index: &RegistryIndex, field: &str, route: &str, step: &str) -> R
     if index.contains(&Key::Step(route.into(), step.into())) {
         Ok(())
     } else {
-        Err(Refusal::new(
+        Err(Refusal::unknown(
             field,
             step,
             format!("в маршруте {route} нет шага с таким идентификатором"),

@@ -4,7 +4,8 @@
 //! (a correction in its target's stream), and appends through the ledger. The ledger's
 //! `CommandGate` then checks roles, scopes, references, uniqueness and catalogue codes against
 //! the current state inside the writer thread, atomically with the append: a refused command
-//! writes nothing. Odd but lawful data (a completion dated before the hire) is accepted and
+//! writes nothing. Every refusal carries its class (`RejectionClass`), set where it is made;
+//! `CommandError`'s variants follow it (`CommandError::class`). Odd but lawful data (a completion dated before the hire) is accepted and
 //! flagged in `CommandOutcome::warnings`; warnings are advisory and read from the store, so
 //! they are not part of that atomic step.
 
@@ -21,11 +22,13 @@ use proto_events::vocabulary::{Payload, PayloadError};
 use proto_events::{Actor, Basis, Date, Effective, EventId, NewEvent, StreamName};
 
 pub use crate::commands::authority::{may_write, Refusal};
-use crate::commands::gate::{payload_rule, FORBIDDEN_MARK};
+use crate::commands::gate::payload_rule;
 pub use crate::commands::gate::{rebuild_gate, CommandGate};
 pub use crate::commands::index::{plan_owner, RegistryIndex};
+pub use crate::store::RejectionClass;
 use crate::store::{
-    AppendError, AppendOutcome, AppendRequest, Clock, Expected, Ledger, Store, StoreError,
+    AppendError, AppendOutcome, AppendRequest, Clock, Expected, Ledger, Rejection, Store,
+    StoreError,
 };
 
 /// One command: a typed payload and the envelope inputs the client chooses.
@@ -66,6 +69,9 @@ pub struct CommandOutcome {
 }
 
 /// Why commands were refused. Nothing was written in any of these cases.
+///
+/// A refusal of a command is of one class (`CommandError::class`): `Invalid` and `Rejected` are
+/// `RejectionClass::Invalid`, `UnknownReference` and `Forbidden` their namesakes.
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
     /// A stateless check failed (`Payload::validate`, envelope inputs).
@@ -80,9 +86,24 @@ pub enum CommandError {
         /// The rule it breaks.
         rule: String,
     },
-    /// A check against the current state failed (role, scope, reference, uniqueness, code).
+    /// A rule against the current state failed (uniqueness, catalogue code, a correction's
+    /// target and stream, employment).
     #[error("command {index}: field {field} = {value:?}: {rule}")]
     Rejected {
+        /// Index of the command in the batch.
+        index: usize,
+        /// Dotted path of the field.
+        field: String,
+        /// The offending value.
+        value: String,
+        /// The rule it breaks.
+        rule: String,
+    },
+    /// The command refers to something that does not exist: an id not registered (teacher,
+    /// organisation, program, plan, route, …) or an event not in the ledger (a correction's
+    /// target).
+    #[error("command {index}: field {field} = {value:?}: {rule}")]
+    UnknownReference {
         /// Index of the command in the batch.
         index: usize,
         /// Dotted path of the field.
@@ -128,11 +149,24 @@ pub struct Refused {
 }
 
 impl CommandError {
+    /// The class of a refusal of the command; None for the ledger's and the store's failures.
+    pub fn class(&self) -> Option<RejectionClass> {
+        match self {
+            CommandError::Invalid { .. } | CommandError::Rejected { .. } => {
+                Some(RejectionClass::Invalid)
+            }
+            CommandError::UnknownReference { .. } => Some(RejectionClass::UnknownReference),
+            CommandError::Forbidden { .. } => Some(RejectionClass::Forbidden),
+            CommandError::Append(_) | CommandError::Store(_) => None,
+        }
+    }
+
     /// The offending field, for errors that have one.
     pub fn field(&self) -> Option<&str> {
         match self {
             CommandError::Invalid { field, .. }
             | CommandError::Rejected { field, .. }
+            | CommandError::UnknownReference { field, .. }
             | CommandError::Forbidden { field, .. } => Some(field),
             _ => None,
         }
@@ -143,22 +177,9 @@ impl CommandError {
         match self {
             CommandError::Invalid { rule, .. }
             | CommandError::Rejected { rule, .. }
+            | CommandError::UnknownReference { rule, .. }
             | CommandError::Forbidden { rule, .. } => Some(rule),
             _ => None,
-        }
-    }
-}
-
-impl From<AppendError> for CommandError {
-    fn from(error: AppendError) -> Self {
-        match error {
-            AppendError::Rejected(rejection) => CommandError::Rejected {
-                index: rejection.event_index,
-                field: rejection.field,
-                value: rejection.value,
-                rule: rejection.rule,
-            },
-            other => CommandError::Append(other),
         }
     }
 }
@@ -186,26 +207,36 @@ pub fn submit_blocking(
     Ok(CommandOutcome { append, warnings })
 }
 
-/// The ledger's refusal as a `CommandError`: a gate rejection marked as an authority refusal
-/// becomes `Forbidden`, naming the actor's role and the command's kind.
+/// The ledger's refusal as a `CommandError`: a gate rejection by its class, the rest as the
+/// ledger's own error.
 fn refused(error: AppendError, actor: &Actor, commands: &[Command]) -> CommandError {
     match error {
-        AppendError::Rejected(rejection) => match rejection.field.strip_prefix(FORBIDDEN_MARK) {
-            Some(field) => CommandError::Forbidden {
-                index: rejection.event_index,
-                who: Box::new(Refused {
-                    role: actor.role.to_string(),
-                    kind: commands
-                        .get(rejection.event_index)
-                        .map_or_else(String::new, |command| command.payload.kind().to_string()),
-                }),
-                field: field.to_string(),
-                value: rejection.value,
-                rule: rejection.rule,
-            },
-            None => AppendError::Rejected(rejection).into(),
+        AppendError::Rejected(rejection) => rejected(rejection, actor, commands),
+        other => CommandError::Append(other),
+    }
+}
+
+/// A refusal of the command at `rejection.event_index` as the `CommandError` of its class; an
+/// authority refusal names the actor's role and the command's kind.
+fn rejected(rejection: Rejection, actor: &Actor, commands: &[Command]) -> CommandError {
+    let Rejection { event_index: index, class, field, value, rule } = rejection;
+    match class {
+        RejectionClass::Invalid => CommandError::Rejected { index, field, value, rule },
+        RejectionClass::UnknownReference => {
+            CommandError::UnknownReference { index, field, value, rule }
+        }
+        RejectionClass::Forbidden => CommandError::Forbidden {
+            index,
+            who: Box::new(Refused {
+                role: actor.role.to_string(),
+                kind: commands
+                    .get(index)
+                    .map_or_else(String::new, |command| command.payload.kind().to_string()),
+            }),
+            field,
+            value,
+            rule,
         },
-        other => other.into(),
     }
 }
 
@@ -236,7 +267,14 @@ fn prepare(
             rule: error.rule,
         })?;
         let stream = stream_of(store, &command.payload, commands.get(..index).unwrap_or(&[]))
-            .map_err(|(field, value, rule)| CommandError::Rejected { index, field, value, rule })?;
+            .map_err(|refusal| {
+                let Refusal { class, field, value, rule } = refusal;
+                rejected(
+                    Rejection { event_index: index, class, field, value, rule },
+                    actor,
+                    commands,
+                )
+            })?;
         if let Some(version) = command.expected_version {
             let wanted = if version == 0 { Expected::NoStream } else { Expected::Exact(version) };
             match expected.get(&stream) {
@@ -272,13 +310,6 @@ fn prepare(
     Ok((AppendRequest { events, expected }, warnings))
 }
 
-/// Whether a refusal's rule says that a referenced id is not in the registry (the API answers it
-/// as `unknown_reference`). Every such rule of the gate and of `submit` says "… с таким
-/// идентификатором не …" or "нет … с таким идентификатором"; a uniqueness refusal says "уже".
-pub fn is_unknown_reference(rule: &str) -> bool {
-    rule.contains("с таким идентификатором") && !rule.contains("уже")
-}
-
 /// Why a stream name was refused, in the officials' language (`StreamNameError`'s own message is
 /// for developers).
 pub fn stream_name_rule(error: &StreamNameError) -> String {
@@ -311,18 +342,14 @@ fn expected_text(expected: &Expected) -> String {
 }
 
 /// The stream of a command: its natural one, or for a correction its target's.
-fn stream_of(
-    store: &Store,
-    payload: &Payload,
-    earlier: &[Command],
-) -> Result<StreamName, (String, String, String)> {
+fn stream_of(store: &Store, payload: &Payload, earlier: &[Command]) -> Result<StreamName, Refusal> {
     let target = match payload {
         Payload::EventRetracted(p) => p.target,
         Payload::EventCorrected(p) => p.target,
         other => {
-            return other.stream().map_err(|error| {
-                ("payload".to_string(), other.kind().to_string(), payload_rule(&error))
-            })
+            return other
+                .stream()
+                .map_err(|error| Refusal::new("payload", other.kind(), payload_rule(&error)))
         }
     };
     // A target in the same batch has a client id and its natural stream.
@@ -331,16 +358,12 @@ fn stream_of(
     }
     match store.get_by_id(&target) {
         Ok(Some(event)) => Ok(event.stream),
-        Ok(None) => Err((
-            "target".into(),
-            target.to_string(),
-            "событие с таким идентификатором не найдено".into(),
-        )),
-        Err(error) => Err((
-            "target".into(),
-            target.to_string(),
-            format!("не удалось прочитать событие: {error}"),
-        )),
+        Ok(None) => {
+            Err(Refusal::unknown("target", target, "событие с таким идентификатором не найдено"))
+        }
+        Err(error) => {
+            Err(Refusal::new("target", target, format!("не удалось прочитать событие: {error}")))
+        }
     }
 }
 

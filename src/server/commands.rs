@@ -3,8 +3,9 @@
 //! demo take: stateless checks, placement, and the gate (role × kind × scope, references) inside
 //! the writer, all or nothing. The event id is the idempotency key.
 //!
-//! Refusals: the gate's authority refusal is 403 (`forbidden`, naming `role` and `kind`); a
-//! field breaking a rule is 422 naming the field; an unknown reference 422 `unknown_reference`;
+//! Refusals answer by their class (`commands::RejectionClass`, set where the refusal is made):
+//! the gate's authority refusal is 403 (`forbidden`, naming `role` and `kind`); a field breaking
+//! a rule is 422 naming the field; an unknown reference 422 `unknown_reference`;
 //! an expected-version conflict 409 naming `stream`, `expected` and `actual`; an idempotent retry
 //! is 200 with the original seqs.
 
@@ -20,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::commands::{is_unknown_reference, submit, Command, CommandError};
+use crate::commands::{submit, Command, CommandError};
 use crate::server::auth::Principal;
 use crate::server::error::{ApiError, ApiJson, ErrorBody};
 use crate::server::policy::{self, Action};
@@ -201,13 +202,12 @@ fn command_error(error: CommandError) -> ApiError {
             value,
             rule,
         },
+        CommandError::UnknownReference { index, field, value, .. } => {
+            ApiError::UnknownReference { field: field_path(index, &field), value }
+        }
         CommandError::Invalid { index, field, value, rule }
         | CommandError::Rejected { index, field, value, rule } => {
-            if is_unknown_reference(&rule) {
-                ApiError::UnknownReference { field: field_path(index, &field), value }
-            } else {
-                ApiError::InvalidField { field: field_path(index, &field), value, rule }
-            }
+            ApiError::InvalidField { field: field_path(index, &field), value, rule }
         }
         CommandError::Append(error) => error.into(),
         CommandError::Store(error) => error.into(),

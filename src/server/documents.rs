@@ -307,7 +307,8 @@ pub async fn import_plan(
         }
         Err(
             CommandError::Invalid { index, field, value, rule }
-            | CommandError::Rejected { index, field, value, rule },
+            | CommandError::Rejected { index, field, value, rule }
+            | CommandError::UnknownReference { index, field, value, rule },
         ) => {
             let event = prepared.lines.get(index).cloned().unwrap_or_default();
             report.issues.push(IssueBody {

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::store::{AppendError, StoreError};
+use crate::store::{AppendError, RejectionClass, StoreError};
 
 /// The JSON body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
@@ -291,11 +291,20 @@ impl From<AppendError> for ApiError {
                 value: id.to_string(),
                 rule: "идентификатор повторяется в пакете".into(),
             },
-            AppendError::Rejected(rejection) => ApiError::InvalidField {
-                field: format!("commands[{}].{}", rejection.event_index, rejection.field),
-                value: rejection.value,
-                rule: rejection.rule,
-            },
+            // Commands reach the ledger through `commands::submit`, which turns a rejection into a
+            // `CommandError`; this answers a raw append's rejection by its class all the same.
+            AppendError::Rejected(rejection) => {
+                let field = format!("commands[{}].{}", rejection.event_index, rejection.field);
+                match rejection.class {
+                    RejectionClass::Invalid => {
+                        ApiError::InvalidField { field, value: rejection.value, rule: rejection.rule }
+                    }
+                    RejectionClass::UnknownReference => {
+                        ApiError::UnknownReference { field, value: rejection.value }
+                    }
+                    RejectionClass::Forbidden => ApiError::Forbidden(rejection.rule),
+                }
+            }
             AppendError::Encoding { event_index, reason } => ApiError::InvalidField {
                 field: format!("commands[{event_index}]"),
                 value: String::new(),

@@ -23,6 +23,7 @@ pub use reader::EventIter;
 pub use restore::{restore, RestoreError};
 pub use writer::{
     AppendError, AppendOutcome, AppendRequest, Expected, Gate, Ledger, NoGate, Rejection,
+    RejectionClass,
 };
 
 /// sled page cache, bytes. sled's default (1 GiB) is far above what the ledger needs and its

@@ -79,12 +79,29 @@ pub struct AppendOutcome {
     pub head: Seq,
 }
 
-/// A gate's refusal: the field, the value and the rule, for the event at `event_index`.
+/// What a gate's refusal is about, set by whoever refuses, so that callers answer by the class
+/// (the API: 422 `invalid_field`, 422 `unknown_reference`, 403 `forbidden`) and never by the
+/// wording of the rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RejectionClass {
+    /// The data breaks a rule: uniqueness, a code outside its catalogue, a date, a stream.
+    Invalid,
+    /// The data refers to something that does not exist: an id not registered, an event not in
+    /// the ledger.
+    UnknownReference,
+    /// The actor's role or scope does not allow it, whatever the data.
+    Forbidden,
+}
+
+/// A gate's refusal: its class, the field, the value and the rule, for the event at
+/// `event_index`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("event {event_index}: field {field} = {value:?}: {rule}")]
 pub struct Rejection {
     /// Index of the offending event in the request.
     pub event_index: usize,
+    /// What the refusal is about.
+    pub class: RejectionClass,
     /// Dotted path of the offending field.
     pub field: String,
     /// The offending value.
