@@ -5,9 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use letopis::commands::{
     open_ledger, rebuild_gate, submit_blocking, Command, CommandError, CommandOutcome,
+    RejectionClass,
 };
 use letopis::personal::{PersonRecord, PersonalDirectory};
-use letopis::store::Ledger;
+use letopis::store::{AppendError, AppendRequest, Ledger, Rejection};
 use proto_events::term;
 use proto_events::vocabulary::{
     Accumulation, ActivityAdded, ActivityExecutionReported, CompetenceCode, CompletionId,
@@ -30,20 +31,29 @@ enum Then {
     Accepted,
     /// Accepted with a warning containing this text.
     Warned(&'static str),
-    /// Refused by the gate or the stateless checks, naming this field and a rule containing this.
-    Refused(&'static str, &'static str),
+    /// Refused as data breaking a rule (`RejectionClass::Invalid`), by the gate or the stateless
+    /// checks, naming this field and a rule containing this.
+    Invalid(&'static str, &'static str),
+    /// Refused as a reference to something that does not exist
+    /// (`RejectionClass::UnknownReference`), naming this field and a rule containing this.
+    Unknown(&'static str, &'static str),
+    /// Refused by the role or its scope (`RejectionClass::Forbidden`), naming this field and a
+    /// rule containing this.
+    Forbidden(&'static str, &'static str),
 }
 
 /// Given `given` (recorded by the system), when `role` submits `when`, then `then`; a refusal
 /// must leave the ledger head where it was.
 fn check(given: Vec<Command>, role: ActorRole, when: Vec<Command>, then: Then) -> Given {
-    let dir = tempfile::tempdir().unwrap();
-    let ledger = open_ledger(dir.path(), StepClock::new()).unwrap();
-    for command in given {
-        submit_blocking(&ledger, &actor(ActorRole::System), vec![command]).unwrap();
-    }
+    let Given { _dir: dir, ledger } = recorded(given);
     let before = ledger.store().head();
     let result = submit_blocking(&ledger, &actor(role), when);
+    let then_class = match then {
+        Then::Accepted | Then::Warned(_) => None,
+        Then::Invalid(..) => Some(RejectionClass::Invalid),
+        Then::Unknown(..) => Some(RejectionClass::UnknownReference),
+        Then::Forbidden(..) => Some(RejectionClass::Forbidden),
+    };
     match (then, result) {
         (Then::Accepted, Ok(CommandOutcome { warnings, .. })) => {
             assert!(warnings.is_empty(), "unexpected warnings {warnings:?}")
@@ -51,7 +61,11 @@ fn check(given: Vec<Command>, role: ActorRole, when: Vec<Command>, then: Then) -
         (Then::Warned(text), Ok(CommandOutcome { warnings, .. })) => {
             assert!(warnings.iter().any(|w| w.contains(text)), "warnings {warnings:?}")
         }
-        (Then::Refused(field, rule), Err(error)) => {
+        (
+            Then::Invalid(field, rule) | Then::Unknown(field, rule) | Then::Forbidden(field, rule),
+            Err(error),
+        ) => {
+            assert_eq!(error.class(), then_class, "{error}");
             assert_eq!(error.field(), Some(field), "{error}");
             assert!(error.rule().unwrap_or("").contains(rule), "{error}");
             assert_eq!(ledger.store().head(), before, "a refused command moved the head");
@@ -66,6 +80,17 @@ fn check(given: Vec<Command>, role: ActorRole, when: Vec<Command>, then: Then) -
 struct Given {
     _dir: tempfile::TempDir,
     ledger: Ledger,
+}
+
+/// A gated ledger in a fresh directory with `given` recorded by the system, one command at a
+/// time.
+fn recorded(given: Vec<Command>) -> Given {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = open_ledger(dir.path(), StepClock::new()).unwrap();
+    for command in given {
+        submit_blocking(&ledger, &actor(ActorRole::System), vec![command]).unwrap();
+    }
+    Given { _dir: dir, ledger }
 }
 
 // ---- fixtures ------------------------------------------------------------------------------
@@ -377,7 +402,7 @@ fn unknown_organisation() {
         region(),
         ActorRole::Operator,
         when,
-        Then::Refused("organisation", "организация с таким идентификатором не зарегистрирована"),
+        Then::Unknown("organisation", "организация с таким идентификатором не зарегистрирована"),
     );
 }
 
@@ -388,7 +413,7 @@ fn unknown_municipality() {
         region(),
         ActorRole::Operator,
         when,
-        Then::Refused("municipality", "муниципалитет с таким идентификатором не зарегистрирован"),
+        Then::Unknown("municipality", "муниципалитет с таким идентификатором не зарегистрирован"),
     );
 }
 
@@ -399,7 +424,7 @@ fn unknown_teacher() {
         region(),
         ActorRole::Operator,
         when,
-        Then::Refused("teacher", "педагог с таким идентификатором не зарегистрирован"),
+        Then::Unknown("teacher", "педагог с таким идентификатором не зарегистрирован"),
     );
 }
 
@@ -410,7 +435,7 @@ fn unknown_program() {
         region(),
         ActorRole::Operator,
         when,
-        Then::Refused("program", "программа с таким идентификатором не зарегистрирована"),
+        Then::Unknown("program", "программа с таким идентификатором не зарегистрирована"),
     );
 }
 
@@ -421,7 +446,7 @@ fn unknown_procedure() {
         region(),
         ActorRole::Operator,
         when,
-        Then::Refused(
+        Then::Unknown(
             "procedure",
             "процедура диагностики с таким идентификатором не зарегистрирована",
         ),
@@ -435,7 +460,7 @@ fn deficit_outside_the_procedure_catalogue() {
         region(),
         ActorRole::Operator,
         when,
-        Then::Refused("deficits", "не оценивается процедурой"),
+        Then::Invalid("deficits", "не оценивается процедурой"),
     );
 }
 
@@ -446,7 +471,7 @@ fn unknown_diagnostic() {
         region(),
         ActorRole::Operator,
         when,
-        Then::Refused("diagnostic", "результат диагностики с таким идентификатором не записан"),
+        Then::Unknown("diagnostic", "результат диагностики с таким идентификатором не записан"),
     );
 }
 
@@ -457,7 +482,7 @@ fn unknown_route() {
         routed(),
         ActorRole::Operator,
         when,
-        Then::Refused("route", "маршрут с таким идентификатором не открыт"),
+        Then::Unknown("route", "маршрут с таким идентификатором не открыт"),
     );
 }
 
@@ -468,7 +493,7 @@ fn unknown_step() {
         routed(),
         ActorRole::Operator,
         when,
-        Then::Refused("step", "нет шага с таким идентификатором"),
+        Then::Unknown("step", "нет шага с таким идентификатором"),
     );
 }
 
@@ -479,7 +504,7 @@ fn unknown_plan() {
         planned(),
         ActorRole::Operator,
         when,
-        Then::Refused("plan", "план с таким идентификатором не зарегистрирован"),
+        Then::Unknown("plan", "план с таким идентификатором не зарегистрирован"),
     );
 }
 
@@ -490,7 +515,7 @@ fn unknown_activity() {
         planned(),
         ActorRole::Operator,
         when,
-        Then::Refused("activity", "нет мероприятия с таким идентификатором"),
+        Then::Unknown("activity", "нет мероприятия с таким идентификатором"),
     );
 }
 
@@ -501,7 +526,7 @@ fn unknown_section() {
         planned(),
         ActorRole::Operator,
         when,
-        Then::Refused("section", "нет раздела с таким идентификатором"),
+        Then::Unknown("section", "нет раздела с таким идентификатором"),
     );
 }
 
@@ -529,7 +554,7 @@ fn term_without_a_year_must_be_dated_by_the_plan_period() {
         single_year_plan(),
         ActorRole::Operator,
         when,
-        Then::Refused("term.meaning", "в периоде плана"),
+        Then::Invalid("term.meaning", "в периоде плана"),
     );
 }
 
@@ -546,7 +571,7 @@ fn unknown_correction_target() {
         region(),
         ActorRole::Operator,
         when,
-        Then::Refused("target", "событие с таким идентификатором не найдено"),
+        Then::Unknown("target", "событие с таким идентификатором не найдено"),
     );
 }
 
@@ -558,7 +583,7 @@ fn correction_replacement_of_another_kind() {
         given,
         ActorRole::Operator,
         when,
-        Then::Refused("replacement.kind", "с видом исправляемого события"),
+        Then::Invalid("replacement.kind", "с видом исправляемого события"),
     );
 }
 
@@ -573,7 +598,7 @@ fn correction_of_the_same_kind_is_accepted() {
 fn retracting_twice() {
     let given =
         region_with(vec![with_id(completion("cc1", "t1", "p1", day(2024, 5, 1)), 7), retract(7)]);
-    check(given, ActorRole::Operator, vec![retract(7)], Then::Refused("target", "уже отозвано"));
+    check(given, ActorRole::Operator, vec![retract(7)], Then::Invalid("target", "уже отозвано"));
 }
 
 // ---- uniqueness and ranges -----------------------------------------------------------------
@@ -585,7 +610,7 @@ fn duplicate_registration() {
         region(),
         ActorRole::Operator,
         when,
-        Then::Refused("organisation", "организация с таким идентификатором уже зарегистрирована"),
+        Then::Invalid("organisation", "организация с таким идентификатором уже зарегистрирована"),
     );
 }
 
@@ -596,7 +621,7 @@ fn duplicate_within_one_batch() {
         region(),
         ActorRole::Operator,
         when,
-        Then::Refused("program", "программа с таким идентификатором уже зарегистрирована"),
+        Then::Invalid("program", "программа с таким идентификатором уже зарегистрирована"),
     );
 }
 
@@ -606,14 +631,14 @@ fn hours_zero() {
         region(),
         ActorRole::Operator,
         vec![program("p2", 0)],
-        Then::Refused("hours", "количество часов"),
+        Then::Invalid("hours", "количество часов"),
     );
 }
 
 #[test]
 fn share_above_100_percent() {
     let when = vec![figure("f1", Scope::Region, 10_001)];
-    check(region(), ActorRole::Operator, when, Then::Refused("value_bp", "10000"));
+    check(region(), ActorRole::Operator, when, Then::Invalid("value_bp", "10000"));
 }
 
 // ---- roles and scopes ----------------------------------------------------------------------
@@ -626,7 +651,7 @@ fn municipality_writes_another_municipalitys_organisation() {
         region(),
         role,
         when,
-        Then::Refused("organisation", "не относится к ведению municipality:m1"),
+        Then::Forbidden("organisation", "не относится к ведению municipality:m1"),
     );
 }
 
@@ -634,7 +659,7 @@ fn municipality_writes_another_municipalitys_organisation() {
 fn municipality_registers_in_another_municipality() {
     let role = ActorRole::Municipality("m1".into());
     let when = vec![organisation("o9", "m2")];
-    check(region(), role, when, Then::Refused("municipality", "не относится к ведению"));
+    check(region(), role, when, Then::Forbidden("municipality", "не относится к ведению"));
 }
 
 #[test]
@@ -651,7 +676,7 @@ fn municipality_writes_its_own() {
 fn municipality_reports_for_another_municipality() {
     let role = ActorRole::Municipality("m1".into());
     let when = vec![figure("f1", Scope::Municipality(MunicipalityCode::new("m2").unwrap()), 1000)];
-    check(region(), role, when, Then::Refused("scope", "не относится к ведению"));
+    check(region(), role, when, Then::Forbidden("scope", "не относится к ведению"));
 }
 
 #[test]
@@ -660,21 +685,26 @@ fn auditor_writes() {
         region(),
         ActorRole::Auditor,
         vec![municipality("m3")],
-        Then::Refused("actor.role", "аудитор"),
+        Then::Forbidden("actor.role", "аудитор"),
     );
 }
 
 #[test]
 fn auditor_retracts() {
     let given = region_with(vec![with_id(completion("cc1", "t1", "p1", day(2024, 5, 1)), 7)]);
-    check(given, ActorRole::Auditor, vec![retract(7)], Then::Refused("actor.role", "аудитор"));
+    check(given, ActorRole::Auditor, vec![retract(7)], Then::Forbidden("actor.role", "аудитор"));
 }
 
 #[test]
 fn organisation_retracts_an_operator_registration() {
     let given = region_with(vec![with_id(program("p2", 72), 8)]);
     let role = ActorRole::Organisation("o1".into());
-    check(given, role, vec![retract(8)], Then::Refused("target.actor.role", "program_registered"));
+    check(
+        given,
+        role,
+        vec![retract(8)],
+        Then::Forbidden("target.actor.role", "program_registered"),
+    );
 }
 
 #[test]
@@ -684,13 +714,18 @@ fn organisation_writes_a_ministry_only_kind() {
         region(),
         role,
         vec![target()],
-        Then::Refused("actor.role", "не может записывать события target_set"),
+        Then::Forbidden("actor.role", "не может записывать события target_set"),
     );
 }
 
 #[test]
 fn operator_sets_a_target() {
-    check(region(), ActorRole::Operator, vec![target()], Then::Refused("actor.role", "target_set"));
+    check(
+        region(),
+        ActorRole::Operator,
+        vec![target()],
+        Then::Forbidden("actor.role", "target_set"),
+    );
 }
 
 #[test]
@@ -702,7 +737,12 @@ fn ministry_sets_a_target() {
 fn organisation_records_another_organisations_teacher() {
     let role = ActorRole::Organisation("o2".into());
     let when = vec![completion("cc1", "t1", "p1", day(2024, 5, 1))];
-    check(region(), role, when, Then::Refused("teacher", "не относится к ведению organisation:o2"));
+    check(
+        region(),
+        role,
+        when,
+        Then::Forbidden("teacher", "не относится к ведению organisation:o2"),
+    );
 }
 
 #[test]
@@ -710,6 +750,120 @@ fn organisation_records_its_own_teacher() {
     let role = ActorRole::Organisation("o1".into());
     let when = vec![completion("cc1", "t1", "p1", day(2024, 5, 1))];
     check(region(), role, when, Then::Accepted);
+}
+
+// ---- refusal classes -----------------------------------------------------------------------
+
+// The class of a refusal is set where the refusal is made (the gate's authority matrix, its
+// reference checks, its data rules, `submit`'s placement of a correction) and carried to the
+// caller, who answers by it (the API: 403, 422 `unknown_reference`, 422 `invalid_field`).
+
+#[test]
+fn a_kind_the_role_may_not_record_is_forbidden_naming_the_role_and_the_kind() {
+    let Given { _dir, ledger } = recorded(region());
+    let role = ActorRole::Organisation("o1".into());
+    let when = vec![completion("cc1", "t1", "p1", day(2024, 5, 1)), target()];
+    let error = submit_blocking(&ledger, &actor(role), when).unwrap_err();
+    assert_eq!(error.class(), Some(RejectionClass::Forbidden), "{error}");
+    match error {
+        CommandError::Forbidden { index, who, field, value, rule } => {
+            assert_eq!(index, 1);
+            assert_eq!(who.role, "organisation:o1");
+            assert_eq!(who.kind, "target_set");
+            assert_eq!(field, "actor.role");
+            assert_eq!(value, "organisation:o1");
+            assert_eq!(rule, "роль organisation:o1 не может записывать события target_set");
+        }
+        other => panic!("expected Forbidden, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_reference_to_nothing_is_an_unknown_reference() {
+    let Given { _dir, ledger } = recorded(region());
+    let operator = actor(ActorRole::Operator);
+    // Found by the gate's reference checks, at its index in the batch.
+    let when = vec![program("p7", 36), hired("t2", "nowhere", day(2024, 1, 9))];
+    let error = submit_blocking(&ledger, &operator, when).unwrap_err();
+    assert_eq!(error.class(), Some(RejectionClass::UnknownReference), "{error}");
+    match error {
+        CommandError::UnknownReference { index, field, value, rule } => {
+            assert_eq!((index, field.as_str(), value.as_str()), (1, "organisation", "nowhere"));
+            assert_eq!(rule, "организация с таким идентификатором не зарегистрирована");
+        }
+        other => panic!("expected UnknownReference, got {other:?}"),
+    }
+    // Found by `submit` placing a correction in its target's stream.
+    let error = submit_blocking(&ledger, &operator, vec![retract(0xdead)]).unwrap_err();
+    assert_eq!(error.class(), Some(RejectionClass::UnknownReference), "{error}");
+    assert!(matches!(error, CommandError::UnknownReference { index: 0, .. }), "{error:?}");
+    assert_eq!(error.field(), Some("target"));
+}
+
+#[test]
+fn a_field_breaking_a_rule_is_invalid() {
+    let Given { _dir, ledger } = recorded(region());
+    let operator = actor(ActorRole::Operator);
+    // A stateless rule of the payload.
+    let error = submit_blocking(&ledger, &operator, vec![program("p2", 0)]).unwrap_err();
+    assert_eq!(error.class(), Some(RejectionClass::Invalid), "{error}");
+    assert!(matches!(error, CommandError::Invalid { index: 0, .. }), "{error:?}");
+    assert_eq!(error.field(), Some("hours"));
+    // A rule against the state, though its wording names an id: a uniqueness refusal.
+    let error = submit_blocking(&ledger, &operator, vec![organisation("o1", "m1")]).unwrap_err();
+    assert_eq!(error.class(), Some(RejectionClass::Invalid), "{error}");
+    match error {
+        CommandError::Rejected { index, field, value, rule } => {
+            assert_eq!((index, field.as_str(), value.as_str()), (0, "organisation", "o1"));
+            assert_eq!(rule, "организация с таким идентификатором уже зарегистрирована");
+        }
+        other => panic!("expected Rejected, got {other:?}"),
+    }
+}
+
+/// The gate itself classes its rejections: a raw append through the gated ledger (no `submit`)
+/// gets each class, with the field path as the rule names it.
+#[test]
+fn the_gate_classes_its_rejections() {
+    let Given { _dir, ledger } = recorded(region());
+    let event = |role: ActorRole, command: Command| {
+        command
+            .payload
+            .to_new_event(command.id, command.effective, actor(role), command.basis)
+            .unwrap()
+    };
+    let cases = [
+        (
+            event(ActorRole::Organisation("o1".into()), target()),
+            RejectionClass::Forbidden,
+            "actor.role",
+        ),
+        (
+            event(ActorRole::Operator, hired("t2", "nowhere", day(2024, 1, 9))),
+            RejectionClass::UnknownReference,
+            "organisation",
+        ),
+        (
+            event(ActorRole::Operator, organisation("o1", "m1")),
+            RejectionClass::Invalid,
+            "organisation",
+        ),
+    ];
+    let before = ledger.store().head();
+    for (new_event, class, field) in cases {
+        match ledger.append_blocking(AppendRequest::new(vec![new_event])) {
+            Err(AppendError::Rejected(Rejection {
+                event_index,
+                class: got,
+                field: got_field,
+                ..
+            })) => {
+                assert_eq!((event_index, got, got_field.as_str()), (0, class, field));
+            }
+            other => panic!("expected a rejection of class {class:?}, got {other:?}"),
+        }
+    }
+    assert_eq!(ledger.store().head(), before, "a rejection moved the head");
 }
 
 // ---- odd dates -----------------------------------------------------------------------------
