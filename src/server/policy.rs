@@ -72,7 +72,8 @@ pub fn check(principal: &Principal, action: Action<'_>) -> Result<(), ApiError> 
     let allowed = match (&principal.role, action) {
         (_, Action::ReadHead) => true,
         // Scoped roles read the events of their scope only: `server::scope` filters ranges and
-        // the feed, and refuses single events and streams outside it.
+        // the feed, refuses streams outside it (403), and answers a single event outside it as
+        // an unknown id (404), so that no scoped token can probe which ids exist.
         (_, Action::ReadEvents) => true,
         (role, Action::ReadProjection(reach)) => may_read(role, reach),
         (_, Action::ReadPlans) => true,

@@ -4,8 +4,11 @@
 //!
 //! Municipality and organisation tokens read raw events of their own scope only (see `scope`):
 //! ranges and the feed skip other events (pages still advance by seq, and say which filter
-//! applied), a single event or stream outside the scope is 403. A filtered range has gaps, so it
-//! cannot verify the chain; each event's hash is the stored one and can be checked alone.
+//! applied). A single event outside the scope is 404 with the very body of an unknown id, so a
+//! scoped token cannot probe which ids exist; a stream outside the scope is 403, decided by the
+//! stream's name against the scope whether or not the stream has events, so it tells nothing
+//! either. A filtered range has gaps, so it cannot verify the chain; each event's hash is the
+//! stored one and can be checked alone.
 //!
 //! Verification runs on a blocking thread and stops early when the server begins shutting down
 //! or a progress client goes away, so it never holds a graceful shutdown.
@@ -217,7 +220,9 @@ fn read_page(
     })
 }
 
-/// 403 unless the stream belongs to the caller's scope (unscoped roles read every stream).
+/// 403 unless the stream belongs to the caller's scope (unscoped roles read every stream). The
+/// decision does not depend on whether the stream has events: a stream outside the scope is
+/// refused alike when it is empty (see `ScopeFilter`).
 fn check_stream(
     principal: &Principal,
     projector: &Projector,
@@ -245,10 +250,14 @@ fn page_limit(limit: Option<u64>) -> Result<u64, ApiError> {
     }
 }
 
-/// One event by id.
+/// One event by id. For a municipality or organisation token an event outside its scope is
+/// answered exactly as an id that is not in the ledger (404, the same body), so the answer does
+/// not tell whether an id exists; region-wide roles read every event.
 #[utoipa::path(get, path = "/api/v1/events/{id}", params(("id" = String, Path, description = "Event id (UUID)")),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    responses((status = 200, body = Object),
+        (status = 404, body = ErrorBody,
+            description = "No such event; for a scoped token also an event outside its scope"),
+        (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])), tag = "ledger")]
 pub async fn event_by_id(
     State(state): State<AppState>,
@@ -262,12 +271,18 @@ pub async fn event_by_id(
         rule: "идентификатор события — UUID".into(),
     })?;
     let projector = state.projector.clone();
-    tokio::task::spawn_blocking(move || match projector.store().get_by_id(&id)? {
-        Some(event) => {
-            check_stream(&principal, &projector, &event.stream)?;
-            Ok(Json(event_json(&event)))
+    tokio::task::spawn_blocking(move || {
+        let not_found = || ApiError::NotFound(format!("событие {id}"));
+        // The scope is taken before the lookup, so an unknown id and an event outside the scope
+        // go through the same steps and end in the same answer.
+        let filter = ScopeFilter::of(&principal.role, &projector)?;
+        let event = projector.store().get_by_id(&id)?.ok_or_else(not_found)?;
+        if let Some(mut filter) = filter {
+            if !filter.admits(&event)? {
+                return Err(not_found());
+            }
         }
-        None => Err(ApiError::NotFound(format!("событие {id}"))),
+        Ok(Json(event_json(&event)))
     })
     .await
     .map_err(|error| ApiError::Internal(error.to_string()))?

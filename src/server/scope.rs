@@ -19,6 +19,12 @@
 //! the teachers it employs now, and no longer sees a teacher who moved away. The events returned
 //! are the stored ones, hashes unchanged, so each can be checked on its own; a filtered range has
 //! gaps, so only an unfiltered range (ministry, operator, auditor) can verify the chain.
+//!
+//! What a refusal tells: a single event outside the scope is answered as an unknown id (404, the
+//! same body), so its existence does not leak; a stream outside the scope is 403, and since a
+//! stream with no events is decided like any other (its name against the scope's own registry,
+//! a plan or report with no first event belongs to nobody), the 403 does not tell whether the
+//! stream exists.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

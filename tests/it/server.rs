@@ -322,6 +322,9 @@ async fn role_matrix() {
     };
     enum Call<'a> {
         Get(String),
+        /// A single event by id: refused as an unknown id (404), not 403, so that a scoped
+        /// token cannot probe which ids exist.
+        GetEvent(String),
         Post(&'a str, Box<dyn Fn() -> Value + 'a>),
     }
     // Each row: the call, then the roles (by index in ROLES) allowed to make it.
@@ -339,12 +342,12 @@ async fn role_matrix() {
         ),
         (
             "own municipality's event",
-            Call::Get(format!("/api/v1/events/{own_municipality}")),
+            Call::GetEvent(format!("/api/v1/events/{own_municipality}")),
             &[0, 1, 2, 4],
         ),
         (
             "other municipality's organisation event",
-            Call::Get(format!("/api/v1/events/{other_organisation}")),
+            Call::GetEvent(format!("/api/v1/events/{other_organisation}")),
             &[0, 1, 4],
         ),
         (
@@ -525,15 +528,21 @@ async fn role_matrix() {
             let token = tokens[index].as_str();
             let head = app.head();
             let (status, body) = match call {
-                Call::Get(path) => app.call(Method::GET, path, Some(token), None).await,
+                Call::Get(path) | Call::GetEvent(path) => {
+                    app.call(Method::GET, path, Some(token), None).await
+                }
                 Call::Post(_, body) => app.post(token, body()).await,
             };
             let expected = match (allowed.contains(&index), call) {
+                (false, Call::GetEvent(_)) => StatusCode::NOT_FOUND,
                 (false, _) => StatusCode::FORBIDDEN,
-                (true, Call::Get(_)) => StatusCode::OK,
+                (true, Call::Get(_) | Call::GetEvent(_)) => StatusCode::OK,
                 (true, Call::Post(..)) => StatusCode::CREATED,
             };
             assert_eq!(status, expected, "{name} as {role}: {body}");
+            if status == StatusCode::NOT_FOUND {
+                assert_eq!(body["code"], "not_found", "{name} as {role}");
+            }
             if status == StatusCode::FORBIDDEN {
                 assert_eq!(body["code"], "forbidden", "{name} as {role}");
                 assert_eq!(app.head(), head, "{name} as {role}: a refusal wrote");
@@ -634,6 +643,74 @@ async fn a_municipality_reads_the_events_of_its_scope_only() {
     assert!(!text.contains("municipality/38-99"), "{text}");
     assert!(!text.contains("org/org-0043"), "{text}");
     assert!(text.contains("org/org-0042"), "{text}");
+}
+
+/// A scoped token gets the same answer for an event outside its scope as for an id that is not in
+/// the ledger (404, the same body but for the id it asked about), so it cannot probe which ids
+/// exist; region-wide roles still read the event and get 404 only for unknown ids. Streams: one
+/// outside the scope is 403 whether or not it has events (the same body but for its name).
+#[tokio::test]
+async fn a_scoped_token_cannot_tell_an_event_outside_its_scope_from_an_unknown_id() {
+    let app = App::new();
+    let operator = app.token("operator");
+    let (own_municipality, other_organisation) = small_region(&app, &operator).await;
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let answer = |token: String, path: String| {
+        let app = &app;
+        async move { app.call(Method::GET, &path, Some(&token), None).await }
+    };
+    // The body with the id (or stream) it names replaced, to compare two answers.
+    let blind = |body: &Value, named: &str| -> Value {
+        serde_json::from_str(&body.to_string().replace(named, "<named>")).unwrap()
+    };
+    for role in ["municipality:38-12", "organisation:org-0042"] {
+        let token = app.token(role);
+        let outside = answer(token.clone(), format!("/api/v1/events/{other_organisation}")).await;
+        let missing = answer(token.clone(), format!("/api/v1/events/{unknown}")).await;
+        assert_eq!(outside.0, StatusCode::NOT_FOUND, "{role}: {}", outside.1);
+        assert_eq!(missing.0, StatusCode::NOT_FOUND, "{role}: {}", missing.1);
+        assert_eq!(
+            outside.1,
+            json!({"code": "not_found", "message": format!("Не найдено: событие {other_organisation}.")}),
+            "{role}"
+        );
+        assert_eq!(
+            missing.1,
+            json!({"code": "not_found", "message": format!("Не найдено: событие {unknown}.")}),
+            "{role}"
+        );
+        assert_eq!(
+            blind(&outside.1, &other_organisation),
+            blind(&missing.1, &unknown),
+            "{role}: an event outside the scope answers as an unknown id"
+        );
+        // A stream outside the scope: refused alike whether it has events or not.
+        let (existing, empty) = ("teacher/t-000200", "teacher/t-999999");
+        let outside = answer(token.clone(), format!("/api/v1/streams/{existing}/events")).await;
+        let missing = answer(token.clone(), format!("/api/v1/streams/{empty}/events")).await;
+        assert_eq!(outside.0, StatusCode::FORBIDDEN, "{role}: {}", outside.1);
+        assert_eq!(missing.0, StatusCode::FORBIDDEN, "{role}: {}", missing.1);
+        assert_eq!(blind(&outside.1, existing), blind(&missing.1, empty), "{role}");
+    }
+    // The municipality still reads its own event.
+    let own =
+        answer(app.token("municipality:38-12"), format!("/api/v1/events/{own_municipality}")).await;
+    assert_eq!(own.0, StatusCode::OK, "{}", own.1);
+    assert_eq!(own.1["id"], own_municipality.as_str());
+    // Region-wide roles: the event is read, an unknown id is 404.
+    for role in ["ministry", "operator", "auditor"] {
+        let token = app.token(role);
+        let read = answer(token.clone(), format!("/api/v1/events/{other_organisation}")).await;
+        assert_eq!(read.0, StatusCode::OK, "{role}: {}", read.1);
+        assert_eq!(read.1["id"], other_organisation.as_str(), "{role}");
+        let missing = answer(token, format!("/api/v1/events/{unknown}")).await;
+        assert_eq!(missing.0, StatusCode::NOT_FOUND, "{role}: {}", missing.1);
+        assert_eq!(
+            missing.1,
+            json!({"code": "not_found", "message": format!("Не найдено: событие {unknown}.")}),
+            "{role}"
+        );
+    }
 }
 
 /// A report's stream belongs to the scope the report is about now: a correction that moves the
