@@ -13,6 +13,7 @@ use proto_events::vocabulary::{Payload, PayloadError, Role};
 use proto_events::{ActorRole, Envelope, EventId, Seq, StreamName};
 
 use crate::commands::authority::{may_write, Refusal};
+use crate::commands::gate_snapshot::{self, GATE_SNAPSHOT_EVERY_EVENTS};
 use crate::commands::index::{Fact, Key, RegistryIndex};
 use crate::commands::stream_name_rule;
 use crate::store::{Gate, Rejection, Store, StoreError};
@@ -39,15 +40,30 @@ struct Recent {
     payload: Vec<u8>,
 }
 
-/// Folds every durable event of `store` into a fresh gate.
+/// Folds every durable event of `store` into a fresh gate: from the latest gate snapshot when one
+/// belongs to this log (`gate_snapshot`), else from seq 1; writes a snapshot at the head when it
+/// folded `GATE_SNAPSHOT_EVERY_EVENTS` events or more.
 pub fn rebuild_gate(store: &Store) -> Result<CommandGate, StoreError> {
-    let mut index = RegistryIndex::default();
-    let head = store.head().seq;
-    for event in store.range(Seq(1), head) {
-        let event = event?;
-        // History written without the gate (tests, foreign kinds) is skipped, not fatal.
-        if let Ok(payload) = Payload::decode_envelope(&event) {
-            index.apply(&payload, &event.actor.role);
+    rebuild_gate_with(store, GATE_SNAPSHOT_EVERY_EVENTS)
+}
+
+/// `rebuild_gate`, writing a snapshot when at least `snapshot_after` events were folded.
+pub(crate) fn rebuild_gate_with(
+    store: &Store,
+    snapshot_after: u64,
+) -> Result<CommandGate, StoreError> {
+    let head = store.head();
+    let (from, start) = match gate_snapshot::load(store, head.seq)? {
+        Some((seq, index)) => (seq, index),
+        None => (Seq(0), RegistryIndex::default()),
+    };
+    let index = fold(store, Seq(from.0.saturating_add(1)), head.seq, start)?;
+    if head.seq.0 > 0 && head.seq.0 - from.0 >= snapshot_after {
+        // A cache: failing to write it costs the next open a longer fold, not correctness.
+        if let Err(error) = gate_snapshot::save(store, head.seq, &head.hash, &index) {
+            eprintln!(
+                "не удалось сохранить снимок шлюза команд: {error} (следующий запуск прочитает журнал целиком)"
+            );
         }
     }
     Ok(CommandGate {
@@ -56,6 +72,26 @@ pub fn rebuild_gate(store: &Store) -> Result<CommandGate, StoreError> {
         recent: HashMap::new(),
         recent_by_seq: BTreeMap::new(),
     })
+}
+
+/// Folds the durable events `from..=to` into `index`.
+pub(crate) fn fold(
+    store: &Store,
+    from: Seq,
+    to: Seq,
+    mut index: RegistryIndex,
+) -> Result<RegistryIndex, StoreError> {
+    if from > to {
+        return Ok(index);
+    }
+    for event in store.range(from, to) {
+        let event = event?;
+        // History written without the gate (tests, foreign kinds) is skipped, not fatal.
+        if let Ok(payload) = Payload::decode_envelope(&event) {
+            index.apply(&payload, &event.actor.role);
+        }
+    }
+    Ok(index)
 }
 
 impl CommandGate {

@@ -9,11 +9,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use serde::{Deserialize, Serialize};
+
 use proto_events::vocabulary::{Payload, PlanLevel, ProcedureLevel, Role};
 use proto_events::{ActorRole, EventId};
 
 /// What an entity is, by its id.
-#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub(crate) enum Key {
     Municipality(String),
     Organisation(String),
@@ -36,7 +38,7 @@ pub(crate) enum Key {
 }
 
 /// The minimal facts about an entity.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub(crate) enum Fact {
     Exists,
     Organisation {
@@ -103,6 +105,18 @@ impl RegistryIndex {
 
     pub(crate) fn contains(&self, key: &Key) -> bool {
         self.facts.contains_key(key)
+    }
+
+    /// Every entity with its fact, sorted by key (what a gate snapshot stores).
+    pub(crate) fn entries(&self) -> Vec<(&Key, &Fact)> {
+        let mut entries: Vec<(&Key, &Fact)> = self.facts.iter().collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        entries
+    }
+
+    /// An index holding exactly these entities (read back from a gate snapshot).
+    pub(crate) fn from_entries(entries: Vec<(Key, Fact)>) -> RegistryIndex {
+        RegistryIndex { facts: entries.into_iter().collect(), journal: None }
     }
 
     /// Starts recording changes so that `rollback` can undo them.

@@ -11,6 +11,7 @@
 
 mod authority;
 mod gate;
+mod gate_snapshot;
 mod index;
 
 use std::collections::BTreeMap;
@@ -24,6 +25,7 @@ use proto_events::{Actor, Basis, Date, Effective, EventId, NewEvent, StreamName}
 pub use crate::commands::authority::{may_write, Refusal};
 use crate::commands::gate::payload_rule;
 pub use crate::commands::gate::{rebuild_gate, CommandGate};
+pub use crate::commands::gate_snapshot::{GATE_SNAPSHOT_EVERY_EVENTS, GATE_SNAPSHOT_TREE};
 pub use crate::commands::index::{plan_owner, RegistryIndex};
 pub use crate::store::RejectionClass;
 use crate::store::{

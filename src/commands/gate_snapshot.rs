@@ -1,0 +1,170 @@
+//! Stored snapshots of the command gate's `RegistryIndex`, in the sled tree `gate_snapshots`, so
+//! that opening a ledger folds only the events after the latest snapshot instead of the whole
+//! log (a million events took ~10 s at every server start).
+//!
+//! Key: `GATE_SNAPSHOT_FORMAT` (u32 BE) ‖ seq (u64 BE). Value: the hash of the event at that seq
+//! (32 bytes), then bincode 2 (big-endian, fixed-width integers) of the index's entries sorted
+//! by key. A cache, never hashed or signed: read back, a snapshot is used only when the event at
+//! its seq still has that hash (the snapshot belongs to this log, not to one it was copied from)
+//! and it decodes completely; otherwise it is ignored and the gate folds from seq 1. A change of
+//! the index's shape or of the gate's fold is a `GATE_SNAPSHOT_FORMAT` bump: snapshots of another
+//! format are never read and are removed when one of this format is written.
+
+use proto_events::{Hash, Seq};
+
+use crate::commands::index::{Fact, Key, RegistryIndex};
+use crate::store::{Store, StoreError};
+
+/// Layout and fold version of a stored gate snapshot (see the module comment).
+pub const GATE_SNAPSHOT_FORMAT: u32 = 1;
+
+/// The sled tree holding gate snapshots.
+pub const GATE_SNAPSHOT_TREE: &str = "gate_snapshots";
+
+/// Events folded at open beyond which a new snapshot is written at the head.
+pub const GATE_SNAPSHOT_EVERY_EVENTS: u64 = 100_000;
+
+fn key(format: u32, seq: u64) -> [u8; 12] {
+    let mut key = [0u8; 12];
+    let (head, tail) = key.split_at_mut(4);
+    head.copy_from_slice(&format.to_be_bytes());
+    tail.copy_from_slice(&seq.to_be_bytes());
+    key
+}
+
+fn seq_of_key(key: &[u8]) -> Option<u64> {
+    let tail: [u8; 8] = key.get(4..12)?.try_into().ok()?;
+    Some(u64::from_be_bytes(tail))
+}
+
+fn config() -> impl bincode::config::Config {
+    bincode::config::standard().with_big_endian().with_fixed_int_encoding()
+}
+
+/// The latest usable snapshot at or before `head`: its seq and the index folded to it.
+pub(crate) fn load(store: &Store, head: Seq) -> Result<Option<(Seq, RegistryIndex)>, StoreError> {
+    if head.0 == 0 {
+        return Ok(None);
+    }
+    let tree = store.aux_tree(GATE_SNAPSHOT_TREE)?;
+    for entry in tree.range(key(GATE_SNAPSHOT_FORMAT, 1)..=key(GATE_SNAPSHOT_FORMAT, head.0)).rev()
+    {
+        let (stored_key, value) = entry?;
+        let Some(seq) = seq_of_key(&stored_key) else { continue };
+        let Some(event) = store.get(Seq(seq))? else { continue };
+        if let Some(index) = decode(&value, &event.hash) {
+            return Ok(Some((Seq(seq), index)));
+        }
+    }
+    Ok(None)
+}
+
+fn decode(value: &[u8], hash: &Hash) -> Option<RegistryIndex> {
+    let (stored_hash, body) = value.split_at_checked(32)?;
+    if stored_hash != hash.0.as_slice() {
+        return None;
+    }
+    let (entries, read): (Vec<(Key, Fact)>, usize) =
+        bincode::serde::decode_from_slice(body, config()).ok()?;
+    (read == body.len()).then(|| RegistryIndex::from_entries(entries))
+}
+
+/// Stores a snapshot of `index`, folded to the event `at` (whose hash is `hash`), and removes
+/// every other snapshot: the latest is the only one a later open reads.
+pub(crate) fn save(
+    store: &Store,
+    at: Seq,
+    hash: &Hash,
+    index: &RegistryIndex,
+) -> Result<(), StoreError> {
+    let tree = store.aux_tree(GATE_SNAPSHOT_TREE)?;
+    let mut value = hash.0.to_vec();
+    bincode::serde::encode_into_std_write(index.entries(), &mut value, config())
+        .map_err(|error| StoreError::Storage(format!("encoding the gate snapshot: {error}")))?;
+    let this = key(GATE_SNAPSHOT_FORMAT, at.0);
+    tree.insert(this, value)?;
+    for entry in tree.iter().keys() {
+        let stored_key = entry?;
+        if stored_key.as_ref() != this.as_slice() {
+            tree.remove(&stored_key)?;
+        }
+    }
+    tree.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::gate::{fold, rebuild_gate_with};
+
+    fn district() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        crate::demo::generate(dir.path(), crate::demo::Scale::District, 7, false).unwrap();
+        let store = crate::store::Store::open(dir.path()).unwrap();
+        (dir, store)
+    }
+
+    fn snapshots(store: &Store) -> Vec<u64> {
+        let tree = store.aux_tree(GATE_SNAPSHOT_TREE).unwrap();
+        tree.iter().keys().map(|key| seq_of_key(&key.unwrap()).unwrap()).collect()
+    }
+
+    #[test]
+    fn a_gate_from_a_snapshot_and_the_rest_equals_a_gate_folded_from_seq_1() {
+        let (_dir, store) = district();
+        let head = store.head();
+        // Folded whole (no snapshot yet), writing one at the head.
+        let whole = rebuild_gate_with(&store, 1).unwrap();
+        assert_eq!(snapshots(&store), vec![head.seq.0]);
+        // Read back: nothing left to fold, the same index.
+        let again = rebuild_gate_with(&store, u64::MAX).unwrap();
+        assert_eq!(again.index().entries(), whole.index().entries());
+
+        // A snapshot at every tenth of the log, then the rest folded: the same index as a fold
+        // from seq 1, and the same as an index folded to that point and on.
+        for tenth in 1..10 {
+            let at = Seq(head.seq.0 * tenth / 10);
+            let event = store.get(at).unwrap().unwrap();
+            let prefix = fold(&store, Seq(1), at, RegistryIndex::default()).unwrap();
+            save(&store, at, &event.hash, &prefix).unwrap();
+            assert_eq!(snapshots(&store), vec![at.0]);
+            let from_snapshot = rebuild_gate_with(&store, u64::MAX).unwrap();
+            assert_eq!(
+                from_snapshot.index().entries(),
+                whole.index().entries(),
+                "snapshot at {at:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_snapshot_of_another_log_or_a_damaged_one_is_ignored() {
+        let (_dir, store) = district();
+        let whole = rebuild_gate_with(&store, 1).unwrap();
+        let head = store.head().seq.0;
+        assert!(load(&store, Seq(head)).unwrap().is_some());
+        let tree = store.aux_tree(GATE_SNAPSHOT_TREE).unwrap();
+        let stored = tree.get(key(GATE_SNAPSHOT_FORMAT, head)).unwrap().unwrap().to_vec();
+
+        // Another log's snapshot: the hash of the event at its seq differs.
+        let mut foreign = stored.clone();
+        foreign[0] ^= 1;
+        tree.insert(key(GATE_SNAPSHOT_FORMAT, head), foreign).unwrap();
+        assert!(load(&store, Seq(head)).unwrap().is_none());
+        let rebuilt = rebuild_gate_with(&store, u64::MAX).unwrap();
+        assert_eq!(rebuilt.index().entries(), whole.index().entries());
+
+        // Cut short: does not decode.
+        let cut = stored[..stored.len() - 3].to_vec();
+        tree.insert(key(GATE_SNAPSHOT_FORMAT, head), cut).unwrap();
+        assert!(load(&store, Seq(head)).unwrap().is_none());
+        let rebuilt = rebuild_gate_with(&store, u64::MAX).unwrap();
+        assert_eq!(rebuilt.index().entries(), whole.index().entries());
+
+        // Beyond the head (a store cut back to an earlier head): not read.
+        tree.clear().unwrap();
+        tree.insert(key(GATE_SNAPSHOT_FORMAT, head + 10), stored).unwrap();
+        assert!(load(&store, Seq(head)).unwrap().is_none());
+    }
+}
