@@ -19,6 +19,11 @@
 //! Encoding: in JSON a term is one flat object, `{"text": .., "kind": "date", "due": .., ..}`;
 //! in the canonical binary codec it is a plain externally tagged mirror with a fixed field order.
 //! The variant order of that mirror is part of the format: never reorder, only append.
+//!
+//! Messages: officials read why a term stays text (the plan importer's report, the API's
+//! refusals), so [`TextReason`], [`TermMeaning`], [`Within`] and [`Frequency`] display in Russian,
+//! and so do the reasons decoding refuses a meaning the parser never makes. They are texts for
+//! people only: nothing encodes or hashes them.
 
 use chrono::Datelike;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -130,7 +135,8 @@ pub enum Within {
     HalfYear(u8),
 }
 
-/// Why a term stays text.
+/// Why a term stays text. Its `Display` is the Russian explanation an official reads: what was
+/// not understood and how to write the term; its JSON code (`unrecognised`, ...) is for machines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TextReason {
@@ -219,24 +225,25 @@ impl TermMeaning {
         !matches!(self, TermMeaning::Text { .. })
     }
 
-    /// Checks the invariants the parser guarantees; decoding rejects values that break them.
+    /// Checks the invariants the parser guarantees; decoding rejects values that break them, with
+    /// the returned reason (in Russian: it reaches officials through the API).
     fn validate(&self) -> Result<(), String> {
         let year = |year: i32| {
             if year_in_range(year) {
                 Ok(())
             } else {
-                Err(format!("year {year} outside {TERM_YEAR_MIN}..={TERM_YEAR_MAX}"))
+                Err(format!("год {year} вне допустимых пределов {TERM_YEAR_MIN}–{TERM_YEAR_MAX}"))
             }
         };
         match self {
             TermMeaning::Date { due, from } => match from {
                 Some(from) if from > due => {
-                    Err(format!("date window starts {from} after due {due}"))
+                    Err(format!("начало срока ({from}) позже даты исполнения ({due})"))
                 }
                 _ => Ok(()),
             },
             TermMeaning::Range { from, to } if from > to => {
-                Err(format!("range starts {from} after it ends {to}"))
+                Err(format!("период начинается ({from}) позже, чем заканчивается ({to})"))
             }
             TermMeaning::Range { .. } => Ok(()),
             TermMeaning::Year { year: value } => year(*value),
@@ -247,7 +254,8 @@ impl TermMeaning {
                     Ok(())
                 } else {
                     Err(format!(
-                        "years {from_year}-{to_year} must increase (one year is kind year)"
+                        "годы {from_year}–{to_year} должны идти по возрастанию (один год \
+                         записывается отдельным видом срока)"
                     ))
                 }
             }
@@ -260,22 +268,25 @@ impl TermMeaning {
                 }
                 if let (Some(start), Some(end)) = (recurrence.start_year, recurrence.end_year) {
                     if start > end {
-                        return Err(format!("recurrence starts {start} after it ends {end}"));
+                        return Err(format!(
+                            "повторение начинается в {start} году, позже, чем заканчивается \
+                             ({end})"
+                        ));
                     }
                 }
                 match recurrence.within {
                     None => Ok(()),
                     Some(_) if recurrence.frequency != Frequency::Yearly => {
-                        Err("only a yearly recurrence has a part of the year".to_string())
+                        Err("часть года указывается только для ежегодного срока".to_string())
                     }
                     Some(within) => match within.months() {
                         Some(_) => Ok(()),
-                        None => Err(format!("invalid part of the year {within:?}")),
+                        None => Err(format!("недопустимая часть года: {within}")),
                     },
                 }
             }
             TermMeaning::Continuous { from: Some(from), to: Some(to) } if from > to => {
-                Err(format!("continuous period starts {from} after it ends {to}"))
+                Err(format!("период начинается ({from}) позже, чем заканчивается ({to})"))
             }
             TermMeaning::Continuous { .. } | TermMeaning::Text { .. } => Ok(()),
         }
@@ -336,6 +347,159 @@ impl Within {
         };
         ((1..=12).contains(&first) && (first..=12).contains(&last)).then_some((first, last))
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages for people.
+//
+// Officials read these (the plan importer's report, the API's refusals), so they are in Russian:
+// what was not understood and how to write the term instead. Every example a message gives is a
+// form the parser reads (see the tests). They describe terms; they are never encoded or hashed.
+
+/// Why a term stays text, for the official who wrote it: what was not understood and which forms
+/// are read.
+impl std::fmt::Display for TextReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TextReason::Unrecognised => f.write_str(
+                "не удалось распознать срок: ожидается дата (25.12.2024, до 25.12.2024), месяц, \
+                 квартал или полугодие с годом (сентябрь 2024, IV квартал 2024, I полугодие 2024), \
+                 год или годы (2024, 2021–2025), период (с 01.03.2024 по 31.05.2024), «в течение \
+                 2024 года», «постоянно» или повторяющийся срок («ежегодно, IV квартал», \
+                 «ежеквартально», «ежемесячно»)",
+            ),
+            TextReason::Ambiguous => f.write_str(
+                "срок можно понять по-разному (например, «до 2024 года» — до начала или до конца \
+                 2024 года, «ноябрь–февраль» — неясно, каких лет): укажите дату (до 31.12.2024) \
+                 или период с годами (с 01.11.2023 по 29.02.2024)",
+            ),
+            TextReason::NoYear => f.write_str(
+                "в сроке не указан год, а по периоду плана его не определить (план не на один \
+                 год): укажите год (сентябрь 2024, IV квартал 2024)",
+            ),
+            TextReason::Conditional => f.write_str(
+                "срок зависит от события, а не от календаря («по мере необходимости», «по \
+                 запросу»): дату исполнения по нему не определить",
+            ),
+            TextReason::InvalidDate => f.write_str(
+                "в сроке указан несуществующий день (например, 31.02.2024) или период, который \
+                 кончается раньше, чем начинается",
+            ),
+            TextReason::TooLong => write!(
+                f,
+                "текст срока длиннее {TERM_TEXT_BYTES_MAX} байт и не разбирается: запишите срок \
+                 короче (IV квартал 2024)"
+            ),
+        }
+    }
+}
+
+/// The frequency as the acts write it: «ежегодно».
+impl std::fmt::Display for Frequency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Frequency::Monthly => "ежемесячно",
+            Frequency::Quarterly => "ежеквартально",
+            Frequency::Yearly => "ежегодно",
+        })
+    }
+}
+
+/// The part of the year in Russian: «декабрь», «январь–март», «IV квартал», «I полугодие».
+impl std::fmt::Display for Within {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Within::Month(month) => write_month(f, month),
+            Within::Months { first, last } => {
+                write_month(f, first)?;
+                f.write_str("–")?;
+                write_month(f, last)
+            }
+            Within::Quarter(quarter) => match roman_numeral(quarter, 4) {
+                Some(numeral) => write!(f, "{numeral} квартал"),
+                None => write!(f, "квартал {quarter}"),
+            },
+            Within::HalfYear(half) => match roman_numeral(half, 2) {
+                Some(numeral) => write!(f, "{numeral} полугодие"),
+                None => write!(f, "полугодие {half}"),
+            },
+        }
+    }
+}
+
+/// The reading of a term in Russian, with dates as officials write them: «не позднее
+/// 31.08.2024», «с 01.10.2023 по 30.11.2023», «2021–2025 годы», «ежегодно, IV квартал».
+impl std::fmt::Display for TermMeaning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TermMeaning::Date { due, from: Some(from) } if from == due => {
+                f.write_str(&due.to_russian())
+            }
+            TermMeaning::Date { due, from: Some(from) } => {
+                write!(f, "с {} по {}", from.to_russian(), due.to_russian())
+            }
+            TermMeaning::Date { due, from: None } => write!(f, "не позднее {}", due.to_russian()),
+            TermMeaning::Range { from, to } => {
+                write!(f, "с {} по {}", from.to_russian(), to.to_russian())
+            }
+            TermMeaning::Year { year } => write!(f, "{year} год"),
+            TermMeaning::Years { from_year, to_year } => write!(f, "{from_year}–{to_year} годы"),
+            TermMeaning::Recurring(recurrence) => {
+                write!(f, "{}", recurrence.frequency)?;
+                if let Some(within) = recurrence.within {
+                    write!(f, ", {within}")?;
+                }
+                match (recurrence.start_year, recurrence.end_year) {
+                    (Some(start), Some(end)) => write!(f, ", с {start} по {end} год"),
+                    (Some(start), None) => write!(f, ", начиная с {start} года"),
+                    (None, Some(end)) => write!(f, ", по {end} год"),
+                    (None, None) => Ok(()),
+                }
+            }
+            TermMeaning::Continuous { from, to } => {
+                f.write_str("постоянно")?;
+                match (from, to) {
+                    (Some(from), Some(to)) => {
+                        write!(f, ", с {} по {}", from.to_russian(), to.to_russian())
+                    }
+                    (Some(from), None) => write!(f, ", начиная с {}", from.to_russian()),
+                    (None, Some(to)) => write!(f, ", по {}", to.to_russian()),
+                    (None, None) => Ok(()),
+                }
+            }
+            TermMeaning::Text { reason } => write!(f, "только текст: {reason}"),
+        }
+    }
+}
+
+fn write_month(f: &mut std::fmt::Formatter<'_>, month: u8) -> std::fmt::Result {
+    const NAMES: [&str; 12] = [
+        "январь",
+        "февраль",
+        "март",
+        "апрель",
+        "май",
+        "июнь",
+        "июль",
+        "август",
+        "сентябрь",
+        "октябрь",
+        "ноябрь",
+        "декабрь",
+    ];
+    match usize::from(month).checked_sub(1).and_then(|index| NAMES.get(index)) {
+        Some(name) => f.write_str(name),
+        None => write!(f, "месяц {month}"),
+    }
+}
+
+/// "I".."IV" for 1..=`max` (at most 4).
+fn roman_numeral(value: u8, max: u8) -> Option<&'static str> {
+    const NUMERALS: [&str; 4] = ["I", "II", "III", "IV"];
+    if value > max {
+        return None;
+    }
+    usize::from(value).checked_sub(1).and_then(|index| NUMERALS.get(index)).copied()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -503,7 +667,7 @@ impl TryFrom<MeaningJson> for TermMeaning {
     fn try_from(json: MeaningJson) -> Result<TermMeaning, String> {
         let derived = |name: &str, given: Option<Date>, expected: Option<Date>| match given {
             Some(given) if Some(given) != expected => {
-                Err(format!("{name} {given} does not match the year(s) given"))
+                Err(format!("поле {name} ({given}) не совпадает с границей указанных лет"))
             }
             _ => Ok(()),
         };
@@ -539,8 +703,8 @@ impl TryFrom<MeaningJson> for TermMeaning {
                     (None, None, None, Some(quarter), None) => Some(Within::Quarter(quarter)),
                     (None, None, None, None, Some(half)) => Some(Within::HalfYear(half)),
                     _ => {
-                        return Err("give at most one of month, from_month with to_month, \
-                                    quarter, half_year"
+                        return Err("укажите не больше одного из полей: month, from_month \
+                                    вместе с to_month, quarter, half_year"
                             .to_string())
                     }
                 };
@@ -1374,7 +1538,9 @@ mod tests {
     use proptest::prelude::*;
 
     use crate::codec::{decode, encode};
-    use crate::term::{parse, parse_in_period, Term, TermMeaning};
+    use crate::term::{
+        parse, parse_in_period, Frequency, Recurrence, Term, TermMeaning, TextReason, Within,
+    };
     use crate::time::Date;
 
     /// Reads `input` (in `period` when given) and compares the meaning's JSON with `expected`;
@@ -1744,6 +1910,160 @@ mod tests {
         };
         let bytes = encode("term", &bad).unwrap();
         assert!(decode::<Term>("term", &bytes).is_err());
+    }
+
+    /// The words in Latin letters in `text`.
+    fn latin_words(text: &str) -> Vec<&str> {
+        text.split(|c: char| !c.is_ascii_alphabetic()).filter(|word| !word.is_empty()).collect()
+    }
+
+    /// Fails unless `text` has Cyrillic in it and its only words in Latin letters are in `allowed`
+    /// (Roman numerals of quarters, API field names): officials read it.
+    fn assert_reads_in_russian(text: &str, allowed: &[&str]) {
+        assert!(text.chars().any(|c| matches!(c, 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё')), "{text:?}");
+        for word in latin_words(text) {
+            assert!(allowed.contains(&word), "Latin word {word:?} in {text:?}");
+        }
+    }
+
+    const ROMAN: &[&str] = &["I", "II", "III", "IV"];
+
+    /// Every reason, in variant order: the codec writes a variant as its index.
+    fn all_reasons() -> Vec<TextReason> {
+        (0u32..)
+            .map_while(|index| decode::<TextReason>("reason", &index.to_be_bytes()).ok())
+            .collect()
+    }
+
+    /// A term that stays text for `reason`; the match makes a new reason need an example.
+    fn example_of(reason: TextReason) -> String {
+        match reason {
+            TextReason::Unrecognised => "по графику работы".to_string(),
+            TextReason::Ambiguous => "до 2024 года".to_string(),
+            TextReason::NoYear => "IV квартал".to_string(),
+            TextReason::Conditional => "по мере необходимости".to_string(),
+            TextReason::InvalidDate => "31.02.2024".to_string(),
+            TextReason::TooLong => "2024 ".repeat(200),
+        }
+    }
+
+    /// What an official reads when a term stays text says, in Russian, what was not understood;
+    /// the reasons of terms written in no known form also say which forms are read.
+    #[test]
+    fn every_reason_reads_in_russian() {
+        let reasons = all_reasons();
+        assert_eq!(reasons.len(), 6, "{reasons:?}");
+        for reason in reasons {
+            let term = parse(&example_of(reason));
+            assert_eq!(term.meaning, TermMeaning::Text { reason }, "{reason:?}");
+            let message = reason.to_string();
+            assert_reads_in_russian(&message, ROMAN);
+            assert_reads_in_russian(&term.meaning.to_string(), ROMAN);
+        }
+        let unrecognised = TextReason::Unrecognised.to_string();
+        assert!(unrecognised.starts_with("не удалось распознать срок: ожидается дата"));
+        assert!(TextReason::TooLong.to_string().contains("512 байт"));
+    }
+
+    /// The forms the messages give as examples are forms the parser reads.
+    #[test]
+    fn forms_the_messages_advertise_are_read() {
+        let unrecognised = TextReason::Unrecognised.to_string();
+        for form in [
+            "25.12.2024",
+            "до 25.12.2024",
+            "сентябрь 2024",
+            "IV квартал 2024",
+            "I полугодие 2024",
+            "2024",
+            "2021–2025",
+            "с 01.03.2024 по 31.05.2024",
+            "в течение 2024 года",
+            "постоянно",
+            "ежегодно, IV квартал",
+            "ежеквартально",
+            "ежемесячно",
+        ] {
+            assert!(unrecognised.contains(form), "{form} is not in {unrecognised}");
+            assert!(parse(form).is_structured(), "{form}");
+        }
+        for (reason, forms) in [
+            (TextReason::Ambiguous, &["до 31.12.2024", "с 01.11.2023 по 29.02.2024"][..]),
+            (TextReason::NoYear, &["сентябрь 2024", "IV квартал 2024"][..]),
+            (TextReason::TooLong, &["IV квартал 2024"][..]),
+        ] {
+            for form in forms {
+                assert!(reason.to_string().contains(form), "{form} is not in {reason}");
+                assert!(parse(form).is_structured(), "{form}");
+            }
+        }
+    }
+
+    /// A meaning shown to an official (a refusal naming the reading of a term) is in Russian.
+    #[test]
+    #[rustfmt::skip]
+    fn meanings_read_in_russian() {
+        for (input, period, expected) in [
+            ("25.12.2024", None, "25.12.2024"),
+            ("до 01.09.2023", None, "не позднее 01.09.2023"),
+            ("июнь 2023 г.", None, "с 01.06.2023 по 30.06.2023"),
+            ("Октябрь-ноябрь 2023", None, "с 01.10.2023 по 30.11.2023"),
+            ("2022", None, "2022 год"),
+            ("2021-2025", None, "2021–2025 годы"),
+            ("Ежегодно 4 квартал", None, "ежегодно, IV квартал"),
+            ("ежегодно, I полугодие", None, "ежегодно, I полугодие"),
+            ("ежегодно, декабрь", None, "ежегодно, декабрь"),
+            ("Ежегодно, январь-декабрь", None, "ежегодно, январь–декабрь"),
+            ("ежегодно с 2023 по 2025 год", None, "ежегодно, с 2023 по 2025 год"),
+            ("2023, далее ежегодно", None, "ежегодно, начиная с 2023 года"),
+            ("ежеквартально", None, "ежеквартально"),
+            ("Ежемесячно", None, "ежемесячно"),
+            ("постоянно", None, "постоянно"),
+            ("В течение года", Some((2022, 2022)), "постоянно, с 01.01.2022 по 31.12.2022"),
+            ("IV квартал", None, "только текст: в сроке не указан год, а по периоду плана его не определить (план не на один год): укажите год (сентябрь 2024, IV квартал 2024)"),
+        ] {
+            let shown = parse_in_period(input, period).meaning.to_string();
+            assert_eq!(shown, expected, "{input:?}");
+            // A single day is all digits; everything else has Russian words.
+            assert!(latin_words(&shown).iter().all(|word| ROMAN.contains(word)), "{shown}");
+        }
+        // Values the parser never makes still render, without a panic.
+        for within in [Within::Month(0), Within::Month(13), Within::Quarter(5), Within::HalfYear(0)] {
+            assert_reads_in_russian(&within.to_string(), &[]);
+        }
+        assert_eq!(Within::Months { first: 1, last: 3 }.to_string(), "январь–март");
+    }
+
+    /// Meanings the parser never makes are refused on decoding (an API body, a stored record)
+    /// with a reason in Russian; API field names are the only Latin words.
+    #[test]
+    fn decoding_refusals_read_in_russian() {
+        let fields = ["month", "from", "to", "quarter", "half", "year"];
+        for json in [
+            r#"{"kind":"years","from_year":2025,"to_year":2021}"#,
+            r#"{"kind":"years","from_year":1850,"to_year":2021}"#,
+            r#"{"kind":"year","year":2022,"from":"2022-01-02"}"#,
+            r#"{"kind":"date","due":"2022-01-01","from":"2022-02-01"}"#,
+            r#"{"kind":"range","from":"2024-01-01","to":"2023-01-01"}"#,
+            r#"{"kind":"continuous","from":"2024-01-01","to":"2023-01-01"}"#,
+            r#"{"kind":"recurring","frequency":"monthly","month":12}"#,
+            r#"{"kind":"recurring","frequency":"yearly","month":12,"quarter":4}"#,
+            r#"{"kind":"recurring","frequency":"yearly","quarter":5}"#,
+            r#"{"kind":"recurring","frequency":"yearly","start_year":2025,"end_year":2023}"#,
+        ] {
+            let value: serde_json::Value = serde_json::from_str(json).unwrap();
+            let error = serde_json::from_value::<TermMeaning>(value).unwrap_err().to_string();
+            assert_reads_in_russian(&error, &fields);
+        }
+        let error = TermMeaning::Recurring(Recurrence {
+            frequency: Frequency::Yearly,
+            within: Some(Within::Quarter(5)),
+            start_year: None,
+            end_year: None,
+        })
+        .validate()
+        .unwrap_err();
+        assert_eq!(error, "недопустимая часть года: квартал 5");
     }
 
     /// Pieces the dumps are made of, so that random terms get past the first token.
