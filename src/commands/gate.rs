@@ -657,8 +657,11 @@ fn term_dated_by_plan(index: &RegistryIndex, plan: &str, term: &Term) -> Result<
     if read.meaning != term.meaning {
         return Err(Refusal::new(
             "term.meaning",
-            format!("{:?}", term.meaning),
-            format!("не соответствует прочтению term.text в периоде плана ({:?})", read.meaning),
+            &term.meaning,
+            format!(
+                "не совпадает с прочтением текста срока term.text в периоде плана: {}",
+                read.meaning
+            ),
         ));
     }
     Ok(())

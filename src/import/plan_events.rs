@@ -351,14 +351,16 @@ fn desired_activities(
             let key_result = required(Column::KeyResult, &activity.key_result);
             let fixing_documents = required(Column::FixingDocuments, &activity.fixing_documents);
             let term = term_in_period(&term_text, period);
-            if matches!(term.meaning, TermMeaning::Text { .. }) && term_text != EMPTY_CELL_TEXT {
-                issues.push(issue(
-                    &meta.file,
-                    row,
-                    Some(Column::Term),
-                    &term_text,
-                    "срок не распознан; будет записан только текстом",
-                ));
+            if let TermMeaning::Text { reason } = term.meaning {
+                if term_text != EMPTY_CELL_TEXT {
+                    issues.push(issue(
+                        &meta.file,
+                        row,
+                        Some(Column::Term),
+                        &term_text,
+                        &format!("{reason}; срок будет записан только текстом, без даты"),
+                    ));
+                }
             }
             out.push(Desired {
                 section_index,

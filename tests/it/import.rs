@@ -766,6 +766,44 @@ fn refusal_of_the_ledger_reads_in_russian() {
     assert_eq!(head(dir.path()), start);
 }
 
+/// A term the parser cannot read is a warning an official can act on: in Russian, it says what
+/// was not understood and, for a term in no known form, which forms are read.
+#[test]
+fn unread_terms_are_explained_in_russian() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let plan = write(
+        files.path(),
+        "plan.csv",
+        &[
+            PLAN_CSV_HEADER,
+            "Раздел 1. Диагностика;;;;;;",
+            "1.1;Проведение диагностики дефицитов;по графику работы;ЦНППМ;;Проведена;Справка",
+            "1.2;Построение ИОМ;IV квартал;ЦНППМ;;Построены;Отчёт",
+            "1.3;Конкурс наставников;до 2025 года;ЦНППМ;;Проведён;Приказ",
+            "1.4;Семинар;31.02.2024;ЦНППМ;;Проведён;Программа",
+        ],
+    );
+    let title = "План мероприятий на 2024-2025 годы";
+    let basis = "Приказ №10 от 15.01.2024";
+    let output = import_plan(dir.path(), &plan, title, basis, &["--period", "2024-2025"]);
+    assert!(!output.status.success(), "{}", text(&output));
+    let report = text(&output);
+    for (row, term, reason) in [
+        (3, "по графику работы", "не удалось распознать срок: ожидается дата (25.12.2024"),
+        (4, "IV квартал", "в сроке не указан год, а по периоду плана его не определить"),
+        (5, "до 2025 года", "срок можно понять по-разному"),
+        (6, "31.02.2024", "в сроке указан несуществующий день"),
+    ] {
+        let line =
+            format!("plan.csv, строка {row}, графа «Срок»: «{term}» — предупреждение: {reason}");
+        assert!(report.contains(&line), "{line}\n{report}");
+    }
+    assert!(report.contains("; срок будет записан только текстом, без даты"), "{report}");
+    crate::support::assert_no_english_words(&report);
+    assert_eq!(head(dir.path()), 0);
+}
+
 #[test]
 fn missing_required_column_is_named_and_nothing_is_appended() {
     let dir = tempfile::tempdir().unwrap();

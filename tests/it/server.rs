@@ -967,6 +967,46 @@ async fn each_refusal_class_answers_its_status_and_body() {
     }
 }
 
+fn activity_with_term(term: Value) -> Value {
+    json!({
+        "kind": "activity_added",
+        "payload": {"plan": "pl-1", "activity": "a-1.1", "section": "s-1", "number": "1.1",
+            "title": "Проведение диагностики", "responsible": "ЦНППМ", "co_executors": [],
+            "term": term, "key_result": "Проведена", "fixing_documents": "Справка"},
+        "effective": "2024-01-15",
+    })
+}
+
+/// A term whose meaning is not the parser's reading of its text is refused naming the reading in
+/// Russian; a meaning the parser never makes does not decode, with the reason in Russian.
+#[tokio::test]
+async fn term_refusals_read_in_russian() {
+    let app = App::new();
+    let token = app.token("operator");
+    let guessed = activity_with_term(json!({"text": "2023", "kind": "year", "year": 2022}));
+    let (status, answer) = app.post(&token, guessed).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(answer["code"], "invalid_field");
+    assert_eq!(answer["field"], "commands[0].payload.term.meaning");
+    assert_eq!(answer["value"], "2022 год");
+    let message = answer["message"].as_str().unwrap();
+    assert!(
+        message.contains("не совпадает с прочтением текста срока term.text: 2023 год"),
+        "{message}"
+    );
+    crate::support::assert_no_english_words(message);
+
+    let backwards =
+        json!({"text": "2025-2021", "kind": "years", "from_year": 2025, "to_year": 2021});
+    let (status, answer) = app.post(&token, activity_with_term(backwards)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(answer["code"], "malformed_request");
+    let message = answer["message"].as_str().unwrap();
+    assert!(message.contains("годы 2025–2021 должны идти по возрастанию"), "{message}");
+    crate::support::assert_no_english_words(message);
+    assert_eq!(app.head(), 0);
+}
+
 #[tokio::test]
 async fn oversized_body_is_413_and_missing_content_type_is_415() {
     let app = App::new();

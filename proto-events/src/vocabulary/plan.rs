@@ -201,8 +201,8 @@ fn term_meaning_is_read_from_text(term: &Term) -> Result<(), FieldError> {
     if read.meaning != term.meaning && !needs_period {
         return Err(FieldError::new(
             "term.meaning",
-            format!("{:?}", term.meaning),
-            format!("не соответствует прочтению term.text ({:?})", read.meaning),
+            &term.meaning,
+            format!("не совпадает с прочтением текста срока term.text: {}", read.meaning),
         ));
     }
     Ok(())
