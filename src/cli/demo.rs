@@ -10,10 +10,10 @@ pub(crate) struct DemoArgs {
     /// Пустой каталог хранилища.
     #[arg(long)]
     pub data: PathBuf,
-    /// district | region | large.
+    /// Масштаб: district | region | large.
     #[arg(long, default_value = "region")]
     pub scale: String,
-    /// Seed of the generator.
+    /// Начальное значение генератора.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
 }
@@ -34,7 +34,7 @@ pub(crate) fn run(args: DemoArgs) -> anyhow::Result<u8> {
     );
     println!("  годы:                    {}–{}", summary.years.0, summary.years.1);
     println!("  объём на диске:          {:.1} МБ", summary.bytes_on_disk as f64 / 1_048_576.0);
-    println!("  голова цепочки:          seq {} hash {}", summary.head_seq, summary.head_hash);
+    println!("  последнее событие:       №{}, хеш {}", summary.head_seq, summary.head_hash);
     println!("  проверка событий:        {}", summary.gate);
     println!("  время:                   {:.1} с", summary.elapsed_seconds);
     println!("Интересные случаи:");
@@ -52,7 +52,7 @@ pub(crate) fn run(args: DemoArgs) -> anyhow::Result<u8> {
             println!("    отчёт {report}");
         }
         for (id, seq) in &case.events {
-            println!("    seq {seq}  id {id}");
+            println!("    событие №{seq}, идентификатор {id}");
         }
     }
     Ok(0)

@@ -30,16 +30,16 @@ pub(crate) struct PlanArgs {
     /// Каталог хранилища.
     #[arg(long)]
     data: PathBuf,
-    /// Plan id (`letopis plans` lists them); may be omitted when the ledger holds one plan.
+    /// Идентификатор плана (их перечисляет `letopis plans`); можно не указывать, если план один.
     #[arg(long)]
     plan: Option<String>,
-    /// Valid date, YYYY-MM-DD; default: today.
+    /// Дата, на которую строится документ, ГГГГ-ММ-ДД; по умолчанию — сегодня.
     #[arg(long)]
     date: Option<String>,
-    /// Knowledge point: an RFC 3339 time or a seq; default: now.
+    /// По данным на: время RFC 3339 или номер события; по умолчанию — сейчас.
     #[arg(long)]
     known_at: Option<String>,
-    /// The workbook to write (.xlsx).
+    /// Файл книги для записи (.xlsx).
     #[arg(long)]
     output: PathBuf,
 }
@@ -50,19 +50,19 @@ pub(crate) struct FiguresArgs {
     /// Каталог хранилища.
     #[arg(long)]
     data: PathBuf,
-    /// Valid date, YYYY-MM-DD.
+    /// Дата, на которую строится документ, ГГГГ-ММ-ДД.
     #[arg(long)]
     date: String,
-    /// Knowledge point: an RFC 3339 time or a seq; default: now.
+    /// По данным на: время RFC 3339 или номер события; по умолчанию — сейчас.
     #[arg(long)]
     known_at: Option<String>,
-    /// region | municipality:<code> | organisation:<id>.
+    /// Территория: region | municipality:<код> | organisation:<идентификатор>.
     #[arg(long, default_value = "region")]
     scope: String,
-    /// The file to write (.xlsx or .csv).
+    /// Файл для записи (.xlsx или .csv).
     #[arg(long)]
     output: PathBuf,
-    /// xlsx | csv; default: by the extension of --output.
+    /// xlsx | csv; по умолчанию — по расширению --output.
     #[arg(long)]
     format: Option<String>,
 }
@@ -78,7 +78,7 @@ fn export_plan(args: PlanArgs) -> anyhow::Result<u8> {
     let date = valid_date(args.date.as_deref())?;
     let known_at = parse_known_at(args.known_at.as_deref())?;
     let store = open_store(&args.data)?;
-    let state = query::state_at(&store, known_at).context("folding the ledger")?;
+    let state = query::state_at(&store, known_at).context("не удалось прочитать журнал")?;
     let plans = plans_as_of(&state.plans, date);
     let plan = choose(&plans, args.plan.as_deref())?;
     let bytes = plan_xlsx(plan, &state.plans, date, state.seq)?;

@@ -65,7 +65,7 @@ pub(crate) fn catalogue(
     let scope = parse_scope(scope)?;
     let projector = Projector::new(open_store(data)?);
     let (seq, figures) =
-        projector.catalogue(&scope, date, known_at).context("computing the figures")?;
+        projector.catalogue(&scope, date, known_at).context("не удалось вычислить показатели")?;
     Ok(Catalogue { date, scope, seq, figures })
 }
 
@@ -75,7 +75,7 @@ pub(crate) fn run(args: FiguresArgs) -> anyhow::Result<u8> {
         catalogue(&args.data, &args.date, args.known_at.as_deref(), &args.scope)?;
     let out = if json_output { render_json(&figures, seq)? } else { render_table(&figures, seq) };
     let mut stdout = std::io::stdout().lock();
-    stdout.write_all(out.as_bytes()).context("writing to stdout")?;
+    stdout.write_all(out.as_bytes()).context("не удалось вывести результат")?;
     Ok(exit::OK)
 }
 
@@ -99,7 +99,8 @@ pub(crate) fn parse_known_at(text: Option<&str>) -> anyhow::Result<KnownAt> {
 
 fn render_json(figures: &[Figure], seq: u64) -> anyhow::Result<String> {
     let array: Vec<Value> = figures.iter().map(|figure| figure_json(figure, seq)).collect();
-    let mut out = serde_json::to_string_pretty(&array).context("encoding figures as JSON")?;
+    let mut out =
+        serde_json::to_string_pretty(&array).context("не удалось сформировать JSON показателей")?;
     out.push('\n');
     Ok(out)
 }

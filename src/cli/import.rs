@@ -39,36 +39,36 @@ pub const IMPORT_ACTOR_ID: &str = "import";
 /// Import subcommands.
 #[derive(clap::Subcommand)]
 pub(crate) enum ImportCommand {
-    /// Import a plan of activities (XLSX, CSV/TSV, or a text table dump).
+    /// План мероприятий (XLSX, CSV/TSV или текстовая выгрузка таблицы).
     Plan {
-        /// The document.
+        /// Документ.
         file: PathBuf,
         /// Каталог хранилища.
         #[arg(long)]
         data: PathBuf,
-        /// federal | regional | municipal | organisation.
+        /// Уровень плана: federal | regional | municipal | organisation.
         #[arg(long)]
         level: String,
-        /// Plan title.
+        /// Название плана.
         #[arg(long)]
         title: String,
-        /// Approving act: "<kind> №<number> от <dd.mm.yyyy>".
+        /// Утверждающий акт: «<вид> №<номер> от <дд.мм.гггг>».
         #[arg(long)]
         basis: String,
-        /// Period of the plan, "2021-2025" (default: read from the title, the terms or the act).
+        /// Период плана, «2021-2025» (по умолчанию определяется по названию, срокам или акту).
         #[arg(long)]
         period: Option<String>,
-        /// Owner of the plan, as written (default: by level).
+        /// Владелец плана, как в акте (по умолчанию — по уровню плана).
         #[arg(long)]
         owner: Option<String>,
-        /// Code of the owning municipality or organisation (municipal and organisation plans):
-        /// the import records the plan as that body's act.
+        /// Код муниципалитета или организации — владельца плана (для муниципальных планов и планов
+        /// организаций): план записывается как акт этого органа.
         #[arg(long)]
         owner_code: Option<String>,
-        /// Print what would be appended; append nothing.
+        /// Показать, что будет записано; ничего не записывать.
         #[arg(long)]
         dry_run: bool,
-        /// Append even when there are warnings.
+        /// Записать, даже если есть предупреждения.
         #[arg(long)]
         accept_warnings: bool,
     },
@@ -88,15 +88,15 @@ pub(crate) enum ImportCommand {
 /// Arguments of a registry import.
 #[derive(clap::Args)]
 pub(crate) struct RegistryArgs {
-    /// The table (CSV/TSV or XLSX).
+    /// Таблица (CSV/TSV или XLSX).
     file: PathBuf,
     /// Каталог хранилища.
     #[arg(long)]
     data: PathBuf,
-    /// Print what would be appended; append nothing.
+    /// Показать, что будет записано; ничего не записывать.
     #[arg(long)]
     dry_run: bool,
-    /// Append even when there are warnings.
+    /// Записать, даже если есть предупреждения.
     #[arg(long)]
     accept_warnings: bool,
 }
@@ -212,7 +212,7 @@ fn import_plan(
         }
         Err(error) => {
             ledger.shutdown();
-            return Err(error).context("reading the plan's history");
+            return Err(error).context("не удалось прочитать историю плана в журнале");
         }
     };
     let plan = &prepared.plan;
@@ -264,7 +264,10 @@ fn import_registry(kind: RegistryKind, args: RegistryArgs) -> anyhow::Result<u8>
             return Ok(exit::ERROR);
         }
     };
-    let today = SystemClock.now().date_utc().context("today's date")?;
+    let today = SystemClock
+        .now()
+        .date_utc()
+        .context("не удалось определить сегодняшнюю дату по системным часам")?;
     let built = match registry::build(kind, &file_name, &table, today) {
         Ok(built) => built,
         Err(error) => {
@@ -429,7 +432,7 @@ fn to_event(
     let actor = Actor { role: ActorRole::Operator, id: IMPORT_ACTOR_ID.to_string() };
     payload
         .to_new_event(id, effective, actor, basis)
-        .with_context(|| format!("encoding {}", payload.kind()))
+        .with_context(|| format!("не удалось сформировать событие {}", payload.kind()))
 }
 
 /// Submits the commands as one atomic batch through the validating command layer; returns the
@@ -468,7 +471,7 @@ fn submit(
             say!("Импорт отклонён: ничего не записано.");
             Ok(None)
         }
-        Err(other) => Err(other).context("appending the imported events"),
+        Err(other) => Err(other).context("журнал не принял импортируемые события"),
     }
 }
 
@@ -515,13 +518,14 @@ fn store_personal(store: &Store, records: &[PersonalRecord]) {
 }
 
 fn read_file(file: &Path) -> anyhow::Result<(String, Vec<u8>)> {
-    let metadata =
-        std::fs::metadata(file).with_context(|| format!("reading {}", file.display()))?;
+    let metadata = std::fs::metadata(file)
+        .with_context(|| format!("не удалось прочитать {}", file.display()))?;
     let limit = u64::try_from(FILE_BYTES_MAX).unwrap_or(u64::MAX);
     if metadata.len() > limit {
         anyhow::bail!("файл {} больше допустимого ({limit} байт)", file.display());
     }
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let bytes =
+        std::fs::read(file).with_context(|| format!("не удалось прочитать {}", file.display()))?;
     let name = file
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())

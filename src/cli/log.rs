@@ -26,10 +26,10 @@ pub enum LogCommand {
 /// `letopis log restore`.
 #[derive(Args)]
 pub struct RestoreArgs {
-    /// Archive file of the whole ledger (from seq 1).
+    /// Файл архива всего журнала (с события №1).
     #[arg(long)]
     archive: PathBuf,
-    /// Empty (or absent) directory for the restored store.
+    /// Пустой (или ещё не созданный) каталог для восстановленного хранилища.
     #[arg(long)]
     data: PathBuf,
 }
@@ -40,13 +40,14 @@ pub struct ExportArgs {
     /// Каталог хранилища.
     #[arg(long)]
     data: PathBuf,
-    /// Archive file to write (`-` for stdout).
+    /// Файл архива (`-` — стандартный вывод).
     #[arg(long)]
     output: PathBuf,
-    /// First seq (inclusive); a later range chains onto the hash before it.
+    /// Номер первого события (включительно); архив с середины журнала продолжает цепочку от
+    /// хеша предыдущего события.
     #[arg(long, default_value_t = 1)]
     from: u64,
-    /// Last seq (inclusive); default: the head when the export starts.
+    /// Номер последнего события (включительно); по умолчанию — последнее на начало выгрузки.
     #[arg(long)]
     to: Option<u64>,
 }
@@ -54,17 +55,17 @@ pub struct ExportArgs {
 /// `letopis log verify`.
 #[derive(Args)]
 pub struct VerifyArgs {
-    /// Archive file (`-` for stdin).
+    /// Файл архива (`-` — стандартный ввод).
     #[arg(long)]
     archive: PathBuf,
-    /// A hash the auditor already holds, as SEQ:HEX (repeatable): the archive must contain
-    /// exactly that event at that seq, or history was rewritten.
-    #[arg(long = "checkpoint", value_name = "SEQ:HASH")]
+    /// Хеш, который аудитор уже хранит, в виде НОМЕР:ХЕШ (можно несколько раз): в архиве
+    /// должно быть именно это событие под этим номером, иначе история переписана.
+    #[arg(long = "checkpoint", value_name = "НОМЕР:ХЕШ")]
     checkpoints: Vec<String>,
-    /// Also decode every envelope canonically.
+    /// Также декодировать каждое событие канонически (медленнее).
     #[arg(long)]
     deep: bool,
-    /// Print the result as JSON.
+    /// Вывести результат в JSON.
     #[arg(long)]
     json: bool,
 }

@@ -58,10 +58,10 @@ enum Command {
         /// Каталог хранилища.
         #[arg(long)]
         data: PathBuf,
-        /// Also decode every envelope canonically (slower).
+        /// Также декодировать каждое событие канонически (медленнее).
         #[arg(long)]
         deep: bool,
-        /// Print the summary as JSON.
+        /// Вывести итог в JSON.
         #[arg(long)]
         json: bool,
     },
@@ -70,13 +70,13 @@ enum Command {
         /// Каталог хранилища.
         #[arg(long)]
         data: PathBuf,
-        /// First seq (inclusive).
+        /// Номер первого события (включительно).
         #[arg(long, default_value_t = 1)]
         from: u64,
-        /// Last seq (inclusive); default: the head.
+        /// Номер последнего события (включительно); по умолчанию — последнее в журнале.
         #[arg(long)]
         to: Option<u64>,
-        /// Only this stream, e.g. teacher/t-000001.
+        /// Только этот поток, например teacher/t-000001.
         #[arg(long)]
         stream: Option<String>,
     },
@@ -131,7 +131,7 @@ pub fn main() -> ExitCode {
 }
 
 pub(crate) fn open_store(data: &std::path::Path) -> anyhow::Result<Store> {
-    Store::open(data).with_context(|| format!("opening store at {}", data.display()))
+    Store::open(data).with_context(|| format!("не удалось открыть хранилище {}", data.display()))
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -160,7 +160,8 @@ fn verify(data: &std::path::Path, deep: bool, json: bool) -> anyhow::Result<u8> 
             return Ok(exit::INTEGRITY);
         }
         Err(error) => {
-            return Err(error).with_context(|| format!("opening store at {}", data.display()))
+            return Err(error)
+                .with_context(|| format!("не удалось открыть хранилище {}", data.display()))
         }
     };
     let head = store.head().seq.0;
@@ -245,7 +246,9 @@ fn replay(
     let to = Seq(to.unwrap_or(u64::MAX));
     match stream {
         Some(name) => {
-            let name = StreamName::new(name).context("--stream")?;
+            let name = StreamName::new(name).map_err(|error| {
+                anyhow::anyhow!("--stream: {}", crate::commands::stream_name_rule(&error))
+            })?;
             for event in store.stream(&name, 1)? {
                 if event.seq.0 >= from && event.seq <= to {
                     writeln!(out, "{}", event_json(&event))?;

@@ -12,40 +12,40 @@ use crate::personal::{PersonRecord, PersonalDirectory};
 /// Personal-data subcommands.
 #[derive(clap::Subcommand)]
 pub(crate) enum PersonCommand {
-    /// Remove a person's personal data (the ledger still verifies).
+    /// Удалить персональные данные человека (журнал при этом остаётся целым).
     Erase {
         /// Каталог хранилища.
         #[arg(long)]
         data: PathBuf,
-        /// Pseudonymous id.
+        /// Псевдонимный идентификатор человека.
         id: String,
     },
-    /// Store or replace a person's personal data.
+    /// Сохранить или заменить персональные данные человека.
     Put {
         /// Каталог хранилища.
         #[arg(long)]
         data: PathBuf,
-        /// Pseudonymous id.
+        /// Псевдонимный идентификатор человека.
         id: String,
         /// ФИО.
         #[arg(long)]
         full_name: String,
-        /// СНИЛС (11 digits, checked).
+        /// СНИЛС (11 цифр, проверяется контрольное число).
         #[arg(long)]
         snils: Option<String>,
-        /// A contact (e-mail, phone); repeatable.
+        /// Контакт (e-mail, телефон); можно несколько раз.
         #[arg(long = "contact")]
         contacts: Vec<String>,
     },
-    /// Print a person's personal data as JSON.
+    /// Вывести персональные данные человека в JSON.
     Get {
         /// Каталог хранилища.
         #[arg(long)]
         data: PathBuf,
-        /// Pseudonymous id.
+        /// Псевдонимный идентификатор человека.
         id: String,
     },
-    /// List the ids that have personal data.
+    /// Перечислить идентификаторы, для которых есть персональные данные.
     List {
         /// Каталог хранилища.
         #[arg(long)]
@@ -60,7 +60,10 @@ pub(crate) fn run(command: PersonCommand) -> anyhow::Result<u8> {
     match command {
         PersonCommand::Erase { data, id } => {
             let directory = open(&data)?;
-            if directory.erase(&id).with_context(|| format!("erasing {id}"))? {
+            if directory
+                .erase(&id)
+                .with_context(|| format!("не удалось удалить персональные данные {id}"))?
+            {
                 println!("персональные данные {id} удалены");
                 Ok(0)
             } else {
@@ -71,13 +74,18 @@ pub(crate) fn run(command: PersonCommand) -> anyhow::Result<u8> {
         PersonCommand::Put { data, id, full_name, snils, contacts } => {
             let directory = open(&data)?;
             let record = PersonRecord { full_name, snils, contacts };
-            directory.put(&id, &record).with_context(|| format!("storing {id}"))?;
+            directory
+                .put(&id, &record)
+                .with_context(|| format!("не удалось сохранить персональные данные {id}"))?;
             println!("персональные данные {id} сохранены");
             Ok(0)
         }
         PersonCommand::Get { data, id } => {
             let directory = open(&data)?;
-            match directory.get(&id).with_context(|| format!("reading {id}"))? {
+            match directory
+                .get(&id)
+                .with_context(|| format!("не удалось прочитать персональные данные {id}"))?
+            {
                 Some(record) => {
                     println!("{}", serde_json::to_string_pretty(&record)?);
                     Ok(0)
@@ -99,5 +107,5 @@ pub(crate) fn run(command: PersonCommand) -> anyhow::Result<u8> {
 
 fn open(data: &std::path::Path) -> anyhow::Result<PersonalDirectory> {
     let store = super::open_store(data)?;
-    PersonalDirectory::open(&store).context("opening the personal-data directory")
+    PersonalDirectory::open(&store).context("не удалось открыть справочник персональных данных")
 }

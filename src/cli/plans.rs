@@ -46,7 +46,8 @@ pub(crate) fn run(args: PlansArgs) -> anyhow::Result<u8> {
     let mut out = String::new();
     match format {
         OutputFormat::Json => {
-            out = serde_json::to_string_pretty(&plans).context("encoding plans as JSON")?;
+            out = serde_json::to_string_pretty(&plans)
+                .context("не удалось сформировать JSON планов")?;
             out.push('\n');
         }
         OutputFormat::Table => {
@@ -113,7 +114,7 @@ pub(crate) fn run(args: PlansArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    std::io::stdout().write_all(out.as_bytes()).context("writing to stdout")?;
+    std::io::stdout().write_all(out.as_bytes()).context("не удалось вывести результат")?;
     Ok(exit::OK)
 }
 
@@ -139,7 +140,10 @@ pub(crate) fn valid_date(text: Option<&str>) -> anyhow::Result<Date> {
     match text {
         Some(text) => Date::parse_iso(text.trim())
             .with_context(|| format!("--date {text:?}: ожидается дата ГГГГ-ММ-ДД")),
-        None => SystemClock.now().date_utc().context("reading today's date from the clock"),
+        None => SystemClock
+            .now()
+            .date_utc()
+            .context("не удалось определить сегодняшнюю дату по системным часам"),
     }
 }
 
@@ -153,6 +157,6 @@ pub(crate) struct Folded {
 
 /// The state at `known_at` from the query layer (snapshots plus the events after them).
 pub(crate) fn fold(store: &Store, known_at: KnownAt) -> anyhow::Result<Folded> {
-    let state = query::state_at(store, known_at).context("folding the ledger")?;
+    let state = query::state_at(store, known_at).context("не удалось прочитать журнал")?;
     Ok(Folded { seq: state.seq, plans: state.plans, routes: state.routes })
 }

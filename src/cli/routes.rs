@@ -9,7 +9,7 @@ use anyhow::Context;
 use projections::teacher_route::{
     all_teachers, supported_by, teacher_routes, RouteStatus, StepStatus, TeacherRoutesView,
 };
-use proto_events::vocabulary::{PersonId, TeacherId};
+use proto_events::vocabulary::{PersonId, StepForm, SupportRole, TeacherId};
 use proto_events::Date;
 
 use crate::cli::figures::parse_known_at;
@@ -67,7 +67,8 @@ pub(crate) fn run(args: RoutesArgs) -> anyhow::Result<u8> {
         match format {
             OutputFormat::Json => {
                 let body = supported_json(&supporter, date, folded.seq, &teachers);
-                out = serde_json::to_string_pretty(&body).context("encoding JSON")?;
+                out =
+                    serde_json::to_string_pretty(&body).context("не удалось сформировать JSON")?;
                 out.push('\n');
             }
             OutputFormat::Table => {
@@ -89,13 +90,14 @@ pub(crate) fn run(args: RoutesArgs) -> anyhow::Result<u8> {
         };
         match format {
             OutputFormat::Json => {
-                out = serde_json::to_string_pretty(&views).context("encoding JSON")?;
+                out =
+                    serde_json::to_string_pretty(&views).context("не удалось сформировать JSON")?;
                 out.push('\n');
             }
             OutputFormat::Table => table(&mut out, &views, date, folded.seq),
         }
     }
-    std::io::stdout().write_all(out.as_bytes()).context("writing to stdout")?;
+    std::io::stdout().write_all(out.as_bytes()).context("не удалось вывести результат")?;
     Ok(exit::OK)
 }
 
@@ -134,8 +136,12 @@ fn table(out: &mut String, views: &[TeacherRoutesView], date: Date, seq: u64) {
                 route.id, route.diagnostic
             );
             for supporter in &route.supporters {
-                let _ =
-                    writeln!(out, "    сопровождает: {} ({:?})", supporter.person, supporter.role);
+                let _ = writeln!(
+                    out,
+                    "    сопровождает: {} ({})",
+                    supporter.person,
+                    support_role_label(supporter.role)
+                );
             }
             for step in &route.steps {
                 let status = match step.status {
@@ -145,9 +151,9 @@ fn table(out: &mut String, views: &[TeacherRoutesView], date: Date, seq: u64) {
                 };
                 let _ = writeln!(
                     out,
-                    "    шаг {} ({:?}), срок {}: {status}",
+                    "    шаг {} ({}), срок {}: {status}",
                     step.id,
-                    step.form,
+                    step_form_label(step.form),
                     step.due_on.to_russian()
                 );
             }
@@ -166,5 +172,25 @@ fn table(out: &mut String, views: &[TeacherRoutesView], date: Date, seq: u64) {
                 let _ = writeln!(out, "    дефициты не закрыты: {}", open.join(", "));
             }
         }
+    }
+}
+
+/// A step's form as the table shows it.
+fn step_form_label(form: StepForm) -> &'static str {
+    match form {
+        StepForm::Program => "программа ДПП",
+        StepForm::Internship => "стажировка",
+        StepForm::Mentoring => "наставничество",
+        StepForm::ProfessionalCommunity => "профессиональное сообщество",
+        StepForm::SelfStudy => "самообразование",
+        StepForm::Event => "мероприятие",
+    }
+}
+
+/// A supporter's role as the table shows it.
+fn support_role_label(role: SupportRole) -> &'static str {
+    match role {
+        SupportRole::Methodist => "региональный методист",
+        SupportRole::Tutor => "тьютор ЦНППМ",
     }
 }

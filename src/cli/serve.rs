@@ -22,10 +22,10 @@ pub(crate) struct ServeArgs {
     /// Каталог хранилища.
     #[arg(long)]
     pub data: PathBuf,
-    /// Address to listen on.
+    /// Адрес, на котором сервер принимает запросы.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
-    /// Generate the demo region first when the store is empty.
+    /// Сначала создать демонстрационный регион, если хранилище пусто.
     #[arg(long)]
     pub demo: bool,
 }
@@ -34,7 +34,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<u8> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("starting the async runtime")?;
+        .context("не удалось запустить среду выполнения сервера")?;
     runtime.block_on(run_async(args))
 }
 
@@ -47,7 +47,7 @@ async fn run_async(args: ServeArgs) -> anyhow::Result<u8> {
             crate::demo::generate(&data, crate::demo::Scale::Region, DEMO_SEED, true)
         })
         .await
-        .context("demo generator thread")??;
+        .context("генератор демонстрационного региона прерван")??;
         eprintln!("демонстрационный регион создан: {} событий", summary.events);
     }
     // The command gate checks references, roles and scopes in the writer: the one place that
@@ -58,14 +58,14 @@ async fn run_async(args: ServeArgs) -> anyhow::Result<u8> {
     }
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
-        .with_context(|| format!("listening on {}", args.addr))?;
-    let local = listener.local_addr().context("reading the bound address")?;
+        .with_context(|| format!("не удалось занять адрес {}", args.addr))?;
+    let local = listener.local_addr().context("не удалось определить адрес сервера")?;
     eprintln!(
         "Летопись: сервер слушает http://{local} (журнал: {} событий)",
         ledger.store().head().seq.0
     );
     let state = AppState::new(ledger.clone());
-    serve(listener, state, shutdown_signal()).await.context("serving HTTP")?;
+    serve(listener, state, shutdown_signal()).await.context("сервер HTTP остановлен с ошибкой")?;
     eprintln!("остановка: запросы завершены, сбрасываю журнал на диск");
     ledger.shutdown_async().await;
     eprintln!("сервер остановлен");
@@ -82,16 +82,18 @@ fn write_demo_tokens(ledger: &crate::store::Ledger, data: &std::path::Path) -> a
     let mut text = String::new();
     for role in DEMO_TOKEN_ROLES {
         let parsed: Role = role.parse().map_err(|error| anyhow::anyhow!("{error}"))?;
-        let (token, _) = create_token(ledger.store(), parsed).context("creating a demo token")?;
+        let (token, _) = create_token(ledger.store(), parsed)
+            .context("не удалось создать токен демонстрационной роли")?;
         text.push_str(&format!("{role} {token}\n"));
     }
     let path = data.join(DEMO_TOKENS_FILE);
-    std::fs::write(&path, &text).with_context(|| format!("writing {}", path.display()))?;
+    std::fs::write(&path, &text)
+        .with_context(|| format!("не удалось записать {}", path.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
-            .with_context(|| format!("restricting {}", path.display()))?;
+            .with_context(|| format!("не удалось закрыть доступ к {}", path.display()))?;
     }
     eprintln!("токены демонстрационных ролей записаны в {}:", path.display());
     eprint!("{text}");

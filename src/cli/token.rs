@@ -11,15 +11,15 @@ use crate::server::auth::{create_token, list_tokens, revoke_token, Role};
 /// Token subcommands.
 #[derive(clap::Subcommand)]
 pub(crate) enum TokenCommand {
-    /// Create a token; prints only the token on stdout.
+    /// Создать токен; в стандартный вывод печатается только сам токен.
     Create {
         /// Каталог хранилища.
         #[arg(long)]
         data: PathBuf,
-        /// ministry | operator | municipality | organisation | auditor (or municipality:<code>).
+        /// Роль: ministry | operator | municipality | organisation | auditor (или municipality:<код>).
         #[arg(long)]
         role: String,
-        /// Scope for municipality / organisation roles.
+        /// Область действия для ролей municipality и organisation.
         #[arg(long)]
         scope: Option<String>,
     },
@@ -34,7 +34,7 @@ pub(crate) enum TokenCommand {
         /// Каталог хранилища.
         #[arg(long)]
         data: PathBuf,
-        /// Token id (tok-…), as `token list` shows it.
+        /// Идентификатор токена (tok-…), как его показывает `token list`.
         id: String,
     },
 }
@@ -45,21 +45,24 @@ pub(crate) fn run(command: TokenCommand) -> anyhow::Result<u8> {
             let role = Role::parse(&role, scope.as_deref())
                 .map_err(|reason| anyhow::anyhow!("роль: {reason}"))?;
             let store = open_store(&data)?;
-            let (secret, record) = create_token(&store, role).context("creating a token")?;
+            let (secret, record) =
+                create_token(&store, role).context("не удалось создать токен")?;
             eprintln!("создан токен {} с ролью {}", record.id, record.role);
             println!("{secret}");
             Ok(exit::OK)
         }
         TokenCommand::List { data } => {
             let store = open_store(&data)?;
-            for record in list_tokens(&store).context("listing tokens")? {
+            for record in list_tokens(&store).context("не удалось прочитать список токенов")?
+            {
                 println!("{}\t{}\t{}", record.id, record.role, record.created_at);
             }
             Ok(exit::OK)
         }
         TokenCommand::Revoke { data, id } => {
             let store = open_store(&data)?;
-            if revoke_token(&store, &id).context("revoking a token")? {
+            if revoke_token(&store, &id).context("не удалось отозвать токен")?
+            {
                 eprintln!("токен {id} отозван");
                 Ok(exit::OK)
             } else {

@@ -246,10 +246,11 @@ fn rejected(rejection: Rejection, actor: &Actor, commands: &[Command]) -> Comman
 /// the server, the demo generator and the importer use.
 pub fn open_ledger(path: &Path, clock: Arc<dyn Clock>) -> anyhow::Result<Ledger> {
     use anyhow::Context;
-    let store =
-        Store::open(path).with_context(|| format!("opening store at {}", path.display()))?;
-    let gate = rebuild_gate(&store)
-        .with_context(|| format!("rebuilding the command gate from {}", path.display()))?;
+    let store = Store::open(path)
+        .with_context(|| format!("не удалось открыть хранилище {}", path.display()))?;
+    let gate = rebuild_gate(&store).with_context(|| {
+        format!("не удалось прочитать журнал {} для проверки команд", path.display())
+    })?;
     Ok(Ledger::start(store, Box::new(gate), clock))
 }
 

@@ -102,7 +102,7 @@ pub struct DemoSummary {
     pub head_seq: u64,
     /// Head hash, hex.
     pub head_hash: String,
-    /// Which gate the events went through.
+    /// Which checks the events went through, in Russian (the summary shows it).
     pub gate: &'static str,
     /// Wall time, seconds.
     pub elapsed_seconds: f64,
@@ -207,7 +207,7 @@ pub fn generate(
     summary.events = appended;
     summary.head_seq = head.seq.0;
     summary.head_hash = head.hash.to_hex();
-    summary.gate = "CommandGate";
+    summary.gate = "роли, ссылки и области, как у API и импорта";
     summary.bytes_on_disk = directory_bytes(path);
     summary.elapsed_seconds = started.elapsed().as_secs_f64();
     Ok(summary)

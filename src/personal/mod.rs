@@ -50,7 +50,7 @@ pub enum PersonalError {
         rule: String,
     },
     /// A stored record does not decode.
-    #[error("stored personal record of {id} is corrupt")]
+    #[error("сохранённая запись персональных данных {id} повреждена")]
     Corrupt {
         /// The id.
         id: String,
@@ -100,7 +100,7 @@ impl PersonalDirectory {
         validate(record)?;
         let bytes = serde_json::to_vec(record).map_err(|_| PersonalError::Invalid {
             field: "record",
-            rule: "cannot encode".into(),
+            rule: "запись не удалось сохранить в формате справочника".into(),
         })?;
         self.tree.insert(id.as_bytes(), bytes).map_err(StoreError::from)?;
         self.tree.flush().map_err(StoreError::from)?;

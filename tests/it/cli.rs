@@ -208,3 +208,34 @@ fn an_exported_log_verifies_offline_chains_by_range_and_pins_checkpoints() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--checkpoint"));
 }
+
+/// What people read from the CLI is in Russian: the tables (a route's supporters and steps by
+/// their Russian names, not Rust's) and the error lines (`ошибка: …`).
+#[test]
+fn tables_and_errors_read_in_russian() {
+    let dir = tempfile::tempdir().unwrap();
+    generate(dir.path(), Scale::District, 7, false).unwrap();
+    let output = letopis(&["routes", "--date", "2024-12-31"], dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(table.contains("сопровождает: "), "{table}");
+    assert!(table.contains("    шаг "), "{table}");
+    for debug in ["Methodist", "Tutor", "Program", "Internship", "Mentoring", "SelfStudy", "Event"]
+    {
+        assert!(!table.contains(debug), "{debug} in the routes table");
+    }
+    crate::support::assert_no_english_words(&table);
+
+    let output = letopis(&["replay", "--stream", "Не поток"], dir.path());
+    assert_eq!(output.status.code(), Some(1));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.starts_with("ошибка: --stream: имя потока"), "{error}");
+    crate::support::assert_no_english_words(&error);
+
+    let not_a_store = dir.path().join("file.txt");
+    std::fs::write(&not_a_store, "не хранилище").unwrap();
+    let output = letopis(&["plans"], &not_a_store);
+    assert_eq!(output.status.code(), Some(1));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.starts_with("ошибка: не удалось открыть хранилище"), "{error}");
+}
