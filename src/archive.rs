@@ -31,10 +31,10 @@ pub enum ArchiveWriteError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// Writing the output failed.
-    #[error("writing the archive failed: {0}")]
+    #[error("не удалось записать архив: {0}")]
     Write(#[from] std::io::Error),
     /// The range is empty or outside the ledger.
-    #[error("range {from}..={to} is outside the ledger (head is seq {head})")]
+    #[error("диапазон {from}–{to} вне журнала (последнее событие №{head})")]
     Range {
         /// Requested first seq.
         from: u64,
@@ -44,7 +44,7 @@ pub enum ArchiveWriteError {
         head: u64,
     },
     /// A stored record is malformed or cannot be framed (`letopis verify` names the damage).
-    #[error("stored record at seq {0} is malformed or too large to archive")]
+    #[error("сохранённое событие №{0} повреждено или слишком велико для архива")]
     Frame(u64),
 }
 

@@ -23,7 +23,7 @@ use proto_events::vocabulary::{Payload, PayloadError};
 use proto_events::{Actor, Basis, Date, Effective, EventId, NewEvent, StreamName};
 
 pub use crate::commands::authority::{may_write, Refusal};
-use crate::commands::gate::payload_rule;
+pub(crate) use crate::commands::gate::payload_rule;
 pub use crate::commands::gate::{rebuild_gate, CommandGate};
 pub use crate::commands::gate_snapshot::{GATE_SNAPSHOT_EVERY_EVENTS, GATE_SNAPSHOT_TREE};
 pub use crate::commands::index::{plan_owner, RegistryIndex};
@@ -77,7 +77,7 @@ pub struct CommandOutcome {
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
     /// A stateless check failed (`Payload::validate`, envelope inputs).
-    #[error("command {index}: field {field} = {value:?}: {rule}")]
+    #[error("команда {index}: поле {field} = {value:?}: {rule}")]
     Invalid {
         /// Index of the command in the batch.
         index: usize,
@@ -90,7 +90,7 @@ pub enum CommandError {
     },
     /// A rule against the current state failed (uniqueness, catalogue code, a correction's
     /// target and stream, employment).
-    #[error("command {index}: field {field} = {value:?}: {rule}")]
+    #[error("команда {index}: поле {field} = {value:?}: {rule}")]
     Rejected {
         /// Index of the command in the batch.
         index: usize,
@@ -117,7 +117,7 @@ pub enum CommandError {
     },
     /// The actor's role or scope does not allow this kind (decided by `authority` in the gate).
     #[error(
-        "command {index}: role {} may not record {}: field {field} = {value:?}: {rule}",
+        "команда {index}: роль {} не может записывать события {}: поле {field} = {value:?}: {rule}",
         who.role,
         who.kind
     )]

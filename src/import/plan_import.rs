@@ -57,7 +57,10 @@ pub enum PrepareError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The plan's stream holds an event this build cannot decode.
-    #[error("reading the plan's history: {0}")]
+    #[error(
+        "событие в истории плана не читается: {}",
+        crate::commands::payload_rule(.0)
+    )]
     History(#[from] PayloadError),
 }
 

@@ -55,7 +55,7 @@ pub enum QueryError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A stored snapshot could not be written.
-    #[error("snapshot at seq {seq}: {reason}")]
+    #[error("не удалось сохранить снимок состояния на событии №{seq}: {reason}")]
     Snapshot {
         /// Its seq.
         seq: u64,

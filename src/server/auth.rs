@@ -204,8 +204,8 @@ pub fn list_tokens(store: &Store) -> Result<Vec<TokenRecord>, StoreError> {
     let mut out = Vec::new();
     for item in tree.iter() {
         let (_, value) = item?;
-        let record: TokenRecord =
-            serde_json::from_slice(&value).map_err(|_| StoreError::BadIndex { what: "tokens" })?;
+        let record: TokenRecord = serde_json::from_slice(&value)
+            .map_err(|_| StoreError::BadIndex { what: "токены доступа" })?;
         out.push(record);
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));
@@ -239,8 +239,8 @@ pub fn authenticate(store: &Store, secret: &str) -> Result<Option<Principal>, St
     let Some(value) = tree.get(hash.as_bytes())? else {
         return Ok(None);
     };
-    let record: TokenRecord =
-        serde_json::from_slice(&value).map_err(|_| StoreError::BadIndex { what: "tokens" })?;
+    let record: TokenRecord = serde_json::from_slice(&value)
+        .map_err(|_| StoreError::BadIndex { what: "токены доступа" })?;
     // The key lookup found it; compare the stored hash in constant time all the same, so a
     // corrupted or hand-edited entry can never authenticate another secret.
     let stored = hex::decode(&record.hash).unwrap_or_default();
@@ -254,7 +254,7 @@ fn random_bytes<const N: usize>() -> Result<[u8; N], StoreError> {
     let mut bytes = [0u8; N];
     std::fs::File::open("/dev/urandom")
         .and_then(|mut file| file.read_exact(&mut bytes))
-        .map_err(|error| StoreError::Storage(format!("reading /dev/urandom: {error}")))?;
+        .map_err(|error| StoreError::Storage(format!("чтение /dev/urandom: {error}")))?;
     Ok(bytes)
 }
 

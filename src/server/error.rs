@@ -181,7 +181,8 @@ impl ApiError {
             },
             ApiError::VersionConflict { stream, expected, actual } => ErrorBody {
                 message: format!(
-                    "Конфликт версий: поток {stream}, ожидалась версия {expected}, текущая {actual}."
+                    "Конфликт версий: поток {stream}, ожидалось: {}, текущая версия {actual}.",
+                    crate::store::expected_in_words(&expected)
                 ),
                 field: Some("expected_version".into()),
                 stream: Some(stream),

@@ -30,8 +30,8 @@ pub(crate) fn seq_from_event_key(key: &[u8]) -> Result<u64, StoreError> {
     match key {
         [EVENT_PREFIX, rest @ ..] => <[u8; 8]>::try_from(rest)
             .map(u64::from_be_bytes)
-            .map_err(|_| StoreError::BadIndex { what: "event key" }),
-        _ => Err(StoreError::BadIndex { what: "event key" }),
+            .map_err(|_| StoreError::BadIndex { what: "ключ события" }),
+        _ => Err(StoreError::BadIndex { what: "ключ события" }),
     }
 }
 
@@ -47,7 +47,7 @@ pub(crate) fn read_head(tree: &sled::Tree) -> Result<Head, StoreError> {
     let Some(value) = tree.get(HEAD)? else {
         return Ok(Head::EMPTY);
     };
-    let bad = || StoreError::BadIndex { what: "head record" };
+    let bad = || StoreError::BadIndex { what: "запись о последнем событии" };
     let seq = value.get(..8).and_then(|b| <[u8; 8]>::try_from(b).ok()).ok_or_else(bad)?;
     let hash = value.get(8..40).and_then(|b| <[u8; 32]>::try_from(b).ok()).ok_or_else(bad)?;
     let recorded = value.get(40..48).and_then(|b| <[u8; 8]>::try_from(b).ok()).ok_or_else(bad)?;

@@ -22,8 +22,8 @@ use proto_events::{Envelope, EventId, Hash, Seq, StreamName, Timestamp};
 pub use reader::EventIter;
 pub use restore::{restore, RestoreError};
 pub use writer::{
-    AppendError, AppendOutcome, AppendRequest, Expected, Gate, Ledger, NoGate, Rejection,
-    RejectionClass,
+    expected_in_words, AppendError, AppendOutcome, AppendRequest, Expected, Gate, Ledger, NoGate,
+    Rejection, RejectionClass,
 };
 
 /// sled page cache, bytes. sled's default (1 GiB) is far above what the ledger needs and its
@@ -42,16 +42,18 @@ const STORE_LAYOUT_VERSION_SLED_ID_INDEX: u8 = 1;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// Another process holds the store.
-    #[error("store at {path} is in use by another process (sled lock held)")]
+    #[error(
+        "хранилище {path} занято другим процессом (работает сервер или другая команда letopis)"
+    )]
     Locked {
         /// The store directory.
         path: PathBuf,
     },
     /// An I/O or sled failure.
-    #[error("storage failure: {0}")]
+    #[error("сбой хранилища: {0}")]
     Storage(String),
     /// A stored record does not read back.
-    #[error("stored record at seq {seq} is corrupt: {source}")]
+    #[error("сохранённое событие №{seq} повреждено: {source}")]
     Corrupt {
         /// Where.
         seq: u64,
@@ -59,18 +61,19 @@ pub enum StoreError {
         source: EnvelopeError,
     },
     /// The chain check failed (on open: the tail; on `verify`: anywhere).
-    #[error("ledger integrity check failed at {0}")]
+    #[error("проверка целостности журнала не пройдена: {0}")]
     Integrity(#[from] VerifyError),
     /// The store was written by a newer layout.
     #[error(
-        "store layout version {found} is not supported (this build reads {STORE_LAYOUT_VERSION})"
+        "версия формата хранилища {found} не поддерживается (эта сборка читает версию \
+         {STORE_LAYOUT_VERSION})"
     )]
     Layout {
         /// The version found.
         found: u8,
     },
     /// A malformed internal index entry.
-    #[error("index entry {what} is malformed")]
+    #[error("служебная запись хранилища повреждена: {what}")]
     BadIndex {
         /// Which index.
         what: &'static str,
@@ -422,7 +425,7 @@ fn classify_open_error(path: &Path, error: sled::Error) -> StoreError {
     if locked {
         StoreError::Locked { path: path.to_path_buf() }
     } else {
-        StoreError::Storage(format!("opening store at {}: {text}", path.display()))
+        StoreError::Storage(format!("открытие хранилища {}: {text}", path.display()))
     }
 }
 

@@ -18,7 +18,9 @@ const RESTORE_BATCH_EVENTS: usize = 10_000;
 #[derive(Debug, thiserror::Error)]
 pub enum RestoreError {
     /// The target already holds a ledger.
-    #[error("{path} already holds a ledger (head seq {head}); restore into an empty directory")]
+    #[error(
+        "в {path} уже есть журнал (последнее событие №{head}); восстановить можно только в пустой каталог"
+    )]
     NotEmpty {
         /// The target directory.
         path: String,

@@ -50,6 +50,31 @@ pub enum Expected {
     Exact(u64),
 }
 
+impl Expected {
+    /// The expectation as `AppendError::Conflict` and the API's `expected` name it: `any`,
+    /// `no stream`, `version N`.
+    pub fn code(self) -> String {
+        match self {
+            Expected::Any => "any".to_string(),
+            Expected::NoStream => "no stream".to_string(),
+            Expected::Exact(version) => format!("version {version}"),
+        }
+    }
+}
+
+/// An expectation named by its code (`Expected::code`) in Russian words, for people: «версия 5»,
+/// «поток без событий», «любая версия»; any other text is shown as it is.
+pub fn expected_in_words(code: &str) -> String {
+    match code {
+        "any" => "любая версия".to_string(),
+        "no stream" => "поток без событий".to_string(),
+        _ => match code.strip_prefix("version ").and_then(|version| version.parse::<u64>().ok()) {
+            Some(version) => format!("версия {version}"),
+            None => code.to_string(),
+        },
+    }
+}
+
 /// One append: a batch of events, all or nothing, with optional per-stream expectations.
 #[derive(Clone, Debug)]
 pub struct AppendRequest {
@@ -96,7 +121,7 @@ pub enum RejectionClass {
 /// A gate's refusal: its class, the field, the value and the rule, for the event at
 /// `event_index`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("event {event_index}: field {field} = {value:?}: {rule}")]
+#[error("событие {event_index} пакета, поле {field} = {value:?}: {rule}")]
 pub struct Rejection {
     /// Index of the offending event in the request.
     pub event_index: usize,
@@ -134,10 +159,10 @@ impl Gate for NoGate {
 #[derive(Debug, thiserror::Error)]
 pub enum AppendError {
     /// The request has no events.
-    #[error("the batch is empty")]
+    #[error("пакет событий пуст")]
     EmptyBatch,
     /// Too many events in one request.
-    #[error("batch has {events} events, limit BATCH_EVENTS_MAX is {max}")]
+    #[error("в пакете {events} событий, допускается не больше {max}")]
     BatchTooLarge {
         /// Events in the request.
         events: usize,
@@ -145,7 +170,12 @@ pub enum AppendError {
         max: usize,
     },
     /// An event exceeds a size limit.
-    #[error("event {event_index}: {source}")]
+    #[error(
+        "событие {event_index} пакета: поле {} длиной {} байт, допускается не больше {}",
+        source.field,
+        source.value,
+        source.max
+    )]
     Limit {
         /// Index in the request.
         event_index: usize,
@@ -153,7 +183,10 @@ pub enum AppendError {
         source: LimitError,
     },
     /// The stream is not at the expected version.
-    #[error("conflict on stream {stream}: expected {expected}, actual version {actual}")]
+    #[error(
+        "конфликт версий потока {stream}: ожидалось: {}, текущая версия {actual}",
+        expected_in_words(expected)
+    )]
     Conflict {
         /// The stream.
         stream: StreamName,
@@ -163,7 +196,7 @@ pub enum AppendError {
         actual: u64,
     },
     /// The id exists with different content.
-    #[error("event id {id} already exists at seq {seq} with different content")]
+    #[error("событие с идентификатором {id} уже записано (№{seq}) с другим содержанием")]
     IdReused {
         /// The id.
         id: EventId,
@@ -171,7 +204,7 @@ pub enum AppendError {
         seq: Seq,
     },
     /// Some ids of the request exist and some do not: not a clean retry.
-    #[error("event id {id} already exists at seq {seq}, but other events of the batch do not: a retry must resend the same batch")]
+    #[error("событие с идентификатором {id} уже записано (№{seq}), а другие события пакета нет: повтор должен быть тем же пакетом")]
     PartialRetry {
         /// The existing id.
         id: EventId,
@@ -179,16 +212,16 @@ pub enum AppendError {
         seq: Seq,
     },
     /// The same id twice in one request.
-    #[error("event id {id} appears twice in the batch")]
+    #[error("идентификатор события {id} повторяется в пакете")]
     DuplicateInBatch {
         /// The id.
         id: EventId,
     },
     /// The gate refused the events.
-    #[error("rejected: {0}")]
+    #[error("отклонено: {0}")]
     Rejected(#[from] Rejection),
     /// The event could not be sealed.
-    #[error("event {event_index} cannot be encoded: {reason}")]
+    #[error("событие {event_index} пакета не удалось закодировать: {reason}")]
     Encoding {
         /// Index in the request.
         event_index: usize,
@@ -196,7 +229,7 @@ pub enum AppendError {
         reason: String,
     },
     /// The writer is stopped (shut down, or fail-stopped after a storage error).
-    #[error("the ledger is not accepting appends: {0}")]
+    #[error("журнал не принимает записи: {0}")]
     Unavailable(String),
     /// A storage failure while staging (reading indexes).
     #[error(transparent)]
@@ -264,8 +297,8 @@ impl Ledger {
         self.sender
             .send(Message::Append(Job { request, reply }))
             .await
-            .map_err(|_| AppendError::Unavailable("writer stopped".into()))?;
-        answer.await.map_err(|_| AppendError::Unavailable("writer stopped".into()))?
+            .map_err(|_| AppendError::Unavailable("запись остановлена".into()))?;
+        answer.await.map_err(|_| AppendError::Unavailable("запись остановлена".into()))?
     }
 
     /// Appends from synchronous code (not from inside an async runtime).
@@ -273,8 +306,8 @@ impl Ledger {
         let (reply, answer) = oneshot::channel();
         self.sender
             .blocking_send(Message::Append(Job { request, reply }))
-            .map_err(|_| AppendError::Unavailable("writer stopped".into()))?;
-        answer.blocking_recv().map_err(|_| AppendError::Unavailable("writer stopped".into()))?
+            .map_err(|_| AppendError::Unavailable("запись остановлена".into()))?;
+        answer.blocking_recv().map_err(|_| AppendError::Unavailable("запись остановлена".into()))?
     }
 
     /// Stops the writer: requests queued before the stop are committed and answered (each after
@@ -355,8 +388,7 @@ impl Writer {
         receiver.close();
         while let Ok(message) = receiver.try_recv() {
             if let Message::Append(job) = message {
-                let _ =
-                    job.reply.send(Err(AppendError::Unavailable("the ledger is shut down".into())));
+                let _ = job.reply.send(Err(AppendError::Unavailable("журнал закрыт".into())));
             }
         }
     }
@@ -381,7 +413,7 @@ impl Writer {
         }
         if !staged.records.is_empty() {
             if let Err(error) = self.write(&staged) {
-                let reason = format!("storage failure, restart required: {error}");
+                let reason = format!("сбой хранилища, нужен перезапуск: {error}");
                 self.failed = Some(reason.clone());
                 for job in jobs {
                     let _ = job.reply.send(Err(AppendError::Unavailable(reason.clone())));
@@ -513,11 +545,7 @@ impl Writer {
                 Expected::Exact(version) => actual == *version,
             };
             if !ok {
-                let expected = match expected {
-                    Expected::Any => "any".to_string(),
-                    Expected::NoStream => "no stream".to_string(),
-                    Expected::Exact(version) => format!("version {version}"),
-                };
+                let expected = expected.code();
                 return Err(AppendError::Conflict { stream: stream.clone(), expected, actual });
             }
         }

@@ -1110,6 +1110,9 @@ async fn expected_version_conflict_is_409() {
     assert_eq!(answer["stream"], "municipality/38-12");
     assert_eq!(answer["actual"], 1);
     assert!(answer["expected"].is_string(), "{answer}");
+    let message = answer["message"].as_str().unwrap();
+    assert!(message.contains("ожидалось: поток без событий, текущая версия 1"), "{message}");
+    crate::support::assert_no_english_words(message);
     // A retraction lands in its target's stream, here at version 1.
     let next = json!({
         "kind": "event_retracted",

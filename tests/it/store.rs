@@ -79,6 +79,12 @@ fn wrong_expected_version_is_a_conflict_naming_stream_and_versions_and_writes_no
         .ledger
         .append_blocking(AppendRequest { events: vec![event("teacher/t-0", "x")], expected })
         .unwrap_err();
+    // The code stays as the API names it; what people read is in Russian.
+    let message = error.to_string();
+    assert_eq!(
+        message,
+        "конфликт версий потока teacher/t-0: ожидалось: версия 5, текущая версия 1"
+    );
     match error {
         AppendError::Conflict { stream: s, expected, actual } => {
             assert_eq!(s, stream);
@@ -86,6 +92,11 @@ fn wrong_expected_version_is_a_conflict_naming_stream_and_versions_and_writes_no
             assert_eq!(actual, 1);
         }
         other => panic!("expected a conflict, got {other}"),
+    }
+    for (code, words) in
+        [(Expected::Any, "любая версия"), (Expected::NoStream, "поток без событий")]
+    {
+        assert_eq!(letopis::store::expected_in_words(&code.code()), words);
     }
     assert_eq!(ledger.store().head().seq, Seq(3));
 
@@ -283,7 +294,7 @@ fn opening_a_store_held_by_another_handle_is_a_clear_error() {
         .output()
         .unwrap();
     assert_eq!(child.status.code(), Some(4), "stderr: {}", String::from_utf8_lossy(&child.stderr));
-    assert!(String::from_utf8_lossy(&child.stderr).contains("in use by another process"));
+    assert!(String::from_utf8_lossy(&child.stderr).contains("занято другим процессом"));
 }
 
 #[test]
