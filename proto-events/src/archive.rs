@@ -65,12 +65,12 @@ impl ArchiveHeader {
         }
         let first_seq = Seq(u64_at(bytes, 16));
         if first_seq.0 == 0 {
-            return Err(ArchiveError::BadHeader("first seq is 0"));
+            return Err(ArchiveError::BadHeader("номер первого события — 0"));
         }
         let prev_hash = Hash(hash_at(bytes, 24));
         if first_seq.0 == 1 && prev_hash != Hash::ZERO {
             return Err(ArchiveError::BadHeader(
-                "an archive from seq 1 must chain onto the zero hash",
+                "архив с события №1 должен начинаться от нулевого хеша",
             ));
         }
         Ok(ArchiveHeader { first_seq, prev_hash })
@@ -129,19 +129,19 @@ pub struct ArchiveSummary {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ArchiveError {
     /// Reading the source failed.
-    #[error("reading the archive failed: {0}")]
+    #[error("не удалось прочитать архив: {0}")]
     Read(String),
     /// The first bytes are not the archive magic.
-    #[error("not a Letopis log archive (the file does not start with LETOPIS-LOG)")]
+    #[error("это не архив журнала Летописи (файл не начинается с LETOPIS-LOG)")]
     NotAnArchive,
     /// A version this crate does not read.
-    #[error("archive format version {0} is not supported (this build reads version 1)")]
+    #[error("версия формата архива {0} не поддерживается (эта сборка читает версию 1)")]
     UnsupportedVersion(u32),
     /// The header is inconsistent.
-    #[error("archive header is malformed: {0}")]
+    #[error("заголовок архива неверен: {0}")]
     BadHeader(&'static str),
     /// The file ends inside the header, a frame or the trailer.
-    #[error("archive is cut short after seq {after_seq}: {what} is incomplete")]
+    #[error("архив обрывается после события №{after_seq}: не дочитан фрагмент «{what}»")]
     Truncated {
         /// Last seq read completely (0 if none).
         after_seq: u64,
@@ -149,7 +149,7 @@ pub enum ArchiveError {
         what: &'static str,
     },
     /// A frame length out of bounds.
-    #[error("after seq {after_seq}: frame length {length} is outside 1..=65536 bytes")]
+    #[error("после события №{after_seq}: длина записи {length} вне пределов 1–65536 байт")]
     FrameLength {
         /// Last seq read.
         after_seq: u64,
@@ -157,10 +157,13 @@ pub enum ArchiveError {
         length: u64,
     },
     /// The chain is broken inside the archive.
-    #[error("chain is broken at {0}")]
+    #[error("цепочка нарушена: {0}")]
     Chain(#[from] VerifyError),
     /// An event contradicts a checkpoint: history was rewritten after the checkpoint was taken.
-    #[error("checkpoint seq {seq}: the auditor holds hash {expected}, the archive has {found}")]
+    #[error(
+        "контрольная точка, событие №{seq}: у аудитора хеш {expected}, в архиве {found} — история \
+         изменена после контрольной точки"
+    )]
     CheckpointMismatch {
         /// The seq.
         seq: u64,
@@ -170,7 +173,7 @@ pub enum ArchiveError {
         found: Hash,
     },
     /// A checkpoint outside the archive's range cannot be confirmed.
-    #[error("checkpoint seq {seq} is outside the archive (seqs {first}..={last})")]
+    #[error("контрольная точка, событие №{seq}, вне архива (события №{first}–№{last})")]
     CheckpointOutside {
         /// The seq.
         seq: u64,
@@ -180,10 +183,10 @@ pub enum ArchiveError {
         last: u64,
     },
     /// Bytes after the trailer.
-    #[error("{0} unexpected bytes after the archive trailer")]
+    #[error("после завершающего блока архива лишние байты: {0}")]
     TrailingBytes(u64),
     /// A frame follows the record at seq `u64::MAX`, after which no seq exists.
-    #[error("a frame follows seq {after_seq}, the largest seq there can be")]
+    #[error("после события №{after_seq}, последнего возможного номера, идёт ещё запись")]
     SeqOverflow {
         /// The last seq read.
         after_seq: u64,
@@ -218,10 +221,10 @@ impl<R: Read> ArchiveReader<R> {
             return Err(ArchiveError::NotAnArchive);
         }
         if magic_read < ARCHIVE_MAGIC.len() {
-            return Err(ArchiveError::Truncated { after_seq: 0, what: "the header" });
+            return Err(ArchiveError::Truncated { after_seq: 0, what: "заголовок" });
         }
         let mut header_rest = [0u8; ARCHIVE_HEADER_BYTES - ARCHIVE_MAGIC.len()];
-        read_exact(&mut source, &mut header_rest, 0, "the header")?;
+        read_exact(&mut source, &mut header_rest, 0, "заголовок")?;
         let mut header_bytes = [0u8; ARCHIVE_HEADER_BYTES];
         for (slot, byte) in header_bytes.iter_mut().zip(magic.iter().chain(header_rest.iter())) {
             *slot = *byte;
@@ -242,11 +245,11 @@ impl<R: Read> ArchiveReader<R> {
             return Ok(None);
         }
         let mut length = [0u8; 4];
-        read_exact(&mut self.source, &mut length, self.last_seq, "a frame length")?;
+        read_exact(&mut self.source, &mut length, self.last_seq, "длина записи")?;
         let length = u32::from_be_bytes(length);
         if length == 0 {
             let mut trailer = [0u8; ARCHIVE_TRAILER_BYTES - 4];
-            read_exact(&mut self.source, &mut trailer, self.last_seq, "the trailer")?;
+            read_exact(&mut self.source, &mut trailer, self.last_seq, "завершающий блок")?;
             self.expect_end()?;
             self.trailer = Some((Seq(u64_at(&trailer, 0)), Hash(hash_at(&trailer, 8))));
             return Ok(None);
@@ -262,7 +265,7 @@ impl<R: Read> ArchiveReader<R> {
             .checked_add(1)
             .ok_or(ArchiveError::SeqOverflow { after_seq: self.last_seq })?;
         record.resize(usize::try_from(length).unwrap_or(0), 0);
-        read_exact(&mut self.source, record, self.last_seq, "an event record")?;
+        read_exact(&mut self.source, record, self.last_seq, "запись события")?;
         self.last_seq = seq;
         Ok(Some(Seq(seq)))
     }

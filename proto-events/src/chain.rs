@@ -14,7 +14,7 @@ use crate::time::Timestamp;
 
 /// The first broken place in a chain.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("seq {seq}: {failure}")]
+#[error("событие №{seq}: {failure}")]
 pub struct VerifyError {
     /// The first seq (or key) where the chain is broken.
     pub seq: u64,
@@ -26,10 +26,10 @@ pub struct VerifyError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum VerifyFailure {
     /// The record cannot be read.
-    #[error("record is malformed: {0}")]
+    #[error("запись не читается: {0}")]
     Malformed(EnvelopeError),
     /// The storage key and the seq inside the record differ (records moved or swapped).
-    #[error("stored under key {key} but carries seq {inside}")]
+    #[error("запись хранится под номером {key}, а внутри неё номер {inside}")]
     KeyMismatch {
         /// Key it is stored under.
         key: u64,
@@ -37,7 +37,7 @@ pub enum VerifyFailure {
         inside: u64,
     },
     /// A seq is missing (an event was deleted) or repeated.
-    #[error("expected seq {expected}, found {found}: events are missing or out of order")]
+    #[error("ожидалось событие №{expected}, найдено №{found}: события пропущены или переставлены")]
     SeqGap {
         /// The seq that should come next.
         expected: u64,
@@ -45,7 +45,7 @@ pub enum VerifyFailure {
         found: u64,
     },
     /// The stored hash does not match the stored body (content or hash changed).
-    #[error("hash mismatch: stored {stored}, computed {computed}")]
+    #[error("хеш не совпадает с содержанием: записан {stored}, вычислен {computed}")]
     HashMismatch {
         /// The hash in the record.
         stored: Hash,
@@ -53,7 +53,9 @@ pub enum VerifyFailure {
         computed: Hash,
     },
     /// `prev_hash` does not equal the previous record's hash.
-    #[error("prev_hash {found} does not link to the previous event's hash {expected}")]
+    #[error(
+        "ссылка на предыдущее событие (prev_hash {found}) не совпадает с его хешем {expected}"
+    )]
     BrokenLink {
         /// The previous record's hash.
         expected: Hash,
@@ -61,7 +63,7 @@ pub enum VerifyFailure {
         found: Hash,
     },
     /// Recorded time went back.
-    #[error("recorded_at {found} is before the previous event's {previous}")]
+    #[error("время записи {found} раньше, чем у предыдущего события ({previous})")]
     TimeWentBack {
         /// Previous recorded time.
         previous: Timestamp,
@@ -69,7 +71,7 @@ pub enum VerifyFailure {
         found: Timestamp,
     },
     /// A stream version is missing or repeated.
-    #[error("stream {stream:?}: expected version {expected}, found {found}")]
+    #[error("поток {stream:?}: ожидалась версия {expected}, найдена {found}")]
     StreamGap {
         /// The stream.
         stream: String,
@@ -79,7 +81,10 @@ pub enum VerifyFailure {
         found: u64,
     },
     /// The chain ends before the recorded head (tail truncated) or the head disagrees.
-    #[error("recorded head is seq {head_seq} hash {head_hash}, but the chain ends at seq {last_seq} hash {last_hash}")]
+    #[error(
+        "последним записано событие №{head_seq} (хеш {head_hash}), а цепочка кончается событием \
+         №{last_seq} (хеш {last_hash})"
+    )]
     HeadMismatch {
         /// Head record's seq.
         head_seq: u64,

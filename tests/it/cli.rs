@@ -67,7 +67,11 @@ fn replay_prints_json_lines_with_typed_payloads_and_verify_catches_a_tampered_by
     assert_eq!(report["first_bad_seq"], 500);
     let output = letopis(&["verify"], dir.path());
     assert_eq!(output.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("№500"));
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(report.contains("№500"), "{report}");
+    // What the auditor reads names the damage in Russian.
+    assert!(report.contains("Причина: хеш не совпадает с содержанием"), "{report}");
+    crate::support::assert_no_english_words(&report);
 }
 
 fn letopis_bare(args: &[&str]) -> std::process::Output {
@@ -141,6 +145,21 @@ fn an_exported_log_verifies_offline_chains_by_range_and_pins_checkpoints() {
     ]);
     assert_eq!(output.status.code(), Some(3));
     assert_eq!(json_of(&output)["first_bad_seq"], 2000);
+    let output =
+        letopis_bare(&["log", "verify", "--archive", &path(&whole), "--checkpoint", &rewritten]);
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(report.contains("контрольная точка, событие №2000: у аудитора хеш"), "{report}");
+    crate::support::assert_no_english_words(&report);
+
+    // An archive cut short is named as such, in Russian.
+    let cut = dir.path().join("cut.log");
+    let bytes = std::fs::read(&first).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() - 10]).unwrap();
+    let output = letopis_bare(&["log", "verify", "--archive", &path(&cut)]);
+    assert_eq!(output.status.code(), Some(3));
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(report.contains("архив обрывается после события №2000"), "{report}");
+    crate::support::assert_no_english_words(&report);
 
     // The whole archive rebuilds the store: same head, same events, same streams and ids.
     let restored = dir.path().join("restored");
@@ -187,7 +206,9 @@ fn an_exported_log_verifies_offline_chains_by_range_and_pins_checkpoints() {
     assert_eq!(output.status.code(), Some(3));
     assert_eq!(json_of(&output)["first_bad_seq"], 500);
     let output = letopis_bare(&["log", "verify", "--archive", &path(&whole)]);
-    assert!(String::from_utf8_lossy(&output.stdout).contains("№500"));
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(report.contains("№500"), "{report}");
+    crate::support::assert_no_english_words(&report);
     let tampered_copy = dir.path().join("tampered");
     let output = letopis_bare(&[
         "log",
