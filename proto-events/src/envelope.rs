@@ -90,7 +90,7 @@ impl<'de> Deserialize<'de> for EventId {
         if deserializer.is_human_readable() {
             let text = String::deserialize(deserializer)?;
             text.parse()
-                .map_err(|_| serde::de::Error::custom(format!("expected a UUID, got {text:?}")))
+                .map_err(|_| serde::de::Error::custom(format!("ожидается UUID, получено {text:?}")))
         } else {
             <[u8; 16]>::deserialize(deserializer).map(|bytes| EventId(Uuid::from_bytes(bytes)))
         }
@@ -251,7 +251,7 @@ impl<'de> Deserialize<'de> for Effective {
             let text = String::deserialize(deserializer)?;
             Effective::parse(&text).ok_or_else(|| {
                 serde::de::Error::custom(format!(
-                    "expected YYYY-MM-DD or an RFC 3339 time, got {text:?}"
+                    "ожидается дата ГГГГ-ММ-ДД или время RFC 3339, получено {text:?}"
                 ))
             })
         } else {

@@ -97,8 +97,9 @@ impl<'de> Deserialize<'de> for Hash {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         if deserializer.is_human_readable() {
             let text = String::deserialize(deserializer)?;
-            Hash::from_hex(&text)
-                .ok_or_else(|| serde::de::Error::custom("expected 64 lowercase hex digits"))
+            Hash::from_hex(&text).ok_or_else(|| {
+                serde::de::Error::custom("ожидается хеш: 64 строчные шестнадцатеричные цифры")
+            })
         } else {
             <[u8; 32]>::deserialize(deserializer).map(Hash)
         }

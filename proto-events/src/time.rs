@@ -97,7 +97,7 @@ impl<'de> Deserialize<'de> for Date {
         if deserializer.is_human_readable() {
             let text = String::deserialize(deserializer)?;
             Date::parse_iso(&text).ok_or_else(|| {
-                serde::de::Error::custom(format!("expected a date YYYY-MM-DD, got {text:?}"))
+                serde::de::Error::custom(format!("ожидается дата ГГГГ-ММ-ДД, получено {text:?}"))
             })
         } else {
             i32::deserialize(deserializer).map(Date)
@@ -173,7 +173,7 @@ impl<'de> Deserialize<'de> for Timestamp {
         if deserializer.is_human_readable() {
             let text = String::deserialize(deserializer)?;
             Timestamp::parse_rfc3339(&text).ok_or_else(|| {
-                serde::de::Error::custom(format!("expected an RFC 3339 time, got {text:?}"))
+                serde::de::Error::custom(format!("ожидается время RFC 3339, получено {text:?}"))
             })
         } else {
             i64::deserialize(deserializer).map(Timestamp)

@@ -190,9 +190,10 @@ impl ApiError {
                 actual: Some(actual),
                 ..plain("conflict", String::new())
             },
-            ApiError::Malformed(detail) => {
-                plain("malformed_request", format!("Запрос не разобран: {detail}."))
-            }
+            ApiError::Malformed(detail) => plain(
+                "malformed_request",
+                format!("Запрос не разобран: {}.", detail_in_russian(&detail)),
+            ),
             ApiError::InvalidParameter { field, value, rule } => ErrorBody {
                 code: "invalid_parameter",
                 message: format!("Недопустимое значение параметра {field}: {rule}."),
@@ -381,5 +382,222 @@ where
             .await
             .map(|axum::extract::Path(value)| ApiPath(value))
             .map_err(|rejection: PathRejection| ApiError::Malformed(rejection.body_text()))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Why a request was not parsed, in Russian.
+//
+// A malformed body, query or path is described by serde, serde_json and axum in English ("unknown
+// field `colour`, expected one of `id`, `kind`", "EOF while parsing a value at line 1 column 8").
+// Their messages have been stable for years; the known ones are rewritten here, and anything else
+// (our own Russian texts included) is kept as it is.
+
+/// Fixed phrases of axum's rejections, serde_json's syntax errors and std's number parsing.
+const PHRASES: [(&str, &str); 27] = [
+    ("Failed to parse the request body as JSON: ", "тело запроса не является правильным JSON: "),
+    ("Failed to deserialize the JSON body into the target type: ", ""),
+    ("Failed to deserialize query string: ", "параметры адреса: "),
+    ("Failed to buffer the request body: ", "тело запроса не прочитано: "),
+    ("Invalid URL: ", "адрес: "),
+    ("Invalid `boundary` for `multipart/form-data` request", "неверная граница формы multipart"),
+    ("Error parsing `multipart/form-data` request", "форма multipart не разобрана"),
+    ("data did not match any variant of untagged enum ", "тело не подходит ни под один вид: "),
+    ("EOF while parsing a value", "JSON оборван"),
+    ("EOF while parsing an object", "JSON оборван внутри объекта"),
+    ("EOF while parsing a list", "JSON оборван внутри массива"),
+    ("EOF while parsing a string", "JSON оборван внутри строки"),
+    ("trailing characters", "после JSON лишние символы"),
+    ("trailing comma", "лишняя запятая"),
+    ("expected value", "ожидалось значение JSON"),
+    ("expected ident", "ожидалось true, false или null"),
+    ("expected `:`", "ожидалось «:»"),
+    ("expected `,` or `}`", "ожидалось «,» или «}»"),
+    ("expected `,` or `]`", "ожидалось «,» или «]»"),
+    ("key must be a string", "ключ объекта должен быть строкой"),
+    ("invalid number", "неверное число"),
+    ("number out of range", "число вне допустимых пределов"),
+    ("recursion limit exceeded", "слишком глубокая вложенность"),
+    ("provided string was not `true` or `false`", "ожидается true или false"),
+    ("invalid digit found in string", "ожидается целое число"),
+    ("cannot parse integer from empty string", "пустое значение вместо числа"),
+    ("number too large to fit in target type", "число слишком велико"),
+];
+
+/// `detail` with the English of serde, serde_json and axum rewritten in Russian.
+pub(crate) fn detail_in_russian(detail: &str) -> String {
+    let (text, position) = split_position(detail);
+    let mut text = text.to_string();
+    for (english, russian) in PHRASES {
+        text = text.replace(english, russian);
+    }
+    // The uuid crate explains a bad UUID character by character, in English.
+    if let Some(at) = text.find("UUID parsing failed") {
+        text.truncate(at);
+        text.push_str("значение не является UUID");
+    }
+    let text = serde_message_in_russian(&text);
+    match position {
+        Some((line, column)) => format!("{text} (строка {line}, позиция {column})"),
+        None => text,
+    }
+}
+
+/// serde_json's " at line L column C" suffix, split off.
+fn split_position(detail: &str) -> (&str, Option<(&str, &str)>) {
+    let Some(at) = detail.rfind(" at line ") else { return (detail, None) };
+    let tail = detail.get(at + " at line ".len()..).unwrap_or_default();
+    let Some((line, column)) = tail.split_once(" column ") else { return (detail, None) };
+    let digits = |text: &str| !text.is_empty() && text.chars().all(|c| c.is_ascii_digit());
+    if digits(line) && digits(column) {
+        (detail.get(..at).unwrap_or(detail), Some((line, column)))
+    } else {
+        (detail, None)
+    }
+}
+
+/// serde's own messages (`serde::de::Error`'s defaults), wherever they start in `text`.
+fn serde_message_in_russian(text: &str) -> String {
+    const STARTS: [&str; 7] = [
+        "unknown field `",
+        "unknown variant `",
+        "missing field `",
+        "duplicate field `",
+        "invalid type: ",
+        "invalid value: ",
+        "invalid length ",
+    ];
+    let Some((at, start)) =
+        STARTS.iter().filter_map(|start| text.find(start).map(|at| (at, *start))).min()
+    else {
+        return text.to_string();
+    };
+    let (prefix, message) = text.split_at(at);
+    let rest = message.get(start.len()..).unwrap_or_default();
+    let russian = match start {
+        "unknown field `" | "unknown variant `" => {
+            let (name, allowed) = rest.split_once('`').unwrap_or((rest, ""));
+            let allowed: Vec<&str> = allowed.split('`').skip(1).step_by(2).collect();
+            let what = if start == "unknown field `" { "поле" } else { "значение" };
+            if allowed.is_empty() {
+                format!("неизвестное {what} «{name}»")
+            } else {
+                format!("неизвестное {what} «{name}»; допустимы: {}", allowed.join(", "))
+            }
+        }
+        "missing field `" => format!("нет обязательного поля «{}»", rest.trim_end_matches('`')),
+        "duplicate field `" => format!("поле «{}» указано дважды", rest.trim_end_matches('`')),
+        _ => {
+            let (found, expected) = match rest.rfind(", expected ") {
+                Some(split) => (
+                    rest.get(..split).unwrap_or(rest),
+                    rest.get(split + ", expected ".len()..).unwrap_or_default(),
+                ),
+                None => (rest, ""),
+            };
+            let (what, found) = match start {
+                "invalid type: " => ("неверный тип", unexpected_in_russian(found)),
+                "invalid value: " => ("недопустимое значение", unexpected_in_russian(found)),
+                _ => ("неверная длина", found.to_string()),
+            };
+            if expected.is_empty() {
+                format!("{what}: {found}")
+            } else {
+                format!("{what}: {found}, ожидается {}", expected_in_russian(expected))
+            }
+        }
+    };
+    format!("{prefix}{russian}")
+}
+
+/// serde's `Unexpected`: what was found.
+fn unexpected_in_russian(found: &str) -> String {
+    let quoted =
+        |prefix: &str| found.strip_prefix(prefix).map(|value| value.trim_matches('`').to_string());
+    if let Some(value) = found.strip_prefix("string ") {
+        return format!("строка {value}");
+    }
+    for (prefix, russian) in [
+        ("integer ", "целое число"),
+        ("floating point ", "дробное число"),
+        ("boolean ", "логическое значение"),
+        ("character ", "символ"),
+    ] {
+        if let Some(value) = quoted(prefix) {
+            return format!("{russian} {value}");
+        }
+    }
+    match found {
+        "null" | "unit value" => "null".to_string(),
+        "map" => "объект".to_string(),
+        "sequence" => "массив".to_string(),
+        "byte array" => "массив байт".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// A visitor's `expecting`: what was expected.
+fn expected_in_russian(expected: &str) -> String {
+    let integer = ["u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128"];
+    let russian = match expected {
+        "a string" | "a borrowed string" | "string" => "строка",
+        "f32" | "f64" => "число",
+        "a boolean" | "bool" => "логическое значение",
+        "a sequence" => "массив",
+        "a map" => "объект",
+        "a char" => "символ",
+        "unit" => "null",
+        "option" => "значение или null",
+        "field identifier" => "имя поля",
+        "variant identifier" => "имя варианта",
+        _ if integer.contains(&expected) => "целое число",
+        _ if expected.starts_with("struct ") || expected.contains("tagged enum ") => "объект",
+        _ if ["tuple", "a tuple", "an array"].iter().any(|start| expected.starts_with(start)) => {
+            "массив"
+        }
+        _ if expected.contains("UUID") => "UUID",
+        other => return other.to_string(),
+    };
+    russian.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::detail_in_russian;
+
+    #[test]
+    #[rustfmt::skip]
+    fn serde_and_axum_details_read_in_russian() {
+        for (english, russian) in [
+            ("Failed to parse the request body as JSON: kind: EOF while parsing a value at line 1 column 8",
+             "тело запроса не является правильным JSON: kind: JSON оборван (строка 1, позиция 8)"),
+            ("key must be a string at line 1 column 2", "ключ объекта должен быть строкой (строка 1, позиция 2)"),
+            ("commands[0].payload: unknown field `extra`, expected `municipality` or `name`",
+             "commands[0].payload: неизвестное поле «extra»; допустимы: municipality, name"),
+            ("unknown field `colour`, expected one of `id`, `kind`, `payload`",
+             "неизвестное поле «colour»; допустимы: id, kind, payload"),
+            ("unknown field `x`, there are no fields", "неизвестное поле «x»"),
+            ("commands[0].payload: unknown variant `sometime`, expected one of `date`, `range`",
+             "commands[0].payload: неизвестное значение «sometime»; допустимы: date, range"),
+            ("missing field `kind`", "нет обязательного поля «kind»"),
+            ("duplicate field `kind` at line 1 column 20", "поле «kind» указано дважды (строка 1, позиция 20)"),
+            ("invalid type: integer `5`, expected a string", "неверный тип: целое число 5, ожидается строка"),
+            ("invalid type: string \"a, expected b\", expected u64", "неверный тип: строка \"a, expected b\", ожидается целое число"),
+            ("invalid type: sequence, expected struct CommandBody", "неверный тип: массив, ожидается объект"),
+            ("invalid type: null, expected идентификатор (строка)", "неверный тип: null, ожидается идентификатор (строка)"),
+            ("invalid value: integer `-1`, expected u64", "недопустимое значение: целое число -1, ожидается целое число"),
+            ("invalid length 3, expected a tuple of size 2", "неверная длина: 3, ожидается массив"),
+            ("UUID parsing failed: invalid character: found `n` at 0", "значение не является UUID"),
+            ("Failed to deserialize query string: evidence: provided string was not `true` or `false`",
+             "параметры адреса: evidence: ожидается true или false"),
+            ("Failed to deserialize query string: from: invalid digit found in string",
+             "параметры адреса: from: ожидается целое число"),
+            ("пустой пакет команд", "пустой пакет команд"),
+            ("commands[0].payload: годы 2025–2021 должны идти по возрастанию", "commands[0].payload: годы 2025–2021 должны идти по возрастанию"),
+            ("a line at line x column 3", "a line at line x column 3"),
+            ("", ""),
+        ] {
+            assert_eq!(detail_in_russian(english), russian, "{english}");
+        }
     }
 }

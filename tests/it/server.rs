@@ -822,9 +822,38 @@ async fn malformed_bodies_are_400_in_our_format_and_write_nothing() {
             app.call(Method::POST, "/api/v1/commands", Some(&token), Some(body)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{name}: {answer}");
         assert_eq!(answer["code"], "malformed_request", "{name}");
-        assert!(answer["message"].as_str().unwrap().starts_with("Запрос не разобран"), "{name}");
+        let message = answer["message"].as_str().unwrap();
+        assert!(message.starts_with("Запрос не разобран"), "{name}");
+        // serde's and axum's English is rewritten: an official reads what is wrong.
+        crate::support::assert_no_english_words(message);
         assert_eq!(app.head(), 0, "{name}");
     }
+    for (body, says) in [
+        (
+            unknown_payload,
+            "commands[0].payload: неизвестное поле «colour»; допустимы: municipality, name",
+        ),
+        (wrong_type, "неверный тип: целое число 5, ожидается строка"),
+        (
+            unknown_kind,
+            "неизвестное значение «teacher_beamed_up»; допустимы: municipality_registered, ",
+        ),
+    ] {
+        let (_, answer) = app.post(&token, body).await;
+        let message = answer["message"].as_str().unwrap();
+        assert!(message.contains(says), "{message}");
+    }
+    let (status, answer) =
+        app.call(Method::GET, "/api/v1/figures?colour=red", Some(&token), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    let message = answer["message"].as_str().unwrap();
+    assert!(message.contains("параметры адреса: colour: неизвестное поле «colour»"), "{message}");
+    let (status, answer) =
+        app.call(Method::GET, "/api/v1/figures?evidence=maybe", Some(&token), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    let message = answer["message"].as_str().unwrap();
+    assert!(message.contains("параметры адреса: evidence: ожидается true или false"), "{message}");
+    crate::support::assert_no_english_words(message);
 }
 
 #[tokio::test]

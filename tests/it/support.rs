@@ -112,10 +112,12 @@ pub fn assert_no_english_words(text: &str) {
         "unknown",
         "with",
     ];
-    // A token with a digit in it is an id, a seq or a hash ("t-000001", "commands[0].kind",
-    // "…9a5c59ad…"), not prose: its letters are not words.
+    // A token with a digit or an underscore in it is an id, a seq, a hash or a field name
+    // ("t-000001", "commands[0].kind", "…9a5c59ad…", "expected_version"), not prose: its letters
+    // are not words.
     let tokens = text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')'));
-    for token in tokens.filter(|token| !token.chars().any(|c| c.is_ascii_digit())) {
+    let identifier = |token: &&str| token.chars().any(|c| c.is_ascii_digit() || c == '_');
+    for token in tokens.filter(|token| !identifier(token)) {
         for word in token.split(|c: char| !c.is_ascii_alphabetic()) {
             let word = word.to_ascii_lowercase();
             assert!(!ENGLISH.contains(&word.as_str()), "English word {word:?} in {text:?}");

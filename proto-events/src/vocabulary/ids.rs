@@ -113,7 +113,7 @@ impl<'de> Deserialize<'de> for IdText {
         impl serde::de::Visitor<'_> for Text {
             type Value = IdText;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an id (a string)")
+                f.write_str("идентификатор (строка)")
             }
             fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<IdText, E> {
                 Ok(IdText::from(text))
