@@ -312,7 +312,7 @@ impl FromStr for ActorRole {
                 || rest.len() > SHORT_TEXT_BYTES_MAX
                 || rest.chars().any(char::is_control)
             {
-                Err(format!("role {text:?} has an empty or invalid scope"))
+                Err(format!("роль {text:?}: область действия пуста или недопустима"))
             } else {
                 Ok(rest.to_string())
             }
@@ -326,7 +326,7 @@ impl FromStr for ActorRole {
                 Some(("municipality", rest)) => scoped(rest).map(ActorRole::Municipality),
                 Some(("organisation", rest)) => scoped(rest).map(ActorRole::Organisation),
                 _ => Err(format!(
-                    "unknown role {text:?}: expected ministry, operator, municipality:<code>, organisation:<id>, auditor or system"
+                    "неизвестная роль {text:?}: ожидается ministry, operator, municipality:<код>, organisation:<идентификатор>, auditor или system"
                 )),
             },
         }

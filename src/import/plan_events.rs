@@ -16,6 +16,7 @@ use proto_events::vocabulary::{
 };
 use proto_events::{Basis, Envelope};
 
+use crate::export::plan::field_label;
 use crate::import::{Column, ImportIssue, ParsedPlan, Severity};
 
 /// Written into a required cell the document left empty (with a warning saying so).
@@ -233,7 +234,7 @@ pub fn describe(payload: &Payload) -> String {
             let changes: Vec<String> = p
                 .changes
                 .iter()
-                .map(|c| format!("{:?}: «{}» → «{}»", c.field, c.old, c.new))
+                .map(|c| format!("{}: «{}» → «{}»", field_label(c.field), c.old, c.new))
                 .collect();
             format!("activity_amended  {} {}", p.activity, changes.join("; "))
         }

@@ -253,6 +253,12 @@ fn tables_and_errors_read_in_russian() {
     assert!(error.starts_with("ошибка: --stream: имя потока"), "{error}");
     crate::support::assert_no_english_words(&error);
 
+    let output = letopis(&["token", "create", "--role", "king"], dir.path());
+    assert_eq!(output.status.code(), Some(1));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.starts_with("ошибка: роль: неизвестная роль \"king\""), "{error}");
+    crate::support::assert_no_english_words(&error);
+
     let not_a_store = dir.path().join("file.txt");
     std::fs::write(&not_a_store, "не хранилище").unwrap();
     let output = letopis(&["plans"], &not_a_store);

@@ -641,6 +641,10 @@ fn amended_plan_appends_only_the_differences() {
             "2.2;Конкурс наставников;ноябрь 2024 г.;ЦНППМ;;Проведён конкурс;Приказ",
         ],
     );
+    // The dry run names the changed field in Russian.
+    let dry = import_plan(dir.path(), &amended, title, "Приказ №55 от 01.03.2024", &["--dry-run"]);
+    let printed = text(&dry);
+    assert!(printed.contains("a-1.1 срок: «до 01.03.2024» → «до 01.04.2024»"), "{printed}");
     let output = import_plan(dir.path(), &amended, title, "Приказ №55 от 01.03.2024", &[]);
     assert!(output.status.success(), "{}", text(&output));
     let after = events(dir.path());

@@ -74,7 +74,7 @@ const VALUE_CHARS_SHOWN: usize = 80;
 
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "field {} = {:?}: {}", self.field, self.value, self.rule)
+        write!(f, "поле {} = {:?}: {}", self.field, self.value, self.rule)
     }
 }
 
