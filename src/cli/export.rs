@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use projections::plan::plans_as_of;
 
-use crate::cli::figures::{catalogue, parse_known_at, Catalogue};
+use crate::cli::figures::{catalogue, parse_known_at, scope_label, Catalogue};
 use crate::cli::plans::valid_date;
 use crate::cli::{exit, open_store, partial_path};
 use crate::export::figures::figures_document;
@@ -124,9 +124,10 @@ fn export_figures(args: FiguresArgs) -> anyhow::Result<u8> {
     let bytes = figures_document(&figures, seq, format)?;
     write_output(&args.output, &bytes)?;
     println!(
-        "Показатели ({}) на {}, территория {scope} (по данным журнала до события №{seq}) выгружены в {}: показателей {}.",
+        "Показатели ({}) на {}, территория: {} (по данным журнала до события №{seq}) выгружены в {}: показателей {}.",
         format.extension(),
         date.to_russian(),
+        scope_label(&scope),
         args.output.display(),
         figures.len()
     );

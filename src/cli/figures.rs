@@ -97,6 +97,15 @@ pub(crate) fn parse_known_at(text: Option<&str>) -> anyhow::Result<KnownAt> {
     }
 }
 
+/// A scope as people read it: «регион», «муниципалитет 38-01», «организация org-0042».
+pub(crate) fn scope_label(scope: &Scope) -> String {
+    match scope {
+        Scope::Region => "регион".to_string(),
+        Scope::Municipality(code) => format!("муниципалитет {code}"),
+        Scope::Organisation(id) => format!("организация {id}"),
+    }
+}
+
 fn render_json(figures: &[Figure], seq: u64) -> anyhow::Result<String> {
     let array: Vec<Value> = figures.iter().map(|figure| figure_json(figure, seq)).collect();
     let mut out =
@@ -109,7 +118,7 @@ fn render_table(figures: &[Figure], seq: u64) -> String {
     let mut out = String::new();
     let (scope, date) = figures
         .first()
-        .map(|figure| (figure.scope.to_string(), figure.date.to_russian()))
+        .map(|figure| (scope_label(&figure.scope), figure.date.to_russian()))
         .unwrap_or_default();
     let _ = writeln!(
         out,

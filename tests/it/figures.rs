@@ -192,6 +192,7 @@ fn figures_json_known_then_and_known_now() {
     assert!(table.status.success());
     let text = String::from_utf8(table.stdout).unwrap();
     assert!(text.contains("Показатель"), "{text}");
+    assert!(text.starts_with("Показатели на 31.12.2024, территория: регион"), "{text}");
 
     for bad in [
         vec!["--date", "31.12.2024"],
