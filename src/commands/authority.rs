@@ -10,7 +10,11 @@
 //! | organisation:<id> | completions, participations and mentoring of its own teachers |
 //! | auditor | nothing |
 //!
-//! A correction is authorised as its replacement; a retraction as the event it retracts.
+//! A retraction is authorised as the event it retracts; a correction as the event it corrects
+//! and as its replacement (so it cannot move an event into the actor's scope). The gate answers
+//! a municipality or organisation about a target it may not record exactly as about an event
+//! that is not in the ledger (`RejectionClass::UnknownReference`), so that a scoped actor cannot
+//! probe which event ids exist outside its scope; region-wide roles get the refusal itself.
 
 use proto_events::vocabulary::{Payload, PlanLevel, Scope};
 use proto_events::ActorRole;
@@ -172,7 +176,12 @@ fn municipality_may(
             other => Err(Refusal::new("scope", other, rule())),
         },
         Payload::PlanCreated(p) => match p.level {
-            PlanLevel::Municipal => Ok(()),
+            // A plan already in the state is being retracted or corrected: only its owner may.
+            PlanLevel::Municipal => match index.get(&Key::Plan(p.plan.to_string())) {
+                Some(Fact::Plan { municipality: Some(owner), .. }) if owner == code => Ok(()),
+                Some(_) => Err(Refusal::new("plan", &p.plan, rule())),
+                None => Ok(()),
+            },
             other => Err(Refusal::new(
                 "level",
                 format!("{other:?}").to_lowercase(),

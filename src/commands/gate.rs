@@ -5,12 +5,20 @@
 //! its natural stream; the actor's role and scope allow it (see `authority`); references exist;
 //! registrations are unique; competence codes belong to the procedure's catalogue; corrections
 //! target an existing, unretracted event of the same kind in the same stream.
+//!
+//! A municipality or organisation may retract or correct only events it may record itself
+//! (`authority`); any other target is refused exactly as an id that is not in the ledger (the
+//! same class, field, value shape and rule), and before anything else about the target is
+//! looked at, so no refusal tells such an actor whether an event exists outside its scope. The
+//! same check runs in `Gate::screen`, before the ledger compares the request's streams with
+//! their expected versions: a version conflict would otherwise name the target's stream.
 
 use std::collections::{BTreeMap, HashMap};
 
 use proto_events::term::{Term, TermMeaning, TextReason};
+use proto_events::vocabulary::{EventCorrected, EventRetracted};
 use proto_events::vocabulary::{Payload, PayloadError, Role};
-use proto_events::{ActorRole, Envelope, EventId, Seq, StreamName};
+use proto_events::{ActorRole, Envelope, EventId, NewEvent, Seq, StreamName};
 
 use crate::commands::authority::{may_write, Refusal};
 use crate::commands::gate_snapshot::{self, GATE_SNAPSHOT_EVERY_EVENTS};
@@ -22,6 +30,19 @@ const NO_ORGANISATION: &str = "организация с таким иденти
 const NO_TEACHER: &str = "педагог с таким идентификатором не зарегистрирован";
 const NO_MUNICIPALITY: &str = "муниципалитет с таким идентификатором не зарегистрирован";
 const NO_PERSON: &str = "лицо с таким идентификатором не зарегистрировано";
+const NO_EVENT: &str = "событие с таким идентификатором не найдено";
+
+/// The refusal of a correction's or retraction's target that is not in the ledger, wherever it
+/// is found (`submit` placing the command, the gate admitting it); also the answer to a
+/// municipality or organisation about a target outside its scope, so the two read alike.
+pub(crate) fn unknown_target(id: EventId) -> Refusal {
+    Refusal::unknown("target", id, NO_EVENT)
+}
+
+/// Municipalities and organisations: the roles whose writes and reads are bounded by a scope.
+fn is_scoped(role: &ActorRole) -> bool {
+    matches!(role, ActorRole::Municipality(_) | ActorRole::Organisation(_))
+}
 
 /// The validation gate of commands; build it with `rebuild_gate`.
 pub struct CommandGate {
@@ -125,23 +146,16 @@ impl CommandGate {
         match &payload {
             Payload::EventRetracted(p) => {
                 let target = self.target(p.target, earlier)?;
+                self.may_touch(role, p.target, &target)?;
                 same_stream(&event.stream, &target.stream)?;
                 if self.index.contains(&Key::Retracted(p.target)) {
                     return Err(Refusal::new("target", p.target, "событие уже отозвано"));
-                }
-                match Payload::decode(&target.kind, target.schema_version, &target.payload) {
-                    Ok(original) => may_write(role, &original, &self.index)
-                        .map_err(|refusal| within("target", refusal))?,
-                    // A kind this build does not know: only the system tooling may retract it.
-                    Err(_) if *role == ActorRole::System => {}
-                    Err(error) => {
-                        return Err(Refusal::new("target", p.target, payload_rule(&error)));
-                    }
                 }
                 self.index.mark_retracted(p.target);
             }
             Payload::EventCorrected(p) => {
                 let target = self.target(p.target, earlier)?;
+                self.may_touch(role, p.target, &target)?;
                 same_stream(&event.stream, &target.stream)?;
                 if self.index.contains(&Key::Retracted(p.target)) {
                     return Err(Refusal::new(
@@ -203,9 +217,7 @@ impl CommandGate {
         }
         match self.store.get_by_id(&id) {
             Ok(Some(event)) => Ok(recent_of(&event)),
-            Ok(None) => {
-                Err(Refusal::unknown("target", id, "событие с таким идентификатором не найдено"))
-            }
+            Ok(None) => Err(unknown_target(id)),
             Err(error) => Err(Refusal::new(
                 "target",
                 id,
@@ -213,9 +225,61 @@ impl CommandGate {
             )),
         }
     }
+
+    /// Whether `role` may retract or correct the event `id` (found as `target`): as one who may
+    /// record that event now (`may_write` on its payload). A municipality or organisation is
+    /// answered about a target it may not record, or one this build cannot decode, with the
+    /// refusal of an unknown id (`unknown_target`), so the answer does not tell that the event
+    /// exists, nor its kind or stream; region-wide roles get the authority refusal itself.
+    fn may_touch(&self, role: &ActorRole, id: EventId, target: &Recent) -> Result<(), Refusal> {
+        let original = Payload::decode(&target.kind, target.schema_version, &target.payload);
+        if is_scoped(role) {
+            return match original {
+                Ok(original) if may_write(role, &original, &self.index).is_ok() => Ok(()),
+                _ => Err(unknown_target(id)),
+            };
+        }
+        match original {
+            Ok(original) => {
+                may_write(role, &original, &self.index).map_err(|refusal| within("target", refusal))
+            }
+            // A kind this build does not know: only the system tooling may touch it.
+            Err(_) if *role == ActorRole::System => Ok(()),
+            Err(error) => Err(Refusal::new("target", id, payload_rule(&error))),
+        }
+    }
 }
 
 impl Gate for CommandGate {
+    /// A scoped actor's retraction or correction of an event outside its scope is refused here
+    /// as an unknown target, before the ledger checks expected versions (whose conflict would
+    /// name the target's stream) and before sealing. A target recorded earlier in the same
+    /// request is left to `admit`, which checks it against the state including those events.
+    fn screen(&self, events: &[NewEvent]) -> Result<(), Rejection> {
+        for (event_index, event) in events.iter().enumerate() {
+            let role = &event.actor.role;
+            if !is_scoped(role)
+                || (event.kind != EventRetracted::KIND && event.kind != EventCorrected::KIND)
+            {
+                continue;
+            }
+            let target = match Payload::decode(&event.kind, event.schema_version, &event.payload) {
+                Ok(Payload::EventRetracted(p)) => p.target,
+                Ok(Payload::EventCorrected(p)) => p.target,
+                // Not decodable: `admit` refuses it whatever it targets.
+                _ => continue,
+            };
+            let earlier = events.get(..event_index).unwrap_or(&[]);
+            if earlier.iter().any(|other| other.id == Some(target)) {
+                continue;
+            }
+            self.target(target, &[])
+                .and_then(|found| self.may_touch(role, target, &found))
+                .map_err(|refusal| rejection(event_index, refusal))?;
+        }
+        Ok(())
+    }
+
     fn admit(&mut self, events: &[Envelope]) -> Result<(), Rejection> {
         self.prune();
         self.index.begin();
@@ -223,13 +287,7 @@ impl Gate for CommandGate {
             let earlier = events.get(..event_index).unwrap_or(&[]);
             if let Err(refusal) = self.admit_one(event, earlier) {
                 self.index.rollback();
-                return Err(Rejection {
-                    event_index,
-                    class: refusal.class,
-                    field: refusal.field,
-                    value: refusal.value,
-                    rule: refusal.rule,
-                });
+                return Err(rejection(event_index, refusal));
             }
         }
         self.index.commit();
@@ -239,6 +297,11 @@ impl Gate for CommandGate {
         }
         Ok(())
     }
+}
+
+fn rejection(event_index: usize, refusal: Refusal) -> Rejection {
+    let Refusal { class, field, value, rule } = refusal;
+    Rejection { event_index, class, field, value, rule }
 }
 
 fn recent_of(event: &Envelope) -> Recent {

@@ -24,6 +24,7 @@ use proto_events::{Actor, Basis, Date, Effective, EventId, NewEvent, StreamName}
 
 pub use crate::commands::authority::{may_write, Refusal};
 pub(crate) use crate::commands::gate::payload_rule;
+use crate::commands::gate::unknown_target;
 pub use crate::commands::gate::{rebuild_gate, CommandGate};
 pub use crate::commands::gate_snapshot::{GATE_SNAPSHOT_EVERY_EVENTS, GATE_SNAPSHOT_TREE};
 pub use crate::commands::index::{plan_owner, RegistryIndex};
@@ -103,7 +104,8 @@ pub enum CommandError {
     },
     /// The command refers to something that does not exist: an id not registered (teacher,
     /// organisation, program, plan, route, …) or an event not in the ledger (a correction's
-    /// target).
+    /// target; for a municipality or organisation also a target outside its scope, refused
+    /// exactly alike).
     #[error("command {index}: field {field} = {value:?}: {rule}")]
     UnknownReference {
         /// Index of the command in the batch.
@@ -146,7 +148,8 @@ pub enum CommandError {
 pub struct Refused {
     /// The actor's role, with its scope.
     pub role: String,
-    /// The kind refused (the command's own kind; a correction is judged by its replacement).
+    /// The kind refused (the command's own kind; a correction is judged by the event it
+    /// corrects and by its replacement).
     pub kind: String,
 }
 
@@ -361,9 +364,9 @@ fn stream_of(store: &Store, payload: &Payload, earlier: &[Command]) -> Result<St
     }
     match store.get_by_id(&target) {
         Ok(Some(event)) => Ok(event.stream),
-        Ok(None) => {
-            Err(Refusal::unknown("target", target, "событие с таким идентификатором не найдено"))
-        }
+        // The gate answers a scoped actor about a target outside its scope with this very
+        // refusal, so the two cannot be told apart.
+        Ok(None) => Err(unknown_target(target)),
         Err(error) => {
             Err(Refusal::new("target", target, format!("не удалось прочитать событие: {error}")))
         }

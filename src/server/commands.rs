@@ -5,7 +5,9 @@
 //!
 //! Refusals answer by their class (`commands::RejectionClass`, set where the refusal is made):
 //! the gate's authority refusal is 403 (`forbidden`, naming `role` and `kind`); a field breaking
-//! a rule is 422 naming the field; an unknown reference 422 `unknown_reference`;
+//! a rule is 422 naming the field; an unknown reference 422 `unknown_reference` (for a
+//! municipality or organisation also a retraction's or correction's target outside its scope,
+//! answered exactly as an event id that is not in the ledger);
 //! an expected-version conflict 409 naming `stream`, `expected` and `actual`; an idempotent retry
 //! is 200 with the original seqs.
 
@@ -97,7 +99,7 @@ pub struct AppendResponse {
         (status = 403, description = "Role or scope does not allow it", body = ErrorBody),
         (status = 409, description = "Expected version or id conflict", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 422, description = "A field breaks a rule", body = ErrorBody),
+        (status = 422, description = "A field breaks a rule (`invalid_field`) or refers to something that does not exist (`unknown_reference`); for a municipality or organisation token, a retraction's or correction's target outside its scope is answered exactly as an unknown one", body = ErrorBody),
     ),
     security(("bearer" = [])),
     tag = "commands"

@@ -1,5 +1,7 @@
 //! The single writer: group commit of appends with optimistic concurrency, idempotency, limits
-//! and a validation gate, all decided in one place so there is no check-then-act race.
+//! and a validation gate, all decided in one place so there is no check-then-act race. A request
+//! is checked in this order: limits, idempotency, the gate's `screen`, expected versions, seal,
+//! the gate's `admit`.
 //!
 //! Appenders send requests over a channel and await a reply. The writer thread takes the first
 //! request, drains whatever else is queued (up to `GROUP_EVENTS_MAX` events; when the previous
@@ -141,7 +143,17 @@ pub struct Rejection {
 /// accepts them, updating its own state to include them, or rejects them leaving its state as it
 /// was. The writer calls it for every request, with the state including earlier requests of the
 /// same group.
+///
+/// `screen` sees the request's events before the writer compares their streams with the
+/// expected versions (after the idempotency check), so that a refusal which must not depend on
+/// what a stream holds comes first; it changes nothing.
 pub trait Gate: Send + 'static {
+    /// Refuse a request before its expected versions are checked; the default admits it.
+    fn screen(&self, events: &[NewEvent]) -> Result<(), Rejection> {
+        let _ = events;
+        Ok(())
+    }
+
     /// Accept (and absorb) or reject a request's events.
     fn admit(&mut self, events: &[Envelope]) -> Result<(), Rejection>;
 }
@@ -535,6 +547,9 @@ impl Writer {
             let (id, seq) = existing.into_iter().next().ok_or(AppendError::EmptyBatch)?;
             return Err(AppendError::PartialRetry { id, seq });
         }
+
+        // What must be refused before a version conflict could tell what a stream holds.
+        self.gate.screen(events)?;
 
         // Optimistic concurrency.
         for (stream, expected) in &request.expected {

@@ -695,6 +695,9 @@ fn auditor_retracts() {
     check(given, ActorRole::Auditor, vec![retract(7)], Then::Forbidden("actor.role", "аудитор"));
 }
 
+/// An organisation may not record a program registration, so the registration is outside its
+/// scope: it is answered as an id that is not in the ledger, naming neither the kind nor the
+/// rule that refused it.
 #[test]
 fn organisation_retracts_an_operator_registration() {
     let given = region_with(vec![with_id(program("p2", 72), 8)]);
@@ -703,7 +706,168 @@ fn organisation_retracts_an_operator_registration() {
         given,
         role,
         vec![retract(8)],
+        Then::Unknown("target", "событие с таким идентификатором не найдено"),
+    );
+}
+
+/// Region-wide roles keep the refusal itself: the role, the target's kind and the rule.
+#[test]
+fn ministry_retracts_an_operator_registration() {
+    let given = region_with(vec![with_id(program("p2", 72), 8)]);
+    check(
+        given,
+        ActorRole::Ministry,
+        vec![retract(8)],
         Then::Forbidden("target.actor.role", "program_registered"),
+    );
+}
+
+/// What a scoped actor is told about a command, with the target id it names made neutral: the
+/// class, the index, the field, the value and the rule.
+fn refusal_seen_by(ledger: &Ledger, role: &ActorRole, when: Vec<Command>, id: u128) -> String {
+    let error = submit_blocking(ledger, &actor(role.clone()), when).unwrap_err();
+    let seen = format!("{:?} {error:?}", error.class());
+    seen.replace(&uuid::Uuid::from_u128(id).to_string(), "<target>")
+}
+
+fn municipal_plan(id: &str, owner: &str) -> Command {
+    let mut created = plan(id, PlanLevel::Municipal);
+    if let Payload::PlanCreated(payload) = &mut created.payload {
+        payload.owner = format!("municipality:{owner}");
+    }
+    created
+}
+
+/// For a municipality or an organisation, an event outside its scope and an id that is not in
+/// the ledger give the very same refusal (class, field, rule; the value is the id it sent),
+/// whatever the command tries: a retraction, a correction of the wrong kind, a retraction of an
+/// event already retracted, one with an expected version of the target's stream (a conflict
+/// would name that stream). Events of another organisation's teacher, another municipality's
+/// report and plan, a program registration (a kind it may not record at all).
+#[test]
+fn a_scoped_actor_cannot_tell_an_event_outside_its_scope_from_an_unknown_id() {
+    const UNKNOWN: u128 = 0xdead;
+    let Given { _dir, ledger } = recorded(region_with(vec![
+        hired("t2", "o2", day(2020, 9, 1)),
+        with_id(completion("cc2", "t2", "p1", day(2024, 5, 1)), 21),
+        with_id(figure("f2", Scope::Municipality(MunicipalityCode::new("m2").unwrap()), 1000), 22),
+        with_id(municipal_plan("pl-m2", "m2"), 23),
+        with_id(program("p2", 72), 24),
+        with_id(completion("cc3", "t2", "p1", day(2024, 5, 2)), 25),
+        retract(25),
+    ]));
+    // A command the role may record, to put before the probe in a batch.
+    let own_command = |role: &ActorRole| match role {
+        ActorRole::Organisation(_) => completion("cc9", "t1", "p1", day(2024, 5, 3)),
+        _ => hired("t9", "o1", day(2024, 1, 9)),
+    };
+    type Attempt<'a> = Box<dyn Fn(&ActorRole, u128) -> Vec<Command> + 'a>;
+    let attempts: Vec<(&str, Attempt)> = vec![
+        ("retraction", Box::new(|_, target| vec![retract(target)])),
+        (
+            "correction of the wrong kind",
+            Box::new(|_, target| vec![correct(target, program("p9", 36))]),
+        ),
+        (
+            "correction as the actor's own report",
+            Box::new(|_, target| {
+                let own = Scope::Municipality(MunicipalityCode::new("m1").unwrap());
+                vec![correct(target, figure("f2", own, 1000))]
+            }),
+        ),
+        (
+            "retraction expecting a version of the target's stream",
+            Box::new(|_, target| vec![with_expected_version(retract(target), 1)]),
+        ),
+        (
+            "retraction after the actor's own command",
+            Box::new(move |role, target| vec![own_command(role), retract(target)]),
+        ),
+    ];
+    for role in [ActorRole::Municipality("m1".into()), ActorRole::Organisation("o1".into())] {
+        for (name, when) in &attempts {
+            let unknown = refusal_seen_by(&ledger, &role, when(&role, UNKNOWN), UNKNOWN);
+            assert!(unknown.starts_with("Some(UnknownReference) UnknownReference"), "{unknown}");
+            for outside in [21, 22, 23, 24, 25] {
+                let seen = refusal_seen_by(&ledger, &role, when(&role, outside), outside);
+                assert_eq!(seen, unknown, "{role} {name}: event {outside}");
+            }
+        }
+    }
+    // The same events are refused to region-wide roles for what they are.
+    let error =
+        submit_blocking(&ledger, &actor(ActorRole::Ministry), vec![retract(21)]).unwrap_err();
+    assert_eq!(error.class(), Some(RejectionClass::Forbidden), "{error}");
+    let error =
+        submit_blocking(&ledger, &actor(ActorRole::Operator), vec![retract(25)]).unwrap_err();
+    assert_eq!(error.class(), Some(RejectionClass::Invalid), "{error}");
+    assert_eq!(error.rule(), Some("событие уже отозвано"));
+    let when = vec![with_expected_version(retract(21), 1)];
+    let error = submit_blocking(&ledger, &actor(ActorRole::Operator), when).unwrap_err();
+    assert!(matches!(error, CommandError::Append(AppendError::Conflict { .. })), "{error:?}");
+}
+
+/// A scoped actor still retracts and corrects what it may record: its own teacher's completion,
+/// its own municipality's report and plan, an event of the same batch.
+#[test]
+fn a_scoped_actor_retracts_and_corrects_its_own_events() {
+    let given = region_with(vec![
+        with_id(completion("cc1", "t1", "p1", day(2024, 5, 1)), 31),
+        with_id(figure("f1", Scope::Municipality(MunicipalityCode::new("m1").unwrap()), 1000), 32),
+        with_id(municipal_plan("pl-m1", "m1"), 33),
+    ]);
+    let organisation = ActorRole::Organisation("o1".into());
+    let municipality = ActorRole::Municipality("m1".into());
+    let corrected = completion("cc1", "t1", "p1", day(2024, 5, 2));
+    check(given.clone(), organisation.clone(), vec![correct(31, corrected)], Then::Accepted);
+    check(
+        given.clone(),
+        organisation.clone(),
+        vec![with_expected_version(retract(31), 2)],
+        Then::Accepted,
+    );
+    check(given.clone(), municipality.clone(), vec![retract(32), retract(33)], Then::Accepted);
+    let when = vec![with_id(completion("cc9", "t1", "p1", day(2024, 5, 3)), 34), retract(34)];
+    check(given, organisation, when, Then::Accepted);
+}
+
+fn with_expected_version(mut command: Command, version: u64) -> Command {
+    command.expected_version = Some(version);
+    command
+}
+
+/// A correction is authorised as the event it corrects too: a municipality cannot take another
+/// municipality's report or plan by correcting it into its own (answered as an unknown target),
+/// nor retract another municipality's plan; the operator cannot turn the ministry's federal plan
+/// into a regional one (refused naming the target's level).
+#[test]
+fn a_correction_cannot_move_an_event_into_the_actors_scope() {
+    let given = region_with(vec![
+        with_id(figure("f2", Scope::Municipality(MunicipalityCode::new("m2").unwrap()), 1000), 41),
+        with_id(municipal_plan("pl-m2", "m2"), 42),
+        with_id(plan("pl-f", PlanLevel::Federal), 43),
+    ]);
+    let municipality = ActorRole::Municipality("m1".into());
+    let own = Scope::Municipality(MunicipalityCode::new("m1").unwrap());
+    let unknown = || Then::Unknown("target", "событие с таким идентификатором не найдено");
+    check(
+        given.clone(),
+        municipality.clone(),
+        vec![correct(41, figure("f2", own, 900))],
+        unknown(),
+    );
+    check(
+        given.clone(),
+        municipality.clone(),
+        vec![correct(42, municipal_plan("pl-m2", "m1"))],
+        unknown(),
+    );
+    check(given.clone(), municipality, vec![retract(42)], unknown());
+    check(
+        given,
+        ActorRole::Operator,
+        vec![correct(43, plan("pl-f", PlanLevel::Regional))],
+        Then::Forbidden("target.level", "оператор ведёт региональные планы"),
     );
 }
 

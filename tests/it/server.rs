@@ -78,6 +78,15 @@ impl App {
     async fn post(&self, token: &str, body: Value) -> (StatusCode, Value) {
         self.call(Method::POST, "/api/v1/commands", Some(token), Some(body.to_string())).await
     }
+
+    /// A command posted; the status and the body's bytes as answered.
+    async fn post_raw(&self, token: &str, body: Value) -> (StatusCode, Vec<u8>) {
+        let request =
+            request(Method::POST, "/api/v1/commands", Some(token), Some(body.to_string()));
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        (status, response.into_body().collect().await.unwrap().to_bytes().to_vec())
+    }
 }
 
 fn request(method: Method, path: &str, token: Option<&str>, body: Option<String>) -> Request<Body> {
@@ -326,6 +335,10 @@ async fn role_matrix() {
         /// token cannot probe which ids exist.
         GetEvent(String),
         Post(&'a str, Box<dyn Fn() -> Value + 'a>),
+        /// A retraction: refused to a scoped role as an unknown target (422 `unknown_reference`),
+        /// not 403, so that it cannot probe which event ids exist outside its scope; refused to
+        /// a region-wide role as forbidden (403).
+        PostRetraction(Box<dyn Fn() -> Value + 'a>),
     }
     // Each row: the call, then the roles (by index in ROLES) allowed to make it.
     let rows: Vec<(&str, Call, &[usize])> = vec![
@@ -442,12 +455,12 @@ async fn role_matrix() {
         ),
         (
             "retraction of a report about itself",
-            Call::Post("event_retracted", Box::new(retract(0))),
+            Call::PostRetraction(Box::new(retract(0))),
             &[1, 2],
         ),
         (
             "retraction of another municipality's report",
-            Call::Post("event_retracted", Box::new(retract(5))),
+            Call::PostRetraction(Box::new(retract(5))),
             &[1],
         ),
         (
@@ -531,25 +544,37 @@ async fn role_matrix() {
                 Call::Get(path) | Call::GetEvent(path) => {
                     app.call(Method::GET, path, Some(token), None).await
                 }
-                Call::Post(_, body) => app.post(token, body()).await,
+                Call::Post(_, body) | Call::PostRetraction(body) => app.post(token, body()).await,
             };
+            let scoped = role.starts_with("municipality:") || role.starts_with("organisation:");
             let expected = match (allowed.contains(&index), call) {
                 (false, Call::GetEvent(_)) => StatusCode::NOT_FOUND,
+                (false, Call::PostRetraction(_)) if scoped => StatusCode::UNPROCESSABLE_ENTITY,
                 (false, _) => StatusCode::FORBIDDEN,
                 (true, Call::Get(_) | Call::GetEvent(_)) => StatusCode::OK,
-                (true, Call::Post(..)) => StatusCode::CREATED,
+                (true, Call::Post(..) | Call::PostRetraction(_)) => StatusCode::CREATED,
             };
             assert_eq!(status, expected, "{name} as {role}: {body}");
             if status == StatusCode::NOT_FOUND {
                 assert_eq!(body["code"], "not_found", "{name} as {role}");
             }
+            if status == StatusCode::UNPROCESSABLE_ENTITY {
+                assert_eq!(body["code"], "unknown_reference", "{name} as {role}");
+                assert_eq!(body["field"], "commands[0].payload.target", "{name} as {role}");
+                assert_eq!(app.head(), head, "{name} as {role}: a refusal wrote");
+            }
             if status == StatusCode::FORBIDDEN {
                 assert_eq!(body["code"], "forbidden", "{name} as {role}");
                 assert_eq!(app.head(), head, "{name} as {role}: a refusal wrote");
-                if let Call::Post(kind, _) = call {
+                let kind = match call {
+                    Call::Post(kind, _) => Some(*kind),
+                    Call::PostRetraction(_) => Some("event_retracted"),
+                    Call::Get(_) | Call::GetEvent(_) => None,
+                };
+                if let Some(kind) = kind {
                     // The command gate's refusal names the role and the kind.
                     assert_eq!(body["role"], *role, "{name}: {body}");
-                    assert_eq!(body["kind"], *kind, "{name}: {body}");
+                    assert_eq!(body["kind"], kind, "{name}: {body}");
                 }
             }
         }
@@ -1034,6 +1059,99 @@ async fn term_refusals_read_in_russian() {
     assert!(message.contains("годы 2025–2021 должны идти по возрастанию"), "{message}");
     crate::support::assert_no_english_words(message);
     assert_eq!(app.head(), 0);
+}
+
+/// A municipality's or organisation's retraction or correction of an event outside its scope is
+/// answered byte for byte as one of an id that is not in the ledger: the same status and body,
+/// the id it sent echoed in the same places, also when it expects a version of the target's
+/// stream (a conflict would name that stream). Region-wide roles are still told why they are
+/// refused.
+#[tokio::test]
+async fn a_scoped_token_cannot_tell_a_target_outside_its_scope_from_an_unknown_one() {
+    let app = App::new();
+    let operator = app.token("operator");
+    let (_, other_organisation) = small_region(&app, &operator).await;
+    let recorded = |(status, answer): (StatusCode, Value)| {
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        answer["ids"][0].as_str().unwrap().to_string()
+    };
+    let report = recorded(app.post(&operator, figure("municipality:38-99")).await);
+    let done = recorded(app.post(&operator, completion("c-200", "t-000200")).await);
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let retraction = |target: &str, expected: Option<u64>| {
+        json!({
+            "kind": "event_retracted",
+            "payload": {"target": target, "reason": "ошибка"},
+            "effective": "2025-01-10",
+            "expected_version": expected,
+        })
+    };
+    let correction = |target: &str| {
+        // A report about the actor's own municipality, as if the target were its own.
+        let mut body = figure("municipality:38-12");
+        body.as_object_mut().unwrap().remove("effective");
+        let replacement: Payload = serde_json::from_value(body).unwrap();
+        command(
+            EventCorrected {
+                target: EventId(target.parse().unwrap()),
+                reason: "опечатка".into(),
+                replacement: Replacement::of(&replacement).unwrap(),
+            },
+            "2025-01-10",
+        )
+    };
+    let head = app.head();
+    for role in ["municipality:38-12", "organisation:org-0042"] {
+        let token = app.token(role);
+        for outside in [&other_organisation, &report, &done] {
+            let cases = [
+                ("retraction", retraction(outside, None), retraction(&unknown, None)),
+                (
+                    "expecting a version",
+                    retraction(outside, Some(1)),
+                    retraction(&unknown, Some(1)),
+                ),
+                ("correction", correction(outside), correction(&unknown)),
+            ];
+            for (name, probe, control) in cases {
+                let (status, body) = app.post_raw(&token, probe).await;
+                let (unknown_status, unknown_body) = app.post_raw(&token, control).await;
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{role} {name}");
+                assert_eq!(status, unknown_status, "{role} {name}");
+                let blind = |bytes: &[u8], id: &str| {
+                    String::from_utf8(bytes.to_vec()).unwrap().replace(id, "<id>")
+                };
+                assert_eq!(
+                    blind(&body, outside),
+                    blind(&unknown_body, &unknown),
+                    "{role} {name}: an event outside the scope answers as an unknown one"
+                );
+                assert_eq!(
+                    serde_json::from_slice::<Value>(&unknown_body).unwrap(),
+                    json!({
+                        "code": "unknown_reference",
+                        "message": format!("Поле commands[0].payload.target ссылается на несуществующий объект {unknown}."),
+                        "field": "commands[0].payload.target",
+                        "value": unknown,
+                    }),
+                    "{role} {name}"
+                );
+            }
+        }
+    }
+    assert_eq!(app.head(), head, "a refusal wrote");
+    // Region-wide roles: the refusal itself, naming the role, the kind and the target's rule.
+    let ministry = app.token("ministry");
+    let (status, answer) = app.post(&ministry, retraction(&report, None)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+    assert_eq!(answer["role"], "ministry");
+    assert_eq!(answer["kind"], "event_retracted");
+    assert_eq!(answer["field"], "commands[0].payload.target.actor.role");
+    assert_eq!(answer["rule"], "роль ministry не может записывать события figure_reported");
+    let (status, answer) = app.post(&operator, retraction(&done, Some(1))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert_eq!(answer["stream"], "teacher/t-000200");
+    assert_eq!(app.head(), head, "a refusal wrote");
 }
 
 #[tokio::test]
