@@ -10,6 +10,13 @@
 //! teacher's employer on the date). Figures, evidence and report verification read the latest
 //! state as known at `known_at` (`Projector::figures_at`, no refold); their scope check uses the
 //! registry as the server knows it latest.
+//!
+//! What a scoped refusal tells: a read of one teacher outside the scope is 404 with the body of
+//! any teacher the scope does not employ (no employer named, existence not told); lists (all
+//! routes, a supporter's teachers, report verification) leave out what is outside the scope, so
+//! an unknown supporter and one who supports only others' teachers read alike; a `scope` or
+//! `municipality` parameter outside the token's scope is 403 naming only what was asked, whether
+//! or not it exists.
 
 use std::sync::Arc;
 
@@ -229,11 +236,16 @@ pub async fn plans(
 }
 
 /// One teacher's diagnostics and routes, the JSON of `letopis routes --teacher <id>`.
+/// Region-wide roles read any teacher (one with no facts reads as empty lists). A municipality
+/// or organisation reads the teachers its organisations employ on the date; any other teacher
+/// (employed elsewhere, employed nowhere then, or unknown) is 404 with one body, so the answer
+/// names no employer and does not tell whether the teacher exists.
 #[utoipa::path(get, path = "/api/v1/teachers/{id}/routes",
     params(("id" = String, Path, description = "Pseudonymous teacher id"), AtQuery),
     responses((status = 200, description = "Array of one teacher's routes", body = Vec<Object>),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody)),
+        (status = 404, body = ErrorBody,
+            description = "For a municipality or organisation token: a teacher not employed in its scope on the date, or unknown")),
     security(("bearer" = [])), tag = "projections")]
 pub async fn teacher_routes_view(
     State(state): State<AppState>,
@@ -250,8 +262,11 @@ pub async fn teacher_routes_view(
     let known_at = parse_known_at(query.known_at.as_deref())?;
     blocking(state.projector, move |projector| {
         let folded = projector.state_at(known_at).map_err(query_error)?;
-        let reach = reach_of_teacher(&teacher, &folded.registry, date);
-        policy::check(&principal, Action::ReadProjection(reach))?;
+        // Not `policy::check`: its 403 would name the employer, and a teacher employed nowhere
+        // would read otherwise than one employed elsewhere.
+        if !may_read(&principal.role, reach_of_teacher(&teacher, &folded.registry, date)) {
+            return Err(ApiError::NotFound(format!("педагог {teacher}")));
+        }
         to_json(&vec![teacher_routes(&folded.routes, &teacher, date)])
     })
     .await

@@ -738,6 +738,70 @@ async fn a_scoped_token_cannot_tell_an_event_outside_its_scope_from_an_unknown_i
     }
 }
 
+/// One teacher's routes, for a municipality or organisation token: a teacher employed elsewhere
+/// (in another municipality, or another organisation of its own), one who left, and an id nobody
+/// registered all answer 404 with one body but for the id, naming no employer; its own teacher
+/// is read, and so is the teacher who left on a date they were still employed.
+#[tokio::test]
+async fn a_scoped_token_cannot_tell_a_teacher_outside_its_scope_from_an_unknown_one() {
+    let app = App::new();
+    let operator = app.token("operator");
+    small_region(&app, &operator).await;
+    let batch = json!({"commands": [
+        organisation("org-0044", Some("38-12")),
+        hire("t-000300", "org-0044"),
+        command(
+            proto_events::vocabulary::TeacherLeft {
+                teacher: TeacherId::new("t-000007").unwrap(),
+                organisation: OrgId::new("org-0042").unwrap(),
+                reason: None,
+            },
+            "2024-06-30",
+        ),
+    ]});
+    let (status, answer) = app.post(&operator, batch).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let routes =
+        |teacher: &str, date: &str| format!("/api/v1/teachers/{teacher}/routes?date={date}");
+    let blind = |body: &Value, named: &str| body.to_string().replace(named, "<named>");
+    for (role, own, outside) in [
+        ("municipality:38-12", "t-000123", &["t-000200", "t-000007"][..]),
+        ("organisation:org-0042", "t-000123", &["t-000200", "t-000300", "t-000007"][..]),
+    ] {
+        let token = app.token(role);
+        let (status, body) =
+            app.call(Method::GET, &routes(own, "2024-12-31"), Some(&token), None).await;
+        assert_eq!(status, StatusCode::OK, "{role}: {body}");
+        let (status, body) =
+            app.call(Method::GET, &routes("t-000007", "2024-01-31"), Some(&token), None).await;
+        assert_eq!(status, StatusCode::OK, "{role}: still employed then: {body}");
+        let unknown = "t-999999";
+        let (status, missing) =
+            app.call(Method::GET, &routes(unknown, "2024-12-31"), Some(&token), None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{role}: {missing}");
+        assert_eq!(
+            missing,
+            json!({"code": "not_found", "message": format!("Не найдено: педагог {unknown}.")}),
+            "{role}"
+        );
+        for teacher in outside {
+            let (status, body) =
+                app.call(Method::GET, &routes(teacher, "2024-12-31"), Some(&token), None).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{role} {teacher}: {body}");
+            assert_eq!(blind(&body, teacher), blind(&missing, unknown), "{role} {teacher}");
+        }
+    }
+    // Region-wide roles read any teacher, wherever employed.
+    for role in ["ministry", "operator", "auditor"] {
+        let token = app.token(role);
+        for teacher in ["t-000200", "t-000007", "t-999999"] {
+            let (status, body) =
+                app.call(Method::GET, &routes(teacher, "2024-12-31"), Some(&token), None).await;
+            assert_eq!(status, StatusCode::OK, "{role} {teacher}: {body}");
+        }
+    }
+}
+
 /// A report's stream belongs to the scope the report is about now: a correction that moves the
 /// report to another municipality moves who may read its events (not its first event).
 #[tokio::test]

@@ -243,19 +243,196 @@ async fn plans_and_routes_answer_the_cli_json() {
         demo.get(&format!("/api/v1/teachers/{teacher}/routes?date=2024-12-31"), &operator).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(one, Value::Array(vec![routed.clone()]));
-    let (status, _) = demo
+    let (status, body) = demo
         .get(
             &format!("/api/v1/teachers/{teacher}/routes?date=2024-12-31"),
             &demo.token("organisation:someone-else"),
         )
         .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 
     let (status, supported) =
         demo.get("/api/v1/routes?supporter=nobody&date=2024-12-31", &operator).await;
     assert_eq!(status, StatusCode::OK, "{supported}");
     assert_eq!(supported["supporter"], "nobody");
     assert_eq!(supported["teachers"], Value::Array(Vec::new()));
+}
+
+/// The organisation employing `teacher` on 2024-12-31, from its stream as the operator reads it.
+async fn employer(demo: &Demo, teacher: &str, operator: &str) -> String {
+    let path = format!("/api/v1/streams/teacher/{teacher}/events?limit=1000");
+    let (status, page) = demo.get(&path, operator).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let mut employer = None;
+    for event in page["events"].as_array().unwrap() {
+        let on = event["effective"].as_str().unwrap_or("");
+        if on > "2024-12-31" {
+            continue;
+        }
+        match event["kind"].as_str().unwrap() {
+            "teacher_hired" => employer = event["payload"]["organisation"].as_str(),
+            "teacher_moved" => employer = event["payload"]["to_organisation"].as_str(),
+            "teacher_left" => employer = None,
+            _ => {}
+        }
+    }
+    employer.expect("the teacher is employed on 2024-12-31").to_string()
+}
+
+/// For a municipality or organisation token, every projection read that names an entity answers
+/// the same for one outside its scope as for one that does not exist: the same status and body
+/// but for the id it named. One teacher's routes (404, no employer named), a supporter's
+/// teachers (an empty list), and the `scope` / `municipality` parameters of the figures, the
+/// evidence, the figure export and the registry (403 naming only what was asked).
+#[tokio::test]
+async fn a_scoped_token_cannot_tell_an_entity_outside_its_scope_from_an_unknown_one() {
+    let demo = demo();
+    let operator = demo.token("operator");
+    // A teacher with an open route that someone supports, their employer and its municipality.
+    let (status, routes) = demo.get("/api/v1/routes?date=2024-12-31", &operator).await;
+    assert_eq!(status, StatusCode::OK, "{routes}");
+    let (teacher, supporter) = routes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|view| {
+            view["routes"].as_array().unwrap().iter().find_map(|route| {
+                let supporter = route["supporters"].as_array()?.first()?;
+                let person = supporter["person"].as_str().or_else(|| supporter.as_str())?;
+                (route["status"] == "open")
+                    .then(|| (view["teacher"].as_str().unwrap().to_string(), person.to_string()))
+            })
+        })
+        .expect("a supported open route in the demo");
+    let organisation = employer(demo, &teacher, &operator).await;
+    let (status, registry) =
+        demo.get("/api/v1/registry/organisations?date=2024-12-31", &operator).await;
+    assert_eq!(status, StatusCode::OK, "{registry}");
+    let organisations = registry["organisations"].as_array().unwrap();
+    let municipality_of = |org: &str| {
+        organisations.iter().find(|entry| entry["organisation"] == org).unwrap()["municipality"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    let municipality = municipality_of(&organisation);
+    // Scoped tokens outside: another organisation, and another municipality when there is one.
+    let other_organisation = organisations
+        .iter()
+        .map(|entry| entry["organisation"].as_str().unwrap())
+        .find(|org| *org != organisation)
+        .expect("a second organisation")
+        .to_string();
+    let other_municipality = organisations
+        .iter()
+        .filter_map(|entry| entry["municipality"].as_str())
+        .find(|code| *code != municipality)
+        .unwrap_or("38-98")
+        .to_string();
+    let outsiders = [
+        format!("organisation:{other_organisation}"),
+        format!("municipality:{other_municipality}"),
+    ];
+
+    // Insiders read the teacher and see them among the supporter's teachers.
+    let insiders = [format!("organisation:{organisation}"), format!("municipality:{municipality}")];
+    for role in &insiders {
+        let token = demo.token(role);
+        let path = format!("/api/v1/teachers/{teacher}/routes?date=2024-12-31");
+        let (status, body) = demo.get(&path, &token).await;
+        assert_eq!(status, StatusCode::OK, "{role}: {body}");
+        let path = format!("/api/v1/routes?supporter={supporter}&date=2024-12-31");
+        let (status, body) = demo.get(&path, &token).await;
+        assert_eq!(status, StatusCode::OK, "{role}: {body}");
+        assert!(
+            body["teachers"].as_array().unwrap().iter().any(|t| t == teacher.as_str()),
+            "{role}: {body}"
+        );
+    }
+
+    let blind = |body: &Value, named: &str| body.to_string().replace(named, "<named>");
+    // Each read: a path with `{}` for the id, the id outside the scope, an unknown one, and the
+    // status both answer.
+    let cases: Vec<(&str, String, &str, StatusCode)> = vec![
+        (
+            "/api/v1/teachers/{}/routes?date=2024-12-31",
+            teacher.clone(),
+            "t-999999999",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/api/v1/routes?supporter={}&date=2024-12-31",
+            supporter.clone(),
+            "p-nobody-at-all",
+            StatusCode::OK,
+        ),
+        (
+            "/api/v1/figures?scope=organisation:{}&date=2024-12-31",
+            organisation.clone(),
+            "org-nowhere",
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "/api/v1/figures/diagnosed/evidence?scope=organisation:{}&date=2024-12-31",
+            organisation.clone(),
+            "org-nowhere",
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "/api/v1/export/figures.csv?scope=organisation:{}&date=2024-12-31",
+            organisation.clone(),
+            "org-nowhere",
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "/api/v1/figures?scope=municipality:{}&date=2024-12-31",
+            municipality.clone(),
+            "38-00",
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            "/api/v1/registry/organisations?municipality={}&date=2024-12-31",
+            municipality.clone(),
+            "38-00",
+            StatusCode::FORBIDDEN,
+        ),
+    ];
+    for role in &outsiders {
+        let token = demo.token(role);
+        for (template, existing, unknown, status) in &cases {
+            let (answered, outside) = demo.get(&template.replace("{}", existing), &token).await;
+            let (answered_unknown, missing) =
+                demo.get(&template.replace("{}", unknown), &token).await;
+            assert_eq!(answered, *status, "{role} {template} {existing}: {outside}");
+            assert_eq!(answered_unknown, *status, "{role} {template} {unknown}: {missing}");
+            assert_eq!(
+                blind(&outside, existing),
+                blind(&missing, unknown),
+                "{role} {template}: outside the scope answers as unknown"
+            );
+            if existing != &organisation {
+                assert!(
+                    !outside.to_string().contains(&organisation),
+                    "{role} {template}: {outside}"
+                );
+            }
+        }
+    }
+    // The 404 of one teacher, pinned.
+    let token = demo.token(&outsiders[0]);
+    let (_, body) =
+        demo.get(&format!("/api/v1/teachers/{teacher}/routes?date=2024-12-31"), &token).await;
+    assert_eq!(
+        body,
+        serde_json::json!({"code": "not_found", "message": format!("Не найдено: педагог {teacher}.")})
+    );
+    // Region-wide roles read any teacher.
+    let (status, body) =
+        demo.get(&format!("/api/v1/teachers/{teacher}/routes?date=2024-12-31"), &operator).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) =
+        demo.get("/api/v1/teachers/t-999999999/routes?date=2024-12-31", &operator).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 }
 
 #[tokio::test]
