@@ -351,7 +351,7 @@ pub async fn export_plan(
             rule: "план выгружается целиком, без территории".into(),
         });
     }
-    let date = parse_date(query.date.as_deref())?;
+    let date = parse_date(query.date.as_deref(), state.clock.as_ref())?;
     let known_at = parse_known_at(query.known_at.as_deref())?;
     let projector = state.projector.clone();
     let bytes = tokio::task::spawn_blocking(move || {
@@ -411,7 +411,7 @@ async fn export_figures(
     format: DocumentFormat,
 ) -> Result<Response, ApiError> {
     let scope = parse_scope(query.scope.as_deref())?;
-    let date = parse_date(query.date.as_deref())?;
+    let date = parse_date(query.date.as_deref(), state.clock.as_ref())?;
     let known_at = parse_known_at(query.known_at.as_deref())?;
     let projector = state.projector.clone();
     let (name, bytes) = tokio::task::spawn_blocking(move || {

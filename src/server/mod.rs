@@ -38,7 +38,7 @@ use utoipa::{Modify, OpenApi};
 use crate::query::Projector;
 use crate::server::error::BODY_BYTES_MAX;
 use crate::server::metrics::Metrics;
-use crate::store::Ledger;
+use crate::store::{Clock, Ledger};
 
 /// What every handler gets: the ledger (and through it the store), counters, and the signal
 /// that ends long-lived responses at shutdown.
@@ -53,6 +53,9 @@ pub struct AppState {
     pub projector: Arc<Projector>,
     /// Verified bearer tokens, so a request does not read the tokens tree.
     pub tokens: Arc<auth::TokenCache>,
+    /// The ledger's clock (`Ledger::clock`): "today" of every view's default date and of the
+    /// scope filter's "employed today".
+    pub clock: Arc<dyn Clock>,
     stopping: watch::Receiver<bool>,
     stop: Arc<watch::Sender<bool>>,
 }
@@ -62,11 +65,13 @@ impl AppState {
     pub fn new(ledger: Ledger) -> AppState {
         let (stop, stopping) = watch::channel(false);
         let projector = Arc::new(Projector::new(ledger.store().clone()));
+        let clock = ledger.clock().clone();
         AppState {
             ledger,
             metrics: Arc::new(Metrics::default()),
             projector,
             tokens: Arc::new(auth::TokenCache::default()),
+            clock,
             stopping,
             stop: Arc::new(stop),
         }

@@ -34,7 +34,7 @@ use crate::server::error::{ApiError, ApiPath, ApiQuery, ErrorBody};
 use crate::server::policy::{self, Action};
 use crate::server::scope::ScopeFilter;
 use crate::server::AppState;
-use crate::store::{Store, StoreError};
+use crate::store::{Clock, Store, StoreError};
 
 /// Default page size of event listings.
 pub const PAGE_EVENTS_DEFAULT: u64 = 100;
@@ -177,8 +177,9 @@ pub async fn events(
     let head = state.ledger.store().head().seq.0;
     let to = query.to.unwrap_or(head).min(head);
     let projector = state.projector.clone();
+    let clock = state.clock.clone();
     let page = tokio::task::spawn_blocking(move || {
-        let filter = ScopeFilter::of(&principal.role, &projector)?;
+        let filter = ScopeFilter::of(&principal.role, &projector, &clock)?;
         read_page(projector.store(), from, to, limit, filter)
     })
     .await
@@ -226,9 +227,10 @@ fn read_page(
 fn check_stream(
     principal: &Principal,
     projector: &Projector,
+    clock: &Arc<dyn Clock>,
     stream: &StreamName,
 ) -> Result<(), ApiError> {
-    let Some(mut filter) = ScopeFilter::of(&principal.role, projector)? else {
+    let Some(mut filter) = ScopeFilter::of(&principal.role, projector, clock)? else {
         return Ok(());
     };
     if filter.admits_stream(stream)? {
@@ -271,11 +273,12 @@ pub async fn event_by_id(
         rule: "идентификатор события — UUID".into(),
     })?;
     let projector = state.projector.clone();
+    let clock = state.clock.clone();
     tokio::task::spawn_blocking(move || {
         let not_found = || ApiError::NotFound(format!("событие {id}"));
         // The scope is taken before the lookup, so an unknown id and an event outside the scope
         // go through the same steps and end in the same answer.
-        let filter = ScopeFilter::of(&principal.role, &projector)?;
+        let filter = ScopeFilter::of(&principal.role, &projector, &clock)?;
         let event = projector.store().get_by_id(&id)?.ok_or_else(not_found)?;
         if let Some(mut filter) = filter {
             if !filter.admits(&event)? {
@@ -312,8 +315,9 @@ pub async fn stream_events(
     let limit = page_limit(query.limit)?;
     let from_version = query.from_version.unwrap_or(1).max(1);
     let projector = state.projector.clone();
+    let clock = state.clock.clone();
     let page = tokio::task::spawn_blocking(move || -> Result<EventsPage, ApiError> {
-        check_stream(&principal, &projector, &stream)?;
+        check_stream(&principal, &projector, &clock, &stream)?;
         let mut all = projector.store().stream(&stream, from_version)?;
         let more = u64::try_from(all.len()).unwrap_or(u64::MAX) > limit;
         all.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
@@ -473,7 +477,8 @@ pub async fn feed(
     let projector = state.projector.clone();
     let filter = {
         let projector = projector.clone();
-        tokio::task::spawn_blocking(move || ScopeFilter::of(&principal.role, &projector))
+        let clock = state.clock.clone();
+        tokio::task::spawn_blocking(move || ScopeFilter::of(&principal.role, &projector, &clock))
             .await
             .map_err(|error| ApiError::Internal(error.to_string()))??
     };

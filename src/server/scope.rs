@@ -1,7 +1,8 @@
 //! Which raw events a municipality or organisation token may read: the scope filter of event
 //! ranges, the change feed, single events and streams.
 //!
-//! Decided per stream, against the latest projected state ("as known now") and today's date:
+//! Decided per stream, against the latest projected state ("as known now") and today's date
+//! (by the ledger's clock, `AppState::clock`):
 //!
 //! | stream | municipality:<code> | organisation:<id> |
 //! | --- | --- | --- |
@@ -38,12 +39,13 @@ use crate::commands::plan_owner;
 use crate::query::{KnownAt, Projector};
 use crate::server::auth::Role;
 use crate::server::error::ApiError;
-use crate::store::{Clock, Store, SystemClock};
+use crate::store::{Clock, Store};
 
 /// The scope of a municipality or organisation token, with what it needs to decide streams.
 pub struct ScopeFilter {
     scope: Owner,
     state: Arc<State>,
+    clock: Arc<dyn Clock>,
     today: Date,
     store: Store,
     /// Decisions already taken in this request, by stream.
@@ -57,8 +59,12 @@ enum Owner {
 }
 
 impl ScopeFilter {
-    /// The filter of `role`; None for roles that read everything.
-    pub fn of(role: &Role, projector: &Projector) -> Result<Option<ScopeFilter>, ApiError> {
+    /// The filter of `role`, "today" read from `clock`; None for roles that read everything.
+    pub fn of(
+        role: &Role,
+        projector: &Projector,
+        clock: &Arc<dyn Clock>,
+    ) -> Result<Option<ScopeFilter>, ApiError> {
         let scope = match role {
             Role::Municipality(code) => Owner::Municipality(code.clone()),
             Role::Organisation(id) => Owner::Organisation(id.clone()),
@@ -67,14 +73,11 @@ impl ScopeFilter {
         let state = projector
             .state_at(KnownAt::Now)
             .map_err(|error| ApiError::Internal(error.to_string()))?;
-        let today = SystemClock
-            .now()
-            .date_utc()
-            .ok_or_else(|| ApiError::Internal("today's date is out of range".into()))?;
         Ok(Some(ScopeFilter {
             scope,
             state,
-            today,
+            clock: clock.clone(),
+            today: today(clock.as_ref())?,
             store: projector.store().clone(),
             decided: BTreeMap::new(),
         }))
@@ -88,11 +91,13 @@ impl ScopeFilter {
         }
     }
 
-    /// Takes the latest projected state, so a long-lived feed follows hires and moves.
+    /// Takes the latest projected state and today's date, so a long-lived feed follows hires,
+    /// moves and the calendar.
     pub fn refresh(&mut self, projector: &Projector) -> Result<(), ApiError> {
         self.state = projector
             .state_at(KnownAt::Now)
             .map_err(|error| ApiError::Internal(error.to_string()))?;
+        self.today = today(self.clock.as_ref())?;
         self.decided.clear();
         Ok(())
     }
@@ -194,4 +199,9 @@ impl ScopeFilter {
             Scope::Organisation(org) => self.owns_organisation(org.as_str()),
         }
     }
+}
+
+/// Today's date (UTC) by `clock`.
+pub(crate) fn today(clock: &dyn Clock) -> Result<Date, ApiError> {
+    clock.now().date_utc().ok_or_else(|| ApiError::Internal("today's date is out of range".into()))
 }

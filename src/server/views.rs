@@ -1,7 +1,7 @@
 //! Projection reads: the indicator catalogue for a scope, the evidence of one figure, the
 //! verification of reported figures, plans of activities, teachers' routes and the registry of
-//! organisations, each at a valid date (`date`, default today) and a knowledge point
-//! (`known_at`: a seq or an RFC 3339 time, default now).
+//! organisations, each at a valid date (`date`, default today by the ledger's clock,
+//! `AppState::clock`) and a knowledge point (`known_at`: a seq or an RFC 3339 time, default now).
 //!
 //! The JSON is the CLI's (`letopis figures`, `plans`, `routes --format json`), built by the same
 //! functions (`query::json`). Folds run on a blocking thread over the shared `Projector`, whose
@@ -40,8 +40,9 @@ use crate::query::{KnownAt, Projector, QueryError};
 use crate::server::auth::Principal;
 use crate::server::error::{ApiError, ApiPath, ApiQuery, ErrorBody};
 use crate::server::policy::{self, may_read, Action, Reach};
+use crate::server::scope::today;
 use crate::server::AppState;
-use crate::store::{Clock, SystemClock};
+use crate::store::Clock;
 
 /// Query of `GET /api/v1/figures`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -125,7 +126,7 @@ pub async fn figures(
     ApiQuery(query): ApiQuery<FiguresQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let scope = parse_scope(query.scope.as_deref())?;
-    let date = parse_date(query.date.as_deref())?;
+    let date = parse_date(query.date.as_deref(), state.clock.as_ref())?;
     let known_at = parse_known_at(query.known_at.as_deref())?;
     let with_evidence = query.evidence.unwrap_or(false);
     blocking(state.projector, move |projector| {
@@ -163,7 +164,7 @@ pub async fn figure_evidence(
     let code: IndicatorCode =
         code.parse().map_err(|_| ApiError::NotFound(format!("показатель {code}")))?;
     let scope = parse_scope(query.scope.as_deref())?;
-    let date = parse_date(query.date.as_deref())?;
+    let date = parse_date(query.date.as_deref(), state.clock.as_ref())?;
     let known_at = parse_known_at(query.known_at.as_deref())?;
     blocking(state.projector, move |projector| {
         let (folded, known) = projector.figures_at(known_at).map_err(query_error)?;
@@ -226,7 +227,7 @@ pub async fn plans(
     ApiQuery(query): ApiQuery<AtQuery>,
 ) -> Result<Json<Value>, ApiError> {
     policy::check(&principal, Action::ReadPlans)?;
-    let date = parse_date(query.date.as_deref())?;
+    let date = parse_date(query.date.as_deref(), state.clock.as_ref())?;
     let known_at = parse_known_at(query.known_at.as_deref())?;
     blocking(state.projector, move |projector| {
         let folded = projector.state_at(known_at).map_err(query_error)?;
@@ -258,7 +259,7 @@ pub async fn teacher_routes_view(
         value: id.clone(),
         rule: error.to_string(),
     })?;
-    let date = parse_date(query.date.as_deref())?;
+    let date = parse_date(query.date.as_deref(), state.clock.as_ref())?;
     let known_at = parse_known_at(query.known_at.as_deref())?;
     blocking(state.projector, move |projector| {
         let folded = projector.state_at(known_at).map_err(query_error)?;
@@ -294,7 +295,7 @@ pub async fn routes(
         }
         None => None,
     };
-    let date = parse_date(query.date.as_deref())?;
+    let date = parse_date(query.date.as_deref(), state.clock.as_ref())?;
     let known_at = parse_known_at(query.known_at.as_deref())?;
     blocking(state.projector, move |projector| {
         let folded = projector.state_at(known_at).map_err(query_error)?;
@@ -347,7 +348,7 @@ pub async fn organisations(
         None => Reach::Region,
     };
     policy::check(&principal, Action::ReadProjection(reach))?;
-    let date = parse_date(query.date.as_deref())?;
+    let date = parse_date(query.date.as_deref(), state.clock.as_ref())?;
     let known_at = parse_known_at(query.known_at.as_deref())?;
     blocking(state.projector, move |projector| {
         // The head state read as known at K (the registry is bitemporal): no refold.
@@ -478,17 +479,15 @@ pub(crate) fn parse_scope(text: Option<&str>) -> Result<Scope, ApiError> {
     })
 }
 
-pub(crate) fn parse_date(text: Option<&str>) -> Result<Date, ApiError> {
+/// The `date` parameter; absent, today by `clock` (the ledger's, `AppState::clock`).
+pub(crate) fn parse_date(text: Option<&str>, clock: &dyn Clock) -> Result<Date, ApiError> {
     match text {
         Some(text) => Date::parse_iso(text.trim()).ok_or_else(|| ApiError::InvalidParameter {
             field: "date".into(),
             value: text.to_string(),
             rule: "ожидается дата ГГГГ-ММ-ДД".into(),
         }),
-        None => SystemClock
-            .now()
-            .date_utc()
-            .ok_or_else(|| ApiError::Internal("today's date is out of range".into())),
+        None => today(clock),
     }
 }
 

@@ -265,6 +265,7 @@ enum Message {
 #[derive(Clone)]
 pub struct Ledger {
     store: Store,
+    clock: Arc<dyn Clock>,
     sender: mpsc::Sender<Message>,
     heads: watch::Receiver<Seq>,
     threads: Arc<std::sync::Mutex<Vec<JoinHandle<()>>>>,
@@ -278,7 +279,7 @@ impl Ledger {
         let writer = Writer {
             store: store.clone(),
             gate,
-            clock,
+            clock: clock.clone(),
             head: store.head(),
             heads: head_sender,
             failed: None,
@@ -290,12 +291,19 @@ impl Ledger {
         {
             threads.push(thread);
         }
-        Ledger { store, sender, heads, threads: Arc::new(std::sync::Mutex::new(threads)) }
+        Ledger { store, clock, sender, heads, threads: Arc::new(std::sync::Mutex::new(threads)) }
     }
 
     /// The read side.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The clock the writer stamps `recorded_at` with: every "now" and "today" of the processes
+    /// over this ledger (the server's default valid date, its "employed today") reads it too, so
+    /// they agree with the ledger and a test can pin them.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     /// Follows the durable head (for change feeds).

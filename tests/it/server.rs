@@ -22,7 +22,7 @@ use proto_events::{Date, EventId};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-use crate::support::{StepClock, TempLedger};
+use crate::support::{FixedClock, StepClock, TempLedger};
 
 struct App {
     ledger: TempLedger,
@@ -33,8 +33,13 @@ struct App {
 impl App {
     /// A server over a ledger with the command gate, as `letopis serve` runs it.
     fn new() -> App {
+        App::with_clock(StepClock::new())
+    }
+
+    /// `new` with the ledger (and so the server) reading `clock`.
+    fn with_clock(clock: std::sync::Arc<dyn letopis::store::Clock>) -> App {
         let dir = tempfile::tempdir().unwrap();
-        let ledger = open_ledger(dir.path(), StepClock::new()).unwrap();
+        let ledger = open_ledger(dir.path(), clock).unwrap();
         let ledger = TempLedger { dir, ledger };
         let state = AppState::new(ledger.ledger.clone());
         let router = router(state.clone());
@@ -800,6 +805,67 @@ async fn a_scoped_token_cannot_tell_a_teacher_outside_its_scope_from_an_unknown_
             assert_eq!(status, StatusCode::OK, "{role} {teacher}: {body}");
         }
     }
+}
+
+/// The server's "today" is the ledger's clock, not the system's: the default `date` of the
+/// views, and the "employed today" that decides which teacher streams a scoped token reads.
+#[tokio::test]
+async fn the_servers_today_is_the_ledgers_clock() {
+    let today = day(2021, 3, 4);
+    let clock = FixedClock::at_noon(today);
+    assert_ne!(
+        letopis::store::Clock::now(&letopis::store::SystemClock).date_utc(),
+        Some(today),
+        "pick another date"
+    );
+    let app = App::with_clock(clock.clone());
+    assert_eq!(
+        letopis::store::Clock::now(app.ledger.ledger.clock().as_ref()),
+        clock.0,
+        "Ledger::clock is the one it started with"
+    );
+    let operator = app.token("operator");
+    small_region(&app, &operator).await;
+    // t-000123 moves from org-0042 (38-12) to org-0043 (38-99) in 2022: after the clock's today.
+    let moved = command(
+        proto_events::vocabulary::TeacherMoved {
+            teacher: TeacherId::new("t-000123").unwrap(),
+            from_organisation: OrgId::new("org-0042").unwrap(),
+            to_organisation: OrgId::new("org-0043").unwrap(),
+            position: Position::Teacher,
+        },
+        "2022-01-10",
+    );
+    let (status, answer) = app.post(&operator, moved).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let (status, recorded) = app.call(Method::GET, "/api/v1/head", Some(&operator), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        recorded["recorded_at"].as_str().unwrap().starts_with("2021-03-04T12:00:00"),
+        "{recorded}"
+    );
+
+    let (status, registry) =
+        app.call(Method::GET, "/api/v1/registry/organisations", Some(&operator), None).await;
+    assert_eq!(status, StatusCode::OK, "{registry}");
+    assert_eq!(registry["date"], "2021-03-04", "{registry}");
+    let (status, figures) = app.call(Method::GET, "/api/v1/figures", Some(&operator), None).await;
+    assert_eq!(status, StatusCode::OK, "{figures}");
+    let figures = figures.as_array().unwrap();
+    assert!(!figures.is_empty());
+    assert!(figures.iter().all(|figure| figure["date"] == "2021-03-04"), "{figures:?}");
+    // The teacher's routes without a date: today by the clock, employed in 38-12 then.
+    let path = "/api/v1/teachers/t-000123/routes";
+    let own = app.token("municipality:38-12");
+    let other = app.token("municipality:38-99");
+    assert_eq!(app.call(Method::GET, path, Some(&own), None).await.0, StatusCode::OK);
+    assert_eq!(app.call(Method::GET, path, Some(&other), None).await.0, StatusCode::NOT_FOUND);
+    // Raw events: on the clock's today the teacher is still employed in 38-12.
+    let stream = "/api/v1/streams/teacher/t-000123/events";
+    let (status, page) = app.call(Method::GET, stream, Some(&own), None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["events"].as_array().unwrap().len(), 2, "{page}");
+    assert_eq!(app.call(Method::GET, stream, Some(&other), None).await.0, StatusCode::FORBIDDEN);
 }
 
 /// A report's stream belongs to the scope the report is about now: a correction that moves the

@@ -21,6 +21,23 @@ impl Clock for StepClock {
     }
 }
 
+/// A clock that always reads the same time.
+pub struct FixedClock(pub Timestamp);
+
+impl FixedClock {
+    /// Noon UTC of `date`.
+    pub fn at_noon(date: Date) -> Arc<FixedClock> {
+        let micros = i64::from(date.days_since_epoch()) * 86_400_000_000 + 43_200_000_000;
+        Arc::new(FixedClock(Timestamp::from_micros(micros)))
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> Timestamp {
+        self.0
+    }
+}
+
 pub fn event(stream: &str, payload: &str) -> NewEvent {
     NewEvent {
         id: Some(EventId(uuid::Uuid::now_v7())),
