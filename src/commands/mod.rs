@@ -106,7 +106,7 @@ pub enum CommandError {
     /// organisation, program, plan, route, …) or an event not in the ledger (a correction's
     /// target; for a municipality or organisation also a target outside its scope, refused
     /// exactly alike).
-    #[error("command {index}: field {field} = {value:?}: {rule}")]
+    #[error("команда {index}: поле {field} = {value:?}: {rule}")]
     UnknownReference {
         /// Index of the command in the batch.
         index: usize,
