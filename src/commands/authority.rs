@@ -76,6 +76,17 @@ pub fn may_write(
         .map_err(|refusal| Refusal { class: RejectionClass::Forbidden, ..refusal })
 }
 
+/// Whether the scope of `role` covers `organisation`, so that a refusal may name it as a
+/// teacher's employer: a region-wide role's scope covers every organisation, a municipality's
+/// its own organisations, an organisation's itself.
+pub(crate) fn covers(role: &ActorRole, organisation: &str, index: &RegistryIndex) -> bool {
+    match role {
+        ActorRole::Municipality(code) => index.municipality_of_org(organisation) == Some(code),
+        ActorRole::Organisation(id) => organisation == id,
+        ActorRole::System | ActorRole::Operator | ActorRole::Ministry | ActorRole::Auditor => true,
+    }
+}
+
 fn decide(role: &ActorRole, payload: &Payload, index: &RegistryIndex) -> Result<(), Refusal> {
     let kind_refused = || {
         Refusal::new(

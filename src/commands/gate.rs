@@ -12,6 +12,11 @@
 //! looked at, so no refusal tells such an actor whether an event exists outside its scope. The
 //! same check runs in `Gate::screen`, before the ledger compares the request's streams with
 //! their expected versions: a version conflict would otherwise name the target's stream.
+//!
+//! Where a teacher works is named only to a role whose scope covers that organisation
+//! (`authority::covers`): a municipality hiring a teacher employed in another municipality is
+//! told that the teacher works in another organisation and who records the move; a move or
+//! departure naming the wrong organisation, that the teacher does not work there.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -20,7 +25,7 @@ use proto_events::vocabulary::{EventCorrected, EventRetracted};
 use proto_events::vocabulary::{Payload, PayloadError, Role};
 use proto_events::{ActorRole, Envelope, EventId, NewEvent, Seq, StreamName};
 
-use crate::commands::authority::{may_write, Refusal};
+use crate::commands::authority::{covers, may_write, Refusal};
 use crate::commands::gate_snapshot::{self, GATE_SNAPSHOT_EVERY_EVENTS};
 use crate::commands::index::{Fact, Key, RegistryIndex};
 use crate::commands::stream_name_rule;
@@ -31,6 +36,11 @@ const NO_TEACHER: &str = "педагог с таким идентификато�
 const NO_MUNICIPALITY: &str = "муниципалитет с таким идентификатором не зарегистрирован";
 const NO_PERSON: &str = "лицо с таким идентификатором не зарегистрировано";
 const NO_EVENT: &str = "событие с таким идентификатором не найдено";
+
+/// A hire of a teacher employed outside the actor's scope: what to do, naming no employer. A
+/// municipality records a move only between its own organisations (`authority`), so a move
+/// from elsewhere is the operator's, or a departure recorded on the employer's side first.
+const ELSEWHERE: &str = "педагог уже работает в другой организации: перевод записывает региональный оператор событием teacher_moved, либо сторона нынешнего работодателя записывает увольнение событием teacher_left, после чего приём можно записать";
 
 /// The refusal of a correction's or retraction's target that is not in the ledger, wherever it
 /// is found (`submit` placing the command, the gate admitting it); also the answer to a
@@ -186,7 +196,7 @@ impl CommandGate {
                 }
                 may_write(role, &replacement, &self.index)
                     .map_err(|refusal| within("replacement.payload", refusal))?;
-                check_state(&self.index, &replacement, false)
+                check_state(&self.index, role, &replacement, false)
                     .map_err(|refusal| within("replacement.payload", refusal))?;
                 self.index.apply(&replacement, role);
             }
@@ -196,7 +206,7 @@ impl CommandGate {
                     .map_err(|error| Refusal::new("stream", &event.stream, payload_rule(&error)))?;
                 same_stream(&event.stream, &natural)?;
                 may_write(role, &payload, &self.index)?;
-                check_state(&self.index, &payload, true)?;
+                check_state(&self.index, role, &payload, true)?;
                 self.index.apply(&payload, role);
             }
         }
@@ -324,8 +334,13 @@ fn within(prefix: &str, refusal: Refusal) -> Refusal {
     Refusal { field: format!("{prefix}.{}", refusal.field), ..refusal }
 }
 
-/// References, uniqueness (when `new`) and catalogue codes of one payload.
-fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<(), Refusal> {
+/// References, uniqueness (when `new`) and catalogue codes of one payload recorded by `role`.
+fn check_state(
+    index: &RegistryIndex,
+    role: &ActorRole,
+    payload: &Payload,
+    new: bool,
+) -> Result<(), Refusal> {
     let exists = |field: &str, key: Key, value: &str, what: &str| {
         if index.contains(&key) {
             Ok(())
@@ -457,21 +472,14 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
         }
         Payload::TeacherHired(p) => {
             if new {
-                if let Some(Fact::Teacher { organisation, employed: true }) =
-                    index.get(&Key::Teacher(p.teacher.to_string()))
-                {
-                    return Err(Refusal::new(
-                        "teacher",
-                        &p.teacher,
-                        format!("педагог уже работает в {organisation}: используйте событие teacher_moved"),
-                    ));
-                }
+                not_employed(index, role, p.teacher.as_str())?;
             }
             org("organisation", p.organisation.as_str())
         }
         Payload::TeacherMoved(p) => {
             employed_at(
                 index,
+                role,
                 p.teacher.as_str(),
                 "from_organisation",
                 p.from_organisation.as_str(),
@@ -479,7 +487,7 @@ fn check_state(index: &RegistryIndex, payload: &Payload, new: bool) -> Result<()
             org("to_organisation", p.to_organisation.as_str())
         }
         Payload::TeacherLeft(p) => {
-            employed_at(index, p.teacher.as_str(), "organisation", p.organisation.as_str())
+            employed_at(index, role, p.teacher.as_str(), "organisation", p.organisation.as_str())
         }
         Payload::ManagementTeamMemberAdded(p) => {
             org("organisation", p.organisation.as_str())?;
@@ -730,8 +738,28 @@ fn term_dated_by_plan(index: &RegistryIndex, plan: &str, term: &Term) -> Result<
     Ok(())
 }
 
+/// A hire's check that the teacher is not employed already. The refusal names the employer
+/// only to a role whose scope covers it (`authority::covers`): a municipality hiring a teacher
+/// who works in another municipality is told how such a move is recorded, not where.
+fn not_employed(index: &RegistryIndex, role: &ActorRole, teacher: &str) -> Result<(), Refusal> {
+    match index.get(&Key::Teacher(teacher.into())) {
+        Some(Fact::Teacher { organisation, employed: true }) => {
+            let rule = if covers(role, organisation, index) {
+                format!("педагог уже работает в {organisation}: используйте событие teacher_moved")
+            } else {
+                ELSEWHERE.to_string()
+            };
+            Err(Refusal::new("teacher", teacher, rule))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A move's or departure's check that the teacher works at `organisation`, named in `field`.
+/// Where the teacher does work is named only to a role whose scope covers it.
 fn employed_at(
     index: &RegistryIndex,
+    role: &ActorRole,
     teacher: &str,
     field: &str,
     organisation: &str,
@@ -743,7 +771,12 @@ fn employed_at(
             Ok(())
         }
         Some(Fact::Teacher { organisation: current, employed: true }) => {
-            Err(Refusal::new(field, organisation, format!("педагог работает в {current}")))
+            let rule = if covers(role, current, index) {
+                format!("педагог работает в {current}")
+            } else {
+                format!("педагог не работает в организации {organisation}")
+            };
+            Err(Refusal::new(field, organisation, rule))
         }
         Some(_) => {
             Err(Refusal::new("teacher", teacher, "педагог в настоящее время нигде не работает"))

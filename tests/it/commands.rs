@@ -14,11 +14,12 @@ use proto_events::vocabulary::{
     Accumulation, ActivityAdded, ActivityExecutionReported, CompetenceCode, CompletionId,
     CourseCompleted, DiagnosticId, DiagnosticProcedureRegistered, DiagnosticRecorded,
     EventCorrected, EventRetracted, ExecutionStatus, FigureReported, IndicatorCode,
-    MunicipalityCode, MunicipalityRegistered, OrgId, OrganisationKind, OrganisationRegistered,
-    Payload, PlanCreated, PlanId, PlanLevel, PlanSectionAdded, Position, ProcedureId,
-    ProcedureLevel, ProgramForm, ProgramId, ProgramKind, ProgramRegistered, ProgramTopic,
-    Replacement, ReportId, RouteId, RouteOpened, RouteStepCompleted, RouteStepPlanned, Scope,
-    StepForm, StepId, TargetSet, TargetValue, TeacherHired, TeacherId,
+    MentoringPairFormed, MunicipalityCode, MunicipalityRegistered, OrgId, OrganisationKind,
+    OrganisationRegistered, PairId, Payload, PlanCreated, PlanId, PlanLevel, PlanSectionAdded,
+    Position, ProcedureId, ProcedureLevel, ProgramForm, ProgramId, ProgramKind, ProgramRegistered,
+    ProgramTopic, Replacement, ReportId, RouteId, RouteOpened, RouteStepCompleted,
+    RouteStepPlanned, Scope, StepForm, StepId, TargetSet, TargetValue, TeacherHired, TeacherId,
+    TeacherLeft, TeacherMoved,
 };
 use proto_events::{Actor, ActorRole, Basis, Date, Effective, EventId, Seq};
 
@@ -914,6 +915,137 @@ fn organisation_records_its_own_teacher() {
     let role = ActorRole::Organisation("o1".into());
     let when = vec![completion("cc1", "t1", "p1", day(2024, 5, 1))];
     check(region(), role, when, Then::Accepted);
+}
+
+fn pair_formed(pair: &str, organisation: &str, mentor: &str, mentee: &str) -> Command {
+    cmd(MentoringPairFormed {
+        pair: PairId::new(pair).unwrap(),
+        mentor: TeacherId::new(mentor).unwrap(),
+        mentee: TeacherId::new(mentee).unwrap(),
+        organisation: OrgId::new(organisation).unwrap(),
+        mentoring_program: None,
+    })
+}
+
+fn left(teacher: &str, organisation: &str) -> Command {
+    dated(
+        TeacherLeft {
+            teacher: TeacherId::new(teacher).unwrap(),
+            organisation: OrgId::new(organisation).unwrap(),
+            reason: None,
+        },
+        day(2024, 6, 30),
+    )
+}
+
+fn moved(teacher: &str, from: &str, to: &str) -> Command {
+    dated(
+        TeacherMoved {
+            teacher: TeacherId::new(teacher).unwrap(),
+            from_organisation: OrgId::new(from).unwrap(),
+            to_organisation: OrgId::new(to).unwrap(),
+            position: Position::Teacher,
+        },
+        day(2024, 9, 1),
+    )
+}
+
+/// The region with teachers outside organisation o1's scope: t2 at o2 (in m2), t3 at o3 (in
+/// m1, o1's own municipality), t4 who left o2, t6 who moved from o1 to o2 while mentored in
+/// o1's pair pr-6; o2's pair pr-2 (mentee t2, mentor t5 at o2); a route r2 of t2 with a step
+/// s1; completion cc-dup of t1.
+fn teachers_elsewhere() -> Vec<Command> {
+    region_with(vec![
+        organisation("o3", "m1"),
+        hired("t2", "o2", day(2020, 9, 1)),
+        hired("t3", "o3", day(2020, 9, 1)),
+        hired("t4", "o2", day(2020, 9, 1)),
+        left("t4", "o2"),
+        hired("t5", "o2", day(2020, 9, 1)),
+        hired("t6", "o1", day(2020, 9, 1)),
+        pair_formed("pr-6", "o1", "t1", "t6"),
+        moved("t6", "o1", "o2"),
+        pair_formed("pr-2", "o2", "t5", "t2"),
+        diagnostic("dg2", "t2", "d1", &["c1"]),
+        route("r2", "t2", "dg2"),
+        cmd(RouteStepPlanned {
+            route: RouteId::new("r2").unwrap(),
+            teacher: TeacherId::new("t2").unwrap(),
+            step: StepId::new("s1").unwrap(),
+            form: StepForm::SelfStudy,
+            program: None,
+            deficits: codes(&["c1"]),
+            due_on: day(2024, 12, 1),
+        }),
+        completion("cc-dup", "t1", "p1", day(2024, 4, 1)),
+    ])
+}
+
+/// A municipality hiring a teacher who works in another municipality is told that the teacher
+/// works in another organisation and how the move is recorded, naming neither that
+/// organisation nor its municipality; a teacher of its own organisations is named, and region-wide roles are told where.
+#[test]
+fn a_municipality_hiring_a_teacher_employed_elsewhere_is_told_how_but_not_where() {
+    let Given { _dir, ledger } = recorded(teachers_elsewhere());
+    let head = ledger.store().head();
+    let municipality = actor(ActorRole::Municipality("m1".into()));
+    for when in [
+        vec![hired("t2", "o1", day(2024, 9, 1))],
+        vec![hired("t9", "o1", day(2024, 9, 1)), hired("t2", "o3", day(2024, 9, 1))],
+    ] {
+        let index = when.len() - 1;
+        let error = submit_blocking(&ledger, &municipality, when).unwrap_err();
+        match &error {
+            CommandError::Rejected { index: at, field, value, rule } => {
+                assert_eq!((*at, field.as_str(), value.as_str()), (index, "teacher", "t2"));
+                assert!(rule.starts_with("педагог уже работает в другой организации"), "{rule}");
+                assert!(rule.contains("региональный оператор событием teacher_moved"), "{rule}");
+                assert!(rule.contains("teacher_left"), "{rule}");
+            }
+            other => panic!("expected Rejected, got {other:?}"),
+        }
+        let told = format!("{error} {error:?}");
+        for named in ["o2", "m2", "School o2", "Municipality m2"] {
+            assert!(!told.contains(named), "{named} in {told}");
+        }
+        crate::support::assert_no_english_words(&error.to_string());
+    }
+    let error = submit_blocking(&ledger, &municipality, vec![hired("t3", "o1", day(2024, 9, 1))])
+        .unwrap_err();
+    assert_eq!(error.rule(), Some("педагог уже работает в o3: используйте событие teacher_moved"));
+    let operator = actor(ActorRole::Operator);
+    let error =
+        submit_blocking(&ledger, &operator, vec![hired("t2", "o1", day(2024, 9, 1))]).unwrap_err();
+    assert_eq!(error.class(), Some(RejectionClass::Invalid), "{error}");
+    assert_eq!(error.rule(), Some("педагог уже работает в o2: используйте событие teacher_moved"));
+    assert_eq!(ledger.store().head(), head, "a refusal wrote");
+}
+
+/// A municipality's move or departure naming an organisation the teacher does not work in is
+/// told just that when the teacher works outside its scope, and where they do work when that
+/// is one of its own organisations; region-wide roles are told where.
+#[test]
+fn a_move_from_the_wrong_organisation_names_no_employer_outside_the_scope() {
+    let Given { _dir, ledger } = recorded(teachers_elsewhere());
+    let municipality = actor(ActorRole::Municipality("m1".into()));
+    let cases = [
+        (left("t2", "o1"), "organisation", "педагог не работает в организации o1"),
+        (moved("t2", "o1", "o3"), "from_organisation", "педагог не работает в организации o1"),
+        (left("t3", "o1"), "organisation", "педагог работает в o3"),
+        (moved("t3", "o1", "o3"), "from_organisation", "педагог работает в o3"),
+    ];
+    for (command, field, rule) in cases {
+        let error = submit_blocking(&ledger, &municipality, vec![command]).unwrap_err();
+        assert_eq!(error.class(), Some(RejectionClass::Invalid), "{error}");
+        assert_eq!(error.field(), Some(field), "{error}");
+        assert_eq!(error.rule(), Some(rule), "{error}");
+        let told = format!("{error} {error:?}");
+        assert!(!told.contains("o2") && !told.contains("m2"), "{told}");
+        crate::support::assert_no_english_words(&error.to_string());
+    }
+    let operator = actor(ActorRole::Operator);
+    let error = submit_blocking(&ledger, &operator, vec![left("t2", "o1")]).unwrap_err();
+    assert_eq!(error.rule(), Some("педагог работает в o2"));
 }
 
 // ---- refusal classes -----------------------------------------------------------------------

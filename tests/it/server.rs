@@ -1151,6 +1151,66 @@ async fn each_refusal_class_answers_its_status_and_body() {
     }
 }
 
+fn teacher_left(teacher: &str, organisation: &str) -> Value {
+    command(
+        proto_events::vocabulary::TeacherLeft {
+            teacher: TeacherId::new(teacher).unwrap(),
+            organisation: OrgId::new(organisation).unwrap(),
+            reason: None,
+        },
+        "2024-06-30",
+    )
+}
+
+/// A municipality token hiring a teacher who works in another municipality is told, in
+/// Russian, that the teacher works in another organisation and who records the move, naming
+/// neither that organisation nor its municipality; a departure from the wrong organisation is
+/// told that the teacher does not work there. The operator is told where.
+#[tokio::test]
+async fn a_municipality_token_is_not_told_where_a_teacher_outside_its_scope_works() {
+    let app = App::new();
+    let operator = app.token("operator");
+    small_region(&app, &operator).await;
+    let head = app.head();
+    let municipality = app.token("municipality:38-12");
+    let (status, answer) = app.post(&municipality, hire("t-000200", "org-0042")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    let rule = "педагог уже работает в другой организации: перевод записывает региональный оператор событием teacher_moved, либо сторона нынешнего работодателя записывает увольнение событием teacher_left, после чего приём можно записать";
+    assert_eq!(
+        answer,
+        json!({
+            "code": "invalid_field",
+            "message": format!("Недопустимое значение поля commands[0].payload.teacher: {rule}."),
+            "field": "commands[0].payload.teacher",
+            "value": "t-000200",
+            "rule": rule,
+        })
+    );
+    let text = answer.to_string();
+    for named in ["org-0043", "38-99", "Школа org-0043"] {
+        assert!(!text.contains(named), "{named} in {text}");
+    }
+    crate::support::assert_no_english_words(answer["message"].as_str().unwrap());
+    let (status, answer) = app.post(&municipality, teacher_left("t-000200", "org-0042")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(answer["code"], "invalid_field");
+    assert_eq!(answer["field"], "commands[0].payload.organisation");
+    assert_eq!(answer["rule"], "педагог не работает в организации org-0042");
+    assert!(!answer.to_string().contains("org-0043"), "{answer}");
+    crate::support::assert_no_english_words(answer["message"].as_str().unwrap());
+    assert_eq!(app.head(), head, "a refusal wrote");
+    // The operator is told where.
+    let (status, answer) = app.post(&operator, hire("t-000200", "org-0042")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(
+        answer["rule"],
+        "педагог уже работает в org-0043: используйте событие teacher_moved"
+    );
+    let (status, answer) = app.post(&operator, teacher_left("t-000200", "org-0042")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(answer["rule"], "педагог работает в org-0043");
+}
+
 fn activity_with_term(term: Value) -> Value {
     json!({
         "kind": "activity_added",
