@@ -10,6 +10,19 @@
 //! | organisation:<id> | completions, participations and mentoring of its own teachers |
 //! | auditor | nothing |
 //!
+//! An organisation's own teachers are those it employs or last employed (a completion may be
+//! recorded after the teacher left). A teacher or a mentoring pair that is not its own (another
+//! organisation's, or not registered at all) is refused here as one that is not registered
+//! (`RejectionClass::UnknownReference`, with the reference checks' own field and rule), so that
+//! both are refused at the same step whatever else the command holds. The mentor of a pair is not
+//! bounded: a mentor may work in another organisation, and the pair counts for the organisation
+//! that runs it wherever its mentee works. A municipality records about teachers only their
+//! hire, move and departure within its organisations (the gate's refusals of those name no
+//! employer outside its scope) and their membership of its organisations' management teams,
+//! whose teacher is checked for existence only: a team may include someone whose main
+//! employer is elsewhere (working there part-time). Every other kind about a teacher is refused
+//! to it by the kind, whoever the teacher is.
+//!
 //! A retraction is authorised as the event it retracts; a correction as the event it corrects
 //! and as its replacement (so it cannot move an event into the actor's scope). The gate answers
 //! a municipality or organisation about a target it may not record exactly as about an event
@@ -19,12 +32,14 @@
 use proto_events::vocabulary::{Payload, PlanLevel, Scope};
 use proto_events::ActorRole;
 
+use crate::commands::gate::{unknown_pair, unknown_teacher};
 use crate::commands::index::{Fact, Key, RegistryIndex};
 use crate::store::RejectionClass;
 
 /// Why the gate refuses a payload: the class, the field that decides it, its value and the
-/// rule. The class is set where the refusal is made (here `Forbidden`; the gate's reference
-/// checks `UnknownReference`; its data rules `Invalid`) and travels with it to the caller.
+/// rule. The class is set where the refusal is made (here `Forbidden`, or `UnknownReference`
+/// for a teacher or pair outside an organisation's scope; the gate's reference checks
+/// `UnknownReference`; its data rules `Invalid`) and travels with it to the caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refusal {
     /// What the refusal is about: the role (or its scope), a missing referent, or the data.
@@ -64,16 +79,20 @@ impl Refusal {
     }
 }
 
-/// Decides whether `role` may record `payload` given the current state; every refusal is of
-/// class `Forbidden`. Unknown references pass here: the reference checks reject them with a
-/// clearer rule.
+/// Decides whether `role` may record `payload` given the current state. Refusals are of class
+/// `Forbidden`, but for an organisation's reference to a teacher or a mentoring pair outside its
+/// scope, or not registered at all: `UnknownReference`, as the reference checks refuse an
+/// unknown one (see the module documentation). Other unknown references pass here: the
+/// reference checks reject them with a clearer rule.
 pub fn may_write(
     role: &ActorRole,
     payload: &Payload,
     index: &RegistryIndex,
 ) -> Result<(), Refusal> {
-    decide(role, payload, index)
-        .map_err(|refusal| Refusal { class: RejectionClass::Forbidden, ..refusal })
+    decide(role, payload, index).map_err(|refusal| match refusal.class {
+        RejectionClass::UnknownReference => refusal,
+        _ => Refusal { class: RejectionClass::Forbidden, ..refusal },
+    })
 }
 
 /// Whether the scope of `role` covers `organisation`, so that a refusal may name it as a
@@ -220,25 +239,25 @@ fn organisation_may(
     kind_refused: impl Fn() -> Refusal,
 ) -> Result<(), Refusal> {
     let rule = || format!("не относится к ведению organisation:{id}");
-    let own_teacher = |teacher: &str| match index.org_of_teacher(teacher) {
-        Some(org) if org != id => Err(Refusal::new("teacher", teacher, rule())),
-        _ => Ok(()),
+    // Another organisation's teacher reads as one that is not registered, and so does an id
+    // that is not, both refused here.
+    let own_teacher = |field: &str, teacher: &str| match index.org_of_teacher(teacher) {
+        Some(org) if org == id => Ok(()),
+        _ => Err(unknown_teacher(field, teacher)),
     };
     match payload {
-        Payload::CourseCompleted(p) => own_teacher(p.teacher.as_str()),
-        Payload::ParticipationRecorded(p) => own_teacher(p.teacher.as_str()),
+        Payload::CourseCompleted(p) => own_teacher("teacher", p.teacher.as_str()),
+        Payload::ParticipationRecorded(p) => own_teacher("teacher", p.teacher.as_str()),
         Payload::MentoringPairFormed(p) => {
             if p.organisation.as_str() != id {
                 return Err(Refusal::new("organisation", &p.organisation, rule()));
             }
-            own_teacher(p.mentee.as_str())
-                .map_err(|refusal| Refusal { field: "mentee".into(), ..refusal })
+            own_teacher("mentee", p.mentee.as_str())
         }
+        // The pair is the organisation's own even after its mentee moved elsewhere.
         Payload::MentoringPairEnded(p) => match index.get(&Key::Pair(p.pair.to_string())) {
-            Some(Fact::Pair { organisation, .. }) if organisation != id => {
-                Err(Refusal::new("pair", &p.pair, rule()))
-            }
-            _ => Ok(()),
+            Some(Fact::Pair { organisation, .. }) if organisation == id => Ok(()),
+            _ => Err(unknown_pair(p.pair.as_str())),
         },
         Payload::EventRetracted(_) | Payload::EventCorrected(_) => Ok(()),
         _ => Err(kind_refused()),

@@ -16,7 +16,9 @@
 //! Where a teacher works is named only to a role whose scope covers that organisation
 //! (`authority::covers`): a municipality hiring a teacher employed in another municipality is
 //! told that the teacher works in another organisation and who records the move; a move or
-//! departure naming the wrong organisation, that the teacher does not work there.
+//! departure naming the wrong organisation, that the teacher does not work there. An
+//! organisation's event about another organisation's teacher is refused as one about a teacher
+//! that is not registered (`authority`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -36,6 +38,8 @@ const NO_TEACHER: &str = "педагог с таким идентификато�
 const NO_MUNICIPALITY: &str = "муниципалитет с таким идентификатором не зарегистрирован";
 const NO_PERSON: &str = "лицо с таким идентификатором не зарегистрировано";
 const NO_EVENT: &str = "событие с таким идентификатором не найдено";
+const NO_PAIR: &str = "наставническая пара с таким идентификатором не сформирована";
+const NO_ROUTE: &str = "маршрут с таким идентификатором не открыт";
 
 /// A hire of a teacher employed outside the actor's scope: what to do, naming no employer. A
 /// municipality records a move only between its own organisations (`authority`), so a move
@@ -47,6 +51,18 @@ const ELSEWHERE: &str = "педагог уже работает в другой 
 /// municipality or organisation about a target outside its scope, so the two read alike.
 pub(crate) fn unknown_target(id: EventId) -> Refusal {
     Refusal::unknown("target", id, NO_EVENT)
+}
+
+/// The refusal of a teacher that is not registered, named in `field`; also an organisation's
+/// answer about another organisation's teacher (`authority`), so the two read alike.
+pub(crate) fn unknown_teacher(field: &str, id: &str) -> Refusal {
+    Refusal::unknown(field, id, NO_TEACHER)
+}
+
+/// The refusal of a mentoring pair that was not formed; also an organisation's answer about
+/// another organisation's pair (`authority`).
+pub(crate) fn unknown_pair(id: &str) -> Refusal {
+    Refusal::unknown("pair", id, NO_PAIR)
 }
 
 /// Municipalities and organisations: the roles whose writes and reads are bounded by a scope.
@@ -366,10 +382,18 @@ fn check_state(
             "программа с таким идентификатором не зарегистрирована",
         )
     };
+    // Another teacher's route is named as such only to a role whose scope covers that
+    // teacher's employer; to any other it reads as a route that was never opened.
     let route_of =
         |field: &str, route: &str, of_teacher: &str| match index.get(&Key::Route(route.into())) {
             Some(Fact::Route { teacher, procedure, closed }) => {
                 if teacher != of_teacher {
+                    let seen = index
+                        .org_of_teacher(teacher)
+                        .is_some_and(|employer| covers(role, employer, index));
+                    if !seen {
+                        return Err(Refusal::unknown(field, route, NO_ROUTE));
+                    }
                     return Err(Refusal::new(
                         field,
                         route,
@@ -378,7 +402,7 @@ fn check_state(
                 }
                 Ok((procedure.clone(), *closed))
             }
-            _ => Err(Refusal::unknown(field, route, "маршрут с таким идентификатором не открыт")),
+            _ => Err(Refusal::unknown(field, route, NO_ROUTE)),
         };
     let catalogued = |field: &str, procedure: &str, codes: &mut dyn Iterator<Item = &str>| {
         if let Some(Fact::Procedure { competences }) = index.get(&Key::Procedure(procedure.into()))
@@ -640,11 +664,7 @@ fn check_state(
                 &p.mentee,
                 format!("наставляемый в этой паре — {mentee}"),
             )),
-            _ => Err(Refusal::unknown(
-                "pair",
-                &p.pair,
-                "наставническая пара с таким идентификатором не сформирована",
-            )),
+            _ => Err(unknown_pair(p.pair.as_str())),
         },
         Payload::ParticipationRecorded(p) => teacher("teacher", p.teacher.as_str()),
         Payload::RegionalEventHeld(p) => {
@@ -781,7 +801,7 @@ fn employed_at(
         Some(_) => {
             Err(Refusal::new("teacher", teacher, "педагог в настоящее время нигде не работает"))
         }
-        None => Err(Refusal::unknown("teacher", teacher, NO_TEACHER)),
+        None => Err(unknown_teacher("teacher", teacher)),
     }
 }
 

@@ -104,8 +104,8 @@ pub enum CommandError {
     },
     /// The command refers to something that does not exist: an id not registered (teacher,
     /// organisation, program, plan, route, …) or an event not in the ledger (a correction's
-    /// target; for a municipality or organisation also a target outside its scope, refused
-    /// exactly alike).
+    /// target; for a municipality or organisation also a target outside its scope, and for an
+    /// organisation another organisation's teacher, pair or route, refused exactly alike).
     #[error("команда {index}: поле {field} = {value:?}: {rule}")]
     UnknownReference {
         /// Index of the command in the batch.

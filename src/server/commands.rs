@@ -7,7 +7,8 @@
 //! the gate's authority refusal is 403 (`forbidden`, naming `role` and `kind`); a field breaking
 //! a rule is 422 naming the field; an unknown reference 422 `unknown_reference` (for a
 //! municipality or organisation also a retraction's or correction's target outside its scope,
-//! answered exactly as an event id that is not in the ledger);
+//! answered exactly as an event id that is not in the ledger; for an organisation also another
+//! organisation's teacher or mentoring pair, answered as one that is not registered);
 //! an expected-version conflict 409 naming `stream`, `expected` and `actual`; an idempotent retry
 //! is 200 with the original seqs.
 

@@ -14,11 +14,12 @@ use proto_events::vocabulary::{
     Accumulation, ActivityAdded, ActivityExecutionReported, CompetenceCode, CompletionId,
     CourseCompleted, DiagnosticId, DiagnosticProcedureRegistered, DiagnosticRecorded,
     EventCorrected, EventRetracted, ExecutionStatus, FigureReported, IndicatorCode,
-    MentoringPairFormed, MunicipalityCode, MunicipalityRegistered, OrgId, OrganisationKind,
-    OrganisationRegistered, PairId, Payload, PlanCreated, PlanId, PlanLevel, PlanSectionAdded,
-    Position, ProcedureId, ProcedureLevel, ProgramForm, ProgramId, ProgramKind, ProgramRegistered,
-    ProgramTopic, Replacement, ReportId, RouteId, RouteOpened, RouteStepCompleted,
-    RouteStepPlanned, Scope, StepForm, StepId, TargetSet, TargetValue, TeacherHired, TeacherId,
+    MentoringPairEnded, MentoringPairFormed, MunicipalityCode, MunicipalityRegistered, OrgId,
+    OrganisationKind, OrganisationRegistered, PairId, ParticipationKind, ParticipationRecorded,
+    Payload, PlanCreated, PlanId, PlanLevel, PlanSectionAdded, Position, ProcedureId,
+    ProcedureLevel, ProgramForm, ProgramId, ProgramKind, ProgramRegistered, ProgramTopic,
+    Replacement, ReportId, RouteId, RouteOpened, RouteStepCompleted, RouteStepPlanned,
+    RouteStepRef, Scope, StepForm, StepId, TargetSet, TargetValue, TeacherHired, TeacherId,
     TeacherLeft, TeacherMoved,
 };
 use proto_events::{Actor, ActorRole, Basis, Date, Effective, EventId, Seq};
@@ -898,6 +899,8 @@ fn ministry_sets_a_target() {
     check(region(), ActorRole::Ministry, vec![target()], Then::Accepted);
 }
 
+/// Another organisation's teacher is answered as a teacher that is not registered (see
+/// `a_scoped_actor_cannot_tell_a_teacher_outside_its_scope_from_an_unknown_one`).
 #[test]
 fn organisation_records_another_organisations_teacher() {
     let role = ActorRole::Organisation("o2".into());
@@ -906,7 +909,7 @@ fn organisation_records_another_organisations_teacher() {
         region(),
         role,
         when,
-        Then::Forbidden("teacher", "не относится к ведению organisation:o2"),
+        Then::Unknown("teacher", "педагог с таким идентификатором не зарегистрирован"),
     );
 }
 
@@ -917,6 +920,15 @@ fn organisation_records_its_own_teacher() {
     check(region(), role, when, Then::Accepted);
 }
 
+fn participation(teacher: &str) -> Command {
+    cmd(ParticipationRecorded {
+        teacher: TeacherId::new(teacher).unwrap(),
+        kind: ParticipationKind::RegionalEvent,
+        event_title: "Региональный методический семинар".into(),
+        participated_on: day(2024, 3, 1),
+    })
+}
+
 fn pair_formed(pair: &str, organisation: &str, mentor: &str, mentee: &str) -> Command {
     cmd(MentoringPairFormed {
         pair: PairId::new(pair).unwrap(),
@@ -924,6 +936,14 @@ fn pair_formed(pair: &str, organisation: &str, mentor: &str, mentee: &str) -> Co
         mentee: TeacherId::new(mentee).unwrap(),
         organisation: OrgId::new(organisation).unwrap(),
         mentoring_program: None,
+    })
+}
+
+fn pair_ended(pair: &str, mentee: &str) -> Command {
+    cmd(MentoringPairEnded {
+        pair: PairId::new(pair).unwrap(),
+        mentee: TeacherId::new(mentee).unwrap(),
+        reason: None,
     })
 }
 
@@ -948,6 +968,17 @@ fn moved(teacher: &str, from: &str, to: &str) -> Command {
         },
         day(2024, 9, 1),
     )
+}
+
+fn completion_on_route(id: &str, teacher: &str, route: &str) -> Command {
+    let mut command = completion(id, teacher, "p1", day(2024, 5, 1));
+    if let Payload::CourseCompleted(payload) = &mut command.payload {
+        payload.route_step = Some(RouteStepRef {
+            route: RouteId::new(route).unwrap(),
+            step: StepId::new("s1").unwrap(),
+        });
+    }
+    command
 }
 
 /// The region with teachers outside organisation o1's scope: t2 at o2 (in m2), t3 at o3 (in
@@ -979,6 +1010,108 @@ fn teachers_elsewhere() -> Vec<Command> {
         }),
         completion("cc-dup", "t1", "p1", day(2024, 4, 1)),
     ])
+}
+
+/// What `role` is told about `when`, with `named` (an id it sent) made neutral: the class, the
+/// index, the field, the value and the rule, or the ledger's own refusal.
+fn refusal_naming(ledger: &Ledger, role: &ActorRole, when: Vec<Command>, named: &str) -> String {
+    match submit_blocking(ledger, &actor(role.clone()), when) {
+        Ok(outcome) => panic!("{role}: expected a refusal, got {outcome:?}"),
+        Err(error) => format!("{:?} {error:?}", error.class()).replace(named, "<named>"),
+    }
+}
+
+/// For an organisation, a teacher of another organisation (of its own municipality or another
+/// one, one who left there, one who moved away from it) is the very same refusal as a teacher
+/// nobody registered: `UnknownReference`, the field, the rule, whatever the command records
+/// and whatever else it holds (an id already used, a command of its own before it); so is another organisation's mentoring pair as a pair
+/// never formed, and another teacher's route as one never opened. A municipality, which records
+/// none of these kinds, is refused by the kind alike. Region-wide roles record them.
+#[test]
+fn a_scoped_actor_cannot_tell_a_teacher_outside_its_scope_from_an_unknown_one() {
+    let Given { _dir, ledger } = recorded(teachers_elsewhere());
+    let head = ledger.store().head();
+    type Attempt = Box<dyn Fn(&str) -> Vec<Command>>;
+    let attempts: Vec<(&str, Attempt)> = vec![
+        ("completion", Box::new(|t| vec![completion("cc-new", t, "p1", day(2024, 5, 1))])),
+        ("participation", Box::new(|t| vec![participation(t)])),
+        ("mentoring pair", Box::new(|t| vec![pair_formed("pr-new", "o1", "t1", t)])),
+        (
+            "completion under an id already used",
+            Box::new(|t| vec![completion("cc-dup", t, "p1", day(2024, 5, 1))]),
+        ),
+        (
+            "completion after one of its own teacher",
+            Box::new(|t| {
+                vec![
+                    completion("cc-own", "t1", "p1", day(2024, 5, 1)),
+                    completion("cc-new", t, "p1", day(2024, 5, 1)),
+                ]
+            }),
+        ),
+    ];
+    let organisation = ActorRole::Organisation("o1".into());
+    for role in [organisation.clone(), ActorRole::Municipality("m2".into())] {
+        for (name, when) in &attempts {
+            let unknown = refusal_naming(&ledger, &role, when("t-none"), "t-none");
+            if role == organisation {
+                assert!(
+                    unknown.starts_with("Some(UnknownReference) UnknownReference"),
+                    "{unknown}"
+                );
+                assert!(unknown.contains("педагог с таким идентификатором не зарегистрирован"));
+            } else {
+                assert!(unknown.starts_with("Some(Forbidden) Forbidden"), "{unknown}");
+            }
+            for outside in ["t2", "t3", "t4", "t6"] {
+                let seen = refusal_naming(&ledger, &role, when(outside), outside);
+                assert_eq!(seen, unknown, "{role} {name}: teacher {outside}");
+            }
+        }
+    }
+    // Another organisation's pair and route.
+    let ended = |pair: &str| vec![pair_ended(pair, "t2")];
+    let unknown = refusal_naming(&ledger, &organisation, ended("pr-none"), "pr-none");
+    assert!(unknown.contains("наставническая пара с таким идентификатором не сформирована"));
+    assert_eq!(refusal_naming(&ledger, &organisation, ended("pr-2"), "pr-2"), unknown);
+    let on_route = |route: &str| vec![completion_on_route("cc-new", "t1", route)];
+    let unknown = refusal_naming(&ledger, &organisation, on_route("r-none"), "r-none");
+    assert!(unknown.starts_with("Some(UnknownReference)"), "{unknown}");
+    assert!(unknown.contains("маршрут с таким идентификатором не открыт"), "{unknown}");
+    assert_eq!(refusal_naming(&ledger, &organisation, on_route("r2"), "r2"), unknown);
+    assert_eq!(ledger.store().head(), head, "a refusal wrote");
+    // Region-wide roles record the same facts, and are told whose route r2 is.
+    let operator = actor(ActorRole::Operator);
+    for teacher in ["t2", "t3", "t4", "t6"] {
+        let when = vec![completion(&format!("cc-{teacher}"), teacher, "p1", day(2024, 5, 1))];
+        submit_blocking(&ledger, &operator, when).unwrap();
+    }
+    let error = submit_blocking(&ledger, &operator, on_route("r2")).unwrap_err();
+    assert_eq!(error.class(), Some(RejectionClass::Invalid), "{error}");
+    assert_eq!(error.rule(), Some("маршрут принадлежит педагогу t2"));
+}
+
+/// What the domain lets an organisation record about teachers it does not employ now: a
+/// completion of one who left it, the end of its own pair after the mentee moved away, a mentor
+/// from another organisation.
+#[test]
+fn an_organisation_records_what_it_may_about_teachers_it_does_not_employ() {
+    let given = region_with(vec![
+        hired("t2", "o2", day(2020, 9, 1)),
+        hired("t7", "o1", day(2020, 9, 1)),
+        left("t7", "o1"),
+    ]);
+    let organisation = ActorRole::Organisation("o1".into());
+    let when = vec![completion("cc7", "t7", "p1", day(2024, 5, 1))];
+    check(given.clone(), organisation.clone(), when, Then::Accepted);
+    let when = vec![pair_formed("pr-1", "o1", "t2", "t1")];
+    check(given.clone(), organisation.clone(), when, Then::Accepted);
+    let moved_away = region_with(vec![
+        hired("t6", "o1", day(2020, 9, 1)),
+        pair_formed("pr-6", "o1", "t1", "t6"),
+        moved("t6", "o1", "o2"),
+    ]);
+    check(moved_away, organisation, vec![pair_ended("pr-6", "t6")], Then::Accepted);
 }
 
 /// A municipality hiring a teacher who works in another municipality is told that the teacher

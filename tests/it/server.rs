@@ -344,6 +344,10 @@ async fn role_matrix() {
         /// not 403, so that it cannot probe which event ids exist outside its scope; refused to
         /// a region-wide role as forbidden (403).
         PostRetraction(Box<dyn Fn() -> Value + 'a>),
+        /// An event about a teacher: refused to an organisation whose teacher it is not as an
+        /// unknown teacher (422 `unknown_reference`), not 403, so that it cannot tell who works
+        /// elsewhere; refused by the kind (403) to a role that may not record it at all.
+        PostAboutTeacher(&'a str, Box<dyn Fn() -> Value + 'a>),
     }
     // Each row: the call, then the roles (by index in ROLES) allowed to make it.
     let rows: Vec<(&str, Call, &[usize])> = vec![
@@ -496,7 +500,7 @@ async fn role_matrix() {
         ),
         (
             "completion of another organisation's teacher",
-            Call::Post(
+            Call::PostAboutTeacher(
                 "course_completed",
                 Box::new(|| completion(&format!("c-b{}", next()), "t-000200")),
             ),
@@ -549,30 +553,41 @@ async fn role_matrix() {
                 Call::Get(path) | Call::GetEvent(path) => {
                     app.call(Method::GET, path, Some(token), None).await
                 }
-                Call::Post(_, body) | Call::PostRetraction(body) => app.post(token, body()).await,
+                Call::Post(_, body)
+                | Call::PostAboutTeacher(_, body)
+                | Call::PostRetraction(body) => app.post(token, body()).await,
             };
             let scoped = role.starts_with("municipality:") || role.starts_with("organisation:");
             let expected = match (allowed.contains(&index), call) {
                 (false, Call::GetEvent(_)) => StatusCode::NOT_FOUND,
                 (false, Call::PostRetraction(_)) if scoped => StatusCode::UNPROCESSABLE_ENTITY,
+                (false, Call::PostAboutTeacher(..)) if role.starts_with("organisation:") => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
                 (false, _) => StatusCode::FORBIDDEN,
                 (true, Call::Get(_) | Call::GetEvent(_)) => StatusCode::OK,
-                (true, Call::Post(..) | Call::PostRetraction(_)) => StatusCode::CREATED,
+                (true, Call::Post(..) | Call::PostAboutTeacher(..) | Call::PostRetraction(_)) => {
+                    StatusCode::CREATED
+                }
             };
             assert_eq!(status, expected, "{name} as {role}: {body}");
             if status == StatusCode::NOT_FOUND {
                 assert_eq!(body["code"], "not_found", "{name} as {role}");
             }
             if status == StatusCode::UNPROCESSABLE_ENTITY {
+                let field = match call {
+                    Call::PostAboutTeacher(..) => "commands[0].payload.teacher",
+                    _ => "commands[0].payload.target",
+                };
                 assert_eq!(body["code"], "unknown_reference", "{name} as {role}");
-                assert_eq!(body["field"], "commands[0].payload.target", "{name} as {role}");
+                assert_eq!(body["field"], field, "{name} as {role}");
                 assert_eq!(app.head(), head, "{name} as {role}: a refusal wrote");
             }
             if status == StatusCode::FORBIDDEN {
                 assert_eq!(body["code"], "forbidden", "{name} as {role}");
                 assert_eq!(app.head(), head, "{name} as {role}: a refusal wrote");
                 let kind = match call {
-                    Call::Post(kind, _) => Some(*kind),
+                    Call::Post(kind, _) | Call::PostAboutTeacher(kind, _) => Some(*kind),
                     Call::PostRetraction(_) => Some("event_retracted"),
                     Call::Get(_) | Call::GetEvent(_) => None,
                 };
@@ -1128,18 +1143,15 @@ async fn each_refusal_class_answers_its_status_and_body() {
             }),
         ),
         (
-            "a teacher outside the role's scope",
+            "a teacher outside the role's scope, as an unknown one",
             organisation_token.as_str(),
             completion("c-x1", "t-000200"),
-            StatusCode::FORBIDDEN,
+            StatusCode::UNPROCESSABLE_ENTITY,
             json!({
-                "code": "forbidden",
-                "message": "Роль organisation:org-0042 не может записывать события course_completed: не относится к ведению organisation:org-0042 (поле commands[0].payload.teacher).",
+                "code": "unknown_reference",
+                "message": "Поле commands[0].payload.teacher ссылается на несуществующий объект t-000200.",
                 "field": "commands[0].payload.teacher",
                 "value": "t-000200",
-                "rule": "не относится к ведению organisation:org-0042",
-                "role": "organisation:org-0042",
-                "kind": "course_completed",
             }),
         ),
     ];
@@ -1151,6 +1163,18 @@ async fn each_refusal_class_answers_its_status_and_body() {
     }
 }
 
+fn participation(teacher: &str) -> Value {
+    command(
+        proto_events::vocabulary::ParticipationRecorded {
+            teacher: TeacherId::new(teacher).unwrap(),
+            kind: proto_events::vocabulary::ParticipationKind::RegionalEvent,
+            event_title: "Региональный методический семинар".into(),
+            participated_on: day(2024, 3, 1),
+        },
+        "2024-03-01",
+    )
+}
+
 fn teacher_left(teacher: &str, organisation: &str) -> Value {
     command(
         proto_events::vocabulary::TeacherLeft {
@@ -1160,6 +1184,83 @@ fn teacher_left(teacher: &str, organisation: &str) -> Value {
         },
         "2024-06-30",
     )
+}
+
+/// An organisation token's command about a teacher it does not employ (in another
+/// municipality, in another organisation of its own municipality, or one who left there) is
+/// answered byte for byte as one about a teacher nobody registered: 422 `unknown_reference`,
+/// the same body but for the id it sent. The operator records them.
+#[tokio::test]
+async fn a_scoped_token_cannot_tell_a_teacher_it_does_not_employ_from_an_unknown_one() {
+    let app = App::new();
+    let operator = app.token("operator");
+    small_region(&app, &operator).await;
+    let batch = json!({"commands": [
+        organisation("org-0044", Some("38-12")),
+        hire("t-000300", "org-0044"),
+        teacher_left("t-000201", "org-0043"),
+    ]});
+    let (status, answer) = app.post(&operator, batch).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let head = app.head();
+    let token = app.token("organisation:org-0042");
+    let unknown = "t-999999";
+    type Probe = Box<dyn Fn(&str) -> Value>;
+    // Each: what is tried, the refused field (index in the batch and name), the command.
+    let probes: Vec<(&str, (usize, &str), Probe)> = vec![
+        ("completion", (0, "teacher"), Box::new(|t| completion("c-new", t))),
+        ("participation", (0, "teacher"), Box::new(participation)),
+        (
+            "mentoring pair",
+            (0, "mentee"),
+            Box::new(|t| pair("pair-new", "org-0042", "t-000007", t)),
+        ),
+        (
+            "completion after one of its own teacher",
+            (1, "teacher"),
+            Box::new(
+                |t| json!({"commands": [completion("c-own", "t-000123"), completion("c-new", t)]}),
+            ),
+        ),
+    ];
+    for (name, (index, field), probe) in &probes {
+        let (unknown_status, unknown_body) = app.post_raw(&token, probe(unknown)).await;
+        assert_eq!(unknown_status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        let unknown_json: Value = serde_json::from_slice(&unknown_body).unwrap();
+        assert_eq!(
+            unknown_json,
+            json!({
+                "code": "unknown_reference",
+                "message": format!("Поле commands[{index}].payload.{field} ссылается на несуществующий объект {unknown}."),
+                "field": format!("commands[{index}].payload.{field}"),
+                "value": unknown,
+            }),
+            "{name}"
+        );
+        crate::support::assert_no_english_words(unknown_json["message"].as_str().unwrap());
+        for outside in ["t-000200", "t-000300", "t-000201"] {
+            let (status, body) = app.post_raw(&token, probe(outside)).await;
+            assert_eq!(status, unknown_status, "{name} {outside}");
+            let blind = |bytes: &[u8], id: &str| {
+                String::from_utf8(bytes.to_vec()).unwrap().replace(id, "<id>")
+            };
+            assert_eq!(
+                blind(&body, outside),
+                blind(&unknown_body, unknown),
+                "{name}: a teacher it does not employ answers as an unknown one"
+            );
+        }
+    }
+    assert_eq!(app.head(), head, "a refusal wrote");
+    // The operator records the same facts; an unknown teacher is unknown to it too.
+    for outside in ["t-000200", "t-000300", "t-000201"] {
+        let (status, answer) =
+            app.post(&operator, completion(&format!("c-{outside}"), outside)).await;
+        assert_eq!(status, StatusCode::CREATED, "{outside}: {answer}");
+    }
+    let (status, answer) = app.post(&operator, completion("c-unknown", unknown)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(answer["code"], "unknown_reference");
 }
 
 /// A municipality token hiring a teacher who works in another municipality is told, in
