@@ -18,12 +18,13 @@
 //! told that the teacher works in another organisation and who records the move; a move or
 //! departure naming the wrong organisation, that the teacher does not work there. An
 //! organisation's event about another organisation's teacher is refused as one about a teacher
-//! that is not registered (`authority`).
+//! that is not registered (`authority`). `Gate::screen` makes these checks too, before expected
+//! versions, so a version conflict does not tell that a teacher's stream holds events.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use proto_events::term::{Term, TermMeaning, TextReason};
-use proto_events::vocabulary::{EventCorrected, EventRetracted};
+use proto_events::vocabulary::MentoringPairEnded;
 use proto_events::vocabulary::{Payload, PayloadError, Role};
 use proto_events::{ActorRole, Envelope, EventId, NewEvent, Seq, StreamName};
 
@@ -277,23 +278,48 @@ impl CommandGate {
 }
 
 impl Gate for CommandGate {
-    /// A scoped actor's retraction or correction of an event outside its scope is refused here
-    /// as an unknown target, before the ledger checks expected versions (whose conflict would
-    /// name the target's stream) and before sealing. A target recorded earlier in the same
-    /// request is left to `admit`, which checks it against the state including those events.
+    /// What a municipality or organisation is refused here, before the ledger checks expected
+    /// versions (a conflict names a stream and its version) and before sealing:
+    /// - a retraction or correction of an event outside its scope, as an unknown target; a
+    ///   target recorded earlier in the same request is left to `admit`, which checks it against
+    ///   the state including those events;
+    /// - any other event its role and scope do not allow (`may_write`: another organisation's
+    ///   teacher reads as an unknown one), and the checks of the teacher whose stream it goes
+    ///   to (`subject`), so that a version conflict cannot tell that a teacher outside its scope
+    ///   exists. An event whose stream an earlier event of the request writes too is left to
+    ///   `admit`: those events may change the facts these checks read; so is every event of a
+    ///   request that mixes roles (only the system's own tooling appends one), since another
+    ///   role's event may change them in any stream.
     fn screen(&self, events: &[NewEvent]) -> Result<(), Rejection> {
+        let first_role = events.first().map(|event| &event.actor.role);
+        let one_role = events.iter().all(|event| Some(&event.actor.role) == first_role);
+        let mut streams: HashSet<&StreamName> = HashSet::with_capacity(events.len());
         for (event_index, event) in events.iter().enumerate() {
+            let first_in_stream = streams.insert(&event.stream);
             let role = &event.actor.role;
-            if !is_scoped(role)
-                || (event.kind != EventRetracted::KIND && event.kind != EventCorrected::KIND)
-            {
+            if !is_scoped(role) {
                 continue;
             }
-            let target = match Payload::decode(&event.kind, event.schema_version, &event.payload) {
-                Ok(Payload::EventRetracted(p)) => p.target,
-                Ok(Payload::EventCorrected(p)) => p.target,
-                // Not decodable: `admit` refuses it whatever it targets.
-                _ => continue,
+            // Not decodable: `admit` refuses it whatever it holds.
+            let Ok(payload) = Payload::decode(&event.kind, event.schema_version, &event.payload)
+            else {
+                continue;
+            };
+            let target = match &payload {
+                Payload::EventRetracted(p) => p.target,
+                Payload::EventCorrected(p) => p.target,
+                other => {
+                    // Outside its natural stream: `admit` refuses that first.
+                    if one_role
+                        && first_in_stream
+                        && other.stream().is_ok_and(|s| s == event.stream)
+                    {
+                        may_write(role, other, &self.index)
+                            .and_then(|()| subject(&self.index, role, other))
+                            .map_err(|refusal| rejection(event_index, refusal))?;
+                    }
+                    continue;
+                }
             };
             let earlier = events.get(..event_index).unwrap_or(&[]);
             if earlier.iter().any(|other| other.id == Some(target)) {
@@ -657,15 +683,7 @@ fn check_state(
             teacher("mentee", p.mentee.as_str())?;
             org("organisation", p.organisation.as_str())
         }
-        Payload::MentoringPairEnded(p) => match index.get(&Key::Pair(p.pair.to_string())) {
-            Some(Fact::Pair { mentee, .. }) if mentee == p.mentee.as_str() => Ok(()),
-            Some(Fact::Pair { mentee, .. }) => Err(Refusal::new(
-                "mentee",
-                &p.mentee,
-                format!("наставляемый в этой паре — {mentee}"),
-            )),
-            _ => Err(unknown_pair(p.pair.as_str())),
-        },
+        Payload::MentoringPairEnded(p) => pair_of(index, p),
         Payload::ParticipationRecorded(p) => teacher("teacher", p.teacher.as_str()),
         Payload::RegionalEventHeld(p) => {
             let id = p.event.as_str();
@@ -802,6 +820,38 @@ fn employed_at(
             Err(Refusal::new("teacher", teacher, "педагог в настоящее время нигде не работает"))
         }
         None => Err(unknown_teacher("teacher", teacher)),
+    }
+}
+
+/// The end of a pair names the pair's mentee (its stream).
+fn pair_of(index: &RegistryIndex, p: &MentoringPairEnded) -> Result<(), Refusal> {
+    match index.get(&Key::Pair(p.pair.to_string())) {
+        Some(Fact::Pair { mentee, .. }) if mentee == p.mentee.as_str() => Ok(()),
+        Some(Fact::Pair { mentee, .. }) => {
+            Err(Refusal::new("mentee", &p.mentee, format!("наставляемый в этой паре — {mentee}")))
+        }
+        _ => Err(unknown_pair(p.pair.as_str())),
+    }
+}
+
+/// The first checks `check_state` makes of the teacher whose stream an event goes to, where
+/// they depend on that teacher's facts: for `screen`, which makes them before the request's
+/// expected versions are compared, so that a version conflict never answers what they refuse.
+fn subject(index: &RegistryIndex, role: &ActorRole, payload: &Payload) -> Result<(), Refusal> {
+    match payload {
+        Payload::MentoringPairEnded(p) => pair_of(index, p),
+        Payload::TeacherHired(p) => not_employed(index, role, p.teacher.as_str()),
+        Payload::TeacherMoved(p) => employed_at(
+            index,
+            role,
+            p.teacher.as_str(),
+            "from_organisation",
+            p.from_organisation.as_str(),
+        ),
+        Payload::TeacherLeft(p) => {
+            employed_at(index, role, p.teacher.as_str(), "organisation", p.organisation.as_str())
+        }
+        _ => Ok(()),
     }
 }
 

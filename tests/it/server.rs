@@ -1189,7 +1189,8 @@ fn teacher_left(teacher: &str, organisation: &str) -> Value {
 /// An organisation token's command about a teacher it does not employ (in another
 /// municipality, in another organisation of its own municipality, or one who left there) is
 /// answered byte for byte as one about a teacher nobody registered: 422 `unknown_reference`,
-/// the same body but for the id it sent. The operator records them.
+/// the same body but for the id it sent, also when it expects a version of the teacher's stream
+/// (a conflict would tell that the stream holds events). The operator records them.
 #[tokio::test]
 async fn a_scoped_token_cannot_tell_a_teacher_it_does_not_employ_from_an_unknown_one() {
     let app = App::new();
@@ -1214,6 +1215,15 @@ async fn a_scoped_token_cannot_tell_a_teacher_it_does_not_employ_from_an_unknown
             "mentoring pair",
             (0, "mentee"),
             Box::new(|t| pair("pair-new", "org-0042", "t-000007", t)),
+        ),
+        (
+            "completion expecting a version",
+            (0, "teacher"),
+            Box::new(|t| {
+                let mut body = completion("c-new", t);
+                body["expected_version"] = json!(1);
+                body
+            }),
         ),
         (
             "completion after one of its own teacher",
@@ -1274,24 +1284,28 @@ async fn a_municipality_token_is_not_told_where_a_teacher_outside_its_scope_work
     small_region(&app, &operator).await;
     let head = app.head();
     let municipality = app.token("municipality:38-12");
-    let (status, answer) = app.post(&municipality, hire("t-000200", "org-0042")).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
-    let rule = "педагог уже работает в другой организации: перевод записывает региональный оператор событием teacher_moved, либо сторона нынешнего работодателя записывает увольнение событием teacher_left, после чего приём можно записать";
-    assert_eq!(
-        answer,
-        json!({
-            "code": "invalid_field",
-            "message": format!("Недопустимое значение поля commands[0].payload.teacher: {rule}."),
-            "field": "commands[0].payload.teacher",
-            "value": "t-000200",
-            "rule": rule,
-        })
-    );
-    let text = answer.to_string();
-    for named in ["org-0043", "38-99", "Школа org-0043"] {
-        assert!(!text.contains(named), "{named} in {text}");
+    let mut expecting = hire("t-000200", "org-0042");
+    expecting["expected_version"] = json!(7);
+    for body in [hire("t-000200", "org-0042"), expecting] {
+        let (status, answer) = app.post(&municipality, body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        let rule = "педагог уже работает в другой организации: перевод записывает региональный оператор событием teacher_moved, либо сторона нынешнего работодателя записывает увольнение событием teacher_left, после чего приём можно записать";
+        assert_eq!(
+            answer,
+            json!({
+                "code": "invalid_field",
+                "message": format!("Недопустимое значение поля commands[0].payload.teacher: {rule}."),
+                "field": "commands[0].payload.teacher",
+                "value": "t-000200",
+                "rule": rule,
+            })
+        );
+        let text = answer.to_string();
+        for named in ["org-0043", "38-99", "Школа org-0043"] {
+            assert!(!text.contains(named), "{named} in {text}");
+        }
+        crate::support::assert_no_english_words(answer["message"].as_str().unwrap());
     }
-    crate::support::assert_no_english_words(answer["message"].as_str().unwrap());
     let (status, answer) = app.post(&municipality, teacher_left("t-000200", "org-0042")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
     assert_eq!(answer["code"], "invalid_field");
