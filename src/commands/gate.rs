@@ -291,6 +291,9 @@ impl Gate for CommandGate {
     ///   request that mixes roles (only the system's own tooling appends one), since another
     ///   role's event may change them in any stream.
     fn screen(&self, events: &[NewEvent]) -> Result<(), Rejection> {
+        if !events.iter().any(|event| is_scoped(&event.actor.role)) {
+            return Ok(());
+        }
         let first_role = events.first().map(|event| &event.actor.role);
         let one_role = events.iter().all(|event| Some(&event.actor.role) == first_role);
         let mut streams: HashSet<&StreamName> = HashSet::with_capacity(events.len());
