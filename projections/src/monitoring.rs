@@ -5,8 +5,9 @@
 //! verification of reported figures.
 //!
 //! Cost: one pass over the teachers builds the population of the scope on `D` (employment, the
-//! organisation's kind, each member's route facts and completions read once); each indicator
-//! then walks the members, so the catalogue costs one population plus 23 cheap walks.
+//! organisation's kind, each member's route facts, completions and annual facts read once, and
+//! the mentoring pairs active on `D` of every teacher, member or not); each indicator then walks
+//! the members, so the catalogue costs one population plus 23 cheap walks.
 //!
 //! Populations are taken as of `D`: a teacher belongs to the scope of the organisation that
 //! employs them on `D` (a teacher who moved mid-year counts where they work on `D`). Periods:
