@@ -6,6 +6,10 @@
 //! Corrections are folded as their replacement payload (an upsert of the same entity, since a
 //! replacement must stay in its target's stream); retractions only mark the target, so a
 //! retracted registration still counts as existing (the conservative reading).
+//!
+//! The index is stored in gate snapshots (`gate_snapshot`): a change of `Key`, `Fact` or of what
+//! `apply` folds is a `GATE_SNAPSHOT_FORMAT` bump, or a restarted server would start from an
+//! index this build would not have folded.
 
 use std::collections::{BTreeSet, HashMap};
 
