@@ -138,6 +138,23 @@ mod tests {
         }
     }
 
+    /// Pins the bytes of the snapshot of one district: when they change, either the demo changed
+    /// (update the pin) or the index's shape or fold did — then bump `GATE_SNAPSHOT_FORMAT` too,
+    /// or servers restarted on the new build would read indexes it would not have folded.
+    #[test]
+    fn the_snapshot_of_a_district_is_pinned() {
+        let (_dir, store) = district();
+        rebuild_gate_with(&store, 1).unwrap();
+        let head = store.head().seq.0;
+        let tree = store.aux_tree(GATE_SNAPSHOT_TREE).unwrap();
+        let stored = tree.get(key(GATE_SNAPSHOT_FORMAT, head)).unwrap().unwrap();
+        let body = blake3::hash(&stored[32..]).to_hex().to_string();
+        assert_eq!(
+            body, "c147fd1f7ef0d32f0d4ae34a4555e7e9e7493564279adbc7eab3ed0fee49077e",
+            "gate snapshot bytes changed (format {GATE_SNAPSHOT_FORMAT})"
+        );
+    }
+
     #[test]
     fn a_snapshot_of_another_log_or_a_damaged_one_is_ignored() {
         let (_dir, store) = district();
