@@ -76,7 +76,7 @@ use proto_events::{Date, EventId};
 
 use crate::learning::{PairChange, RouteChange, TeacherLearning};
 use crate::registry::{Program, Registry, Teacher};
-use crate::state::{ordered_with_ids, Fact, Facts, Known, State};
+use crate::state::{ordered_with_ids, Fact, FactKey, Facts, Known, State};
 
 /// A target in force at the figure's date.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,7 +175,16 @@ pub fn verify(report: &EventId, then: &State, now: &State) -> Option<Verificatio
     let fact = then.reports.get(report)?;
     let report_seq = then.origins.get(report).map_or(fact.seq, |origin| origin.seq);
     let figure_then = figure(then, fact.value.indicator, &fact.value.scope, fact.value.valid_on);
-    verification(report, fact.value.clone(), report_seq, figure_then, now, Known::LATEST)
+    let figure_now = figure(now, fact.value.indicator, &fact.value.scope, fact.value.valid_on);
+    verification(
+        report,
+        fact.value.clone(),
+        report_seq,
+        figure_then,
+        figure_now,
+        now,
+        Known::LATEST,
+    )
 }
 
 /// Verifies one reported figure on one state: recomputed as known at the report's seq and as
@@ -188,7 +197,96 @@ pub fn verify_at(report: &EventId, state: &State, now: Known) -> Option<Verifica
     let reported = &state.reports.get_at(report, then)?.value;
     let figure_then =
         figure_at(state, reported.indicator, &reported.scope, reported.valid_on, then);
-    verification(report, reported.clone(), report_seq, figure_then, state, now)
+    let figure_now = figure_at(state, reported.indicator, &reported.scope, reported.valid_on, now);
+    verification(report, reported.clone(), report_seq, figure_then, figure_now, state, now)
+}
+
+/// Verifies many reports on one state as known at `now`, in the order given (those not known at
+/// `now` are left out): the same verifications as `verify_at` one by one, sharing the work —
+/// the reports of one scope and valid date share the population "now", and their populations
+/// "then" whenever no registry or learning fact was recorded, retracted or corrected between
+/// their seqs (a submission of several indicators is one population, not one per indicator).
+pub fn verify_many_at(state: &State, reports: &[EventId], now: Known) -> Vec<Verification> {
+    // The seqs at which the registry and learning facts visible to a population can change: a
+    // fact recorded (its event's seq), or superseded or re-recorded (a retraction's or a
+    // correction's seq). Two knowledge points with no such seq between them see the same facts.
+    let mut changes: Vec<u64> = state
+        .origins
+        .values()
+        .filter(|origin| matches!(origin.key, Some(FactKey::Registry(_) | FactKey::Learning(_))))
+        .map(|origin| origin.seq)
+        .chain(state.amendments.values().flatten().map(|amendment| amendment.seq))
+        .collect();
+    changes.sort_unstable();
+    changes.dedup();
+    let epoch = |seq: u64| changes.partition_point(|change| *change <= seq);
+
+    struct Item<'s> {
+        order: usize,
+        report: EventId,
+        seq: u64,
+        reported: &'s FigureReported,
+    }
+    let mut items: Vec<Item<'_>> = reports
+        .iter()
+        .enumerate()
+        .filter_map(|(order, report)| {
+            let seq = state.reports.get_at(report, now)?.seq;
+            let reported = &state.reports.get_at(report, Known(seq))?.value;
+            Some(Item { order, report: *report, seq, reported })
+        })
+        .collect();
+    items.sort_by(|a, b| {
+        (&a.reported.scope, a.reported.valid_on, a.seq).cmp(&(
+            &b.reported.scope,
+            b.reported.valid_on,
+            b.seq,
+        ))
+    });
+    let mut now_population: Option<Population<'_>> = None;
+    let mut then_population: Option<(usize, Population<'_>)> = None;
+    let mut done: Vec<(usize, Verification)> = Vec::with_capacity(items.len());
+    for item in items {
+        let (scope, date) = (&item.reported.scope, item.reported.valid_on);
+        let same_place =
+            |population: &Population<'_>| population.scope == *scope && population.date == date;
+        let now_fits = now_population.as_ref().is_some_and(&same_place);
+        if !now_fits {
+            now_population = Some(Population::of(state, scope, date, now));
+        }
+        let then_epoch = epoch(item.seq);
+        let then_fits = then_population
+            .as_ref()
+            .is_some_and(|(at, population)| *at == then_epoch && same_place(population));
+        match &mut then_population {
+            // Same facts: only the knowledge point moves (targets are read at it).
+            Some((_, population)) if then_fits => population.known = Known(item.seq),
+            _ => {
+                then_population =
+                    Some((then_epoch, Population::of(state, scope, date, Known(item.seq))))
+            }
+        }
+        let (Some(now_at), Some((_, then_at))) = (&now_population, &then_population) else {
+            continue;
+        };
+        let code = item.reported.indicator;
+        let figure_then = evaluate(state, then_at, code);
+        let figure_now = evaluate(state, now_at, code);
+        let verified = verification(
+            &item.report,
+            item.reported.clone(),
+            item.seq,
+            figure_then,
+            figure_now,
+            state,
+            now,
+        );
+        if let Some(verified) = verified {
+            done.push((item.order, verified));
+        }
+    }
+    done.sort_by_key(|(order, _)| *order);
+    done.into_iter().map(|(_, verified)| verified).collect()
 }
 
 fn verification(
@@ -196,11 +294,10 @@ fn verification(
     reported: FigureReported,
     report_seq: u64,
     figure_then: Figure,
+    figure_now: Figure,
     now_state: &State,
     now: Known,
 ) -> Option<Verification> {
-    let figure_now =
-        figure_at(now_state, reported.indicator, &reported.scope, reported.valid_on, now);
     let then_ids: BTreeSet<&EventId> = figure_then.evidence.iter().collect();
     let mut changed: BTreeSet<EventId> = BTreeSet::new();
     for id in &figure_now.evidence {

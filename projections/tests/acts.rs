@@ -556,6 +556,55 @@ fn reported_figure_is_verified_then_and_now_with_the_changing_events() {
     assert_eq!(verify_at(&report, &now, Known(report_seq - 1)), None);
 }
 
+/// Reports verified together share populations: two reports of one submission (nothing but a
+/// new act's target between them) share the population "then", yet the second is checked against
+/// the target in force when it was filed; a late completion between two submissions is seen by
+/// the later one only. The same verifications as one by one.
+#[test]
+fn reports_verified_together_equal_reports_verified_one_by_one() {
+    let mut given = district();
+    let report = |given: &mut Given, name: &str, recorded: &str| {
+        given.record(
+            recorded,
+            recorded,
+            FigureReported {
+                report: id(name),
+                indicator: IndicatorCode::UpdatedFgos,
+                scope: Scope::Region,
+                valid_on: date("2024-12-31"),
+                value_bp: None,
+                numerator: 1,
+                denominator: 5,
+                reporter: "ЦНППМ".into(),
+            },
+        )
+    };
+    given.record("2024-11-10", "2024-11-12", completion("c1", "t1", "p-fgos", "2024-11-10"));
+    let first = report(&mut given, "rep-a", "2025-01-15");
+    let stricter = TargetSet {
+        indicator: IndicatorCode::UpdatedFgos,
+        scope: Scope::Region,
+        value: TargetValue::ShareAtLeastBp(9_000),
+        deadline: Some(date("2024-12-31")),
+        accumulation: Accumulation::Cumulative,
+        from_year: Some(2023),
+        act: act("приказ", "99", "2024-12-01"),
+    };
+    given.record("2024-12-01", "2025-01-16", stricter);
+    let second = report(&mut given, "rep-b", "2025-01-17");
+    given.record("2024-12-20", "2025-02-10", completion("c2", "t2", "p-fgos", "2024-12-20"));
+    let third = report(&mut given, "rep-c", "2025-02-11");
+    let state = given.fold(u64::MAX);
+    let reports = [first, second, third];
+    let together = projections::monitoring::verify_many_at(&state, &reports, Known(state.seq));
+    let one_by_one: Vec<_> =
+        reports.iter().filter_map(|report| verify_at(report, &state, Known(state.seq))).collect();
+    assert_eq!(together, one_by_one);
+    let then: Vec<(u64, usize)> =
+        together.iter().map(|v| (v.then.numerator, v.then.targets.len())).collect();
+    assert_eq!(then, vec![(1, 0), (1, 1), (2, 1)]);
+}
+
 #[test]
 fn every_code_is_in_the_catalogue_in_order() {
     let given = district();
@@ -585,7 +634,7 @@ fn grown(extra: &[(u8, u8, u16)]) -> Given {
         let teacher = teachers[usize::from(*teacher) % teachers.len()];
         let on = Date::from_days_since_epoch(19_400 + i32::from(*day % 800));
         let on_text = on.to_string();
-        match kind % 9 {
+        match kind % 10 {
             0 => {
                 given.record(
                     &on_text,
@@ -641,20 +690,27 @@ fn grown(extra: &[(u8, u8, u16)]) -> Given {
                 );
             }
             6 => {
-                given.record(
-                    &on_text,
-                    &on_text,
-                    FigureReported {
-                        report: id(&format!("rep{index}")),
-                        indicator: IndicatorCode::UpdatedFgos,
-                        scope: Scope::Region,
-                        valid_on: on,
-                        value_bp: None,
-                        numerator: u64::from(*day % 6),
-                        denominator: 6,
-                        reporter: "ЦНППМ".into(),
-                    },
-                );
+                // A submission: two indicators for one date, one after the other (reports of
+                // several cases often share the year's end, with other facts between them).
+                let valid_on = if day % 2 == 0 { date("2024-12-31") } else { on };
+                for (suffix, indicator) in
+                    [("a", IndicatorCode::UpdatedFgos), ("b", IndicatorCode::Diagnosed)]
+                {
+                    given.record(
+                        &on_text,
+                        &on_text,
+                        FigureReported {
+                            report: id(&format!("rep{index}{suffix}")),
+                            indicator,
+                            scope: Scope::Region,
+                            valid_on,
+                            value_bp: None,
+                            numerator: u64::from(*day % 6),
+                            denominator: 6,
+                            reporter: "ЦНППМ".into(),
+                        },
+                    );
+                }
             }
             7 => {
                 let target = given.envelopes[usize::from(*day) % given.envelopes.len()].id;
@@ -663,6 +719,23 @@ fn grown(extra: &[(u8, u8, u16)]) -> Given {
                     &on_text,
                     EventRetracted { target, reason: "ошибка".into() },
                 );
+            }
+            9 => {
+                // A target set by a new act: in force from its date, counting from its year.
+                let target = TargetSet {
+                    indicator: if day % 2 == 0 {
+                        IndicatorCode::UpdatedFgos
+                    } else {
+                        IndicatorCode::Diagnosed
+                    },
+                    scope: Scope::Region,
+                    value: TargetValue::ShareAtLeastBp(u32::from(*day) * 10),
+                    deadline: Some(date("2024-12-31")),
+                    accumulation: Accumulation::Cumulative,
+                    from_year: Some(if day % 3 == 0 { 2024 } else { 2023 }),
+                    act: act("приказ", &format!("t{index}"), &on_text),
+                };
+                given.record(&on_text, &on_text, target);
             }
             _ => {
                 // Correct any earlier event (a registry fact, a target, a report, one already
@@ -690,7 +763,7 @@ proptest! {
 
     #[test]
     fn fold_from_a_snapshot_equals_the_full_fold(
-        extra in proptest::collection::vec((0u8..9, 0u8..6, 0u16..800), 0..40),
+        extra in proptest::collection::vec((0u8..10, 0u8..6, 0u16..800), 0..40),
         split in 0usize..60,
     ) {
         let given = grown(&extra);
@@ -706,8 +779,8 @@ proptest! {
 
     #[test]
     fn known_then_figures_never_change_when_events_are_appended(
-        extra in proptest::collection::vec((0u8..9, 0u8..6, 0u16..800), 0..30),
-        later in proptest::collection::vec((0u8..9, 0u8..6, 0u16..800), 1..20),
+        extra in proptest::collection::vec((0u8..10, 0u8..6, 0u16..800), 0..30),
+        later in proptest::collection::vec((0u8..10, 0u8..6, 0u16..800), 1..20),
         day in 0i32..900,
     ) {
         let given = grown(&extra);
@@ -727,7 +800,7 @@ proptest! {
     /// catalogue at every scope, the reports and their verification, and the anomalies.
     #[test]
     fn head_state_answers_every_known_at(
-        extra in proptest::collection::vec((0u8..9, 0u8..6, 0u16..800), 0..40),
+        extra in proptest::collection::vec((0u8..10, 0u8..6, 0u16..800), 0..40),
         split in 0usize..80,
         day in 0i32..900,
     ) {
@@ -771,9 +844,21 @@ proptest! {
             projections::monitoring::reports_at(&head, Known(k)),
             projections::monitoring::reports(&prefix)
         );
+        let mut one_by_one = Vec::new();
         for (seq, report) in projections::monitoring::reports(&prefix) {
             let then = given.fold(seq);
-            prop_assert_eq!(verify_at(&report, &head, Known(k)), verify(&report, &then, &prefix));
+            let verified = verify_at(&report, &head, Known(k));
+            prop_assert_eq!(&verified, &verify(&report, &then, &prefix));
+            one_by_one.extend(verified);
         }
+        // All at once, sharing populations between reports: the same verifications.
+        let ids: Vec<EventId> = projections::monitoring::reports_at(&head, Known(k))
+            .into_iter()
+            .map(|(_, report)| report)
+            .collect();
+        prop_assert_eq!(
+            projections::monitoring::verify_many_at(&head, &ids, Known(k)),
+            one_by_one
+        );
     }
 }

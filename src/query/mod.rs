@@ -21,7 +21,7 @@ use projections::monitoring::{self, Verification};
 use projections::state::{apply_for_figures, Known};
 use projections::{apply, Figure, State};
 use proto_events::vocabulary::Scope;
-use proto_events::{Date, Seq, Timestamp};
+use proto_events::{Date, EventId, Seq, Timestamp};
 
 use crate::store::{Store, StoreError};
 
@@ -258,10 +258,9 @@ impl Projector {
         known_at: KnownAt,
     ) -> Result<(u64, Vec<Verification>), QueryError> {
         let (state, known) = self.figures_at(known_at)?;
-        let verifications = monitoring::reports_at(&state, known)
-            .into_iter()
-            .filter_map(|(_, report)| monitoring::verify_at(&report, &state, known))
-            .collect();
+        let reports: Vec<EventId> =
+            monitoring::reports_at(&state, known).into_iter().map(|(_, report)| report).collect();
+        let verifications = monitoring::verify_many_at(&state, &reports, known);
         Ok((known.0, verifications))
     }
 }
