@@ -13,7 +13,7 @@
 use proto_events::{Hash, Seq};
 
 use crate::commands::index::{Fact, Key, RegistryIndex};
-use crate::store::{Store, StoreError};
+use crate::store::{cache_codec, cache_key, seq_of_cache_key, Store, StoreError};
 
 /// Layout and fold version of a stored gate snapshot (see the module comment).
 pub const GATE_SNAPSHOT_FORMAT: u32 = 1;
@@ -24,33 +24,18 @@ pub const GATE_SNAPSHOT_TREE: &str = "gate_snapshots";
 /// Events folded at open beyond which a new snapshot is written at the head.
 pub const GATE_SNAPSHOT_EVERY_EVENTS: u64 = 100_000;
 
-fn key(format: u32, seq: u64) -> [u8; 12] {
-    let mut key = [0u8; 12];
-    let (head, tail) = key.split_at_mut(4);
-    head.copy_from_slice(&format.to_be_bytes());
-    tail.copy_from_slice(&seq.to_be_bytes());
-    key
-}
-
-fn seq_of_key(key: &[u8]) -> Option<u64> {
-    let tail: [u8; 8] = key.get(4..12)?.try_into().ok()?;
-    Some(u64::from_be_bytes(tail))
-}
-
-fn config() -> impl bincode::config::Config {
-    bincode::config::standard().with_big_endian().with_fixed_int_encoding()
-}
-
 /// The latest usable snapshot at or before `head`: its seq and the index folded to it.
 pub(crate) fn load(store: &Store, head: Seq) -> Result<Option<(Seq, RegistryIndex)>, StoreError> {
     if head.0 == 0 {
         return Ok(None);
     }
     let tree = store.aux_tree(GATE_SNAPSHOT_TREE)?;
-    for entry in tree.range(key(GATE_SNAPSHOT_FORMAT, 1)..=key(GATE_SNAPSHOT_FORMAT, head.0)).rev()
+    for entry in tree
+        .range(cache_key(GATE_SNAPSHOT_FORMAT, 1)..=cache_key(GATE_SNAPSHOT_FORMAT, head.0))
+        .rev()
     {
         let (stored_key, value) = entry?;
-        let Some(seq) = seq_of_key(&stored_key) else { continue };
+        let Some(seq) = seq_of_cache_key(&stored_key) else { continue };
         let Some(event) = store.get(Seq(seq))? else { continue };
         if let Some(index) = decode(&value, &event.hash) {
             return Ok(Some((Seq(seq), index)));
@@ -65,7 +50,7 @@ fn decode(value: &[u8], hash: &Hash) -> Option<RegistryIndex> {
         return None;
     }
     let (entries, read): (Vec<(Key, Fact)>, usize) =
-        bincode::serde::decode_from_slice(body, config()).ok()?;
+        bincode::serde::decode_from_slice(body, cache_codec()).ok()?;
     (read == body.len()).then(|| RegistryIndex::from_entries(entries))
 }
 
@@ -79,9 +64,9 @@ pub(crate) fn save(
 ) -> Result<(), StoreError> {
     let tree = store.aux_tree(GATE_SNAPSHOT_TREE)?;
     let mut value = hash.0.to_vec();
-    bincode::serde::encode_into_std_write(index.entries(), &mut value, config())
+    bincode::serde::encode_into_std_write(index.entries(), &mut value, cache_codec())
         .map_err(|error| StoreError::Storage(format!("encoding the gate snapshot: {error}")))?;
-    let this = key(GATE_SNAPSHOT_FORMAT, at.0);
+    let this = cache_key(GATE_SNAPSHOT_FORMAT, at.0);
     tree.insert(this, value)?;
     for entry in tree.iter().keys() {
         let stored_key = entry?;
@@ -107,7 +92,7 @@ mod tests {
 
     fn snapshots(store: &Store) -> Vec<u64> {
         let tree = store.aux_tree(GATE_SNAPSHOT_TREE).unwrap();
-        tree.iter().keys().map(|key| seq_of_key(&key.unwrap()).unwrap()).collect()
+        tree.iter().keys().map(|key| seq_of_cache_key(&key.unwrap()).unwrap()).collect()
     }
 
     #[test]
@@ -147,7 +132,7 @@ mod tests {
         rebuild_gate_with(&store, 1).unwrap();
         let head = store.head().seq.0;
         let tree = store.aux_tree(GATE_SNAPSHOT_TREE).unwrap();
-        let stored = tree.get(key(GATE_SNAPSHOT_FORMAT, head)).unwrap().unwrap();
+        let stored = tree.get(cache_key(GATE_SNAPSHOT_FORMAT, head)).unwrap().unwrap();
         let body = blake3::hash(&stored[32..]).to_hex().to_string();
         assert_eq!(
             body, "c147fd1f7ef0d32f0d4ae34a4555e7e9e7493564279adbc7eab3ed0fee49077e",
@@ -162,26 +147,26 @@ mod tests {
         let head = store.head().seq.0;
         assert!(load(&store, Seq(head)).unwrap().is_some());
         let tree = store.aux_tree(GATE_SNAPSHOT_TREE).unwrap();
-        let stored = tree.get(key(GATE_SNAPSHOT_FORMAT, head)).unwrap().unwrap().to_vec();
+        let stored = tree.get(cache_key(GATE_SNAPSHOT_FORMAT, head)).unwrap().unwrap().to_vec();
 
         // Another log's snapshot: the hash of the event at its seq differs.
         let mut foreign = stored.clone();
         foreign[0] ^= 1;
-        tree.insert(key(GATE_SNAPSHOT_FORMAT, head), foreign).unwrap();
+        tree.insert(cache_key(GATE_SNAPSHOT_FORMAT, head), foreign).unwrap();
         assert!(load(&store, Seq(head)).unwrap().is_none());
         let rebuilt = rebuild_gate_with(&store, u64::MAX).unwrap();
         assert_eq!(rebuilt.index().entries(), whole.index().entries());
 
         // Cut short: does not decode.
         let cut = stored[..stored.len() - 3].to_vec();
-        tree.insert(key(GATE_SNAPSHOT_FORMAT, head), cut).unwrap();
+        tree.insert(cache_key(GATE_SNAPSHOT_FORMAT, head), cut).unwrap();
         assert!(load(&store, Seq(head)).unwrap().is_none());
         let rebuilt = rebuild_gate_with(&store, u64::MAX).unwrap();
         assert_eq!(rebuilt.index().entries(), whole.index().entries());
 
         // Beyond the head (a store cut back to an earlier head): not read.
         tree.clear().unwrap();
-        tree.insert(key(GATE_SNAPSHOT_FORMAT, head + 10), stored).unwrap();
+        tree.insert(cache_key(GATE_SNAPSHOT_FORMAT, head + 10), stored).unwrap();
         assert!(load(&store, Seq(head)).unwrap().is_none());
     }
 }

@@ -26,7 +26,7 @@ use proto_events::vocabulary::{FigureReported, IndicatorCode, TargetSet};
 use proto_events::EventId;
 
 use crate::query::QueryError;
-use crate::store::{Store, StoreError};
+use crate::store::{cache_codec, cache_key, seq_of_cache_key, Store, StoreError};
 
 /// Events between snapshots.
 pub const SNAPSHOT_EVERY_EVENTS: u64 = 100_000;
@@ -47,23 +47,6 @@ pub fn is_checkpoint(seq: u64) -> bool {
     seq > 0 && seq % SNAPSHOT_EVERY_EVENTS == 0
 }
 
-fn key(version: u32, seq: u64) -> [u8; 12] {
-    let mut key = [0u8; 12];
-    let (head, tail) = key.split_at_mut(4);
-    head.copy_from_slice(&version.to_be_bytes());
-    tail.copy_from_slice(&seq.to_be_bytes());
-    key
-}
-
-fn seq_of_key(key: &[u8]) -> Option<u64> {
-    let tail: [u8; 8] = key.get(4..12)?.try_into().ok()?;
-    Some(u64::from_be_bytes(tail))
-}
-
-fn config() -> impl bincode::config::Config {
-    bincode::config::standard().with_big_endian().with_fixed_int_encoding()
-}
-
 /// Encodes a state for storage.
 pub fn encode(state: &State) -> Result<Vec<u8>, QueryError> {
     let failed = |error: bincode::error::EncodeError| QueryError::Snapshot {
@@ -81,8 +64,8 @@ pub fn encode(state: &State) -> Result<Vec<u8>, QueryError> {
     };
     let rest =
         RestRef { plans: &state.plans, routes: &state.routes, amendments: &state.amendments };
-    let core = bincode::serde::encode_to_vec(core, config()).map_err(failed)?;
-    let rest = bincode::serde::encode_to_vec(rest, config()).map_err(failed)?;
+    let core = bincode::serde::encode_to_vec(core, cache_codec()).map_err(failed)?;
+    let rest = bincode::serde::encode_to_vec(rest, cache_codec()).map_err(failed)?;
     let mut bytes = Vec::with_capacity(4 + 8 + core.len() + 8 + rest.len());
     bytes.extend_from_slice(&SNAPSHOT_FORMAT.to_be_bytes());
     for section in [&core, &rest] {
@@ -187,7 +170,7 @@ fn section(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 fn decode_section<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
-    let (value, read): (T, usize) = bincode::serde::decode_from_slice(bytes, config()).ok()?;
+    let (value, read): (T, usize) = bincode::serde::decode_from_slice(bytes, cache_codec()).ok()?;
     (read == bytes.len()).then_some(value)
 }
 
@@ -195,12 +178,12 @@ fn decode_section<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
 pub fn latest_seq_at_or_before(store: &Store, k: u64) -> Result<Option<u64>, QueryError> {
     let tree = store.aux_tree(SNAPSHOT_TREE)?;
     let found = tree
-        .range(key(FOLD_VERSION, 0)..=key(FOLD_VERSION, k))
+        .range(cache_key(FOLD_VERSION, 0)..=cache_key(FOLD_VERSION, k))
         .keys()
         .next_back()
         .transpose()
         .map_err(StoreError::from)?;
-    Ok(found.and_then(|key| seq_of_key(&key)))
+    Ok(found.and_then(|key| seq_of_cache_key(&key)))
 }
 
 /// The latest decodable snapshot of this fold version at or before `k`.
@@ -219,9 +202,9 @@ fn load_with(
     decode: fn(&[u8]) -> Option<State>,
 ) -> Result<Option<State>, QueryError> {
     let tree = store.aux_tree(SNAPSHOT_TREE)?;
-    for entry in tree.range(key(FOLD_VERSION, 0)..=key(FOLD_VERSION, k)).rev() {
+    for entry in tree.range(cache_key(FOLD_VERSION, 0)..=cache_key(FOLD_VERSION, k)).rev() {
         let (stored_key, value) = entry.map_err(StoreError::from)?;
-        let Some(seq) = seq_of_key(&stored_key) else { continue };
+        let Some(seq) = seq_of_cache_key(&stored_key) else { continue };
         match decode(&value) {
             // Checked right after reading back: the snapshot is of the seq its key names.
             Some(state) if state.seq == seq => return Ok(Some(state)),
@@ -234,7 +217,7 @@ fn load_with(
 /// Stores a snapshot of `state` unless one exists for its seq.
 pub fn save_if_absent(store: &Store, state: &State) -> Result<(), QueryError> {
     let tree = store.aux_tree(SNAPSHOT_TREE)?;
-    let key = key(FOLD_VERSION, state.seq);
+    let key = cache_key(FOLD_VERSION, state.seq);
     // A value of an older layout is replaced, not kept forever as an undecodable entry.
     if let Some(existing) = tree.get(key).map_err(StoreError::from)? {
         if sections(&existing).is_some() {
@@ -271,7 +254,7 @@ pub fn prune_other_versions(store: &Store) -> Result<u64, QueryError> {
 pub fn count(store: &Store) -> Result<u64, QueryError> {
     let tree = store.aux_tree(SNAPSHOT_TREE)?;
     let mut total = 0u64;
-    for entry in tree.range(key(FOLD_VERSION, 0)..=key(FOLD_VERSION, u64::MAX)).keys() {
+    for entry in tree.range(cache_key(FOLD_VERSION, 0)..=cache_key(FOLD_VERSION, u64::MAX)).keys() {
         entry.map_err(StoreError::from)?;
         total = total.saturating_add(1);
     }
@@ -303,7 +286,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let tree = store.aux_tree(SNAPSHOT_TREE).unwrap();
-        let old = key(FOLD_VERSION - 1, SNAPSHOT_EVERY_EVENTS);
+        let old = cache_key(FOLD_VERSION - 1, SNAPSHOT_EVERY_EVENTS);
         let old_state = State { seq: SNAPSHOT_EVERY_EVENTS, ..State::default() };
         tree.insert(old, encode(&old_state).unwrap()).unwrap();
         assert_eq!(latest_seq_at_or_before(&store, u64::MAX).unwrap(), None);
@@ -318,7 +301,7 @@ mod tests {
     fn value_of_another_layout_or_truncated_is_not_decoded() {
         let state = sample();
         let bytes = encode(&state).unwrap();
-        let old_layout = bincode::serde::encode_to_vec(&state, config()).unwrap();
+        let old_layout = bincode::serde::encode_to_vec(&state, cache_codec()).unwrap();
         assert_eq!(decode(&old_layout), None);
         assert_eq!(decode_for_figures(&old_layout), None);
         assert_eq!(decode(&bytes[..bytes.len() - 1]), None);

@@ -338,6 +338,29 @@ impl Store {
     }
 }
 
+/// Key of a cached state in an auxiliary tree (projection and gate snapshots): its format or
+/// fold version (u32 BE) ‖ the seq it was folded to (u64 BE), so the entries of one version are
+/// one contiguous range in seq order.
+pub(crate) fn cache_key(version: u32, seq: u64) -> [u8; 12] {
+    let mut key = [0u8; 12];
+    let (head, tail) = key.split_at_mut(4);
+    head.copy_from_slice(&version.to_be_bytes());
+    tail.copy_from_slice(&seq.to_be_bytes());
+    key
+}
+
+/// The seq of a `cache_key`.
+pub(crate) fn seq_of_cache_key(key: &[u8]) -> Option<u64> {
+    let tail: [u8; 8] = key.get(4..12)?.try_into().ok()?;
+    Some(u64::from_be_bytes(tail))
+}
+
+/// The bincode configuration of cached states: big-endian, fixed-width integers, no size limit
+/// (a cache, never hashed; events use the canonical codec, whose limit is for events).
+pub(crate) fn cache_codec() -> impl bincode::config::Config {
+    bincode::config::standard().with_big_endian().with_fixed_int_encoding()
+}
+
 /// What a store reads back when an append is applied: used only by the writer.
 impl Store {
     fn tree(&self) -> &sled::Tree {
