@@ -1064,11 +1064,7 @@ async fn refusals_of_422_read_in_russian() {
     ];
     for (body, rule) in cases {
         let (status, answer) = app.post(&token, body).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
-        assert_eq!(answer["code"], "invalid_field");
-        let message = answer["message"].as_str().unwrap();
-        assert!(message.contains(rule), "{message}");
-        crate::support::assert_no_english_words(message);
+        assert_refused((status, &answer), StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", rule);
     }
     assert_eq!(app.head(), 1);
 }
@@ -1344,26 +1340,39 @@ async fn term_refusals_read_in_russian() {
     let token = app.token("operator");
     let guessed = activity_with_term(json!({"text": "2023", "kind": "year", "year": 2022}));
     let (status, answer) = app.post(&token, guessed).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
-    assert_eq!(answer["code"], "invalid_field");
+    assert_refused(
+        (status, &answer),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_field",
+        "не совпадает с прочтением текста срока term.text: 2023 год",
+    );
     assert_eq!(answer["field"], "commands[0].payload.term.meaning");
     assert_eq!(answer["value"], "2022 год");
-    let message = answer["message"].as_str().unwrap();
-    assert!(
-        message.contains("не совпадает с прочтением текста срока term.text: 2023 год"),
-        "{message}"
-    );
-    crate::support::assert_no_english_words(message);
 
     let backwards =
         json!({"text": "2025-2021", "kind": "years", "from_year": 2025, "to_year": 2021});
     let (status, answer) = app.post(&token, activity_with_term(backwards)).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
-    assert_eq!(answer["code"], "malformed_request");
-    let message = answer["message"].as_str().unwrap();
-    assert!(message.contains("годы 2025–2021 должны идти по возрастанию"), "{message}");
-    crate::support::assert_no_english_words(message);
+    assert_refused(
+        (status, &answer),
+        StatusCode::BAD_REQUEST,
+        "malformed_request",
+        "годы 2025–2021 должны идти по возрастанию",
+    );
     assert_eq!(app.head(), 0);
+}
+
+/// Asserts a refusal: its status and code, and a message in Russian that says `says`.
+fn assert_refused(
+    (answered, answer): (StatusCode, &Value),
+    status: StatusCode,
+    code: &str,
+    says: &str,
+) {
+    assert_eq!(answered, status, "{answer}");
+    assert_eq!(answer["code"], code, "{answer}");
+    let message = answer["message"].as_str().unwrap_or_default();
+    assert!(message.contains(says), "{message}");
+    crate::support::assert_no_english_words(message);
 }
 
 /// A municipality's or organisation's retraction or correction of an event outside its scope is
