@@ -206,6 +206,10 @@ pub fn verify_at(report: &EventId, state: &State, now: Known) -> Option<Verifica
 /// the reports of one scope and valid date share the population "now", and their populations
 /// "then" whenever no registry or learning fact was recorded, retracted or corrected between
 /// their seqs (a submission of several indicators is one population, not one per indicator).
+///
+/// `state` must be a full state (from `apply`, `apply_for_figures` or a full snapshot decode):
+/// the seqs of retractions and corrections are read from `state.amendments`, which a state
+/// decoded for figures only from a snapshot lacks for the events before the snapshot.
 pub fn verify_many_at(state: &State, reports: &[EventId], now: Known) -> Vec<Verification> {
     // The seqs at which the registry and learning facts visible to a population can change: a
     // fact recorded (its event's seq), or superseded or re-recorded (a retraction's or a

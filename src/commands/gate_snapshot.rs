@@ -2,14 +2,18 @@
 //! that opening a ledger folds only the events after the latest snapshot instead of the whole
 //! log (a million events took ~10 s at every server start).
 //!
-//! Key: `GATE_SNAPSHOT_FORMAT` (u32 BE) ‖ seq (u64 BE). Value: the hash of the event at that seq
-//! (32 bytes), then bincode 2 (big-endian, fixed-width integers) of the index's entries sorted
-//! by key. A cache, never hashed or signed: read back, a snapshot is used only when the event at
-//! its seq still has that hash (the snapshot belongs to this log, not to one it was copied from)
-//! and it decodes completely; otherwise it is ignored and the gate folds from seq 1. A change of
-//! the index's shape or of the gate's fold is a `GATE_SNAPSHOT_FORMAT` bump: snapshots of another
-//! format are never read and are removed when one of this format is written.
+//! Key: `GATE_SNAPSHOT_FORMAT` (u32 BE) ‖ seq (u64 BE). Value: a 32-byte check, then bincode 2
+//! (big-endian, fixed-width integers) of the index's entries sorted by key. The check is BLAKE3
+//! of: the format, the vocabulary this build decodes (every kind and schema version, since the
+//! fold skips events it cannot decode), the hash of the event at the snapshot's seq, and the
+//! entries' bytes. A cache, never hashed into the chain or signed: read back, a snapshot is used
+//! only when its check matches — it belongs to this log (not one it was copied from), to a build
+//! that folds the same vocabulary the same way, and no byte of it changed — and it decodes
+//! completely; otherwise it is ignored and the gate folds from seq 1. A change of the index's
+//! shape or of what the gate's fold does with a kind is a `GATE_SNAPSHOT_FORMAT` bump: snapshots
+//! of another format are never read and are removed when one of this format is written.
 
+use proto_events::vocabulary::Payload;
 use proto_events::{Hash, Seq};
 
 use crate::commands::index::{Fact, Key, RegistryIndex};
@@ -44,9 +48,24 @@ pub(crate) fn load(store: &Store, head: Seq) -> Result<Option<(Seq, RegistryInde
     Ok(None)
 }
 
+/// The check stored in front of a snapshot's entries (see the module comment).
+fn check(event_hash: &Hash, body: &[u8]) -> [u8; 32] {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(b"letopis gate snapshot");
+    hasher.update(&GATE_SNAPSHOT_FORMAT.to_be_bytes());
+    for (kind, version) in Payload::KINDS {
+        hasher.update(&u64::try_from(kind.len()).unwrap_or(u64::MAX).to_be_bytes());
+        hasher.update(kind.as_bytes());
+        hasher.update(&version.to_be_bytes());
+    }
+    hasher.update(&event_hash.0);
+    hasher.update(body);
+    *hasher.finalize().as_bytes()
+}
+
 fn decode(value: &[u8], hash: &Hash) -> Option<RegistryIndex> {
-    let (stored_hash, body) = value.split_at_checked(32)?;
-    if stored_hash != hash.0.as_slice() {
+    let (stored_check, body) = value.split_at_checked(32)?;
+    if stored_check != check(hash, body).as_slice() {
         return None;
     }
     let (entries, read): (Vec<(Key, Fact)>, usize) =
@@ -63,9 +82,10 @@ pub(crate) fn save(
     index: &RegistryIndex,
 ) -> Result<(), StoreError> {
     let tree = store.aux_tree(GATE_SNAPSHOT_TREE)?;
-    let mut value = hash.0.to_vec();
-    bincode::serde::encode_into_std_write(index.entries(), &mut value, cache_codec())
+    let body = bincode::serde::encode_to_vec(index.entries(), cache_codec())
         .map_err(|error| StoreError::Storage(format!("encoding the gate snapshot: {error}")))?;
+    let mut value = check(hash, &body).to_vec();
+    value.extend_from_slice(&body);
     let this = cache_key(GATE_SNAPSHOT_FORMAT, at.0);
     tree.insert(this, value)?;
     for entry in tree.iter().keys() {
@@ -156,6 +176,14 @@ mod tests {
         assert!(load(&store, Seq(head)).unwrap().is_none());
         let rebuilt = rebuild_gate_with(&store, u64::MAX).unwrap();
         assert_eq!(rebuilt.index().entries(), whole.index().entries());
+
+        // One byte of the entries changed (an id's digit): it might still decode, but not as
+        // what was folded.
+        let mut flipped = stored.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 1;
+        tree.insert(cache_key(GATE_SNAPSHOT_FORMAT, head), flipped).unwrap();
+        assert!(load(&store, Seq(head)).unwrap().is_none());
 
         // Cut short: does not decode.
         let cut = stored[..stored.len() - 3].to_vec();

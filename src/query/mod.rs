@@ -5,8 +5,9 @@
 //!
 //! Figures and report verifications at any `K` read the latest state (the head, kept in memory)
 //! as known at `K`: the state is bitemporal (see `projections::state`), so no snapshot is decoded
-//! and nothing is refolded for them. Plans, teachers' routes and the registry views still read a
-//! state folded to `K` (`state_at`, `figures_state_at`), from the nearest snapshot.
+//! and nothing is refolded for them; nor for the organisations registry view. Plans and teachers'
+//! routes still read a state folded to `K` (`state_at`), from the nearest snapshot;
+//! `figures_state_at` (a figures-only fold to `K`) is kept as the benchmark's baseline.
 //!
 //! The folds themselves are pure (`projections`); this module only reads the store and keeps
 //! snapshots, which are a cache: deleting the `snapshots` tree changes no answer, only its speed.

@@ -3,7 +3,8 @@
 //! Key: `FOLD_VERSION` (u32 BE) ‖ seq (u64 BE); a fold-version change makes old snapshots
 //! invisible, and `save_if_absent` removes them (`prune_other_versions`) when it writes one of
 //! this version. Value: `SNAPSHOT_FORMAT` (u32 BE), then
-//! two sections, each a u64 BE length and bincode 2 bytes (big-endian, fixed-width integers, no
+//! two sections, each a u64 BE length, the section's BLAKE3 (checked when it is read: a changed
+//! byte is never decoded into a state) and bincode 2 bytes (big-endian, fixed-width integers, no
 //! size limit): the part of the state the indicator figures and the fold of registries and
 //! learning need (`Core`), then the plans, teachers' routes and amendments (`Rest`). A figures
 //! query decodes only the first section (`decode_for_figures`) and skips the second by its
@@ -32,7 +33,7 @@ use crate::store::{cache_codec, cache_key, seq_of_cache_key, Store, StoreError};
 pub const SNAPSHOT_EVERY_EVENTS: u64 = 100_000;
 
 /// Layout of a stored value (see the module comment); another value is not decoded.
-pub const SNAPSHOT_FORMAT: u32 = 2;
+pub const SNAPSHOT_FORMAT: u32 = 3;
 
 /// The sled tree holding snapshots.
 pub const SNAPSHOT_TREE: &str = "snapshots";
@@ -66,10 +67,11 @@ pub fn encode(state: &State) -> Result<Vec<u8>, QueryError> {
         RestRef { plans: &state.plans, routes: &state.routes, amendments: &state.amendments };
     let core = bincode::serde::encode_to_vec(core, cache_codec()).map_err(failed)?;
     let rest = bincode::serde::encode_to_vec(rest, cache_codec()).map_err(failed)?;
-    let mut bytes = Vec::with_capacity(4 + 8 + core.len() + 8 + rest.len());
+    let mut bytes = Vec::with_capacity(4 + 2 * (8 + 32) + core.len() + rest.len());
     bytes.extend_from_slice(&SNAPSHOT_FORMAT.to_be_bytes());
     for section in [&core, &rest] {
         bytes.extend_from_slice(&(section.len() as u64).to_be_bytes());
+        bytes.extend_from_slice(blake3::hash(section).as_bytes());
         bytes.extend_from_slice(section);
     }
     Ok(bytes)
@@ -98,7 +100,7 @@ pub fn decode(bytes: &[u8]) -> Option<State> {
 /// amendments. Folding later events onto it keeps the figures exact (registries, learning,
 /// targets and origins are whole), but it must never be stored or cached as a full state.
 pub fn decode_for_figures(bytes: &[u8]) -> Option<State> {
-    let (core, _) = sections(bytes)?;
+    let (core, _) = section(of_this_format(bytes)?)?;
     let core: Core = decode_section(core)?;
     Some(State {
         seq: core.seq,
@@ -154,19 +156,25 @@ struct Rest {
 
 /// The two sections of a stored value of this format.
 fn sections(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
-    let (format, bytes) = bytes.split_first_chunk::<4>()?;
-    if u32::from_be_bytes(*format) != SNAPSHOT_FORMAT {
-        return None;
-    }
-    let (core, bytes) = section(bytes)?;
+    let (core, bytes) = section(of_this_format(bytes)?)?;
     let (rest, bytes) = section(bytes)?;
     bytes.is_empty().then_some((core, rest))
 }
 
+/// The bytes after the format, when the value is of this format.
+fn of_this_format(bytes: &[u8]) -> Option<&[u8]> {
+    let (format, bytes) = bytes.split_first_chunk::<4>()?;
+    (u32::from_be_bytes(*format) == SNAPSHOT_FORMAT).then_some(bytes)
+}
+
+/// One section: its length, its BLAKE3 (checked here: a changed byte that still decodes would
+/// otherwise start folds from a wrong state), its bytes; and what follows it.
 fn section(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
     let (length, bytes) = bytes.split_first_chunk::<8>()?;
+    let (check, bytes) = bytes.split_first_chunk::<32>()?;
     let length = usize::try_from(u64::from_be_bytes(*length)).ok()?;
-    (length <= bytes.len()).then(|| bytes.split_at(length))
+    let (section, rest) = bytes.split_at_checked(length)?;
+    (blake3::hash(section).as_bytes() == check).then_some((section, rest))
 }
 
 fn decode_section<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
@@ -269,6 +277,32 @@ mod tests {
         let mut state = State { seq: 7, ..State::default() };
         state.anomalies.push(Anomaly { seq: 3, message: "retraction of unknown event".into() });
         state
+    }
+
+    #[test]
+    fn a_changed_byte_is_never_decoded() {
+        let mut state = sample();
+        state.anomalies.push(Anomaly { seq: 5, message: "другое".into() });
+        let bytes = encode(&state).unwrap();
+        let core_length =
+            usize::try_from(u64::from_be_bytes(bytes[4..12].try_into().unwrap())).unwrap();
+        let core_start = 4 + 8 + 32;
+        // Every byte of the first section: neither decode reads it.
+        for at in core_start..core_start + core_length {
+            let mut changed = bytes.clone();
+            changed[at] ^= 0x01;
+            assert_eq!(decode(&changed), None, "byte {at}");
+            assert_eq!(decode_for_figures(&changed), None, "byte {at}");
+        }
+        // A byte of the second section: the full decode refuses, figures do not read it.
+        let mut changed = bytes.clone();
+        let last = changed.len() - 1;
+        changed[last] ^= 0x01;
+        assert_eq!(decode(&changed), None);
+        assert_eq!(
+            decode_for_figures(&changed).map(|state| state.anomalies),
+            Some(state.anomalies)
+        );
     }
 
     #[test]
