@@ -411,15 +411,18 @@ fn check_state(
             "программа с таким идентификатором не зарегистрирована",
         )
     };
-    // Another teacher's route is named as such only to a role whose scope covers that
-    // teacher's employer; to any other it reads as a route that was never opened.
+    // Another teacher's route is named as such to a region-wide role, and to a municipality or
+    // organisation only when its scope covers that teacher's employer; to any other scoped role
+    // it reads as a route that was never opened (so does one of a teacher with no employment
+    // record, which no scope covers; a region-wide role is told whose route it is all the same).
     let route_of =
         |field: &str, route: &str, of_teacher: &str| match index.get(&Key::Route(route.into())) {
             Some(Fact::Route { teacher, procedure, closed }) => {
                 if teacher != of_teacher {
-                    let seen = index
-                        .org_of_teacher(teacher)
-                        .is_some_and(|employer| covers(role, employer, index));
+                    let seen = !is_scoped(role)
+                        || index
+                            .org_of_teacher(teacher)
+                            .is_some_and(|employer| covers(role, employer, index));
                     if !seen {
                         return Err(Refusal::unknown(field, route, NO_ROUTE));
                     }

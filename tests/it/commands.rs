@@ -1104,6 +1104,35 @@ fn a_scoped_actor_cannot_tell_a_teacher_outside_its_scope_from_an_unknown_one() 
     assert_eq!(error.rule(), Some("маршрут принадлежит педагогу t2"));
 }
 
+/// A route of a teacher with no employment record (history written without the gate: an
+/// import, a migration) is covered by no scope: a region-wide role is still told whose route it
+/// is, an organisation still reads it as a route never opened.
+#[test]
+fn a_region_wide_role_is_told_whose_route_it_is_when_its_teacher_has_no_employment_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = letopis::store::Store::open(dir.path()).unwrap();
+    let raw = Ledger::start(store, Box::new(letopis::store::NoGate), StepClock::new());
+    let history = region_with(vec![route("r-raw", "t-raw", "dg-raw")]);
+    submit_blocking(&raw, &actor(ActorRole::System), history).unwrap();
+    raw.shutdown();
+    let store = open_after_shutdown(dir.path()).unwrap();
+    let gate = rebuild_gate(&store).unwrap();
+    let ledger = Ledger::start(store, Box::new(gate), StepClock::new());
+    let head = ledger.store().head();
+    let on_route = || vec![completion_on_route("cc-new", "t1", "r-raw")];
+    for role in [ActorRole::Operator, ActorRole::System] {
+        let error = submit_blocking(&ledger, &actor(role.clone()), on_route()).unwrap_err();
+        assert_eq!(error.class(), Some(RejectionClass::Invalid), "{role}: {error}");
+        assert_eq!(error.field(), Some("route_step.route"), "{role}: {error}");
+        assert_eq!(error.rule(), Some("маршрут принадлежит педагогу t-raw"), "{role}: {error}");
+    }
+    let organisation = actor(ActorRole::Organisation("o1".into()));
+    let error = submit_blocking(&ledger, &organisation, on_route()).unwrap_err();
+    assert_eq!(error.class(), Some(RejectionClass::UnknownReference), "{error}");
+    assert_eq!(error.rule(), Some("маршрут с таким идентификатором не открыт"), "{error}");
+    assert_eq!(ledger.store().head(), head, "a refusal wrote");
+}
+
 /// What the domain lets an organisation record about teachers it does not employ now: a
 /// completion of one who left it, the end of its own pair after the mentee moved away, a mentor
 /// from another organisation.
