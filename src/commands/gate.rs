@@ -66,8 +66,15 @@ pub(crate) fn unknown_pair(id: &str) -> Refusal {
     Refusal::unknown("pair", id, NO_PAIR)
 }
 
+/// The stream `submit` places a municipality's or organisation's retraction or correction in
+/// when its target is not in the ledger, rather than refusing it before the gate looks at
+/// anything (a target outside the scope is refused by the gate, and the two must be refused at
+/// the same step): `Gate::screen` refuses every event there as one of an unknown target, so
+/// nothing is ever written to it. No kind has it as its natural stream.
+pub(crate) const UNPLACED: &str = "unplaced/target";
+
 /// Municipalities and organisations: the roles whose writes and reads are bounded by a scope.
-fn is_scoped(role: &ActorRole) -> bool {
+pub(crate) fn is_scoped(role: &ActorRole) -> bool {
     matches!(role, ActorRole::Municipality(_) | ActorRole::Organisation(_))
 }
 
@@ -280,9 +287,10 @@ impl CommandGate {
 impl Gate for CommandGate {
     /// What a municipality or organisation is refused here, before the ledger checks expected
     /// versions (a conflict names a stream and its version) and before sealing:
-    /// - a retraction or correction of an event outside its scope, as an unknown target; a
-    ///   target recorded earlier in the same request is left to `admit`, which checks it against
-    ///   the state including those events;
+    /// - a retraction or correction of an event outside its scope, as an unknown target, and
+    ///   so one `submit` placed in `UNPLACED` as its target was not in the ledger (by the same
+    ///   rule at the same step, so the two read alike); a target recorded earlier in the same
+    ///   request is left to `admit`, which checks it against the state including those events;
     /// - any other event its role and scope do not allow (`may_write`: another organisation's
     ///   teacher reads as an unknown one), and the checks of the teacher whose stream it goes
     ///   to (`subject`), so that a version conflict cannot tell that a teacher outside its scope
@@ -327,6 +335,10 @@ impl Gate for CommandGate {
             let earlier = events.get(..event_index).unwrap_or(&[]);
             if earlier.iter().any(|other| other.id == Some(target)) {
                 continue;
+            }
+            // Not in the ledger when `submit` placed it, whatever it holds by now.
+            if event.stream.as_str() == UNPLACED {
+                return Err(rejection(event_index, unknown_target(target)));
             }
             self.target(target, &[])
                 .and_then(|found| self.may_touch(role, target, &found))

@@ -24,7 +24,7 @@ use proto_events::{Actor, Basis, Date, Effective, EventId, NewEvent, StreamName}
 
 pub use crate::commands::authority::{may_write, Refusal};
 pub(crate) use crate::commands::gate::payload_rule;
-use crate::commands::gate::unknown_target;
+use crate::commands::gate::{is_scoped, unknown_target, UNPLACED};
 pub use crate::commands::gate::{rebuild_gate, CommandGate};
 pub use crate::commands::gate_snapshot::{GATE_SNAPSHOT_EVERY_EVENTS, GATE_SNAPSHOT_TREE};
 pub use crate::commands::index::{plan_owner, RegistryIndex};
@@ -196,7 +196,11 @@ pub async fn submit(
     commands: Vec<Command>,
 ) -> Result<CommandOutcome, CommandError> {
     let (request, warnings) = prepare(ledger.store(), actor, &commands)?;
-    let append = ledger.append(request).await.map_err(|error| refused(error, actor, &commands))?;
+    let deferred = request.refused_after_screen.clone();
+    let append = ledger
+        .append(request)
+        .await
+        .map_err(|error| refused(error, deferred.as_ref(), actor, &commands))?;
     Ok(CommandOutcome { append, warnings })
 }
 
@@ -207,15 +211,27 @@ pub fn submit_blocking(
     commands: Vec<Command>,
 ) -> Result<CommandOutcome, CommandError> {
     let (request, warnings) = prepare(ledger.store(), actor, &commands)?;
-    let append =
-        ledger.append_blocking(request).map_err(|error| refused(error, actor, &commands))?;
+    let deferred = request.refused_after_screen.clone();
+    let append = ledger
+        .append_blocking(request)
+        .map_err(|error| refused(error, deferred.as_ref(), actor, &commands))?;
     Ok(CommandOutcome { append, warnings })
 }
 
-/// The ledger's refusal as a `CommandError`: a gate rejection by its class, the rest as the
-/// ledger's own error.
-fn refused(error: AppendError, actor: &Actor, commands: &[Command]) -> CommandError {
+/// The ledger's refusal as a `CommandError`: the refusal `prepare` left for after the gate's
+/// screen (`deferred`) as the stateless check it is, a gate rejection by its class, the rest as
+/// the ledger's own error.
+fn refused(
+    error: AppendError,
+    deferred: Option<&Rejection>,
+    actor: &Actor,
+    commands: &[Command],
+) -> CommandError {
     match error {
+        AppendError::Rejected(rejection) if deferred == Some(&rejection) => {
+            let Rejection { event_index: index, field, value, rule, .. } = rejection;
+            CommandError::Invalid { index, field, value, rule }
+        }
         AppendError::Rejected(rejection) => rejected(rejection, actor, commands),
         other => CommandError::Append(other),
     }
@@ -258,13 +274,24 @@ pub fn open_ledger(path: &Path, clock: Arc<dyn Clock>) -> anyhow::Result<Ledger>
 }
 
 /// Stateless checks and placement: the request to append and the advisory warnings.
+///
+/// For a municipality or organisation nothing here may depend on whether a retraction's or
+/// correction's target exists, since one outside its scope must read as one that does not: a
+/// target not in the ledger is not refused here but placed in the stream `UNPLACED`, where the
+/// gate's screen refuses it exactly as it refuses a target outside the scope, at the same step;
+/// and expected versions that disagree about a stream (the refusal names the stream, perhaps a
+/// target's) are not refused here but left for after the screen
+/// (`AppendRequest::refused_after_screen`), the other commands checked all the same.
+/// Region-wide roles are refused here at once, as the target is theirs to know.
 fn prepare(
     store: &Store,
     actor: &Actor,
     commands: &[Command],
 ) -> Result<(AppendRequest, Vec<String>), CommandError> {
+    let scoped = is_scoped(&actor.role);
     let mut events = Vec::with_capacity(commands.len());
     let mut expected: BTreeMap<StreamName, Expected> = BTreeMap::new();
+    let mut refused_after_screen = None;
     for (index, command) in commands.iter().enumerate() {
         command.payload.validate().map_err(|error| CommandError::Invalid {
             index,
@@ -272,28 +299,32 @@ fn prepare(
             value: error.value,
             rule: error.rule,
         })?;
-        let stream = stream_of(store, &command.payload, commands.get(..index).unwrap_or(&[]))
-            .map_err(|refusal| {
-                let Refusal { class, field, value, rule } = refusal;
-                rejected(
-                    Rejection { event_index: index, class, field, value, rule },
-                    actor,
-                    commands,
-                )
-            })?;
+        let earlier = commands.get(..index).unwrap_or(&[]);
+        let stream = stream_of(store, scoped, &command.payload, earlier).map_err(|refusal| {
+            let Refusal { class, field, value, rule } = refusal;
+            rejected(Rejection { event_index: index, class, field, value, rule }, actor, commands)
+        })?;
         if let Some(version) = command.expected_version {
             let wanted = if version == 0 { Expected::NoStream } else { Expected::Exact(version) };
             match expected.get(&stream) {
                 Some(other) if *other != wanted => {
-                    return Err(CommandError::Invalid {
-                        index,
-                        field: "expected_version".into(),
-                        value: version.to_string(),
-                        rule: format!(
-                            "другая команда пакета ожидает для потока {stream} {}",
-                            expected_text(other)
-                        ),
-                    })
+                    let field = "expected_version".to_string();
+                    let value = version.to_string();
+                    let rule = format!(
+                        "другая команда пакета ожидает для потока {stream} {}",
+                        expected_text(other)
+                    );
+                    if !scoped {
+                        return Err(CommandError::Invalid { index, field, value, rule });
+                    }
+                    let class = RejectionClass::Invalid;
+                    refused_after_screen.get_or_insert(Rejection {
+                        event_index: index,
+                        class,
+                        field,
+                        value,
+                        rule,
+                    });
                 }
                 _ => {
                     expected.insert(stream.clone(), wanted);
@@ -313,7 +344,7 @@ fn prepare(
         events.push(event);
     }
     let warnings = warnings(store, commands, &events)?;
-    Ok((AppendRequest { events, expected }, warnings))
+    Ok((AppendRequest { events, expected, refused_after_screen }, warnings))
 }
 
 /// Why a stream name was refused, in the officials' language (`StreamNameError`'s own message is
@@ -347,8 +378,14 @@ fn expected_text(expected: &Expected) -> String {
     }
 }
 
-/// The stream of a command: its natural one, or for a correction its target's.
-fn stream_of(store: &Store, payload: &Payload, earlier: &[Command]) -> Result<StreamName, Refusal> {
+/// The stream of a command: its natural one, or for a correction its target's; for a scoped
+/// actor's target not in the ledger, `UNPLACED` (see `prepare`).
+fn stream_of(
+    store: &Store,
+    scoped: bool,
+    payload: &Payload,
+    earlier: &[Command],
+) -> Result<StreamName, Refusal> {
     let target = match payload {
         Payload::EventRetracted(p) => p.target,
         Payload::EventCorrected(p) => p.target,
@@ -360,12 +397,12 @@ fn stream_of(store: &Store, payload: &Payload, earlier: &[Command]) -> Result<St
     };
     // A target in the same batch has a client id and its natural stream.
     if let Some(command) = earlier.iter().find(|command| command.id == Some(target)) {
-        return stream_of(store, &command.payload, &[]);
+        return stream_of(store, scoped, &command.payload, &[]);
     }
     match store.get_by_id(&target) {
         Ok(Some(event)) => Ok(event.stream),
-        // The gate answers a scoped actor about a target outside its scope with this very
-        // refusal, so the two cannot be told apart.
+        // The gate's screen refuses it, as it refuses a target outside the scope.
+        Ok(None) if scoped => StreamName::new(UNPLACED).map_err(|_| unknown_target(target)),
         Ok(None) => Err(unknown_target(target)),
         Err(error) => {
             Err(Refusal::new("target", target, format!("не удалось прочитать событие: {error}")))

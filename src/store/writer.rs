@@ -1,7 +1,8 @@
 //! The single writer: group commit of appends with optimistic concurrency, idempotency, limits
 //! and a validation gate, all decided in one place so there is no check-then-act race. A request
-//! is checked in this order: limits, idempotency, the gate's `screen`, expected versions, seal,
-//! the gate's `admit`.
+//! is checked in this order: limits, idempotency, the gate's `screen`, the caller's own refusal
+//! kept for after the screen (`AppendRequest::refused_after_screen`), expected versions, seal, the
+//! gate's `admit`.
 //!
 //! Appenders send requests over a channel and await a reply. The writer thread takes the first
 //! request, drains whatever else is queued (up to `GROUP_EVENTS_MAX` events; when the previous
@@ -84,12 +85,26 @@ pub struct AppendRequest {
     pub events: Vec<NewEvent>,
     /// Expected versions; streams not listed are `Any`.
     pub expected: BTreeMap<StreamName, Expected>,
+    /// A refusal the caller decided before the ledger but that must not be answered before the
+    /// gate's `screen` had its say, as it could tell what the screen keeps from the actor: the
+    /// writer answers it right after the screen admits the request, before the expected
+    /// versions are compared (the command layer keeps here a scoped actor's expected versions
+    /// that disagree about a stream, since the refusal names the stream).
+    pub refused_after_screen: Option<Rejection>,
 }
 
 impl AppendRequest {
     /// A request with no expectations.
     pub fn new(events: Vec<NewEvent>) -> AppendRequest {
-        AppendRequest { events, expected: BTreeMap::new() }
+        AppendRequest::expecting(events, BTreeMap::new())
+    }
+
+    /// A request with these expectations.
+    pub fn expecting(
+        events: Vec<NewEvent>,
+        expected: BTreeMap<StreamName, Expected>,
+    ) -> AppendRequest {
+        AppendRequest { events, expected, refused_after_screen: None }
     }
 }
 
@@ -558,6 +573,9 @@ impl Writer {
 
         // What must be refused before a version conflict could tell what a stream holds.
         self.gate.screen(events)?;
+        if let Some(rejection) = request.refused_after_screen.take() {
+            return Err(AppendError::Rejected(rejection));
+        }
 
         // Optimistic concurrency.
         for (stream, expected) in &request.expected {

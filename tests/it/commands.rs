@@ -744,8 +744,10 @@ fn municipal_plan(id: &str, owner: &str) -> Command {
 /// the ledger give the very same refusal (class, field, rule; the value is the id it sent),
 /// whatever the command tries: a retraction, a correction of the wrong kind, a retraction of an
 /// event already retracted, one with an expected version of the target's stream (a conflict
-/// would name that stream). Events of another organisation's teacher, another municipality's
-/// report and plan, a program registration (a kind it may not record at all).
+/// would name that stream), two expecting different versions of it (the refusal would name
+/// it), one before a retraction of an unknown id (which would be refused first). Events of
+/// another organisation's teacher, another municipality's report and plan, a program
+/// registration (a kind it may not record at all).
 #[test]
 fn a_scoped_actor_cannot_tell_an_event_outside_its_scope_from_an_unknown_id() {
     const UNKNOWN: u128 = 0xdead;
@@ -784,6 +786,19 @@ fn a_scoped_actor_cannot_tell_an_event_outside_its_scope_from_an_unknown_id() {
         (
             "retraction after the actor's own command",
             Box::new(move |role, target| vec![own_command(role), retract(target)]),
+        ),
+        (
+            "two retractions expecting different versions of the target's stream",
+            Box::new(|_, target| {
+                vec![
+                    with_expected_version(retract(target), 1),
+                    with_expected_version(retract(target), 2),
+                ]
+            }),
+        ),
+        (
+            "retraction before one of an unknown id",
+            Box::new(|_, target| vec![retract(target), retract(0xbeef)]),
         ),
     ];
     for role in [ActorRole::Municipality("m1".into()), ActorRole::Organisation("o1".into())] {
@@ -831,6 +846,55 @@ fn a_scoped_actor_retracts_and_corrects_its_own_events() {
     check(given.clone(), municipality.clone(), vec![retract(32), retract(33)], Then::Accepted);
     let when = vec![with_id(completion("cc9", "t1", "p1", day(2024, 5, 3)), 34), retract(34)];
     check(given, organisation, when, Then::Accepted);
+}
+
+/// Two commands of a batch expecting different versions of one stream are refused naming the
+/// stream, as a stateless check: at once for a region-wide role, after the gate's screen for a
+/// scoped one (whose target outside its scope must read as unknown first), the same answer.
+#[test]
+fn expected_versions_that_disagree_about_a_stream_are_refused_naming_it() {
+    let Given { _dir, ledger } =
+        recorded(region_with(vec![with_id(completion("cc1", "t1", "p1", day(2024, 5, 1)), 31)]));
+    let head = ledger.store().head();
+    let when =
+        || vec![with_expected_version(retract(31), 1), with_expected_version(retract(31), 2)];
+    for role in [ActorRole::Operator, ActorRole::Organisation("o1".into())] {
+        match submit_blocking(&ledger, &actor(role.clone()), when()).unwrap_err() {
+            CommandError::Invalid { index, field, value, rule } => {
+                assert_eq!((index, field.as_str(), value.as_str()), (1, "expected_version", "2"));
+                assert_eq!(rule, "другая команда пакета ожидает для потока teacher/t1 версию 1");
+            }
+            other => panic!("{role}: expected Invalid, got {other:?}"),
+        }
+    }
+    assert_eq!(ledger.store().head(), head, "a refusal wrote");
+}
+
+/// A scoped actor's retraction whose target was not in the ledger when `submit` placed it is
+/// refused as one of an unknown target, even if the target was recorded since (by a concurrent
+/// append) and is in its scope: the same answer `submit` gives a moment earlier.
+#[test]
+fn a_retraction_placed_before_its_target_was_recorded_is_refused_as_an_unknown_target() {
+    let Given { _dir, ledger } =
+        recorded(region_with(vec![with_id(completion("cc1", "t1", "p1", day(2024, 5, 1)), 31)]));
+    let head = ledger.store().head();
+    let organisation = actor(ActorRole::Organisation("o1".into()));
+    let unplaced = proto_events::StreamName::new("unplaced/target").unwrap();
+    let event = retract(31)
+        .payload
+        .to_new_event_in(unplaced, None, Effective::Date(day(2024, 5, 2)), organisation, None)
+        .unwrap();
+    let error = ledger.append_blocking(AppendRequest::new(vec![event])).unwrap_err();
+    let target = uuid::Uuid::from_u128(31).to_string();
+    match error {
+        AppendError::Rejected(Rejection { event_index: 0, class, field, value, rule }) => {
+            assert_eq!(class, RejectionClass::UnknownReference);
+            assert_eq!((field.as_str(), value.as_str()), ("target", target.as_str()));
+            assert_eq!(rule, "событие с таким идентификатором не найдено");
+        }
+        other => panic!("expected an unknown target, got {other:?}"),
+    }
+    assert_eq!(ledger.store().head(), head, "a refusal wrote");
 }
 
 fn with_expected_version(mut command: Command, version: u64) -> Command {

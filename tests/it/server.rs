@@ -1392,6 +1392,7 @@ async fn a_scoped_token_cannot_tell_a_target_outside_its_scope_from_an_unknown_o
     let report = recorded(app.post(&operator, figure("municipality:38-99")).await);
     let done = recorded(app.post(&operator, completion("c-200", "t-000200")).await);
     let unknown = uuid::Uuid::now_v7().to_string();
+    let never = uuid::Uuid::now_v7().to_string();
     let retraction = |target: &str, expected: Option<u64>| {
         json!({
             "kind": "event_retracted",
@@ -1426,6 +1427,16 @@ async fn a_scoped_token_cannot_tell_a_target_outside_its_scope_from_an_unknown_o
                     retraction(&unknown, Some(1)),
                 ),
                 ("correction", correction(outside), correction(&unknown)),
+                (
+                    "two retractions expecting different versions",
+                    json!({"commands": [retraction(outside, Some(1)), retraction(outside, Some(2))]}),
+                    json!({"commands": [retraction(&unknown, Some(1)), retraction(&unknown, Some(2))]}),
+                ),
+                (
+                    "a retraction before one of an unknown id",
+                    json!({"commands": [retraction(outside, None), retraction(&never, None)]}),
+                    json!({"commands": [retraction(&unknown, None), retraction(&never, None)]}),
+                ),
             ];
             for (name, probe, control) in cases {
                 let (status, body) = app.post_raw(&token, probe).await;
@@ -1716,8 +1727,7 @@ fn verify_chain_reports_progress_and_stops_when_asked() {
     let events: Vec<_> =
         (0..2_500).map(|n| crate::support::event("s/1", &format!("payload {n}"))).collect();
     for chunk in events.chunks(500) {
-        let request =
-            letopis::store::AppendRequest { events: chunk.to_vec(), expected: Default::default() };
+        let request = letopis::store::AppendRequest::new(chunk.to_vec());
         ledger.ledger.append_blocking(request).unwrap();
     }
     let verify_chain = letopis::server::reads::verify_chain;

@@ -77,7 +77,7 @@ fn wrong_expected_version_is_a_conflict_naming_stream_and_versions_and_writes_no
     expected.insert(stream.clone(), Expected::Exact(5));
     let error = ledger
         .ledger
-        .append_blocking(AppendRequest { events: vec![event("teacher/t-0", "x")], expected })
+        .append_blocking(AppendRequest::expecting(vec![event("teacher/t-0", "x")], expected))
         .unwrap_err();
     // The code stays as the API names it; what people read is in Russian.
     let message = error.to_string();
@@ -104,14 +104,14 @@ fn wrong_expected_version_is_a_conflict_naming_stream_and_versions_and_writes_no
     expected.insert(stream.clone(), Expected::Exact(1));
     let ok = ledger
         .ledger
-        .append_blocking(AppendRequest { events: vec![event("teacher/t-0", "y")], expected });
+        .append_blocking(AppendRequest::expecting(vec![event("teacher/t-0", "y")], expected));
     assert_eq!(ok.unwrap().seqs, vec![Seq(4)]);
 
     let mut expected = BTreeMap::new();
     expected.insert(stream, Expected::NoStream);
     let error = ledger
         .ledger
-        .append_blocking(AppendRequest { events: vec![event("teacher/t-0", "z")], expected });
+        .append_blocking(AppendRequest::expecting(vec![event("teacher/t-0", "z")], expected));
     assert!(matches!(error, Err(AppendError::Conflict { actual: 2, .. })));
 }
 
