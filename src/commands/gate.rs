@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use proto_events::term::{Term, TermMeaning, TextReason};
 use proto_events::vocabulary::MentoringPairEnded;
 use proto_events::vocabulary::{Payload, PayloadError, Role};
-use proto_events::{ActorRole, Envelope, EventId, NewEvent, Seq, StreamName};
+use proto_events::{Actor, ActorRole, Envelope, EventId, NewEvent, Seq, StreamName};
 
 use crate::commands::authority::{covers, may_write, Refusal};
 use crate::commands::gate_snapshot::{self, GATE_SNAPSHOT_EVERY_EVENTS};
@@ -164,6 +164,16 @@ impl CommandGate {
             let id = entry.remove();
             self.recent.remove(&id);
         }
+    }
+
+    /// `admit_one` for each event in order, into the index (the caller begins and ends the
+    /// index's journal).
+    fn admit_all(&mut self, events: &[Envelope]) -> Result<(), Rejection> {
+        for (event_index, event) in events.iter().enumerate() {
+            let earlier = events.get(..event_index).unwrap_or(&[]);
+            self.admit_one(event, earlier).map_err(|refusal| rejection(event_index, refusal))?;
+        }
+        Ok(())
     }
 
     fn admit_one(&mut self, event: &Envelope, earlier: &[Envelope]) -> Result<(), Refusal> {
@@ -350,12 +360,9 @@ impl Gate for CommandGate {
     fn admit(&mut self, events: &[Envelope]) -> Result<(), Rejection> {
         self.prune();
         self.index.begin();
-        for (event_index, event) in events.iter().enumerate() {
-            let earlier = events.get(..event_index).unwrap_or(&[]);
-            if let Err(refusal) = self.admit_one(event, earlier) {
-                self.index.rollback();
-                return Err(rejection(event_index, refusal));
-            }
+        if let Err(refused) = self.admit_all(events) {
+            self.index.rollback();
+            return Err(refused);
         }
         self.index.commit();
         for event in events {
@@ -363,6 +370,20 @@ impl Gate for CommandGate {
             self.recent_by_seq.insert(event.seq, event.id);
         }
         Ok(())
+    }
+
+    fn check(&mut self, events: &[Envelope]) -> Result<(), Rejection> {
+        self.prune();
+        self.index.begin();
+        let answer = self.admit_all(events);
+        self.index.rollback();
+        answer
+    }
+
+    /// A municipality or organisation: it is not told that another actor's event exists (nor
+    /// its seq) when it reuses that event's id, as the event may lie outside its scope.
+    fn blinds(&self, actor: &Actor) -> bool {
+        is_scoped(&actor.role)
     }
 }
 

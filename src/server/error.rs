@@ -282,11 +282,14 @@ impl From<AppendError> for ApiError {
             AppendError::Conflict { stream, expected, actual } => {
                 ApiError::VersionConflict { stream: stream.to_string(), expected, actual }
             }
+            // A municipality or organisation is told no seq (`Gate::blinds`).
             AppendError::IdReused { id, seq } => ApiError::Conflict(format!(
-                "идентификатор {id} уже записан (№{seq}) с другим содержанием"
+                "идентификатор {id} уже записан{} с другим содержанием",
+                at_seq(seq)
             )),
             AppendError::PartialRetry { id, seq } => ApiError::Conflict(format!(
-                "идентификатор {id} уже записан (№{seq}), а другие события пакета нет: повтор должен быть тем же пакетом"
+                "идентификатор {id} уже записан{}, а другие события пакета нет: повтор должен быть тем же пакетом",
+                at_seq(seq)
             )),
             AppendError::DuplicateInBatch { id } => ApiError::InvalidField {
                 field: "id".into(),
@@ -316,6 +319,11 @@ impl From<AppendError> for ApiError {
             AppendError::Store(error) => ApiError::Internal(error.to_string()),
         }
     }
+}
+
+/// « (№N)» after a reused id, when its seq may be told (never to a municipality or organisation).
+fn at_seq(seq: Option<proto_events::Seq>) -> String {
+    seq.map_or_else(String::new, |seq| format!(" (№{seq})"))
 }
 
 /// `axum::Json` with our rejection: bad JSON, unknown fields and wrong types are 400 in our

@@ -542,7 +542,7 @@ mod tests {
         reused.id = Some(ids[4]);
         let refused = ledger.append_blocking(AppendRequest::new(vec![reused]));
         assert!(
-            matches!(refused, Err(crate::store::AppendError::IdReused { seq: Seq(5), .. })),
+            matches!(refused, Err(crate::store::AppendError::IdReused { seq: Some(Seq(5)), .. })),
             "{refused:?}"
         );
         let retried = ledger.append_blocking(AppendRequest::new(vec![event("teacher/t-2", 2)]));

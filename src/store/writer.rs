@@ -25,7 +25,7 @@ use std::thread::JoinHandle;
 
 use proto_events::envelope::{Assigned, LimitError};
 use proto_events::limits::BATCH_EVENTS_MAX;
-use proto_events::{Envelope, EventId, NewEvent, Seq, StreamName};
+use proto_events::{Actor, Envelope, EventId, NewEvent, Seq, StreamName};
 use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
 
@@ -162,6 +162,13 @@ pub struct Rejection {
 /// `screen` sees the request's events before the writer compares their streams with the
 /// expected versions (after the idempotency check), so that a refusal which must not depend on
 /// what a stream holds comes first; it changes nothing.
+///
+/// `blinds` names the actors whose answers must tell nothing of the ledger beyond what they
+/// recorded themselves. For such an actor the idempotency check looks only at events the very
+/// same actor recorded (role and id): an id of another actor's event is taken as a fresh one,
+/// so the request is checked in full as it would be under a fresh id (`check` standing in for
+/// `admit`) and refused with what the checks say, or, when they would accept it, as a reused id
+/// naming nothing but the id (an id is recorded once). No answer to such an actor names a seq.
 pub trait Gate: Send + 'static {
     /// Refuse a request before its expected versions are checked; the default admits it.
     fn screen(&self, events: &[NewEvent]) -> Result<(), Rejection> {
@@ -171,6 +178,16 @@ pub trait Gate: Send + 'static {
 
     /// Accept (and absorb) or reject a request's events.
     fn admit(&mut self, events: &[Envelope]) -> Result<(), Rejection>;
+
+    /// What `admit` would answer, the state left as it was.
+    fn check(&mut self, events: &[Envelope]) -> Result<(), Rejection>;
+
+    /// Whether `actor` is told nothing of events other actors recorded (see the trait's
+    /// documentation); the default: no one.
+    fn blinds(&self, actor: &Actor) -> bool {
+        let _ = actor;
+        false
+    }
 }
 
 /// A gate that admits everything (raw ledger use: tests, benchmarks).
@@ -178,6 +195,10 @@ pub struct NoGate;
 
 impl Gate for NoGate {
     fn admit(&mut self, _events: &[Envelope]) -> Result<(), Rejection> {
+        Ok(())
+    }
+
+    fn check(&mut self, _events: &[Envelope]) -> Result<(), Rejection> {
         Ok(())
     }
 }
@@ -223,20 +244,20 @@ pub enum AppendError {
         actual: u64,
     },
     /// The id exists with different content.
-    #[error("событие с идентификатором {id} уже записано (№{seq}) с другим содержанием")]
+    #[error("событие с идентификатором {id} уже записано{} с другим содержанием", at_seq(*.seq))]
     IdReused {
         /// The id.
         id: EventId,
-        /// Where it is.
-        seq: Seq,
+        /// Where it is; None for an actor the gate blinds (`Gate::blinds`).
+        seq: Option<Seq>,
     },
     /// Some ids of the request exist and some do not: not a clean retry.
-    #[error("событие с идентификатором {id} уже записано (№{seq}), а другие события пакета нет: повтор должен быть тем же пакетом")]
+    #[error("событие с идентификатором {id} уже записано{}, а другие события пакета нет: повтор должен быть тем же пакетом", at_seq(*.seq))]
     PartialRetry {
         /// The existing id.
         id: EventId,
-        /// Where it is.
-        seq: Seq,
+        /// Where it is; None for an actor the gate blinds (`Gate::blinds`).
+        seq: Option<Seq>,
     },
     /// The same id twice in one request.
     #[error("идентификатор события {id} повторяется в пакете")]
@@ -261,6 +282,11 @@ pub enum AppendError {
     /// A storage failure while staging (reading indexes).
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// « (№N)» after a reused id, when its seq may be told.
+fn at_seq(seq: Option<Seq>) -> String {
+    seq.map_or_else(String::new, |seq| format!(" (№{seq})"))
 }
 
 type Reply = oneshot::Sender<Result<AppendOutcome, AppendError>>;
@@ -544,30 +570,37 @@ impl Writer {
 
         // Idempotency: a clean retry (every id exists with the same content) returns the
         // original seqs; a reused id with other content, or a half-existing batch, is refused.
+        // For an actor the gate blinds, another actor's event is not looked at: its id is
+        // `taken`, and the request goes on as under a fresh id (see `Gate`).
         let mut existing = Vec::new();
         let mut seen = std::collections::HashSet::new();
+        let mut taken = None;
         for event in events {
             if let Some(id) = event.id {
                 if !seen.insert(id) {
                     return Err(AppendError::DuplicateInBatch { id });
                 }
                 if let Some(seq) = self.existing_seq(staged, &id)? {
-                    let same = self
-                        .stored_envelope(staged, seq)?
-                        .is_some_and(|stored| event.same_content_as(&stored));
-                    if !same {
-                        return Err(AppendError::IdReused { id, seq });
+                    let stored = self.stored_envelope(staged, seq)?;
+                    let blind = self.gate.blinds(&event.actor);
+                    let own = stored.as_ref().is_some_and(|stored| stored.actor == event.actor);
+                    if blind && !own {
+                        taken.get_or_insert(id);
+                        continue;
                     }
-                    existing.push((id, seq));
+                    let seq_told = (!blind).then_some(seq);
+                    if !stored.is_some_and(|stored| event.same_content_as(&stored)) {
+                        return Err(AppendError::IdReused { id, seq: seq_told });
+                    }
+                    existing.push((id, seq, seq_told));
                 }
             }
         }
-        if !existing.is_empty() {
+        if let Some(&(id, _, seq)) = existing.first() {
             if existing.len() == events.len() {
-                let (ids, seqs) = existing.into_iter().unzip();
+                let (ids, seqs) = existing.into_iter().map(|(id, seq, _)| (id, seq)).unzip();
                 return Ok(StageResult::Duplicate(seqs, ids));
             }
-            let (id, seq) = existing.into_iter().next().ok_or(AppendError::EmptyBatch)?;
             return Err(AppendError::PartialRetry { id, seq });
         }
 
@@ -625,6 +658,11 @@ impl Writer {
             head = Head { seq, hash: envelope.hash, recorded_at: Some(recorded_at) };
             records.push(stored);
             sealed.push(envelope);
+        }
+        if let Some(id) = taken {
+            // Checked in full as under a fresh id; refused all the same, as the id is recorded.
+            self.gate.check(&sealed)?;
+            return Err(AppendError::IdReused { id, seq: None });
         }
         self.gate.admit(&sealed)?;
 

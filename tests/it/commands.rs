@@ -745,7 +745,8 @@ fn municipal_plan(id: &str, owner: &str) -> Command {
 /// whatever the command tries: a retraction, a correction of the wrong kind, a retraction of an
 /// event already retracted, one with an expected version of the target's stream (a conflict
 /// would name that stream), two expecting different versions of it (the refusal would name
-/// it), one before a retraction of an unknown id (which would be refused first). Events of
+/// it), one before a retraction of an unknown id (which would be refused first), a command
+/// under the event's own id (an id reused with other content would name its seq). Events of
 /// another organisation's teacher, another municipality's report and plan, a program
 /// registration (a kind it may not record at all).
 #[test]
@@ -799,6 +800,10 @@ fn a_scoped_actor_cannot_tell_an_event_outside_its_scope_from_an_unknown_id() {
         (
             "retraction before one of an unknown id",
             Box::new(|_, target| vec![retract(target), retract(0xbeef)]),
+        ),
+        (
+            "a command under the event's id",
+            Box::new(|_, target| vec![with_id(retract(0xbeef), target)]),
         ),
     ];
     for role in [ActorRole::Municipality("m1".into()), ActorRole::Organisation("o1".into())] {

@@ -1462,6 +1462,27 @@ async fn a_scoped_token_cannot_tell_a_target_outside_its_scope_from_an_unknown_o
                     "{role} {name}"
                 );
             }
+            // A command under the id of the event outside the scope is answered as under a
+            // fresh id: here a completion of a teacher nobody registered, and a retraction of an
+            // unknown event (an id reused with other content would be a 409 naming its seq).
+            let under = |id: &str, mut body: Value| {
+                body["id"] = json!(id);
+                body
+            };
+            let fresh = uuid::Uuid::now_v7().to_string();
+            for (name, body) in [
+                ("completion", completion("c-new", "t-none")),
+                ("retraction", retraction(&never, None)),
+            ] {
+                let probe = app.post_raw(&token, under(outside, body.clone())).await;
+                let control = app.post_raw(&token, under(&fresh, body)).await;
+                assert_eq!(
+                    (probe.0, String::from_utf8(probe.1).unwrap()),
+                    (control.0, String::from_utf8(control.1).unwrap()),
+                    "{role} {name} under the id of an event outside the scope"
+                );
+                assert_ne!(control.0, StatusCode::CONFLICT, "{role} {name}");
+            }
         }
     }
     assert_eq!(app.head(), head, "a refusal wrote");
@@ -1566,6 +1587,82 @@ async fn retry_with_the_same_id_returns_the_same_seq() {
     let (status, answer) = app.post(&token, command).await;
     assert_eq!(status, StatusCode::CONFLICT, "{answer}");
     assert_eq!(app.head(), 1);
+}
+
+/// An idempotent retry (the same token, the same content) is 200 with the original seq, for a
+/// scoped token as for the operator. A scoped token is never told a seq when it reuses an id: its
+/// own event's id with other content is a 409 naming only the id; another actor's event's id
+/// is answered as a fresh id would be (here a completion already recorded), and where that
+/// would be accepted, by the same 409 naming only the id, nothing written. The operator is told
+/// the seq.
+#[tokio::test]
+async fn a_retry_answers_its_seq_and_a_reused_id_names_no_seq_to_a_scoped_token() {
+    let app = App::new();
+    let operator = app.token("operator");
+    small_region(&app, &operator).await;
+    let organisation = app.token("organisation:org-0042");
+    let under = |id: &str, mut body: Value| {
+        body["id"] = json!(id);
+        body
+    };
+    let operators = uuid::Uuid::now_v7().to_string();
+    let own = uuid::Uuid::now_v7().to_string();
+    for (token, id, body) in [
+        (&operator, &operators, completion("c-1", "t-000200")),
+        (&organisation, &own, completion("c-2", "t-000123")),
+    ] {
+        let (status, first) = app.post(token, under(id, body.clone())).await;
+        assert_eq!(status, StatusCode::CREATED, "{first}");
+        let (status, again) = app.post(token, under(id, body)).await;
+        assert_eq!(status, StatusCode::OK, "{again}");
+        assert_eq!(again["seqs"], first["seqs"]);
+        assert_eq!(again["ids"], json!([id]));
+        assert_eq!(again["duplicate"], true);
+    }
+    let head = app.head();
+    let (_, stream) = app
+        .call(Method::GET, "/api/v1/streams/teacher/t-000123/events", Some(&operator), None)
+        .await;
+    let own_seq = stream["events"].as_array().unwrap().last().unwrap()["seq"].clone();
+    let conflict = |id: &str, what: &str| {
+        json!({
+            "code": "conflict",
+            "message": format!("Конфликт с текущим состоянием журнала: идентификатор {id} уже записан{what}."),
+        })
+    };
+    let other_content = " с другим содержанием";
+    // Its own event's id with other content, and a batch half of which is recorded.
+    let (status, answer) =
+        app.post(&organisation, under(&own, completion("c-3", "t-000123"))).await;
+    assert_eq!((status, answer), (StatusCode::CONFLICT, conflict(&own, other_content)));
+    let batch = json!({"commands": [
+        under(&own, completion("c-2", "t-000123")),
+        completion("c-4", "t-000123"),
+    ]});
+    let (status, answer) = app.post(&organisation, batch).await;
+    let partial = ", а другие события пакета нет: повтор должен быть тем же пакетом";
+    assert_eq!((status, answer), (StatusCode::CONFLICT, conflict(&own, partial)));
+    // Another actor's event's id: what a fresh id would get, or the same 409 where a fresh id
+    // would be accepted.
+    let (status, answer) =
+        app.post(&organisation, under(&operators, completion("c-2", "t-000123"))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    assert_eq!(answer["field"], "commands[0].payload.completion", "{answer}");
+    let (status, answer) =
+        app.post(&organisation, under(&operators, completion("c-3", "t-000123"))).await;
+    assert_eq!((status, answer), (StatusCode::CONFLICT, conflict(&operators, other_content)));
+    // So is another token's, even of the same organisation.
+    let colleague = app.token("organisation:org-0042");
+    let (status, answer) = app.post(&colleague, under(&own, completion("c-3", "t-000123"))).await;
+    assert_eq!((status, answer), (StatusCode::CONFLICT, conflict(&own, other_content)));
+    assert_eq!(app.head(), head, "a refusal wrote");
+    // The operator is told where the id is.
+    let (status, answer) = app.post(&operator, under(&own, completion("c-3", "t-000123"))).await;
+    let at = format!(" (№{own_seq}) с другим содержанием");
+    assert_eq!((status, answer), (StatusCode::CONFLICT, conflict(&own, &at)));
+    // The refused command was checked, not recorded: under a fresh id it is accepted.
+    let (status, answer) = app.post(&organisation, completion("c-3", "t-000123")).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
 }
 
 #[tokio::test]

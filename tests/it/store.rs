@@ -129,7 +129,7 @@ fn retry_with_same_id_and_content_returns_original_seq_and_different_content_is_
     changed.payload = b"other".to_vec();
     assert!(matches!(
         append(&ledger, vec![changed]),
-        Err(AppendError::IdReused { seq: Seq(3), .. })
+        Err(AppendError::IdReused { seq: Some(Seq(3)), .. })
     ));
 
     let fresh = event("teacher/x", "new");
@@ -326,7 +326,7 @@ fn ids_and_streams_are_found_right_after_append_and_after_reopen() {
     let mut reused = event("teacher/t-1", "other");
     reused.id = Some(events[3].id);
     let result = append(&ledger, vec![reused]);
-    assert!(matches!(result, Err(AppendError::IdReused { seq: Seq(4), .. })), "{result:?}");
+    assert!(matches!(result, Err(AppendError::IdReused { seq: Some(Seq(4)), .. })), "{result:?}");
     let fourth = &events[3];
     let mut retry = event(fourth.stream.as_str(), "fact 3");
     retry.id = Some(fourth.id);
