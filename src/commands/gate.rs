@@ -8,18 +8,25 @@
 //!
 //! A municipality or organisation may retract or correct only events it may record itself
 //! (`authority`); any other target is refused exactly as an id that is not in the ledger (the
-//! same class, field, value shape and rule), and before anything else about the target is
-//! looked at, so no refusal tells such an actor whether an event exists outside its scope. The
-//! same check runs in `Gate::screen`, before the ledger compares the request's streams with
-//! their expected versions: a version conflict would otherwise name the target's stream.
+//! same class, field, value shape and rule) and at the same step, before any answer could
+//! depend on the target, so no refusal tells such an actor whether an event exists outside its
+//! scope. `submit` refuses none of such an actor's commands because of its target: one not in
+//! the ledger is placed in `UNPLACED`, and expected versions that disagree about a stream (the
+//! refusal names it) wait until after the screen. `Gate::screen` then refuses both kinds of
+//! target by one rule, before the ledger compares the request's streams with their expected
+//! versions (a version conflict would name the target's stream); `admit` checks again. Nor
+//! does the writer's idempotency check tell such an actor about an event another actor
+//! recorded whose id it reuses (`Gate::blinds`; see `store::Gate`).
 //!
 //! Where a teacher works is named only to a role whose scope covers that organisation
 //! (`authority::covers`): a municipality hiring a teacher employed in another municipality is
 //! told that the teacher works in another organisation and who records the move; a move or
 //! departure naming the wrong organisation, that the teacher does not work there. An
 //! organisation's event about another organisation's teacher is refused as one about a teacher
-//! that is not registered (`authority`). `Gate::screen` makes these checks too, before expected
-//! versions, so a version conflict does not tell that a teacher's stream holds events.
+//! that is not registered (`authority`), and a route of a teacher outside its scope as a route
+//! never opened (region-wide roles are told whose route it is). `Gate::screen` makes the
+//! employment checks too, before expected versions, so a version conflict does not tell that a
+//! teacher's stream holds events.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

@@ -10,7 +10,10 @@
 //! answered exactly as an event id that is not in the ledger; for an organisation also another
 //! organisation's teacher or mentoring pair, answered as one that is not registered);
 //! an expected-version conflict 409 naming `stream`, `expected` and `actual`; an idempotent retry
-//! is 200 with the original seqs.
+//! (the same token, the same content) is 200 with the original seqs; an id already recorded with
+//! other content 409, naming its seq to region-wide roles only. A municipality or organisation
+//! reusing the id of an event another token recorded is answered as under a fresh id, and where
+//! that would be accepted, by that 409 naming only the id (see `store::Gate`).
 
 use std::time::Instant;
 
