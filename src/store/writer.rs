@@ -2,7 +2,8 @@
 //! and a validation gate, all decided in one place so there is no check-then-act race. A request
 //! is checked in this order: limits, idempotency, the gate's `screen`, the caller's own refusal
 //! kept for after the screen (`AppendRequest::refused_after_screen`), expected versions, seal, the
-//! gate's `admit`.
+//! gate's `admit` (its `check`, absorbing nothing, for a request refused all the same because an
+//! actor the gate blinds reused another actor's event id: see `Gate`).
 //!
 //! Appenders send requests over a channel and await a reply. The writer thread takes the first
 //! request, drains whatever else is queued (up to `GROUP_EVENTS_MAX` events; when the previous
