@@ -65,6 +65,20 @@ async fn run_async(args: ServeArgs) -> anyhow::Result<u8> {
         ledger.store().head().seq.0
     );
     let state = AppState::new(ledger.clone());
+    // Fold the head state now, beside the server, so the first figures query does not wait for
+    // it (seconds on a large log); a query arriving meanwhile waits for this fold, not its own.
+    let projector = Arc::clone(&state.projector);
+    tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        match projector.state_at(crate::query::KnownAt::Now) {
+            Ok(head) => eprintln!(
+                "проекции готовы: состояние на событие №{} собрано за {:.1} с",
+                head.seq,
+                started.elapsed().as_secs_f64()
+            ),
+            Err(error) => eprintln!("проекции будут собраны при первом запросе: {error}"),
+        }
+    });
     serve(listener, state, shutdown_signal()).await.context("сервер HTTP остановлен с ошибкой")?;
     eprintln!("остановка: запросы завершены, сбрасываю журнал на диск");
     ledger.shutdown_async().await;
