@@ -15,7 +15,7 @@ use proto_events::vocabulary::{
 };
 use proto_events::{Date, EventId};
 
-use crate::state::{ordered_with_ids, Facts, Known, Recorded};
+use crate::state::{Facts, Recorded};
 
 /// All learning facts.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,45 +165,3 @@ impl Learning {
     }
 }
 
-impl TeacherLearning {
-    /// Routes open on `date` as known at `known` (opened on or before it and not closed on or
-    /// before it), each with the id of the event that opened it.
-    pub fn routes_open_on(&self, date: Date, known: Known) -> BTreeMap<&RouteId, EventId> {
-        let mut open: BTreeMap<&RouteId, EventId> = BTreeMap::new();
-        for (id, fact) in ordered_with_ids(&self.routes, known) {
-            if fact.on > date {
-                break;
-            }
-            match &fact.value {
-                RouteChange::Opened { route } => {
-                    open.insert(route, *id);
-                }
-                RouteChange::Closed { route } => {
-                    open.remove(route);
-                }
-                RouteChange::StepPlanned { .. } | RouteChange::Support { .. } => {}
-            }
-        }
-        open
-    }
-
-    /// Mentoring pairs (as mentee) active on `date` as known at `known`: pair → (organisation,
-    /// forming event).
-    pub fn pairs_on(&self, date: Date, known: Known) -> BTreeMap<&PairId, (&OrgId, EventId)> {
-        let mut active: BTreeMap<&PairId, (&OrgId, EventId)> = BTreeMap::new();
-        for (id, fact) in ordered_with_ids(&self.mentoring, known) {
-            if fact.on > date {
-                break;
-            }
-            match &fact.value {
-                PairChange::Formed { pair, organisation } => {
-                    active.insert(pair, (organisation, *id));
-                }
-                PairChange::Ended { pair } => {
-                    active.remove(pair);
-                }
-            }
-        }
-        active
-    }
-}
