@@ -164,4 +164,3 @@ impl Learning {
         self.teams_trained.entry(org).or_default().insert(recorded, on, program);
     }
 }
-
