@@ -13,7 +13,7 @@ use proto_events::vocabulary::PlanLevel;
 use proto_events::{Actor, ActorRole, Basis, Date};
 
 use crate::commands::{open_ledger, submit_blocking};
-use crate::export::plan::plan_xlsx;
+use crate::export::plan::{activity_cells, plan_xlsx};
 use crate::import::plan_import::{self, PlanImportRequest};
 use crate::query;
 use crate::store::SystemClock;
@@ -125,17 +125,8 @@ fn bare_workbook(view: &PlanView) -> anyhow::Result<Vec<u8>> {
     let sheet = workbook.add_worksheet();
     let mut row: u32 = 0;
     for activity in view.sections.iter().flat_map(|section| section.activities.iter()) {
-        let cells = [
-            activity.number.as_str(),
-            activity.title.as_str(),
-            activity.term.text.as_str(),
-            activity.responsible.as_str(),
-            &activity.co_executors.join("; "),
-            activity.key_result.as_str(),
-            activity.fixing_documents.as_str(),
-        ];
-        for (column, text) in (0u16..).zip(cells) {
-            sheet.write_string(row, column, text)?;
+        for (column, text) in (0u16..).zip(activity_cells(activity)) {
+            sheet.write_string(row, column, text.as_ref())?;
         }
         row = row.saturating_add(1);
     }

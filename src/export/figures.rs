@@ -10,11 +10,11 @@
 
 use projections::Figure;
 use proto_events::vocabulary::{IndicatorMeasure, TargetValue};
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
+use rust_xlsxwriter::Workbook;
 use serde_json::Value;
 
 use crate::export::plan::{column_number, write_count};
-use crate::export::{DocumentFormat, ExportError};
+use crate::export::{cell_format, header_format, DocumentFormat, ExportError};
 use crate::query::json::{figure_json, hundredths};
 
 /// Column headers, in order.
@@ -160,14 +160,8 @@ fn csv(rows: &[Row]) -> Result<Vec<u8>, ExportError> {
 
 fn xlsx(rows: &[Row]) -> Result<Vec<u8>, ExportError> {
     let mut workbook = Workbook::new();
-    let header_format = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_align(FormatAlign::Center)
-        .set_align(FormatAlign::VerticalCenter)
-        .set_border(FormatBorder::Thin);
-    let cell_format =
-        Format::new().set_text_wrap().set_align(FormatAlign::Top).set_border(FormatBorder::Thin);
+    let header_format = header_format();
+    let cell_format = cell_format();
     let share_format = cell_format.clone().set_num_format("0.00");
     let sheet = workbook.add_worksheet();
     sheet.set_name("Показатели")?;

@@ -12,10 +12,26 @@ pub mod bench;
 pub mod figures;
 pub mod plan;
 
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder};
 use thiserror::Error;
 
 /// Most characters an Excel cell holds.
 pub const CELL_CHARS_MAX: usize = 32_767;
+
+/// The header cells of every exported table: bold, wrapped, centred, thin borders.
+pub(crate) fn header_format() -> Format {
+    Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_border(FormatBorder::Thin)
+}
+
+/// The body cells of every exported table: wrapped, top-aligned, thin borders.
+pub(crate) fn cell_format() -> Format {
+    Format::new().set_text_wrap().set_align(FormatAlign::Top).set_border(FormatBorder::Thin)
+}
 
 /// Why an export could not be produced.
 #[derive(Debug, Error)]

@@ -8,13 +8,15 @@
 //! importer recognises and skips (status is kept by events, not by documents), so the workbook
 //! imports back into the same plan.
 
+use std::borrow::Cow;
+
 use proto_events::vocabulary::{ActivityField, PlanId, PlanLevel};
 use proto_events::{Date, EventId};
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet};
+use rust_xlsxwriter::{Format, FormatBorder, Workbook, Worksheet};
 
 use projections::plan::{ActivityStatus, ActivityView, PlanView, Plans};
 
-use crate::export::{ExportError, CELL_CHARS_MAX};
+use crate::export::{cell_format, header_format, ExportError, CELL_CHARS_MAX};
 
 /// Header of the plan sheet, in the acts' column order.
 pub const PLAN_HEADERS: [&str; 8] = [
@@ -74,15 +76,9 @@ pub fn plan_xlsx(
     let mut workbook = Workbook::new();
     let title_format = Format::new().set_bold().set_font_size(14).set_text_wrap();
     let block_format = Format::new().set_text_wrap();
-    let header_format = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_align(FormatAlign::Center)
-        .set_align(FormatAlign::VerticalCenter)
-        .set_border(FormatBorder::Thin);
+    let header_format = header_format();
     let section_format = Format::new().set_bold().set_text_wrap().set_border(FormatBorder::Thin);
-    let cell_format =
-        Format::new().set_text_wrap().set_align(FormatAlign::Top).set_border(FormatBorder::Thin);
+    let cell_format = cell_format();
 
     let sheet = workbook.add_worksheet();
     sheet.set_name(PLAN_SHEET)?;
@@ -246,21 +242,26 @@ fn write_activity(
     activity: &ActivityView,
     format: &Format,
 ) -> Result<(), ExportError> {
-    let cells = [
-        activity.number.as_str(),
-        activity.title.as_str(),
-        activity.term.text.as_str(),
-        activity.responsible.as_str(),
-        &activity.co_executors.join("; "),
-        activity.key_result.as_str(),
-        activity.fixing_documents.as_str(),
-        status_label(activity.status),
-    ];
-    for (column, text) in cells.iter().enumerate() {
+    for (column, text) in activity_cells(activity).iter().enumerate() {
         fits(PLAN_SHEET, row, PLAN_HEADERS.get(column).copied().unwrap_or(""), text)?;
-        sheet.write_string_with_format(row, column_number(column), *text, format)?;
+        sheet.write_string_with_format(row, column_number(column), text.as_ref(), format)?;
     }
     Ok(())
+}
+
+/// The texts of an activity's row of the plan sheet, in `PLAN_HEADERS` order (also what the
+/// export benchmark's bare workbook writes).
+pub fn activity_cells(activity: &ActivityView) -> [Cow<'_, str>; PLAN_HEADERS.len()] {
+    [
+        Cow::Borrowed(activity.number.as_str()),
+        Cow::Borrowed(activity.title.as_str()),
+        Cow::Borrowed(activity.term.text.as_str()),
+        Cow::Borrowed(activity.responsible.as_str()),
+        Cow::Owned(activity.co_executors.join("; ")),
+        Cow::Borrowed(activity.key_result.as_str()),
+        Cow::Borrowed(activity.fixing_documents.as_str()),
+        Cow::Borrowed(status_label(activity.status)),
+    ]
 }
 
 struct AmendmentLine {
