@@ -5,52 +5,19 @@
 
 use std::io::Cursor;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use letopis::demo::{generate, Scale};
 use serde_json::Value;
 
+use crate::support::{letopis, seeds, text};
+
 const BASIS: &str = "Распоряжение №1-мр от 01.02.2023";
 
-fn letopis(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_letopis")).args(args).output().unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-fn seeds() -> std::path::PathBuf {
-    let candidates = [
-        std::env::var_os("LETOPIS_SEEDS").map(std::path::PathBuf::from),
-        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds")),
-        Some(std::path::PathBuf::from("/work/shared/seeds")),
-    ];
-    candidates.into_iter().flatten().find(|dir| dir.join("README.md").exists()).unwrap_or_else(
-        || panic!("seed acts not found: set LETOPIS_SEEDS or put shared/ beside the checkout"),
-    )
-}
-
+/// A regional plan imported with its warnings accepted.
 fn import_plan(data: &Path, file: &Path, title: &str, basis: &str) -> Output {
-    letopis(&[
-        "import",
-        "plan",
-        file.to_str().unwrap(),
-        "--data",
-        data.to_str().unwrap(),
-        "--level",
-        "regional",
-        "--title",
-        title,
-        "--basis",
-        basis,
-        "--accept-warnings",
-    ])
+    crate::support::import_plan(data, file, title, basis, &["--accept-warnings"])
 }
 
 fn plans_json(data: &Path, date: &str) -> Value {

@@ -5,7 +5,7 @@
 //! re-imports and idempotent registry re-imports.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use letopis::import::{read_plan, ImportError, ParsedActivity, ParsedPlan};
 use letopis::store::Store;
@@ -13,18 +13,7 @@ use proptest::prelude::*;
 use proto_events::vocabulary::Payload;
 use proto_events::Seq;
 
-/// The seed acts: `LETOPIS_SEEDS`, else `shared/seeds` beside the checkout (where CI puts it),
-/// else the workplace's copy. Missing seeds fail the tests loudly rather than skip them.
-fn seeds() -> std::path::PathBuf {
-    let candidates = [
-        std::env::var_os("LETOPIS_SEEDS").map(std::path::PathBuf::from),
-        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds")),
-        Some(std::path::PathBuf::from("/work/shared/seeds")),
-    ];
-    candidates.into_iter().flatten().find(|dir| dir.join("README.md").exists()).unwrap_or_else(
-        || panic!("seed acts not found: set LETOPIS_SEEDS or put shared/ beside the checkout"),
-    )
-}
+use crate::support::{import_plan, letopis, seeds, text};
 
 fn read_seed(name: &str) -> ParsedPlan {
     let path = seeds().join(name);
@@ -486,18 +475,6 @@ proptest! {
 
 // ---- `letopis import` end to end -------------------------------------------------------------
 
-fn letopis(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_letopis")).args(args).output().unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
 /// Every event of the store as (kind, payload); the store is closed again before returning so
 /// the CLI can open it next.
 fn events(data: &Path) -> Vec<Payload> {
@@ -519,24 +496,6 @@ fn head(data: &Path) -> u64 {
 
 fn count(events: &[Payload], kind: &str) -> usize {
     events.iter().filter(|event| event.kind() == kind).count()
-}
-
-fn import_plan(data: &Path, file: &Path, title: &str, basis: &str, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "import",
-        "plan",
-        file.to_str().unwrap(),
-        "--data",
-        data.to_str().unwrap(),
-        "--level",
-        "regional",
-        "--title",
-        title,
-        "--basis",
-        basis,
-    ];
-    args.extend_from_slice(extra);
-    letopis(&args)
 }
 
 #[test]

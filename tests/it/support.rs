@@ -1,5 +1,7 @@
 //! Shared fixtures for integration tests: a pinned clock, sample events, a temp store.
 
+use std::path::Path;
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
@@ -140,4 +142,50 @@ pub fn assert_no_english_words(text: &str) {
             assert!(!ENGLISH.contains(&word.as_str()), "English word {word:?} in {text:?}");
         }
     }
+}
+
+/// The seed acts: `LETOPIS_SEEDS`, else `shared/seeds` beside the checkout (where CI puts it),
+/// else the workplace's copy. Missing seeds fail the tests loudly rather than skip them.
+pub fn seeds() -> std::path::PathBuf {
+    let candidates = [
+        std::env::var_os("LETOPIS_SEEDS").map(std::path::PathBuf::from),
+        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds")),
+        Some(std::path::PathBuf::from("/work/shared/seeds")),
+    ];
+    candidates.into_iter().flatten().find(|dir| dir.join("README.md").exists()).unwrap_or_else(
+        || panic!("seed acts not found: set LETOPIS_SEEDS or put shared/ beside the checkout"),
+    )
+}
+
+/// Runs the `letopis` binary.
+pub fn letopis(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_letopis")).args(args).output().unwrap()
+}
+
+/// What a run printed, stdout then stderr.
+pub fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// `letopis import plan` of a regional plan, with `extra` arguments.
+pub fn import_plan(data: &Path, file: &Path, title: &str, basis: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "import",
+        "plan",
+        file.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--level",
+        "regional",
+        "--title",
+        title,
+        "--basis",
+        basis,
+    ];
+    args.extend_from_slice(extra);
+    letopis(&args)
 }
