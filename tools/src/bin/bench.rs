@@ -493,14 +493,8 @@ fn bench_http(events: u64) -> anyhow::Result<()> {
     let store = Store::open(dir.path())?;
     let (token, _) = create_token(&store, Role::Operator)?;
     let ledger = Ledger::start(store, Box::new(NoGate), Arc::new(SystemClock));
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let state = letopis::server::AppState::new(ledger.clone());
-    let server = runtime.spawn(letopis::server::serve(listener, state, async move {
-        let _ = stopped.await;
-    }));
+    let server = LocalServer::start(&ledger)?;
+    let addr = server.addr;
     // Every request of every client, serialised before the clock starts.
     let requests: Vec<Vec<Vec<u8>>> = (0..HTTP_CLIENTS)
         .map(|client| {
@@ -549,8 +543,7 @@ fn bench_http(events: u64) -> anyhow::Result<()> {
     });
     let mut latencies = client.join().map_err(|_| anyhow::anyhow!("client thread panicked"))??;
     let ours = started.elapsed();
-    let _ = stop.send(());
-    runtime.block_on(server)??;
+    server.stop()?;
     let head = ledger.store().head().seq.0;
     ledger.shutdown();
     if head != events {
@@ -617,14 +610,8 @@ fn bench_figures_http(events: Option<u64>, queries: u64) -> anyhow::Result<()> {
     };
     let (token, _) = create_token(ledger.store(), Role::Ministry)?;
     let head = ledger.store().head().seq.0;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-    let addr = listener.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let state = letopis::server::AppState::new(ledger.clone());
-    let server = runtime.spawn(letopis::server::serve(listener, state, async move {
-        let _ = stopped.await;
-    }));
+    let server = LocalServer::start(&ledger)?;
+    let addr = server.addr;
     // Both sides start from the same store: one fold to now writes the snapshots they share.
     let projector = Projector::new(ledger.store().clone());
     let started = Instant::now();
@@ -651,8 +638,7 @@ fn bench_figures_http(events: Option<u64>, queries: u64) -> anyhow::Result<()> {
             bail!("in-process catalogue at K={k} folded to {seq} with {} figures", figures.len());
         }
     }
-    let _ = stop.send(());
-    runtime.block_on(server)??;
+    server.stop()?;
     ledger.shutdown();
     let total = |latencies: &[Duration]| latencies.iter().sum::<Duration>();
     let ratio = total(&http).as_secs_f64() / total(&in_process).as_secs_f64().max(1e-9);
@@ -813,5 +799,34 @@ mod http_client {
             self.reader.read_exact(&mut body)?;
             Ok((status, length))
         }
+    }
+}
+
+/// The API server in-process on 127.0.0.1:0 over a ledger, on a runtime of its own.
+struct LocalServer {
+    runtime: tokio::runtime::Runtime,
+    addr: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl LocalServer {
+    fn start(ledger: &Ledger) -> anyhow::Result<LocalServer> {
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let state = letopis::server::AppState::new(ledger.clone());
+        let server = runtime.spawn(letopis::server::serve(listener, state, async move {
+            let _ = stopped.await;
+        }));
+        Ok(LocalServer { runtime, addr, stop, server })
+    }
+
+    /// Stops the server and waits for it to finish its requests.
+    fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.runtime.block_on(self.server)??;
+        Ok(())
     }
 }
