@@ -627,6 +627,12 @@ fn undecodable_payload_is_an_anomaly_not_a_panic() {
 
 /// A pool of later events for the property tests (completions, diagnostics, retractions,
 /// corrections of the last or of any earlier event, late recordings, reports).
+/// Records, on `on`, a correction of `target` into `fixed`.
+fn correct(given: &mut Given, on: &str, target: EventId, fixed: impl Into<Payload>) {
+    let replacement = Replacement::of(&fixed.into()).unwrap();
+    given.record(on, on, EventCorrected { target, reason: "исправление".into(), replacement });
+}
+
 fn grown(extra: &[(u8, u8, u16)]) -> Given {
     let mut given = district();
     let teachers = ["t1", "t2", "t3", "t4", "t5", "t6"];
@@ -670,15 +676,7 @@ fn grown(extra: &[(u8, u8, u16)]) -> Given {
                 let target = given.envelopes.last().unwrap().id;
                 let moved = Date::from_days_since_epoch(19_400 + i32::from(*day % 500));
                 let fixed = completion(&format!("c{index}"), teacher, "p-fgos", &moved.to_string());
-                given.record(
-                    &on_text,
-                    &on_text,
-                    EventCorrected {
-                        target,
-                        reason: "исправление".into(),
-                        replacement: Replacement::of(&Payload::from(fixed)).unwrap(),
-                    },
-                );
+                correct(&mut given, &on_text, target, fixed);
             }
             5 => {
                 // Recorded late: dated a year before it is recorded.
@@ -743,15 +741,7 @@ fn grown(extra: &[(u8, u8, u16)]) -> Given {
                 // would allow, the head state must still agree with the fold at every K.
                 let target = given.envelopes[usize::from(*day / 3) % given.envelopes.len()].id;
                 let fixed = completion(&format!("c{index}"), teacher, "p-fgos", &on_text);
-                given.record(
-                    &on_text,
-                    &on_text,
-                    EventCorrected {
-                        target,
-                        reason: "исправление".into(),
-                        replacement: Replacement::of(&Payload::from(fixed)).unwrap(),
-                    },
-                );
+                correct(&mut given, &on_text, target, fixed);
             }
         }
     }
