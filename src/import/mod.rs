@@ -18,6 +18,7 @@ pub mod plan_events;
 pub mod plan_import;
 pub mod registry;
 mod text_table;
+mod xlsx_grid;
 mod xlsx_table;
 
 pub use crate::import::columns::Column;

@@ -9,9 +9,8 @@
 //! never enter a payload: they are returned apart, for the erasable personal-data directory.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Cursor;
 
-use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+use calamine::Data;
 use proto_events::vocabulary::{
     CompetenceCode, CompletionId, CourseCompleted, DiagnosticId, DiagnosticRecorded,
     MunicipalityCode, MunicipalityRegistered, OrgId, OrganisationKind, OrganisationRegistered,
@@ -22,6 +21,7 @@ use proto_events::{Date, Effective};
 use uuid::Uuid;
 
 use crate::import::columns::normalize;
+use crate::import::xlsx_grid;
 use crate::import::{ImportError, ImportIssue, Severity};
 
 /// Rows read from one registry table.
@@ -762,27 +762,26 @@ fn parse_date(text: &str) -> Option<Date> {
 }
 
 fn xlsx_grid(file: &str, bytes: &[u8]) -> Result<Vec<(u32, Vec<String>)>, ImportError> {
-    let spreadsheet_error =
-        |message: String| ImportError::Spreadsheet { file: file.to_string(), message };
-    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
-        .map_err(|e: calamine::XlsxError| spreadsheet_error(e.to_string()))?;
-    let Some(name) = workbook.sheet_names().first().cloned() else {
-        return Err(spreadsheet_error("в книге нет листов".to_string()));
+    let mut workbook = xlsx_grid::open(file, bytes)?;
+    let Some(name) = xlsx_grid::sheet_names(&workbook).first().cloned() else {
+        return Err(ImportError::Spreadsheet {
+            file: file.to_string(),
+            message: "в книге нет листов".to_string(),
+        });
     };
-    let range = workbook
-        .worksheet_range(&name)
-        .map_err(|e: calamine::XlsxError| spreadsheet_error(e.to_string()))?;
-    let (start_row, _) = range.start().unwrap_or((0, 0));
-    let mut rows = Vec::new();
-    for (index, cells) in range.rows().enumerate() {
-        if index >= REGISTRY_ROWS_MAX {
-            return Err(spreadsheet_error(format!("на листе больше {REGISTRY_ROWS_MAX} строк")));
-        }
-        let offset = u32::try_from(index).unwrap_or(u32::MAX);
-        let row = start_row.saturating_add(offset).saturating_add(1);
-        rows.push((row, cells.iter().map(xlsx_cell_text).collect()));
+    let grid = xlsx_grid::read_sheet(file, &mut workbook, &name)?;
+    if grid.rows.len() > REGISTRY_ROWS_MAX {
+        return Err(ImportError::Spreadsheet {
+            file: file.to_string(),
+            message: format!("на листе больше {REGISTRY_ROWS_MAX} строк"),
+        });
     }
-    Ok(rows)
+    Ok(grid
+        .rows
+        .iter()
+        .zip(grid.first_row..)
+        .map(|(cells, row)| (row, cells.iter().map(xlsx_cell_text).collect()))
+        .collect())
 }
 
 fn xlsx_cell_text(cell: &Data) -> String {

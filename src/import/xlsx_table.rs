@@ -1,36 +1,32 @@
-//! XLSX workbooks: every sheet is tried in order and the first one with a recognisable plan
-//! header is read through the shared grid reading of `plan`. Corrupt or truncated zips become
-//! an `ImportError::Spreadsheet`, never a panic.
+//! XLSX plan workbooks: every sheet is tried in order and the first one with a recognisable plan
+//! header is read through the shared grid reading of `plan`. Sheets are read with bounded memory
+//! (`xlsx_grid`); corrupt or truncated zips become an `ImportError::Spreadsheet`, never a panic.
 
-use std::io::Cursor;
-
-use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+use calamine::Data;
 
 use crate::import::plan::{self, GridRow, ImportError, ParsedPlan};
+use crate::import::xlsx_grid;
 
-/// Rows read from one sheet.
+/// Rows read from one sheet of a plan.
 const SHEET_ROWS_MAX: usize = 200_000;
 
 pub(crate) fn read(file: &str, bytes: &[u8]) -> Result<ParsedPlan, ImportError> {
-    let spreadsheet_error =
-        |message: String| ImportError::Spreadsheet { file: file.to_string(), message };
-    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
-        .map_err(|e: calamine::XlsxError| spreadsheet_error(e.to_string()))?;
+    let mut workbook = xlsx_grid::open(file, bytes)?;
     let mut first_error: Option<ImportError> = None;
-    for name in workbook.sheet_names() {
-        let range = workbook
-            .worksheet_range(&name)
-            .map_err(|e: calamine::XlsxError| spreadsheet_error(e.to_string()))?;
-        let (start_row, _) = range.start().unwrap_or((0, 0));
-        let mut rows = Vec::new();
-        for (index, cells) in range.rows().enumerate() {
-            if index >= SHEET_ROWS_MAX {
-                return Err(spreadsheet_error(format!("на листе больше {SHEET_ROWS_MAX} строк")));
-            }
-            let offset = u32::try_from(index).unwrap_or(u32::MAX);
-            let row = start_row.saturating_add(offset).saturating_add(1);
-            rows.push(GridRow { row, cells: cells.iter().map(cell_text).collect() });
+    for name in xlsx_grid::sheet_names(&workbook) {
+        let grid = xlsx_grid::read_sheet(file, &mut workbook, &name)?;
+        if grid.rows.len() > SHEET_ROWS_MAX {
+            return Err(ImportError::Spreadsheet {
+                file: file.to_string(),
+                message: format!("лист «{name}»: на листе больше {SHEET_ROWS_MAX} строк"),
+            });
         }
+        let rows: Vec<GridRow> = grid
+            .rows
+            .iter()
+            .zip(grid.first_row..)
+            .map(|(cells, row)| GridRow { row, cells: cells.iter().map(cell_text).collect() })
+            .collect();
         match plan::plan_from_grid(file, &rows) {
             Ok(parsed) => return Ok(parsed),
             Err(error) => {

@@ -1,0 +1,173 @@
+//! The permanent adversarial suite of issue #20: every hostile input that once hurt Letopis, as a
+//! test that it stays refused with a clear error, bounded memory and nothing written.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use letopis::import::read_plan;
+
+use crate::support::text;
+
+/// Resident memory a refused bomb may cost the process beyond an empty import's.
+const BOMB_RSS_GROWTH_BYTES_MAX: u64 = 64 * 1024 * 1024;
+
+/// A workbook of two cells, `A1` and `XFD1048576`: 1–2 KB that declares the whole sheet.
+fn corner_bomb() -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "№").unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    workbook.save_to_buffer().unwrap()
+}
+
+/// A small, honest plan workbook.
+fn small_plan() -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let rows: [[&str; 5]; 3] = [
+        ["№", "Мероприятие", "Срок", "Ответственные", "Результат"],
+        ["1", "Семинар для наставников", "Март 2024 г.", "ЦНППМ", "Проведён семинар"],
+        ["2", "Конкурс «Учитель года»", "Сентябрь 2024 г.", "МОУО", "Определены победители"],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, value) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *value).unwrap();
+        }
+    }
+    workbook.save_to_buffer().unwrap()
+}
+
+/// Rewrites a workbook with one more part of `size` bytes of one repeated byte under `name`
+/// (a zip bomb: it compresses a thousandfold).
+fn with_inflated_part(workbook: &[u8], name: &str, size: usize) -> Vec<u8> {
+    let mut source = zip::ZipArchive::new(std::io::Cursor::new(workbook)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for index in 0..source.len() {
+        let part = source.by_index_raw(index).unwrap();
+        if part.name() != name {
+            out.raw_copy_file(part).unwrap();
+        }
+    }
+    out.start_file(name, options).unwrap();
+    let chunk = vec![b' '; 1024 * 1024];
+    let mut left = size;
+    while left > 0 {
+        let now = left.min(chunk.len());
+        out.write_all(&chunk[..now]).unwrap();
+        left -= now;
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[test]
+fn issue_20_corner_bomb_is_refused_naming_the_cell() {
+    let bomb = corner_bomb();
+    assert!(bomb.len() < 8 * 1024, "the bomb is {} bytes", bomb.len());
+    let error = read_plan("bomb.xlsx", &bomb).unwrap_err().to_string();
+    assert!(error.contains("bomb.xlsx"), "{error}");
+    assert!(error.contains("XFD1048576"), "{error}");
+    assert!(error.contains("столбцов"), "{error}");
+}
+
+#[test]
+fn issue_20_wide_sparse_sheet_is_refused_by_its_grid_not_read() {
+    // One cell per row far to the right widens every row: the grid, not the cell count, is what
+    // costs memory, so it is what is bounded.
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for row in 0..20_000u32 {
+        sheet.write_string(row, 255, "x").unwrap();
+    }
+    let bytes = workbook.save_to_buffer().unwrap();
+    let error = read_plan("wide.xlsx", &bytes).unwrap_err().to_string();
+    assert!(error.contains("ячеек"), "{error}");
+}
+
+#[test]
+fn issue_20_tall_sparse_plan_sheet_is_refused() {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "№").unwrap();
+    sheet.write_string(200_000, 25, "x").unwrap();
+    let bytes = workbook.save_to_buffer().unwrap();
+    let error = read_plan("tall.xlsx", &bytes).unwrap_err().to_string();
+    assert!(error.contains("200000 строк"), "{error}");
+}
+
+#[test]
+fn issue_20_shared_strings_zip_bomb_is_refused_before_it_is_unpacked() {
+    let bomb = with_inflated_part(&small_plan(), "xl/sharedStrings.xml", 160 * 1024 * 1024);
+    assert!(bomb.len() < 1024 * 1024, "the bomb is {} bytes", bomb.len());
+    let error = read_plan("strings.xlsx", &bomb).unwrap_err().to_string();
+    assert!(error.contains("sharedStrings.xml"), "{error}");
+    assert!(error.contains("МиБ"), "{error}");
+}
+
+#[test]
+fn issue_20_honest_workbook_still_reads() {
+    let plan = read_plan("plan.xlsx", &small_plan()).unwrap();
+    let numbers: Vec<&str> = plan
+        .sections
+        .iter()
+        .flat_map(|section| section.activities.iter())
+        .map(|activity| activity.number.as_str())
+        .collect();
+    assert_eq!(numbers, ["1", "2"]);
+}
+
+/// Runs `letopis import plan <file> --dry-run` on an empty store and returns its exit code, its
+/// stderr and the peak resident memory seen (VmHWM, sampled until it exits).
+fn import_in_child(data: &Path, file: &Path) -> (Option<i32>, String, u64) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_letopis"))
+        .args(["import", "plan"])
+        .arg(file)
+        .arg("--data")
+        .arg(data)
+        .args(["--level", "regional", "--title", "План", "--basis", "Приказ", "--dry-run"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak_bytes = 0u64;
+    loop {
+        if let Ok(status) = std::fs::read_to_string(&status_path) {
+            if let Some(kilobytes) = status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmHWM:"))
+                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            {
+                peak_bytes = peak_bytes.max(kilobytes * 1024);
+            }
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let output = child.wait_with_output().unwrap();
+    (output.status.code(), text(&output), peak_bytes)
+}
+
+#[test]
+fn issue_20_corner_bomb_costs_the_cli_no_more_memory_than_an_honest_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let honest = dir.path().join("plan.xlsx");
+    std::fs::write(&honest, small_plan()).unwrap();
+    let bomb = dir.path().join("bomb.xlsx");
+    std::fs::write(&bomb, corner_bomb()).unwrap();
+
+    let (code, _, honest_peak) = import_in_child(&data, &honest);
+    assert_eq!(code, Some(0));
+    let (code, stderr, bomb_peak) = import_in_child(&data, &bomb);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("XFD1048576"), "{stderr}");
+    assert!(
+        bomb_peak < honest_peak + BOMB_RSS_GROWTH_BYTES_MAX,
+        "the bomb peaked at {bomb_peak} bytes, an honest file at {honest_peak}"
+    );
+}
