@@ -19,7 +19,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use proto_events::envelope::StreamNameError;
-use proto_events::vocabulary::{Payload, PayloadError};
+use proto_events::vocabulary::{validation, Payload, PayloadError};
 use proto_events::{Actor, Basis, Date, Effective, EventId, NewEvent, StreamName};
 
 pub use crate::commands::authority::{may_write, Refusal};
@@ -293,7 +293,9 @@ fn prepare(
     let mut expected: BTreeMap<StreamName, Expected> = BTreeMap::new();
     let mut refused_after_screen = None;
     for (index, command) in commands.iter().enumerate() {
-        command.payload.validate().map_err(|error| CommandError::Invalid {
+        validation::effective(&command.effective)
+            .and_then(|()| command.payload.validate())
+            .map_err(|error| CommandError::Invalid {
             index,
             field: error.field,
             value: error.value,

@@ -1050,6 +1050,30 @@ async fn invalid_fields_are_422_naming_the_field() {
     assert_eq!(app.head(), 0);
 }
 
+/// Issue #20: the envelope's `effective` had no bounds (the years 0 and 9999 were recorded and
+/// counted by the valid-time projections); it has the bounds of every payload date.
+#[tokio::test]
+async fn issue_20_effective_outside_1950_2100_is_422_naming_effective() {
+    let app = App::new();
+    let token = app.token("operator");
+    for effective in ["0000-01-01", "1949-12-31", "2101-01-01", "9999-12-31", "9999-12-31T00:00:00Z"]
+    {
+        let mut command = municipality("38-12");
+        command["effective"] = json!(effective);
+        let (status, answer) = app.post(&token, command).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{effective}: {answer}");
+        assert_eq!(answer["code"], "invalid_field", "{effective}");
+        assert_eq!(answer["field"], "commands[0].effective", "{effective}");
+    }
+    assert_eq!(app.head(), 0);
+    for (code, effective) in [("38-50", "1950-01-01"), ("38-51", "2100-12-31")] {
+        let mut command = municipality(code);
+        command["effective"] = json!(effective);
+        let (status, answer) = app.post(&token, command).await;
+        assert_eq!(status, StatusCode::OK, "{effective}: {answer}");
+    }
+}
+
 #[tokio::test]
 async fn refusals_of_422_read_in_russian() {
     let app = App::new();

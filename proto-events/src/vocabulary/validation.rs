@@ -189,6 +189,19 @@ pub(crate) fn date(field: &str, date: Date) -> Result<(), FieldError> {
     }
 }
 
+/// The envelope's `effective` (the valid time of the fact) within the years of any payload date:
+/// a fact of the year 0 or 9999 is a mistake, and the valid-time projections would count it.
+pub fn effective(effective: &crate::envelope::Effective) -> Result<(), FieldError> {
+    match effective.date() {
+        Some(day) => date("effective", day),
+        None => Err(FieldError::new(
+            "effective",
+            effective,
+            format!("год должен быть в пределах {DATE_YEAR_MIN}–{DATE_YEAR_MAX}"),
+        )),
+    }
+}
+
 /// Both dates plausible and `from <= to`; the error names the later field.
 pub(crate) fn date_range(
     from_field: &str,
