@@ -186,16 +186,17 @@ pub fn generate(
     }
     ledger.shutdown();
     let head = store.head();
-    drop(store);
+    // A case's event is looked up in the store when the sink did not see it appended (it was
+    // added to the case after its batch went out); one that is in neither is left out, never
+    // shown as «событие №0», a seq that cannot exist.
+    let seq_of = |id: &EventId| {
+        watched.get(id).copied().or_else(|| store.get_by_id(id).ok().flatten().map(|e| e.seq.0))
+    };
     let with_seqs = |case: Option<PendingCase>| {
         case.map(|case| Case {
             description: case.description,
             report: case.report,
-            events: case
-                .events
-                .iter()
-                .map(|id| (*id, watched.get(id).copied().unwrap_or(0)))
-                .collect(),
+            events: case.events.iter().filter_map(|id| seq_of(id).map(|seq| (*id, seq))).collect(),
         })
     };
     summary.corrected_report = with_seqs(cases.corrected_report);
@@ -208,6 +209,7 @@ pub fn generate(
     summary.head_seq = head.seq.0;
     summary.head_hash = head.hash.to_hex();
     summary.gate = "роли, ссылки и области, как у API и импорта";
+    drop(store);
     summary.bytes_on_disk = directory_bytes(path);
     summary.elapsed_seconds = started.elapsed().as_secs_f64();
     Ok(summary)

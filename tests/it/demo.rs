@@ -90,6 +90,28 @@ fn district_has_late_paperwork_and_a_counted_fact_corrected() {
     assert!(!dashboard.events.is_empty());
 }
 
+/// Issue #20: the summary named some cases' events as «событие №0», a seq that cannot exist.
+#[test]
+fn issue_20_every_case_event_of_the_summary_has_its_real_seq() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = district(dir.path(), 7);
+    let store = Store::open(dir.path()).unwrap();
+    let cases = [
+        &summary.corrected_report,
+        &summary.dashboard_2024,
+        &summary.late_completion,
+        &summary.corrected_completion,
+        &summary.conflicting_targets,
+        &summary.cancelled_activity,
+    ];
+    for case in cases.into_iter().flatten() {
+        for (id, seq) in &case.events {
+            let event = store.get_by_id(id).unwrap().expect("a case names a recorded event");
+            assert_eq!(event.seq.0, *seq, "{}: {id}", case.description);
+        }
+    }
+}
+
 #[test]
 fn demo_refuses_a_non_empty_directory() {
     let dir = tempfile::tempdir().unwrap();
