@@ -69,8 +69,8 @@ use serde::{Deserialize, Serialize};
 use proto_events::vocabulary::{
     Accumulation, EventLevel, FigureReported, IndicatorCode, IndicatorMeasure, MunicipalityCode,
     OrgId, OrganisationKind, OrganisationStatus, PairId, ParticipationKind, Position, ProgramId,
-    ProgramKind, ProgramRegistered, ProgramTopic, Role, RouteId, Scope, SupportRole, TargetValue,
-    TeacherId,
+    ProgramKind, ProgramRegistered, ProgramTopic, RouteId, Scope, SupportRole, SupportSystemRole,
+    TargetValue, TeacherId,
 };
 use proto_events::{Date, EventId};
 
@@ -980,12 +980,12 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
             let methodists: BTreeSet<&proto_events::vocabulary::PersonId> = match &population.scope
             {
                 Scope::Region => registry
-                    .role_holders_on(Role::RegionalMethodist, date, known)
+                    .role_holders_on(SupportSystemRole::RegionalMethodist, date, known)
                     .into_iter()
                     .map(|(person, _)| person)
                     .collect(),
                 Scope::Municipality(code) => registry
-                    .role_holders_on(Role::RegionalMethodist, date, known)
+                    .role_holders_on(SupportSystemRole::RegionalMethodist, date, known)
                     .into_iter()
                     .filter(|(_, municipality)| *municipality == Some(code))
                     .map(|(person, _)| person)

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use proto_events::vocabulary::{
     DiagnosticProcedureRegistered, FlagChange, MunicipalityCode, MunicipalityRegistered, OrgId,
     OrganisationKind, OrganisationRegistered, OrganisationStatus, OrganisationStatusChanged,
-    PersonId, Position, ProcedureId, ProgramId, ProgramRegistered, Role, TeacherId,
+    PersonId, Position, ProcedureId, ProgramId, ProgramRegistered, SupportSystemRole, TeacherId,
 };
 use proto_events::{Date, EventId};
 
@@ -127,7 +127,7 @@ pub enum EmploymentChange {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleChange {
     /// The role.
-    pub role: Role,
+    pub role: SupportSystemRole,
     /// Its municipality, if any.
     pub municipality: Option<MunicipalityCode>,
     /// Assigned (true) or ended (false).
@@ -369,7 +369,7 @@ impl Registry {
     /// People holding `role` on `date` as known at `known`, with the municipality of the role.
     pub fn role_holders_on(
         &self,
-        role: Role,
+        role: SupportSystemRole,
         date: Date,
         known: Known,
     ) -> Vec<(&PersonId, Option<&MunicipalityCode>)> {

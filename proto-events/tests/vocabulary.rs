@@ -150,7 +150,7 @@ fn management_team_member_removed() -> ManagementTeamMemberRemoved {
 fn role_assigned() -> RoleAssigned {
     RoleAssigned {
         person: PersonId::new("p-methodist-01").unwrap(),
-        role: Role::RegionalMethodist,
+        role: SupportSystemRole::RegionalMethodist,
         municipality: Some(MunicipalityCode::new("38-12").unwrap()),
     }
 }
@@ -158,7 +158,7 @@ fn role_assigned() -> RoleAssigned {
 fn role_ended() -> RoleEnded {
     RoleEnded {
         person: PersonId::new("p-tutor-02").unwrap(),
-        role: Role::Tutor,
+        role: SupportSystemRole::Tutor,
         municipality: None,
     }
 }

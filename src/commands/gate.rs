@@ -32,7 +32,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use proto_events::term::{Term, TermMeaning, TextReason};
 use proto_events::vocabulary::MentoringPairEnded;
-use proto_events::vocabulary::{Payload, PayloadError, Role};
+use proto_events::vocabulary::{Payload, PayloadError, SupportSystemRole};
 use proto_events::{Actor, ActorRole, Envelope, EventId, NewEvent, Seq, StreamName};
 
 use crate::commands::authority::{covers, may_write, Refusal};
@@ -605,7 +605,7 @@ fn check_state(
         Payload::RoleEnded(p) => holds_role(index, "person", p.person.as_str(), p.role),
         Payload::TeacherAssignedToMethodist(p) => {
             teacher("teacher", p.teacher.as_str())?;
-            holds_role(index, "methodist", p.methodist.as_str(), Role::RegionalMethodist)
+            holds_role(index, "methodist", p.methodist.as_str(), SupportSystemRole::RegionalMethodist)
         }
         Payload::TeacherUnassignedFromMethodist(p) => {
             teacher("teacher", p.teacher.as_str())?;
@@ -901,7 +901,7 @@ fn subject(index: &RegistryIndex, role: &ActorRole, payload: &Payload) -> Result
     }
 }
 
-fn holds_role(index: &RegistryIndex, field: &str, person: &str, role: Role) -> Result<(), Refusal> {
+fn holds_role(index: &RegistryIndex, field: &str, person: &str, role: SupportSystemRole) -> Result<(), Refusal> {
     match index.get(&Key::Person(person.into())) {
         Some(Fact::Person { roles }) if roles.contains(&role) => Ok(()),
         _ => {

@@ -15,7 +15,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use proto_events::vocabulary::{Payload, PlanLevel, ProcedureLevel, Role};
+use proto_events::vocabulary::{Payload, PlanLevel, ProcedureLevel, SupportSystemRole};
 use proto_events::{ActorRole, EventId};
 
 /// What an entity is, by its id.
@@ -66,7 +66,7 @@ pub(crate) enum Fact {
         closed: bool,
     },
     Person {
-        roles: BTreeSet<Role>,
+        roles: BTreeSet<SupportSystemRole>,
     },
     /// `municipality` is the owning municipality when one created it or its owner names one.
     /// `period` is the first and last year, for dating terms that name no year.

@@ -28,10 +28,10 @@ use proto_events::vocabulary::{
     ParticipationRecorded, Payload, PersonId, PlanApproved, PlanCreated, PlanId, PlanLevel,
     PlanSectionAdded, Position, ProcedureId, ProcedureLevel, ProgramForm, ProgramId, ProgramKind,
     ProgramRegisterIncluded, ProgramRegisterRemoved, ProgramRegistered, ProgramTopic,
-    RegionalEventHeld, RegionalEventId, Replacement, ReportId, Role, RoleAssigned, RouteClosed,
-    RouteId, RouteOpened, RouteOutcome, RouteStepCompleted, RouteStepPlanned, RouteStepRef,
-    RouteSupportAssigned, Scope, SectionId, StepForm, StepId, SupportRole, TargetSet,
-    TeacherAssignedToMethodist, TeacherHired, TeacherId, TeacherLeft, TeacherMoved,
+    RegionalEventHeld, RegionalEventId, Replacement, ReportId, RoleAssigned, RouteClosed, RouteId,
+    RouteOpened, RouteOutcome, RouteStepCompleted, RouteStepPlanned, RouteStepRef,
+    RouteSupportAssigned, Scope, SectionId, StepForm, StepId, SupportRole, SupportSystemRole,
+    TargetSet, TeacherAssignedToMethodist, TeacherHired, TeacherId, TeacherLeft, TeacherMoved,
 };
 use proto_events::{
     Actor, ActorRole, Basis, Date, Effective, EventId, NewEvent, Seq, StreamName, Timestamp,
@@ -1064,7 +1064,7 @@ impl Generator {
                 let code = self.municipalities.get(index).map(|m| m.code.clone());
                 let payload = RoleAssigned {
                     person: person.clone(),
-                    role: Role::RegionalMethodist,
+                    role: SupportSystemRole::RegionalMethodist,
                     municipality: code,
                 };
                 let valid = day_of(first, 2, 1);
@@ -1076,8 +1076,11 @@ impl Generator {
         }
         for _ in 0..(self.config.teachers / 3000).max(2) {
             let person = PersonId::new(format!("p-{:05}", self.count("person")))?;
-            let payload =
-                RoleAssigned { person: person.clone(), role: Role::Tutor, municipality: None };
+            let payload = RoleAssigned {
+                person: person.clone(),
+                role: SupportSystemRole::Tutor,
+                municipality: None,
+            };
             let valid = day_of(first, 2, 1);
             self.emit(payload.into(), valid, valid + 5, operator.clone(), None)?;
             self.tutors.push(person);

@@ -14,9 +14,9 @@ use proto_events::vocabulary::{
     ManagementTeamMemberAdded, ManagementTeamTrained, MentoringPairFormed, MunicipalityRegistered,
     OrganisationKind, OrganisationRegistered, OrganisationStatus, OrganisationStatusChanged,
     ParticipationKind, ParticipationRecorded, Payload, Position, ProcedureLevel, ProgramForm,
-    ProgramKind, ProgramRegisterIncluded, ProgramRegistered, ProgramTopic, RegionalEventHeld, Role,
+    ProgramKind, ProgramRegisterIncluded, ProgramRegistered, ProgramTopic, RegionalEventHeld,
     RoleAssigned, RouteClosed, RouteOpened, RouteOutcome, RouteStepPlanned, RouteStepRef,
-    RouteSupportAssigned, Scope, StepForm, SupportRole, TargetSet, TargetValue,
+    RouteSupportAssigned, Scope, StepForm, SupportRole, SupportSystemRole, TargetSet, TargetValue,
     TeacherAssignedToMethodist, TeacherHired, TeacherLeft, TeacherMoved,
 };
 use proto_events::{Actor, ActorRole, Basis, Date, Effective, EventId, NewEvent, Timestamp};
@@ -193,7 +193,7 @@ impl Region {
                 start,
                 RoleAssigned {
                     person: id(&format!("meth{person:04}")),
-                    role: Role::RegionalMethodist,
+                    role: SupportSystemRole::RegionalMethodist,
                     municipality: Some(id(&format!("m{:02}", person % self.municipalities))),
                 },
             );

@@ -50,8 +50,8 @@ pub use crate::vocabulary::learning::{
     ParticipationKind, ParticipationRecorded, RegionalEventHeld, RouteStepRef,
 };
 pub use crate::vocabulary::people::{
-    ManagementTeamMemberAdded, ManagementTeamMemberRemoved, Position, Role, RoleAssigned,
-    RoleEnded, TeacherAssignedToMethodist, TeacherHired, TeacherLeft, TeacherMoved,
+    ManagementTeamMemberAdded, ManagementTeamMemberRemoved, Position, RoleAssigned, RoleEnded,
+    SupportSystemRole, TeacherAssignedToMethodist, TeacherHired, TeacherLeft, TeacherMoved,
     TeacherUnassignedFromMethodist,
 };
 pub use crate::vocabulary::plan::{

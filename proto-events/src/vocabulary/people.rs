@@ -199,7 +199,7 @@ impl ManagementTeamMemberRemoved {
 /// A role of the support system. Variant order is part of the binary format.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Role {
+pub enum SupportSystemRole {
     /// Regional methodist (региональный методист).
     RegionalMethodist,
     /// Tutor of ЦНППМ (тьютор).
@@ -215,7 +215,7 @@ pub struct RoleAssigned {
     /// The person.
     pub person: PersonId,
     /// The role.
-    pub role: Role,
+    pub role: SupportSystemRole,
     /// The municipality served, if the role is limited to one.
     pub municipality: Option<MunicipalityCode>,
 }
@@ -242,7 +242,7 @@ pub struct RoleEnded {
     /// The person.
     pub person: PersonId,
     /// The role.
-    pub role: Role,
+    pub role: SupportSystemRole,
     /// The municipality served, as when assigned.
     pub municipality: Option<MunicipalityCode>,
 }
