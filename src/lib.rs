@@ -3,6 +3,7 @@
 //! This is the one crate that knows sled, tokio, axum and clap; the format lives in proto-events
 //! and the folds in projections.
 
+pub mod access;
 pub mod archive;
 pub mod cli;
 pub mod commands;

@@ -18,6 +18,8 @@ use serde::{Deserialize, Serialize};
 use proto_events::vocabulary::{Payload, PlanLevel, ProcedureLevel, SupportSystemRole};
 use proto_events::{ActorRole, EventId};
 
+use crate::access::{PlanFacts, Registry};
+
 /// What an entity is, by its id.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 pub(crate) enum Key {
@@ -304,19 +306,40 @@ impl RegistryIndex {
             | Payload::TargetSet(_) => {}
         }
     }
+}
 
-    /// The municipality an organisation belongs to.
-    pub(crate) fn municipality_of_org(&self, organisation: &str) -> Option<&str> {
+/// What the access rules read of the gate's state (`access::may_record`, `access::covers`).
+impl Registry for RegistryIndex {
+    fn municipality_of(&self, organisation: &str) -> Option<&str> {
         match self.facts.get(&Key::Organisation(organisation.to_string())) {
             Some(Fact::Organisation { municipality }) => municipality.as_deref(),
             _ => None,
         }
     }
 
-    /// The organisation a teacher works (or last worked) at.
-    pub(crate) fn org_of_teacher(&self, teacher: &str) -> Option<&str> {
+    fn is_organisation(&self, organisation: &str) -> bool {
+        self.facts.contains_key(&Key::Organisation(organisation.to_string()))
+    }
+
+    fn employer_of(&self, teacher: &str) -> Option<&str> {
         match self.facts.get(&Key::Teacher(teacher.to_string())) {
             Some(Fact::Teacher { organisation, .. }) => Some(organisation),
+            _ => None,
+        }
+    }
+
+    fn plan(&self, plan: &str) -> Option<PlanFacts<'_>> {
+        match self.facts.get(&Key::Plan(plan.to_string())) {
+            Some(Fact::Plan { level, municipality, .. }) => {
+                Some(PlanFacts { level: *level, municipality: municipality.as_deref() })
+            }
+            _ => None,
+        }
+    }
+
+    fn pair_organisation(&self, pair: &str) -> Option<&str> {
+        match self.facts.get(&Key::Pair(pair.to_string())) {
+            Some(Fact::Pair { organisation, .. }) => Some(organisation),
             _ => None,
         }
     }

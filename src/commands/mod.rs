@@ -2,17 +2,17 @@
 //!
 //! `submit` does the stateless checks (`Payload::validate`), places each event in its stream
 //! (a correction in its target's stream), and appends through the ledger. The ledger's
-//! `CommandGate` then checks roles, scopes, references, uniqueness and catalogue codes against
+//! `CommandGate` then checks roles and scopes (`access`), references, uniqueness and catalogue codes against
 //! the current state inside the writer thread, atomically with the append: a refused command
 //! writes nothing. Every refusal carries its class (`RejectionClass`), set where it is made;
 //! `CommandError`'s variants follow it (`CommandError::class`). Odd but lawful data (a completion dated before the hire) is accepted and
 //! flagged in `CommandOutcome::warnings`; warnings are advisory and read from the store, so
 //! they are not part of that atomic step.
 
-mod authority;
 mod gate;
 mod gate_snapshot;
 mod index;
+mod state_checks;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -22,9 +22,9 @@ use proto_events::envelope::StreamNameError;
 use proto_events::vocabulary::{validation, Payload, PayloadError};
 use proto_events::{Actor, Basis, Date, Effective, EventId, NewEvent, StreamName};
 
-pub use crate::commands::authority::{may_write, Refusal};
+use crate::access::{unknown_target, Refusal, Role};
 pub(crate) use crate::commands::gate::payload_rule;
-use crate::commands::gate::{is_scoped, unknown_target, UNPLACED};
+use crate::commands::gate::UNPLACED;
 pub use crate::commands::gate::{rebuild_gate, CommandGate};
 pub use crate::commands::gate_snapshot::{GATE_SNAPSHOT_EVERY_EVENTS, GATE_SNAPSHOT_TREE};
 pub use crate::commands::index::{plan_owner, RegistryIndex};
@@ -117,7 +117,7 @@ pub enum CommandError {
         /// The rule it breaks.
         rule: String,
     },
-    /// The actor's role or scope does not allow this kind (decided by `authority` in the gate).
+    /// The actor's role or scope does not allow this kind (decided by `access::may_record` in the gate).
     #[error(
         "команда {index}: роль {} не может записывать события {}: поле {field} = {value:?}: {rule}",
         who.role,
@@ -288,7 +288,7 @@ fn prepare(
     actor: &Actor,
     commands: &[Command],
 ) -> Result<(AppendRequest, Vec<String>), CommandError> {
-    let scoped = is_scoped(&actor.role);
+    let scoped = Role::from(&actor.role).is_scoped();
     let mut events = Vec::with_capacity(commands.len());
     let mut expected: BTreeMap<StreamName, Expected> = BTreeMap::new();
     let mut refused_after_screen = None;

@@ -1,23 +1,22 @@
-//! Bearer tokens and roles: creating, listing and revoking tokens, and turning an
-//! `Authorization` header into a `Principal` that handlers check against.
+//! Bearer tokens: creating, listing and revoking tokens, and turning an
+//! `Authorization` header into a `Principal` that handlers check against (its role is `access::Role`, the one role type).
 //!
 //! Only `blake3(token)` is stored (aux tree `tokens`, outside the hash chain): the secret itself
 //! is printed once and never kept. The token id is pseudonymous and becomes the actor id of every
 //! event written with the token.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::io::Read;
-use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use proto_events::{Actor, ActorRole};
+use proto_events::Actor;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
+pub use crate::access::Role;
 use crate::server::error::ApiError;
 use crate::server::AppState;
 use crate::store::{Store, StoreError};
@@ -73,79 +72,6 @@ impl TokenCache {
             entries.1.insert(key, principal.clone());
         }
         Ok(found)
-    }
-}
-
-/// A role with its scope, as tokens carry it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub enum Role {
-    /// The regional ministry: reads all, sets targets, approves plans.
-    Ministry,
-    /// The regional operator (ЦНППМ): registries, diagnostics, routes, completions, plans.
-    Operator,
-    /// A municipal authority, by municipality code.
-    Municipality(String),
-    /// An educational organisation, by organisation id.
-    Organisation(String),
-    /// An auditor: reads everything, writes nothing.
-    Auditor,
-}
-
-impl Role {
-    /// Parses `role` with an optional separate `scope` (`--role municipality --scope 38-12`
-    /// or `--role municipality:38-12`).
-    pub fn parse(role: &str, scope: Option<&str>) -> Result<Role, String> {
-        let text = match (role.contains(':'), scope) {
-            (false, Some(scope)) => format!("{role}:{scope}"),
-            (true, Some(_)) => return Err("область задана дважды: в --role и в --scope".into()),
-            (_, None) => role.to_string(),
-        };
-        text.parse()
-    }
-
-    /// The actor role recorded in events.
-    pub fn actor_role(&self) -> ActorRole {
-        match self {
-            Role::Ministry => ActorRole::Ministry,
-            Role::Operator => ActorRole::Operator,
-            Role::Municipality(code) => ActorRole::Municipality(code.clone()),
-            Role::Organisation(id) => ActorRole::Organisation(id.clone()),
-            Role::Auditor => ActorRole::Auditor,
-        }
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Role, String> {
-        match text.parse::<ActorRole>()? {
-            ActorRole::Ministry => Ok(Role::Ministry),
-            ActorRole::Operator => Ok(Role::Operator),
-            ActorRole::Municipality(code) => Ok(Role::Municipality(code)),
-            ActorRole::Organisation(id) => Ok(Role::Organisation(id)),
-            ActorRole::Auditor => Ok(Role::Auditor),
-            ActorRole::System => Err("роль system не выдаётся токенам".into()),
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.actor_role().fmt(f)
-    }
-}
-
-impl TryFrom<String> for Role {
-    type Error = String;
-    fn try_from(text: String) -> Result<Role, String> {
-        text.parse()
-    }
-}
-
-impl From<Role> for String {
-    fn from(role: Role) -> String {
-        role.to_string()
     }
 }
 

@@ -193,11 +193,7 @@ pub async fn import_plan(
         basis,
         period,
         owner: form.owner.clone(),
-        owner_code: match &principal.role {
-            Role::Municipality(code) => Some(code.clone()),
-            Role::Organisation(id) => Some(id.clone()),
-            _ => None,
-        },
+        owner_code: principal.role.scope_id().map(str::to_string),
     };
     let store = state.ledger.store().clone();
     let bytes = form.bytes;

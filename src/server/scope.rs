@@ -21,11 +21,12 @@
 //! are the stored ones, hashes unchanged, so each can be checked on its own; a filtered range has
 //! gaps, so only an unfiltered range (ministry, operator, auditor) can verify the chain.
 //!
-//! What a refusal tells: a single event outside the scope is answered as an unknown id (404, the
-//! same body), so its existence does not leak; a stream outside the scope is 403, and since a
-//! stream with no events is decided like any other (its name against the scope's own registry,
-//! a plan or report with no first event belongs to nobody), the 403 does not tell whether the
-//! stream exists.
+//! A stream is resolved to the `Reach` it belongs to and decided by `access::may_read`, the rule
+//! projections follow too. What a refusal tells is the access module's secrecy table (row 3): a
+//! single event outside the scope is answered as an unknown id (404, the same body); a stream
+//! outside the scope is 403, and since a stream with no events is decided like any other (its
+//! name against the scope's own registry, a plan or report with no first event belongs to
+//! nobody), the 403 does not tell whether the stream exists.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -35,27 +36,21 @@ use projections::State;
 use proto_events::vocabulary::{OrgId, Payload, Scope, TeacherId};
 use proto_events::{Date, Envelope, StreamName};
 
+use crate::access::{may_read, Reach, Role};
 use crate::commands::plan_owner;
 use crate::query::{KnownAt, Projector};
-use crate::server::auth::Role;
 use crate::server::error::ApiError;
 use crate::store::{Clock, Store};
 
 /// The scope of a municipality or organisation token, with what it needs to decide streams.
 pub struct ScopeFilter {
-    scope: Owner,
+    scope: Role,
     state: Arc<State>,
     clock: Arc<dyn Clock>,
     today: Date,
     store: Store,
     /// Decisions already taken in this request, by stream.
     decided: BTreeMap<StreamName, bool>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Owner {
-    Municipality(String),
-    Organisation(String),
 }
 
 impl ScopeFilter {
@@ -65,11 +60,10 @@ impl ScopeFilter {
         projector: &Projector,
         clock: &Arc<dyn Clock>,
     ) -> Result<Option<ScopeFilter>, ApiError> {
-        let scope = match role {
-            Role::Municipality(code) => Owner::Municipality(code.clone()),
-            Role::Organisation(id) => Owner::Organisation(id.clone()),
-            Role::Ministry | Role::Operator | Role::Auditor => return Ok(None),
-        };
+        if !role.is_scoped() {
+            return Ok(None);
+        }
+        let scope = role.clone();
         let state = projector
             .state_at(KnownAt::Now)
             .map_err(|error| ApiError::Internal(error.to_string()))?;
@@ -85,10 +79,7 @@ impl ScopeFilter {
 
     /// The filter's name, as responses report it (`municipality:<code>`).
     pub fn name(&self) -> String {
-        match &self.scope {
-            Owner::Municipality(code) => format!("municipality:{code}"),
-            Owner::Organisation(id) => format!("organisation:{id}"),
-        }
+        self.scope.to_string()
     }
 
     /// Takes the latest projected state and today's date, so a long-lived feed follows hires,
@@ -122,7 +113,7 @@ impl ScopeFilter {
             return Ok(false);
         };
         Ok(match category {
-            "municipality" => matches!(&self.scope, Owner::Municipality(code) if code == id),
+            "municipality" => may_read(&self.scope, Reach::Municipality(id)),
             "org" => self.owns_organisation(id),
             "teacher" => match TeacherId::new(id) {
                 Ok(teacher) => match self.state.registry.employment_on(&teacher, self.today) {
@@ -141,18 +132,15 @@ impl ScopeFilter {
     }
 
     fn owns_organisation(&self, id: &str) -> bool {
-        match &self.scope {
-            Owner::Organisation(own) => own == id,
-            Owner::Municipality(code) => match OrgId::new(id) {
-                Ok(org) => self
-                    .state
-                    .registry
-                    .organisation_place(&org)
-                    .and_then(|(_, municipality)| municipality)
-                    .is_some_and(|municipality| municipality.as_str() == code),
-                Err(_) => false,
-            },
-        }
+        let registered = OrgId::new(id).ok();
+        let municipality = registered
+            .as_ref()
+            .and_then(|org| self.state.registry.organisation_place(org))
+            .and_then(|(_, municipality)| municipality);
+        may_read(
+            &self.scope,
+            Reach::Organisation { id, municipality: municipality.map(|code| code.as_str()) },
+        )
     }
 
     /// Plans and figure reports belong to whom their first event (`plan_created`,
@@ -165,12 +153,9 @@ impl ScopeFilter {
             Ok(Payload::PlanCreated(plan)) => {
                 match plan_owner(plan.level, &plan.owner, &first.actor.role) {
                     (Some(municipality), _) => {
-                        matches!(&self.scope, Owner::Municipality(code) if *code == municipality)
+                        may_read(&self.scope, Reach::Municipality(&municipality))
                     }
-                    (None, Some(organisation)) => match &self.scope {
-                        Owner::Organisation(own) => *own == organisation,
-                        Owner::Municipality(_) => self.owns_organisation(&organisation),
-                    },
+                    (None, Some(organisation)) => self.owns_organisation(&organisation),
                     (None, None) => false,
                 }
             }
@@ -192,10 +177,8 @@ impl ScopeFilter {
 
     fn owns_report_scope(&self, scope: &Scope) -> bool {
         match scope {
-            Scope::Region => false,
-            Scope::Municipality(municipality) => {
-                matches!(&self.scope, Owner::Municipality(code) if code == municipality.as_str())
-            }
+            Scope::Region => may_read(&self.scope, Reach::Region),
+            Scope::Municipality(code) => may_read(&self.scope, Reach::Municipality(code.as_str())),
             Scope::Organisation(org) => self.owns_organisation(org.as_str()),
         }
     }

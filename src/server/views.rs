@@ -6,17 +6,12 @@
 //! The JSON is the CLI's (`letopis figures`, `plans`, `routes --format json`), built by the same
 //! functions (`query::json`). Folds run on a blocking thread over the shared `Projector`, whose
 //! cache of the latest state makes repeated "now" queries cheap. Scoped roles are checked with
-//! `policy::Reach` resolved against the projected registry (an organisation's municipality, a
+//! `access::Reach` resolved against the projected registry (an organisation's municipality, a
 //! teacher's employer on the date). Figures, evidence and report verification read the latest
 //! state as known at `known_at` (`Projector::figures_at`, no refold); their scope check uses the
 //! registry as the server knows it latest.
 //!
-//! What a scoped refusal tells: a read of one teacher outside the scope is 404 with the body of
-//! any teacher the scope does not employ (no employer named, existence not told); lists (all
-//! routes, a supporter's teachers, report verification) leave out what is outside the scope, so
-//! an unknown supporter and one who supports only others' teachers read alike; a `scope` or
-//! `municipality` parameter outside the token's scope is 403 naming only what was asked, whether
-//! or not it exists.
+//! What a scoped refusal tells is the access module's secrecy table (rows 1 and 2).
 
 use std::sync::Arc;
 
@@ -35,11 +30,12 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use utoipa::IntoParams;
 
+use crate::access::{may_read, Action, Reach};
 use crate::query::json::{figure_json, supported_json};
 use crate::query::{KnownAt, Projector, QueryError};
 use crate::server::auth::Principal;
 use crate::server::error::{ApiError, ApiPath, ApiQuery, ErrorBody};
-use crate::server::policy::{self, may_read, Action, Reach};
+use crate::server::policy;
 use crate::server::scope::today;
 use crate::server::AppState;
 use crate::store::Clock;

@@ -750,7 +750,7 @@ fn municipal_plan(id: &str, owner: &str) -> Command {
 /// another organisation's teacher, another municipality's report and plan, a program
 /// registration (a kind it may not record at all).
 #[test]
-fn a_scoped_actor_cannot_tell_an_event_outside_its_scope_from_an_unknown_id() {
+fn secrecy_4_a_scoped_actor_cannot_tell_an_event_outside_its_scope_from_an_unknown_id() {
     const UNKNOWN: u128 = 0xdead;
     let Given { _dir, ledger } = recorded(region_with(vec![
         hired("t2", "o2", day(2020, 9, 1)),
@@ -1098,7 +1098,7 @@ fn refusal_naming(ledger: &Ledger, role: &ActorRole, when: Vec<Command>, named: 
 /// never formed, and another teacher's route as one never opened. A municipality, which records
 /// none of these kinds, is refused by the kind alike. Region-wide roles record them.
 #[test]
-fn a_scoped_actor_cannot_tell_a_teacher_outside_its_scope_from_an_unknown_one() {
+fn secrecy_6_a_scoped_actor_cannot_tell_a_teacher_outside_its_scope_from_an_unknown_one() {
     let Given { _dir, ledger } = recorded(teachers_elsewhere());
     let head = ledger.store().head();
     type Attempt = Box<dyn Fn(&str) -> Vec<Command>>;
@@ -1177,7 +1177,8 @@ fn a_scoped_actor_cannot_tell_a_teacher_outside_its_scope_from_an_unknown_one() 
 /// import, a migration) is covered by no scope: a region-wide role is still told whose route it
 /// is, an organisation still reads it as a route never opened.
 #[test]
-fn a_region_wide_role_is_told_whose_route_it_is_when_its_teacher_has_no_employment_record() {
+fn secrecy_9_a_region_wide_role_is_told_whose_route_it_is_when_its_teacher_has_no_employment_record(
+) {
     let dir = tempfile::tempdir().unwrap();
     let store = letopis::store::Store::open(dir.path()).unwrap();
     let raw = Ledger::start(store, Box::new(letopis::store::NoGate), StepClock::new());
@@ -1230,7 +1231,7 @@ fn an_organisation_records_what_it_may_about_teachers_it_does_not_employ() {
 /// organisation nor its municipality, also when it expects a version of the teacher's stream;
 /// a teacher of its own organisations is named, and region-wide roles are told where.
 #[test]
-fn a_municipality_hiring_a_teacher_employed_elsewhere_is_told_how_but_not_where() {
+fn secrecy_7_a_municipality_hiring_a_teacher_employed_elsewhere_is_told_how_but_not_where() {
     let Given { _dir, ledger } = recorded(teachers_elsewhere());
     let head = ledger.store().head();
     let municipality = actor(ActorRole::Municipality("m1".into()));
@@ -1271,7 +1272,7 @@ fn a_municipality_hiring_a_teacher_employed_elsewhere_is_told_how_but_not_where(
 /// told just that when the teacher works outside its scope, and where they do work when that
 /// is one of its own organisations; region-wide roles are told where.
 #[test]
-fn a_move_from_the_wrong_organisation_names_no_employer_outside_the_scope() {
+fn secrecy_8_a_move_from_the_wrong_organisation_names_no_employer_outside_the_scope() {
     let Given { _dir, ledger } = recorded(teachers_elsewhere());
     let municipality = actor(ActorRole::Municipality("m1".into()));
     let cases = [

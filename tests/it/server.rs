@@ -602,7 +602,7 @@ async fn role_matrix() {
 }
 
 #[tokio::test]
-async fn a_municipality_reads_the_events_of_its_scope_only() {
+async fn secrecy_3_a_municipality_reads_the_events_of_its_scope_only() {
     let app = App::new();
     let operator = app.token("operator");
     small_region(&app, &operator).await;
@@ -695,7 +695,7 @@ async fn a_municipality_reads_the_events_of_its_scope_only() {
 /// exist; region-wide roles still read the event and get 404 only for unknown ids. Streams: one
 /// outside the scope is 403 whether or not it has events (the same body but for its name).
 #[tokio::test]
-async fn a_scoped_token_cannot_tell_an_event_outside_its_scope_from_an_unknown_id() {
+async fn secrecy_3_a_scoped_token_cannot_tell_an_event_outside_its_scope_from_an_unknown_id() {
     let app = App::new();
     let operator = app.token("operator");
     let (own_municipality, other_organisation) = small_region(&app, &operator).await;
@@ -763,7 +763,7 @@ async fn a_scoped_token_cannot_tell_an_event_outside_its_scope_from_an_unknown_i
 /// registered all answer 404 with one body but for the id, naming no employer; its own teacher
 /// is read, and so is the teacher who left on a date they were still employed.
 #[tokio::test]
-async fn a_scoped_token_cannot_tell_a_teacher_outside_its_scope_from_an_unknown_one() {
+async fn secrecy_6_a_scoped_token_cannot_tell_a_teacher_outside_its_scope_from_an_unknown_one() {
     let app = App::new();
     let operator = app.token("operator");
     small_region(&app, &operator).await;
@@ -1212,7 +1212,7 @@ fn teacher_left(teacher: &str, organisation: &str) -> Value {
 /// the same body but for the id it sent, also when it expects a version of the teacher's stream
 /// (a conflict would tell that the stream holds events). The operator records them.
 #[tokio::test]
-async fn a_scoped_token_cannot_tell_a_teacher_it_does_not_employ_from_an_unknown_one() {
+async fn secrecy_6_a_scoped_token_cannot_tell_a_teacher_it_does_not_employ_from_an_unknown_one() {
     let app = App::new();
     let operator = app.token("operator");
     small_region(&app, &operator).await;
@@ -1298,7 +1298,7 @@ async fn a_scoped_token_cannot_tell_a_teacher_it_does_not_employ_from_an_unknown
 /// neither that organisation nor its municipality; a departure from the wrong organisation is
 /// told that the teacher does not work there. The operator is told where.
 #[tokio::test]
-async fn a_municipality_token_is_not_told_where_a_teacher_outside_its_scope_works() {
+async fn secrecy_7_a_municipality_token_is_not_told_where_a_teacher_outside_its_scope_works() {
     let app = App::new();
     let operator = app.token("operator");
     small_region(&app, &operator).await;
@@ -1405,7 +1405,7 @@ fn assert_refused(
 /// stream (a conflict would name that stream). Region-wide roles are still told why they are
 /// refused.
 #[tokio::test]
-async fn a_scoped_token_cannot_tell_a_target_outside_its_scope_from_an_unknown_one() {
+async fn secrecy_4_a_scoped_token_cannot_tell_a_target_outside_its_scope_from_an_unknown_one() {
     let app = App::new();
     let operator = app.token("operator");
     let (_, other_organisation) = small_region(&app, &operator).await;
@@ -1620,7 +1620,7 @@ async fn retry_with_the_same_id_returns_the_same_seq() {
 /// would be accepted, by the same 409 naming only the id, nothing written. The operator is told
 /// the seq.
 #[tokio::test]
-async fn a_retry_answers_its_seq_and_a_reused_id_names_no_seq_to_a_scoped_token() {
+async fn secrecy_5_a_retry_answers_its_seq_and_a_reused_id_names_no_seq_to_a_scoped_token() {
     let app = App::new();
     let operator = app.token("operator");
     small_region(&app, &operator).await;

@@ -115,7 +115,7 @@ async fn figures_for_the_region_are_the_cli_objects() {
 }
 
 #[tokio::test]
-async fn municipality_reads_only_its_own_scope() {
+async fn secrecy_1_municipality_reads_only_its_own_scope() {
     let demo = demo();
     let own = demo.token("municipality:38-12");
     let other = demo.token("municipality:38-99");
@@ -285,7 +285,7 @@ async fn employer(demo: &Demo, teacher: &str, operator: &str) -> String {
 /// teachers (an empty list), and the `scope` / `municipality` parameters of the figures, the
 /// evidence, the figure export and the registry (403 naming only what was asked).
 #[tokio::test]
-async fn a_scoped_token_cannot_tell_an_entity_outside_its_scope_from_an_unknown_one() {
+async fn secrecy_2_a_scoped_token_cannot_tell_an_entity_outside_its_scope_from_an_unknown_one() {
     let demo = demo();
     let operator = demo.token("operator");
     // A teacher with an open route that someone supports, their employer and its municipality.
