@@ -174,16 +174,10 @@ impl FromStr for Role {
     }
 }
 
+/// `ActorRole`'s text, the one spelling of a role.
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Role::System => f.write_str("system"),
-            Role::Ministry => f.write_str("ministry"),
-            Role::Operator => f.write_str("operator"),
-            Role::Municipality(code) => write!(f, "municipality:{code}"),
-            Role::Organisation(id) => write!(f, "organisation:{id}"),
-            Role::Auditor => f.write_str("auditor"),
-        }
+        self.actor_role().fmt(f)
     }
 }
 

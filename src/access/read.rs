@@ -83,18 +83,13 @@ pub fn may(role: &Role, action: Action<'_>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use proto_events::ActorRole;
-
     use crate::access::{may_read, Reach, Role};
-
-    fn role(text: &str) -> Role {
-        Role::from(&text.parse::<ActorRole>().unwrap())
-    }
 
     #[test]
     fn secrecy_1_a_scoped_role_reads_projections_of_its_own_scope_only() {
         let check = |who: &str, reach: Reach<'_>, expected: bool| {
-            assert_eq!(may_read(&role(who), reach), expected, "{who} {reach:?}");
+            let role: Role = who.parse().unwrap();
+            assert_eq!(may_read(&role, reach), expected, "{who} {reach:?}");
         };
         let own_school = Reach::Organisation { id: "s-1", municipality: Some("38-12") };
         let other_school = Reach::Organisation { id: "s-2", municipality: Some("38-13") };
