@@ -205,6 +205,58 @@ impl RegistryIndex {
                     }
                 });
             }
+            Payload::RoleAssigned(_)
+            | Payload::RoleEnded(_)
+            | Payload::DiagnosticRecorded(_)
+            | Payload::RouteOpened(_)
+            | Payload::RouteStepPlanned(_)
+            | Payload::RouteClosed(_) => self.apply_people_and_routes(payload),
+            Payload::CourseCompleted(p) => {
+                self.put(Key::Completion(p.completion.to_string()), Fact::Exists)
+            }
+            Payload::MentoringPairFormed(p) => self.put(
+                Key::Pair(p.pair.to_string()),
+                Fact::Pair {
+                    mentee: p.mentee.to_string(),
+                    organisation: p.organisation.to_string(),
+                },
+            ),
+            Payload::RegionalEventHeld(p) => {
+                self.put(Key::RegionalEvent(p.event.to_string()), Fact::Exists)
+            }
+            Payload::PlanCreated(_)
+            | Payload::PlanSectionAdded(_)
+            | Payload::ActivityAdded(_)
+            | Payload::ActivityCancelled(_) => self.apply_plan(payload, creator),
+            Payload::FigureReported(p) => self.put(Key::Report(p.report.to_string()), Fact::Exists),
+            Payload::EventCorrected(p) => {
+                if let Ok(replacement) = p.replacement.payload() {
+                    self.apply(&replacement, creator);
+                }
+            }
+            Payload::EventRetracted(p) => self.mark_retracted(p.target),
+            Payload::OrganisationStatusChanged(_)
+            | Payload::ProgramRegisterIncluded(_)
+            | Payload::ProgramRegisterRemoved(_)
+            | Payload::ManagementTeamMemberAdded(_)
+            | Payload::ManagementTeamMemberRemoved(_)
+            | Payload::TeacherAssignedToMethodist(_)
+            | Payload::TeacherUnassignedFromMethodist(_)
+            | Payload::RouteSupportAssigned(_)
+            | Payload::RouteStepCompleted(_)
+            | Payload::MentoringPairEnded(_)
+            | Payload::ParticipationRecorded(_)
+            | Payload::ManagementTeamTrained(_)
+            | Payload::PlanApproved(_)
+            | Payload::ActivityAmended(_)
+            | Payload::ActivityExecutionReported(_)
+            | Payload::TargetSet(_) => {}
+        }
+    }
+
+    /// `apply` of the support system's roles, diagnostics and routes.
+    fn apply_people_and_routes(&mut self, payload: &Payload) {
+        match payload {
             Payload::RoleAssigned(p) => {
                 let key = Key::Person(p.person.to_string());
                 let mut roles = match self.facts.get(&key) {
@@ -245,19 +297,13 @@ impl RegistryIndex {
                     *closed = true;
                 }
             }),
-            Payload::CourseCompleted(p) => {
-                self.put(Key::Completion(p.completion.to_string()), Fact::Exists)
-            }
-            Payload::MentoringPairFormed(p) => self.put(
-                Key::Pair(p.pair.to_string()),
-                Fact::Pair {
-                    mentee: p.mentee.to_string(),
-                    organisation: p.organisation.to_string(),
-                },
-            ),
-            Payload::RegionalEventHeld(p) => {
-                self.put(Key::RegionalEvent(p.event.to_string()), Fact::Exists)
-            }
+            _ => {}
+        }
+    }
+
+    /// `apply` of plans, their sections and activities.
+    fn apply_plan(&mut self, payload: &Payload, creator: &ActorRole) {
+        match payload {
             Payload::PlanCreated(p) => {
                 let (municipality, organisation) = plan_owner(p.level, &p.owner, creator);
                 self.put(
@@ -281,29 +327,7 @@ impl RegistryIndex {
                 Key::Activity(p.plan.to_string(), p.activity.to_string()),
                 Fact::Activity { cancelled: true },
             ),
-            Payload::FigureReported(p) => self.put(Key::Report(p.report.to_string()), Fact::Exists),
-            Payload::EventCorrected(p) => {
-                if let Ok(replacement) = p.replacement.payload() {
-                    self.apply(&replacement, creator);
-                }
-            }
-            Payload::EventRetracted(p) => self.mark_retracted(p.target),
-            Payload::OrganisationStatusChanged(_)
-            | Payload::ProgramRegisterIncluded(_)
-            | Payload::ProgramRegisterRemoved(_)
-            | Payload::ManagementTeamMemberAdded(_)
-            | Payload::ManagementTeamMemberRemoved(_)
-            | Payload::TeacherAssignedToMethodist(_)
-            | Payload::TeacherUnassignedFromMethodist(_)
-            | Payload::RouteSupportAssigned(_)
-            | Payload::RouteStepCompleted(_)
-            | Payload::MentoringPairEnded(_)
-            | Payload::ParticipationRecorded(_)
-            | Payload::ManagementTeamTrained(_)
-            | Payload::PlanApproved(_)
-            | Payload::ActivityAmended(_)
-            | Payload::ActivityExecutionReported(_)
-            | Payload::TargetSet(_) => {}
+            _ => {}
         }
     }
 }
