@@ -1070,7 +1070,7 @@ async fn issue_20_effective_outside_1950_2100_is_422_naming_effective() {
         let mut command = municipality(code);
         command["effective"] = json!(effective);
         let (status, answer) = app.post(&token, command).await;
-        assert_eq!(status, StatusCode::OK, "{effective}: {answer}");
+        assert_eq!(status, StatusCode::CREATED, "{effective}: {answer}");
     }
 }
 
