@@ -27,21 +27,35 @@ impl Given {
 
     /// Records a payload effective on `effective` (YYYY-MM-DD) on the basis of `basis`.
     fn record(&mut self, effective: &str, basis: Option<&str>, payload: Payload) -> EventId {
-        let seq = u64::try_from(self.envelopes.len()).unwrap() + 1;
-        let id: EventId = format!("00000000-0000-7000-8000-{seq:012x}").parse().unwrap();
         let stream = match payload.stream() {
             Ok(stream) => stream,
             Err(_) => StreamName::new("plan/p1").unwrap(),
         };
+        let (kind, version) = (payload.kind(), payload.schema_version());
+        self.record_bytes(effective, basis, stream, kind, version, payload.encode().unwrap())
+    }
+
+    /// Records payload bytes of `kind` at `schema_version` as they were stored (old schemas).
+    fn record_bytes(
+        &mut self,
+        effective: &str,
+        basis: Option<&str>,
+        stream: StreamName,
+        kind: &str,
+        schema_version: u16,
+        payload: Vec<u8>,
+    ) -> EventId {
+        let seq = u64::try_from(self.envelopes.len()).unwrap() + 1;
+        let id: EventId = format!("00000000-0000-7000-8000-{seq:012x}").parse().unwrap();
         let new = NewEvent {
             id: Some(id),
             stream,
-            kind: payload.kind().to_string(),
-            schema_version: payload.schema_version(),
+            kind: kind.to_string(),
+            schema_version,
             effective: Effective::Date(date(effective)),
             actor: Actor { role: ActorRole::Operator, id: "tok-test".into() },
             basis: basis.map(|text| Basis::parse(text).unwrap()),
-            payload: payload.encode().unwrap(),
+            payload,
         };
         let assigned = Assigned {
             id,
@@ -491,4 +505,130 @@ mod properties {
             prop_assert_eq!(given.fold(), without.fold());
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema v1 amendments (term as text only), captured before terms were frozen into the events.
+
+/// The canonical bytes of a payload vector of `kind` at `schema_version` in proto-events'
+/// golden vector file.
+fn golden_payload(kind: &str, schema_version: u16) -> Vec<u8> {
+    let vectors = include_str!("../../proto-events/tests/vectors/payloads.txt");
+    let prefix = format!("{kind}\t{schema_version}\t");
+    let line = vectors.lines().find(|line| line.starts_with(&prefix)).unwrap();
+    let hex = line.split('\t').nth(2).unwrap();
+    (0..hex.len()).step_by(2).map(|at| u8::from_str_radix(&hex[at..at + 2], 16).unwrap()).collect()
+}
+
+/// Term, meaning and status of every activity at each date, one line each.
+fn render_terms(given: &Given, dates: &[&str]) -> String {
+    let plans = given.fold();
+    let mut lines = Vec::new();
+    for at in dates {
+        for plan in plans_as_of(&plans, date(at)) {
+            for section in &plan.sections {
+                for activity in &section.activities {
+                    lines.push(format!(
+                        "{at} {} {} [{}] {:?} -> {:?}",
+                        plan.id,
+                        activity.number,
+                        activity.term.text,
+                        activity.term.meaning,
+                        activity.status
+                    ));
+                }
+            }
+        }
+    }
+    lines.join("\n")
+}
+
+/// A one-year plan whose v1 amendments change terms to texts the period dates, and the golden
+/// vector's v1 amendment of a recurring term in its own plan.
+fn schema_v1_history() -> Given {
+    let mut given = Given::new();
+    let one_year = PlanCreated {
+        plan: "p1".parse().unwrap(),
+        level: PlanLevel::Municipal,
+        title: "План на год".into(),
+        period_from_year: 2024,
+        period_to_year: 2024,
+        owner: "МОУО".into(),
+    };
+    given.record("2024-01-10", None, Payload::PlanCreated(one_year));
+    given.record("2024-01-10", None, section("s1", "1", "Диагностика"));
+    given.record("2024-01-10", None, activity("a1", "s1", "1", "Первое", "Сентябрь 2024 г."));
+    given.record("2024-01-10", None, activity("a2", "s1", "2", "Второе", "2024"));
+    given.record("2024-01-10", None, activity("a3", "s1", "3", "Третье", "2024"));
+    let plan = StreamName::new("plan/p1").unwrap();
+    for (activity, old, new) in [
+        ("a1", "Сентябрь 2024 г.", "До сентября"),
+        ("a2", "2024", "В течение года"),
+        ("a3", "2024", "Октябрь-ноябрь"),
+    ] {
+        let v1 = amended(activity, ActivityField::Term, old, new);
+        let Payload::ActivityAmended(inner) = &v1 else { unreachable!() };
+        let bytes = codec::encode("activity_amended", inner).unwrap();
+        given.record_bytes("2024-02-01", None, plan.clone(), "activity_amended", 1, bytes);
+    }
+    let roadmap = PlanCreated {
+        plan: "irk-2023-roadmap".parse().unwrap(),
+        level: PlanLevel::Regional,
+        title: "Дорожная карта".into(),
+        period_from_year: 2023,
+        period_to_year: 2025,
+        owner: "Министерство".into(),
+    };
+    given.record("2023-06-13", None, Payload::PlanCreated(roadmap));
+    given.record(
+        "2023-06-13",
+        None,
+        Payload::PlanSectionAdded(PlanSectionAdded {
+            plan: "irk-2023-roadmap".parse().unwrap(),
+            section: "sec-2".parse().unwrap(),
+            number: Some("2".into()),
+            title: "Диагностика".into(),
+        }),
+    );
+    let mut diagnostics = activity("a-5.7", "sec-2", "5.7", "Диагностика", "Ежегодно 4 квартал");
+    if let Payload::ActivityAdded(added) = &mut diagnostics {
+        added.plan = "irk-2023-roadmap".parse().unwrap();
+    }
+    given.record("2023-06-13", None, diagnostics);
+    given.record_bytes(
+        "2023-09-01",
+        None,
+        StreamName::new("plan/irk-2023-roadmap").unwrap(),
+        "activity_amended",
+        1,
+        golden_payload("activity_amended", 1),
+    );
+    given
+}
+
+const SCHEMA_V1_DATES: [&str; 4] = ["2024-03-01", "2024-10-01", "2024-12-01", "2025-01-15"];
+
+/// Captured from the fold before terms were frozen into the events (it read amendment texts
+/// with the parser then current, in the plan's period): history must keep folding to this.
+const SCHEMA_V1_FOLDED: &str = "\
+2024-03-01 irk-2023-roadmap 5.7 [Ежегодно 3 квартал] Recurring(Recurrence { frequency: Yearly, within: Some(Quarter(3)), start_year: None, end_year: None }) -> Overdue\n\
+2024-03-01 p1 1 [До сентября] Date { due: Date(2024-08-31), from: None } -> Planned\n\
+2024-03-01 p1 2 [В течение года] Continuous { from: Some(Date(2024-01-01)), to: Some(Date(2024-12-31)) } -> InProgress\n\
+2024-03-01 p1 3 [Октябрь-ноябрь] Range { from: Date(2024-10-01), to: Date(2024-11-30) } -> Planned\n\
+2024-10-01 irk-2023-roadmap 5.7 [Ежегодно 3 квартал] Recurring(Recurrence { frequency: Yearly, within: Some(Quarter(3)), start_year: None, end_year: None }) -> Overdue\n\
+2024-10-01 p1 1 [До сентября] Date { due: Date(2024-08-31), from: None } -> Overdue\n\
+2024-10-01 p1 2 [В течение года] Continuous { from: Some(Date(2024-01-01)), to: Some(Date(2024-12-31)) } -> InProgress\n\
+2024-10-01 p1 3 [Октябрь-ноябрь] Range { from: Date(2024-10-01), to: Date(2024-11-30) } -> InProgress\n\
+2024-12-01 irk-2023-roadmap 5.7 [Ежегодно 3 квартал] Recurring(Recurrence { frequency: Yearly, within: Some(Quarter(3)), start_year: None, end_year: None }) -> Overdue\n\
+2024-12-01 p1 1 [До сентября] Date { due: Date(2024-08-31), from: None } -> Overdue\n\
+2024-12-01 p1 2 [В течение года] Continuous { from: Some(Date(2024-01-01)), to: Some(Date(2024-12-31)) } -> InProgress\n\
+2024-12-01 p1 3 [Октябрь-ноябрь] Range { from: Date(2024-10-01), to: Date(2024-11-30) } -> Overdue\n\
+2025-01-15 irk-2023-roadmap 5.7 [Ежегодно 3 квартал] Recurring(Recurrence { frequency: Yearly, within: Some(Quarter(3)), start_year: None, end_year: None }) -> Overdue\n\
+2025-01-15 p1 1 [До сентября] Date { due: Date(2024-08-31), from: None } -> Overdue\n\
+2025-01-15 p1 2 [В течение года] Continuous { from: Some(Date(2024-01-01)), to: Some(Date(2024-12-31)) } -> Overdue\n\
+2025-01-15 p1 3 [Октябрь-ноябрь] Range { from: Date(2024-10-01), to: Date(2024-11-30) } -> Overdue";
+
+#[test]
+fn schema_v1_amendments_fold_as_they_did_when_recorded() {
+    assert_eq!(render_terms(&schema_v1_history(), &SCHEMA_V1_DATES), SCHEMA_V1_FOLDED);
 }
