@@ -33,8 +33,9 @@ use crate::registry::{EmploymentChange, Registry, RegistryKey, RoleChange};
 use crate::teacher_route::Routes;
 
 /// Bumped whenever the shape or meaning of `State` changes: stored snapshots of another version
-/// are ignored and rebuilt.
-pub const FOLD_VERSION: u32 = 3;
+/// are ignored and rebuilt. 4: plan amendments hold the reading of a new term
+/// (`FieldChange::meaning`, `activity_amended` schema 2).
+pub const FOLD_VERSION: u32 = 4;
 
 /// An event inconsistent with the state so far: recorded as data, never an error or a panic.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

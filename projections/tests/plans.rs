@@ -5,6 +5,7 @@
 
 use proto_events::envelope::{Actor, ActorRole, Assigned, Effective, Envelope, NewEvent};
 use proto_events::term;
+use proto_events::vocabulary::plan::schema_v1::{ActivityAmendedV1, FieldChangeV1};
 use proto_events::vocabulary::{
     ActivityAdded, ActivityAmended, ActivityCancelled, ActivityExecutionReported, ActivityField,
     EventCorrected, EventRetracted, ExecutionStatus, FieldChange, Payload, PlanApproved,
@@ -180,7 +181,12 @@ fn amended(id: &str, field: ActivityField, old: &str, new: &str) -> Payload {
     Payload::ActivityAmended(ActivityAmended {
         plan: "p1".parse().unwrap(),
         activity: id.parse().unwrap(),
-        changes: vec![FieldChange { field, old: old.into(), new: new.into() }],
+        changes: vec![match field {
+            ActivityField::Term => {
+                FieldChange::term(old, term::parse_in_plan(new, Some((2023, 2025))))
+            }
+            _ => FieldChange::text(field, old, new),
+        }],
         reason: "уточнение".into(),
     })
 }
@@ -566,9 +572,17 @@ fn schema_v1_history() -> Given {
         ("a2", "2024", "В течение года"),
         ("a3", "2024", "Октябрь-ноябрь"),
     ] {
-        let v1 = amended(activity, ActivityField::Term, old, new);
-        let Payload::ActivityAmended(inner) = &v1 else { unreachable!() };
-        let bytes = codec::encode("activity_amended", inner).unwrap();
+        let v1 = ActivityAmendedV1 {
+            plan: "p1".parse().unwrap(),
+            activity: activity.parse().unwrap(),
+            changes: vec![FieldChangeV1 {
+                field: ActivityField::Term,
+                old: old.into(),
+                new: new.into(),
+            }],
+            reason: "уточнение".into(),
+        };
+        let bytes = codec::encode("activity_amended", &v1).unwrap();
         given.record_bytes("2024-02-01", None, plan.clone(), "activity_amended", 1, bytes);
     }
     let roadmap = PlanCreated {

@@ -192,6 +192,12 @@ pub fn parse_in_plan(text: &str, period: Option<(i32, i32)>) -> Term {
     }
 }
 
+/// The reading of version 1 in a plan's period, frozen: what the plan fold made of a term
+/// amendment recorded at `activity_amended` schema 1 (text only). Only that upcaster calls it.
+pub(crate) fn parse_v1_in_period(text: &str, period: Option<(i32, i32)>) -> Term {
+    read_v1::parse_in_period(text, period)
+}
+
 impl Term {
     /// The final deadline, if the term has one; `None` for open-ended and text terms.
     pub fn due_date(&self) -> Option<Date> {

@@ -345,13 +345,38 @@ fn activity_amended() -> ActivityAmended {
     ActivityAmended {
         plan: PlanId::new("irk-2023-roadmap").unwrap(),
         activity: ActivityId::new("a-5.7").unwrap(),
-        changes: vec![FieldChange {
+        changes: vec![FieldChange::term("Ежегодно 4 квартал", term::parse("Ежегодно 3 квартал"))],
+        reason: "перенос сроков федеральной диагностики".into(),
+    }
+}
+
+/// `activity_amended` as schema 1 wrote it (the term change as text only).
+fn activity_amended_v1() -> plan::schema_v1::ActivityAmendedV1 {
+    plan::schema_v1::ActivityAmendedV1 {
+        plan: PlanId::new("irk-2023-roadmap").unwrap(),
+        activity: ActivityId::new("a-5.7").unwrap(),
+        changes: vec![plan::schema_v1::FieldChangeV1 {
             field: ActivityField::Term,
             old: "Ежегодно 4 квартал".into(),
             new: "Ежегодно 3 квартал".into(),
         }],
         reason: "перенос сроков федеральной диагностики".into(),
     }
+}
+
+/// One sample per earlier schema version still read (`Payload::PREVIOUS_VERSIONS` order): kind,
+/// version, its canonical bytes at that version, its JSON form and the payload it upcasts to.
+fn previous_samples() -> Vec<(&'static str, u16, Vec<u8>, serde_json::Value, Payload)> {
+    let v1 = activity_amended_v1();
+    let mut upcast = activity_amended();
+    upcast.changes[0].meaning = None;
+    vec![(
+        "activity_amended",
+        1,
+        proto_events::codec::encode("activity_amended", &v1).unwrap(),
+        serde_json::to_value(&v1).unwrap(),
+        upcast.into(),
+    )]
 }
 
 fn activity_execution_reported() -> ActivityExecutionReported {
@@ -469,7 +494,10 @@ fn kinds_list_every_variant_once_with_snake_case_tags() {
     for (payload, (kind, version)) in samples.iter().zip(Payload::KINDS) {
         assert_eq!(payload.kind(), *kind, "samples follow KINDS order");
         assert_eq!(payload.schema_version(), *version);
-        assert_eq!(*version, 1);
+        // A later schema version still reads every earlier one, through an upcaster.
+        for earlier in 1..*version {
+            assert!(Payload::PREVIOUS_VERSIONS.contains(&(kind, earlier)), "{kind} v{earlier}");
+        }
         assert!(tags.insert(*kind), "duplicate tag {kind}");
         let snake = !kind.is_empty()
             && kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
@@ -581,9 +609,10 @@ fn every_truncation_and_extension_is_a_bytes_error() {
     for payload in samples() {
         let bytes = payload.encode().unwrap();
         for length in 0..bytes.len() {
-            let result = Payload::decode(payload.kind(), 1, &bytes[..length]);
+            let version = payload.schema_version();
+            let result = Payload::decode(payload.kind(), version, &bytes[..length]);
             assert!(
-                matches!(result, Err(PayloadError::Bytes { kind, schema_version: 1, .. }) if kind == payload.kind()),
+                matches!(result, Err(PayloadError::Bytes { kind, schema_version, .. }) if kind == payload.kind() && schema_version == version),
                 "{} truncated to {length}: {result:?}",
                 payload.kind()
             );
@@ -591,10 +620,10 @@ fn every_truncation_and_extension_is_a_bytes_error() {
         let mut longer = bytes.clone();
         longer.push(0);
         assert_eq!(
-            Payload::decode(payload.kind(), 1, &longer),
+            Payload::decode(payload.kind(), payload.schema_version(), &longer),
             Err(PayloadError::Bytes {
                 kind: payload.kind(),
-                schema_version: 1,
+                schema_version: payload.schema_version(),
                 source: CodecError::Trailing { what: payload.kind(), extra: 1 }
             })
         );
@@ -758,15 +787,16 @@ const VECTORS_HEADER: &str = "# Canonical payload bytes of one fixed sample per 
 # Regenerate: LETOPIS_BLESS=1 cargo test -p proto-events --test vocabulary golden\n";
 
 fn vector_lines() -> Vec<String> {
-    samples()
-        .iter()
-        .map(|payload| {
-            let hex = hex::encode(payload.encode().unwrap());
-            let json =
-                serde_json::to_string(&serde_json::to_value(payload).unwrap()["payload"]).unwrap();
-            format!("{}\t{}\t{hex}\t{json}", payload.kind(), payload.schema_version())
-        })
-        .collect()
+    let current = samples().into_iter().map(|payload| {
+        let hex = hex::encode(payload.encode().unwrap());
+        let json =
+            serde_json::to_string(&serde_json::to_value(&payload).unwrap()["payload"]).unwrap();
+        format!("{}\t{}\t{hex}\t{json}", payload.kind(), payload.schema_version())
+    });
+    let previous = previous_samples().into_iter().map(|(kind, version, bytes, json, _)| {
+        format!("{kind}\t{version}\t{}\t{json}", hex::encode(bytes))
+    });
+    current.chain(previous).collect()
 }
 
 #[test]
@@ -778,26 +808,123 @@ fn golden_payload_vectors() {
     }
     let stored = std::fs::read_to_string(VECTORS_PATH)
         .expect("tests/vectors/payloads.txt is missing: run with LETOPIS_BLESS=1 and review");
-    let stored: BTreeMap<&str, (&str, &str)> = stored
+    let stored: BTreeMap<(&str, u16), &str> = stored
         .lines()
         .filter(|line| !line.starts_with('#') && !line.is_empty())
         .map(|line| {
             let mut fields = line.split('\t');
             let kind = fields.next().unwrap();
-            (kind, (fields.next().unwrap(), fields.next().unwrap()))
+            let version = fields.next().unwrap().parse::<u16>().unwrap();
+            ((kind, version), fields.next().unwrap())
         })
         .collect();
-    assert_eq!(stored.len(), Payload::KINDS.len(), "one vector per kind");
+    assert_eq!(
+        stored.len(),
+        Payload::KINDS.len() + Payload::PREVIOUS_VERSIONS.len(),
+        "one vector per kind and schema version read"
+    );
     for payload in samples() {
-        let (version, hex) = stored
-            .get(payload.kind())
+        let hex = stored
+            .get(&(payload.kind(), payload.schema_version()))
             .unwrap_or_else(|| panic!("no golden vector for {}", payload.kind()));
-        assert_eq!(version.parse::<u16>().unwrap(), payload.schema_version());
         let actual = hex::encode(payload.encode().unwrap());
         assert_eq!(&actual, hex, "bytes of {} moved: a format change", payload.kind());
         // The stored bytes also decode back to the sample: the vector pins decoding too.
         let bytes = hex::decode(hex).unwrap();
         assert_eq!(Payload::decode(payload.kind(), payload.schema_version(), &bytes), Ok(payload));
+    }
+    // Bytes of an earlier schema, as written then, still decode and upcast.
+    let previous = previous_samples();
+    let listed: Vec<(&str, u16)> = previous.iter().map(|(kind, v, ..)| (*kind, *v)).collect();
+    assert_eq!(listed, Payload::PREVIOUS_VERSIONS, "one sample per earlier version read");
+    for (kind, version, bytes, _, upcast) in previous {
+        let hex =
+            stored.get(&(kind, version)).unwrap_or_else(|| panic!("no vector {kind} v{version}"));
+        assert_eq!(hex::encode(&bytes), *hex, "bytes of {kind} v{version} moved");
+        assert_eq!(Payload::decode(kind, version, &bytes), Ok(upcast), "{kind} v{version}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The term reading an amendment carries round-trips.
+
+/// Any meaning the format admits (decoding refuses the rest: see `TermMeaning::validate`).
+fn term_meaning() -> impl Strategy<Value = term::TermMeaning> {
+    use term::{Frequency, Recurrence, TermMeaning, TextReason, Within};
+    let day = (-25_567i32..84_000).prop_map(Date::from_days_since_epoch);
+    let year = term::TERM_YEAR_MIN..=term::TERM_YEAR_MAX;
+    let span = (day.clone(), 0i32..2_000).prop_map(|(from, length)| {
+        (from, Date::from_days_since_epoch(from.days_since_epoch() + length))
+    });
+    let within = prop_oneof![
+        (1u8..=12).prop_map(Within::Month),
+        (1u8..=12, 0u8..12)
+            .prop_map(|(first, more)| Within::Months { first, last: (first + more).min(12) }),
+        (1u8..=4).prop_map(Within::Quarter),
+        (1u8..=2).prop_map(Within::HalfYear),
+    ];
+    let recurrence = (
+        prop_oneof![Just(Frequency::Monthly), Just(Frequency::Quarterly), Just(Frequency::Yearly)],
+        proptest::option::of(within),
+        proptest::option::of((year.clone(), 0i32..20)),
+    )
+        .prop_map(|(frequency, within, bounds)| Recurrence {
+            frequency,
+            within: within.filter(|_| frequency == Frequency::Yearly),
+            start_year: bounds.map(|(start, _)| start),
+            end_year: bounds.map(|(start, length)| (start + length).min(term::TERM_YEAR_MAX)),
+        });
+    prop_oneof![
+        (span.clone(), any::<bool>()).prop_map(|((from, due), open)| TermMeaning::Date {
+            due,
+            from: (!open).then_some(from)
+        }),
+        span.clone().prop_map(|(from, to)| TermMeaning::Range { from, to }),
+        year.clone().prop_map(|year| TermMeaning::Year { year }),
+        (term::TERM_YEAR_MIN..term::TERM_YEAR_MAX, 1i32..10).prop_map(|(from_year, more)| {
+            TermMeaning::Years { from_year, to_year: (from_year + more).min(term::TERM_YEAR_MAX) }
+        }),
+        recurrence.prop_map(TermMeaning::Recurring),
+        (proptest::option::of(span), any::<bool>()).prop_map(|(span, open)| match span {
+            Some((from, _)) if open => TermMeaning::Continuous { from: Some(from), to: None },
+            Some((from, to)) => TermMeaning::Continuous { from: Some(from), to: Some(to) },
+            None => TermMeaning::Continuous { from: None, to: None },
+        }),
+        prop_oneof![
+            Just(TextReason::Unrecognised),
+            Just(TextReason::Ambiguous),
+            Just(TextReason::NoYear),
+            Just(TextReason::Conditional),
+            Just(TextReason::InvalidDate),
+            Just(TextReason::TooLong),
+        ]
+        .prop_map(|reason| TermMeaning::Text { reason }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// A term change with any reading encodes and decodes to itself, in binary (byte for byte)
+    /// and in JSON, alone and inside `activity_amended`.
+    #[test]
+    fn term_change_round_trips(meaning in term_meaning(), new in "[а-я0-9 .-]{1,40}") {
+        let change = FieldChange {
+            field: ActivityField::Term,
+            old: "Ежегодно 4 квартал".into(),
+            new,
+            meaning: Some(meaning),
+        };
+        let bytes = proto_events::codec::encode("field change", &change).unwrap();
+        let decoded: FieldChange = proto_events::codec::decode("field change", &bytes).unwrap();
+        prop_assert_eq!(&decoded, &change);
+        let json = serde_json::to_string(&change).unwrap();
+        prop_assert_eq!(&serde_json::from_str::<FieldChange>(&json).unwrap(), &change);
+        let payload = Payload::from(ActivityAmended { changes: vec![change], ..activity_amended() });
+        let bytes = payload.encode().unwrap();
+        let decoded = Payload::decode("activity_amended", 2, &bytes).unwrap();
+        prop_assert_eq!(decoded.encode().unwrap(), bytes);
+        prop_assert_eq!(decoded, payload);
     }
 }
 
@@ -1051,13 +1178,36 @@ fn activities_and_routes_follow_their_rules() {
     );
     check_invalid(
         ActivityAmended {
-            changes: vec![FieldChange { new: change.old.clone(), ..change }],
+            changes: vec![FieldChange { new: change.old.clone(), ..change.clone() }],
             ..activity_amended()
         },
         "changes.0.new",
     );
     let guessed = term::Term { meaning: term::parse("2022").meaning, ..term::parse("2023") };
     check_invalid(ActivityAdded { term: guessed, ..activity_added() }, "term.meaning");
+    // A term change carries the reading of its new text, and only a term change carries one.
+    for (meaning, field) in [
+        (None, ActivityField::Term),
+        (Some(term::parse("2022").meaning), ActivityField::Term),
+        (Some(term::parse("Ежегодно 3 квартал").meaning), ActivityField::Title),
+    ] {
+        let change = FieldChange { field, meaning, ..change.clone() };
+        check_invalid(
+            ActivityAmended { changes: vec![change], ..activity_amended() },
+            "changes.0.meaning",
+        );
+    }
+    let title = FieldChange::text(ActivityField::Title, "Старое", "Новое");
+    assert_eq!(
+        Payload::from(ActivityAmended { changes: vec![title], ..activity_amended() }).validate(),
+        Ok(())
+    );
+    let dated = FieldChange::term("2023", term::parse_in_plan("До сентября", Some((2023, 2023))));
+    assert!(dated.meaning.as_ref().is_some_and(term::TermMeaning::is_structured));
+    assert_eq!(
+        Payload::from(ActivityAmended { changes: vec![dated], ..activity_amended() }).validate(),
+        Ok(())
+    );
     let dated_by_plan = term::parse_in_period("До сентября", Some((2023, 2023)));
     assert!(dated_by_plan.is_structured());
     let accepted = ActivityAdded { term: dated_by_plan, ..activity_added() };

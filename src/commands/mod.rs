@@ -1,6 +1,7 @@
 //! Commands: typed payloads with their envelope inputs, validated and appended as one step.
 //!
-//! `submit` does the stateless checks (`Payload::validate`), places each event in its stream
+//! `submit` reads the terms of amendments sent as text only (`terms`, before anything is
+//! sealed), does the stateless checks (`Payload::validate`), places each event in its stream
 //! (a correction in its target's stream), and appends through the ledger. The ledger's
 //! `CommandGate` then checks roles and scopes (`access`), references, uniqueness and catalogue codes against
 //! the current state inside the writer thread, atomically with the append: a refused command
@@ -13,6 +14,7 @@ mod gate;
 mod gate_snapshot;
 mod index;
 mod state_checks;
+mod terms;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -195,6 +197,7 @@ pub async fn submit(
     actor: &Actor,
     commands: Vec<Command>,
 ) -> Result<CommandOutcome, CommandError> {
+    let commands = terms::read_terms(ledger.store(), commands)?;
     let (request, warnings) = prepare(ledger.store(), actor, &commands)?;
     let deferred = request.refused_after_screen.clone();
     let append = ledger
@@ -210,6 +213,7 @@ pub fn submit_blocking(
     actor: &Actor,
     commands: Vec<Command>,
 ) -> Result<CommandOutcome, CommandError> {
+    let commands = terms::read_terms(ledger.store(), commands)?;
     let (request, warnings) = prepare(ledger.store(), actor, &commands)?;
     let deferred = request.refused_after_screen.clone();
     let append = ledger

@@ -373,9 +373,19 @@ impl Checks<'_> {
                 if self.new && self.index.contains(&Key::Activity(p.plan.to_string(), id.into())) {
                     return Err(Refusal::new("activity", id, "в плане уже есть такое мероприятие"));
                 }
-                self.term_dated_by_plan(p.plan.as_str(), &p.term)
+                self.term_dated_by_plan(p.plan.as_str(), &p.term, "term.meaning")
             }
-            Payload::ActivityAmended(p) => self.activity(p.plan.as_str(), p.activity.as_str()),
+            Payload::ActivityAmended(p) => {
+                self.activity(p.plan.as_str(), p.activity.as_str())?;
+                for (number, change) in p.changes.iter().enumerate() {
+                    if let Some(meaning) = &change.meaning {
+                        let term = Term { text: change.new.clone(), meaning: meaning.clone() };
+                        let field = format!("changes.{number}.meaning");
+                        self.term_dated_by_plan(p.plan.as_str(), &term, &field)?;
+                    }
+                }
+                Ok(())
+            }
             Payload::ActivityExecutionReported(p) => {
                 self.activity(p.plan.as_str(), p.activity.as_str())
             }
@@ -528,8 +538,9 @@ impl Checks<'_> {
     }
 
     /// A term that names no year may be dated only by its plan's period (see
-    /// `proto_events::term::parse_in_period`); validate() left that check to us.
-    fn term_dated_by_plan(&self, plan: &str, term: &Term) -> Result<(), Refusal> {
+    /// `proto_events::term::parse_in_plan`); validate() left that check to us. The reading is
+    /// checked here, when the event is recorded, and stored; nothing reads the text again.
+    fn term_dated_by_plan(&self, plan: &str, term: &Term, field: &str) -> Result<(), Refusal> {
         let alone = proto_events::term::parse(&term.text);
         if alone.meaning != (TermMeaning::Text { reason: TextReason::NoYear }) {
             return Ok(());
@@ -541,12 +552,9 @@ impl Checks<'_> {
         let read = proto_events::term::parse_in_period(&term.text, period);
         if read.meaning != term.meaning {
             return Err(Refusal::new(
-                "term.meaning",
+                field,
                 &term.meaning,
-                format!(
-                    "не совпадает с прочтением текста срока term.text в периоде плана: {}",
-                    read.meaning
-                ),
+                format!("не совпадает с прочтением текста срока в периоде плана: {}", read.meaning),
             ));
         }
         Ok(())

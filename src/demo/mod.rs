@@ -1284,11 +1284,10 @@ impl Generator {
             let amended = ActivityAmended {
                 plan: roadmap.clone(),
                 activity: activity.clone(),
-                changes: vec![FieldChange {
-                    field: ActivityField::Term,
-                    old: "Сентябрь 2023 г.".into(),
-                    new: "ноябрь 2023 года".into(),
-                }],
+                changes: vec![FieldChange::term(
+                    "Сентябрь 2023 г.",
+                    term::parse_in_plan("ноябрь 2023 года", Some((2023, 2024))),
+                )],
                 reason:
                     "Перенос срока в связи с доработкой регламента мониторинга по замечаниям ФНМЦ"
                         .into(),
@@ -1312,12 +1311,11 @@ impl Generator {
             let amended = ActivityAmended {
                 plan: roadmap.clone(),
                 activity: activity.clone(),
-                changes: vec![FieldChange {
-                    field: ActivityField::KeyResult,
-                    old: "Не менее 4 мероприятий ежегодно".into(),
-                    new: "Не менее 5 мероприятий ежегодно, в том числе форум молодых педагогов"
-                        .into(),
-                }],
+                changes: vec![FieldChange::text(
+                    ActivityField::KeyResult,
+                    "Не менее 4 мероприятий ежегодно",
+                    "Не менее 5 мероприятий ежегодно, в том числе форум молодых педагогов",
+                )],
                 reason: "Включение форума молодых педагогов в перечень региональных мероприятий"
                     .into(),
             };
@@ -1445,7 +1443,7 @@ impl Generator {
                 title: activity.title.to_string(),
                 responsible: activity.responsible.to_string(),
                 co_executors: activity.co_executors.iter().map(|s| s.to_string()).collect(),
-                term: term::parse_in_period(activity.term, Some(period)),
+                term: term::parse_in_plan(activity.term, Some(period)),
                 key_result: activity.key_result.to_string(),
                 fixing_documents: activity.fixing_documents.to_string(),
                 indicator: activity.indicator,

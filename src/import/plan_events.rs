@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use proto_events::term::{self, Term, TermMeaning, TextReason};
+use proto_events::term::{self, Term, TermMeaning};
 use proto_events::vocabulary::{
     ActivityAdded, ActivityAmended, ActivityCancelled, ActivityField, ActivityId, FieldChange,
     Payload, PayloadError, PlanApproved, PlanCreated, PlanId, PlanLevel, PlanSectionAdded,
@@ -430,7 +430,12 @@ fn diff(
                     .iter()
                     .filter_map(|(field, new)| {
                         let old = old.fields.get(field).cloned().unwrap_or_default();
-                        (old != *new).then(|| FieldChange { field: *field, old, new: new.clone() })
+                        (old != *new).then(|| match field {
+                            // The reading recorded with the activity's new term, in the plan's
+                            // period: the fold reads it, never the text.
+                            ActivityField::Term => FieldChange::term(old, added.term.clone()),
+                            _ => FieldChange::text(*field, old, new.clone()),
+                        })
                     })
                     .collect();
                 if !changes.is_empty() {
@@ -532,18 +537,10 @@ fn fields_of(added: &ActivityAdded) -> BTreeMap<ActivityField, String> {
     ])
 }
 
-/// The term read with the plan's period, unless the vocabulary's check would refuse that reading:
-/// `ActivityAdded::validate` accepts a period-dated meaning only for texts that name no year
-/// (`TextReason::NoYear`), so for others ("В течение года") the period-free reading is kept.
+/// The term as it is recorded: read on its own, or in the plan's period when the text names no
+/// year (`term::parse_in_plan`, the rule `ActivityAdded::validate` and the gate check).
 fn term_in_period(text: &str, period: (u16, u16)) -> Term {
-    let dated = term::parse_in_period(text, Some((i32::from(period.0), i32::from(period.1))));
-    let plain = term::parse(text);
-    let no_year = matches!(plain.meaning, TermMeaning::Text { reason: TextReason::NoYear });
-    if dated.meaning == plain.meaning || no_year {
-        dated
-    } else {
-        plain
-    }
+    term::parse_in_plan(text, Some((i32::from(period.0), i32::from(period.1))))
 }
 
 fn derive_period(title: &str, parsed: &ParsedPlan, basis: &Basis) -> (u16, u16) {

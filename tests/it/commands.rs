@@ -566,6 +566,63 @@ fn term_dated_by_the_plan_period_is_accepted() {
     check(single_year_plan(), ActorRole::Operator, when, Then::Accepted);
 }
 
+/// An amendment of activity a9 of plan pl2 changing its term to `new`, with the reading `meaning`
+/// (`None`: the client sent the text only, as before `activity_amended` schema 2).
+fn term_amended(new: &str, meaning: Option<term::TermMeaning>) -> Command {
+    use proto_events::vocabulary::{ActivityAmended, ActivityField, FieldChange};
+    cmd(ActivityAmended {
+        plan: "pl2".parse().unwrap(),
+        activity: "a9".parse().unwrap(),
+        changes: vec![FieldChange {
+            field: ActivityField::Term,
+            old: "2024".into(),
+            new: new.into(),
+            meaning,
+        }],
+        reason: "перенос срока".into(),
+    })
+}
+
+/// A one-year plan (2024) with activity a9, term "2024".
+fn single_year_activity() -> Vec<Command> {
+    let mut given = single_year_plan();
+    given.push(activity_with_term(term::parse("2024")));
+    given
+}
+
+#[test]
+fn term_amendment_sent_as_text_is_read_in_the_plan_period_before_sealing() {
+    let when = vec![term_amended("До сентября", None)];
+    let given = check(single_year_activity(), ActorRole::Operator, when, Then::Accepted);
+    let store = given.ledger.store();
+    let event = store.get(store.head().seq).unwrap().unwrap();
+    assert_eq!((event.kind.as_str(), event.schema_version), ("activity_amended", 2));
+    let Payload::ActivityAmended(amended) = Payload::decode_envelope(&event).unwrap() else {
+        panic!("not an amendment")
+    };
+    let read = term::parse_in_period("До сентября", Some((2024, 2024)));
+    assert!(read.is_structured());
+    assert_eq!(amended.changes[0].meaning, Some(read.meaning));
+}
+
+#[test]
+fn term_amendment_whose_reading_is_not_its_texts_is_refused() {
+    let guessed = term_amended("IV квартал 2024", Some(term::parse("2025").meaning));
+    check(
+        single_year_activity(),
+        ActorRole::Operator,
+        vec![guessed],
+        Then::Invalid("changes.0.meaning", "не совпадает с прочтением"),
+    );
+    let undated = term_amended("До сентября", Some(term::parse("До сентября").meaning));
+    check(
+        single_year_activity(),
+        ActorRole::Operator,
+        vec![undated],
+        Then::Invalid("changes.0.meaning", "в периоде плана"),
+    );
+}
+
 #[test]
 fn unknown_correction_target() {
     let when = vec![retract(0xdead)];

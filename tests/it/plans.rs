@@ -87,11 +87,7 @@ fn plans_json_at_a_date_and_a_knowledge_point() {
         Payload::ActivityAmended(ActivityAmended {
             plan: "p1".parse().unwrap(),
             activity: "a2".parse().unwrap(),
-            changes: vec![FieldChange {
-                field: ActivityField::Title,
-                old: "Второе".into(),
-                new: "Второе, уточнённое".into(),
-            }],
+            changes: vec![FieldChange::text(ActivityField::Title, "Второе", "Второе, уточнённое")],
             reason: "уточнение".into(),
         }),
     );

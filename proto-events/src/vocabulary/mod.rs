@@ -218,6 +218,9 @@ macro_rules! vocabulary {
                 match kind {
                     $($tag => {
                         if schema_version != $version {
+                            if let Some(upcast) = decode_previous(kind, schema_version, bytes) {
+                                return upcast;
+                            }
                             return Err(PayloadError::UnknownVersion {
                                 kind: $tag,
                                 schema_version,
@@ -325,8 +328,9 @@ vocabulary! {
     PlanSectionAdded = "plan_section_added", 1;
     /// An activity is added (`plan/<id>`).
     ActivityAdded = "activity_added", 1;
-    /// An activity is amended (`plan/<id>`).
-    ActivityAmended = "activity_amended", 1;
+    /// An activity is amended (`plan/<id>`). Schema 2: a term change carries its reading
+    /// (`FieldChange::meaning`); schema 1 is read by `plan::schema_v1::upcast`.
+    ActivityAmended = "activity_amended", 2;
     /// An activity's execution is reported (`plan/<id>`).
     ActivityExecutionReported = "activity_execution_reported", 1;
     /// An activity is cancelled (`plan/<id>`).
@@ -342,6 +346,10 @@ vocabulary! {
 }
 
 impl Payload {
+    /// Every earlier schema version this build still reads, each through an explicit upcaster
+    /// to the current version (`decode_previous`); together with `KINDS`, all it decodes.
+    pub const PREVIOUS_VERSIONS: &'static [(&'static str, u16)] = &[(ActivityAmended::KIND, 1)];
+
     /// Decodes an envelope's payload; errors carry the envelope's seq.
     pub fn decode_envelope(envelope: &Envelope) -> Result<Payload, PayloadError> {
         Payload::decode(&envelope.kind, envelope.schema_version, &envelope.payload)
@@ -394,4 +402,37 @@ impl Payload {
             payload,
         })
     }
+}
+
+/// Decodes a kind at an earlier schema version and upcasts it to the current one; `None` when
+/// this build does not read that version (the caller reports `UnknownVersion`). Every entry of
+/// `Payload::PREVIOUS_VERSIONS` has an arm here (its golden vector decodes through it).
+fn decode_previous(
+    kind: &str,
+    schema_version: u16,
+    bytes: &[u8],
+) -> Option<Result<Payload, PayloadError>> {
+    match (kind, schema_version) {
+        (ActivityAmended::KIND, 1) => Some(decode_old(ActivityAmended::KIND, 1, bytes, |v1| {
+            Payload::ActivityAmended(plan::schema_v1::upcast(v1))
+        })),
+        _ => None,
+    }
+}
+
+/// Decodes the canonical bytes of an old schema's struct `T` and upcasts them.
+fn decode_old<T: Serialize + serde::de::DeserializeOwned>(
+    kind: &'static str,
+    schema_version: u16,
+    bytes: &[u8],
+    upcast: impl FnOnce(T) -> Payload,
+) -> Result<Payload, PayloadError> {
+    if bytes.len() > PAYLOAD_BYTES_MAX {
+        return Err(PayloadError::TooLong { kind, length: bytes.len(), max: PAYLOAD_BYTES_MAX });
+    }
+    codec::decode::<T>(kind, bytes).map(upcast).map_err(|source| PayloadError::Bytes {
+        kind,
+        schema_version,
+        source,
+    })
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::envelope::Basis;
 use crate::term::{self, Term, TermMeaning, TextReason};
@@ -196,13 +196,24 @@ impl ActivityAdded {
 /// guessed deadline. A text that names no year may be dated by the plan's period, which only the
 /// command layer knows, so any meaning is accepted here for such texts and checked there.
 fn term_meaning_is_read_from_text(term: &Term) -> Result<(), FieldError> {
-    let read = term::parse(&term.text);
+    meaning_is_read_from(&term.text, &term.meaning, "term.meaning", "term.text")
+}
+
+/// The check of [`term_meaning_is_read_from_text`] for a meaning stored in `field` next to its
+/// text in `text_field`. Runs where events are made (`validate`), never when they are read.
+fn meaning_is_read_from(
+    text: &str,
+    meaning: &TermMeaning,
+    field: &str,
+    text_field: &str,
+) -> Result<(), FieldError> {
+    let read = term::parse(text);
     let needs_period = read.meaning == TermMeaning::Text { reason: TextReason::NoYear };
-    if read.meaning != term.meaning && !needs_period {
+    if read.meaning != *meaning && !needs_period {
         return Err(FieldError::new(
-            "term.meaning",
-            &term.meaning,
-            format!("не совпадает с прочтением текста срока term.text: {}", read.meaning),
+            field,
+            meaning,
+            format!("не совпадает с прочтением текста срока {text_field}: {}", read.meaning),
         ));
     }
     Ok(())
@@ -235,9 +246,14 @@ pub enum ActivityField {
     PlannedValue,
 }
 
-/// One changed field, old and new values as text.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One changed field, old and new values as text; a term change also carries what the new text
+/// means, read when the change was recorded.
+///
+/// Binary form (schema 2): `field`, `old`, `new`, `meaning` in that order. JSON form:
+/// `{"field", "old", "new"}` plus `"meaning"` (a term meaning, as in `activity_added`'s term
+/// without its text) when present. A client may leave `meaning` out of a term change: the
+/// command path reads the text with [`term::parse_in_plan`] before the event is sealed.
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub struct FieldChange {
     /// The field.
     pub field: ActivityField,
@@ -245,6 +261,83 @@ pub struct FieldChange {
     pub old: String,
     /// Its value after, as text.
     pub new: String,
+    /// For a term change: what `new` means, read by [`term::parse_in_plan`] in the plan's
+    /// period when the change was recorded; the plan fold reads this, never the text. `None`
+    /// for every other field, and for term changes recorded at schema 1, which stored the text
+    /// only (see [`schema_v1_term`]).
+    pub meaning: Option<TermMeaning>,
+}
+
+impl FieldChange {
+    /// A change of a field other than the term (no meaning to carry).
+    pub fn text(field: ActivityField, old: impl Into<String>, new: impl Into<String>) -> Self {
+        FieldChange { field, old: old.into(), new: new.into(), meaning: None }
+    }
+
+    /// A change of the term to `new`, with its meaning as read when recorded.
+    pub fn term(old: impl Into<String>, new: Term) -> Self {
+        FieldChange {
+            field: ActivityField::Term,
+            old: old.into(),
+            new: new.text,
+            meaning: Some(new.meaning),
+        }
+    }
+}
+
+/// What the plan fold shows for a term change recorded at `activity_amended` schema 1, whose
+/// bytes hold the new text only: the reading the fold made of it then, which is the frozen
+/// reading rules version 1 in the plan's period (`period`: first and last year). The second half
+/// of the schema-1 upcaster ([`schema_v1`]): the period lives in another event, so it runs where
+/// the plan is known. No event recorded since schema 2 reaches it.
+pub fn schema_v1_term(new: &str, period: (u16, u16)) -> Term {
+    term::parse_v1_in_period(new, Some((i32::from(period.0), i32::from(period.1))))
+}
+
+/// Binary mirror of [`FieldChange`] (schema 2): fixed field order.
+#[derive(Serialize, Deserialize)]
+struct FieldChangeRepr {
+    field: ActivityField,
+    old: String,
+    new: String,
+    meaning: Option<TermMeaning>,
+}
+
+/// JSON mirror of [`FieldChange`]: `meaning` omitted when absent; unknown fields rejected.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FieldChangeJson {
+    field: ActivityField,
+    old: String,
+    new: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    meaning: Option<TermMeaning>,
+}
+
+impl Serialize for FieldChange {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (field, old, new, meaning) =
+            (self.field, self.old.clone(), self.new.clone(), self.meaning.clone());
+        if serializer.is_human_readable() {
+            FieldChangeJson { field, old, new, meaning }.serialize(serializer)
+        } else {
+            FieldChangeRepr { field, old, new, meaning }.serialize(serializer)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldChange {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if deserializer.is_human_readable() {
+            let FieldChangeJson { field, old, new, meaning } =
+                FieldChangeJson::deserialize(deserializer)?;
+            Ok(FieldChange { field, old, new, meaning })
+        } else {
+            let FieldChangeRepr { field, old, new, meaning } =
+                FieldChangeRepr::deserialize(deserializer)?;
+            Ok(FieldChange { field, old, new, meaning })
+        }
+    }
 }
 
 /// `activity_amended`: an act changes fields of an activity.
@@ -290,12 +383,90 @@ impl ActivityAmended {
                     "совпадает с прежним значением (old)",
                 ));
             }
+            change_meaning_is_read_from_text(&field, change)?;
         }
         validation::text("reason", &self.reason)
     }
 
     pub(crate) fn stream_key(&self) -> Option<(&'static str, &str)> {
         Some(("plan", self.plan.as_str()))
+    }
+}
+
+/// A term change carries the reading of its new text (checked as `activity_added`'s term is; the
+/// plan's period, for texts that name no year, by the command gate); other changes carry none.
+fn change_meaning_is_read_from_text(field: &str, change: &FieldChange) -> Result<(), FieldError> {
+    match (&change.field, &change.meaning) {
+        (ActivityField::Term, Some(meaning)) => meaning_is_read_from(
+            &change.new,
+            meaning,
+            &format!("{field}.meaning"),
+            &format!("{field}.new"),
+        ),
+        (ActivityField::Term, None) => Err(FieldError::new(
+            format!("{field}.meaning"),
+            "",
+            "изменение срока записывается вместе с прочтением нового текста срока",
+        )),
+        (_, Some(meaning)) => Err(FieldError::new(
+            format!("{field}.meaning"),
+            meaning,
+            "прочтение указывается только для изменения срока (field = term)",
+        )),
+        (_, None) => Ok(()),
+    }
+}
+
+/// `activity_amended` at schema 1, as its bytes were written until terms were stored with their
+/// reading, and its upcaster to the current schema.
+pub mod schema_v1 {
+    use serde::{Deserialize, Serialize};
+
+    use crate::vocabulary::ids::{ActivityId, PlanId};
+    use crate::vocabulary::plan::{ActivityAmended, ActivityField, FieldChange};
+
+    /// `activity_amended` schema 1: the same fields as schema 2, changes without `meaning`.
+    #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+    pub struct ActivityAmendedV1 {
+        /// The plan.
+        pub plan: PlanId,
+        /// The activity.
+        pub activity: ActivityId,
+        /// What changed.
+        pub changes: Vec<FieldChangeV1>,
+        /// Why.
+        pub reason: String,
+    }
+
+    /// A changed field at schema 1: old and new values as text, a term's too.
+    #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+    pub struct FieldChangeV1 {
+        /// The field.
+        pub field: ActivityField,
+        /// Its value before, as text.
+        pub old: String,
+        /// Its value after, as text.
+        pub new: String,
+    }
+
+    /// The upcaster: every field kept; a term change gets no `meaning`, because its reading
+    /// depends on the plan's period, which this event does not hold. The plan fold reads such a
+    /// change with [`crate::vocabulary::plan::schema_v1_term`] (the frozen reading rules
+    /// version 1), which is what it showed when the event was recorded. Marking the term
+    /// unstructured instead would have changed what past dates show (a due date gone, an
+    /// overdue activity "planned"); reading with today's parser would tie history to it again.
+    pub fn upcast(v1: ActivityAmendedV1) -> ActivityAmended {
+        let changes = v1
+            .changes
+            .into_iter()
+            .map(|change| FieldChange {
+                field: change.field,
+                old: change.old,
+                new: change.new,
+                meaning: None,
+            })
+            .collect();
+        ActivityAmended { plan: v1.plan, activity: v1.activity, changes, reason: v1.reason }
     }
 }
 
