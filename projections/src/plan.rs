@@ -7,11 +7,17 @@
 //! date is after `D` are listed in the history but not yet in force; execution reports count
 //! from their report date. Existence is a matter of knowledge (the state at `K`): a plan or
 //! activity the ledger knows is listed whatever `D` is, with the day it was added.
+//!
+//! A term's meaning is read from the event that recorded it (`activity_added`'s term, an
+//! amendment's `meaning`), never parsed from its text here, so no parser change alters what a
+//! past date shows; amendments recorded at schema 1 hold text only and show what the fold showed
+//! then (`schema_v1_term`, frozen reading rules).
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use proto_events::term::{self, Term, TermMeaning};
+use proto_events::term::{Term, TermMeaning};
+use proto_events::vocabulary::plan::schema_v1_term;
 use proto_events::vocabulary::{
     ActivityAdded, ActivityAmended, ActivityCancelled, ActivityExecutionReported, ActivityField,
     ActivityId, ExecutionStatus, IndicatorCode, PlanApproved, PlanCreated, PlanId, PlanLevel,
@@ -319,7 +325,8 @@ fn plan_view(id: &PlanId, facts: &PlanFacts, date: Date) -> Option<PlanView> {
         })
         .collect();
     let basis = approved_by.last().or(created_basis).map(ToString::to_string);
-    let period = (i32::from(created.period_from_year), i32::from(created.period_to_year));
+    let plan_period = (created.period_from_year, created.period_to_year);
+    let period = (i32::from(plan_period.0), i32::from(plan_period.1));
 
     let mut sections: Vec<(u64, SectionView)> = ordered
         .iter()
@@ -356,7 +363,7 @@ fn plan_view(id: &PlanId, facts: &PlanFacts, date: Date) -> Option<PlanView> {
         let in_force = fact.recorded.effective.is_none_or(|effective| effective <= date);
         if in_force {
             for change in &amended.changes {
-                apply_change(section, view, change, period);
+                apply_change(section, view, change, plan_period);
             }
         }
         view.amendments.push(AmendmentView {
@@ -468,7 +475,7 @@ fn apply_change(
     section: &mut SectionId,
     view: &mut ActivityView,
     change: &FieldChange,
-    period: (i32, i32),
+    period: (u16, u16),
 ) {
     let new = change.new.clone();
     match change.field {
@@ -488,7 +495,14 @@ fn apply_change(
                 .map(str::to_string)
                 .collect();
         }
-        ActivityField::Term => view.term = term::parse_in_period(&new, Some(period)),
+        // The reading stored with the change; a change recorded at schema 1 stored none, and
+        // shows what it showed then (the frozen reading rules version 1, in the plan's period).
+        ActivityField::Term => {
+            view.term = match &change.meaning {
+                Some(meaning) => Term { text: new, meaning: meaning.clone() },
+                None => schema_v1_term(&new, period),
+            }
+        }
         ActivityField::KeyResult => view.key_result = new,
         ActivityField::FixingDocuments => view.fixing_documents = new,
         ActivityField::Indicator => view.indicator = new.trim().parse().ok(),

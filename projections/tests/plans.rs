@@ -4,7 +4,7 @@
 //! handled the way the central `apply` does) and compares a compact rendering of the view.
 
 use proto_events::envelope::{Actor, ActorRole, Assigned, Effective, Envelope, NewEvent};
-use proto_events::term;
+use proto_events::term::{self, Term, TermMeaning};
 use proto_events::vocabulary::plan::schema_v1::{ActivityAmendedV1, FieldChangeV1};
 use proto_events::vocabulary::{
     ActivityAdded, ActivityAmended, ActivityCancelled, ActivityExecutionReported, ActivityField,
@@ -645,4 +645,66 @@ const SCHEMA_V1_FOLDED: &str = "\
 #[test]
 fn schema_v1_amendments_fold_as_they_did_when_recorded() {
     assert_eq!(render_terms(&schema_v1_history(), &SCHEMA_V1_DATES), SCHEMA_V1_FOLDED);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terms are read where events are made; the fold reads what was recorded.
+
+/// Reads a term text in a plan's period, as a recorder does (`term::parse_in_plan` today).
+type TermReader = fn(&str, Option<(i32, i32)>) -> Term;
+
+/// A test-only parser standing in for the one a plan was recorded with, before the parser
+/// changed: it read "IV квартал 2024" as October 2024 (today's reads the whole quarter) and
+/// "2024" as a deadline on 1 July (today's reads the whole year); anything else as today's.
+fn parser_then(text: &str, period: Option<(i32, i32)>) -> Term {
+    let meaning = match text {
+        "IV квартал 2024" => {
+            TermMeaning::Date { due: date("2024-10-31"), from: Some(date("2024-10-01")) }
+        }
+        "2024" => TermMeaning::Date { due: date("2024-07-01"), from: None },
+        _ => return term::parse_in_plan(text, period),
+    };
+    Term { text: text.into(), meaning }
+}
+
+/// A plan whose recorder read terms with `reader`: an activity added with the term "2024" and
+/// amended to "IV квартал 2024".
+fn recorded_with(reader: TermReader) -> Given {
+    let period = Some((2023, 2025));
+    let mut given = plan();
+    let mut added = activity("a1", "s1", "1", "Первое", "2024");
+    if let Payload::ActivityAdded(added) = &mut added {
+        added.term = reader("2024", period);
+    }
+    given.record("2023-06-13", None, added);
+    let mut amendment = amended("a1", ActivityField::Term, "2024", "IV квартал 2024");
+    if let Payload::ActivityAmended(amendment) = &mut amendment {
+        amendment.changes = vec![FieldChange::term("2024", reader("IV квартал 2024", period))];
+    }
+    given.record("2024-09-01", Some("распоряжение №7 от 01.09.2024"), amendment);
+    given
+}
+
+#[test]
+fn a_parser_change_does_not_change_a_recorded_plan() {
+    let dates = ["2024-06-01", "2024-08-01", "2024-11-15"];
+    let recorded = recorded_with(parser_then);
+    let then = render_terms(&recorded, &dates);
+    // The parser now answers otherwise for both texts...
+    for text in ["2024", "IV квартал 2024"] {
+        assert_ne!(
+            term::parse_in_plan(text, Some((2023, 2025))),
+            parser_then(text, None),
+            "{text}"
+        );
+    }
+    // ...a plan recorded now carries today's reading (the parser runs where events are made)...
+    assert_ne!(render_terms(&recorded_with(term::parse_in_plan), &dates), then);
+    // ...and the plan recorded then, folded again, is what its recorder read: never today's.
+    assert_eq!(render_terms(&recorded, &dates), then);
+    let expected = "\
+2024-06-01 p1 1 [2024] Date { due: Date(2024-07-01), from: None } -> Planned
+2024-08-01 p1 1 [2024] Date { due: Date(2024-07-01), from: None } -> Overdue
+2024-11-15 p1 1 [IV квартал 2024] Date { due: Date(2024-10-31), from: Some(Date(2024-10-01)) } -> Overdue";
+    assert_eq!(then, expected);
 }
