@@ -1,5 +1,5 @@
 //! `letopis export`: a plan as of (D, K) to XLSX, the indicator catalogue as of (D, K) for a
-//! scope to XLSX or CSV. The documents are laid out by `crate::export`; this module picks the
+//! scope to XLSX or CSV. The documents are laid out by `crate::documents::export`; this module picks the
 //! state, writes the file and tells the official what was written.
 
 use std::path::{Path, PathBuf};
@@ -10,9 +10,9 @@ use projections::plan::plans_as_of;
 use crate::cli::figures::{catalogue, parse_known_at, scope_label, Catalogue};
 use crate::cli::plans::valid_date;
 use crate::cli::{exit, open_store, partial_path};
-use crate::export::figures::figures_document;
-use crate::export::plan::{choose, plan_xlsx};
-use crate::export::DocumentFormat;
+use crate::documents::export::figures::figures_document;
+use crate::documents::export::plan::{choose, plan_xlsx};
+use crate::documents::export::DocumentFormat;
 use crate::query;
 
 /// Export subcommands.

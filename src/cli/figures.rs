@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use projections::Figure;
 use proto_events::vocabulary::{IndicatorMeasure, Scope};
 use proto_events::Date;
@@ -16,8 +16,9 @@ use serde_json::Value;
 
 use crate::cli::plans::{valid_date, OutputFormat};
 use crate::cli::{exit, open_store};
-use crate::export::figures::{met_label, targets_text};
+use crate::documents::export::figures::{met_label, targets_text};
 use crate::query::json::{figure_json, value_json};
+use crate::query::parameters::{self, ParameterError};
 use crate::query::{KnownAt, Projector};
 
 /// Arguments of `figures`.
@@ -81,20 +82,17 @@ pub(crate) fn run(args: FiguresArgs) -> anyhow::Result<u8> {
 
 /// Parses `--scope`: region, municipality:<code> or organisation:<id>.
 pub(crate) fn parse_scope(text: &str) -> anyhow::Result<Scope> {
-    text.trim().parse().map_err(|_| {
-        anyhow::anyhow!(
-            "--scope {text:?}: ожидается region, municipality:<код> или organisation:<id>"
-        )
-    })
+    parameters::scope(Some(text)).map_err(flag_error)
 }
 
 /// Parses `--known-at`: digits are a seq, anything else an RFC 3339 time; absent = now.
 pub(crate) fn parse_known_at(text: Option<&str>) -> anyhow::Result<KnownAt> {
-    let Some(text) = text.map(str::trim) else { return Ok(KnownAt::Now) };
-    match KnownAt::parse(text) {
-        Some(known_at) => Ok(known_at),
-        None => bail!("--known-at {text:?}: ожидается номер события или время RFC 3339"),
-    }
+    parameters::known_at(text).map_err(flag_error)
+}
+
+/// A parameter error as the CLI says it: `--known-at "вчера": ожидается …`.
+pub(crate) fn flag_error(error: ParameterError) -> anyhow::Error {
+    anyhow::anyhow!("{} {:?}: {}", error.flag(), error.value, error.rule)
 }
 
 /// A scope as people read it: «регион», «муниципалитет 38-01», «организация org-0042».

@@ -17,11 +17,11 @@ use proto_events::{Actor, ActorRole, Basis, Effective, EventId, NewEvent};
 
 use crate::cli::exit;
 use crate::commands::{open_ledger, submit_blocking, Command, CommandError};
-use crate::import::plan_import::{
+use crate::documents::import::plan_import::{
     self, parse_level, parse_period, PlanImportRequest, PrepareError,
 };
-use crate::import::registry::{self, PersonalRecord, RegistryKind};
-use crate::import::{ImportIssue, Severity, FILE_BYTES_MAX};
+use crate::documents::import::registry::{self, PersonalRecord, RegistryKind};
+use crate::documents::import::{self, ImportIssue, IssueCounts, Severity, Verdict, FILE_BYTES_MAX};
 use crate::personal::{snils_is_valid, PersonRecord, PersonalDirectory};
 use crate::store::{Clock, Ledger, Store, SystemClock};
 
@@ -363,40 +363,49 @@ fn import_registry(kind: RegistryKind, args: RegistryArgs) -> anyhow::Result<u8>
     Ok(exit::OK)
 }
 
-/// Prints the report and decides: `Some(code)` stops the import (refusal or dry run).
+/// Prints the report and decides by `import::verdict`: `Some(code)` stops the import (refusal
+/// or dry run).
 fn gate(issues: &[ImportIssue], lines: &[String], options: Options) -> Option<u8> {
-    let errors = issues.iter().filter(|i| i.severity == Severity::Error).count();
-    let warnings = issues.len().saturating_sub(errors);
+    let (IssueCounts { errors, warnings }, verdict) =
+        import::verdict(issues, options.dry_run, options.accept_warnings);
     if options.dry_run {
         say!("Пробный прогон: будет записано событий {}.", lines.len());
         for line in lines {
             say!("  {line}");
         }
-        print_report(issues);
-        if errors > 0 {
-            say!("Импорт невозможен: ошибок {errors}. Ничего не записано.");
-            return Some(exit::ERROR);
-        }
-        say!("Ничего не записано (--dry-run).");
-        return Some(exit::OK);
     }
-    if errors > 0 || (warnings > 0 && !options.accept_warnings) {
-        print_report(issues);
-        if errors > 0 {
+    match verdict {
+        Verdict::RefusedByErrors if options.dry_run => {
+            print_report(issues);
+            say!("Импорт невозможен: ошибок {errors}. Ничего не записано.");
+            Some(exit::ERROR)
+        }
+        Verdict::RefusedByErrors => {
+            print_report(issues);
             say!(
                 "Импорт отклонён: ошибок {errors}, предупреждений {warnings}. Ничего не записано."
             );
-        } else {
+            Some(exit::ERROR)
+        }
+        Verdict::DryRun => {
+            print_report(issues);
+            say!("Ничего не записано (--dry-run).");
+            Some(exit::OK)
+        }
+        Verdict::RefusedByWarnings => {
+            print_report(issues);
             say!(
                 "Импорт отклонён: предупреждений {warnings}. Ничего не записано. Проверьте строки выше; чтобы записать несмотря на предупреждения, добавьте --accept-warnings."
             );
+            Some(exit::ERROR)
         }
-        return Some(exit::ERROR);
+        Verdict::Write => {
+            if warnings > 0 {
+                say!("Предупреждений {warnings} (приняты по --accept-warnings).");
+            }
+            None
+        }
     }
-    if warnings > 0 {
-        say!("Предупреждений {warnings} (приняты по --accept-warnings).");
-    }
-    None
 }
 
 fn print_report(issues: &[ImportIssue]) {

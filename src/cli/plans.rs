@@ -15,9 +15,10 @@ use proto_events::Date;
 
 use crate::cli::figures::parse_known_at;
 use crate::cli::{exit, open_store};
-use crate::export::plan::{level_label, status_label};
+use crate::documents::labels::{level_label, status_label};
+use crate::query::parameters;
 use crate::query::{self, KnownAt};
-use crate::store::{Clock, Store, SystemClock};
+use crate::store::{Store, SystemClock};
 
 /// Arguments of `plans`.
 #[derive(clap::Args)]
@@ -135,16 +136,9 @@ impl OutputFormat {
     }
 }
 
-/// The valid date: `YYYY-MM-DD`, or today (UTC) when absent.
+/// The valid date: `YYYY-MM-DD`, or today (UTC) by the system clock when absent.
 pub(crate) fn valid_date(text: Option<&str>) -> anyhow::Result<Date> {
-    match text {
-        Some(text) => Date::parse_iso(text.trim())
-            .with_context(|| format!("--date {text:?}: ожидается дата ГГГГ-ММ-ДД")),
-        None => SystemClock
-            .now()
-            .date_utc()
-            .context("не удалось определить сегодняшнюю дату по системным часам"),
-    }
+    parameters::date(text, &SystemClock).map_err(crate::cli::figures::flag_error)
 }
 
 /// The plan and route sub-states as known at a knowledge point.

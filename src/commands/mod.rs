@@ -300,11 +300,11 @@ fn prepare(
         validation::effective(&command.effective)
             .and_then(|()| command.payload.validate())
             .map_err(|error| CommandError::Invalid {
-            index,
-            field: error.field,
-            value: error.value,
-            rule: error.rule,
-        })?;
+                index,
+                field: error.field,
+                value: error.value,
+                rule: error.rule,
+            })?;
         let earlier = commands.get(..index).unwrap_or(&[]);
         let stream = stream_of(store, scoped, &command.payload, earlier).map_err(|refusal| {
             let Refusal { class, field, value, rule } = refusal;

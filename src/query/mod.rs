@@ -13,6 +13,7 @@
 //! snapshots, which are a cache: deleting the `snapshots` tree changes no answer, only its speed.
 
 pub mod json;
+pub mod parameters;
 pub mod snapshot;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -23,11 +23,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::commands::{submit, CommandError};
-use crate::export::figures::figures_document;
-use crate::export::plan::{file_name, plan_xlsx};
-use crate::export::{DocumentFormat, ExportError};
-use crate::import::plan_import::{self, parse_level, parse_period, PlanImportRequest};
-use crate::import::{ImportIssue, Severity};
+use crate::documents::export::figures::figures_document;
+use crate::documents::export::plan::{file_name, plan_xlsx};
+use crate::documents::export::{DocumentFormat, ExportError};
+use crate::documents::import::plan_import::{self, parse_level, parse_period, PlanImportRequest};
+use crate::documents::import::{self, ImportIssue, IssueCounts, Severity, Verdict};
 use crate::server::auth::{Principal, Role};
 use crate::server::error::{ApiError, ApiPath, ApiQuery, ErrorBody};
 use crate::server::policy::{self, Action};
@@ -243,27 +243,30 @@ pub async fn import_plan(
     report.activities_cancelled = prepared.count("activity_cancelled");
     report.events = prepared.lines.clone();
     report.issues = prepared.batch.issues.iter().map(issue_body).collect();
-    let errors = prepared.batch.issues.iter().filter(|i| i.severity == Severity::Error).count();
-    let warnings = prepared.batch.issues.len().saturating_sub(errors);
-    if errors > 0 {
-        let message = format!(
-            "Импорт невозможен: ошибок {errors}, предупреждений {warnings}. Ничего не записано."
-        );
-        return Ok(report.refused(&message));
-    }
-    if form.dry_run {
-        report.code = "dry_run";
-        report.message = format!(
-            "Пробный прогон: будет записано событий {}, предупреждений {warnings}. Ничего не записано.",
-            prepared.lines.len()
-        );
-        return Ok((StatusCode::OK, Json(report)).into_response());
-    }
-    if warnings > 0 && !form.accept_warnings {
-        let message = format!(
-            "Импорт отклонён: предупреждений {warnings}. Ничего не записано. Чтобы записать несмотря на предупреждения, передайте accept_warnings=true."
-        );
-        return Ok(report.refused(&message));
+    let (IssueCounts { errors, warnings }, verdict) =
+        import::verdict(&prepared.batch.issues, form.dry_run, form.accept_warnings);
+    match verdict {
+        Verdict::RefusedByErrors => {
+            let message = format!(
+                "Импорт невозможен: ошибок {errors}, предупреждений {warnings}. Ничего не записано."
+            );
+            return Ok(report.refused(&message));
+        }
+        Verdict::DryRun => {
+            report.code = "dry_run";
+            report.message = format!(
+                "Пробный прогон: будет записано событий {}, предупреждений {warnings}. Ничего не записано.",
+                prepared.lines.len()
+            );
+            return Ok((StatusCode::OK, Json(report)).into_response());
+        }
+        Verdict::RefusedByWarnings => {
+            let message = format!(
+                "Импорт отклонён: предупреждений {warnings}. Ничего не записано. Чтобы записать несмотря на предупреждения, передайте accept_warnings=true."
+            );
+            return Ok(report.refused(&message));
+        }
+        Verdict::Write => {}
     }
     if prepared.batch.payloads.is_empty() {
         report.code = "unchanged";
@@ -443,12 +446,12 @@ fn document(format: DocumentFormat, name: &str, bytes: Vec<u8>) -> Response {
 }
 
 enum ReadOrPrepare {
-    Read(crate::import::ImportError),
+    Read(crate::documents::import::ImportError),
     Prepare(plan_import::PrepareError),
 }
 
-impl From<crate::import::ImportError> for ReadOrPrepare {
-    fn from(error: crate::import::ImportError) -> Self {
+impl From<crate::documents::import::ImportError> for ReadOrPrepare {
+    fn from(error: crate::documents::import::ImportError) -> Self {
         ReadOrPrepare::Read(error)
     }
 }

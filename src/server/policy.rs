@@ -32,7 +32,7 @@ fn describe(principal: &Principal, action: Action<'_>) -> String {
         }
         Action::ReadPlans => "чтение планов мероприятий".to_string(),
         Action::ImportPlan(level) => {
-            format!("импорт плана уровня «{}»", crate::export::plan::level_label(&level))
+            format!("импорт плана уровня «{}»", crate::documents::labels::level_label(&level))
         }
     };
     format!("роль {} не может выполнять {what}", principal.role)

@@ -32,11 +32,11 @@ use utoipa::IntoParams;
 
 use crate::access::{may_read, Action, Reach};
 use crate::query::json::{figure_json, supported_json};
+use crate::query::parameters::{self, ParameterError};
 use crate::query::{KnownAt, Projector, QueryError};
 use crate::server::auth::Principal;
 use crate::server::error::{ApiError, ApiPath, ApiQuery, ErrorBody};
 use crate::server::policy;
-use crate::server::scope::today;
 use crate::server::AppState;
 use crate::store::Clock;
 
@@ -467,34 +467,23 @@ fn reach_of_teacher<'a>(teacher: &'a TeacherId, registry: &'a Registry, date: Da
 }
 
 pub(crate) fn parse_scope(text: Option<&str>) -> Result<Scope, ApiError> {
-    let text = text.unwrap_or("region");
-    text.trim().parse().map_err(|_| ApiError::InvalidParameter {
-        field: "scope".into(),
-        value: text.to_string(),
-        rule: "ожидается region, municipality:<код> или organisation:<id>".into(),
-    })
+    parameters::scope(text).map_err(invalid_parameter)
 }
 
 /// The `date` parameter; absent, today by `clock` (the ledger's, `AppState::clock`).
 pub(crate) fn parse_date(text: Option<&str>, clock: &dyn Clock) -> Result<Date, ApiError> {
-    match text {
-        Some(text) => Date::parse_iso(text.trim()).ok_or_else(|| ApiError::InvalidParameter {
-            field: "date".into(),
-            value: text.to_string(),
-            rule: "ожидается дата ГГГГ-ММ-ДД".into(),
-        }),
-        None => today(clock),
-    }
+    parameters::date(text, clock).map_err(invalid_parameter)
 }
 
 pub(crate) fn parse_known_at(text: Option<&str>) -> Result<KnownAt, ApiError> {
-    match text {
-        None => Ok(KnownAt::Now),
-        Some(text) => KnownAt::parse(text).ok_or_else(|| ApiError::InvalidParameter {
-            field: "known_at".into(),
-            value: text.to_string(),
-            rule: "ожидается номер события или время RFC 3339".into(),
-        }),
+    parameters::known_at(text).map_err(invalid_parameter)
+}
+
+fn invalid_parameter(error: ParameterError) -> ApiError {
+    ApiError::InvalidParameter {
+        field: error.name.into(),
+        value: error.value,
+        rule: error.rule.into(),
     }
 }
 

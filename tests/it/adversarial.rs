@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use letopis::import::read_plan;
+use letopis::documents::import::read_plan;
 
 use crate::support::text;
 
@@ -126,7 +126,14 @@ fn import_in_child(data: &Path, file: &Path) -> (Option<i32>, String, u64) {
         .arg(file)
         .arg("--data")
         .arg(data)
-        .args(["--level", "regional", "--title", "План", "--basis", "Распоряжение №1-мр от 01.02.2023"])
+        .args([
+            "--level",
+            "regional",
+            "--title",
+            "План",
+            "--basis",
+            "Распоряжение №1-мр от 01.02.2023",
+        ])
         .args(["--dry-run", "--accept-warnings"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

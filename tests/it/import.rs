@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::Output;
 
-use letopis::import::{read_plan, ImportError, ParsedActivity, ParsedPlan};
+use letopis::documents::import::{read_plan, ImportError, ParsedActivity, ParsedPlan};
 use letopis::store::Store;
 use proptest::prelude::*;
 use proto_events::vocabulary::Payload;

@@ -1056,7 +1056,8 @@ async fn invalid_fields_are_422_naming_the_field() {
 async fn issue_20_effective_outside_1950_2100_is_422_naming_effective() {
     let app = App::new();
     let token = app.token("operator");
-    for effective in ["0000-01-01", "1949-12-31", "2101-01-01", "9999-12-31", "9999-12-31T00:00:00Z"]
+    for effective in
+        ["0000-01-01", "1949-12-31", "2101-01-01", "9999-12-31", "9999-12-31T00:00:00Z"]
     {
         let mut command = municipality("38-12");
         command["effective"] = json!(effective);

@@ -50,8 +50,10 @@ fn main() -> anyhow::Result<()> {
         "figures" => {
             letopis_tools::figures_bench::run(flag(&args, "--events")?.unwrap_or(1_000_000))
         }
-        "import" => letopis::import::bench::run(flag(&args, "--rows")?.unwrap_or(100_000)),
-        "export" => letopis::export::bench::run(flag(&args, "--rows")?.unwrap_or(5_000)),
+        "import" => {
+            letopis::documents::bench::import::run(flag(&args, "--rows")?.unwrap_or(100_000))
+        }
+        "export" => letopis::documents::bench::export::run(flag(&args, "--rows")?.unwrap_or(5_000)),
         "http" => bench_http(flag(&args, "--events")?.unwrap_or(5_000)),
         "figures-http" => {
             bench_figures_http(flag(&args, "--events")?, flag(&args, "--queries")?.unwrap_or(50))

@@ -4,8 +4,8 @@
 
 use calamine::Data;
 
-use crate::import::plan::{self, GridRow, ImportError, ParsedPlan};
-use crate::import::xlsx_grid;
+use crate::documents::import::plan::{self, GridRow, ImportError, ParsedPlan};
+use crate::documents::import::xlsx_grid;
 
 /// Rows read from one sheet of a plan.
 const SHEET_ROWS_MAX: usize = 200_000;

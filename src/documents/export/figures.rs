@@ -13,8 +13,8 @@ use proto_events::vocabulary::{IndicatorMeasure, TargetValue};
 use rust_xlsxwriter::Workbook;
 use serde_json::Value;
 
-use crate::export::plan::{column_number, write_count};
-use crate::export::{cell_format, header_format, DocumentFormat, ExportError};
+use crate::documents::export::plan::{column_number, write_count};
+use crate::documents::export::{cell_format, header_format, DocumentFormat, ExportError};
 use crate::query::json::{figure_json, hundredths};
 
 /// Column headers, in order.

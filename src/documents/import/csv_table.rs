@@ -1,8 +1,8 @@
 //! CSV and TSV exports of plan tables: encoding (UTF-8 with or without BOM, Windows-1251),
 //! delimiter sniffing among `;`, `,` and tab, then the shared grid reading of `plan`.
 
-use crate::import::plan::{self, GridRow, ImportError, ParsedPlan};
-use crate::import::text_table;
+use crate::documents::import::plan::{self, GridRow, ImportError, ParsedPlan};
+use crate::documents::import::text_table;
 
 /// Lines looked at to choose the delimiter.
 const SNIFF_LINES_MAX: usize = 30;
@@ -96,7 +96,7 @@ fn count_outside_quotes(line: &str, delimiter: char) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use crate::import::csv_table::sniff_delimiter;
+    use crate::documents::import::csv_table::sniff_delimiter;
 
     #[test]
     fn delimiters_are_sniffed() {

@@ -10,13 +10,14 @@
 
 use std::borrow::Cow;
 
-use proto_events::vocabulary::{ActivityField, PlanId, PlanLevel};
+use proto_events::vocabulary::PlanId;
 use proto_events::{Date, EventId};
 use rust_xlsxwriter::{Format, FormatBorder, Workbook, Worksheet};
 
-use projections::plan::{ActivityStatus, ActivityView, PlanView, Plans};
+use projections::plan::{ActivityView, PlanView, Plans};
 
-use crate::export::{cell_format, header_format, ExportError, CELL_CHARS_MAX};
+use crate::documents::export::{cell_format, header_format, ExportError, CELL_CHARS_MAX};
+use crate::documents::labels::{field_label, level_label, status_label};
 
 /// Header of the plan sheet, in the acts' column order.
 pub const PLAN_HEADERS: [&str; 8] = [
@@ -161,45 +162,6 @@ pub fn plan_xlsx(
         write_count(changes, row, 8, line.seq, &cell_format)?;
     }
     Ok(workbook.save_to_buffer()?)
-}
-
-/// The status of an activity as officials write it.
-pub fn status_label(status: ActivityStatus) -> &'static str {
-    match status {
-        ActivityStatus::Planned => "запланировано",
-        ActivityStatus::InProgress => "выполняется",
-        ActivityStatus::Done => "выполнено",
-        ActivityStatus::Partly => "выполнено частично",
-        ActivityStatus::NotDone => "не выполнено",
-        ActivityStatus::Cancelled => "отменено",
-        ActivityStatus::Overdue => "просрочено",
-    }
-}
-
-/// The level of a plan in Russian.
-pub fn level_label(level: &PlanLevel) -> &'static str {
-    match level {
-        PlanLevel::Federal => "федеральный",
-        PlanLevel::Regional => "региональный",
-        PlanLevel::Municipal => "муниципальный",
-        PlanLevel::Organisation => "уровень организации",
-    }
-}
-
-/// The field of an amendment in Russian.
-pub fn field_label(field: ActivityField) -> &'static str {
-    match field {
-        ActivityField::Section => "раздел",
-        ActivityField::Number => "номер",
-        ActivityField::Title => "наименование",
-        ActivityField::Responsible => "ответственный исполнитель",
-        ActivityField::CoExecutors => "соисполнители",
-        ActivityField::Term => "срок",
-        ActivityField::KeyResult => "ключевой результат",
-        ActivityField::FixingDocuments => "документ, фиксирующий результат",
-        ActivityField::Indicator => "показатель",
-        ActivityField::PlannedValue => "плановое значение",
-    }
 }
 
 /// A safe file name for the plan's workbook: `plan-….xlsx`.

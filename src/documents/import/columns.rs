@@ -204,7 +204,7 @@ pub(crate) fn columns_in_text(text: &str) -> Vec<Column> {
 
 #[cfg(test)]
 mod tests {
-    use crate::import::columns::{
+    use crate::documents::import::columns::{
         classify_header_cell, columns_in_text, recognize_header_row, Column,
     };
 

@@ -15,7 +15,7 @@ use proto_events::vocabulary::{
 use proto_events::{Actor, ActorRole, Date, Effective, EventId};
 
 use crate::commands::{open_ledger, submit_blocking, Command};
-use crate::import::registry::{self, RegistryKind};
+use crate::documents::import::registry::{self, RegistryKind};
 use crate::store::SystemClock;
 
 /// Teachers the synthetic completions are spread over.

@@ -20,9 +20,9 @@ use proto_events::vocabulary::{
 use proto_events::{Date, Effective};
 use uuid::Uuid;
 
-use crate::import::columns::normalize;
-use crate::import::xlsx_grid;
-use crate::import::{ImportError, ImportIssue, Severity};
+use crate::documents::import::columns::normalize;
+use crate::documents::import::xlsx_grid;
+use crate::documents::import::{ImportError, ImportIssue, Severity};
 
 /// Rows read from one registry table.
 pub const REGISTRY_ROWS_MAX: usize = 1_000_000;
@@ -108,17 +108,18 @@ pub struct Registry {
 /// Reads a registry table: XLSX (first sheet) by its magic bytes, otherwise CSV/TSV in UTF-8 or
 /// Windows-1251 with `;`, `,` or tab. The first non-empty row is the header.
 pub fn read_table(file: &str, bytes: &[u8]) -> Result<Table, ImportError> {
-    if bytes.len() > crate::import::FILE_BYTES_MAX {
+    if bytes.len() > crate::documents::import::FILE_BYTES_MAX {
         return Err(ImportError::TooLarge {
             file: file.to_string(),
             size_bytes: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
-            limit_bytes: u64::try_from(crate::import::FILE_BYTES_MAX).unwrap_or(u64::MAX),
+            limit_bytes: u64::try_from(crate::documents::import::FILE_BYTES_MAX)
+                .unwrap_or(u64::MAX),
         });
     }
     let grid = if bytes.starts_with(b"PK\x03\x04") {
         xlsx_grid(file, bytes)?
     } else {
-        crate::import::csv_table::grid(file, bytes, REGISTRY_ROWS_MAX)?
+        crate::documents::import::csv_table::grid(file, bytes, REGISTRY_ROWS_MAX)?
     };
     let mut rows = grid.into_iter().filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
     let Some((header_row, headers)) = rows.next() else {
@@ -804,7 +805,7 @@ fn xlsx_cell_text(cell: &Data) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::import::registry::{derived_id, organisation_kind, position};
+    use crate::documents::import::registry::{derived_id, organisation_kind, position};
     use proto_events::vocabulary::{OrganisationKind, Position};
 
     #[test]

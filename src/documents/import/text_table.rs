@@ -9,9 +9,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::import::cell_text;
-use crate::import::columns::{self, Column};
-use crate::import::plan::{
+use crate::documents::import::cell_text;
+use crate::documents::import::columns::{self, Column};
+use crate::documents::import::plan::{
     self, GridRow, ImportError, ImportIssue, ParsedPlan, RawFields, RawItem,
 };
 
@@ -857,7 +857,7 @@ fn fit_score(text: &str, column: Column) -> i32 {
 
 #[cfg(test)]
 mod tests {
-    use crate::import::text_table::{is_plausible_next, parse_item_start};
+    use crate::documents::import::text_table::{is_plausible_next, parse_item_start};
 
     #[test]
     fn item_starts_follow_the_numbering() {

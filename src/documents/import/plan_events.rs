@@ -16,8 +16,8 @@ use proto_events::vocabulary::{
 };
 use proto_events::{Basis, Envelope};
 
-use crate::export::plan::field_label;
-use crate::import::{Column, ImportIssue, ParsedPlan, Severity};
+use crate::documents::import::{Column, ImportIssue, ParsedPlan, Severity};
+use crate::documents::labels::field_label;
 
 /// Written into a required cell the document left empty (with a warning saying so).
 pub const EMPTY_CELL_TEXT: &str = "не указано";
@@ -627,7 +627,7 @@ fn issue(file: &str, row: u32, column: Option<Column>, text: &str, message: &str
 mod tests {
     use proto_events::vocabulary::PlanLevel;
 
-    use crate::import::plan_events::{plan_id, years_in};
+    use crate::documents::import::plan_events::{plan_id, years_in};
 
     #[test]
     fn plan_id_is_stable_across_spacing_and_case() {

@@ -15,7 +15,7 @@ use std::io::{Cursor, Read};
 
 use calamine::{open_workbook_from_rs, Data, DataRef, Reader, Xlsx, XlsxError};
 
-use crate::import::plan::ImportError;
+use crate::documents::import::plan::ImportError;
 
 /// Rows of one sheet: the format's own maximum (the plan reader has its own, smaller limit).
 pub(crate) const SHEET_ROWS_MAX: u32 = 1_048_576;
@@ -66,7 +66,9 @@ pub(crate) fn read_sheet(
 ) -> Result<SheetGrid, ImportError> {
     let mut reader = match workbook.worksheet_cells_reader(sheet) {
         Ok(reader) => reader,
-        Err(XlsxError::NotAWorksheet(_)) => return Ok(SheetGrid { first_row: 1, rows: Vec::new() }),
+        Err(XlsxError::NotAWorksheet(_)) => {
+            return Ok(SheetGrid { first_row: 1, rows: Vec::new() })
+        }
         Err(error) => return Err(spreadsheet_error(file, format!("лист «{sheet}»: {error}"))),
     };
     let mut sheet_cells = SheetCells::default();
@@ -83,7 +85,10 @@ pub(crate) fn read_sheet(
         let value = Data::from(cell.get_value().clone());
         if let Err(reason) = sheet_cells.add(row, column, value) {
             let place = cell_reference(row, column);
-            return Err(spreadsheet_error(file, format!("лист «{sheet}», ячейка {place}: {reason}")));
+            return Err(spreadsheet_error(
+                file,
+                format!("лист «{sheet}», ячейка {place}: {reason}"),
+            ));
         }
     }
     Ok(sheet_cells.grid())
@@ -211,14 +216,21 @@ fn check_unpacked_sizes(file: &str, bytes: &[u8]) -> Result<(), ImportError> {
             UNPACKED_BYTES_MAX
         };
         let remaining = UNPACKED_BYTES_MAX.saturating_sub(total).min(part_limit);
-        let read = std::io::copy(&mut (&mut part).take(remaining.saturating_add(1)), &mut std::io::sink())
-            // A part that does not unpack: calamine reports it when (if) it needs the part.
-            .unwrap_or(0);
+        let read =
+            std::io::copy(&mut (&mut part).take(remaining.saturating_add(1)), &mut std::io::sink())
+                // A part that does not unpack: calamine reports it when (if) it needs the part.
+                .unwrap_or(0);
         if read > remaining {
             let reason = if read > part_limit {
-                format!("часть «{name}» распаковывается больше чем в {} МиБ", part_limit / (1024 * 1024))
+                format!(
+                    "часть «{name}» распаковывается больше чем в {} МиБ",
+                    part_limit / (1024 * 1024)
+                )
             } else {
-                format!("книга распаковывается больше чем в {} МиБ", UNPACKED_BYTES_MAX / (1024 * 1024))
+                format!(
+                    "книга распаковывается больше чем в {} МиБ",
+                    UNPACKED_BYTES_MAX / (1024 * 1024)
+                )
             };
             return Err(spreadsheet_error(file, reason));
         }
@@ -233,7 +245,7 @@ fn spreadsheet_error(file: &str, message: String) -> ImportError {
 
 #[cfg(test)]
 mod tests {
-    use crate::import::xlsx_grid::cell_reference;
+    use crate::documents::import::xlsx_grid::cell_reference;
 
     #[test]
     fn cell_references_are_written_as_spreadsheets_write_them() {

@@ -914,7 +914,7 @@ fn join_fragments(run: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::import::cell_text::{
+    use crate::documents::import::cell_text::{
         clean_cell, looks_like_term, person_name_offsets, rejoin_broken_words, section_marker,
         split_list, split_term_prefix,
     };

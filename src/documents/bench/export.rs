@@ -13,8 +13,8 @@ use proto_events::vocabulary::PlanLevel;
 use proto_events::{Actor, ActorRole, Basis, Date};
 
 use crate::commands::{open_ledger, submit_blocking};
-use crate::export::plan::{activity_cells, plan_xlsx};
-use crate::import::plan_import::{self, PlanImportRequest};
+use crate::documents::export::plan::{activity_cells, plan_xlsx};
+use crate::documents::import::plan_import::{self, PlanImportRequest};
 use crate::query;
 use crate::store::SystemClock;
 
@@ -84,7 +84,7 @@ fn measure(rows: u64, directory: &std::path::Path) -> anyhow::Result<()> {
     }
 
     let started = Instant::now();
-    let read_back = crate::import::read_plan("bench.xlsx", &exported)?;
+    let read_back = crate::documents::import::read_plan("bench.xlsx", &exported)?;
     let read_seconds = started.elapsed().as_secs_f64();
     let read_rows = read_back.sections.iter().map(|s| s.activities.len()).sum::<usize>();
     ensure!(u64::try_from(read_rows).ok() == Some(rows), "read back {read_rows} of {rows}");

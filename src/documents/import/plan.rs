@@ -5,11 +5,11 @@
 
 use thiserror::Error;
 
-use crate::import::cell_text;
-use crate::import::columns::Column;
-use crate::import::csv_table;
-use crate::import::text_table;
-use crate::import::xlsx_table;
+use crate::documents::import::cell_text;
+use crate::documents::import::columns::Column;
+use crate::documents::import::csv_table;
+use crate::documents::import::text_table;
+use crate::documents::import::xlsx_table;
 
 /// Files larger than this are refused before any parsing: a plan is a few hundred kilobytes.
 pub const FILE_BYTES_MAX: usize = 64 * 1024 * 1024;
@@ -683,7 +683,7 @@ pub(crate) fn plan_from_grid(file: &str, rows: &[GridRow]) -> Result<ParsedPlan,
 fn header_signature(cells: &[String]) -> String {
     let texts: Vec<String> = cells
         .iter()
-        .map(|c| crate::import::columns::normalize(&cell_text::clean_cell(c)))
+        .map(|c| crate::documents::import::columns::normalize(&cell_text::clean_cell(c)))
         .filter(|c| !c.is_empty())
         .collect();
     texts.join("|")
@@ -692,10 +692,10 @@ fn header_signature(cells: &[String]) -> String {
 fn find_grid_header(
     file: &str,
     rows: &[GridRow],
-) -> Result<(usize, crate::import::columns::ColumnMap), ImportError> {
+) -> Result<(usize, crate::documents::import::columns::ColumnMap), ImportError> {
     let mut without_title = false;
     for (index, row) in rows.iter().enumerate().take(HEADER_SEARCH_ROWS_MAX) {
-        if let Some(map) = crate::import::columns::recognize_header_row(&row.cells) {
+        if let Some(map) = crate::documents::import::columns::recognize_header_row(&row.cells) {
             if map.has(Column::Title) {
                 return Ok((index, map));
             }
@@ -841,7 +841,7 @@ fn repair_misplaced_term(
 
 #[cfg(test)]
 mod tests {
-    use crate::import::plan::number_components;
+    use crate::documents::import::plan::number_components;
 
     #[test]
     fn number_components_accept_document_spellings() {

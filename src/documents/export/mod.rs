@@ -8,7 +8,6 @@
 //! headers the importer recognises (`import::columns`), so an exported plan imports back into
 //! the same plan (tests/it/export.rs checks the round trip).
 
-pub mod bench;
 pub mod figures;
 pub mod plan;
 

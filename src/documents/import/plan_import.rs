@@ -8,8 +8,8 @@ use proto_events::vocabulary::{Payload, PayloadError, PlanId, PlanLevel};
 use proto_events::{Basis, Effective, StreamName};
 
 use crate::commands::Command;
-use crate::import::plan_events::{self, PlanBatch, PlanMeta};
-use crate::import::{read_plan, ImportError, ParsedPlan};
+use crate::documents::import::plan_events::{self, PlanBatch, PlanMeta};
+use crate::documents::import::{read_plan, ImportError, ParsedPlan};
 use crate::store::{Store, StoreError};
 
 /// What the user asked to import, already parsed.
