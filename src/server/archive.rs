@@ -25,11 +25,14 @@ const CHUNKS_IN_FLIGHT: usize = 8;
 
 /// Query of `GET /api/v1/log`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LogQuery {
     /// First seq (inclusive), default 1; a later range chains onto the hash before it.
+    #[param(minimum = 0, example = 1)]
     pub from: Option<u64>,
     /// Last seq (inclusive), default the head when the download starts.
+    #[param(minimum = 0, example = 100)]
     pub to: Option<u64>,
 }
 

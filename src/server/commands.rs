@@ -33,31 +33,29 @@ use crate::server::error::{ApiError, ApiJson, ErrorBody};
 use crate::server::policy::{self, Action};
 use crate::server::AppState;
 
-/// One command: a fact of a known kind with its valid time.
-#[derive(Debug, Deserialize, ToSchema)]
+/// One command: a fact of a known kind with its valid time. Its OpenAPI schema is generated per
+/// kind from the vocabulary (`server::openapi`), not derived from this struct.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CommandBody {
     /// Event id (UUID), the idempotency key: a retry with the same id and content returns the
     /// original seq. Generated when absent.
-    #[schema(value_type = Option<String>, format = Uuid)]
     pub id: Option<uuid::Uuid>,
     /// Kind tag, e.g. `course_completed`.
     pub kind: String,
     /// The payload of the kind (see the vocabulary); unknown fields are refused.
-    #[schema(value_type = Object)]
     pub payload: Value,
     /// Valid time: `YYYY-MM-DD` or an RFC 3339 time.
     pub effective: String,
     /// The act the fact rests on: `{"kind","number","date","title"?}` or
     /// `"приказ №55-35-мпр от 13.06.2023"`.
-    #[schema(value_type = Option<Object>)]
     pub basis: Option<Value>,
     /// The version the target stream must have now (409 otherwise).
     pub expected_version: Option<u64>,
 }
 
 /// A batch of commands, appended all or nothing.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BatchBody {
     /// The commands, in order.
@@ -65,7 +63,7 @@ pub struct BatchBody {
 }
 
 /// The request body: one command or a batch.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum CommandsRequest {
     /// A batch.
@@ -73,6 +71,19 @@ pub enum CommandsRequest {
     /// One command.
     One(CommandBody),
 }
+
+/// In the OpenAPI document: one `Command` (one of the kinds) or a `CommandBatch`, the schemas
+/// `server::openapi` generates from the vocabulary.
+impl utoipa::PartialSchema for CommandsRequest {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::OneOfBuilder::new()
+            .item(utoipa::openapi::Ref::from_schema_name("Command"))
+            .item(utoipa::openapi::Ref::from_schema_name("CommandBatch"))
+            .into()
+    }
+}
+
+impl ToSchema for CommandsRequest {}
 
 /// What an accepted append returns.
 #[derive(Debug, Serialize, ToSchema)]

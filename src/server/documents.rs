@@ -115,13 +115,17 @@ pub struct PlanUpload {
 
 /// Query of the document exports at a date and knowledge point.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     /// region | municipality:<code> | organisation:<id> (figures only); default region.
+    #[param(example = "municipality:38-01")]
     pub scope: Option<String>,
     /// Valid date, YYYY-MM-DD; default today.
+    #[param(format = Date, example = "2024-12-31")]
     pub date: Option<String>,
     /// Knowledge point: a seq or an RFC 3339 time; default now.
+    #[param(example = "2025-01-15T00:00:00Z")]
     pub known_at: Option<String>,
 }
 

@@ -14,9 +14,11 @@
 pub mod archive;
 pub mod auth;
 pub mod commands;
+pub mod docs;
 pub mod documents;
 pub mod error;
 pub mod metrics;
+pub mod openapi;
 pub mod policy;
 pub mod reads;
 pub mod scope;
@@ -26,18 +28,18 @@ use std::future::{Future, IntoFuture};
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::OpenApi;
 
 use crate::query::Projector;
 use crate::server::error::BODY_BYTES_MAX;
 use crate::server::metrics::Metrics;
+use crate::server::openapi::{BearerAuth, CommandSchemas};
 use crate::store::{Clock, Ledger};
 
 /// What every handler gets: the ledger (and through it the store), counters, and the signal
@@ -109,11 +111,12 @@ impl AppState {
         documents::export_figures_csv,
         healthz,
         metrics_text,
+        openapi_json,
+        docs::page,
+        docs::asset,
     ),
     components(schemas(
         error::ErrorBody,
-        commands::CommandBody,
-        commands::BatchBody,
         commands::CommandsRequest,
         commands::AppendResponse,
         reads::HeadResponse,
@@ -124,50 +127,58 @@ impl AppState {
         documents::PlanUpload,
         reads::VerifyProgress,
     )),
-    modifiers(&BearerAuth)
+    tags(
+        (name = "commands", description = "Запись событий: одна команда или пакет, всё или ничего"),
+        (name = "ledger", description = "Журнал: события, потоки, лента изменений, проверка цепочки, архив"),
+        (name = "projections", description = "Показатели, планы, маршруты, реестр на дату D по знанию K"),
+        (name = "documents", description = "Импорт планов и выгрузка документов (XLSX, CSV)"),
+        (name = "ops", description = "Служебное: готовность, метрики, это описание (без токена)"),
+    ),
+    modifiers(&BearerAuth, &CommandSchemas)
 )]
 pub struct ApiDoc;
 
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
+/// Every route the server answers: its path in axum's syntax, its method and its handler.
+/// `router` is built from this list alone, so the list cannot miss a route; `tests/it/openapi.rs`
+/// checks it against the OpenAPI document both ways.
+pub fn routes() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
+    vec![
+        ("/api/v1/commands", Method::POST, post(commands::post_commands)),
+        ("/api/v1/head", Method::GET, get(reads::head)),
+        ("/api/v1/events", Method::GET, get(reads::events)),
+        ("/api/v1/events/{id}", Method::GET, get(reads::event_by_id)),
+        ("/api/v1/streams/{*stream}", Method::GET, get(reads::stream_events)),
+        ("/api/v1/verify", Method::GET, get(reads::verify)),
+        ("/api/v1/feed", Method::GET, get(reads::feed)),
+        ("/api/v1/log", Method::GET, get(archive::log)),
+        ("/api/v1/figures", Method::GET, get(views::figures)),
+        ("/api/v1/figures/{code}/evidence", Method::GET, get(views::figure_evidence)),
+        ("/api/v1/reports/verification", Method::GET, get(views::report_verification)),
+        ("/api/v1/plans", Method::GET, get(views::plans)),
+        ("/api/v1/teachers/{id}/routes", Method::GET, get(views::teacher_routes_view)),
+        ("/api/v1/routes", Method::GET, get(views::routes)),
+        ("/api/v1/registry/organisations", Method::GET, get(views::organisations)),
+        (
+            "/api/v1/import/plan",
+            Method::POST,
+            post(documents::import_plan).layer(DefaultBodyLimit::max(documents::UPLOAD_BYTES_MAX)),
+        ),
+        ("/api/v1/export/plan/{file}", Method::GET, get(documents::export_plan)),
+        ("/api/v1/export/figures.xlsx", Method::GET, get(documents::export_figures_xlsx)),
+        ("/api/v1/export/figures.csv", Method::GET, get(documents::export_figures_csv)),
+        ("/healthz", Method::GET, get(healthz)),
+        ("/metrics", Method::GET, get(metrics_text)),
+        ("/openapi.json", Method::GET, get(openapi_json)),
+        ("/docs", Method::GET, get(docs::page)),
+        ("/docs/{file}", Method::GET, get(docs::asset)),
+    ]
 }
 
-/// The application router over `state`.
+/// The application router over `state`: the routes of `routes`, our 404 for any other path.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/v1/commands", post(commands::post_commands))
-        .route("/api/v1/head", get(reads::head))
-        .route("/api/v1/events", get(reads::events))
-        .route("/api/v1/events/{id}", get(reads::event_by_id))
-        .route("/api/v1/streams/{*stream}", get(reads::stream_events))
-        .route("/api/v1/verify", get(reads::verify))
-        .route("/api/v1/feed", get(reads::feed))
-        .route("/api/v1/log", get(archive::log))
-        .route("/api/v1/figures", get(views::figures))
-        .route("/api/v1/figures/{code}/evidence", get(views::figure_evidence))
-        .route("/api/v1/reports/verification", get(views::report_verification))
-        .route("/api/v1/plans", get(views::plans))
-        .route("/api/v1/teachers/{id}/routes", get(views::teacher_routes_view))
-        .route("/api/v1/routes", get(views::routes))
-        .route("/api/v1/registry/organisations", get(views::organisations))
-        .route(
-            "/api/v1/import/plan",
-            post(documents::import_plan).layer(DefaultBodyLimit::max(documents::UPLOAD_BYTES_MAX)),
-        )
-        .route("/api/v1/export/plan/{file}", get(documents::export_plan))
-        .route("/api/v1/export/figures.xlsx", get(documents::export_figures_xlsx))
-        .route("/api/v1/export/figures.csv", get(documents::export_figures_csv))
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics_text))
-        .route("/openapi.json", get(openapi_json))
+    routes()
+        .into_iter()
+        .fold(Router::new(), |router, (path, _, handler)| router.route(path, handler))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
         .with_state(state)
@@ -244,6 +255,10 @@ async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }
 
+/// This document (OpenAPI 3.1).
+#[utoipa::path(get, path = "/openapi.json",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json")),
+    tag = "ops")]
 async fn openapi_json() -> impl IntoResponse {
     Json(ApiDoc::openapi())
 }

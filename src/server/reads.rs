@@ -79,28 +79,36 @@ pub struct EventsPage {
 
 /// Query of `GET /api/v1/events`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RangeQuery {
     /// First seq (inclusive), default 1.
+    #[param(minimum = 0, example = 1)]
     pub from: Option<u64>,
     /// Last seq (inclusive), default the head.
+    #[param(minimum = 0, example = 100)]
     pub to: Option<u64>,
-    /// Page size, default 100, at most 1000.
+    /// Page size, default 100, at most 1000 (otherwise 422 `invalid_field`).
+    #[param(minimum = 1, maximum = 1000, example = 100)]
     pub limit: Option<u64>,
 }
 
 /// Query of the stream listing.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StreamQuery {
     /// First stream version (inclusive), default 1.
+    #[param(minimum = 0, example = 1)]
     pub from_version: Option<u64>,
-    /// Page size, default 100, at most 1000.
+    /// Page size, default 100, at most 1000 (otherwise 422 `invalid_field`).
+    #[param(minimum = 1, maximum = 1000, example = 100)]
     pub limit: Option<u64>,
 }
 
 /// Query of `GET /api/v1/verify`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyQuery {
     /// Also decode every envelope canonically (slower).
@@ -138,9 +146,11 @@ pub struct VerifyProgress {
 
 /// Query of `GET /api/v1/feed`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FeedQuery {
     /// First seq to deliver, default 1.
+    #[param(minimum = 0, example = 1)]
     pub from: Option<u64>,
 }
 

@@ -42,13 +42,17 @@ use crate::store::Clock;
 
 /// Query of `GET /api/v1/figures`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FiguresQuery {
     /// region | municipality:<code> | organisation:<id>; default region.
+    #[param(example = "municipality:38-01")]
     pub scope: Option<String>,
     /// Valid date, YYYY-MM-DD; default today.
+    #[param(format = Date, example = "2024-12-31")]
     pub date: Option<String>,
     /// Knowledge point: a seq or an RFC 3339 time; default now.
+    #[param(example = "2025-01-15T00:00:00Z")]
     pub known_at: Option<String>,
     /// Also list the evidence (event ids) of every figure.
     pub evidence: Option<bool>,
@@ -56,56 +60,73 @@ pub struct FiguresQuery {
 
 /// Query of the evidence of one figure.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EvidenceQuery {
     /// region | municipality:<code> | organisation:<id>; default region.
+    #[param(example = "municipality:38-01")]
     pub scope: Option<String>,
     /// Valid date, YYYY-MM-DD; default today.
+    #[param(format = Date, example = "2024-12-31")]
     pub date: Option<String>,
     /// Knowledge point: a seq or an RFC 3339 time; default now.
+    #[param(example = "2025-01-15T00:00:00Z")]
     pub known_at: Option<String>,
 }
 
 /// Query of the views at a date and knowledge point (plans, a teacher's routes).
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AtQuery {
     /// Valid date, YYYY-MM-DD; default today.
+    #[param(format = Date, example = "2024-12-31")]
     pub date: Option<String>,
     /// Knowledge point: a seq or an RFC 3339 time; default now.
+    #[param(example = "2025-01-15T00:00:00Z")]
     pub known_at: Option<String>,
 }
 
 /// Query of `GET /api/v1/reports/verification`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct VerificationQuery {
     /// Knowledge point playing "now": a seq or an RFC 3339 time; default now.
+    #[param(example = "2025-01-15T00:00:00Z")]
     pub known_at: Option<String>,
 }
 
 /// Query of `GET /api/v1/routes`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RoutesQuery {
     /// A methodist or tutor: list the teachers whose open routes they support. Absent: every
     /// teacher's routes (those the caller may read).
+    #[param(example = "p-000001")]
     pub supporter: Option<String>,
     /// Valid date, YYYY-MM-DD; default today.
+    #[param(format = Date, example = "2024-12-31")]
     pub date: Option<String>,
     /// Knowledge point: a seq or an RFC 3339 time; default now.
+    #[param(example = "2025-01-15T00:00:00Z")]
     pub known_at: Option<String>,
 }
 
 /// Query of `GET /api/v1/registry/organisations`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OrganisationsQuery {
     /// Only this municipality's organisations; absent: the whole region.
+    #[param(example = "38-01")]
     pub municipality: Option<String>,
     /// Valid date, YYYY-MM-DD; default today.
+    #[param(format = Date, example = "2024-12-31")]
     pub date: Option<String>,
     /// Knowledge point: a seq or an RFC 3339 time; default now.
+    #[param(example = "2025-01-15T00:00:00Z")]
     pub known_at: Option<String>,
 }
 

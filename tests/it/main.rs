@@ -11,6 +11,7 @@ mod demo;
 mod export;
 mod figures;
 mod import;
+mod openapi;
 mod plans;
 mod server;
 mod server_documents;
