@@ -40,7 +40,7 @@ pub struct LogQuery {
 /// record byte for byte, and a trailer with the head it was cut at. Verify it offline with
 /// `letopis log verify --archive <file> [--checkpoint SEQ:HASH]`.
 #[utoipa::path(get, path = "/api/v1/log", params(LogQuery),
-    responses((status = 200, description = "Log archive (ENCODING.md, \"Log archive\")", content_type = "application/octet-stream"),
+    responses((status = 200, description = "Log archive (ENCODING.md, \"Log archive\")", content_type = "application/octet-stream", body = crate::server::openapi::Binary),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = [])), tag = "ledger")]
 pub async fn log(

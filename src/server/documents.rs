@@ -333,7 +333,7 @@ pub async fn import_plan(
 /// sections, the status at the date, and the sheet "Изменения". Every role reads plans.
 #[utoipa::path(get, path = "/api/v1/export/plan/{file}",
     params(("file" = String, Path, description = "The plan id with .xlsx, e.g. plan-0123456789abcdef.xlsx"), ExportQuery),
-    responses((status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    responses((status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = crate::server::openapi::Binary),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)),
     security(("bearer" = [])), tag = "documents")]
@@ -381,7 +381,7 @@ pub async fn export_plan(
 /// The indicator catalogue for a scope at (date, known_at) as XLSX, the document of `letopis
 /// export figures`; the numbers are those of `/api/v1/figures`.
 #[utoipa::path(get, path = "/api/v1/export/figures.xlsx", params(ExportQuery),
-    responses((status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    responses((status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = crate::server::openapi::Binary),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody)),
     security(("bearer" = [])), tag = "documents")]
@@ -395,7 +395,7 @@ pub async fn export_figures_xlsx(
 
 /// The indicator catalogue as CSV (semicolon-separated UTF-8 with a byte-order mark).
 #[utoipa::path(get, path = "/api/v1/export/figures.csv", params(ExportQuery),
-    responses((status = 200, description = "The table", content_type = "text/csv"),
+    responses((status = 200, description = "The table", content_type = "text/csv", body = crate::server::openapi::Binary),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody)),
     security(("bearer" = [])), tag = "documents")]

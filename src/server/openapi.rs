@@ -96,7 +96,8 @@ pub fn command_schemas_json() -> Result<BTreeMap<String, Value>, String> {
     let roots = kinds.iter().map(|(_, name)| *name).chain(["Basis", "Frequency", "TextReason"]);
     for name in reachable(&registry, roots) {
         let container = registry.get(&name).ok_or_else(|| format!("{name}: не прослежен"))?;
-        schemas.insert(name.clone(), container_schema(&name, container)?);
+        let schema = container_schema(&name, container, &mut schemas)?;
+        schemas.insert(name.clone(), schema);
     }
     let mut commands = Vec::new();
     let mut mapping = serde_json::Map::new();
@@ -427,7 +428,13 @@ fn meaning_schema(with_text: bool) -> Value {
     })
 }
 
-fn container_schema(name: &str, container: &ContainerFormat) -> Result<Value, String> {
+/// A container's schema; an enum's variants with data go to `components` by name
+/// (`<Enum>_<variant>`), so client generators name each once.
+fn container_schema(
+    name: &str,
+    container: &ContainerFormat,
+    components: &mut BTreeMap<String, Value>,
+) -> Result<Value, String> {
     let at = |field: &str| format!("{name}.{field}");
     Ok(match container {
         ContainerFormat::UnitStruct => json!({ "type": "null" }),
@@ -439,7 +446,7 @@ fn container_schema(name: &str, container: &ContainerFormat) -> Result<Value, St
             "maxItems": items.len(),
         }),
         ContainerFormat::Struct(fields) => struct_schema(fields, &at)?,
-        ContainerFormat::Enum(variants) => enum_schema(name, variants)?,
+        ContainerFormat::Enum(variants) => enum_schema(name, variants, components)?,
     })
 }
 
@@ -468,6 +475,7 @@ fn struct_schema(fields: &[Named<Format>], at: &dyn Fn(&str) -> String) -> Resul
 fn enum_schema(
     name: &str,
     variants: &BTreeMap<u32, Named<VariantFormat>>,
+    components: &mut BTreeMap<String, Value>,
 ) -> Result<Value, String> {
     let units: Vec<&str> = variants
         .values()
@@ -490,16 +498,24 @@ fn enum_schema(
                 "maxItems": items.len(),
             }),
             VariantFormat::Struct(fields) => {
-                struct_schema(fields, &|field: &str| format!("{at}.{field}"))?
+                let fields_name = format!("{name}_{}_fields", variant.name);
+                let fields = struct_schema(fields, &|field: &str| format!("{at}.{field}"))?;
+                components.insert(fields_name.clone(), fields);
+                json!({ "$ref": reference(&fields_name) })
             }
             VariantFormat::Variable(_) => return Err(format!("{at}: вариант не прослежен")),
         };
-        one_of.push(json!({
-            "type": "object",
-            "additionalProperties": false,
-            "required": [variant.name],
-            "properties": { variant.name.clone(): value },
-        }));
+        let variant_name = format!("{name}_{}", variant.name);
+        components.insert(
+            variant_name.clone(),
+            json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": [variant.name],
+                "properties": { variant.name.clone(): value },
+            }),
+        );
+        one_of.push(json!({ "$ref": reference(&variant_name) }));
     }
     Ok(match one_of.len() {
         1 => one_of.remove(0),
@@ -669,3 +685,20 @@ fn command_schema(kind: &str, struct_name: &str, example: &Value) -> Value {
         "examples": [{ "kind": kind, "payload": example, "effective": "2024-04-20" }],
     })
 }
+
+/// A response body of raw bytes (a workbook, a table, a log archive): in the document a string of
+/// format `binary`.
+pub struct Binary;
+
+impl utoipa::PartialSchema for Binary {
+    fn schema() -> RefOr<Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .description(Some("Байты файла."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Binary {}
