@@ -112,6 +112,9 @@ fn table(out: &mut String, views: &[TeacherRoutesView], date: Date, seq: u64) {
     }
     for view in views {
         let _ = writeln!(out, "\nПедагог {}", view.teacher);
+        if view.diagnostics.is_empty() && view.routes.is_empty() {
+            let _ = writeln!(out, "  диагностик и маршрутов на эту дату нет");
+        }
         for diagnostic in &view.diagnostics {
             let deficits: Vec<&str> =
                 diagnostic.deficits.iter().map(|code| code.as_str()).collect();

@@ -22,6 +22,7 @@ pub mod ids;
 pub mod indicator;
 pub mod learning;
 pub mod people;
+pub mod personal_data;
 pub mod plan;
 pub mod registry;
 pub mod reporting;

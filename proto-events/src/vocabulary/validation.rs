@@ -9,6 +9,7 @@
 use std::fmt;
 
 use crate::time::Date;
+use crate::vocabulary::personal_data::personal_data_shape;
 
 /// Longest id of any kind (teacher, organisation, plan…), in bytes of UTF-8. Short enough that
 /// `<category>/<id>` always fits `STREAM_NAME_BYTES_MAX`.
@@ -139,7 +140,7 @@ pub(crate) fn line(field: &str, text: &str, max: usize) -> Result<(), FieldError
             "значение не должно содержать управляющих символов",
         ));
     }
-    Ok(())
+    no_personal_data(field, text)
 }
 
 pub(crate) fn title(field: &str, text: &str) -> Result<(), FieldError> {
@@ -166,7 +167,24 @@ pub(crate) fn text(field: &str, text: &str) -> Result<(), FieldError> {
             "значение не должно содержать управляющих символов",
         ));
     }
-    Ok(())
+    no_personal_data(field, text)
+}
+
+/// Refuses text shaped like a СНИЛС, a phone number or an e-mail address (see `personal_data`);
+/// the error does not repeat the value, so the personal data goes no further than the refusal.
+pub(crate) fn no_personal_data(field: &str, text: &str) -> Result<(), FieldError> {
+    match personal_data_shape(text) {
+        None => Ok(()),
+        Some(shape) => Err(FieldError::new(
+            field,
+            "(скрыто)",
+            format!(
+                "текст похож на {}: персональные данные не записываются в журнал, события хранятся вечно; \
+                 укажите псевдонимный идентификатор, а сведения о человеке внесите в справочник персональных данных",
+                shape.russian_name()
+            ),
+        )),
+    }
 }
 
 pub(crate) fn optional_text(field: &str, value: &Option<String>) -> Result<(), FieldError> {
