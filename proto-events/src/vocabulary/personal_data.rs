@@ -65,20 +65,21 @@ fn number_runs(text: &str) -> impl Iterator<Item = NumberRun> + '_ {
             run.digits.push(u8::try_from(digit).unwrap_or(0));
             group = 1;
         }
-        let mut last_was_separator = false;
+        // Separators in a row: `) ` and ` (` are two, three is the end of the number.
+        let mut separators_in_a_row = 0u8;
         while let Some(&(_, next)) = chars.peek() {
             if next.is_ascii_digit() {
                 if run.digits.len() < RUN_DIGITS_MAX {
                     run.digits.push(u8::try_from(next.to_digit(10).unwrap_or(0)).unwrap_or(0));
                 }
                 group = group.saturating_add(1);
-                last_was_separator = false;
-            } else if matches!(next, ' ' | '-' | '(' | ')' | '\u{a0}') && !last_was_separator {
+                separators_in_a_row = 0;
+            } else if matches!(next, ' ' | '-' | '(' | ')' | '\u{a0}') && separators_in_a_row < 2 {
                 if group > 0 {
                     run.groups.push(group);
                 }
                 group = 0;
-                last_was_separator = true;
+                separators_in_a_row += 1;
             } else {
                 break;
             }
