@@ -88,7 +88,7 @@ pub struct RangeQuery {
     /// Last seq (inclusive), default the head.
     #[param(minimum = 0, example = 100)]
     pub to: Option<u64>,
-    /// Page size, default 100, at most 1000 (otherwise 422 `invalid_field`).
+    /// Page size, default 100, at most 1000 (otherwise 400 `invalid_parameter`).
     #[param(minimum = 1, maximum = 1000, example = 100)]
     pub limit: Option<u64>,
 }
@@ -101,7 +101,7 @@ pub struct StreamQuery {
     /// First stream version (inclusive), default 1.
     #[param(minimum = 0, example = 1)]
     pub from_version: Option<u64>,
-    /// Page size, default 100, at most 1000 (otherwise 422 `invalid_field`).
+    /// Page size, default 100, at most 1000 (otherwise 400 `invalid_parameter`).
     #[param(minimum = 1, maximum = 1000, example = 100)]
     pub limit: Option<u64>,
 }
@@ -254,7 +254,7 @@ fn page_limit(limit: Option<u64>) -> Result<u64, ApiError> {
     match limit {
         None => Ok(PAGE_EVENTS_DEFAULT),
         Some(limit) if (1..=PAGE_EVENTS_MAX).contains(&limit) => Ok(limit),
-        Some(limit) => Err(ApiError::InvalidField {
+        Some(limit) => Err(ApiError::InvalidParameter {
             field: "limit".into(),
             value: limit.to_string(),
             rule: format!("от 1 до {PAGE_EVENTS_MAX}"),

@@ -1026,6 +1026,33 @@ async fn malformed_bodies_are_400_in_our_format_and_write_nothing() {
     crate::support::assert_no_english_words(message);
 }
 
+/// Issue #20.4: a key given twice was accepted (the last one won), so two readers of the same
+/// body could see two different commands; and `limit=10^12` was 422 where every other bad
+/// parameter is 400.
+#[tokio::test]
+async fn issue_20_duplicate_keys_and_out_of_range_limits_are_400() {
+    let app = App::new();
+    let token = app.token("operator");
+    let bodies = [
+        r#"{"kind":"municipality_registered","kind":"municipality_registered","payload":{"municipality":"38-12","name":"Жигаловский район"},"effective":"2023-01-01"}"#,
+        r#"{"kind":"municipality_registered","payload":{"municipality":"38-12","municipality":"38-13","name":"Жигаловский район"},"effective":"2023-01-01"}"#,
+        r#"{"commands":[{"kind":"municipality_registered","payload":{"municipality":"38-12","name":"А","name":"Б"},"effective":"2023-01-01"}]}"#,
+    ];
+    for body in bodies {
+        let (status, answer) =
+            app.call(Method::POST, "/api/v1/commands", Some(&token), Some(body.to_string())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+        assert_eq!(answer["code"], "malformed_request", "{body}");
+        assert!(answer["message"].as_str().unwrap().contains("повторяется"), "{answer}");
+    }
+    assert_eq!(app.head(), 0);
+    for path in ["/api/v1/events?limit=1000000000000", "/api/v1/events?limit=0"] {
+        let (status, answer) = app.call(Method::GET, path, Some(&token), None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {answer}");
+        assert_eq!(answer["field"], "limit", "{path}");
+    }
+}
+
 #[tokio::test]
 async fn invalid_fields_are_422_naming_the_field() {
     let app = App::new();
