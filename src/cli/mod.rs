@@ -21,7 +21,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use proto_events::{Seq, StreamName};
 
@@ -152,23 +152,35 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
+/// `letopis verify`. A store whose files are damaged is an integrity answer (exit 3, naming
+/// what is damaged and the remedy), never a storage error or a crash, whatever sled does with the
+/// damage: refuses to open, returns an error, or panics inside (caught here, at the boundary).
 fn verify(data: &std::path::Path, deep: bool, json: bool) -> anyhow::Result<u8> {
-    let store = match Store::open(data) {
-        Ok(store) => store,
-        Err(StoreError::Integrity(error)) => {
+    if !data.join("conf").exists() && !data.join("db").exists() {
+        bail!("в каталоге {} нет хранилища Летописи", data.display());
+    }
+    let store = match caught(|| Store::open(data)) {
+        Ok(Ok(store)) => store,
+        Ok(Err(StoreError::Integrity(error))) => {
             report_broken(json, error.seq, &error.failure.to_string());
             return Ok(exit::INTEGRITY);
         }
-        Err(error) => {
+        Ok(Err(error @ StoreError::Locked { .. })) => {
             return Err(error)
                 .with_context(|| format!("не удалось открыть хранилище {}", data.display()))
         }
+        Ok(Err(error)) => return Ok(report_damaged(json, data, &error.to_string())),
+        Err(panic) => return Ok(report_damaged(json, data, &panic)),
     };
     let head = store.head().seq.0;
     let started = std::time::Instant::now();
     let bar = progress_bar(head, "проверка цепочки");
-    let result = store.verify(deep, 10_000, |seq| bar.set_position(seq));
+    let result = caught(|| store.verify(deep, 10_000, |seq| bar.set_position(seq)));
     bar.finish_and_clear();
+    let result = match result {
+        Ok(result) => result,
+        Err(panic) => return Ok(report_damaged(json, data, &panic)),
+    };
     let bytes_on_disk = store.size_on_disk().unwrap_or(0);
     match result {
         Ok(summary) => {
@@ -202,8 +214,48 @@ fn verify(data: &std::path::Path, deep: bool, json: bool) -> anyhow::Result<u8> 
             report_broken(json, error.seq, &error.failure.to_string());
             Ok(exit::INTEGRITY)
         }
-        Err(error) => Err(error.into()),
+        Err(error @ StoreError::Locked { .. }) => Err(error.into()),
+        Err(error) => Ok(report_damaged(json, data, &error.to_string())),
     }
+}
+
+/// Runs `action`, turning a panic inside it (sled panics on some damaged files) into its
+/// message; the default hook's report is silenced meanwhile, since the caller reports it.
+fn caught<T>(action: impl FnOnce() -> T) -> Result<T, String> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(action));
+    std::panic::set_hook(hook);
+    result.map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|text| (*text).to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "сбой без описания".to_string())
+    })
+}
+
+/// Reports a store that cannot be read back as damaged, with the remedy; the exit code.
+fn report_damaged(json: bool, data: &std::path::Path, reason: &str) -> u8 {
+    let remedy = format!(
+        "восстановите журнал из последнего архива: letopis log restore --archive <архив> --data <пустой каталог> \
+         (каталог {} не трогайте: он может понадобиться для разбора)",
+        data.display()
+    );
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "ok": false, "damaged": true, "first_bad_seq": null, "reason": reason, "remedy": remedy,
+            })
+        );
+    } else {
+        println!(
+            "Хранилище повреждено: файлы sled в {} не читаются ({reason}). Что делать: {remedy}.",
+            data.display()
+        );
+    }
+    exit::INTEGRITY
 }
 
 /// Where an output file is written before it is renamed into place when complete, so a failed

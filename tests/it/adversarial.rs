@@ -179,3 +179,79 @@ fn issue_20_corner_bomb_costs_the_cli_no_more_memory_than_an_honest_file() {
         "the bomb peaked at {bomb_peak} bytes, an honest file at {honest_peak}"
     );
 }
+
+/// A closed store of `events` raw events, its directory kept.
+fn closed_store(events: usize) -> tempfile::TempDir {
+    let ledger = crate::support::TempLedger::new();
+    for chunk in 0..events.div_ceil(500) {
+        let batch: Vec<_> = (0..500.min(events - chunk * 500))
+            .map(|i| crate::support::event(&format!("teacher/t-{chunk}-{i}"), &"x".repeat(200)))
+            .collect();
+        ledger.ledger.append_blocking(letopis::store::AppendRequest::new(batch)).unwrap();
+    }
+    let crate::support::TempLedger { dir, ledger } = ledger;
+    ledger.shutdown();
+    dir
+}
+
+fn verify_in_child(data: &Path) -> (Option<i32>, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_letopis"))
+        .args(["verify", "--data"])
+        .arg(data)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), stdout, stderr)
+}
+
+/// Issue #20.4: a byte changed inside sled's files made `verify --data` exit 1 (a storage
+/// error), and worse damage made sled panic while opening (exit 101). A damaged store is an
+/// integrity answer: exit 3, what is damaged, and the remedy.
+#[test]
+fn issue_20_verify_of_a_store_with_damaged_files_exits_3() {
+    type Damage = fn(&Path);
+    let damages: [(&str, Damage); 4] = [
+        ("the middle of db overwritten", |dir| {
+            let path = dir.join("db");
+            let mut bytes = std::fs::read(&path).unwrap();
+            let (from, to) = (bytes.len() / 4, bytes.len() * 3 / 4);
+            for (offset, byte) in bytes[from..to].iter_mut().enumerate() {
+                *byte = (offset as u8).wrapping_mul(31) ^ 0xA5;
+            }
+            std::fs::write(&path, bytes).unwrap();
+        }),
+        ("db cut in half", |dir| {
+            let path = dir.join("db");
+            let length = std::fs::metadata(&path).unwrap().len();
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_len(length / 2)
+                .unwrap();
+        }),
+        ("conf overwritten", |dir| std::fs::write(dir.join("conf"), b"\xff\xfe garbage").unwrap()),
+        ("every 4 KiB page of db has a byte flipped", |dir| {
+            let path = dir.join("db");
+            let mut bytes = std::fs::read(&path).unwrap();
+            for offset in (100..bytes.len()).step_by(4096) {
+                bytes[offset] ^= 0x5A;
+            }
+            std::fs::write(&path, bytes).unwrap();
+        }),
+    ];
+    for (name, damage) in damages {
+        let dir = closed_store(3000);
+        let (code, stdout, _) = verify_in_child(dir.path());
+        assert_eq!(code, Some(0), "{name}: an intact store verifies first: {stdout}");
+        damage(dir.path());
+        let (code, stdout, stderr) = verify_in_child(dir.path());
+        assert_eq!(code, Some(3), "{name}: {stdout} {stderr}");
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+        assert!(
+            stdout.contains("log restore") || stdout.contains("Целостность нарушена"),
+            "{name}: {stdout}"
+        );
+    }
+}
