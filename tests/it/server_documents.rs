@@ -269,6 +269,29 @@ async fn refused_uploads_are_422_with_the_row_level_report_and_append_nothing() 
     assert_eq!(app.head(), head);
 }
 
+/// Issue #20.1 over HTTP: a 2 KB workbook declaring `A1:XFD1048576` brought the server down;
+/// it is 422 with the cell named, even as a dry run, and nothing is written.
+#[tokio::test]
+async fn issue_20_corner_bomb_upload_is_422_naming_the_cell() {
+    let app = App::new();
+    let operator = app.token("operator");
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "№").unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    let bomb = workbook.save_to_buffer().unwrap();
+    for fields in [with(&REGIONAL, &[]), with(&REGIONAL, &[("dry_run", "true")])] {
+        let answer = app.upload(&operator, ("bomb.xlsx", &bomb), &fields).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let report = answer.json();
+        assert!(
+            report["issues"][0]["message"].as_str().unwrap().contains("XFD1048576"),
+            "{report}"
+        );
+    }
+    assert_eq!(app.head(), 0);
+}
+
 #[tokio::test]
 async fn who_may_import_which_plan() {
     let app = App::new();
