@@ -17,3 +17,7 @@ pub const SHORT_TEXT_BYTES_MAX: usize = 256;
 pub const BASIS_TITLE_BYTES_MAX: usize = 1024;
 /// Most events in one append request.
 pub const BATCH_EVENTS_MAX: usize = 10_000;
+/// Largest cached state (a projection or gate snapshot in the store, `codec::cache`), in bytes:
+/// the head state of the 1.07M-event benchmark region encodes to ~260 MB, so this leaves room for
+/// a region several times larger; a state beyond it is not cached (the fold starts earlier).
+pub const CACHED_STATE_BYTES_MAX: usize = 4 * 1024 * 1024 * 1024;
