@@ -1,9 +1,11 @@
-//! Stored snapshots of the command gate's `RegistryIndex`, in the sled tree `gate_snapshots`, so
+//! Stored snapshots of the command gate's `RegistryIndex`, in the store's room of gate snapshots
+//! (`Store::gate_snapshots`), so
 //! that opening a ledger folds only the events after the latest snapshot instead of the whole
 //! log (a million events took ~10 s at every server start).
 //!
-//! Key: `GATE_SNAPSHOT_FORMAT` (u32 BE) ‖ seq (u64 BE). Value: a 32-byte check, then bincode 2
-//! (big-endian, fixed-width integers) of the index's entries sorted by key. The check is BLAKE3
+//! Keyed by `GATE_SNAPSHOT_FORMAT` and seq. Value: a 32-byte check, then the index's entries
+//! sorted by key in the cache codec (`proto_events::codec::cache`: big-endian, fixed-width
+//! integers). The check is BLAKE3
 //! of: the format, the vocabulary this build decodes (every kind and schema version, since the
 //! fold skips events it cannot decode), the hash of the event at the snapshot's seq, and the
 //! entries' bytes. A cache, never hashed into the chain or signed: read back, a snapshot is used
@@ -13,17 +15,15 @@
 //! shape or of what the gate's fold does with a kind is a `GATE_SNAPSHOT_FORMAT` bump: snapshots
 //! of another format are never read and are removed when one of this format is written.
 
+use proto_events::codec;
 use proto_events::vocabulary::Payload;
 use proto_events::{Hash, Seq};
 
 use crate::commands::index::{Fact, Key, RegistryIndex};
-use crate::store::{cache_codec, cache_key, seq_of_cache_key, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// Layout and fold version of a stored gate snapshot (see the module comment).
 pub const GATE_SNAPSHOT_FORMAT: u32 = 1;
-
-/// The sled tree holding gate snapshots.
-pub const GATE_SNAPSHOT_TREE: &str = "gate_snapshots";
 
 /// Events folded at open beyond which a new snapshot is written at the head.
 pub const GATE_SNAPSHOT_EVERY_EVENTS: u64 = 100_000;
@@ -33,16 +33,11 @@ pub(crate) fn load(store: &Store, head: Seq) -> Result<Option<(Seq, RegistryInde
     if head.0 == 0 {
         return Ok(None);
     }
-    let tree = store.aux_tree(GATE_SNAPSHOT_TREE)?;
-    for entry in tree
-        .range(cache_key(GATE_SNAPSHOT_FORMAT, 1)..=cache_key(GATE_SNAPSHOT_FORMAT, head.0))
-        .rev()
-    {
-        let (stored_key, value) = entry?;
-        let Some(seq) = seq_of_cache_key(&stored_key) else { continue };
-        let Some(event) = store.get(Seq(seq))? else { continue };
+    for entry in store.gate_snapshots()?.latest_first_at_or_below(GATE_SNAPSHOT_FORMAT, head) {
+        let (seq, value) = entry?;
+        let Some(event) = store.get(seq)? else { continue };
         if let Some(index) = decode(&value, &event.hash) {
-            return Ok(Some((Seq(seq), index)));
+            return Ok(Some((seq, index)));
         }
     }
     Ok(None)
@@ -68,9 +63,8 @@ fn decode(value: &[u8], hash: &Hash) -> Option<RegistryIndex> {
     if stored_check != check(hash, body).as_slice() {
         return None;
     }
-    let (entries, read): (Vec<(Key, Fact)>, usize) =
-        bincode::serde::decode_from_slice(body, cache_codec()).ok()?;
-    (read == body.len()).then(|| RegistryIndex::from_entries(entries))
+    let entries: Vec<(Key, Fact)> = codec::cache::decode("gate snapshot", body).ok()?;
+    Some(RegistryIndex::from_entries(entries))
 }
 
 /// Stores a snapshot of `index`, folded to the event `at` (whose hash is `hash`), and removes
@@ -81,21 +75,14 @@ pub(crate) fn save(
     hash: &Hash,
     index: &RegistryIndex,
 ) -> Result<(), StoreError> {
-    let tree = store.aux_tree(GATE_SNAPSHOT_TREE)?;
-    let body = bincode::serde::encode_to_vec(index.entries(), cache_codec())
+    let body = codec::cache::encode("gate snapshot", &index.entries())
         .map_err(|error| StoreError::Storage(format!("encoding the gate snapshot: {error}")))?;
     let mut value = check(hash, &body).to_vec();
     value.extend_from_slice(&body);
-    let this = cache_key(GATE_SNAPSHOT_FORMAT, at.0);
-    tree.insert(this, value)?;
-    for entry in tree.iter().keys() {
-        let stored_key = entry?;
-        if stored_key.as_ref() != this.as_slice() {
-            tree.remove(&stored_key)?;
-        }
-    }
-    tree.flush()?;
-    Ok(())
+    let snapshots = store.gate_snapshots()?;
+    snapshots.put(GATE_SNAPSHOT_FORMAT, at, &value)?;
+    snapshots.retain(|format, seq| (format, seq) == (GATE_SNAPSHOT_FORMAT, at))?;
+    snapshots.flush()
 }
 
 #[cfg(test)]
@@ -111,8 +98,8 @@ mod tests {
     }
 
     fn snapshots(store: &Store) -> Vec<u64> {
-        let tree = store.aux_tree(GATE_SNAPSHOT_TREE).unwrap();
-        tree.iter().keys().map(|key| seq_of_cache_key(&key.unwrap()).unwrap()).collect()
+        let room = store.gate_snapshots().unwrap();
+        room.seqs(GATE_SNAPSHOT_FORMAT).unwrap().into_iter().map(|seq| seq.0).collect()
     }
 
     #[test]
@@ -151,8 +138,8 @@ mod tests {
         let (_dir, store) = district();
         rebuild_gate_with(&store, 1).unwrap();
         let head = store.head().seq.0;
-        let tree = store.aux_tree(GATE_SNAPSHOT_TREE).unwrap();
-        let stored = tree.get(cache_key(GATE_SNAPSHOT_FORMAT, head)).unwrap().unwrap();
+        let room = store.gate_snapshots().unwrap();
+        let stored = room.get(GATE_SNAPSHOT_FORMAT, Seq(head)).unwrap().unwrap();
         let body = blake3::hash(&stored[32..]).to_hex().to_string();
         assert_eq!(
             body, "c147fd1f7ef0d32f0d4ae34a4555e7e9e7493564279adbc7eab3ed0fee49077e",
@@ -187,13 +174,13 @@ mod tests {
         let whole = rebuild_gate_with(&store, 1).unwrap();
         let head = store.head().seq.0;
         assert!(load(&store, Seq(head)).unwrap().is_some());
-        let tree = store.aux_tree(GATE_SNAPSHOT_TREE).unwrap();
-        let stored = tree.get(cache_key(GATE_SNAPSHOT_FORMAT, head)).unwrap().unwrap().to_vec();
+        let room = store.gate_snapshots().unwrap();
+        let stored = room.get(GATE_SNAPSHOT_FORMAT, Seq(head)).unwrap().unwrap();
 
         // Another log's snapshot: the hash of the event at its seq differs.
         let mut foreign = stored.clone();
         foreign[0] ^= 1;
-        tree.insert(cache_key(GATE_SNAPSHOT_FORMAT, head), foreign).unwrap();
+        room.put(GATE_SNAPSHOT_FORMAT, Seq(head), &foreign).unwrap();
         assert!(load(&store, Seq(head)).unwrap().is_none());
         let rebuilt = rebuild_gate_with(&store, u64::MAX).unwrap();
         assert_eq!(rebuilt.index().entries(), whole.index().entries());
@@ -203,19 +190,19 @@ mod tests {
         let mut flipped = stored.clone();
         let last = flipped.len() - 1;
         flipped[last] ^= 1;
-        tree.insert(cache_key(GATE_SNAPSHOT_FORMAT, head), flipped).unwrap();
+        room.put(GATE_SNAPSHOT_FORMAT, Seq(head), &flipped).unwrap();
         assert!(load(&store, Seq(head)).unwrap().is_none());
 
         // Cut short: does not decode.
         let cut = stored[..stored.len() - 3].to_vec();
-        tree.insert(cache_key(GATE_SNAPSHOT_FORMAT, head), cut).unwrap();
+        room.put(GATE_SNAPSHOT_FORMAT, Seq(head), &cut).unwrap();
         assert!(load(&store, Seq(head)).unwrap().is_none());
         let rebuilt = rebuild_gate_with(&store, u64::MAX).unwrap();
         assert_eq!(rebuilt.index().entries(), whole.index().entries());
 
         // Beyond the head (a store cut back to an earlier head): not read.
-        tree.clear().unwrap();
-        tree.insert(cache_key(GATE_SNAPSHOT_FORMAT, head + 10), stored).unwrap();
+        room.retain(|_, _| false).unwrap();
+        room.put(GATE_SNAPSHOT_FORMAT, Seq(head + 10), &stored).unwrap();
         assert!(load(&store, Seq(head)).unwrap().is_none());
     }
 }

@@ -28,7 +28,7 @@ use crate::access::{unknown_target, Refusal, Role};
 pub(crate) use crate::commands::gate::payload_rule;
 use crate::commands::gate::UNPLACED;
 pub use crate::commands::gate::{rebuild_gate, CommandGate};
-pub use crate::commands::gate_snapshot::{GATE_SNAPSHOT_EVERY_EVENTS, GATE_SNAPSHOT_TREE};
+pub use crate::commands::gate_snapshot::GATE_SNAPSHOT_EVERY_EVENTS;
 pub use crate::commands::index::{plan_owner, RegistryIndex};
 pub use crate::store::RejectionClass;
 use crate::store::{

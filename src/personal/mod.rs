@@ -1,5 +1,6 @@
 //! The personal-data directory: names, СНИЛС and contacts of people, keyed by their pseudonymous
-//! id, in a sled tree of their own, outside the hash chain, so that they can be erased.
+//! id, in a room of the store of their own (`store::Persons`), outside the hash chain, so that
+//! they can be erased.
 //!
 //! **Invariant:** nothing here is ever written into an event, hashed, or logged: events carry
 //! only pseudonymous ids, so erasing a person leaves every hash (and `verify`) intact. Error
@@ -7,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::{Store, StoreError};
+use crate::store::{Persons, Store, StoreError};
 
 /// Longest accepted full name, bytes.
 pub const FULL_NAME_BYTES_MAX: usize = 512;
@@ -82,16 +83,17 @@ pub fn may_read(role: &proto_events::ActorRole, context: ReadContext<'_>) -> boo
     }
 }
 
-/// The directory over one store's `persons` tree. Cloning is cheap.
+/// The directory over one store's room of personal records (`store::Persons`): validation and
+/// the record's encoding (JSON) here, the bytes there. Cloning is cheap.
 #[derive(Clone)]
 pub struct PersonalDirectory {
-    tree: sled::Tree,
+    room: Persons,
 }
 
 impl PersonalDirectory {
     /// Opens the directory of `store`.
     pub fn open(store: &Store) -> Result<PersonalDirectory, PersonalError> {
-        Ok(PersonalDirectory { tree: store.aux_tree("persons")? })
+        Ok(PersonalDirectory { room: store.persons()? })
     }
 
     /// Stores (or replaces) a person's record, durably.
@@ -102,15 +104,14 @@ impl PersonalDirectory {
             field: "record",
             rule: "запись не удалось сохранить в формате справочника".into(),
         })?;
-        self.tree.insert(id.as_bytes(), bytes).map_err(StoreError::from)?;
-        self.tree.flush().map_err(StoreError::from)?;
+        self.room.put(id, &bytes)?;
         Ok(())
     }
 
     /// A person's record, if present.
     pub fn get(&self, id: &str) -> Result<Option<PersonRecord>, PersonalError> {
         check_id(id)?;
-        match self.tree.get(id.as_bytes()).map_err(StoreError::from)? {
+        match self.room.get(id)? {
             None => Ok(None),
             Some(bytes) => serde_json::from_slice(&bytes)
                 .map(Some)
@@ -121,19 +122,12 @@ impl PersonalDirectory {
     /// Removes a person's record durably; true when there was one.
     pub fn erase(&self, id: &str) -> Result<bool, PersonalError> {
         check_id(id)?;
-        let removed = self.tree.remove(id.as_bytes()).map_err(StoreError::from)?.is_some();
-        self.tree.flush().map_err(StoreError::from)?;
-        Ok(removed)
+        Ok(self.room.erase(id)?)
     }
 
     /// Every id with a record, in byte order.
     pub fn list_ids(&self) -> Result<Vec<String>, PersonalError> {
-        let mut ids = Vec::new();
-        for item in self.tree.iter().keys() {
-            let key = item.map_err(StoreError::from)?;
-            ids.push(String::from_utf8_lossy(&key).into_owned());
-        }
-        Ok(ids)
+        Ok(self.room.ids()?)
     }
 }
 

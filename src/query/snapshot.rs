@@ -1,15 +1,15 @@
-//! Stored snapshots of the projection state at seq checkpoints, in the sled tree `snapshots`.
+//! Stored snapshots of the projection state at seq checkpoints, in the store's room of
+//! projection snapshots (`Store::projection_snapshots`).
 //!
-//! Key: `FOLD_VERSION` (u32 BE) ‖ seq (u64 BE); a fold-version change makes old snapshots
-//! invisible, and `save_if_absent` removes them (`prune_other_versions`) when it writes one of
-//! this version. Value: `SNAPSHOT_FORMAT` (u32 BE), then
-//! two sections, each a u64 BE length, the section's BLAKE3 (checked when it is read: a changed
-//! byte is never decoded into a state) and bincode 2 bytes (big-endian, fixed-width integers, no
-//! size limit): the part of the state the indicator figures and the fold of registries and
-//! learning need (`Core`), then the plans, teachers' routes and amendments (`Rest`). A figures
-//! query decodes only the first section (`decode_for_figures`) and skips the second by its
-//! length. A storage format of a cache, never hashed or signed, so it does not go through the
-//! canonical codec, whose `EVENT_BYTES_MAX` limit is for events. Snapshots are written lazily, when a fold passes a checkpoint
+//! Keyed by `FOLD_VERSION` and seq; a fold-version change makes old snapshots invisible, and
+//! `save_if_absent` removes them (`prune_other_versions`) when it writes one of this version.
+//! Value: `SNAPSHOT_FORMAT` (u32 BE), then two sections, each a u64 BE length, the section's
+//! BLAKE3 (checked when it is read: a changed byte is never decoded into a state) and the bytes of
+//! the cache codec (`proto_events::codec::cache`: the canonical configuration with a limit for
+//! states): the part of the state the indicator figures and the fold of registries and learning
+//! need (`Core`), then the plans, teachers' routes and amendments (`Rest`). A figures query
+//! decodes only the first section (`decode_for_figures`) and skips the second by its length. A
+//! storage format of a cache, never hashed or signed. Snapshots are written lazily, when a fold passes a checkpoint
 //! (every `SNAPSHOT_EVERY_EVENTS` events); read back, a snapshot is checked to be for its key's
 //! seq before use, and an undecodable one is ignored (the fold then starts earlier).
 
@@ -23,20 +23,18 @@ use projections::registry::Registry;
 use projections::state::{Amendment, Facts, Origin};
 use projections::teacher_route::Routes;
 use projections::{Anomaly, State, FOLD_VERSION};
+use proto_events::codec::{self, CodecError};
 use proto_events::vocabulary::{FigureReported, IndicatorCode, TargetSet};
-use proto_events::EventId;
+use proto_events::{EventId, Seq};
 
 use crate::query::QueryError;
-use crate::store::{cache_codec, cache_key, seq_of_cache_key, Store, StoreError};
+use crate::store::Store;
 
 /// Events between snapshots.
 pub const SNAPSHOT_EVERY_EVENTS: u64 = 100_000;
 
 /// Layout of a stored value (see the module comment); another value is not decoded.
 pub const SNAPSHOT_FORMAT: u32 = 3;
-
-/// The sled tree holding snapshots.
-pub const SNAPSHOT_TREE: &str = "snapshots";
 
 /// The last checkpoint at or before `seq` (0 when none).
 pub fn checkpoint_at_or_before(seq: u64) -> u64 {
@@ -50,10 +48,8 @@ pub fn is_checkpoint(seq: u64) -> bool {
 
 /// Encodes a state for storage.
 pub fn encode(state: &State) -> Result<Vec<u8>, QueryError> {
-    let failed = |error: bincode::error::EncodeError| QueryError::Snapshot {
-        seq: state.seq,
-        reason: error.to_string(),
-    };
+    let failed =
+        |error: CodecError| QueryError::Snapshot { seq: state.seq, reason: error.to_string() };
     let core = CoreRef {
         seq: state.seq,
         anomalies: &state.anomalies,
@@ -65,8 +61,8 @@ pub fn encode(state: &State) -> Result<Vec<u8>, QueryError> {
     };
     let rest =
         RestRef { plans: &state.plans, routes: &state.routes, amendments: &state.amendments };
-    let core = bincode::serde::encode_to_vec(core, cache_codec()).map_err(failed)?;
-    let rest = bincode::serde::encode_to_vec(rest, cache_codec()).map_err(failed)?;
+    let core = codec::cache::encode("snapshot core", &core).map_err(failed)?;
+    let rest = codec::cache::encode("snapshot rest", &rest).map_err(failed)?;
     let mut bytes = Vec::with_capacity(4 + 2 * (8 + 32) + core.len() + rest.len());
     bytes.extend_from_slice(&SNAPSHOT_FORMAT.to_be_bytes());
     for section in [&core, &rest] {
@@ -178,20 +174,13 @@ fn section(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 fn decode_section<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
-    let (value, read): (T, usize) = bincode::serde::decode_from_slice(bytes, cache_codec()).ok()?;
-    (read == bytes.len()).then_some(value)
+    codec::cache::decode("snapshot section", bytes).ok()
 }
 
 /// The seq of the latest snapshot of this fold version at or before `k`.
 pub fn latest_seq_at_or_before(store: &Store, k: u64) -> Result<Option<u64>, QueryError> {
-    let tree = store.aux_tree(SNAPSHOT_TREE)?;
-    let found = tree
-        .range(cache_key(FOLD_VERSION, 0)..=cache_key(FOLD_VERSION, k))
-        .keys()
-        .next_back()
-        .transpose()
-        .map_err(StoreError::from)?;
-    Ok(found.and_then(|key| seq_of_cache_key(&key)))
+    let latest = store.projection_snapshots()?.latest_seq_at_or_below(FOLD_VERSION, Seq(k))?;
+    Ok(latest.map(|seq| seq.0))
 }
 
 /// The latest decodable snapshot of this fold version at or before `k`.
@@ -209,13 +198,11 @@ fn load_with(
     k: u64,
     decode: fn(&[u8]) -> Option<State>,
 ) -> Result<Option<State>, QueryError> {
-    let tree = store.aux_tree(SNAPSHOT_TREE)?;
-    for entry in tree.range(cache_key(FOLD_VERSION, 0)..=cache_key(FOLD_VERSION, k)).rev() {
-        let (stored_key, value) = entry.map_err(StoreError::from)?;
-        let Some(seq) = seq_of_cache_key(&stored_key) else { continue };
+    for entry in store.projection_snapshots()?.latest_first_at_or_below(FOLD_VERSION, Seq(k)) {
+        let (seq, value) = entry?;
         match decode(&value) {
             // Checked right after reading back: the snapshot is of the seq its key names.
-            Some(state) if state.seq == seq => return Ok(Some(state)),
+            Some(state) if state.seq == seq.0 => return Ok(Some(state)),
             _ => continue,
         }
     }
@@ -224,10 +211,9 @@ fn load_with(
 
 /// Stores a snapshot of `state` unless one exists for its seq.
 pub fn save_if_absent(store: &Store, state: &State) -> Result<(), QueryError> {
-    let tree = store.aux_tree(SNAPSHOT_TREE)?;
-    let key = cache_key(FOLD_VERSION, state.seq);
+    let snapshots = store.projection_snapshots()?;
     // A value of an older layout is replaced, not kept forever as an undecodable entry.
-    if let Some(existing) = tree.get(key).map_err(StoreError::from)? {
+    if let Some(existing) = snapshots.get(FOLD_VERSION, Seq(state.seq))? {
         if sections(&existing).is_some() {
             return Ok(());
         }
@@ -235,38 +221,23 @@ pub fn save_if_absent(store: &Store, state: &State) -> Result<(), QueryError> {
     let bytes = encode(state)?;
     // Checked right before writing: the bytes decode to the same state.
     debug_assert!(decode(&bytes).as_ref() == Some(state));
-    tree.insert(key, bytes).map_err(StoreError::from)?;
+    snapshots.put(FOLD_VERSION, Seq(state.seq), &bytes)?;
     // Snapshots of another fold version are never read again (their keys are outside every
-    // range this version reads): drop them once this version writes its own. The tree holds a
-    // few keys, so the scan is cheap.
+    // range this version reads): drop them once this version writes its own. The room holds a
+    // few snapshots, so the scan is cheap.
     prune_other_versions(store)?;
     Ok(())
 }
 
 /// Removes snapshots of other fold versions; returns how many.
 pub fn prune_other_versions(store: &Store) -> Result<u64, QueryError> {
-    let tree = store.aux_tree(SNAPSHOT_TREE)?;
-    let mut removed = 0u64;
-    for entry in tree.iter().keys() {
-        let stored_key = entry.map_err(StoreError::from)?;
-        let version = stored_key.get(0..4).and_then(|bytes| <[u8; 4]>::try_from(bytes).ok());
-        if version.map(u32::from_be_bytes) != Some(FOLD_VERSION) {
-            tree.remove(&stored_key).map_err(StoreError::from)?;
-            removed = removed.saturating_add(1);
-        }
-    }
-    Ok(removed)
+    Ok(store.projection_snapshots()?.retain(|version, _| version == FOLD_VERSION)?)
 }
 
 /// How many snapshots of this fold version are stored.
 pub fn count(store: &Store) -> Result<u64, QueryError> {
-    let tree = store.aux_tree(SNAPSHOT_TREE)?;
-    let mut total = 0u64;
-    for entry in tree.range(cache_key(FOLD_VERSION, 0)..=cache_key(FOLD_VERSION, u64::MAX)).keys() {
-        entry.map_err(StoreError::from)?;
-        total = total.saturating_add(1);
-    }
-    Ok(total)
+    let seqs = store.projection_snapshots()?.seqs(FOLD_VERSION)?;
+    Ok(u64::try_from(seqs.len()).unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]
@@ -319,14 +290,14 @@ mod tests {
     fn snapshots_of_another_fold_version_are_ignored_then_pruned() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let tree = store.aux_tree(SNAPSHOT_TREE).unwrap();
-        let old = cache_key(FOLD_VERSION - 1, SNAPSHOT_EVERY_EVENTS);
+        let snapshots = store.projection_snapshots().unwrap();
+        let old = Seq(SNAPSHOT_EVERY_EVENTS);
         let old_state = State { seq: SNAPSHOT_EVERY_EVENTS, ..State::default() };
-        tree.insert(old, encode(&old_state).unwrap()).unwrap();
+        snapshots.put(FOLD_VERSION - 1, old, &encode(&old_state).unwrap()).unwrap();
         assert_eq!(latest_seq_at_or_before(&store, u64::MAX).unwrap(), None);
         assert_eq!(load_at_or_before(&store, u64::MAX).unwrap(), None);
         save_if_absent(&store, &sample()).unwrap();
-        assert_eq!(tree.get(old).unwrap(), None);
+        assert_eq!(snapshots.get(FOLD_VERSION - 1, old).unwrap(), None);
         assert_eq!(count(&store).unwrap(), 1);
         assert_eq!(load_at_or_before(&store, u64::MAX).unwrap(), Some(sample()));
     }
@@ -335,7 +306,7 @@ mod tests {
     fn value_of_another_layout_or_truncated_is_not_decoded() {
         let state = sample();
         let bytes = encode(&state).unwrap();
-        let old_layout = bincode::serde::encode_to_vec(&state, cache_codec()).unwrap();
+        let old_layout = codec::cache::encode("state", &state).unwrap();
         assert_eq!(decode(&old_layout), None);
         assert_eq!(decode_for_figures(&old_layout), None);
         assert_eq!(decode(&bytes[..bytes.len() - 1]), None);

@@ -1,9 +1,9 @@
 //! Bearer tokens: creating, listing and revoking tokens, and turning an
 //! `Authorization` header into a `Principal` that handlers check against (its role is `access::Role`, the one role type).
 //!
-//! Only `blake3(token)` is stored (aux tree `tokens`, outside the hash chain): the secret itself
-//! is printed once and never kept. The token id is pseudonymous and becomes the actor id of every
-//! event written with the token.
+//! Only `blake3(token)` is stored (the store's room `store::Tokens`, outside the hash chain): the
+//! secret itself is printed once and never kept; a record is kept there as JSON. The token id is
+//! pseudonymous and becomes the actor id of every event written with the token.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -21,8 +21,6 @@ use crate::server::error::ApiError;
 use crate::server::AppState;
 use crate::store::{Store, StoreError};
 
-/// Name of the aux tree holding token hashes.
-const TOKENS_TREE: &str = "tokens";
 /// Prefix of every token, so that leaked secrets are recognisable by scanners.
 pub const TOKEN_PREFIX: &str = "lt_";
 /// Random bytes in a token.
@@ -32,13 +30,13 @@ const AUTHORIZATION_BYTES_MAX: usize = 256;
 /// Verified tokens kept in memory per server; the cache is emptied when it is full.
 const TOKEN_CACHE_ENTRIES_MAX: usize = 4096;
 
-/// Bumped by every change of the tokens tree in this process (create, revoke), so a server's
-/// cache of verified tokens never outlives a revocation. sled locks its directory, so no other
-/// process changes the tree while a server has it open.
+/// Bumped by every change of the tokens room in this process (create, revoke), so a server's
+/// cache of verified tokens never outlives a revocation. The store locks its directory, so no
+/// other process changes the room while a server has it open.
 static TOKENS_GENERATION: AtomicU64 = AtomicU64::new(0);
 
-/// Tokens already verified against the tokens tree, by `blake3(secret)`: a request then costs
-/// one hash and a map lookup instead of a sled read and a JSON decode.
+/// Tokens already verified against the tokens room, by `blake3(secret)`: a request then costs
+/// one hash and a map lookup instead of a store read and a JSON decode.
 #[derive(Debug, Default)]
 pub struct TokenCache {
     entries: RwLock<(u64, BTreeMap<[u8; 32], Principal>)>,
@@ -117,22 +115,16 @@ pub fn create_token(store: &Store, role: Role) -> Result<(String, TokenRecord), 
         hash: hash.to_hex().to_string(),
     };
     let value = serde_json::to_vec(&record).map_err(|e| StoreError::Storage(e.to_string()))?;
-    let tree = store.aux_tree(TOKENS_TREE)?;
-    tree.insert(hash.as_bytes(), value)?;
-    tree.flush()?;
+    store.tokens()?.put(hash.as_bytes(), &value)?;
     TOKENS_GENERATION.fetch_add(1, Ordering::AcqRel);
     Ok((secret, record))
 }
 
 /// Every token record (never the secrets), in key order.
 pub fn list_tokens(store: &Store) -> Result<Vec<TokenRecord>, StoreError> {
-    let tree = store.aux_tree(TOKENS_TREE)?;
     let mut out = Vec::new();
-    for item in tree.iter() {
-        let (_, value) = item?;
-        let record: TokenRecord = serde_json::from_slice(&value)
-            .map_err(|_| StoreError::BadIndex { what: "токены доступа" })?;
-        out.push(record);
+    for value in store.tokens()?.records()? {
+        out.push(decode_record(&value)?);
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(out)
@@ -140,19 +132,11 @@ pub fn list_tokens(store: &Store) -> Result<Vec<TokenRecord>, StoreError> {
 
 /// Revokes the token with this id; false when there is none.
 pub fn revoke_token(store: &Store, id: &str) -> Result<bool, StoreError> {
-    let tree = store.aux_tree(TOKENS_TREE)?;
-    let mut found = false;
-    for item in tree.iter() {
-        let (key, value) = item?;
-        let record: Result<TokenRecord, _> = serde_json::from_slice(&value);
-        if record.is_ok_and(|record| record.id == id) {
-            tree.remove(key)?;
-            found = true;
-        }
-    }
-    tree.flush()?;
+    let removed = store
+        .tokens()?
+        .remove_where(|value| decode_record(value).is_ok_and(|record| record.id == id))?;
     TOKENS_GENERATION.fetch_add(1, Ordering::AcqRel);
-    Ok(found)
+    Ok(removed > 0)
 }
 
 /// Looks a presented secret up; None when unknown.
@@ -161,12 +145,10 @@ pub fn authenticate(store: &Store, secret: &str) -> Result<Option<Principal>, St
         return Ok(None);
     }
     let hash = blake3::hash(secret.as_bytes());
-    let tree = store.aux_tree(TOKENS_TREE)?;
-    let Some(value) = tree.get(hash.as_bytes())? else {
+    let Some(value) = store.tokens()?.get(hash.as_bytes())? else {
         return Ok(None);
     };
-    let record: TokenRecord = serde_json::from_slice(&value)
-        .map_err(|_| StoreError::BadIndex { what: "токены доступа" })?;
+    let record = decode_record(&value)?;
     // The key lookup found it; compare the stored hash in constant time all the same, so a
     // corrupted or hand-edited entry can never authenticate another secret.
     let stored = hex::decode(&record.hash).unwrap_or_default();
@@ -174,6 +156,12 @@ pub fn authenticate(store: &Store, secret: &str) -> Result<Option<Principal>, St
         return Ok(None);
     }
     Ok(Some(Principal { token_id: record.id, role: record.role }))
+}
+
+/// A stored token record, as `create_token` wrote it.
+fn decode_record(value: &[u8]) -> Result<TokenRecord, StoreError> {
+    serde_json::from_slice(value)
+        .map_err(|_| StoreError::BadIndex { what: "токены доступа" })
 }
 
 fn random_bytes<const N: usize>() -> Result<[u8; N], StoreError> {

@@ -4,12 +4,19 @@
 //! Layout: one sled tree `ledger`, keys by prefix (see `keys`). Every group of appends is one
 //! `apply_batch` (atomic) followed by one `flush` (durable); only then are appenders answered and
 //! the published head moved. The records stored under `e` are exactly the bytes that were hashed.
-//! No sled type leaves this module.
+//!
+//! Beside the log, rooms outside the chain, each a sled tree behind a small API of its own:
+//! `Persons` (erasable personal records), `Tokens` (access-token records by secret hash) and
+//! `Snapshots` (cached states by format and seq: projection and gate snapshots). No sled type
+//! leaves this module (tidy check in `.ci/tidy`).
 
 mod index;
 mod keys;
+mod persons;
 mod reader;
 mod restore;
+mod snapshots;
+mod tokens;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -19,8 +26,11 @@ use proto_events::chain::{ChainVerifier, VerifyError, VerifySummary};
 use proto_events::envelope::{EnvelopeError, StoredHeader};
 use proto_events::{Envelope, EventId, Hash, Seq, StreamName, Timestamp};
 
+pub use persons::Persons;
 pub use reader::EventIter;
 pub use restore::{restore, RestoreError};
+pub use snapshots::Snapshots;
+pub use tokens::Tokens;
 pub use writer::{
     expected_in_words, AppendError, AppendOutcome, AppendRequest, Expected, Gate, Ledger, NoGate,
     Rejection, RejectionClass,
@@ -331,34 +341,11 @@ impl Store {
         Ok(())
     }
 
-    #[allow(dead_code)] // used by the personal-data directory and tokens
-    /// A named auxiliary tree (personal data, tokens, snapshots): not part of the chain.
-    pub(crate) fn aux_tree(&self, name: &str) -> Result<sled::Tree, StoreError> {
+    /// A room's sled tree (personal records, tokens, snapshots): not part of the chain, and
+    /// handed to no module outside `store/`.
+    fn room_tree(&self, name: &str) -> Result<sled::Tree, StoreError> {
         Ok(self.inner.db.open_tree(name)?)
     }
-}
-
-/// Key of a cached state in an auxiliary tree (projection and gate snapshots): its format or
-/// fold version (u32 BE) ‖ the seq it was folded to (u64 BE), so the entries of one version are
-/// one contiguous range in seq order.
-pub(crate) fn cache_key(version: u32, seq: u64) -> [u8; 12] {
-    let mut key = [0u8; 12];
-    let (head, tail) = key.split_at_mut(4);
-    head.copy_from_slice(&version.to_be_bytes());
-    tail.copy_from_slice(&seq.to_be_bytes());
-    key
-}
-
-/// The seq of a `cache_key`.
-pub(crate) fn seq_of_cache_key(key: &[u8]) -> Option<u64> {
-    let tail: [u8; 8] = key.get(4..12)?.try_into().ok()?;
-    Some(u64::from_be_bytes(tail))
-}
-
-/// The bincode configuration of cached states: big-endian, fixed-width integers, no size limit
-/// (a cache, never hashed; events use the canonical codec, whose limit is for events).
-pub(crate) fn cache_codec() -> impl bincode::config::Config {
-    bincode::config::standard().with_big_endian().with_fixed_int_encoding()
 }
 
 /// What a store reads back when an append is applied: used only by the writer.
@@ -433,6 +420,16 @@ fn migrate_layout(db: &sled::Db, tree: &sled::Tree) -> Result<(), StoreError> {
 /// Reads a stored record's header, naming the seq when it is malformed.
 pub(crate) fn peek(seq: Seq, stored: &[u8]) -> Result<StoredHeader<'_>, StoreError> {
     StoredHeader::peek(stored).map_err(|source| StoreError::Corrupt { seq: seq.0, source })
+}
+
+/// A store in a fresh temp dir, written by `write`, closed and opened again: what the tests of
+/// the rooms read back.
+#[cfg(test)]
+pub(crate) fn reopened_after(write: impl FnOnce(&Store)) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    write(&Store::open(dir.path()).unwrap());
+    let store = Store::open(dir.path()).unwrap();
+    (dir, store)
 }
 
 fn classify_open_error(path: &Path, error: sled::Error) -> StoreError {
