@@ -10,6 +10,7 @@ mod crash;
 mod demo;
 mod export;
 mod figures;
+mod fuzz;
 mod import;
 mod openapi;
 mod plans;
