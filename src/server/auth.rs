@@ -19,7 +19,7 @@ use subtle::ConstantTimeEq;
 pub use crate::access::Role;
 use crate::server::error::ApiError;
 use crate::server::AppState;
-use crate::store::{Store, StoreError};
+use crate::store::{Clock, Store, StoreError, SystemClock};
 
 /// Prefix of every token, so that leaked secrets are recognisable by scanners.
 pub const TOKEN_PREFIX: &str = "lt_";
@@ -111,7 +111,12 @@ pub fn create_token(store: &Store, role: Role) -> Result<(String, TokenRecord), 
     let record = TokenRecord {
         id: format!("tok-{}", hex::encode(id_bytes)),
         role,
-        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        // The one clock of the binary (`store::SystemClock`), like every other time we write.
+        created_at: SystemClock
+            .now()
+            .to_datetime()
+            .map(|time| time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default(),
         hash: hash.to_hex().to_string(),
     };
     let value = serde_json::to_vec(&record).map_err(|e| StoreError::Storage(e.to_string()))?;
