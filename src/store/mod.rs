@@ -484,8 +484,26 @@ mod tests {
         ids
     }
 
+    /// Opens the directory with sled itself. sled releases its directory lock when its last
+    /// internal handle goes, which can trail the drop of ours by a moment inside one process
+    /// (under load it did, and this test failed with WouldBlock), so the lock is retried.
+    fn open_raw(dir: &std::path::Path) -> sled::Db {
+        let mut attempt = 0;
+        loop {
+            match sled::Config::new().path(dir).open() {
+                Err(sled::Error::Io(error))
+                    if error.to_string().contains("could not acquire lock") && attempt < 200 =>
+                {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                other => return other.unwrap(),
+            }
+        }
+    }
+
     fn layout_of(dir: &std::path::Path) -> (Option<u8>, bool) {
-        let db = sled::Config::new().path(dir).open().unwrap();
+        let db = open_raw(dir);
         let layout = db.open_tree("ledger").unwrap().get(keys::LAYOUT).unwrap();
         let has_index = db
             .tree_names()
@@ -496,7 +514,7 @@ mod tests {
 
     /// Rewrites a closed store as the layout-1 build left it: record `m` = 1 and a sled id index.
     fn make_layout_1(dir: &std::path::Path, ids: &[EventId]) {
-        let db = sled::Config::new().path(dir).open().unwrap();
+        let db = open_raw(dir);
         db.open_tree("ledger")
             .unwrap()
             .insert(keys::LAYOUT, &[STORE_LAYOUT_VERSION_SLED_ID_INDEX])
