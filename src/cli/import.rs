@@ -18,10 +18,14 @@ use proto_events::{Actor, ActorRole, Basis, Effective, EventId, NewEvent};
 use crate::cli::exit;
 use crate::commands::{open_ledger, submit_blocking, Command, CommandError};
 use crate::documents::import::plan_import::{
-    self, parse_level, parse_period, PlanImportRequest, PrepareError,
+    self, parse_level, parse_period, PlanImportRequest, PrepareError, PreparedPlanImport,
 };
-use crate::documents::import::registry::{self, PersonalRecord, RegistryKind};
-use crate::documents::import::{self, ImportIssue, IssueCounts, Severity, Verdict, FILE_BYTES_MAX};
+use crate::documents::import::registry::{
+    self, PersonalRecord, Registry, RegistryKind, RegistryRow,
+};
+use crate::documents::import::{
+    self, ImportIssue, IssueCounts, ParsedPlan, Severity, Verdict, FILE_BYTES_MAX,
+};
 use crate::personal::{snils_is_valid, PersonRecord, PersonalDirectory};
 use crate::store::{Clock, Ledger, Store, SystemClock};
 
@@ -161,38 +165,18 @@ fn import_plan(
     owner: Owner,
     options: Options,
 ) -> anyhow::Result<u8> {
-    let Some(level) = parse_level(level) else {
-        eprintln!(
-            "ошибка: уровень плана «{level}» не распознан (federal, regional, municipal, organisation)"
-        );
+    let Some((level, basis, period)) = plan_arguments(level, basis_text, period) else {
         return Ok(exit::ERROR);
-    };
-    let Some(basis) = Basis::parse(basis_text) else {
-        eprintln!(
-            "ошибка: акт «{basis_text}» не распознан; ожидается «<вид> №<номер> от <дд.мм.гггг>»"
-        );
-        return Ok(exit::ERROR);
-    };
-    let period = match period.as_deref().map(parse_period) {
-        None => None,
-        Some(Some(period)) => Some(period),
-        Some(None) => {
-            eprintln!(
-                "ошибка: период «{}» не распознан; ожидается «2021-2025»",
-                period.unwrap_or_default()
-            );
-            return Ok(exit::ERROR);
-        }
     };
     let (file_name, bytes) = read_file(file)?;
     let request = PlanImportRequest {
         file_name,
         level,
         title: title.to_string(),
-        basis: basis.clone(),
+        basis,
         period,
         owner: owner.name,
-        owner_code: owner.code.clone(),
+        owner_code: owner.code,
     };
     let parsed = match plan_import::read(&request, &bytes) {
         Ok(parsed) => parsed,
@@ -203,42 +187,94 @@ fn import_plan(
         }
     };
     let ledger = open_ledger(data, Arc::new(SystemClock))?;
-    let prepared = match plan_import::prepare(ledger.store(), &request, &parsed) {
+    let result = prepare_and_append_plan(&ledger, &request, &parsed, options);
+    ledger.shutdown();
+    result
+}
+
+/// A plan's first and last year, as `--period` gives them.
+type Period = (u16, u16);
+
+/// Reads `--level`, `--basis` and `--period`; `None` after saying which one is not understood.
+fn plan_arguments(
+    level: &str,
+    basis_text: &str,
+    period: Option<String>,
+) -> Option<(PlanLevel, Basis, Option<Period>)> {
+    let Some(level) = parse_level(level) else {
+        eprintln!(
+            "ошибка: уровень плана «{level}» не распознан (federal, regional, municipal, organisation)"
+        );
+        return None;
+    };
+    let Some(basis) = Basis::parse(basis_text) else {
+        eprintln!(
+            "ошибка: акт «{basis_text}» не распознан; ожидается «<вид> №<номер> от <дд.мм.гггг>»"
+        );
+        return None;
+    };
+    let period = match period.as_deref().map(parse_period) {
+        None => None,
+        Some(Some(period)) => Some(period),
+        Some(None) => {
+            eprintln!(
+                "ошибка: период «{}» не распознан; ожидается «2021-2025»",
+                period.unwrap_or_default()
+            );
+            return None;
+        }
+    };
+    Some((level, basis, period))
+}
+
+/// Turns the read plan into a batch against the ledger, decides by the report whether to append
+/// it (`gate`), and appends it as the body whose act approves the plan.
+fn prepare_and_append_plan(
+    ledger: &Ledger,
+    request: &PlanImportRequest,
+    parsed: &ParsedPlan,
+    options: Options,
+) -> anyhow::Result<u8> {
+    let prepared = match plan_import::prepare(ledger.store(), request, parsed) {
         Ok(prepared) => prepared,
         Err(PrepareError::Title(title)) => {
-            ledger.shutdown();
             eprintln!("ошибка: из названия «{title}» не удалось построить идентификатор плана");
             return Ok(exit::ERROR);
         }
         Err(error) => {
-            ledger.shutdown();
             return Err(error).context("не удалось прочитать историю плана в журнале");
         }
     };
-    let plan = &prepared.plan;
-    let meta = &prepared.meta;
-    let batch = &prepared.batch;
-    let activities = prepared.count("activity_added");
-    let sections = prepared.count("plan_section_added");
-    let lines = &prepared.lines;
-    if let Some(code) = gate(&batch.issues, lines, options) {
-        ledger.shutdown();
+    if let Some(code) = gate(&prepared.batch.issues, &prepared.lines, options) {
         return Ok(code);
     }
-    if batch.payloads.is_empty() {
-        ledger.shutdown();
-        say!("План {plan} уже в журнале и не изменился: ничего не записано.");
+    if prepared.batch.payloads.is_empty() {
+        say!("План {} уже в журнале и не изменился: ничего не записано.", prepared.plan);
         return Ok(exit::OK);
     }
-    let commands = prepared.commands();
     let rows: Vec<u32> = Vec::new();
-    let actor = plan_actor(level, owner.code);
-    let submitted = submit(&ledger, &actor, commands, &meta.file, &rows, lines);
-    ledger.shutdown();
+    let actor = plan_actor(request.level, request.owner_code.clone());
+    let submitted =
+        submit(ledger, &actor, prepared.commands(), &prepared.meta.file, &rows, &prepared.lines);
     let Some((first, last, count)) = submitted? else {
         return Ok(exit::ERROR);
     };
-    if batch.is_amendment {
+    say_plan_recorded(&prepared, &request.basis, first, last, count);
+    Ok(exit::OK)
+}
+
+/// Says what an appended plan batch did: a new plan's size, or an amendment's changes.
+fn say_plan_recorded(
+    prepared: &PreparedPlanImport,
+    basis: &Basis,
+    first: u64,
+    last: u64,
+    count: usize,
+) {
+    let plan = &prepared.plan;
+    let activities = prepared.count("activity_added");
+    let sections = prepared.count("plan_section_added");
+    if prepared.batch.is_amendment {
         let amended = prepared.count("activity_amended");
         let cancelled = prepared.count("activity_cancelled");
         say!(
@@ -247,38 +283,80 @@ fn import_plan(
     } else {
         say!(
             "План {plan} «{}» импортирован: разделов {sections}, мероприятий {activities}; записано событий {count} (№{first}–№{last}).",
-            meta.title
+            prepared.meta.title
         );
     }
-    Ok(exit::OK)
 }
 
 fn import_registry(kind: RegistryKind, args: RegistryArgs) -> anyhow::Result<u8> {
     let options = Options { dry_run: args.dry_run, accept_warnings: args.accept_warnings };
     let (file_name, bytes) = read_file(&args.file)?;
-    let table = match registry::read_table(&file_name, &bytes) {
+    let Some(built) = read_registry(kind, &file_name, &bytes)? else {
+        return Ok(exit::ERROR);
+    };
+    let ledger = open_ledger(&args.data, Arc::new(SystemClock))?;
+    let store = ledger.store().clone();
+    let (fresh, already, issues) = set_aside_recorded(&store, &built, &file_name)?;
+    let lines: Vec<String> =
+        fresh.iter().map(|row| format!("{} {}", row.payload.kind(), row.key)).collect();
+    if let Some(code) = gate(&issues, &lines, options) {
+        return Ok(code);
+    }
+    if fresh.is_empty() {
+        store_personal(&store, &built.personal);
+        say!("Реестр «{file_name}»: все {already} записей уже в журнале; ничего не записано.");
+        return Ok(exit::OK);
+    }
+    let Some((first, last, count)) = append_in_chunks(&ledger, &fresh, &lines, &file_name)? else {
+        ledger.shutdown();
+        return Ok(exit::ERROR);
+    };
+    ledger.shutdown();
+    store_personal(&store, &built.personal);
+    say!(
+        "Реестр «{file_name}» ({}): записано событий {count} (№{first}–№{last}), уже было в журнале {already}.",
+        kind.russian_name()
+    );
+    Ok(exit::OK)
+}
+
+/// Reads the table and builds the registry's rows as of today; `None` after reporting a file that
+/// is not such a registry.
+fn read_registry(
+    kind: RegistryKind,
+    file_name: &str,
+    bytes: &[u8],
+) -> anyhow::Result<Option<Registry>> {
+    let table = match registry::read_table(file_name, bytes) {
         Ok(table) => table,
         Err(error) => {
             eprintln!("ошибка: {error}");
             eprintln!("Импорт отклонён: ничего не записано.");
-            return Ok(exit::ERROR);
+            return Ok(None);
         }
     };
     let today = SystemClock
         .now()
         .date_utc()
         .context("не удалось определить сегодняшнюю дату по системным часам")?;
-    let built = match registry::build(kind, &file_name, &table, today) {
-        Ok(built) => built,
+    match registry::build(kind, file_name, &table, today) {
+        Ok(built) => Ok(Some(built)),
         Err(error) => {
             eprintln!("ошибка: {error}");
             eprintln!("Импорт отклонён: ничего не записано.");
-            return Ok(exit::ERROR);
+            Ok(None)
         }
-    };
-    let ledger = open_ledger(&args.data, Arc::new(SystemClock))?;
-    let store = ledger.store().clone();
-    // Rows already recorded (same derived id) are skipped, so a re-import appends nothing new.
+    }
+}
+
+/// Sets aside rows already recorded (same derived id), so a re-import appends nothing new; a
+/// recorded row whose content differs is a warning, since this import does not change it.
+/// Returns the fresh rows, the count set aside, and the registry's issues with those warnings.
+fn set_aside_recorded<'a>(
+    store: &Store,
+    built: &'a Registry,
+    file_name: &str,
+) -> anyhow::Result<(Vec<&'a RegistryRow>, usize, Vec<ImportIssue>)> {
     let mut fresh = Vec::new();
     let mut already = 0usize;
     let mut issues = built.issues.clone();
@@ -290,7 +368,7 @@ fn import_registry(kind: RegistryKind, args: RegistryArgs) -> anyhow::Result<u8>
                 let event = to_event(&row.payload, Some(id), row.effective, None)?;
                 if stored.payload != event.payload {
                     issues.push(ImportIssue {
-                        file: file_name.clone(),
+                        file: file_name.to_string(),
                         row: row.row,
                         column: None,
                         text: row.key.clone(),
@@ -305,20 +383,19 @@ fn import_registry(kind: RegistryKind, args: RegistryArgs) -> anyhow::Result<u8>
             None => fresh.push(row),
         }
     }
-    let lines: Vec<String> =
-        fresh.iter().map(|row| format!("{} {}", row.payload.kind(), row.key)).collect();
-    if let Some(code) = gate(&issues, &lines, options) {
-        return Ok(code);
-    }
-    if fresh.is_empty() {
-        store_personal(&store, &built.personal);
-        say!("Реестр «{file_name}»: все {already} записей уже в журнале; ничего не записано.");
-        return Ok(exit::OK);
-    }
-    // The ledger takes at most BATCH_EVENTS_MAX events per append, so a larger registry is
-    // appended in chunks, each atomic. A refused chunk stops the import; the chunks before it
-    // stay, and because ids are derived from content, running the import again appends only
-    // the rest.
+    Ok((fresh, already, issues))
+}
+
+/// Appends the fresh rows in chunks of at most `BATCH_EVENTS_MAX` events (the ledger's limit per
+/// append), each atomic; returns the first and last seq and the count, or `None` once a chunk is
+/// refused. The chunks before a refused one stay, and because ids are derived from content,
+/// running the import again appends only the rest.
+fn append_in_chunks(
+    ledger: &Ledger,
+    fresh: &[&RegistryRow],
+    lines: &[String],
+    file_name: &str,
+) -> anyhow::Result<Option<(u64, u64, usize)>> {
     let actor = Actor { role: ActorRole::Operator, id: IMPORT_ACTOR_ID.to_string() };
     let (mut first, mut last, mut count) = (0u64, 0u64, 0usize);
     for (chunk_index, chunk) in fresh.chunks(BATCH_EVENTS_MAX).enumerate() {
@@ -335,7 +412,7 @@ fn import_registry(kind: RegistryKind, args: RegistryArgs) -> anyhow::Result<u8>
         let rows: Vec<u32> = chunk.iter().map(|row| row.row).collect();
         let offset = chunk_index.saturating_mul(BATCH_EVENTS_MAX);
         let chunk_lines = lines.get(offset..).unwrap_or(&[]);
-        match submit(&ledger, &actor, commands, &file_name, &rows, chunk_lines)? {
+        match submit(ledger, &actor, commands, file_name, &rows, chunk_lines)? {
             Some((chunk_first, chunk_last, chunk_count)) => {
                 if count == 0 {
                     first = chunk_first;
@@ -344,23 +421,16 @@ fn import_registry(kind: RegistryKind, args: RegistryArgs) -> anyhow::Result<u8>
                 count = count.saturating_add(chunk_count);
             }
             None => {
-                ledger.shutdown();
                 if count > 0 {
                     say!(
                         "Записано до отказа: {count} событий (№{first}–№{last}); повторный импорт файла добавит только остальное."
                     );
                 }
-                return Ok(exit::ERROR);
+                return Ok(None);
             }
         }
     }
-    ledger.shutdown();
-    store_personal(&store, &built.personal);
-    say!(
-        "Реестр «{file_name}» ({}): записано событий {count} (№{first}–№{last}), уже было в журнале {already}.",
-        kind.russian_name()
-    );
-    Ok(exit::OK)
+    Ok(Some((first, last, count)))
 }
 
 /// Prints the report and decides by `import::verdict`: `Some(code)` stops the import (refusal

@@ -10,6 +10,7 @@
 //! command gate under the caller's own role, as any command is. The operator keeps regional
 //! plans but does not approve them, so its import leaves out `plan_approved`.
 
+use std::ops::ControlFlow;
 use std::time::Instant;
 
 use axum::extract::{FromRequest, Multipart, Request, State};
@@ -22,11 +23,13 @@ use proto_events::Basis;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::commands::{submit, CommandError};
+use crate::commands::{submit, CommandError, CommandOutcome};
 use crate::documents::export::figures::figures_document;
 use crate::documents::export::plan::{file_name, plan_xlsx};
 use crate::documents::export::{DocumentFormat, ExportError};
-use crate::documents::import::plan_import::{self, parse_level, parse_period, PlanImportRequest};
+use crate::documents::import::plan_import::{
+    self, parse_level, parse_period, PlanImportRequest, PreparedPlanImport,
+};
 use crate::documents::import::{self, ImportIssue, IssueCounts, Severity, Verdict};
 use crate::server::auth::{Principal, Role};
 use crate::server::error::{ApiError, ApiPath, ApiQuery, ErrorBody};
@@ -146,30 +149,59 @@ pub async fn import_plan(
     principal: Principal,
     request: Request,
 ) -> Result<Response, ApiError> {
-    // The level is a form field, known only once the upload is read; a role that may import no
-    // level at all (auditor, organisation) is refused before its upload is buffered.
+    refuse_roles_that_import_nothing(&principal)?;
+    let mut form = read_upload(request, &state).await?;
+    let request = import_request(&principal, &form)?;
+    let bytes = std::mem::take(&mut form.bytes);
+    let mut report = ImportReport::empty(&form.file_name);
+    let prepared = match prepare_upload(&state, request, bytes).await? {
+        Ok(prepared) => prepared,
+        Err(error) => return refusal_of_unprepared(error, report, &form.file_name),
+    };
+    let prepared = approval_for_role(&principal, prepared, &mut report);
+    describe_batch(&mut report, &prepared);
+    let report = match stop_before_append(report, &prepared, &form) {
+        ControlFlow::Continue(report) => report,
+        ControlFlow::Break(response) => return Ok(response),
+    };
+    append_batch(&state, &principal, &prepared, report, &form.file_name).await
+}
+
+/// Refuses a role that may import no level at all (auditor, organisation) before its upload is
+/// buffered: the level is a form field, known only once the upload is read.
+fn refuse_roles_that_import_nothing(principal: &Principal) -> Result<(), ApiError> {
     let levels =
         [PlanLevel::Federal, PlanLevel::Regional, PlanLevel::Municipal, PlanLevel::Organisation];
-    if !levels.into_iter().any(|level| policy::check(&principal, Action::ImportPlan(level)).is_ok())
+    if !levels.into_iter().any(|level| policy::check(principal, Action::ImportPlan(level)).is_ok())
     {
         return Err(ApiError::Forbidden(format!(
             "роль {} не может импортировать планы мероприятий",
             principal.role
         )));
     }
-    let multipart = Multipart::from_request(request, &state).await.map_err(|rejection| {
+    Ok(())
+}
+
+/// Reads the multipart upload into its form fields; a body that is no multipart form is malformed.
+async fn read_upload(request: Request, state: &AppState) -> Result<Form, ApiError> {
+    let multipart = Multipart::from_request(request, state).await.map_err(|rejection| {
         ApiError::Malformed(format!(
             "ожидается multipart/form-data с полями file, level, title, basis ({})",
             rejection.body_text()
         ))
     })?;
-    let form = read_form(multipart).await?;
+    read_form(multipart).await
+}
+
+/// Decides whether the form's fields make an import request this caller may make: a known level
+/// the caller may import, an act, a period if given, a title.
+fn import_request(principal: &Principal, form: &Form) -> Result<PlanImportRequest, ApiError> {
     let level = parse_level(&form.level).ok_or_else(|| ApiError::InvalidField {
         field: "level".into(),
         value: form.level.clone(),
         rule: "ожидается federal, regional, municipal или organisation".into(),
     })?;
-    policy::check(&principal, Action::ImportPlan(level))?;
+    policy::check(principal, Action::ImportPlan(level))?;
     let basis = Basis::parse(&form.basis).ok_or_else(|| ApiError::InvalidField {
         field: "basis".into(),
         value: form.basis.clone(),
@@ -186,11 +218,11 @@ pub async fn import_plan(
     if form.title.trim().is_empty() {
         return Err(ApiError::InvalidField {
             field: "title".into(),
-            value: form.title,
+            value: form.title.clone(),
             rule: "название плана не может быть пустым".into(),
         });
     }
-    let request = PlanImportRequest {
+    Ok(PlanImportRequest {
         file_name: form.file_name.clone(),
         level,
         title: form.title.clone(),
@@ -198,39 +230,62 @@ pub async fn import_plan(
         period,
         owner: form.owner.clone(),
         owner_code: principal.role.scope_id().map(str::to_string),
-    };
+    })
+}
+
+/// Reads the document and turns it into a batch against the ledger, off the async threads.
+async fn prepare_upload(
+    state: &AppState,
+    request: PlanImportRequest,
+    bytes: Vec<u8>,
+) -> Result<Result<PreparedPlanImport, ReadOrPrepare>, ApiError> {
     let store = state.ledger.store().clone();
-    let bytes = form.bytes;
-    let prepared = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let parsed = plan_import::read(&request, &bytes)?;
         Ok::<_, ReadOrPrepare>(plan_import::prepare(&store, &request, &parsed)?)
     })
     .await
-    .map_err(|error| ApiError::Internal(error.to_string()))?;
-    let mut report = ImportReport::empty(&form.file_name);
-    let prepared = match prepared {
-        Ok(prepared) => prepared,
-        Err(ReadOrPrepare::Read(error)) => {
+    .map_err(|error| ApiError::Internal(error.to_string()))
+}
+
+/// Decides what a document that made no batch is: an unreadable file is the caller's 422 report,
+/// a title without an id an invalid field, anything else our failure.
+fn refusal_of_unprepared(
+    error: ReadOrPrepare,
+    mut report: ImportReport,
+    file_name: &str,
+) -> Result<Response, ApiError> {
+    match error {
+        ReadOrPrepare::Read(error) => {
             report.issues.push(IssueBody {
-                file: form.file_name.clone(),
+                file: file_name.to_string(),
                 row: 0,
                 column: None,
                 text: String::new(),
                 message: error.to_string(),
                 severity: "error",
             });
-            return Ok(report.refused("Файл не прочитан как план мероприятий: ничего не записано."));
+            Ok(report.refused("Файл не прочитан как план мероприятий: ничего не записано."))
         }
-        Err(ReadOrPrepare::Prepare(plan_import::PrepareError::Title(title))) => {
-            return Err(ApiError::InvalidField {
+        ReadOrPrepare::Prepare(plan_import::PrepareError::Title(title)) => {
+            Err(ApiError::InvalidField {
                 field: "title".into(),
                 value: title,
                 rule: "из названия не удалось построить идентификатор плана".into(),
             })
         }
-        Err(ReadOrPrepare::Prepare(error)) => return Err(ApiError::Internal(error.to_string())),
-    };
-    let prepared = if principal.role == Role::Operator {
+        ReadOrPrepare::Prepare(error) => Err(ApiError::Internal(error.to_string())),
+    }
+}
+
+/// Leaves `plan_approved` out of the operator's batch: the operator keeps regional plans but the
+/// ministry approves them.
+fn approval_for_role(
+    principal: &Principal,
+    prepared: PreparedPlanImport,
+    report: &mut ImportReport,
+) -> PreparedPlanImport {
+    if principal.role == Role::Operator {
         report.notes.push(
             "Утверждение плана (plan_approved) записывает министерство; оператор записывает план без него."
                 .into(),
@@ -238,7 +293,11 @@ pub async fn import_plan(
         prepared.without_approval()
     } else {
         prepared
-    };
+    }
+}
+
+/// Fills the report with what the batch would do and every issue of the reading.
+fn describe_batch(report: &mut ImportReport, prepared: &PreparedPlanImport) {
     report.plan = Some(prepared.plan.to_string());
     report.is_amendment = prepared.batch.is_amendment;
     report.sections_added = prepared.count("plan_section_added");
@@ -247,6 +306,15 @@ pub async fn import_plan(
     report.activities_cancelled = prepared.count("activity_cancelled");
     report.events = prepared.lines.clone();
     report.issues = prepared.batch.issues.iter().map(issue_body).collect();
+}
+
+/// Decides whether the batch is appended: errors, unaccepted warnings, a dry run or an unchanged
+/// plan answer here (`Break`); only a batch to write goes on (`Continue`).
+fn stop_before_append(
+    mut report: ImportReport,
+    prepared: &PreparedPlanImport,
+    form: &Form,
+) -> ControlFlow<Response, ImportReport> {
     let (IssueCounts { errors, warnings }, verdict) =
         import::verdict(&prepared.batch.issues, form.dry_run, form.accept_warnings);
     match verdict {
@@ -254,7 +322,7 @@ pub async fn import_plan(
             let message = format!(
                 "Импорт невозможен: ошибок {errors}, предупреждений {warnings}. Ничего не записано."
             );
-            return Ok(report.refused(&message));
+            return ControlFlow::Break(report.refused(&message));
         }
         Verdict::DryRun => {
             report.code = "dry_run";
@@ -262,13 +330,13 @@ pub async fn import_plan(
                 "Пробный прогон: будет записано событий {}, предупреждений {warnings}. Ничего не записано.",
                 prepared.lines.len()
             );
-            return Ok((StatusCode::OK, Json(report)).into_response());
+            return ControlFlow::Break((StatusCode::OK, Json(report)).into_response());
         }
         Verdict::RefusedByWarnings => {
             let message = format!(
                 "Импорт отклонён: предупреждений {warnings}. Ничего не записано. Чтобы записать несмотря на предупреждения, передайте accept_warnings=true."
             );
-            return Ok(report.refused(&message));
+            return ControlFlow::Break(report.refused(&message));
         }
         Verdict::Write => {}
     }
@@ -276,46 +344,72 @@ pub async fn import_plan(
         report.code = "unchanged";
         report.message =
             format!("План {} уже в журнале и не изменился: ничего не записано.", prepared.plan);
-        return Ok((StatusCode::OK, Json(report)).into_response());
+        return ControlFlow::Break((StatusCode::OK, Json(report)).into_response());
     }
+    ControlFlow::Continue(report)
+}
+
+/// Appends the batch under the caller's own role (every event passes the command gate) and
+/// answers what the ledger did with it.
+async fn append_batch(
+    state: &AppState,
+    principal: &Principal,
+    prepared: &PreparedPlanImport,
+    report: ImportReport,
+    file_name: &str,
+) -> Result<Response, ApiError> {
     let commands = prepared.commands();
     let events = u64::try_from(commands.len()).unwrap_or(u64::MAX);
     let started = Instant::now();
     let result = submit(&state.ledger, &principal.actor(), commands).await;
     state.metrics.record_append(events, started.elapsed(), result.is_ok());
     match result {
-        Ok(outcome) => {
-            let seqs = &outcome.append.seqs;
-            report.appended = seqs.len();
-            report.first_seq = seqs.first().map(|seq| seq.0);
-            report.last_seq = seqs.last().map(|seq| seq.0);
-            report.notes.extend(outcome.warnings);
-            report.code = "imported";
-            report.message = format!(
-                "План {} {}: записано событий {} (№{}–№{}).",
-                prepared.plan,
-                if prepared.batch.is_amendment {
-                    "изменён"
-                } else {
-                    "импортирован"
-                },
-                seqs.len(),
-                report.first_seq.unwrap_or(0),
-                report.last_seq.unwrap_or(0)
-            );
-            Ok((StatusCode::OK, Json(report)).into_response())
-        }
-        Err(CommandError::Forbidden { who, field, value, rule, .. }) => {
+        Ok(outcome) => Ok(imported(report, prepared, outcome)),
+        Err(error) => refusal_by_ledger(error, report, prepared, file_name),
+    }
+}
+
+/// The 200 answer of an appended batch: its seqs and the command layer's remarks.
+fn imported(
+    mut report: ImportReport,
+    prepared: &PreparedPlanImport,
+    outcome: CommandOutcome,
+) -> Response {
+    let seqs = &outcome.append.seqs;
+    report.appended = seqs.len();
+    report.first_seq = seqs.first().map(|seq| seq.0);
+    report.last_seq = seqs.last().map(|seq| seq.0);
+    report.notes.extend(outcome.warnings);
+    report.code = "imported";
+    report.message = format!(
+        "План {} {}: записано событий {} (№{}–№{}).",
+        prepared.plan,
+        if prepared.batch.is_amendment { "изменён" } else { "импортирован" },
+        seqs.len(),
+        report.first_seq.unwrap_or(0),
+        report.last_seq.unwrap_or(0)
+    );
+    (StatusCode::OK, Json(report)).into_response()
+}
+
+/// Decides what a refusal by the ledger is: a forbidden event the caller's 403, an event the
+/// ledger does not accept a row of the 422 report, a store failure ours.
+fn refusal_by_ledger(
+    error: CommandError,
+    mut report: ImportReport,
+    prepared: &PreparedPlanImport,
+    file_name: &str,
+) -> Result<Response, ApiError> {
+    match error {
+        CommandError::Forbidden { who, field, value, rule, .. } => {
             Err(ApiError::Refused { role: who.role, kind: who.kind, field, value, rule })
         }
-        Err(
-            CommandError::Invalid { index, field, value, rule }
-            | CommandError::Rejected { index, field, value, rule }
-            | CommandError::UnknownReference { index, field, value, rule },
-        ) => {
+        CommandError::Invalid { index, field, value, rule }
+        | CommandError::Rejected { index, field, value, rule }
+        | CommandError::UnknownReference { index, field, value, rule } => {
             let event = prepared.lines.get(index).cloned().unwrap_or_default();
             report.issues.push(IssueBody {
-                file: form.file_name.clone(),
+                file: file_name.to_string(),
                 row: 0,
                 column: None,
                 text: value,
@@ -324,8 +418,8 @@ pub async fn import_plan(
             });
             Ok(report.refused("Импорт отклонён журналом: ничего не записано."))
         }
-        Err(CommandError::Append(error)) => Err(error.into()),
-        Err(CommandError::Store(error)) => Err(error.into()),
+        CommandError::Append(error) => Err(error.into()),
+        CommandError::Store(error) => Err(error.into()),
     }
 }
 
