@@ -149,20 +149,9 @@ impl ApiError {
         }
     }
 
+    /// The body of each variant: one arm per variant, the table of our error format.
     fn body(self) -> ErrorBody {
-        let plain = |code, message: String| ErrorBody {
-            code,
-            message,
-            field: None,
-            value: None,
-            rule: None,
-            role: None,
-            kind: None,
-            stream: None,
-            expected: None,
-            actual: None,
-            request_id: None,
-        };
+        let plain = ErrorBody::plain;
         match self {
             ApiError::Unauthorized => plain(
                 "unauthorized",
@@ -248,6 +237,25 @@ impl ApiError {
                     ..plain("internal", "Внутренняя ошибка сервера.".into())
                 }
             }
+        }
+    }
+}
+
+impl ErrorBody {
+    /// A body with only a code and a message; the variants that name more fill it in over this.
+    fn plain(code: &'static str, message: String) -> ErrorBody {
+        ErrorBody {
+            code,
+            message,
+            field: None,
+            value: None,
+            rule: None,
+            role: None,
+            kind: None,
+            stream: None,
+            expected: None,
+            actual: None,
+            request_id: None,
         }
     }
 }

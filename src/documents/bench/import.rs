@@ -16,7 +16,7 @@ use proto_events::{Actor, ActorRole, Date, Effective, EventId};
 
 use crate::commands::{open_ledger, submit_blocking, Command};
 use crate::documents::import::registry::{self, RegistryKind};
-use crate::store::SystemClock;
+use crate::store::{Ledger, SystemClock};
 
 /// Teachers the synthetic completions are spread over.
 const TEACHERS: u64 = 1_000;
@@ -30,7 +30,27 @@ pub fn run(rows: u64) -> anyhow::Result<()> {
     result
 }
 
+/// Measures the baseline and our import on the same synthetic bytes, then reports both.
 fn measure(rows: u64, directory: &std::path::Path) -> anyhow::Result<()> {
+    let bytes = completions_csv(rows);
+    let baseline_seconds = baseline_seconds(&bytes, rows)?;
+    let ledger = open_ledger(directory, Arc::new(SystemClock))?;
+    let actor = Actor { role: ActorRole::Operator, id: "bench".into() };
+    let day = Date::from_ymd(2024, 1, 10).context("date")?;
+    let commands =
+        registries(day)?.into_iter().map(|p| Command::new(p, Effective::Date(day))).collect();
+    submit_blocking(&ledger, &actor, commands).context("bench setup")?;
+    let started = Instant::now();
+    let appended = import(&ledger, &actor, &bytes, day)?;
+    let ours_seconds = started.elapsed().as_secs_f64();
+    ledger.shutdown();
+    anyhow::ensure!(u64::try_from(appended).ok() == Some(rows), "appended {appended} of {rows}");
+    report(rows, ours_seconds, baseline_seconds);
+    Ok(())
+}
+
+/// The synthetic completions table: `rows` completions of one program spread over `TEACHERS`.
+fn completions_csv(rows: u64) -> Vec<u8> {
     let mut text = String::from(
         "Идентификатор педагога;Код программы;Дата окончания;Номер удостоверения;Часов;Организация\n",
     );
@@ -38,10 +58,13 @@ fn measure(rows: u64, directory: &std::path::Path) -> anyhow::Result<()> {
         let teacher = row % TEACHERS;
         text.push_str(&format!("t-{teacher:06};dpp-1;12.12.2024;ПК-2024-{row:08};72;iro\n"));
     }
-    let bytes = text.into_bytes();
+    text.into_bytes()
+}
 
+/// The baseline: seconds to parse the same bytes with the csv crate, checking every row is read.
+fn baseline_seconds(bytes: &[u8], rows: u64) -> anyhow::Result<f64> {
     let started = Instant::now();
-    let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(bytes.as_slice());
+    let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(bytes);
     let mut parsed = 0u64;
     for record in reader.records() {
         let record = record.context("baseline csv")?;
@@ -49,10 +72,12 @@ fn measure(rows: u64, directory: &std::path::Path) -> anyhow::Result<()> {
     }
     let baseline_seconds = started.elapsed().as_secs_f64();
     anyhow::ensure!(parsed == rows, "baseline parsed {parsed} rows of {rows}");
+    Ok(baseline_seconds)
+}
 
-    let ledger = open_ledger(directory, Arc::new(SystemClock))?;
-    let actor = Actor { role: ActorRole::Operator, id: "bench".into() };
-    let day = Date::from_ymd(2024, 1, 10).context("date")?;
+/// What the completions refer to, recorded before the clock starts: a municipality, the
+/// provider, a school, the program and the `TEACHERS` teachers.
+fn registries(day: Date) -> anyhow::Result<Vec<Payload>> {
     let mut setup = vec![
         Payload::MunicipalityRegistered(MunicipalityRegistered {
             municipality: MunicipalityCode::new("m-1")?,
@@ -89,11 +114,13 @@ fn measure(rows: u64, directory: &std::path::Path) -> anyhow::Result<()> {
             birth_year: 1985,
         }));
     }
-    let commands = setup.into_iter().map(|p| Command::new(p, Effective::Date(day))).collect();
-    submit_blocking(&ledger, &actor, commands).context("bench setup")?;
+    Ok(setup)
+}
 
-    let started = Instant::now();
-    let table = registry::read_table("bench.csv", &bytes)?;
+/// Ours: reads and builds the registry, skips rows already recorded and appends the rest in
+/// chunks of `BATCH_EVENTS_MAX` through the command layer; returns the events appended.
+fn import(ledger: &Ledger, actor: &Actor, bytes: &[u8], day: Date) -> anyhow::Result<usize> {
+    let table = registry::read_table("bench.csv", bytes)?;
     let built = registry::build(RegistryKind::Completions, "bench.csv", &table, day)?;
     anyhow::ensure!(built.issues.is_empty(), "bench rows have issues: {}", built.issues.len());
     let mut fresh = Vec::new();
@@ -114,13 +141,14 @@ fn measure(rows: u64, directory: &std::path::Path) -> anyhow::Result<()> {
                 expected_version: None,
             })
             .collect();
-        let outcome = submit_blocking(&ledger, &actor, commands).context("bench append")?;
+        let outcome = submit_blocking(ledger, actor, commands).context("bench append")?;
         appended = appended.saturating_add(outcome.append.seqs.len());
     }
-    let ours_seconds = started.elapsed().as_secs_f64();
-    ledger.shutdown();
-    anyhow::ensure!(u64::try_from(appended).ok() == Some(rows), "appended {appended} of {rows}");
+    Ok(appended)
+}
 
+/// Prints the human summary, then the JSON line, in rows per second.
+fn report(rows: u64, ours_seconds: f64, baseline_seconds: f64) {
     let ours = rows as f64 / ours_seconds;
     let baseline = rows as f64 / baseline_seconds;
     println!(
@@ -138,5 +166,4 @@ fn measure(rows: u64, directory: &std::path::Path) -> anyhow::Result<()> {
             "ratio": (ours / baseline * 10000.0).round() / 10000.0,
         })
     );
-    Ok(())
 }

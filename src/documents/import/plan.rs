@@ -555,33 +555,16 @@ const HEADER_SEARCH_ROWS_MAX: usize = 5_000;
 /// numbered activities, spanning headings, unnumbered activities and continuation rows.
 pub(crate) fn plan_from_grid(file: &str, rows: &[GridRow]) -> Result<ParsedPlan, ImportError> {
     let (header_index, map) = find_grid_header(file, rows)?;
-    let header_width = rows
-        .get(header_index)
+    let header = rows.get(header_index);
+    let header_width = header
         .map(|r| {
             r.cells.iter().rposition(|c| !c.trim().is_empty()).map_or(0, |p| p.saturating_add(1))
         })
         .unwrap_or(0);
     let data = rows.get(header_index.saturating_add(1)..).unwrap_or(&[]);
     let mut warnings = Vec::new();
-    let (number_index, shift) = match map.index_of(Column::Number) {
-        Some(index) => (Some(index), 0usize),
-        None => {
-            let numbered =
-                data.iter().filter(|r| r.cells.first().is_some_and(|c| is_number_cell(c))).count();
-            if numbered >= 2 {
-                (Some(0), 1)
-            } else {
-                warnings.push(issue(
-                    file,
-                    rows.get(header_index).map_or(1, |r| r.row),
-                    Some(Column::Number),
-                    "",
-                    "в таблице нет графы с номерами мероприятий",
-                ));
-                (None, 0)
-            }
-        }
-    };
+    let header_row = header.map_or(1, |r| r.row);
+    let (number_index, shift) = number_column(file, header_row, &map, data, &mut warnings);
     let column_at = |cell: usize| -> Option<Column> {
         if Some(cell) == number_index {
             return Some(Column::Number);
@@ -589,95 +572,156 @@ pub(crate) fn plan_from_grid(file: &str, rows: &[GridRow]) -> Result<ParsedPlan,
         let original = cell.checked_sub(shift)?;
         map.cells.iter().find(|(i, c)| *i == original && *c != Column::Number).map(|(_, c)| *c)
     };
-
-    let signature = rows.get(header_index).map(|r| header_signature(&r.cells)).unwrap_or_default();
+    let title_index = map.index_of(Column::Title).map(|i| i.saturating_add(shift));
+    let signature = header.map(|r| header_signature(&r.cells)).unwrap_or_default();
     let mut items: Vec<RawItem> = Vec::new();
     for row in data {
-        let mut cells: Vec<String> = row.cells.iter().map(|c| cell_text::clean_cell(c)).collect();
-        while cells.last().is_some_and(String::is_empty) {
-            cells.pop();
-        }
-        if cells.is_empty() {
-            continue;
-        }
-        if is_column_number_row(&cells) {
-            continue;
-        }
-        if header_signature(&cells) == signature {
-            // The header repeated at the top of a page.
-            continue;
-        }
+        let Some(mut cells) = data_cells(row, &signature) else { continue };
         let expected_width = header_width.saturating_add(shift);
         if cells.len() > expected_width {
             remove_duplicate_neighbours(file, row.row, &mut cells, &mut warnings);
         }
-        let non_empty: Vec<usize> =
-            cells.iter().enumerate().filter(|(_, c)| !c.is_empty()).map(|(i, _)| i).collect();
         let number_text = number_index.and_then(|i| cells.get(i)).cloned().unwrap_or_default();
-        let mut fields = RawFields::default();
-        for (index, cell) in cells.iter().enumerate() {
-            if Some(index) == number_index {
-                continue;
-            }
-            match column_at(index) {
-                Some(column) => fields.append(column, cell),
-                None if !cell.is_empty() => warnings.push(issue(
-                    file,
-                    row.row,
-                    None,
-                    cell,
-                    "текст в графе без заголовка не импортирован",
-                )),
-                None => {}
-            }
-        }
+        let fields = row_fields(file, row.row, &cells, number_index, &column_at, &mut warnings);
         let (number, fields) = split_number_cell(&number_text, fields);
-        let title_index = map.index_of(Column::Title).map(|i| i.saturating_add(shift));
         if let Some(number) = number {
             let mut fields = fields;
             repair_misplaced_term(file, row.row, &mut fields, &mut warnings);
             items.push(RawItem::Numbered { number, fields, row: row.row });
             continue;
         }
-        let single = non_empty.len() == 1;
-        let first_cell = non_empty.first().copied();
-        let text_of_single = first_cell.and_then(|i| cells.get(i)).cloned().unwrap_or_default();
-        let starts_lower = text_of_single.chars().next().is_some_and(char::is_lowercase);
-        if single && (first_cell == Some(0) || first_cell == title_index) && !starts_lower {
-            items.push(RawItem::Heading { text: text_of_single, row: row.row });
+        if let Some(text) = heading_text(&cells, title_index) {
+            items.push(RawItem::Heading { text, row: row.row });
             continue;
         }
-        let mut fields = fields;
-        if !number_text.is_empty() {
-            // A non-number text in the number column (e.g. "Итого") belongs to the title.
-            let mut title = number_text.clone();
-            cell_text::append_text(&mut title, &fields.title);
-            fields.title = title;
-        }
-        let capitalised = starts_with_capitalised_word(&fields.title);
-        let has_frame = !fields.term.is_empty()
-            || !fields.responsible.is_empty()
-            || !fields.co_executors.is_empty();
-        if capitalised && has_frame {
-            repair_misplaced_term(file, row.row, &mut fields, &mut warnings);
-            items.push(RawItem::Unnumbered { fields, row: row.row });
-            continue;
-        }
-        match items.iter_mut().rev().find(|i| !matches!(i, RawItem::Heading { .. })) {
-            Some(RawItem::Numbered { fields: previous, .. })
-            | Some(RawItem::Unnumbered { fields: previous, .. }) => {
-                append_fields(previous, &fields);
-            }
-            _ => warnings.push(issue(
-                file,
-                row.row,
-                None,
-                &fields_text(&fields),
-                "строка-продолжение до первого мероприятия не импортирована",
-            )),
-        }
+        place_unnumbered(file, row.row, &number_text, fields, &mut items, &mut warnings);
     }
     Ok(build_plan(file, items, warnings))
+}
+
+/// Where the activity numbers are, and by how many cells the data is shifted right of the header:
+/// the header's number column; else the first column, unheaded, when at least two rows start
+/// with a number; else nowhere, with a warning.
+fn number_column(
+    file: &str,
+    header_row: u32,
+    map: &crate::documents::import::columns::ColumnMap,
+    data: &[GridRow],
+    warnings: &mut Vec<ImportIssue>,
+) -> (Option<usize>, usize) {
+    if let Some(index) = map.index_of(Column::Number) {
+        return (Some(index), 0);
+    }
+    let numbered =
+        data.iter().filter(|r| r.cells.first().is_some_and(|c| is_number_cell(c))).count();
+    if numbered >= 2 {
+        return (Some(0), 1);
+    }
+    warnings.push(issue(
+        file,
+        header_row,
+        Some(Column::Number),
+        "",
+        "в таблице нет графы с номерами мероприятий",
+    ));
+    (None, 0)
+}
+
+/// The row's cleaned cells without trailing empty ones; `None` for a row that carries no data:
+/// blank, the column numbers ("1 2 3 …"), or the header repeated at the top of a page.
+fn data_cells(row: &GridRow, signature: &str) -> Option<Vec<String>> {
+    let mut cells: Vec<String> = row.cells.iter().map(|c| cell_text::clean_cell(c)).collect();
+    while cells.last().is_some_and(String::is_empty) {
+        cells.pop();
+    }
+    if cells.is_empty() || is_column_number_row(&cells) || header_signature(&cells) == signature {
+        return None;
+    }
+    Some(cells)
+}
+
+/// The row's cells gathered into fields by their column; text in a cell under no heading is not
+/// imported and is a warning.
+fn row_fields(
+    file: &str,
+    row: u32,
+    cells: &[String],
+    number_index: Option<usize>,
+    column_at: &dyn Fn(usize) -> Option<Column>,
+    warnings: &mut Vec<ImportIssue>,
+) -> RawFields {
+    let mut fields = RawFields::default();
+    for (index, cell) in cells.iter().enumerate() {
+        if Some(index) == number_index {
+            continue;
+        }
+        match column_at(index) {
+            Some(column) => fields.append(column, cell),
+            None if !cell.is_empty() => warnings.push(issue(
+                file,
+                row,
+                None,
+                cell,
+                "текст в графе без заголовка не импортирован",
+            )),
+            None => {}
+        }
+    }
+    fields
+}
+
+/// The text of a spanning heading: a row whose only filled cell is the first or the title
+/// column and does not start in lowercase (which would be a continuation).
+fn heading_text(cells: &[String], title_index: Option<usize>) -> Option<String> {
+    let non_empty: Vec<usize> =
+        cells.iter().enumerate().filter(|(_, c)| !c.is_empty()).map(|(i, _)| i).collect();
+    let single = non_empty.len() == 1;
+    let first_cell = non_empty.first().copied();
+    let text_of_single = first_cell.and_then(|i| cells.get(i)).cloned().unwrap_or_default();
+    let starts_lower = text_of_single.chars().next().is_some_and(char::is_lowercase);
+    (single && (first_cell == Some(0) || first_cell == title_index) && !starts_lower)
+        .then_some(text_of_single)
+}
+
+/// Places a row that has no number and is no heading: an unnumbered activity when its title
+/// starts with a capitalised word and it names a term or someone responsible; otherwise the
+/// continuation of the previous activity (before the first one, a warning and nothing imported).
+fn place_unnumbered(
+    file: &str,
+    row: u32,
+    number_text: &str,
+    mut fields: RawFields,
+    items: &mut Vec<RawItem>,
+    warnings: &mut Vec<ImportIssue>,
+) {
+    if !number_text.is_empty() {
+        // A non-number text in the number column (e.g. "Итого") belongs to the title.
+        let mut title = number_text.to_string();
+        cell_text::append_text(&mut title, &fields.title);
+        fields.title = title;
+    }
+    let capitalised = starts_with_capitalised_word(&fields.title);
+    let has_frame = !fields.term.is_empty()
+        || !fields.responsible.is_empty()
+        || !fields.co_executors.is_empty();
+    if capitalised && has_frame {
+        repair_misplaced_term(file, row, &mut fields, warnings);
+        items.push(RawItem::Unnumbered { fields, row });
+        return;
+    }
+    match items.iter_mut().rev().find(|i| !matches!(i, RawItem::Heading { .. })) {
+        Some(RawItem::Numbered { fields: previous, .. })
+        | Some(RawItem::Unnumbered { fields: previous, .. }) => {
+            append_fields(previous, &fields);
+        }
+        _ => warnings.push(issue(
+            file,
+            row,
+            None,
+            &fields_text(&fields),
+            "строка-продолжение до первого мероприятия не импортирована",
+        )),
+    }
 }
 
 fn header_signature(cells: &[String]) -> String {

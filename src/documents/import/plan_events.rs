@@ -264,6 +264,8 @@ struct Desired {
     added: ActivityAdded,
 }
 
+/// The activities the document asks for, in document order, each with its derived id and the
+/// warnings of its row (a missing number, an empty required cell, a term read only as text).
 fn desired_activities(
     parsed: &ParsedPlan,
     meta: &PlanMeta,
@@ -289,15 +291,7 @@ fn desired_activities(
             let row = activity.source.row;
             let mut number = activity.number.trim().to_string();
             if number.is_empty() {
-                let mut k = 1u32;
-                loop {
-                    let candidate = format!("{previous_number}.{k}");
-                    if !all_numbers.contains(&candidate) && !assigned.contains(&candidate) {
-                        number = candidate;
-                        break;
-                    }
-                    k = k.saturating_add(1);
-                }
+                number = free_number(&previous_number, &all_numbers, &assigned);
                 assigned.insert(number.clone());
                 issues.push(issue(
                     &meta.file,
@@ -309,60 +303,17 @@ fn desired_activities(
             } else {
                 previous_number = number.clone();
             }
-            let occurrence = used.entry(number.clone()).or_insert(0);
-            *occurrence = occurrence.saturating_add(1);
-            let id_text = if *occurrence == 1 {
-                format!("a-{number}")
-            } else {
-                format!("a-{number}-{occurrence}")
-            };
-            let Ok(id) = ActivityId::new(id_text.clone()) else {
-                let mut bad = issue(
-                    &meta.file,
-                    row,
-                    Some(Column::Number),
-                    &number,
-                    "номер мероприятия не годится для идентификатора (допустимы цифры и точки)",
-                );
-                bad.severity = Severity::Error;
-                issues.push(bad);
+            let Some(id) = activity_id(&number, &mut used, &meta.file, row, issues) else {
                 continue;
             };
-            let mut required = |column: Column, text: &str| -> String {
-                let text = text.trim();
-                if text.is_empty() {
-                    issues.push(issue(
-                        &meta.file,
-                        row,
-                        Some(column),
-                        "",
-                        &format!(
-                            "графа «{}» пуста; будет записано «{EMPTY_CELL_TEXT}»",
-                            column.russian_name()
-                        ),
-                    ));
-                    EMPTY_CELL_TEXT.to_string()
-                } else {
-                    text.to_string()
-                }
-            };
+            let mut required =
+                |column: Column, text: &str| required_cell(&meta.file, row, column, text, issues);
             let title = required(Column::Title, &activity.title);
             let term_text = required(Column::Term, &activity.term_text);
             let responsible = required(Column::Responsible, &activity.responsible);
             let key_result = required(Column::KeyResult, &activity.key_result);
             let fixing_documents = required(Column::FixingDocuments, &activity.fixing_documents);
-            let term = term_in_period(&term_text, period);
-            if let TermMeaning::Text { reason } = term.meaning {
-                if term_text != EMPTY_CELL_TEXT {
-                    issues.push(issue(
-                        &meta.file,
-                        row,
-                        Some(Column::Term),
-                        &term_text,
-                        &format!("{reason}; срок будет записан только текстом, без даты"),
-                    ));
-                }
-            }
+            let term = activity_term(&term_text, period, &meta.file, row, issues);
             out.push(Desired {
                 section_index,
                 row,
@@ -389,6 +340,99 @@ fn desired_activities(
         }
     }
     out
+}
+
+/// The number given to an activity the document left unnumbered: the first `<previous>.<k>`
+/// that neither the document nor an earlier assignment uses.
+fn free_number(
+    previous_number: &str,
+    all_numbers: &BTreeSet<String>,
+    assigned: &BTreeSet<String>,
+) -> String {
+    let mut k = 1u32;
+    loop {
+        let candidate = format!("{previous_number}.{k}");
+        if !all_numbers.contains(&candidate) && !assigned.contains(&candidate) {
+            return candidate;
+        }
+        k = k.saturating_add(1);
+    }
+}
+
+/// The activity's id from its number (`a-<number>`, `a-<number>-<n>` for the n-th repeat); `None`
+/// with an error when the number cannot make an id.
+fn activity_id(
+    number: &str,
+    used: &mut BTreeMap<String, u32>,
+    file: &str,
+    row: u32,
+    issues: &mut Vec<ImportIssue>,
+) -> Option<ActivityId> {
+    let occurrence = used.entry(number.to_string()).or_insert(0);
+    *occurrence = occurrence.saturating_add(1);
+    let id_text =
+        if *occurrence == 1 { format!("a-{number}") } else { format!("a-{number}-{occurrence}") };
+    match ActivityId::new(id_text) {
+        Ok(id) => Some(id),
+        Err(_) => {
+            let mut bad = issue(
+                file,
+                row,
+                Some(Column::Number),
+                number,
+                "номер мероприятия не годится для идентификатора (допустимы цифры и точки)",
+            );
+            bad.severity = Severity::Error;
+            issues.push(bad);
+            None
+        }
+    }
+}
+
+/// A required cell's text, trimmed; an empty cell becomes `EMPTY_CELL_TEXT` with a warning.
+fn required_cell(
+    file: &str,
+    row: u32,
+    column: Column,
+    text: &str,
+    issues: &mut Vec<ImportIssue>,
+) -> String {
+    let text = text.trim();
+    if text.is_empty() {
+        issues.push(issue(
+            file,
+            row,
+            Some(column),
+            "",
+            &format!("графа «{}» пуста; будет записано «{EMPTY_CELL_TEXT}»", column.russian_name()),
+        ));
+        EMPTY_CELL_TEXT.to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+/// The term read in the plan's period; a term read only as text (not an empty cell) is a warning.
+fn activity_term(
+    term_text: &str,
+    period: (u16, u16),
+    file: &str,
+    row: u32,
+    issues: &mut Vec<ImportIssue>,
+) -> Term {
+    let term = term_in_period(term_text, period);
+    if let TermMeaning::Text { reason } = &term.meaning {
+        if term_text != EMPTY_CELL_TEXT {
+            issues.push(issue(
+                file,
+                row,
+                Some(Column::Term),
+                term_text,
+                &format!("{reason}; срок будет записан только текстом, без даты"),
+            ));
+        }
+    }
+    term
 }
 
 fn diff(
