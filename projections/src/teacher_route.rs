@@ -145,8 +145,9 @@ pub enum RouteStatus {
 pub struct RouteView {
     /// Route id.
     pub id: RouteId,
-    /// The diagnostic it is built on.
-    pub diagnostic: DiagnosticId,
+    /// The diagnostic it is built on (None: not told to a reader the diagnostic is hidden
+    /// from, a route continued from an employer outside its scope).
+    pub diagnostic: Option<DiagnosticId>,
     /// Day opened.
     pub opened_on: Option<Date>,
     /// Deficits it addresses.
@@ -308,7 +309,7 @@ fn teacher_view(teacher: &TeacherId, facts: &TeacherFacts, date: Date) -> Teache
         }
         routes.push(RouteView {
             id: opened.route.clone(),
-            diagnostic: opened.diagnostic.clone(),
+            diagnostic: Some(opened.diagnostic.clone()),
             opened_on: recorded.effective,
             deficits: opened.deficits.clone(),
             status: RouteStatus::Open,
@@ -383,7 +384,8 @@ fn teacher_view(teacher: &TeacherId, facts: &TeacherFacts, date: Date) -> Teache
             }
         }
         route.steps.sort_by(|a, b| a.due_on.cmp(&b.due_on).then_with(|| a.id.cmp(&b.id)));
-        let source = diagnostics.iter().find(|diagnostic| diagnostic.id == route.diagnostic);
+        let source =
+            diagnostics.iter().find(|diagnostic| route.diagnostic.as_ref() == Some(&diagnostic.id));
         for competence in &route.deficits {
             match closing_diagnostic(&diagnostics, source, competence) {
                 Some(closing) => route.closed_deficits.push(ClosedDeficit {

@@ -97,7 +97,7 @@ fn check(given: &Given, at: &str, expected: &str) {
             lines.push(format!(
                 "route {} from {} {:?} supporters={}",
                 route.id,
-                route.diagnostic,
+                route.diagnostic.as_ref().map_or("-".to_string(), |d| d.to_string()),
                 route.status,
                 join(route.supporters.iter().map(|s| format!("{}:{:?}", s.person, s.role)))
             ));

@@ -11,6 +11,11 @@
 //! - `read`: what a role may read (endpoint and projection scope, `may`; raw-event reach
 //!   is `may_read` applied per stream by `server::scope`).
 //! - `refusal`: the refusal of the gate and the answers that must read alike (`unknown_*`).
+//! - `dating`: how far from the day the ledger records an event each role may date it, and how
+//!   far back a scoped role may date a hire (`may_date`, `may_date_hire`), run by the gate.
+//! - `teacher`: what a scoped role reads of a teacher it employs: what was dated while the
+//!   teacher worked in its scope, and the routes it continues (`periods_in_scope`,
+//!   `may_read_teacher_event`, `routes_within`), run by `server::scope` and `server::views`.
 //!
 //! ## What a refused municipality or organisation is told
 //!
@@ -31,19 +36,27 @@
 //! | 8 | records a move or departure from an organisation the teacher does not work in | "does not work in <the organisation it named>", the employer named only if `covers` | the gate's `employment` |
 //! | 9 | — (a region-wide role) names another teacher's route | told whose route it is, also with no employment record | the gate's `route_of` |
 //! | 10 | is refused anything naming a teacher's employer | the employer only when `covers` says its scope covers it | `covers` |
+//! | 11 | hires a teacher who worked in the region before, dated before the departure or more than 31 days back | 422 `invalid_field` `effective`, naming neither the departure's date nor an employer | `dating::may_date_hire`, the gate's `dating` |
+//! | 12 | reads a teacher it employs (raw events, figure evidence) | only what is dated in the periods the teacher worked in its scope, and what it recorded itself; the rest as outside its scope (row 3), left out of evidence | `teacher::may_read_teacher_event`, `server::scope` |
+//! | 13 | reads the routes of a teacher it employs | diagnostics and routes dated in those periods; a route begun before and open at the period's start: id, deficits not closed before, steps not done before, supporters; not its opening day, diagnostic or scores | `teacher::routes_within`, `server::views` |
 //!
 //! What is left, known: a scoped role learns that an event id exists by offering, under it, a
 //! command it may record (row 5: never its seq, stream or kind); a hire or a management-team
 //! entry of a teacher registered and employed nowhere (or elsewhere, for the team) is accepted,
 //! so a municipality can learn that such a teacher id exists (not where it worked), and a
-//! conflict on such a teacher's stream reports its version. Raw-event reach follows the
-//! teacher's employer today (`server::scope`), so a hire opens the teacher's whole stream:
-//! bounding it by the periods of employment in the scope (issue #20, item 2) is a rule for this
-//! module.
+//! conflict on such a teacher's stream reports its version. A hire opens a teacher's events
+//! from its date on only (rows 11 to 13); what a hire by a scoped role still tells is that the
+//! teacher worked in the region before, and, within the last 31 days, whether they left before
+//! a given day. The move or departure that begins or ends a period is dated in it, so an event
+//! of that very day is read by both employers (a move names both organisations, as its
+//! paperwork does). A figure's count includes teachers whose evidence before the hire is not
+//! listed (row 12): the count is the figure's, it names no event.
 
+pub mod dating;
 mod read;
 mod record;
 mod refusal;
+pub mod teacher;
 
 use std::fmt;
 use std::str::FromStr;
@@ -51,10 +64,12 @@ use std::str::FromStr;
 use proto_events::ActorRole;
 use serde::{Deserialize, Serialize};
 
+pub use crate::access::dating::{may_date, may_date_hire};
 pub use crate::access::read::{may, may_read, Action, Reach};
 pub(crate) use crate::access::record::auditor_refused;
 pub use crate::access::record::{may_record, PlanFacts, Registry};
 pub use crate::access::refusal::{unknown_pair, unknown_target, unknown_teacher, Refusal};
+pub use crate::access::teacher::{may_read_teacher_event, periods_in_scope, routes_within, Period};
 
 /// Code of a municipality, as a role's scope names it (`municipality:<code>`).
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]

@@ -30,6 +30,7 @@
 //! probe which event ids exist outside its scope; region-wide roles get the refusal itself.
 
 use proto_events::vocabulary::{Payload, PlanLevel, Scope};
+use proto_events::Date;
 
 use crate::access::{covers, unknown_pair, unknown_teacher, Refusal, Role};
 use crate::store::RejectionClass;
@@ -43,6 +44,9 @@ pub trait Registry {
     fn is_organisation(&self, organisation: &str) -> bool;
     /// The organisation a teacher works at, or last worked at.
     fn employer_of(&self, teacher: &str) -> Option<&str>;
+    /// The latest valid date of a teacher's hire, move or departure (None: the registry has
+    /// no employment facts of the teacher).
+    fn employment_changed_on(&self, teacher: &str) -> Option<Date>;
     /// A registered plan's level and owning municipality.
     fn plan(&self, plan: &str) -> Option<PlanFacts<'_>>;
     /// The organisation that runs a mentoring pair.

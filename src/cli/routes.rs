@@ -133,11 +133,12 @@ fn table(out: &mut String, views: &[TeacherRoutesView], date: Date, seq: u64) {
                 RouteStatus::Completed => "завершён",
                 RouteStatus::Abandoned => "прекращён",
             };
-            let _ = writeln!(
-                out,
-                "  маршрут {} по диагностике {}: {status}",
-                route.id, route.diagnostic
-            );
+            let _ = match &route.diagnostic {
+                Some(diagnostic) => {
+                    writeln!(out, "  маршрут {} по диагностике {diagnostic}: {status}", route.id)
+                }
+                None => writeln!(out, "  маршрут {}: {status}", route.id),
+            };
             for supporter in &route.supporters {
                 let _ = writeln!(
                     out,

@@ -22,7 +22,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use proto_events::vocabulary::{Payload, PayloadError};
 use proto_events::{Actor, Envelope, EventId, NewEvent, Seq, StreamName};
 
-use crate::access::{auditor_refused, may_record, unknown_target, Refusal, Role};
+use crate::access::{
+    auditor_refused, may_date, may_date_hire, may_record, unknown_target, Refusal, Registry, Role,
+};
 use crate::commands::gate_snapshot::{self, GATE_SNAPSHOT_EVERY_EVENTS};
 use crate::commands::index::{Key, RegistryIndex};
 use crate::commands::state_checks::{check_state, subject};
@@ -101,7 +103,7 @@ pub(crate) fn fold(
         let event = event?;
         // History written without the gate (tests, foreign kinds) is skipped, not fatal.
         if let Ok(payload) = Payload::decode_envelope(&event) {
-            index.apply(&payload, &event.actor.role);
+            index.apply(&payload, &event.actor.role, event.effective.date());
         }
     }
     Ok(index)
@@ -141,6 +143,7 @@ impl CommandGate {
         if *role == Role::Auditor {
             return Err(auditor_refused(role));
         }
+        self.dating(role, event, &payload)?;
         match &payload {
             Payload::EventRetracted(p) => {
                 let target = self.target(p.target, earlier)?;
@@ -185,7 +188,7 @@ impl CommandGate {
                 may_record(role, &replacement, &self.index)
                     .and_then(|()| check_state(&self.index, role, &replacement, false))
                     .map_err(|refusal| refusal.within("replacement.payload"))?;
-                self.index.apply(&replacement, &event.actor.role);
+                self.index.apply(&replacement, &event.actor.role, event.effective.date());
             }
             _ => {
                 let natural = payload
@@ -194,8 +197,26 @@ impl CommandGate {
                 same_stream(&event.stream, &natural)?;
                 may_record(role, &payload, &self.index)?;
                 check_state(&self.index, role, &payload, true)?;
-                self.index.apply(&payload, &event.actor.role);
+                self.index.apply(&payload, &event.actor.role, event.effective.date());
             }
+        }
+        Ok(())
+    }
+
+    /// How far from its `recorded_at` (the ledger's clock) the role may date the event, and a
+    /// scoped role's hire (`access::may_date`, `access::may_date_hire`). A correction's
+    /// replacement hire is dated by the correction's window only: it replaces a hire already
+    /// admitted, whose own date was checked.
+    fn dating(&self, role: &Role, event: &Envelope, payload: &Payload) -> Result<(), Refusal> {
+        let (Some(effective), Some(recorded_on)) =
+            (event.effective.date(), event.recorded_at.date_utc())
+        else {
+            return Ok(());
+        };
+        may_date(role, payload, effective, recorded_on)?;
+        if let Payload::TeacherHired(p) = payload {
+            let changed_on = self.index.employment_changed_on(p.teacher.as_str());
+            may_date_hire(role, effective, recorded_on, changed_on)?;
         }
         Ok(())
     }

@@ -23,7 +23,8 @@ use crate::commands::index::{Fact, Key, RegistryIndex};
 use crate::store::{Store, StoreError};
 
 /// Layout and fold version of a stored gate snapshot (see the module comment).
-pub const GATE_SNAPSHOT_FORMAT: u32 = 1;
+/// 2: a teacher's fact carries the date of their latest employment change.
+pub const GATE_SNAPSHOT_FORMAT: u32 = 2;
 
 /// Events folded at open beyond which a new snapshot is written at the head.
 pub const GATE_SNAPSHOT_EVERY_EVENTS: u64 = 100_000;
@@ -142,7 +143,7 @@ mod tests {
         let stored = room.get(GATE_SNAPSHOT_FORMAT, Seq(head)).unwrap().unwrap();
         let body = blake3::hash(&stored[32..]).to_hex().to_string();
         assert_eq!(
-            body, "c147fd1f7ef0d32f0d4ae34a4555e7e9e7493564279adbc7eab3ed0fee49077e",
+            body, "3f9af546ced3b5721c9f33c193556625764988f825a2be92ea19dc0eb69da749",
             "gate snapshot bytes changed (format {GATE_SNAPSHOT_FORMAT})"
         );
     }

@@ -16,7 +16,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde::{Deserialize, Serialize};
 
 use proto_events::vocabulary::{Payload, PlanLevel, ProcedureLevel, SupportSystemRole};
-use proto_events::{ActorRole, EventId};
+use proto_events::{ActorRole, Date, EventId};
 
 use crate::access::{PlanFacts, Registry};
 
@@ -50,10 +50,13 @@ pub(crate) enum Fact {
     Organisation {
         municipality: Option<String>,
     },
-    /// `organisation` is the current one, or the last one once the teacher has left.
+    /// `organisation` is the current one, or the last one once the teacher has left;
+    /// `changed_on` the latest valid date of a hire, move or departure (what a scoped role's
+    /// hire must come after, `access::may_date_hire`).
     Teacher {
         organisation: String,
         employed: bool,
+        changed_on: Option<Date>,
     },
     Procedure {
         competences: BTreeSet<String>,
@@ -166,9 +169,10 @@ impl RegistryIndex {
         self.put(Key::Retracted(target), Fact::Exists);
     }
 
-    /// Folds one fact. Infallible: references were checked before, and history written without
-    /// the gate is folded as far as it makes sense.
-    pub(crate) fn apply(&mut self, payload: &Payload, creator: &ActorRole) {
+    /// Folds one fact, recorded by `creator` and dated `on` (the envelope's valid date).
+    /// Infallible: references were checked before, and history written without the gate is
+    /// folded as far as it makes sense.
+    pub(crate) fn apply(&mut self, payload: &Payload, creator: &ActorRole, on: Option<Date>) {
         match payload {
             Payload::MunicipalityRegistered(p) => {
                 self.put(Key::Municipality(p.municipality.to_string()), Fact::Exists)
@@ -190,18 +194,17 @@ impl RegistryIndex {
                 };
                 self.put(Key::Procedure(p.procedure.to_string()), Fact::Procedure { competences })
             }
-            Payload::TeacherHired(p) => self.put(
-                Key::Teacher(p.teacher.to_string()),
-                Fact::Teacher { organisation: p.organisation.to_string(), employed: true },
-            ),
-            Payload::TeacherMoved(p) => self.put(
-                Key::Teacher(p.teacher.to_string()),
-                Fact::Teacher { organisation: p.to_organisation.to_string(), employed: true },
-            ),
+            Payload::TeacherHired(p) => {
+                self.employ(p.teacher.as_str(), p.organisation.as_str(), on)
+            }
+            Payload::TeacherMoved(p) => {
+                self.employ(p.teacher.as_str(), p.to_organisation.as_str(), on)
+            }
             Payload::TeacherLeft(p) => {
                 self.update(&Key::Teacher(p.teacher.to_string()), |fact| {
-                    if let Fact::Teacher { employed, .. } = fact {
+                    if let Fact::Teacher { employed, changed_on, .. } = fact {
                         *employed = false;
+                        *changed_on = (*changed_on).max(on);
                     }
                 });
             }
@@ -231,7 +234,7 @@ impl RegistryIndex {
             Payload::FigureReported(p) => self.put(Key::Report(p.report.to_string()), Fact::Exists),
             Payload::EventCorrected(p) => {
                 if let Ok(replacement) = p.replacement.payload() {
-                    self.apply(&replacement, creator);
+                    self.apply(&replacement, creator, on);
                 }
             }
             Payload::EventRetracted(p) => self.mark_retracted(p.target),
@@ -252,6 +255,19 @@ impl RegistryIndex {
             | Payload::ActivityExecutionReported(_)
             | Payload::TargetSet(_) => {}
         }
+    }
+
+    /// A hire or a move of `teacher` to `organisation` dated `on`.
+    fn employ(&mut self, teacher: &str, organisation: &str, on: Option<Date>) {
+        let key = Key::Teacher(teacher.to_string());
+        let changed_on = match self.facts.get(&key) {
+            Some(Fact::Teacher { changed_on, .. }) => (*changed_on).max(on),
+            _ => on,
+        };
+        self.put(
+            key,
+            Fact::Teacher { organisation: organisation.to_string(), employed: true, changed_on },
+        );
     }
 
     /// `apply` of the support system's roles, diagnostics and routes.
@@ -348,6 +364,13 @@ impl Registry for RegistryIndex {
     fn employer_of(&self, teacher: &str) -> Option<&str> {
         match self.facts.get(&Key::Teacher(teacher.to_string())) {
             Some(Fact::Teacher { organisation, .. }) => Some(organisation),
+            _ => None,
+        }
+    }
+
+    fn employment_changed_on(&self, teacher: &str) -> Option<Date> {
+        match self.facts.get(&Key::Teacher(teacher.to_string())) {
+            Some(Fact::Teacher { changed_on, .. }) => *changed_on,
             _ => None,
         }
     }

@@ -565,7 +565,7 @@ impl Checks<'_> {
     /// in another municipality is told how such a move is recorded, not where (secrecy row 7).
     fn not_employed(&self, teacher: &str) -> Result<(), Refusal> {
         match self.index.get(&Key::Teacher(teacher.into())) {
-            Some(Fact::Teacher { organisation, employed: true }) => {
+            Some(Fact::Teacher { organisation, employed: true, .. }) => {
                 let rule = if self.covers(organisation) {
                     format!(
                         "педагог уже работает в {organisation}: используйте событие teacher_moved"
@@ -584,12 +584,12 @@ impl Checks<'_> {
     /// (secrecy row 8).
     fn employed_at(&self, teacher: &str, field: &str, organisation: &str) -> Result<(), Refusal> {
         match self.index.get(&Key::Teacher(teacher.into())) {
-            Some(Fact::Teacher { organisation: current, employed: true })
+            Some(Fact::Teacher { organisation: current, employed: true, .. })
                 if current == organisation =>
             {
                 Ok(())
             }
-            Some(Fact::Teacher { organisation: current, employed: true }) => {
+            Some(Fact::Teacher { organisation: current, employed: true, .. }) => {
                 let rule = if self.covers(current) {
                     format!("педагог работает в {current}")
                 } else {

@@ -7,8 +7,10 @@
 //! applied). A single event outside the scope is 404 with the very body of an unknown id, so a
 //! scoped token cannot probe which ids exist; a stream outside the scope is 403, decided by the
 //! stream's name against the scope whether or not the stream has events, so it tells nothing
-//! either. A filtered range has gaps, so it cannot verify the chain; each event's hash is the
-//! stored one and can be checked alone.
+//! either. Of a teacher's stream a scoped token reads only what is dated while the teacher
+//! worked in its scope (secrecy row 12): a stream page then says, as a range does, which filter
+//! skipped how many. A filtered range has gaps, so it cannot verify the chain; each event's hash
+//! is the stored one and can be checked alone.
 //!
 //! Verification runs on a blocking thread and stops early when the server begins shutting down
 //! or a progress client goes away, so it never holds a graceful shutdown.
@@ -234,17 +236,18 @@ fn read_page(
 /// 403 unless the stream belongs to the caller's scope (unscoped roles read every stream). The
 /// decision does not depend on whether the stream has events: a stream outside the scope is
 /// refused alike when it is empty (see `ScopeFilter`).
+/// Returns the filter of its events (a teacher's are read by their valid date).
 fn check_stream(
     principal: &Principal,
     projector: &Projector,
     clock: &Arc<dyn Clock>,
     stream: &StreamName,
-) -> Result<(), ApiError> {
+) -> Result<Option<ScopeFilter>, ApiError> {
     let Some(mut filter) = ScopeFilter::of(&principal.role, projector, clock)? else {
-        return Ok(());
+        return Ok(None);
     };
     if filter.admits_stream(stream)? {
-        Ok(())
+        Ok(Some(filter))
     } else {
         Err(ApiError::Forbidden(format!("чтение потока {stream} вне области {}", filter.name())))
     }
@@ -327,7 +330,7 @@ pub async fn stream_events(
     let projector = state.projector.clone();
     let clock = state.clock.clone();
     let page = tokio::task::spawn_blocking(move || -> Result<EventsPage, ApiError> {
-        check_stream(&principal, &projector, &clock, &stream)?;
+        let mut filter = check_stream(&principal, &projector, &clock, &stream)?;
         let mut all = projector.store().stream(&stream, from_version)?;
         let more = u64::try_from(all.len()).unwrap_or(u64::MAX) > limit;
         all.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
@@ -336,11 +339,27 @@ pub async fn stream_events(
         } else {
             None
         };
+        // A scoped reader of a teacher's stream reads what is dated in its periods: the page
+        // says which filter skipped how many, as a filtered range does.
+        let mut events = Vec::with_capacity(all.len());
+        let mut skipped = 0u64;
+        for event in &all {
+            let admitted = match filter.as_mut() {
+                Some(filter) => filter.admits(event)?,
+                None => true,
+            };
+            if admitted {
+                events.push(event_json(event));
+            } else {
+                skipped = skipped.saturating_add(1);
+            }
+        }
+        let filtered = skipped > 0;
         Ok(EventsPage {
-            events: all.iter().map(event_json).collect(),
+            events,
             next_from,
-            scope_filter: None,
-            skipped: None,
+            scope_filter: filter.as_ref().filter(|_| filtered).map(ScopeFilter::name),
+            skipped: filtered.then_some(skipped),
         })
     })
     .await

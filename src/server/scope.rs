@@ -8,7 +8,7 @@
 //! | --- | --- | --- |
 //! | `municipality/<code>` | its own | no |
 //! | `org/<id>` | organisations registered in it | itself |
-//! | `teacher/<id>` | teachers employed today in its organisations | teachers employed there today |
+//! | `teacher/<id>` | teachers employed today in its organisations, dated in its periods | teachers employed there today, dated in its periods |
 //! | `plan/<id>` | plans it owns (`commands::plan_owner`) | plans it owns |
 //! | `report/<id>` | figure reports about it or its organisations | reports about itself |
 //!
@@ -16,8 +16,11 @@
 //! plan, or a report no version of which stands (retracted), to what its first event names.
 //! | anything else (programs, procedures, people, targets, regional events) | no | no |
 //!
-//! A teacher's whole stream follows the current employer, so a municipality sees the history of
-//! the teachers it employs now, and no longer sees a teacher who moved away. The events returned
+//! A teacher's stream follows the current employer, so a municipality no longer sees a teacher
+//! who moved away; and of a teacher it employs now it sees what was dated while the teacher
+//! worked in its scope, and what it recorded itself (`access::may_read_teacher_event`, secrecy
+//! row 12): a municipality that hires a teacher who worked elsewhere reads nothing dated before
+//! the hire. The events returned
 //! are the stored ones, hashes unchanged, so each can be checked on its own; a filtered range has
 //! gaps, so only an unfiltered range (ministry, operator, auditor) can verify the chain.
 //!
@@ -36,7 +39,7 @@ use projections::State;
 use proto_events::vocabulary::{OrgId, Payload, Scope, TeacherId};
 use proto_events::{Date, Envelope, StreamName};
 
-use crate::access::{may_read, Reach, Role};
+use crate::access::{may_read, may_read_teacher_event, periods_in_scope, Period, Reach, Role};
 use crate::commands::plan_owner;
 use crate::query::{KnownAt, Projector};
 use crate::server::error::ApiError;
@@ -50,7 +53,20 @@ pub struct ScopeFilter {
     today: Date,
     store: Store,
     /// Decisions already taken in this request, by stream.
-    decided: BTreeMap<StreamName, bool>,
+    decided: BTreeMap<StreamName, Decision>,
+    /// Teachers' periods in the scope computed in this request (`lists_as_evidence`).
+    periods: BTreeMap<TeacherId, Vec<Period>>,
+}
+
+/// What the scope reads of one stream.
+#[derive(Clone)]
+enum Decision {
+    /// Nothing.
+    Refused,
+    /// Every event.
+    Whole,
+    /// A teacher's events dated in these periods of work in the scope, and its own.
+    Dated(Vec<Period>),
 }
 
 impl ScopeFilter {
@@ -74,6 +90,7 @@ impl ScopeFilter {
             today: today(clock.as_ref())?,
             store: projector.store().clone(),
             decided: BTreeMap::new(),
+            periods: BTreeMap::new(),
         }))
     }
 
@@ -90,44 +107,87 @@ impl ScopeFilter {
             .map_err(|error| ApiError::Internal(error.to_string()))?;
         self.today = today(self.clock.as_ref())?;
         self.decided.clear();
+        self.periods.clear();
         Ok(())
     }
 
-    /// Whether the event belongs to the scope (decided by its stream).
+    /// Whether the event belongs to the scope: its stream does, and for a teacher's stream, its
+    /// valid date falls in a period the teacher worked in the scope, or the scope recorded it.
     pub fn admits(&mut self, event: &Envelope) -> Result<bool, ApiError> {
-        self.admits_stream(&event.stream)
+        self.decide_once(&event.stream)?;
+        Ok(match self.decided.get(&event.stream) {
+            None | Some(Decision::Refused) => false,
+            Some(Decision::Whole) => true,
+            Some(Decision::Dated(periods)) => may_read_teacher_event(
+                &self.scope,
+                periods,
+                event.effective.date(),
+                &event.actor.role,
+            ),
+        })
     }
 
-    /// Whether the stream belongs to the scope.
+    /// Whether the stream belongs to the scope (some of its events may still be dated outside
+    /// it, `admits`).
     pub fn admits_stream(&mut self, stream: &StreamName) -> Result<bool, ApiError> {
-        if let Some(known) = self.decided.get(stream) {
-            return Ok(*known);
-        }
-        let decision = self.decide(stream)?;
-        self.decided.insert(stream.clone(), decision);
-        Ok(decision)
+        self.decide_once(stream)?;
+        Ok(matches!(self.decided.get(stream), Some(Decision::Whole | Decision::Dated(_))))
     }
 
-    fn decide(&self, stream: &StreamName) -> Result<bool, ApiError> {
-        let Some((category, id)) = stream.as_str().split_once('/') else {
-            return Ok(false);
+    /// Whether an event counted in a figure of the scope may be listed as its evidence: an
+    /// event of a teacher's stream when dated in a period the teacher worked in the scope, or
+    /// recorded by the scope (whoever employs the teacher today: a figure at a past date counts
+    /// the teachers of then); any other event, as before, with the figure.
+    pub fn lists_as_evidence(&mut self, event: &Envelope) -> bool {
+        let Some(teacher) =
+            event.stream.as_str().strip_prefix("teacher/").and_then(|id| TeacherId::new(id).ok())
+        else {
+            return true;
         };
+        let periods = self
+            .periods
+            .entry(teacher.clone())
+            .or_insert_with(|| periods_in_scope(&self.scope, &teacher, &self.state.registry));
+        may_read_teacher_event(&self.scope, periods, event.effective.date(), &event.actor.role)
+    }
+
+    fn decide_once(&mut self, stream: &StreamName) -> Result<(), ApiError> {
+        if !self.decided.contains_key(stream) {
+            let decision = self.decide(stream)?;
+            self.decided.insert(stream.clone(), decision);
+        }
+        Ok(())
+    }
+
+    fn decide(&self, stream: &StreamName) -> Result<Decision, ApiError> {
+        let Some((category, id)) = stream.as_str().split_once('/') else {
+            return Ok(Decision::Refused);
+        };
+        let whole = |admitted: bool| if admitted { Decision::Whole } else { Decision::Refused };
         Ok(match category {
-            "municipality" => may_read(&self.scope, Reach::Municipality(id)),
-            "org" => self.owns_organisation(id),
+            "municipality" => whole(may_read(&self.scope, Reach::Municipality(id))),
+            "org" => whole(self.owns_organisation(id)),
             "teacher" => match TeacherId::new(id) {
                 Ok(teacher) => match self.state.registry.employment_on(&teacher, self.today) {
-                    Some(employment) => self.owns_organisation(employment.organisation.as_str()),
-                    None => false,
+                    Some(employment)
+                        if self.owns_organisation(employment.organisation.as_str()) =>
+                    {
+                        Decision::Dated(periods_in_scope(
+                            &self.scope,
+                            &teacher,
+                            &self.state.registry,
+                        ))
+                    }
+                    _ => Decision::Refused,
                 },
-                Err(_) => false,
+                Err(_) => Decision::Refused,
             },
-            "report" => match self.current_report_scope(id) {
+            "report" => whole(match self.current_report_scope(id) {
                 Some(scope) => self.owns_report_scope(scope),
                 None => self.owns_first_event(stream)?,
-            },
-            "plan" => self.owns_first_event(stream)?,
-            _ => false,
+            }),
+            "plan" => whole(self.owns_first_event(stream)?),
+            _ => Decision::Refused,
         })
     }
 

@@ -25,18 +25,19 @@ use projections::Figure;
 use proto_events::vocabulary::{
     IndicatorCode, MunicipalityCode, OrganisationStatus, PersonId, Scope, TeacherId,
 };
-use proto_events::Date;
+use proto_events::{Date, EventId};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use utoipa::IntoParams;
 
-use crate::access::{may_read, Action, Reach};
+use crate::access::{may_read, periods_in_scope, routes_within, Action, Reach, Role};
 use crate::query::json::{figure_json, supported_json};
 use crate::query::parameters::{self, ParameterError};
 use crate::query::{KnownAt, Projector, QueryError};
 use crate::server::auth::Principal;
 use crate::server::error::{ApiError, ApiPath, ApiQuery, ErrorBody};
 use crate::server::policy;
+use crate::server::scope::ScopeFilter;
 use crate::server::AppState;
 use crate::store::Clock;
 
@@ -146,20 +147,27 @@ pub async fn figures(
     let date = parse_date(query.date.as_deref(), state.clock.as_ref())?;
     let known_at = parse_known_at(query.known_at.as_deref())?;
     let with_evidence = query.evidence.unwrap_or(false);
+    let clock = state.clock.clone();
     blocking(state.projector, move |projector| {
         let (folded, known) = projector.figures_at(known_at).map_err(query_error)?;
         check_scope(&principal, &scope, &folded.registry)?;
         let figures = monitoring::catalogue_at(&folded, &scope, date, known);
-        let array: Vec<Value> = figures
-            .iter()
-            .map(|figure| {
-                let mut object = figure_json(figure, known.0);
-                if with_evidence {
-                    object["evidence"] = json!(figure.evidence);
+        let mut filter =
+            if with_evidence { ScopeFilter::of(&principal.role, projector, &clock)? } else { None };
+        let mut array = Vec::with_capacity(figures.len());
+        for figure in &figures {
+            let mut object = figure_json(figure, known.0);
+            if with_evidence {
+                let mut evidence = Vec::with_capacity(figure.evidence.len());
+                for id in &figure.evidence {
+                    if filter.as_mut().map_or(Ok(true), |filter| listed(projector, filter, id))? {
+                        evidence.push(id);
+                    }
                 }
-                object
-            })
-            .collect();
+                object["evidence"] = json!(evidence);
+            }
+            array.push(object);
+        }
         Ok(Value::Array(array))
     })
     .await
@@ -183,12 +191,17 @@ pub async fn figure_evidence(
     let scope = parse_scope(query.scope.as_deref())?;
     let date = parse_date(query.date.as_deref(), state.clock.as_ref())?;
     let known_at = parse_known_at(query.known_at.as_deref())?;
+    let clock = state.clock.clone();
     blocking(state.projector, move |projector| {
         let (folded, known) = projector.figures_at(known_at).map_err(query_error)?;
         check_scope(&principal, &scope, &folded.registry)?;
         let figure = monitoring::figure_at(&folded, code, &scope, date, known);
+        let mut filter = ScopeFilter::of(&principal.role, projector, &clock)?;
         let mut evidence = Vec::with_capacity(figure.evidence.len());
         for id in &figure.evidence {
+            if !filter.as_mut().map_or(Ok(true), |filter| listed(projector, filter, id))? {
+                continue;
+            }
             let seq = match folded.origins.get(id) {
                 Some(origin) => Some(origin.seq),
                 None => projector.store().get_by_id(id)?.map(|event| event.seq.0),
@@ -285,7 +298,8 @@ pub async fn teacher_routes_view(
         if !may_read(&principal.role, reach_of_teacher(&teacher, &folded.registry, date)) {
             return Err(ApiError::NotFound(format!("педагог {teacher}")));
         }
-        to_json(&vec![teacher_routes(&folded.routes, &teacher, date)])
+        let view = teacher_routes(&folded.routes, &teacher, date);
+        to_json(&vec![within_scope(&principal.role, view, &folded.registry, date)])
     })
     .await
 }
@@ -331,6 +345,8 @@ pub async fn routes(
                 let views: Vec<TeacherRoutesView> = all_teachers(&folded.routes, date)
                     .into_iter()
                     .filter(|view| visible(&view.teacher))
+                    .map(|view| within_scope(&principal.role, view, &folded.registry, date))
+                    .filter(|view| !view.diagnostics.is_empty() || !view.routes.is_empty())
                     .collect();
                 to_json(&views)
             }
@@ -423,6 +439,13 @@ pub async fn organisations(
     .await
 }
 
+/// Whether a figure's evidence event `id` is listed to a scoped reader with `filter`: not when
+/// the scope may not read it (an event of a teacher dated before the teacher worked in the
+/// scope, secrecy row 12). The figure's count stays the figure's: it tells no event.
+fn listed(projector: &Projector, filter: &mut ScopeFilter, id: &EventId) -> Result<bool, ApiError> {
+    Ok(projector.store().get_by_id(id)?.is_none_or(|event| filter.lists_as_evidence(&event)))
+}
+
 /// Runs `work` on a blocking thread with the shared projector.
 async fn blocking(
     projector: Arc<Projector>,
@@ -471,6 +494,21 @@ fn reach_of_scope<'a>(scope: &'a Scope, registry: &'a Registry) -> Reach<'a> {
                 .and_then(|(_, municipality)| municipality.map(MunicipalityCode::as_str)),
         },
     }
+}
+
+/// What `role` reads of one teacher's routes at `date` (secrecy row 13): a scoped role what
+/// was dated while the teacher worked in its scope, and the routes it continues.
+fn within_scope(
+    role: &Role,
+    view: TeacherRoutesView,
+    registry: &Registry,
+    date: Date,
+) -> TeacherRoutesView {
+    if !role.is_scoped() {
+        return view;
+    }
+    let periods = periods_in_scope(role, &view.teacher, registry);
+    routes_within(role, view, &periods, date)
 }
 
 /// The organisation employing the teacher on the date; a teacher employed nowhere then is

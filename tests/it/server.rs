@@ -250,7 +250,9 @@ fn plan(id: &str, level: PlanLevel, owner: &str) -> Value {
             period_to_year: 2025,
             owner: owner.into(),
         },
-        "2023-01-01",
+        // Within a municipality's dating window (from 1 September of the previous school year)
+        // of the test clock's 2025-01-15.
+        "2024-01-01",
     )
 }
 
@@ -1892,4 +1894,198 @@ fn verify_chain_reports_progress_and_stops_when_asked() {
     // A stop signal (shutdown) ends the run without an answer.
     let stopped = verify_chain(ledger.store(), false, &|| true, &mut |_, _| true).unwrap();
     assert!(stopped.is_none());
+}
+
+/// Issue #20, item 2: a municipality that hires a teacher who worked in another municipality
+/// reads, through no endpoint, anything of the teacher dated before the hire (secrecy row 12):
+/// not the former employer, the earlier hire's birth year, the diagnostic scores. It continues
+/// the open route (ИОМ) begun there: the route, its deficits and its steps not yet done (row
+/// 13). Its hire is dated after the departure and no more than a month back (row 11).
+#[tokio::test]
+async fn issue_20_a_hire_opens_nothing_dated_before_it_through_any_endpoint() {
+    use proto_events::vocabulary::{
+        DiagnosticId, DiagnosticRecorded, RouteId, RouteOpened, RouteStepCompleted,
+        RouteStepPlanned, StepForm, StepId,
+    };
+    let app = App::new();
+    let operator = app.token("operator");
+    small_region(&app, &operator).await;
+    let teacher = || TeacherId::new("t-000200").unwrap();
+    let competences = |list: &[&str]| -> std::collections::BTreeSet<CompetenceCode> {
+        list.iter().map(|code| CompetenceCode::new(*code).unwrap()).collect()
+    };
+    let diagnostic = |id: &str, on: &str, scores: &[(&str, u16)], deficits: &[&str]| {
+        command(
+            DiagnosticRecorded {
+                diagnostic: DiagnosticId::new(id).unwrap(),
+                teacher: teacher(),
+                procedure: ProcedureId::new("dp-1").unwrap(),
+                taken_on: Date::parse_iso(on).unwrap(),
+                scores: scores
+                    .iter()
+                    .map(|(code, score)| (CompetenceCode::new(*code).unwrap(), *score))
+                    .collect(),
+                deficits: competences(deficits),
+            },
+            on,
+        )
+    };
+    let step = |id: &str, due: &str, on: &str| {
+        command(
+            RouteStepPlanned {
+                route: RouteId::new("r-old").unwrap(),
+                teacher: teacher(),
+                step: StepId::new(id).unwrap(),
+                form: StepForm::SelfStudy,
+                program: None,
+                deficits: competences(&["c1"]),
+                due_on: Date::parse_iso(due).unwrap(),
+            },
+            on,
+        )
+    };
+    // Its past in 38-99: a diagnostic, a route with one step done and one open, a seminar.
+    let past = json!({"commands": [
+        command(DiagnosticProcedureRegistered {
+            procedure: ProcedureId::new("dp-1").unwrap(),
+            title: "Диагностика профессиональных дефицитов".into(),
+            level: ProcedureLevel::Regional,
+            competences: competences(&["c1", "c2"]),
+        }, "2020-01-01"),
+        diagnostic("d-old", "2023-03-01", &[("c1", 4111), ("c2", 3222)], &["c1", "c2"]),
+        command(RouteOpened {
+            route: RouteId::new("r-old").unwrap(),
+            teacher: teacher(),
+            diagnostic: DiagnosticId::new("d-old").unwrap(),
+            deficits: competences(&["c1", "c2"]),
+        }, "2023-04-01"),
+        step("s-done", "2023-06-01", "2023-04-01"),
+        command(RouteStepCompleted {
+            route: RouteId::new("r-old").unwrap(),
+            teacher: teacher(),
+            step: StepId::new("s-done").unwrap(),
+            completed_on: day(2023, 5, 20),
+            evidence: None,
+        }, "2023-05-20"),
+        step("s-open", "2025-03-01", "2024-09-01"),
+        participation("t-000200"),
+        command(proto_events::vocabulary::TeacherLeft {
+            teacher: teacher(),
+            organisation: OrgId::new("org-0043").unwrap(),
+            reason: None,
+        }, "2024-12-20"),
+    ]});
+    let (status, answer) = app.post(&operator, past).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+
+    // The hire reaches neither into the years before nor into the former employment.
+    let municipality = app.token("municipality:38-12");
+    let hire_on = |effective: &str| {
+        let mut body = hire("t-000200", "org-0042");
+        body["effective"] = json!(effective);
+        body
+    };
+    for effective in ["2000-01-01", "2024-12-10", "2024-12-20"] {
+        let (status, answer) = app.post(&municipality, hire_on(effective)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{effective}: {answer}");
+        assert_eq!(answer["field"], "commands[0].effective", "{answer}");
+        assert!(!answer.to_string().contains("org-0043"), "{answer}");
+    }
+    let (status, answer) = app.post(&municipality, hire_on("2024-12-21")).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let hire_seq = answer["seqs"][0].as_u64().unwrap();
+    let (status, answer) = app
+        .post(&operator, diagnostic("d-new", "2025-01-10", &[("c1", 9000), ("c2", 3000)], &["c2"]))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+
+    // What is dated before the hire, by the auditor's whole read of the stream.
+    let auditor = app.token("auditor");
+    let (_, whole) = app
+        .call(Method::GET, "/api/v1/streams/teacher/t-000200/events", Some(&auditor), None)
+        .await;
+    let before: Vec<String> = whole["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|event| event["effective"].as_str().unwrap() < "2024-12-21")
+        .map(|event| event["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(before.len(), 8, "{whole}");
+    let hidden = |path: &str, body: &Value| {
+        let text = body.to_string();
+        for id in &before {
+            assert!(!text.contains(id.as_str()), "{path} shows {id}: {text}");
+        }
+        for secret in ["org-0043", ":4111", ":3222", "d-old", "2023-04-01", "s-done"] {
+            assert!(!text.contains(secret), "{path} shows {secret}: {text}");
+        }
+    };
+    for path in [
+        "/api/v1/events?limit=1000",
+        "/api/v1/routes",
+        "/api/v1/figures?scope=municipality:38-12&evidence=true",
+        "/api/v1/figures/diagnosed/evidence?scope=municipality:38-12",
+        "/api/v1/figures/diagnosed/evidence?scope=municipality:38-12&date=2024-12-31",
+        "/api/v1/export/figures.csv?scope=municipality:38-12",
+    ] {
+        let (status, body) = app.call(Method::GET, path, Some(&municipality), None).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        hidden(path, &body);
+    }
+    for id in &before {
+        let path = format!("/api/v1/events/{id}");
+        let (status, body) = app.call(Method::GET, &path, Some(&municipality), None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
+    }
+    let (status, _) = app.call(Method::GET, "/api/v1/log", Some(&municipality), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Its stream from the hire on, saying what the filter skipped.
+    let path = "/api/v1/streams/teacher/t-000200/events";
+    let (status, page) = app.call(Method::GET, path, Some(&municipality), None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    hidden(path, &page);
+    let kinds: Vec<&str> =
+        page["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["teacher_hired", "diagnostic_recorded"], "{page}");
+    assert_eq!(page["skipped"], 8, "{page}");
+    assert_eq!(page["scope_filter"], "municipality:38-12", "{page}");
+
+    // The route it continues: deficits and steps not done, not the scores it was built on.
+    let path = "/api/v1/teachers/t-000200/routes";
+    let (status, routes) = app.call(Method::GET, path, Some(&municipality), None).await;
+    assert_eq!(status, StatusCode::OK, "{routes}");
+    hidden(path, &routes);
+    let view = &routes[0];
+    let diagnostics: Vec<&str> =
+        view["diagnostics"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(diagnostics, ["d-new"], "{view}");
+    let route = &view["routes"][0];
+    assert_eq!(route["id"], "r-old", "{view}");
+    assert_eq!(route["status"], "open", "{view}");
+    assert_eq!(route["opened_on"], Value::Null, "{view}");
+    assert_eq!(route["open_deficits"], json!(["c2"]), "{view}");
+    assert_eq!(route["closed_deficits"][0]["by_diagnostic"], "d-new", "{view}");
+    let steps: Vec<&str> =
+        route["steps"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["s-open"], "{view}");
+    // A region-wide role still reads the whole route.
+    let (_, whole) = app.call(Method::GET, path, Some(&operator), None).await;
+    assert_eq!(whole[0]["routes"][0]["opened_on"], "2023-04-01", "{whole}");
+    assert_eq!(whole[0]["diagnostics"].as_array().unwrap().len(), 2, "{whole}");
+
+    // The feed: from its scope's first event on, nothing dated before the hire.
+    let response = app
+        .router
+        .clone()
+        .oneshot(request(Method::GET, "/api/v1/feed?from=1", Some(&municipality), None))
+        .await
+        .unwrap();
+    let mut body = response.into_body();
+    let mut text = String::new();
+    while !text.contains(&format!("id: {}\n", hire_seq + 1)) {
+        text.push_str(&next_frame(&mut body).await);
+    }
+    hidden("/api/v1/feed", &Value::String(text));
 }
