@@ -1,5 +1,8 @@
 //! `letopis`: the command-line entry point. Parses arguments, runs the command, and maps
-//! failures to documented exit codes (see `cli::exit`).
+//! failures to documented exit codes (see `cli::exit`). The demo generator (`demo`) is linked
+//! here, not in the library.
+
+mod demo;
 
 use std::process::ExitCode;
 
@@ -10,5 +13,5 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    letopis::cli::main()
+    letopis::cli::main(demo::generate)
 }

@@ -6,7 +6,7 @@
 //! broken chain); 4 the store is in use by another process.
 
 mod crash_writer;
-mod demo;
+pub mod demo;
 mod export;
 mod figures;
 mod import;
@@ -115,10 +115,11 @@ enum Command {
     },
 }
 
-/// Runs the CLI.
-pub fn main() -> ExitCode {
+/// Runs the CLI. `demo` is the demo generator, which the binary links and this library does not
+/// (see `demo`): `letopis demo` and `serve --demo` call it.
+pub fn main(demo: demo::DemoGenerator) -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    match run(cli, demo) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             eprintln!("ошибка: {error:#}");
@@ -134,13 +135,13 @@ pub(crate) fn open_store(data: &std::path::Path) -> anyhow::Result<Store> {
     Store::open(data).with_context(|| format!("не удалось открыть хранилище {}", data.display()))
 }
 
-fn run(cli: Cli) -> anyhow::Result<u8> {
+fn run(cli: Cli, generate_demo: demo::DemoGenerator) -> anyhow::Result<u8> {
     match cli.command {
         Command::Verify { data, deep, json } => verify(&data, deep, json),
         Command::Replay { data, from, to, stream } => replay(&data, from, to, stream),
         Command::CrashWriter { data, threads } => crash_writer::run(&data, threads),
-        Command::Serve(args) => serve::run(args),
-        Command::Demo(args) => demo::run(args),
+        Command::Serve(args) => serve::run(args, generate_demo),
+        Command::Demo(args) => demo::run(args, generate_demo),
         Command::Token(command) => token::run(command),
         Command::Figures(args) => figures::run(args),
         Command::Plans(args) => plans::run(args),

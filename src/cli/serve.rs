@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
+use crate::cli::demo::{DemoGenerator, Scale};
 use crate::cli::exit;
 use crate::commands::open_ledger;
 use crate::server::auth::{create_token, Role};
@@ -30,21 +31,21 @@ pub(crate) struct ServeArgs {
     pub demo: bool,
 }
 
-pub(crate) fn run(args: ServeArgs) -> anyhow::Result<u8> {
+pub(crate) fn run(args: ServeArgs, generate_demo: DemoGenerator) -> anyhow::Result<u8> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("не удалось запустить среду выполнения сервера")?;
-    runtime.block_on(run_async(args))
+    runtime.block_on(run_async(args, generate_demo))
 }
 
-async fn run_async(args: ServeArgs) -> anyhow::Result<u8> {
+async fn run_async(args: ServeArgs, generate_demo: DemoGenerator) -> anyhow::Result<u8> {
     let generated = args.demo && is_empty_dir(&args.data);
     if generated {
         eprintln!("каталог {} пуст: создаю демонстрационный регион", args.data.display());
         let data = args.data.clone();
         let summary = tokio::task::spawn_blocking(move || {
-            crate::demo::generate(&data, crate::demo::Scale::Region, DEMO_SEED, true)
+            generate_demo(&data, Scale::Region, DEMO_SEED, true)
         })
         .await
         .context("генератор демонстрационного региона прерван")??;

@@ -93,7 +93,7 @@ mod tests {
 
     fn district() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        crate::demo::generate(dir.path(), crate::demo::Scale::District, 7, false).unwrap();
+        crate::demo::generate(dir.path(), crate::cli::demo::Scale::District, 7, false).unwrap();
         let store = crate::store::Store::open(dir.path()).unwrap();
         (dir, store)
     }

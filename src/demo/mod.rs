@@ -5,12 +5,15 @@
 //! days later; late paperwork months later), buffered, sorted by recorded day and appended in
 //! batches once no later-generated fact can be recorded before them. Event ids come from the
 //! seeded generator, so the same seed gives the same head hash.
+//!
+//! Not part of the production library: the binary declares this module (`main.rs`) and hands
+//! `generate` to `cli::main`; the library compiles it only for its own unit tests (`lib.rs`), so
+//! it names the library as `letopis::` either way.
 
 mod acts;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::str::FromStr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -40,85 +43,11 @@ use proto_events::{
 use projections::state::apply_for_figures;
 use projections::{monitoring, State};
 
-use crate::store::{AppendRequest, Clock, Ledger};
+use letopis::cli::demo::{Case, DemoSummary, Scale};
+use letopis::store::{AppendRequest, Clock, Ledger};
 
 /// Events per append request.
 pub const BATCH_EVENTS: usize = 1000;
-
-/// How big a region to generate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scale {
-    /// One district (Zhigalovsky size): 236 teachers, 25 organisations.
-    District,
-    /// A region: ~40 municipalities, ~1,500 organisations, ~30,000 teachers.
-    Region,
-    /// A large region over ten years (≥ 5M events), for benchmarks.
-    Large,
-}
-
-impl FromStr for Scale {
-    type Err = anyhow::Error;
-    fn from_str(text: &str) -> anyhow::Result<Scale> {
-        match text {
-            "district" => Ok(Scale::District),
-            "region" => Ok(Scale::Region),
-            "large" => Ok(Scale::Large),
-            other => anyhow::bail!("неизвестный масштаб {other:?}: district, region или large"),
-        }
-    }
-}
-
-/// A noteworthy place in the demo history, for tours and tests.
-#[derive(Clone, Debug, Default)]
-pub struct Case {
-    /// What it shows (Russian).
-    pub description: String,
-    /// A figure report id, when the case is about one.
-    pub report: Option<String>,
-    /// The events involved, in order, with their seqs.
-    pub events: Vec<(EventId, u64)>,
-}
-
-/// What `generate` produced.
-#[derive(Clone, Debug, Default)]
-pub struct DemoSummary {
-    /// Events appended.
-    pub events: u64,
-    /// Municipalities registered.
-    pub municipalities: u32,
-    /// Organisations inside municipalities.
-    pub organisations: u32,
-    /// DPO providers outside every municipality (Academy, ИРО, …).
-    pub providers: u32,
-    /// Head count of teachers (kept constant: every leaver is replaced).
-    pub teachers: u32,
-    /// Distinct teacher ids over the whole history.
-    pub teachers_ever: u32,
-    /// First and last year of the history.
-    pub years: (i32, i32),
-    /// Bytes of the store directory.
-    pub bytes_on_disk: u64,
-    /// Head seq and hash (hex).
-    pub head_seq: u64,
-    /// Head hash, hex.
-    pub head_hash: String,
-    /// Which checks the events went through, in Russian (the summary shows it).
-    pub gate: &'static str,
-    /// Wall time, seconds.
-    pub elapsed_seconds: f64,
-    /// A figure reported, then contradicted by a retraction of a fact it counted, then corrected.
-    pub corrected_report: Option<Case>,
-    /// The 31.12.2024 dashboard: facts known now but not then, and retracted since.
-    pub dashboard_2024: Option<Case>,
-    /// A December completion recorded in February.
-    pub late_completion: Option<Case>,
-    /// A completion whose date was corrected.
-    pub corrected_completion: Option<Case>,
-    /// Two targets for fr_by_deficit set by different acts.
-    pub conflicting_targets: Option<Case>,
-    /// A cancelled roadmap activity.
-    pub cancelled_activity: Option<Case>,
-}
 
 /// A clock that the generator moves along the simulated history.
 pub struct SimulatedClock(AtomicI64);
@@ -162,7 +91,7 @@ pub fn generate(
     let clock = SimulatedClock::new(0);
     // Every event goes through the command gate, so the demo also proves its data consistent:
     // references exist, roles may write what they write, corrections hit what they target.
-    let ledger = crate::commands::open_ledger(path, clock.clone())
+    let ledger = letopis::commands::open_ledger(path, clock.clone())
         .with_context(|| format!("открытие хранилища {}", path.display()))?;
     let store = ledger.store().clone();
     let config = Config::of(scale);
@@ -208,7 +137,7 @@ pub fn generate(
     summary.events = appended;
     summary.head_seq = head.seq.0;
     summary.head_hash = head.hash.to_hex();
-    summary.gate = "роли, ссылки и области, как у API и импорта";
+    summary.gate = "роли, ссылки и области, как у API и импорта".to_owned();
     drop(store);
     summary.bytes_on_disk = directory_bytes(path);
     summary.elapsed_seconds = started.elapsed().as_secs_f64();

@@ -2,10 +2,12 @@
 
 use std::process::Command;
 
-use letopis::demo::{generate, Scale};
+use letopis::cli::demo::Scale;
 use letopis::store::Store;
 use proto_events::Seq;
 use serde_json::Value;
+
+use crate::support::generate;
 
 fn letopis(args: &[&str], data: &std::path::Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_letopis")).args(args).arg("--data").arg(data).output().unwrap()
@@ -14,7 +16,7 @@ fn letopis(args: &[&str], data: &std::path::Path) -> std::process::Output {
 #[test]
 fn replay_prints_json_lines_with_typed_payloads_and_verify_catches_a_tampered_byte() {
     let dir = tempfile::tempdir().unwrap();
-    generate(dir.path(), Scale::District, 7, false).unwrap();
+    generate(dir.path(), Scale::District, 7).unwrap();
 
     let output = letopis(&["replay", "--from", "10", "--to", "12"], dir.path());
     assert_eq!(output.status.code(), Some(0));
@@ -92,7 +94,7 @@ fn json_of(output: &std::process::Output) -> Value {
 fn an_exported_log_verifies_offline_chains_by_range_and_pins_checkpoints() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let summary = generate(&data, Scale::District, 7, false).unwrap();
+    let summary = generate(&data, Scale::District, 7).unwrap();
     let whole = dir.path().join("whole.log");
     let first = dir.path().join("first.log");
     let rest = dir.path().join("rest.log");
@@ -235,7 +237,7 @@ fn an_exported_log_verifies_offline_chains_by_range_and_pins_checkpoints() {
 #[test]
 fn tables_and_errors_read_in_russian() {
     let dir = tempfile::tempdir().unwrap();
-    generate(dir.path(), Scale::District, 7, false).unwrap();
+    generate(dir.path(), Scale::District, 7).unwrap();
     let output = letopis(&["routes", "--date", "2024-12-31"], dir.path());
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     let table = String::from_utf8_lossy(&output.stdout);

@@ -3,14 +3,16 @@
 
 use std::path::Path;
 
-use letopis::demo::{generate, DemoSummary, Scale};
+use letopis::cli::demo::{DemoSummary, Scale};
 use letopis::query::Projector;
 use letopis::store::Store;
 use proto_events::vocabulary::{IndicatorCode, Payload};
 use proto_events::{Envelope, Seq};
 
+use crate::support::generate;
+
 fn district(dir: &Path, seed: u64) -> DemoSummary {
-    generate(dir, Scale::District, seed, false).expect("demo generation")
+    generate(dir, Scale::District, seed).expect("demo generation")
 }
 
 fn all_events(store: &Store) -> Vec<Envelope> {
@@ -116,7 +118,7 @@ fn issue_20_every_case_event_of_the_summary_has_its_real_seq() {
 fn demo_refuses_a_non_empty_directory() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("something"), b"x").unwrap();
-    let error = generate(dir.path(), Scale::District, 1, false).unwrap_err();
+    let error = generate(dir.path(), Scale::District, 1).unwrap_err();
     assert!(format!("{error:#}").contains("не пуст"), "{error:#}");
 }
 

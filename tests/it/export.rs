@@ -8,10 +8,10 @@ use std::path::Path;
 use std::process::Output;
 
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
-use letopis::demo::{generate, Scale};
+use letopis::cli::demo::Scale;
 use serde_json::Value;
 
-use crate::support::{letopis, seeds, text};
+use crate::support::{generate, letopis, seeds, text};
 
 const BASIS: &str = "Распоряжение №1-мр от 01.02.2023";
 
@@ -274,7 +274,7 @@ fn export_names_what_is_wrong() {
 fn figure_documents_carry_the_numbers_of_the_json() {
     let data = tempfile::tempdir().unwrap();
     let files = tempfile::tempdir().unwrap();
-    generate(data.path(), Scale::District, 7, false).unwrap();
+    generate(data.path(), Scale::District, 7).unwrap();
     let dir = data.path().to_str().unwrap();
     let common = ["--data", dir, "--date", "2024-12-31", "--known-at", "2025-01-15T00:00:00Z"];
     let mut args = vec!["figures"];

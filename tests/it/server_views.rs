@@ -8,14 +8,16 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
+use letopis::cli::demo::{DemoSummary, Scale};
 use letopis::commands::open_ledger;
-use letopis::demo::{generate, DemoSummary, Scale};
 use letopis::server::auth::{create_token, Role};
 use letopis::server::{router, AppState};
 use letopis::store::{Ledger, SystemClock};
 use proto_events::archive::{verify_archive, Checkpoint};
 use serde_json::Value;
 use tower::ServiceExt;
+
+use crate::support::generate;
 
 /// The demo district, generated once for this module (the directory outlives the test run's
 /// statics, so it is left in the temp directory).
@@ -31,7 +33,7 @@ fn demo() -> &'static Demo {
         // The generator blocks on its appends: off the test's runtime thread.
         std::thread::spawn(|| {
             let dir = tempfile::tempdir().unwrap().keep();
-            let summary = generate(&dir, Scale::District, 1, false).expect("demo generation");
+            let summary = generate(&dir, Scale::District, 1).expect("demo generation");
             let ledger = open_ledger(&dir, Arc::new(SystemClock)).expect("open the demo");
             let router = router(AppState::new(ledger.clone()));
             Demo { ledger, router, summary }

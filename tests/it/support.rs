@@ -5,6 +5,7 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
+use letopis::cli::demo::{DemoSummary, Scale};
 use letopis::store::{Clock, Ledger, NoGate, Store};
 use proto_events::{Actor, ActorRole, Date, Effective, EventId, NewEvent, StreamName, Timestamp};
 
@@ -188,4 +189,17 @@ pub fn import_plan(data: &Path, file: &Path, title: &str, basis: &str, extra: &[
     ];
     args.extend_from_slice(extra);
     letopis(&args)
+}
+
+/// Generates the demo region into `dir` with `letopis demo --json` (the generator is linked by
+/// the binary, not by the library) and reads back the summary it prints.
+pub fn generate(dir: &Path, scale: Scale, seed: u64) -> anyhow::Result<DemoSummary> {
+    let output = Command::new(env!("CARGO_BIN_EXE_letopis"))
+        .args(["demo", "--json", "--scale", scale.name(), "--seed", &seed.to_string(), "--data"])
+        .arg(dir)
+        .output()?;
+    if !output.status.success() {
+        anyhow::bail!("letopis demo failed: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    Ok(serde_json::from_slice(&output.stdout)?)
 }

@@ -1,6 +1,7 @@
 //! Shared pieces of the Letopis tools: synthetic events for benchmarks and soak runs, and small
 //! statistics helpers.
 
+pub mod demo;
 pub mod figures_bench;
 pub mod region;
 

@@ -15,7 +15,8 @@
 //! It also reports `direct`: the same appends from 64 concurrent tasks straight to the ledger (no
 //! HTTP), the ceiling that group commit puts on the HTTP path.
 //! `bench -- figures-http [--events N] [--queries Q]`: p50/p99 of `GET /api/v1/figures` for the
-//! region at pseudo-random (D, K) pairs on a synthetic region, one keep-alive connection;
+//! region at pseudo-random (D, K) pairs on the region demo (made by the `letopis` binary beside
+//! this one: `cargo build --release` first) or a synthetic region, one keep-alive connection;
 //! baseline = the same queries through `Projector::catalogue` in-process, interleaved with them.
 //! `bench -- open [--events N]`: ours = `Store::open` of a closed log of N events (tail check and
 //! the in-memory indexes rebuilt from event headers); baseline = opening the same sled tree raw and
@@ -600,7 +601,7 @@ fn bench_figures_http(events: Option<u64>, queries: u64) -> anyhow::Result<()> {
         None => {
             let started = Instant::now();
             let summary =
-                letopis::demo::generate(dir.path(), letopis::demo::Scale::Region, 1, false)?;
+                letopis_tools::demo::generate(dir.path(), letopis::cli::demo::Scale::Region, 1)?;
             println!(
                 "region demo: {} events, {} teachers, generated in {:.1?}",
                 summary.events,
