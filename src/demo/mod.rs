@@ -369,6 +369,40 @@ struct DiagnosticNote {
     payload: DiagnosticRecorded,
 }
 
+/// A municipality's `diagnosed` report, as reported, for its correction.
+struct DiagnosedReport {
+    report: ReportId,
+    event: EventId,
+    stream: StreamName,
+    figure: FigureReported,
+    report_day: i32,
+    /// The events the figure counted.
+    counted: BTreeSet<EventId>,
+    code: MunicipalityCode,
+}
+
+/// A diagnostic just recorded, for the route that may be built on it.
+struct Diagnosed {
+    id: TeacherId,
+    municipality: usize,
+    diagnostic: DiagnosticId,
+    deficits: BTreeSet<CompetenceCode>,
+    /// Recorded day of the diagnostic.
+    day: i32,
+    routed: bool,
+}
+
+/// A route just opened, for its support and steps.
+struct OpenRoute {
+    route: RouteId,
+    teacher: usize,
+    id: TeacherId,
+    year: i32,
+    /// Valid and recorded day of the opening.
+    open: i32,
+    open_day: i32,
+}
+
 struct Generator {
     config: Config,
     rng: Rng,
@@ -698,11 +732,22 @@ impl Generator {
         Ok(())
     }
 
+    /// The registries at the start of the history: who exists before any teacher acts.
     fn registries(&mut self) -> anyhow::Result<()> {
-        let first = self.config.first_year;
-        let boot = day_of(first, 1, 9);
+        let boot = day_of(self.config.first_year, 1, 9);
+        self.register_municipalities(boot)?;
+        self.register_providers(boot)?;
+        self.register_organisations(boot)?;
+        self.register_organisation_statuses()?;
+        self.register_programs()?;
+        self.register_procedures(boot)?;
+        self.staff_organisations(boot)?;
+        self.assign_support_roles()
+    }
+
+    /// Municipalities.
+    fn register_municipalities(&mut self, boot: i32) -> anyhow::Result<()> {
         let operator = operator();
-        // Municipalities.
         for index in 0..self.config.municipalities {
             let (code, name) = if self.config.municipalities == 1 {
                 ("38-12".to_string(), "Жигаловский район".to_string())
@@ -716,7 +761,12 @@ impl Generator {
             self.emit(payload.into(), boot, boot, operator.clone(), None)?;
             self.municipalities.push(Municipality { code, name, methodists: Vec::new() });
         }
-        // Providers outside every municipality.
+        Ok(())
+    }
+
+    /// Providers outside every municipality.
+    fn register_providers(&mut self, boot: i32) -> anyhow::Result<()> {
+        let operator = operator();
         for (id, name) in [
             ("dpo-academy", "ФГАОУ ДПО «Академия Минпросвещения России»"),
             ("dpo-iro", "ГАУ ДПО «Институт развития образования Иркутской области» (ЦНППМ)"),
@@ -732,7 +782,12 @@ impl Generator {
             self.emit(payload.into(), boot, boot, operator.clone(), None)?;
             self.providers.push(organisation);
         }
-        // Organisations: kinds by share; every municipality gets at least one school.
+        Ok(())
+    }
+
+    /// Organisations: kinds by share; every municipality gets at least one school.
+    fn register_organisations(&mut self, boot: i32) -> anyhow::Result<()> {
+        let operator = operator();
         let total = self.config.organisations;
         for index in 0..total {
             let municipality = if index < self.config.municipalities {
@@ -778,7 +833,12 @@ impl Generator {
                 low_results: false,
             });
         }
-        // ШНОР and unfavourable conditions (perechen approved by the ministry in 2021).
+        Ok(())
+    }
+
+    /// ШНОР and unfavourable conditions (perechen approved by the ministry in 2021).
+    fn register_organisation_statuses(&mut self) -> anyhow::Result<()> {
+        let operator = operator();
         let list_basis = basis(
             "распоряжение",
             "55-300-мр",
@@ -829,7 +889,13 @@ impl Generator {
                 self.emit(cleared.into(), to, day, operator.clone(), None)?;
             }
         }
-        // Programs.
+        Ok(())
+    }
+
+    /// Programs, in `program_copies` editions, some in the Federal Register (and some removed).
+    fn register_programs(&mut self) -> anyhow::Result<()> {
+        let operator = operator();
+        let first = self.config.first_year;
         for copy in 0..self.config.program_copies {
             for (index, (title, kind, hours, form, topics, provider, federal)) in
                 PROGRAMS.iter().enumerate()
@@ -890,7 +956,12 @@ impl Generator {
                 });
             }
         }
-        // Diagnostic procedures.
+        Ok(())
+    }
+
+    /// Diagnostic procedures.
+    fn register_procedures(&mut self, boot: i32) -> anyhow::Result<()> {
+        let operator = operator();
         let all: Vec<CompetenceCode> =
             COMPETENCES.iter().filter_map(|(code, _)| CompetenceCode::new(*code).ok()).collect();
         for (id, title, level) in [
@@ -925,7 +996,12 @@ impl Generator {
             self.emit(payload.into(), boot, boot, operator.clone(), None)?;
             self.procedures.push((procedure, all.clone()));
         }
-        // Staff: teachers spread over organisations by kind weight.
+        Ok(())
+    }
+
+    /// Staff: teachers spread over organisations by kind weight, hired before the history starts.
+    fn staff_organisations(&mut self, boot: i32) -> anyhow::Result<()> {
+        let first = self.config.first_year;
         let weights: Vec<u64> = self
             .organisations
             .iter()
@@ -976,7 +1052,13 @@ impl Generator {
                 self.hire(org, position, valid, day, false)?;
             }
         }
-        // Methodists: one per ~200 general-school teachers of a municipality; tutors: regional.
+        Ok(())
+    }
+
+    /// Methodists: one per ~200 general-school teachers of a municipality; tutors: regional.
+    fn assign_support_roles(&mut self) -> anyhow::Result<()> {
+        let operator = operator();
+        let first = self.config.first_year;
         for index in 0..self.municipalities.len() {
             let general = self
                 .teachers
@@ -1092,10 +1174,20 @@ impl Generator {
         Ok(index)
     }
 
+    /// The region's plans: the concept plan 2020–2025 and the roadmap 2023–2024 with the
+    /// Regulation's targets, amendments, a cancellation and yearly execution reports.
     fn plans(&mut self) -> anyhow::Result<()> {
+        let concept = self.concept_plan()?;
+        let (roadmap, ids) = self.roadmap_plan()?;
+        self.roadmap_amendments(&roadmap, &ids)?;
+        self.roadmap_cancellation(&roadmap, &ids)?;
+        self.roadmap_execution(&roadmap, &ids)?;
+        self.concept_execution(&concept)
+    }
+
+    /// The regional plan 2020–2025 (seed 000), created, filled and approved.
+    fn concept_plan(&mut self) -> anyhow::Result<PlanId> {
         let ministry = ministry();
-        let operator = operator();
-        // The regional plan 2020–2025 (seed 000).
         let concept = PlanId::new("plan-concept-2020-2025")?;
         let concept_act = basis(
             "распоряжение",
@@ -1122,8 +1214,13 @@ impl Generator {
         )?;
         let approved = PlanApproved { plan: concept.clone(), act: concept_act.clone() };
         self.emit(approved.into(), valid, valid + 6, ministry.clone(), Some(concept_act))?;
+        Ok(concept)
+    }
 
-        // The roadmap 2023–2024 (seed 001) and the Regulation's targets.
+    /// The roadmap 2023–2024 (seed 001) and the Regulation's targets; the roadmap's activity
+    /// ids by number.
+    fn roadmap_plan(&mut self) -> anyhow::Result<(PlanId, BTreeMap<String, ActivityId>)> {
+        let ministry = ministry();
         let order = basis(
             "распоряжение",
             "55-494-мр",
@@ -1156,6 +1253,18 @@ impl Generator {
         )?;
         let approved = PlanApproved { plan: roadmap.clone(), act: roadmap_act.clone() };
         self.emit(approved.into(), valid, valid + 5, ministry.clone(), Some(roadmap_act.clone()))?;
+        self.regulation_targets(valid, &order, &roadmap_act)?;
+        Ok((roadmap, ids))
+    }
+
+    /// The Regulation's targets, and the roadmap's conflicting one for `fr_by_deficit`.
+    fn regulation_targets(
+        &mut self,
+        valid: i32,
+        order: &Basis,
+        roadmap_act: &Basis,
+    ) -> anyhow::Result<()> {
+        let ministry = ministry();
         let mut conflicting = PendingCase {
             description: "fr_by_deficit: 9,5 % по Положению (распоряжение 55-494-мр) и 30 % по дорожной карте (55-894-ур)".into(),
             ..PendingCase::default()
@@ -1201,7 +1310,16 @@ impl Generator {
         self.watch.insert(id);
         self.cases.conflicting_targets = Some(conflicting);
 
-        // Amendments, a cancellation and execution reports of the roadmap.
+        Ok(())
+    }
+
+    /// Amendments of the roadmap: a term moved, a key result changed.
+    fn roadmap_amendments(
+        &mut self,
+        roadmap: &PlanId,
+        ids: &BTreeMap<String, ActivityId>,
+    ) -> anyhow::Result<()> {
+        let ministry = ministry();
         let amend_basis = basis(
             "распоряжение",
             "55-1210-мр",
@@ -1250,6 +1368,16 @@ impl Generator {
             };
             self.emit(amended.into(), valid, valid + 2, ministry.clone(), Some(amend))?;
         }
+        Ok(())
+    }
+
+    /// A roadmap activity cancelled (a case of the summary).
+    fn roadmap_cancellation(
+        &mut self,
+        roadmap: &PlanId,
+        ids: &BTreeMap<String, ActivityId>,
+    ) -> anyhow::Result<()> {
+        let ministry = ministry();
         if let Some(activity) = ids.get("59") {
             let valid = day_of(2024, 10, 14);
             let cancel_basis = basis(
@@ -1278,6 +1406,16 @@ impl Generator {
                 events: vec![id],
             });
         }
+        Ok(())
+    }
+
+    /// Execution reports of the roadmap, 2023 and 2024.
+    fn roadmap_execution(
+        &mut self,
+        roadmap: &PlanId,
+        ids: &BTreeMap<String, ActivityId>,
+    ) -> anyhow::Result<()> {
+        let operator = operator();
         for (year, status_of) in [(2023, 0u8), (2024, 1u8)] {
             for number in ["1", "2", "4", "6", "9", "11", "17", "25", "34", "37"] {
                 let Some(activity) = ids.get(number).cloned() else { continue };
@@ -1299,8 +1437,13 @@ impl Generator {
                 self.emit(reported.into(), valid, day, operator.clone(), None)?;
             }
         }
-        // The concept plan: yearly reports on its activities.
-        let concept_ids = self.activity_ids(&concept, acts::CONCEPT_ACTIVITIES)?;
+        Ok(())
+    }
+
+    /// The concept plan: yearly reports on its activities.
+    fn concept_execution(&mut self, concept: &PlanId) -> anyhow::Result<()> {
+        let ministry = ministry();
+        let concept_ids = self.activity_ids(concept, acts::CONCEPT_ACTIVITIES)?;
         for year in 2021..=self.config.last_year.min(2025) {
             for (number, activity) in &concept_ids {
                 let status = if number == "4.1" {
@@ -1383,8 +1526,9 @@ impl Generator {
         Ok(ids)
     }
 
+    /// One year of the history: regional events, management teams trained, and every employed
+    /// teacher's year.
     fn year(&mut self, year: i32) -> anyhow::Result<()> {
-        let operator = operator();
         let diag_per_mille: u64 = match year {
             ..=2021 => 90,
             2022 => 120,
@@ -1392,7 +1536,21 @@ impl Generator {
             2024 => 180,
             _ => 150,
         };
-        // Regional events (≥ 4 a year).
+        let held = self.regional_events_of(year)?;
+        self.regional_events.insert(year, held.clone());
+        self.management_teams_trained(year)?;
+        let roster: Vec<usize> = (0..self.teachers.len())
+            .filter(|t| self.teachers.get(*t).is_some_and(|t| t.employed))
+            .collect();
+        for teacher in roster {
+            self.teacher_year(teacher, year, diag_per_mille, &held)?;
+        }
+        Ok(())
+    }
+
+    /// Regional events (≥ 4 a year); their titles.
+    fn regional_events_of(&mut self, year: i32) -> anyhow::Result<Vec<String>> {
+        let operator = operator();
         let titles = [
             "Августовское педагогическое совещание работников образования Иркутской области",
             "Региональный конкурс «Наставник 38»",
@@ -1415,9 +1573,12 @@ impl Generator {
             self.emit(payload.into(), valid, valid + 3, operator.clone(), None)?;
             held.push(format!("{title} — {year}"));
         }
-        self.regional_events.insert(year, held.clone());
+        Ok(held)
+    }
 
-        // Management teams trained (2021–2025).
+    /// Management teams trained (2021–2025).
+    fn management_teams_trained(&mut self, year: i32) -> anyhow::Result<()> {
+        let operator = operator();
         let management: Vec<usize> = self
             .programs
             .iter()
@@ -1447,77 +1608,94 @@ impl Generator {
                 self.emit(payload.into(), valid, day, operator.clone(), None)?;
             }
         }
+        Ok(())
+    }
 
-        // Teachers: activities of the year, then leaving or moving.
-        let roster: Vec<usize> = (0..self.teachers.len())
-            .filter(|t| self.teachers.get(*t).is_some_and(|t| t.employed))
-            .collect();
+    /// A teacher's year: a diagnostic, courses, participations, then leaving or moving.
+    fn teacher_year(
+        &mut self,
+        teacher: usize,
+        year: i32,
+        diag_per_mille: u64,
+        held: &[String],
+    ) -> anyhow::Result<()> {
         let year_start = day_of(year, 1, 1);
-        for teacher in roster {
-            let leaves = self.rng.chance(60);
-            let moves = !leaves && self.rng.chance(30);
-            let leave_day = year_start + i32::try_from(self.rng.range(30, 330)).unwrap_or(180);
-            let last_active = if leaves { leave_day - 1 } else { day_of(year, 12, 31) };
-            if self.rng.chance(diag_per_mille) {
-                self.diagnose(teacher, year, last_active)?;
+        let leaves = self.rng.chance(60);
+        let moves = !leaves && self.rng.chance(30);
+        let leave_day = year_start + i32::try_from(self.rng.range(30, 330)).unwrap_or(180);
+        let last_active = if leaves { leave_day - 1 } else { day_of(year, 12, 31) };
+        if self.rng.chance(diag_per_mille) {
+            self.diagnose(teacher, year, last_active)?;
+        }
+        let courses = u64::from(self.rng.chance(450)) + u64::from(self.rng.chance(200));
+        for _ in 0..courses {
+            self.course(teacher, year, last_active, None)?;
+        }
+        self.participations(teacher, year, last_active, held)?;
+        if leaves {
+            self.leave_and_replace(teacher, leave_day)?;
+        } else if moves {
+            self.move_teacher(teacher, day_of(year, 8, 31))?;
+        }
+        Ok(())
+    }
+
+    /// A teacher's participations of the year (events, expert work, contests, burnout prevention).
+    fn participations(
+        &mut self,
+        teacher: usize,
+        year: i32,
+        last_active: i32,
+        held: &[String],
+    ) -> anyhow::Result<()> {
+        let year_start = day_of(year, 1, 1);
+        for (kind, per_mille) in [
+            (
+                ParticipationKind::BurnoutPrevention,
+                80 + 10 * u64::try_from((year - 2020).max(0)).unwrap_or(0),
+            ),
+            (
+                ParticipationKind::ExpertWork,
+                20 + 4 * u64::try_from((year - 2020).max(0)).unwrap_or(0),
+            ),
+            (ParticipationKind::Contest, 15),
+            (ParticipationKind::RegionalEvent, 60),
+        ] {
+            if !self.rng.chance(per_mille) {
+                continue;
             }
-            let courses = u64::from(self.rng.chance(450)) + u64::from(self.rng.chance(200));
-            for _ in 0..courses {
-                self.course(teacher, year, last_active, None)?;
+            let valid = year_start + i32::try_from(self.rng.range(20, 340)).unwrap_or(100);
+            if valid > last_active {
+                continue;
             }
-            for (kind, per_mille) in [
-                (
-                    ParticipationKind::BurnoutPrevention,
-                    80 + 10 * u64::try_from((year - 2020).max(0)).unwrap_or(0),
-                ),
-                (
-                    ParticipationKind::ExpertWork,
-                    20 + 4 * u64::try_from((year - 2020).max(0)).unwrap_or(0),
-                ),
-                (ParticipationKind::Contest, 15),
-                (ParticipationKind::RegionalEvent, 60),
-            ] {
-                if !self.rng.chance(per_mille) {
-                    continue;
+            let title = match kind {
+                ParticipationKind::BurnoutPrevention => {
+                    "Тренинг профилактики профессионального выгорания педагогов".to_string()
                 }
-                let valid = year_start + i32::try_from(self.rng.range(20, 340)).unwrap_or(100);
-                if valid > last_active {
-                    continue;
+                ParticipationKind::ExpertWork => {
+                    "Экспертиза конкурсных материалов регионального этапа «Учитель года»"
+                        .to_string()
                 }
-                let title = match kind {
-                    ParticipationKind::BurnoutPrevention => {
-                        "Тренинг профилактики профессионального выгорания педагогов".to_string()
-                    }
-                    ParticipationKind::ExpertWork => {
-                        "Экспертиза конкурсных материалов регионального этапа «Учитель года»"
-                            .to_string()
-                    }
-                    ParticipationKind::Contest => {
-                        format!("Региональный этап конкурса «Учитель года — {year}»")
-                    }
-                    _ => self
-                        .rng
-                        .pick(&held)
-                        .cloned()
-                        .unwrap_or_else(|| "Региональное мероприятие".into()),
-                };
-                let (id, _, organisation) = self.teacher_ref(teacher)?;
-                let payload = ParticipationRecorded {
-                    teacher: id,
-                    kind,
-                    event_title: title,
-                    participated_on: date(valid),
-                };
-                let floor = self.teachers.get(teacher).map_or(0, |t| t.floor_day);
-                let day = (valid + i32::try_from(self.rng.range(3, 30)).unwrap_or(3)).max(floor);
-                self.emit(payload.into(), valid, day, org_actor(&organisation), None)?;
-                self.raise_floor(teacher, day);
-            }
-            if leaves {
-                self.leave_and_replace(teacher, leave_day)?;
-            } else if moves {
-                self.move_teacher(teacher, day_of(year, 8, 31))?;
-            }
+                ParticipationKind::Contest => {
+                    format!("Региональный этап конкурса «Учитель года — {year}»")
+                }
+                _ => self
+                    .rng
+                    .pick(held)
+                    .cloned()
+                    .unwrap_or_else(|| "Региональное мероприятие".into()),
+            };
+            let (id, _, organisation) = self.teacher_ref(teacher)?;
+            let payload = ParticipationRecorded {
+                teacher: id,
+                kind,
+                event_title: title,
+                participated_on: date(valid),
+            };
+            let floor = self.teachers.get(teacher).map_or(0, |t| t.floor_day);
+            let day = (valid + i32::try_from(self.rng.range(3, 30)).unwrap_or(3)).max(floor);
+            self.emit(payload.into(), valid, day, org_actor(&organisation), None)?;
+            self.raise_floor(teacher, day);
         }
         Ok(())
     }
@@ -1540,12 +1718,27 @@ impl Generator {
         Ok((t.id.clone(), org.municipality, org.id.clone()))
     }
 
+    /// A diagnostic of `teacher` in `year` (unless after `last_active`), and the route built on
+    /// it when it found deficits and the teacher was routed.
     fn diagnose(&mut self, teacher: usize, year: i32, last_active: i32) -> anyhow::Result<()> {
-        let operator = operator();
         let valid = day_of(year, 3, 1) + i32::try_from(self.rng.range(0, 250)).unwrap_or(0);
         if valid > last_active {
             return Ok(());
         }
+        let diagnosed = self.record_diagnostic(teacher, year, valid)?;
+        if !diagnosed.routed {
+            return Ok(());
+        }
+        self.route(teacher, year, valid, diagnosed)
+    }
+
+    /// The diagnostic's event, remembered for the municipality's report.
+    fn record_diagnostic(
+        &mut self,
+        teacher: usize,
+        year: i32,
+        valid: i32,
+    ) -> anyhow::Result<Diagnosed> {
         let (id, muni, _) = self.teacher_ref(teacher)?;
         let procedure_index =
             usize::try_from(self.rng.below(u64::try_from(self.procedures.len()).unwrap_or(1)))
@@ -1572,8 +1765,7 @@ impl Generator {
         };
         let floor = self.teachers.get(teacher).map_or(0, |t| t.floor_day);
         let day = (valid + i32::try_from(self.rng.range(3, 12)).unwrap_or(3)).max(floor);
-        let (event, stream) =
-            self.emit(payload.clone().into(), valid, day, operator.clone(), None)?;
+        let (event, stream) = self.emit(payload.clone().into(), valid, day, operator(), None)?;
         let routed = !deficits.is_empty() && self.rng.chance(800);
         self.diagnostics.entry((year, muni)).or_default().push(DiagnosticNote {
             event,
@@ -1583,10 +1775,20 @@ impl Generator {
             routed,
             payload,
         });
-        if !routed {
-            return Ok(());
-        }
-        // The route built on the diagnostic.
+        Ok(Diagnosed { id, municipality: muni, diagnostic, deficits, day, routed })
+    }
+
+    /// The route built on a diagnostic: opened, supported by a methodist, its steps (one per
+    /// deficit), closed.
+    fn route(
+        &mut self,
+        teacher: usize,
+        year: i32,
+        valid: i32,
+        diagnosed: Diagnosed,
+    ) -> anyhow::Result<()> {
+        let operator = operator();
+        let Diagnosed { id, municipality: muni, diagnostic, deficits, day, .. } = diagnosed;
         let route = RouteId::new(format!("r-{year}-{:07}", self.count("route")))?;
         let open = valid + i32::try_from(self.rng.range(14, 40)).unwrap_or(20);
         let open_day = day.max(open) + i32::try_from(self.rng.range(1, 6)).unwrap_or(1);
@@ -1597,6 +1799,37 @@ impl Generator {
             deficits: deficits.clone(),
         };
         self.emit(payload.into(), open, open_day, operator.clone(), None)?;
+        let route = OpenRoute { route, teacher, id, year, open, open_day };
+        self.assign_methodist(&route, muni)?;
+        let mut all_done = true;
+        let mut last_done = open_day;
+        for (index, deficit) in deficits.iter().enumerate() {
+            match self.route_step(&route, index, deficit)? {
+                Some(step_day) => last_done = last_done.max(step_day),
+                None => all_done = false,
+            }
+        }
+        let (outcome, reason) = if all_done {
+            (RouteOutcome::Completed, None)
+        } else {
+            (
+                RouteOutcome::Abandoned,
+                Some("Шаги маршрута не выполнены в установленный срок".to_string()),
+            )
+        };
+        let close = last_done + 10;
+        let OpenRoute { route, id, .. } = route;
+        let payload = RouteClosed { route, teacher: id, outcome, reason };
+        self.emit(payload.into(), close, close + 2, operator, None)?;
+        Ok(())
+    }
+
+    /// A methodist of the municipality supports the route (most routes), and becomes the
+    /// teacher's methodist if the teacher has none.
+    fn assign_methodist(&mut self, route: &OpenRoute, muni: usize) -> anyhow::Result<()> {
+        let operator = operator();
+        let OpenRoute { teacher, open, open_day, .. } = *route;
+        let id = &route.id;
         if self.rng.chance(950) {
             let methodist = self.municipalities.get(muni).and_then(|m| {
                 let n = u64::try_from(m.methodists.len()).unwrap_or(1);
@@ -1604,7 +1837,7 @@ impl Generator {
             });
             if let Some(methodist) = methodist.cloned() {
                 let payload = RouteSupportAssigned {
-                    route: route.clone(),
+                    route: route.route.clone(),
                     teacher: id.clone(),
                     supporter: methodist.clone(),
                     role: SupportRole::Methodist,
@@ -1623,106 +1856,102 @@ impl Generator {
                 }
             }
         }
-        let mut all_done = true;
-        let mut last_done = open_day;
-        for (index, deficit) in deficits.iter().enumerate() {
-            let step = StepId::new(format!("{}.{}", route.as_str(), index + 1))?;
-            let topic = COMPETENCES
-                .iter()
-                .find(|(code, _)| *code == deficit.as_str())
-                .map(|(_, topic)| *topic);
-            let candidates: Vec<usize> = self
-                .programs
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| {
-                    p.from_year <= year && topic.is_some_and(|t| p.topics.contains(&t))
-                })
-                .map(|(i, _)| i)
-                .collect();
-            // Prefer Federal Register programs: the fr_by_deficit indicator counts them.
-            let federal: Vec<usize> = candidates
-                .iter()
-                .copied()
-                .filter(|i| self.programs.get(*i).is_some_and(|p| p.federal))
-                .collect();
-            let candidates =
-                if !federal.is_empty() && self.rng.chance(600) { federal } else { candidates };
-            // Prefer Federal Register programs: the fr_by_deficit indicator counts them.
-            let federal: Vec<usize> = candidates
-                .iter()
-                .copied()
-                .filter(|i| self.programs.get(*i).is_some_and(|p| p.federal))
-                .collect();
-            let candidates =
-                if !federal.is_empty() && self.rng.chance(600) { federal } else { candidates };
-            let program = if !candidates.is_empty() && self.rng.chance(700) {
-                self.rng.pick(&candidates).copied()
-            } else {
-                None
-            };
-            let form = match program {
-                Some(_) => StepForm::Program,
-                None => *self
-                    .rng
-                    .pick(&[
-                        StepForm::Internship,
-                        StepForm::Mentoring,
-                        StepForm::ProfessionalCommunity,
-                        StepForm::SelfStudy,
-                        StepForm::Event,
-                    ])
-                    .unwrap_or(&StepForm::SelfStudy),
-            };
-            let due = open + i32::try_from(self.rng.range(90, 240)).unwrap_or(120);
-            let payload = RouteStepPlanned {
-                route: route.clone(),
-                teacher: id.clone(),
-                step: step.clone(),
-                form,
-                program: program.and_then(|i| self.programs.get(i)).map(|p| p.id.clone()),
-                deficits: [deficit.clone()].into_iter().collect(),
-                due_on: date(due),
-            };
-            self.emit(payload.into(), open, open_day, operator.clone(), None)?;
-            if !self.rng.chance(850) {
-                all_done = false;
-                continue;
-            }
-            let done = open + i32::try_from(self.rng.range(30, 200)).unwrap_or(60);
-            let mut step_day = done + i32::try_from(self.rng.range(3, 15)).unwrap_or(3);
-            if let Some(program) = program {
-                step_day = self.course_on(
-                    teacher,
-                    program,
-                    done,
-                    Some(RouteStepRef { route: route.clone(), step: step.clone() }),
-                    false,
-                )?;
-            }
-            let step_day = step_day.max(open_day) + 1;
-            let payload = RouteStepCompleted {
-                route: route.clone(),
-                teacher: id.clone(),
-                step,
-                completed_on: date(done),
-                evidence: None,
-            };
-            self.emit(payload.into(), done, step_day, operator.clone(), None)?;
-            last_done = last_done.max(step_day);
-        }
-        let (outcome, reason) = if all_done {
-            (RouteOutcome::Completed, None)
-        } else {
-            (
-                RouteOutcome::Abandoned,
-                Some("Шаги маршрута не выполнены в установленный срок".to_string()),
-            )
-        };
-        let close = last_done + 10;
-        let payload = RouteClosed { route, teacher: id, outcome, reason };
-        self.emit(payload.into(), close, close + 2, operator, None)?;
         Ok(())
+    }
+
+    /// One step of a route, for one deficit: planned, and (mostly) completed, through a course
+    /// when it is a program. The recorded day of the completion, or `None` when not completed.
+    fn route_step(
+        &mut self,
+        route: &OpenRoute,
+        index: usize,
+        deficit: &CompetenceCode,
+    ) -> anyhow::Result<Option<i32>> {
+        let operator = operator();
+        let OpenRoute { teacher, year, open, open_day, .. } = *route;
+        let id = &route.id;
+        let step = StepId::new(format!("{}.{}", route.route.as_str(), index + 1))?;
+        let topic =
+            COMPETENCES.iter().find(|(code, _)| *code == deficit.as_str()).map(|(_, topic)| *topic);
+        let candidates: Vec<usize> = self
+            .programs
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.from_year <= year && topic.is_some_and(|t| p.topics.contains(&t)))
+            .map(|(i, _)| i)
+            .collect();
+        // Prefer Federal Register programs: the fr_by_deficit indicator counts them. The choice
+        // is drawn twice (as it always was): the seeded histories, and so their pinned hashes,
+        // depend on the draws.
+        let candidates = self.prefer_federal(candidates);
+        let candidates = self.prefer_federal(candidates);
+        let program = if !candidates.is_empty() && self.rng.chance(700) {
+            self.rng.pick(&candidates).copied()
+        } else {
+            None
+        };
+        let form = match program {
+            Some(_) => StepForm::Program,
+            None => *self
+                .rng
+                .pick(&[
+                    StepForm::Internship,
+                    StepForm::Mentoring,
+                    StepForm::ProfessionalCommunity,
+                    StepForm::SelfStudy,
+                    StepForm::Event,
+                ])
+                .unwrap_or(&StepForm::SelfStudy),
+        };
+        let due = open + i32::try_from(self.rng.range(90, 240)).unwrap_or(120);
+        let payload = RouteStepPlanned {
+            route: route.route.clone(),
+            teacher: id.clone(),
+            step: step.clone(),
+            form,
+            program: program.and_then(|i| self.programs.get(i)).map(|p| p.id.clone()),
+            deficits: [deficit.clone()].into_iter().collect(),
+            due_on: date(due),
+        };
+        self.emit(payload.into(), open, open_day, operator.clone(), None)?;
+        if !self.rng.chance(850) {
+            return Ok(None);
+        }
+        let done = open + i32::try_from(self.rng.range(30, 200)).unwrap_or(60);
+        let mut step_day = done + i32::try_from(self.rng.range(3, 15)).unwrap_or(3);
+        if let Some(program) = program {
+            step_day = self.course_on(
+                teacher,
+                program,
+                done,
+                Some(RouteStepRef { route: route.route.clone(), step: step.clone() }),
+                false,
+            )?;
+        }
+        let step_day = step_day.max(open_day) + 1;
+        let payload = RouteStepCompleted {
+            route: route.route.clone(),
+            teacher: id.clone(),
+            step,
+            completed_on: date(done),
+            evidence: None,
+        };
+        self.emit(payload.into(), done, step_day, operator.clone(), None)?;
+        Ok(Some(step_day))
+    }
+
+    /// Federal Register programs among `candidates`, when there are some and the draw says so.
+    fn prefer_federal(&mut self, candidates: Vec<usize>) -> Vec<usize> {
+        let federal: Vec<usize> = candidates
+            .iter()
+            .copied()
+            .filter(|i| self.programs.get(*i).is_some_and(|p| p.federal))
+            .collect();
+        if !federal.is_empty() && self.rng.chance(600) {
+            federal
+        } else {
+            candidates
+        }
     }
 
     /// A course completion outside any route in `year`.
@@ -1959,9 +2188,9 @@ impl Generator {
     /// reports match the recomputation "as known then", and differ "as known now" exactly where
     /// later corrections and late paperwork changed the figures (which is what the ministry's
     /// verification is for).
+    /// The municipalities' figure reports for `year` (each computed on what the ledger knew on
+    /// its day), corrections of some, and a corrected completion date.
     fn reports(&mut self, year: i32) -> anyhow::Result<()> {
-        let valid = day_of(year, 12, 31);
-        let operator = operator();
         let mut schedule = Vec::with_capacity(self.municipalities.len());
         for muni in 0..self.municipalities.len() {
             let report_day =
@@ -1970,126 +2199,175 @@ impl Generator {
         }
         schedule.sort_unstable();
         for (report_day, muni) in schedule {
-            let code = self.municipalities.get(muni).map(|m| m.code.clone()).context("mo")?;
-            let name = self.municipalities.get(muni).map(|m| m.name.clone()).unwrap_or_default();
-            // What the ledger knows when the report is recorded: everything recorded up to the
-            // report day (the report comes after that day's other paperwork).
-            self.flush_before(report_day + 1)?;
-            self.catch_up_state()?;
-            let scope = Scope::Municipality(code.clone());
-            let mut diagnosed_report = None;
-            for indicator in
-                [IndicatorCode::Diagnosed, IndicatorCode::Routed, IndicatorCode::BurnoutPrevention]
-            {
-                let figure = monitoring::figure(&self.state, indicator, &scope, date(valid));
-                let report =
-                    ReportId::new(format!("rep-{year}-{}-{}", code.as_str(), indicator.as_str()))?;
-                let payload = FigureReported {
-                    report: report.clone(),
-                    indicator,
-                    scope: scope.clone(),
-                    valid_on: date(valid),
-                    value_bp: figure.value_bp,
-                    numerator: figure.numerator,
-                    denominator: figure.denominator,
-                    reporter: format!("МОУО: {name}"),
-                };
-                let (event, stream) = self.emit(
-                    payload.clone().into(),
-                    valid,
-                    report_day,
-                    municipality_actor(&code),
-                    None,
-                )?;
-                if indicator == IndicatorCode::Diagnosed {
-                    let counted: BTreeSet<EventId> = figure.evidence.into_iter().collect();
-                    diagnosed_report = Some((report, event, stream, payload, report_day, counted));
-                }
-            }
+            let Some(diagnosed) = self.report_figures(year, muni, report_day)? else { continue };
             // Corrections: an annulled diagnostic that the report counted, and the corrected
             // figure; always in the first municipality, sometimes in others.
-            let Some((report, report_event, report_stream, figure, report_day, counted)) =
-                diagnosed_report
-            else {
-                continue;
-            };
             if year < self.config.first_year + 1 || !(muni == 0 || self.rng.chance(150)) {
                 continue;
             }
-            let candidate = self.diagnostics.get(&(year, muni)).and_then(|notes| {
-                notes.iter().find(|n| {
-                    !n.routed
-                        && n.recorded_day < report_day
-                        && counted.contains(&n.event)
-                        && notes.iter().filter(|m| m.teacher == n.teacher).count() == 1
-                })
-            });
-            let Some(note) = candidate else { continue };
-            let (target, target_stream, taken_on) =
-                (note.event, note.stream.clone(), note.payload.taken_on);
-            let retract_day =
-                day_of(year + 1, 3, 1) + i32::try_from(self.rng.range(0, 60)).unwrap_or(0);
-            let retraction = EventRetracted { target, reason: "Результат диагностики аннулирован: работа выполнена с нарушением процедуры (повторная регистрация)".into() };
-            let (retract_event, _) = self.emit_in(
-                retraction.into(),
-                target_stream,
-                taken_on.days_since_epoch(),
-                retract_day,
-                operator.clone(),
-                None,
-            )?;
-            let mut corrected = figure.clone();
-            corrected.numerator = figure.numerator.saturating_sub(1);
-            corrected.value_bp = Some(
-                u32::try_from(corrected.numerator * 10_000 / figure.denominator.max(1))
-                    .unwrap_or(0),
-            );
-            let correction = EventCorrected {
-                target: report_event,
-                reason: "Уточнение показателя после аннулирования результата диагностики".into(),
-                replacement: Replacement::of(&corrected.into()).context("замена")?,
+            self.correct_report(year, muni, diagnosed)?;
+        }
+        self.correct_a_completion(year)?;
+        self.completions.retain(|(y, ..)| *y > year);
+        Ok(())
+    }
+
+    /// A municipality's reports of three figures, as the ledger knows them on `report_day`; the
+    /// `diagnosed` one is returned for a possible correction.
+    fn report_figures(
+        &mut self,
+        year: i32,
+        muni: usize,
+        report_day: i32,
+    ) -> anyhow::Result<Option<DiagnosedReport>> {
+        let valid = day_of(year, 12, 31);
+        let code = self.municipalities.get(muni).map(|m| m.code.clone()).context("mo")?;
+        let name = self.municipalities.get(muni).map(|m| m.name.clone()).unwrap_or_default();
+        // What the ledger knows when the report is recorded: everything recorded up to the
+        // report day (the report comes after that day's other paperwork).
+        self.flush_before(report_day + 1)?;
+        self.catch_up_state()?;
+        let scope = Scope::Municipality(code.clone());
+        let mut diagnosed_report = None;
+        for indicator in
+            [IndicatorCode::Diagnosed, IndicatorCode::Routed, IndicatorCode::BurnoutPrevention]
+        {
+            let figure = monitoring::figure(&self.state, indicator, &scope, date(valid));
+            let report =
+                ReportId::new(format!("rep-{year}-{}-{}", code.as_str(), indicator.as_str()))?;
+            let payload = FigureReported {
+                report: report.clone(),
+                indicator,
+                scope: scope.clone(),
+                valid_on: date(valid),
+                value_bp: figure.value_bp,
+                numerator: figure.numerator,
+                denominator: figure.denominator,
+                reporter: format!("МОУО: {name}"),
             };
-            let correct_day = retract_day + i32::try_from(self.rng.range(5, 30)).unwrap_or(5);
-            let (correct_event, _) = self.emit_in(
-                correction.into(),
-                report_stream,
+            let (event, stream) = self.emit(
+                payload.clone().into(),
                 valid,
-                correct_day,
+                report_day,
                 municipality_actor(&code),
                 None,
             )?;
-            for id in [target, report_event, retract_event, correct_event] {
-                self.watch.insert(id);
-            }
-            let case = PendingCase {
-                description: format!(
-                    "Показатель diagnosed МО {} на {}: сообщено {}, затем результат диагностики аннулирован и показатель исправлен на {}",
-                    code.as_str(), date(valid).to_russian(), figure.numerator, figure.numerator.saturating_sub(1)
-                ),
-                report: Some(report.as_str().to_string()),
-                events: vec![target, report_event, retract_event, correct_event],
-            };
-            if self.cases.corrected_report.is_none() {
-                self.cases.corrected_report = Some(PendingCase {
-                    description: case.description.clone(),
-                    report: case.report.clone(),
-                    events: case.events.clone(),
+            if indicator == IndicatorCode::Diagnosed {
+                let counted: BTreeSet<EventId> = figure.evidence.into_iter().collect();
+                diagnosed_report = Some(DiagnosedReport {
+                    report,
+                    event,
+                    stream,
+                    figure: payload,
+                    report_day,
+                    counted,
+                    code: code.clone(),
                 });
             }
-            if year == 2024 {
-                match &mut self.cases.dashboard_2024 {
-                    Some(dashboard) if dashboard.report.is_none() => {
-                        dashboard.description =
-                            format!("{}; {}", dashboard.description, case.description);
-                        dashboard.report = case.report;
-                        dashboard.events.extend(case.events);
-                    }
-                    None => self.cases.dashboard_2024 = Some(case),
-                    _ => {}
+        }
+        Ok(diagnosed_report)
+    }
+
+    /// A diagnostic the report counted is annulled (retracted), and the report corrected.
+    fn correct_report(
+        &mut self,
+        year: i32,
+        muni: usize,
+        diagnosed: DiagnosedReport,
+    ) -> anyhow::Result<()> {
+        let valid = day_of(year, 12, 31);
+        let operator = operator();
+        let DiagnosedReport {
+            report,
+            event: report_event,
+            stream: report_stream,
+            figure,
+            report_day,
+            counted,
+            code,
+        } = diagnosed;
+        let candidate = self.diagnostics.get(&(year, muni)).and_then(|notes| {
+            notes.iter().find(|n| {
+                !n.routed
+                    && n.recorded_day < report_day
+                    && counted.contains(&n.event)
+                    && notes.iter().filter(|m| m.teacher == n.teacher).count() == 1
+            })
+        });
+        let Some(note) = candidate else { return Ok(()) };
+        let (target, target_stream, taken_on) =
+            (note.event, note.stream.clone(), note.payload.taken_on);
+        let retract_day =
+            day_of(year + 1, 3, 1) + i32::try_from(self.rng.range(0, 60)).unwrap_or(0);
+        let retraction = EventRetracted { target, reason: "Результат диагностики аннулирован: работа выполнена с нарушением процедуры (повторная регистрация)".into() };
+        let (retract_event, _) = self.emit_in(
+            retraction.into(),
+            target_stream,
+            taken_on.days_since_epoch(),
+            retract_day,
+            operator.clone(),
+            None,
+        )?;
+        let mut corrected = figure.clone();
+        corrected.numerator = figure.numerator.saturating_sub(1);
+        corrected.value_bp = Some(
+            u32::try_from(corrected.numerator * 10_000 / figure.denominator.max(1)).unwrap_or(0),
+        );
+        let correction = EventCorrected {
+            target: report_event,
+            reason: "Уточнение показателя после аннулирования результата диагностики".into(),
+            replacement: Replacement::of(&corrected.into()).context("замена")?,
+        };
+        let correct_day = retract_day + i32::try_from(self.rng.range(5, 30)).unwrap_or(5);
+        let (correct_event, _) = self.emit_in(
+            correction.into(),
+            report_stream,
+            valid,
+            correct_day,
+            municipality_actor(&code),
+            None,
+        )?;
+        for id in [target, report_event, retract_event, correct_event] {
+            self.watch.insert(id);
+        }
+        let case = PendingCase {
+            description: format!(
+                "Показатель diagnosed МО {} на {}: сообщено {}, затем результат диагностики аннулирован и показатель исправлен на {}",
+                code.as_str(), date(valid).to_russian(), figure.numerator, figure.numerator.saturating_sub(1)
+            ),
+            report: Some(report.as_str().to_string()),
+            events: vec![target, report_event, retract_event, correct_event],
+        };
+        self.note_corrected_report(year, case);
+        Ok(())
+    }
+
+    /// Records a corrected report as the summary's cases: the first one, and the 2024 dashboard's.
+    fn note_corrected_report(&mut self, year: i32, case: PendingCase) {
+        if self.cases.corrected_report.is_none() {
+            self.cases.corrected_report = Some(PendingCase {
+                description: case.description.clone(),
+                report: case.report.clone(),
+                events: case.events.clone(),
+            });
+        }
+        if year == 2024 {
+            match &mut self.cases.dashboard_2024 {
+                Some(dashboard) if dashboard.report.is_none() => {
+                    dashboard.description =
+                        format!("{}; {}", dashboard.description, case.description);
+                    dashboard.report = case.report;
+                    dashboard.events.extend(case.events);
                 }
+                None => self.cases.dashboard_2024 = Some(case),
+                _ => {}
             }
         }
-        // A completion date corrected (the certificate had the wrong date).
+    }
+
+    /// A completion date corrected (the certificate had the wrong date).
+    fn correct_a_completion(&mut self, year: i32) -> anyhow::Result<()> {
+        let operator = operator();
         let found = self.completions.iter().position(|(y, ..)| *y == year);
         if let Some(index) = found {
             let (_, event, stream, payload, day) = self.completions.swap_remove(index);
@@ -2124,7 +2402,6 @@ impl Generator {
                 });
             }
         }
-        self.completions.retain(|(y, ..)| *y > year);
         Ok(())
     }
 }
