@@ -22,15 +22,19 @@ pub enum Scale {
     Region,
     /// A large region over ten years (≥ 5M events), for benchmarks.
     Large,
+    /// A region of this many teachers (the region's years and municipalities, organisations in
+    /// proportion, ~13 events a teacher): the synthetic region of `bench figures`.
+    Teachers(u32),
 }
 
 impl Scale {
-    /// The name `--scale` takes.
-    pub fn name(self) -> &'static str {
+    /// The arguments of `letopis demo` that ask for this scale.
+    pub fn arguments(self) -> [String; 2] {
         match self {
-            Scale::District => "district",
-            Scale::Region => "region",
-            Scale::Large => "large",
+            Scale::District => ["--scale".into(), "district".into()],
+            Scale::Region => ["--scale".into(), "region".into()],
+            Scale::Large => ["--scale".into(), "large".into()],
+            Scale::Teachers(teachers) => ["--teachers".into(), teachers.to_string()],
         }
     }
 }
@@ -111,13 +115,19 @@ pub(crate) struct DemoArgs {
     /// Начальное значение генератора.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Число педагогов (регион такой численности вместо --scale; для измерений).
+    #[arg(long, conflicts_with = "scale", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub teachers: Option<u32>,
     /// Вывести итог одним объектом JSON (для программ: тестов и измерений).
     #[arg(long)]
     pub json: bool,
 }
 
 pub(crate) fn run(args: DemoArgs, generate: DemoGenerator) -> anyhow::Result<u8> {
-    let scale: Scale = args.scale.parse()?;
+    let scale = match args.teachers {
+        Some(teachers) => Scale::Teachers(teachers),
+        None => args.scale.parse()?,
+    };
     let summary = generate(&args.data, scale, args.seed, true)?;
     if args.json {
         println!("{}", serde_json::to_string(&summary)?);

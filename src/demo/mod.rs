@@ -194,6 +194,18 @@ impl Config {
                 last_year: 2025,
                 program_copies: 5,
             },
+            Scale::Teachers(teachers) => {
+                let teachers = usize::try_from(teachers).unwrap_or(usize::MAX);
+                let organisations = (teachers / 20).max(1);
+                Config {
+                    municipalities: organisations.min(42),
+                    organisations,
+                    teachers,
+                    first_year: 2020,
+                    last_year: 2025,
+                    program_copies: 3,
+                }
+            }
         }
     }
 

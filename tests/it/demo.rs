@@ -114,6 +114,20 @@ fn issue_20_every_case_event_of_the_summary_has_its_real_seq() {
     }
 }
 
+/// `letopis demo --teachers N` (the synthetic region of `bench figures`): that head count, and
+/// organisations and municipalities in proportion.
+#[test]
+fn a_region_sized_by_teachers_has_that_many_in_proportioned_organisations() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = generate(dir.path(), Scale::Teachers(400), 3).expect("demo generation");
+    assert_eq!(summary.teachers, 400);
+    assert_eq!(summary.organisations, 20);
+    assert_eq!(summary.municipalities, 20);
+    assert_eq!(summary.events, summary.head_seq);
+    let store = Store::open(dir.path()).unwrap();
+    store.verify(true, 0, |_| {}).expect("the sized region's chain verifies");
+}
+
 #[test]
 fn demo_refuses_a_non_empty_directory() {
     let dir = tempfile::tempdir().unwrap();

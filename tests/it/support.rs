@@ -195,7 +195,9 @@ pub fn import_plan(data: &Path, file: &Path, title: &str, basis: &str, extra: &[
 /// the binary, not by the library) and reads back the summary it prints.
 pub fn generate(dir: &Path, scale: Scale, seed: u64) -> anyhow::Result<DemoSummary> {
     let output = Command::new(env!("CARGO_BIN_EXE_letopis"))
-        .args(["demo", "--json", "--scale", scale.name(), "--seed", &seed.to_string(), "--data"])
+        .args(["demo", "--json", "--seed", &seed.to_string()])
+        .args(scale.arguments())
+        .arg("--data")
         .arg(dir)
         .output()?;
     if !output.status.success() {

@@ -12,7 +12,9 @@ use letopis::cli::demo::{DemoSummary, Scale};
 pub fn generate(dir: &Path, scale: Scale, seed: u64) -> anyhow::Result<DemoSummary> {
     let binary = letopis_binary()?;
     let output = Command::new(&binary)
-        .args(["demo", "--json", "--scale", scale.name(), "--seed", &seed.to_string(), "--data"])
+        .args(["demo", "--json", "--seed", &seed.to_string()])
+        .args(scale.arguments())
+        .arg("--data")
         .arg(dir)
         .output()
         .with_context(|| format!("running {}", binary.display()))?;

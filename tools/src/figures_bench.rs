@@ -1,4 +1,5 @@
-//! `bench -- figures`: builds a synthetic region (`region`) in a fresh store, then measures
+//! `bench -- figures`: builds the demo region sized for `--events` (the one generator of
+//! synthetic regions, run as `letopis demo --teachers N`) in a fresh store, then measures
 //! (1) a cold full rebuild of the projection state against the raw scan + decode of the same
 //! events in the same run (ratio of throughputs), and (2) the latency of the full indicator
 //! catalogue for the region at 20 pseudo-random (D, K) pairs, read from the latest state as known
@@ -6,63 +7,45 @@
 //! resident size is reported). `build_region` and `query_pairs` are shared with
 //! `bench -- figures-http`.
 
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use letopis::cli::demo::Scale;
 use letopis::query::{snapshot, KnownAt, Projector};
-use letopis::store::{AppendRequest, Clock, Ledger, NoGate, Store};
+use letopis::store::{Ledger, NoGate, Store, SystemClock};
 use projections::state::Known;
 use projections::{apply, monitoring, State};
 use proto_events::vocabulary::{Payload, Scope};
-use proto_events::{Date, Envelope, Seq, Timestamp};
+use proto_events::{Date, Envelope, Seq};
 use serde_json::json;
 
 use crate::percentile;
-use crate::region::{Region, MONTHS};
 
-/// Events per append request while building the region.
-const EVENTS_PER_REQUEST: usize = 5_000;
+/// Events the demo generator makes per teacher of a region (region scale: 400,762 events for
+/// 30,000 teachers), to size a region for about `--events N`.
+const EVENTS_PER_TEACHER: u64 = 13;
 /// (D, K) pairs measured.
 const QUERIES: u64 = 20;
 
-/// A clock the benchmark sets: recorded times follow the generated months.
-struct SteppingClock(Arc<AtomicI64>);
-
-impl Clock for SteppingClock {
-    fn now(&self) -> Timestamp {
-        Timestamp::from_micros(self.0.fetch_add(1, Ordering::SeqCst))
-    }
-}
-
-/// A synthetic region of about `events` events in a fresh store (in `dir`), appended through a
-/// running ledger (no gate), which is returned running.
+/// The demo region of about `events` events (`letopis demo --teachers`, seed 1), generated into
+/// the fresh store `dir` by the `letopis` binary, then opened under a running ledger (no gate:
+/// the benchmarks only read and add tokens), which is returned running.
 pub fn build_region(dir: &std::path::Path, events: u64) -> anyhow::Result<Ledger> {
-    let store = Store::open(dir)?;
-    let time = Arc::new(AtomicI64::new(0));
-    let ledger = Ledger::start(store, Box::new(NoGate), Arc::new(SteppingClock(Arc::clone(&time))));
-    let region = Region::for_events(events);
+    let teachers = u32::try_from((events / EVENTS_PER_TEACHER).max(50))
+        .context("--events: too many for one region")?;
     let building = Instant::now();
-    for index in 0..MONTHS {
-        let month = region.month(index);
-        time.fetch_max(month.recorded_at.micros(), Ordering::SeqCst);
-        for chunk in month.events.chunks(EVENTS_PER_REQUEST) {
-            ledger
-                .append_blocking(AppendRequest::new(chunk.to_vec()))
-                .context("appending the region")?;
-        }
-    }
-    ledger.store().flush()?;
+    let summary = crate::demo::generate(dir, Scale::Teachers(teachers), 1)?;
     println!(
         "region: {} teachers, {} organisations, {} municipalities, {} events, built in {:.1?}",
-        region.teachers,
-        region.organisations,
-        region.municipalities,
-        ledger.store().head().seq.0,
+        summary.teachers,
+        summary.organisations,
+        summary.municipalities,
+        summary.events,
         building.elapsed()
     );
-    Ok(ledger)
+    let store = Store::open(dir)?;
+    Ok(Ledger::start(store, Box::new(NoGate), Arc::new(SystemClock)))
 }
 
 /// The same pseudo-random (D, K) pairs for every run: K in 1..=head, D in 2021..2025.

@@ -3,7 +3,6 @@
 
 pub mod demo;
 pub mod figures_bench;
-pub mod region;
 
 use std::time::Duration;
 
