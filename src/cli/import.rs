@@ -399,16 +399,7 @@ fn append_in_chunks(
     let actor = Actor { role: ActorRole::Operator, id: IMPORT_ACTOR_ID.to_string() };
     let (mut first, mut last, mut count) = (0u64, 0u64, 0usize);
     for (chunk_index, chunk) in fresh.chunks(BATCH_EVENTS_MAX).enumerate() {
-        let commands = chunk
-            .iter()
-            .map(|row| Command {
-                id: Some(EventId(row.id)),
-                payload: row.payload.clone(),
-                effective: row.effective,
-                basis: None,
-                expected_version: None,
-            })
-            .collect();
+        let commands = chunk.iter().map(|row| row.command()).collect();
         let rows: Vec<u32> = chunk.iter().map(|row| row.row).collect();
         let offset = chunk_index.saturating_mul(BATCH_EVENTS_MAX);
         let chunk_lines = lines.get(offset..).unwrap_or(&[]);

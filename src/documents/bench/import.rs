@@ -131,16 +131,7 @@ fn import(ledger: &Ledger, actor: &Actor, bytes: &[u8], day: Date) -> anyhow::Re
     }
     let mut appended = 0usize;
     for chunk in fresh.chunks(BATCH_EVENTS_MAX) {
-        let commands = chunk
-            .iter()
-            .map(|row| Command {
-                id: Some(EventId(row.id)),
-                payload: row.payload.clone(),
-                effective: row.effective,
-                basis: None,
-                expected_version: None,
-            })
-            .collect();
+        let commands = chunk.iter().map(|row| row.command()).collect();
         let outcome = submit_blocking(ledger, actor, commands).context("bench append")?;
         appended = appended.saturating_add(outcome.append.seqs.len());
     }

@@ -16,6 +16,7 @@ use proto_events::vocabulary::{
 };
 use proto_events::{Basis, Envelope};
 
+use crate::documents::import::plan::issue;
 use crate::documents::import::{Column, ImportIssue, ParsedPlan, Severity};
 use crate::documents::labels::field_label;
 
@@ -653,17 +654,6 @@ fn column_of_field(field: &str) -> Option<Column> {
         "key_result" => Some(Column::KeyResult),
         "fixing_documents" => Some(Column::FixingDocuments),
         _ => None,
-    }
-}
-
-fn issue(file: &str, row: u32, column: Option<Column>, text: &str, message: &str) -> ImportIssue {
-    ImportIssue {
-        file: file.to_string(),
-        row,
-        column: column.map(|c| c.russian_name().to_string()),
-        text: text.to_string(),
-        message: message.to_string(),
-        severity: Severity::Warning,
     }
 }
 

@@ -17,9 +17,10 @@ use proto_events::vocabulary::{
     Payload, Position, ProcedureId, ProgramForm, ProgramId, ProgramKind, ProgramRegisterIncluded,
     ProgramRegistered, ProgramTopic, TeacherHired, TeacherId,
 };
-use proto_events::{Date, Effective};
+use proto_events::{Date, Effective, EventId};
 use uuid::Uuid;
 
+use crate::commands::Command;
 use crate::documents::import::columns::normalize;
 use crate::documents::import::xlsx_grid;
 use crate::documents::import::{ImportError, ImportIssue, Severity};
@@ -79,6 +80,19 @@ pub struct RegistryRow {
     pub effective: Effective,
     /// The payload (validated).
     pub payload: Payload,
+}
+
+impl RegistryRow {
+    /// The command that records this row, under its derived id (so a re-import is idempotent).
+    pub fn command(&self) -> Command {
+        Command {
+            id: Some(EventId(self.id)),
+            payload: self.payload.clone(),
+            effective: self.effective,
+            basis: None,
+            expected_version: None,
+        }
+    }
 }
 
 /// Personal data of one teacher, kept out of the ledger.
