@@ -30,7 +30,7 @@
 //! | 2 | reads one teacher's routes outside its scope (employed elsewhere, nowhere, or unknown) | 404 with one body, naming no employer; lists leave out the rest | `server::views` |
 //! | 3 | reads a raw event outside its scope | 404 with the body of an unknown id; ranges and the feed skip it; a stream outside it is 403 whether or not it has events | `server::scope` |
 //! | 4 | retracts or corrects an event it may not record | as about an id not in the ledger (422 `unknown_reference`, field `target`), at the same step, before any version check | `refusal::unknown_target`, the gate's `screen` |
-//! | 5 | reuses the id of another actor's event | the request is checked in full as under a fresh id; where it would pass, 409 naming the id only; never a seq | `Gate::blinds` |
+//! | 5 | reuses the id of another actor's event | the request is checked in full as under a fresh id; where it would pass, 409 naming the id only; never a seq | `Idempotency::OwnEvents`, set by `commands::prepare` |
 //! | 6 | (an organisation) records about another organisation's teacher, pair or route | as about one not registered (422 `unknown_reference`, same field and body) | `record::may_record`, `refusal::unknown_*` |
 //! | 7 | (a municipality) hires a teacher employed outside its scope | 422 `invalid_field` `teacher`: what to do, naming no organisation | the gate's `employment` |
 //! | 8 | records a move or departure from an organisation the teacher does not work in | "does not work in <the organisation it named>", the employer named only if `covers` | the gate's `employment` |

@@ -20,7 +20,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use proto_events::vocabulary::{Payload, PayloadError};
-use proto_events::{Actor, Envelope, EventId, NewEvent, Seq, StreamName};
+use proto_events::{Envelope, EventId, NewEvent, Seq, StreamName};
 
 use crate::access::{
     auditor_refused, may_date, may_date_hire, may_record, unknown_target, Refusal, Registry, Role,
@@ -352,12 +352,6 @@ impl Gate for CommandGate {
         let answer = self.admit_all(events);
         self.index.rollback();
         answer
-    }
-
-    /// A municipality or organisation: it is not told that another actor's event exists (nor
-    /// its seq) when it reuses that event's id, as the event may lie outside its scope.
-    fn blinds(&self, actor: &Actor) -> bool {
-        Role::from(&actor.role).is_scoped()
     }
 }
 

@@ -15,6 +15,7 @@ mod gate_snapshot;
 mod index;
 mod state_checks;
 mod terms;
+pub mod wording;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -32,8 +33,8 @@ pub use crate::commands::gate_snapshot::GATE_SNAPSHOT_EVERY_EVENTS;
 pub use crate::commands::index::{plan_owner, RegistryIndex};
 pub use crate::store::RejectionClass;
 use crate::store::{
-    AppendError, AppendOutcome, AppendRequest, Clock, Expected, Ledger, Rejection, Store,
-    StoreError,
+    AppendError, AppendOutcome, AppendRequest, Clock, Expected, Idempotency, Ledger, Rejection,
+    Store, StoreError,
 };
 
 /// One command: a typed payload and the envelope inputs the client chooses.
@@ -138,7 +139,7 @@ pub enum CommandError {
         rule: String,
     },
     /// The ledger refused the append (conflict, reused id, limits, unavailable).
-    #[error(transparent)]
+    #[error("{}", wording::append_error(.0))]
     Append(AppendError),
     /// Reading the store failed.
     #[error(transparent)]
@@ -318,7 +319,7 @@ fn prepare(
                     let value = version.to_string();
                     let rule = format!(
                         "другая команда пакета ожидает для потока {stream} {}",
-                        expected_text(other)
+                        wording::expected_accusative(*other)
                     );
                     if !scoped {
                         return Err(CommandError::Invalid { index, field, value, rule });
@@ -350,7 +351,9 @@ fn prepare(
         events.push(event);
     }
     let warnings = warnings(store, commands, &events)?;
-    Ok((AppendRequest { events, expected, refused_after_screen }, warnings))
+    // A scoped actor is told nothing of events other actors recorded (`access`, row 5).
+    let idempotency = if scoped { Idempotency::OwnEvents } else { Idempotency::Ledger };
+    Ok((AppendRequest { events, expected, refused_after_screen, idempotency }, warnings))
 }
 
 /// Why a stream name was refused, in the officials' language (`StreamNameError`'s own message is
@@ -372,15 +375,6 @@ fn invalid_payload(index: usize, payload: &Payload, error: &PayloadError) -> Com
         field: "payload".into(),
         value: payload.kind().into(),
         rule: payload_rule(error),
-    }
-}
-
-/// An expectation of a stream's version in words, for refusals.
-fn expected_text(expected: &Expected) -> String {
-    match expected {
-        Expected::Any => "любую версию".into(),
-        Expected::NoStream => "отсутствие событий".into(),
-        Expected::Exact(version) => format!("версию {version}"),
     }
 }
 

@@ -13,6 +13,7 @@ use serde::de::{DeserializeOwned, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
+use crate::commands::wording;
 use crate::store::{AppendError, RejectionClass, StoreError};
 
 /// The JSON body of every error response.
@@ -174,7 +175,7 @@ impl ApiError {
             ApiError::VersionConflict { stream, expected, actual } => ErrorBody {
                 message: format!(
                     "Конфликт версий: поток {stream}, ожидалось: {}, текущая версия {actual}.",
-                    crate::store::expected_in_words(&expected)
+                    wording::expected_in_words(&expected)
                 ),
                 field: Some("expected_version".into()),
                 stream: Some(stream),
@@ -226,7 +227,7 @@ impl ApiError {
                 "Тело запроса должно быть JSON (Content-Type: application/json).".into(),
             ),
             ApiError::Unavailable(detail) => {
-                eprintln!("журнал не принимает записи: {detail}");
+                eprintln!("{detail}");
                 plain("unavailable", "Журнал временно не принимает записи.".into())
             }
             ApiError::Internal(detail) => {
@@ -293,15 +294,11 @@ impl From<AppendError> for ApiError {
             AppendError::Conflict { stream, expected, actual } => {
                 ApiError::VersionConflict { stream: stream.to_string(), expected, actual }
             }
-            // A municipality or organisation is told no seq (`Gate::blinds`).
-            AppendError::IdReused { id, seq } => ApiError::Conflict(format!(
-                "идентификатор {id} уже записан{} с другим содержанием",
-                at_seq(seq)
-            )),
-            AppendError::PartialRetry { id, seq } => ApiError::Conflict(format!(
-                "идентификатор {id} уже записан{}, а другие события пакета нет: повтор должен быть тем же пакетом",
-                at_seq(seq)
-            )),
+            // A municipality or organisation is told no seq (`Idempotency::OwnEvents`).
+            AppendError::IdReused { id, seq } => ApiError::Conflict(wording::reused_id(&id, seq)),
+            AppendError::PartialRetry { id, seq } => {
+                ApiError::Conflict(wording::partial_retry(&id, seq))
+            }
             AppendError::DuplicateInBatch { id } => ApiError::InvalidField {
                 field: "id".into(),
                 value: id.to_string(),
@@ -312,9 +309,11 @@ impl From<AppendError> for ApiError {
             AppendError::Rejected(rejection) => {
                 let field = format!("commands[{}].{}", rejection.event_index, rejection.field);
                 match rejection.class {
-                    RejectionClass::Invalid => {
-                        ApiError::InvalidField { field, value: rejection.value, rule: rejection.rule }
-                    }
+                    RejectionClass::Invalid => ApiError::InvalidField {
+                        field,
+                        value: rejection.value,
+                        rule: rejection.rule,
+                    },
                     RejectionClass::UnknownReference => {
                         ApiError::UnknownReference { field, value: rejection.value }
                     }
@@ -326,15 +325,10 @@ impl From<AppendError> for ApiError {
                 value: String::new(),
                 rule: reason,
             },
-            AppendError::Unavailable(reason) => ApiError::Unavailable(reason),
+            AppendError::Unavailable(why) => ApiError::Unavailable(wording::unavailable(&why)),
             AppendError::Store(error) => ApiError::Internal(error.to_string()),
         }
     }
-}
-
-/// « (№N)» after a reused id, when its seq may be told (never to a municipality or organisation).
-fn at_seq(seq: Option<proto_events::Seq>) -> String {
-    seq.map_or_else(String::new, |seq| format!(" (№{seq})"))
 }
 
 /// `axum::Json` with our rejection: bad JSON, unknown fields and wrong types are 400 in our

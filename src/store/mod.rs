@@ -32,8 +32,8 @@ pub use restore::{restore, RestoreError};
 pub use snapshots::Snapshots;
 pub use tokens::Tokens;
 pub use writer::{
-    expected_in_words, AppendError, AppendOutcome, AppendRequest, Expected, Gate, Ledger, NoGate,
-    Rejection, RejectionClass,
+    AppendError, AppendOutcome, AppendRequest, Expected, Gate, Idempotency, Ledger, NoGate,
+    Rejection, RejectionClass, Unavailable,
 };
 
 /// sled page cache, bytes. sled's default (1 GiB) is far above what the ledger needs and its

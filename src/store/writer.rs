@@ -2,8 +2,12 @@
 //! and a validation gate, all decided in one place so there is no check-then-act race. A request
 //! is checked in this order: limits, idempotency, the gate's `screen`, the caller's own refusal
 //! kept for after the screen (`AppendRequest::refused_after_screen`), expected versions, seal, the
-//! gate's `admit` (its `check`, absorbing nothing, for a request refused all the same because an
-//! actor the gate blinds reused another actor's event id: see `Gate`).
+//! gate's `admit` (its `check`, absorbing nothing, for a request refused all the same because it
+//! reused the id of another actor's event under `Idempotency::OwnEvents`).
+//!
+//! The writer knows nothing of roles, scopes or wording: the gate is a plain validation hook, how
+//! far the idempotency check looks is a field of the request, and its errors are data (their
+//! `Display` is English, for logs and developers; `commands::wording` words them for people).
 //!
 //! Appenders send requests over a channel and await a reply. The writer thread takes the first
 //! request, drains whatever else is queued (up to `GROUP_EVENTS_MAX` events; when the previous
@@ -26,7 +30,7 @@ use std::thread::JoinHandle;
 
 use proto_events::envelope::{Assigned, LimitError};
 use proto_events::limits::BATCH_EVENTS_MAX;
-use proto_events::{Actor, Envelope, EventId, NewEvent, Seq, StreamName};
+use proto_events::{Envelope, EventId, NewEvent, Seq, StreamName};
 use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
 
@@ -66,19 +70,6 @@ impl Expected {
     }
 }
 
-/// An expectation named by its code (`Expected::code`) in Russian words, for people: «версия 5»,
-/// «поток без событий», «любая версия»; any other text is shown as it is.
-pub fn expected_in_words(code: &str) -> String {
-    match code {
-        "any" => "любая версия".to_string(),
-        "no stream" => "поток без событий".to_string(),
-        _ => match code.strip_prefix("version ").and_then(|version| version.parse::<u64>().ok()) {
-            Some(version) => format!("версия {version}"),
-            None => code.to_string(),
-        },
-    }
-}
-
 /// One append: a batch of events, all or nothing, with optional per-stream expectations.
 #[derive(Clone, Debug)]
 pub struct AppendRequest {
@@ -92,6 +83,24 @@ pub struct AppendRequest {
     /// versions are compared (the command layer keeps here a scoped actor's expected versions
     /// that disagree about a stream, since the refusal names the stream).
     pub refused_after_screen: Option<Rejection>,
+    /// How far the idempotency check looks for an event id the request reuses.
+    pub idempotency: Idempotency,
+}
+
+/// How far the idempotency check looks for a reused event id.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Idempotency {
+    /// Every recorded event: a clean retry of any event returns its seq; an id with other
+    /// content is refused naming the seq.
+    #[default]
+    Ledger,
+    /// Only events recorded by the same actor (role and id) as the request's event: an id of
+    /// another actor's event is taken as a fresh one, so the request is checked in full as it
+    /// would be under a fresh id (`Gate::check` standing in for `admit`) and refused with what
+    /// the checks say, or, when they would accept it, as a reused id naming nothing but the id
+    /// (an id is recorded once). No answer names a seq. For callers that must tell an actor
+    /// nothing of the ledger beyond what it recorded itself.
+    OwnEvents,
 }
 
 impl AppendRequest {
@@ -105,7 +114,12 @@ impl AppendRequest {
         events: Vec<NewEvent>,
         expected: BTreeMap<StreamName, Expected>,
     ) -> AppendRequest {
-        AppendRequest { events, expected, refused_after_screen: None }
+        AppendRequest {
+            events,
+            expected,
+            refused_after_screen: None,
+            idempotency: Idempotency::Ledger,
+        }
     }
 }
 
@@ -139,7 +153,7 @@ pub enum RejectionClass {
 /// A gate's refusal: its class, the field, the value and the rule, for the event at
 /// `event_index`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("событие {event_index} пакета, поле {field} = {value:?}: {rule}")]
+#[error("event {event_index} of the batch, field {field} = {value:?}: {rule}")]
 pub struct Rejection {
     /// Index of the offending event in the request.
     pub event_index: usize,
@@ -163,13 +177,6 @@ pub struct Rejection {
 /// `screen` sees the request's events before the writer compares their streams with the
 /// expected versions (after the idempotency check), so that a refusal which must not depend on
 /// what a stream holds comes first; it changes nothing.
-///
-/// `blinds` names the actors whose answers must tell nothing of the ledger beyond what they
-/// recorded themselves. For such an actor the idempotency check looks only at events the very
-/// same actor recorded (role and id): an id of another actor's event is taken as a fresh one,
-/// so the request is checked in full as it would be under a fresh id (`check` standing in for
-/// `admit`) and refused with what the checks say, or, when they would accept it, as a reused id
-/// naming nothing but the id (an id is recorded once). No answer to such an actor names a seq.
 pub trait Gate: Send + 'static {
     /// Refuse a request before its expected versions are checked; the default admits it.
     fn screen(&self, events: &[NewEvent]) -> Result<(), Rejection> {
@@ -182,13 +189,6 @@ pub trait Gate: Send + 'static {
 
     /// What `admit` would answer, the state left as it was.
     fn check(&mut self, events: &[Envelope]) -> Result<(), Rejection>;
-
-    /// Whether `actor` is told nothing of events other actors recorded (see the trait's
-    /// documentation); the default: no one.
-    fn blinds(&self, actor: &Actor) -> bool {
-        let _ = actor;
-        false
-    }
 }
 
 /// A gate that admits everything (raw ledger use: tests, benchmarks).
@@ -208,10 +208,10 @@ impl Gate for NoGate {
 #[derive(Debug, thiserror::Error)]
 pub enum AppendError {
     /// The request has no events.
-    #[error("пакет событий пуст")]
+    #[error("empty batch")]
     EmptyBatch,
     /// Too many events in one request.
-    #[error("в пакете {events} событий, допускается не больше {max}")]
+    #[error("{events} events in the batch, at most {max} allowed")]
     BatchTooLarge {
         /// Events in the request.
         events: usize,
@@ -220,7 +220,7 @@ pub enum AppendError {
     },
     /// An event exceeds a size limit.
     #[error(
-        "событие {event_index} пакета: поле {} длиной {} байт, допускается не больше {}",
+        "event {event_index} of the batch: field {} is {} bytes, at most {} allowed",
         source.field,
         source.value,
         source.max
@@ -232,10 +232,7 @@ pub enum AppendError {
         source: LimitError,
     },
     /// The stream is not at the expected version.
-    #[error(
-        "конфликт версий потока {stream}: ожидалось: {}, текущая версия {actual}",
-        expected_in_words(expected)
-    )]
+    #[error("version conflict on stream {stream}: expected {expected}, actual version {actual}")]
     Conflict {
         /// The stream.
         stream: StreamName,
@@ -245,32 +242,32 @@ pub enum AppendError {
         actual: u64,
     },
     /// The id exists with different content.
-    #[error("событие с идентификатором {id} уже записано{} с другим содержанием", at_seq(*.seq))]
+    #[error("event id {id} is already recorded{} with other content", at_seq(*.seq))]
     IdReused {
         /// The id.
         id: EventId,
-        /// Where it is; None for an actor the gate blinds (`Gate::blinds`).
+        /// Where it is; None under `Idempotency::OwnEvents`.
         seq: Option<Seq>,
     },
     /// Some ids of the request exist and some do not: not a clean retry.
-    #[error("событие с идентификатором {id} уже записано{}, а другие события пакета нет: повтор должен быть тем же пакетом", at_seq(*.seq))]
+    #[error("event id {id} is already recorded{} and other events of the batch are not: a retry must be the same batch", at_seq(*.seq))]
     PartialRetry {
         /// The existing id.
         id: EventId,
-        /// Where it is; None for an actor the gate blinds (`Gate::blinds`).
+        /// Where it is; None under `Idempotency::OwnEvents`.
         seq: Option<Seq>,
     },
     /// The same id twice in one request.
-    #[error("идентификатор события {id} повторяется в пакете")]
+    #[error("event id {id} occurs twice in the batch")]
     DuplicateInBatch {
         /// The id.
         id: EventId,
     },
     /// The gate refused the events.
-    #[error("отклонено: {0}")]
+    #[error("refused: {0}")]
     Rejected(#[from] Rejection),
     /// The event could not be sealed.
-    #[error("событие {event_index} пакета не удалось закодировать: {reason}")]
+    #[error("event {event_index} of the batch could not be encoded: {reason}")]
     Encoding {
         /// Index in the request.
         event_index: usize,
@@ -278,16 +275,28 @@ pub enum AppendError {
         reason: String,
     },
     /// The writer is stopped (shut down, or fail-stopped after a storage error).
-    #[error("журнал не принимает записи: {0}")]
-    Unavailable(String),
+    #[error("the ledger takes no appends: {0}")]
+    Unavailable(Unavailable),
     /// A storage failure while staging (reading indexes).
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// « (№N)» after a reused id, when its seq may be told.
+/// Why the writer takes no appends.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Unavailable {
+    /// The writer was shut down (or its thread is gone).
+    #[error("the writer is stopped")]
+    Stopped,
+    /// A write or flush failed: the writer stopped accepting appends (fail-stop) and the process
+    /// must be restarted.
+    #[error("storage failure, restart needed: {0}")]
+    Failed(String),
+}
+
+/// " (seq N)" after a reused id, when its seq is told.
 fn at_seq(seq: Option<Seq>) -> String {
-    seq.map_or_else(String::new, |seq| format!(" (№{seq})"))
+    seq.map_or_else(String::new, |seq| format!(" (seq {seq})"))
 }
 
 type Reply = oneshot::Sender<Result<AppendOutcome, AppendError>>;
@@ -359,8 +368,8 @@ impl Ledger {
         self.sender
             .send(Message::Append(Job { request, reply }))
             .await
-            .map_err(|_| AppendError::Unavailable("запись остановлена".into()))?;
-        answer.await.map_err(|_| AppendError::Unavailable("запись остановлена".into()))?
+            .map_err(|_| AppendError::Unavailable(Unavailable::Stopped))?;
+        answer.await.map_err(|_| AppendError::Unavailable(Unavailable::Stopped))?
     }
 
     /// Appends from synchronous code (not from inside an async runtime).
@@ -368,8 +377,8 @@ impl Ledger {
         let (reply, answer) = oneshot::channel();
         self.sender
             .blocking_send(Message::Append(Job { request, reply }))
-            .map_err(|_| AppendError::Unavailable("запись остановлена".into()))?;
-        answer.blocking_recv().map_err(|_| AppendError::Unavailable("запись остановлена".into()))?
+            .map_err(|_| AppendError::Unavailable(Unavailable::Stopped))?;
+        answer.blocking_recv().map_err(|_| AppendError::Unavailable(Unavailable::Stopped))?
     }
 
     /// Stops the writer: requests queued before the stop are committed and answered (each after
@@ -404,7 +413,7 @@ struct Writer {
     clock: Arc<dyn Clock>,
     head: Head,
     heads: watch::Sender<Seq>,
-    failed: Option<String>,
+    failed: Option<Unavailable>,
 }
 
 /// State of a group being assembled: what earlier accepted requests of the group changed.
@@ -450,7 +459,7 @@ impl Writer {
         receiver.close();
         while let Ok(message) = receiver.try_recv() {
             if let Message::Append(job) = message {
-                let _ = job.reply.send(Err(AppendError::Unavailable("журнал закрыт".into())));
+                let _ = job.reply.send(Err(AppendError::Unavailable(Unavailable::Stopped)));
             }
         }
     }
@@ -475,7 +484,7 @@ impl Writer {
         }
         if !staged.records.is_empty() {
             if let Err(error) = self.write(&staged) {
-                let reason = format!("сбой хранилища, нужен перезапуск: {error}");
+                let reason = Unavailable::Failed(error.to_string());
                 self.failed = Some(reason.clone());
                 for job in jobs {
                     let _ = job.reply.send(Err(AppendError::Unavailable(reason.clone())));
@@ -558,61 +567,83 @@ impl Writer {
         request: &mut AppendRequest,
         staged: &mut Staged,
     ) -> Result<StageResult, AppendError> {
-        let events = &request.events;
-        if events.is_empty() {
-            return Err(AppendError::EmptyBatch);
-        }
-        if events.len() > BATCH_EVENTS_MAX {
-            return Err(AppendError::BatchTooLarge { events: events.len(), max: BATCH_EVENTS_MAX });
-        }
-        for (event_index, event) in events.iter().enumerate() {
-            event.check_limits().map_err(|source| AppendError::Limit { event_index, source })?;
-        }
-
-        // Idempotency: a clean retry (every id exists with the same content) returns the
-        // original seqs; a reused id with other content, or a half-existing batch, is refused.
-        // For an actor the gate blinds, another actor's event is not looked at: its id is
-        // `taken`, and the request goes on as under a fresh id (see `Gate`).
-        let mut existing = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        let mut taken = None;
-        for event in events {
-            if let Some(id) = event.id {
-                if !seen.insert(id) {
-                    return Err(AppendError::DuplicateInBatch { id });
-                }
-                if let Some(seq) = self.existing_seq(staged, &id)? {
-                    let stored = self.stored_envelope(staged, seq)?;
-                    let blind = self.gate.blinds(&event.actor);
-                    let own = stored.as_ref().is_some_and(|stored| stored.actor == event.actor);
-                    if blind && !own {
-                        taken.get_or_insert(id);
-                        continue;
-                    }
-                    let seq_told = (!blind).then_some(seq);
-                    if !stored.is_some_and(|stored| event.same_content_as(&stored)) {
-                        return Err(AppendError::IdReused { id, seq: seq_told });
-                    }
-                    existing.push((id, seq, seq_told));
-                }
-            }
-        }
-        if let Some(&(id, _, seq)) = existing.first() {
-            if existing.len() == events.len() {
-                let (ids, seqs) = existing.into_iter().map(|(id, seq, _)| (id, seq)).unzip();
-                return Ok(StageResult::Duplicate(seqs, ids));
-            }
-            return Err(AppendError::PartialRetry { id, seq });
-        }
-
+        check_shape(&request.events)?;
+        let taken = match self.retry(request, staged)? {
+            Retry::Duplicate(seqs, ids) => return Ok(StageResult::Duplicate(seqs, ids)),
+            Retry::Fresh { taken } => taken,
+        };
         // What must be refused before a version conflict could tell what a stream holds.
-        self.gate.screen(events)?;
+        self.gate.screen(&request.events)?;
         if let Some(rejection) = request.refused_after_screen.take() {
             return Err(AppendError::Rejected(rejection));
         }
+        self.check_expected(&request.expected, staged)?;
+        let sealed = self.seal(std::mem::take(&mut request.events), staged)?;
+        if let Some(id) = taken {
+            // Checked in full as under a fresh id; refused all the same, as the id is recorded.
+            self.gate.check(&sealed.events)?;
+            return Err(AppendError::IdReused { id, seq: None });
+        }
+        self.gate.admit(&sealed.events)?;
 
-        // Optimistic concurrency.
-        for (stream, expected) in &request.expected {
+        let seqs: Vec<Seq> = sealed.events.iter().map(|event| event.seq).collect();
+        let ids: Vec<EventId> = sealed.events.iter().map(|event| event.id).collect();
+        for event in &sealed.events {
+            staged.ids.insert(event.id, event.seq);
+        }
+        staged.stream_versions.extend(sealed.versions);
+        staged.events.extend(sealed.events);
+        staged.records.extend(sealed.records);
+        staged.head = sealed.head;
+        Ok(StageResult::Appended(seqs, ids))
+    }
+
+    /// Idempotency: a clean retry (every id exists with the same content) returns the original
+    /// seqs; a reused id with other content, or a half-existing batch, is refused. Under
+    /// `Idempotency::OwnEvents` another actor's event is not looked at: its id is `taken`, and
+    /// the request goes on as under a fresh id.
+    fn retry(&self, request: &AppendRequest, staged: &Staged) -> Result<Retry, AppendError> {
+        let own_only = request.idempotency == Idempotency::OwnEvents;
+        let mut existing = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut taken = None;
+        for event in &request.events {
+            let Some(id) = event.id else { continue };
+            if !seen.insert(id) {
+                return Err(AppendError::DuplicateInBatch { id });
+            }
+            let Some(seq) = self.existing_seq(staged, &id)? else { continue };
+            let stored = self.stored_envelope(staged, seq)?;
+            let own = stored.as_ref().is_some_and(|stored| stored.actor == event.actor);
+            if own_only && !own {
+                taken.get_or_insert(id);
+                continue;
+            }
+            let seq_told = (!own_only).then_some(seq);
+            if !stored.is_some_and(|stored| event.same_content_as(&stored)) {
+                return Err(AppendError::IdReused { id, seq: seq_told });
+            }
+            existing.push((id, seq, seq_told));
+        }
+        match existing.first() {
+            None => Ok(Retry::Fresh { taken }),
+            Some(&(id, _, seq)) if existing.len() != request.events.len() => {
+                Err(AppendError::PartialRetry { id, seq })
+            }
+            Some(_) => {
+                let (ids, seqs) = existing.into_iter().map(|(id, seq, _)| (id, seq)).unzip();
+                Ok(Retry::Duplicate(seqs, ids))
+            }
+        }
+    }
+
+    /// Optimistic concurrency: every expected version holds, counting the group so far.
+    fn check_expected(
+        &self,
+        expected: &BTreeMap<StreamName, Expected>,
+        staged: &Staged,
+    ) -> Result<(), AppendError> {
+        for (stream, expected) in expected {
             let actual = self.current_version(staged, stream)?;
             let ok = match expected {
                 Expected::Any => true,
@@ -624,8 +655,11 @@ impl Writer {
                 return Err(AppendError::Conflict { stream: stream.clone(), expected, actual });
             }
         }
+        Ok(())
+    }
 
-        // Seal in order against a scratch copy of the group state.
+    /// Seals `events` in order after the group so far, on a scratch copy of its state.
+    fn seal(&self, events: Vec<NewEvent>, staged: &Staged) -> Result<Sealed, AppendError> {
         let mut head = staged.head;
         let mut versions: HashMap<StreamName, u64> = HashMap::new();
         let mut sealed = Vec::with_capacity(events.len());
@@ -635,7 +669,7 @@ impl Writer {
             Some(last) if last > now => last,
             _ => now,
         };
-        for (event_index, event) in std::mem::take(&mut request.events).into_iter().enumerate() {
+        for (event_index, event) in events.into_iter().enumerate() {
             let version = match versions.get_mut(&event.stream) {
                 Some(version) => {
                     *version = version.saturating_add(1);
@@ -660,24 +694,38 @@ impl Writer {
             records.push(stored);
             sealed.push(envelope);
         }
-        if let Some(id) = taken {
-            // Checked in full as under a fresh id; refused all the same, as the id is recorded.
-            self.gate.check(&sealed)?;
-            return Err(AppendError::IdReused { id, seq: None });
-        }
-        self.gate.admit(&sealed)?;
-
-        let seqs: Vec<Seq> = sealed.iter().map(|event| event.seq).collect();
-        let ids: Vec<EventId> = sealed.iter().map(|event| event.id).collect();
-        for event in &sealed {
-            staged.ids.insert(event.id, event.seq);
-        }
-        staged.stream_versions.extend(versions);
-        staged.events.extend(sealed);
-        staged.records.extend(records);
-        staged.head = head;
-        Ok(StageResult::Appended(seqs, ids))
+        Ok(Sealed { events: sealed, records, versions, head })
     }
+}
+
+/// A request's size limits: not empty, not over `BATCH_EVENTS_MAX`, each event within its own.
+fn check_shape(events: &[NewEvent]) -> Result<(), AppendError> {
+    if events.is_empty() {
+        return Err(AppendError::EmptyBatch);
+    }
+    if events.len() > BATCH_EVENTS_MAX {
+        return Err(AppendError::BatchTooLarge { events: events.len(), max: BATCH_EVENTS_MAX });
+    }
+    for (event_index, event) in events.iter().enumerate() {
+        event.check_limits().map_err(|source| AppendError::Limit { event_index, source })?;
+    }
+    Ok(())
+}
+
+/// What the idempotency check found.
+enum Retry {
+    /// Every event already exists with the same content: their seqs and ids.
+    Duplicate(Vec<Seq>, Vec<EventId>),
+    /// A fresh request; `taken` is another actor's id it reuses (`Idempotency::OwnEvents`).
+    Fresh { taken: Option<EventId> },
+}
+
+/// One request's events sealed after the group so far, not yet part of it.
+struct Sealed {
+    events: Vec<Envelope>,
+    records: Vec<Vec<u8>>,
+    versions: HashMap<StreamName, u64>,
+    head: Head,
 }
 
 /// Moves queued appends into the group until it is full or the queue is empty; true when a

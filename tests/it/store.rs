@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use letopis::commands::wording;
 use letopis::store::{AppendError, AppendRequest, Expected, StoreError};
 use proto_events::chain::VerifyFailure;
 use proto_events::limits::{BATCH_EVENTS_MAX, PAYLOAD_BYTES_MAX};
@@ -79,8 +80,9 @@ fn wrong_expected_version_is_a_conflict_naming_stream_and_versions_and_writes_no
         .ledger
         .append_blocking(AppendRequest::expecting(vec![event("teacher/t-0", "x")], expected))
         .unwrap_err();
-    // The code stays as the API names it; what people read is in Russian.
-    let message = error.to_string();
+    // The code stays as the API names it; what people read is in Russian (the command layer
+    // words the store's refusals).
+    let message = wording::append_error(&error);
     assert_eq!(
         message,
         "конфликт версий потока teacher/t-0: ожидалось: версия 5, текущая версия 1"
@@ -96,7 +98,7 @@ fn wrong_expected_version_is_a_conflict_naming_stream_and_versions_and_writes_no
     for (code, words) in
         [(Expected::Any, "любая версия"), (Expected::NoStream, "поток без событий")]
     {
-        assert_eq!(letopis::store::expected_in_words(&code.code()), words);
+        assert_eq!(wording::expected_in_words(&code.code()), words);
     }
     assert_eq!(ledger.store().head().seq, Seq(3));
 
