@@ -814,225 +814,283 @@ fn in_period(on: Date, start: Date, end: Date) -> bool {
     start <= on && on <= end
 }
 
+/// The numerator, denominator and evidence of one indicator, by the rule its code names.
 fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start: Date) -> Count {
-    let date = population.date;
-    let known = population.known;
-    let registry = &state.registry;
-    let mut count = Count::new();
-    let general = |member: &Member<'_>| member.kind == Some(OrganisationKind::General);
-    let topic =
-        |wanted: ProgramTopic| move |program: &ProgramRegistered| program.topics.contains(&wanted);
     match code {
-        IndicatorCode::Diagnosed | IndicatorCode::Routed => {
-            // Annual: the population read these facts for its year.
-            debug_assert_eq!(start, population.year_start);
-            let kind = if code == IndicatorCode::Diagnosed { DIAGNOSED } else { ROUTED };
-            for member in &population.members {
-                count.member(population.annual_of(member, kind).iter().copied());
-            }
-        }
-        IndicatorCode::RouteSupported => {
-            for member in population.members.iter().filter(|member| member.route_open) {
-                count.member(population.supported_of(member).iter().copied());
-            }
-        }
-        IndicatorCode::FrByDeficit => {
-            for member in &population.members {
-                count.member(
-                    population
-                        .courses_of(member)
-                        .iter()
-                        .filter(|course| course.on >= start && course.federal && course.chosen)
-                        .map(|course| course.id),
-                );
-            }
-        }
-        IndicatorCode::TutorAccompanied => {
-            for member in &population.members {
-                count.member(
-                    population
-                        .courses_of(member)
-                        .iter()
-                        .filter(|course| course.on >= start)
-                        .filter_map(|course| course.tutor.map(|tutor| [course.id, tutor]))
-                        .flatten(),
-                );
-            }
-        }
-        IndicatorCode::MgmtTeamsTrained => {
-            for org in organisations_in_scope(state, &population.scope, date, known) {
-                if registry.team_on(org, date, known).is_empty() {
-                    continue;
-                }
-                let found = state
-                    .learning
-                    .teams_trained
-                    .get(org)
-                    .into_iter()
-                    .flat_map(|facts| ids_in(facts, start, date, known));
-                count.member(found);
-            }
-        }
-        IndicatorCode::SubjectCompetence => {
-            for member in population.members.iter().filter(|member| {
-                general(member) && matches!(member.position, Position::SubjectTeacher { .. })
-            }) {
-                count.member(completions(
-                    population.courses_of(member),
-                    start,
-                    topic(ProgramTopic::SubjectCompetence),
-                ));
-            }
-        }
-        IndicatorCode::FunctionalLiteracy
+        IndicatorCode::SubjectCompetence
+        | IndicatorCode::FunctionalLiteracy
         | IndicatorCode::UpdatedFgos
         | IndicatorCode::QualityAssessment
-        | IndicatorCode::CareerGuidance => {
-            let wanted = match code {
-                IndicatorCode::FunctionalLiteracy => ProgramTopic::FunctionalLiteracy,
-                IndicatorCode::UpdatedFgos => ProgramTopic::UpdatedFgos,
-                IndicatorCode::QualityAssessment => ProgramTopic::QualityAssessment,
-                _ => ProgramTopic::CareerGuidance,
-            };
-            for member in population.members.iter().filter(|member| general(member)) {
-                count.member(completions(population.courses_of(member), start, topic(wanted)));
-            }
-        }
-        IndicatorCode::DigitalEnv | IndicatorCode::Talents | IndicatorCode::Upbringing => {
-            let wanted = match code {
-                IndicatorCode::DigitalEnv => ProgramTopic::DigitalEnv,
-                IndicatorCode::Talents => ProgramTopic::Talents,
-                _ => ProgramTopic::Upbringing,
-            };
-            for member in &population.members {
-                count.member(completions(population.courses_of(member), start, topic(wanted)));
-            }
-        }
-        IndicatorCode::PreschoolQuality => {
-            for member in population
-                .members
-                .iter()
-                .filter(|member| member.kind == Some(OrganisationKind::Preschool))
-            {
-                count.member(completions(
-                    population.courses_of(member),
-                    start,
-                    topic(ProgramTopic::PreschoolQuality),
-                ));
-            }
-        }
-        IndicatorCode::LowResultsSchools => {
-            let flagged = |status: &OrganisationStatus| {
-                matches!(
-                    status,
-                    OrganisationStatus::LowResults(_)
-                        | OrganisationStatus::UnfavourableSocialConditions
-                )
-            };
-            let mut flags: Vec<Option<bool>> = vec![None; population.organisations.len()];
-            for member in &population.members {
-                let Some(flag) = flags.get_mut(member.organisation_index) else { continue };
-                let is_flagged = *flag.get_or_insert_with(|| {
-                    registry.status_on_at(member.organisation, flagged, date, known).is_some()
-                });
-                if is_flagged {
-                    count.member(completions(population.courses_of(member), start, |_| true));
-                }
-            }
-        }
+        | IndicatorCode::CareerGuidance
+        | IndicatorCode::DigitalEnv
+        | IndicatorCode::Talents
+        | IndicatorCode::Upbringing
+        | IndicatorCode::PreschoolQuality => topic_completions(population, code, start),
+        IndicatorCode::Diagnosed => annual_facts(population, DIAGNOSED, start),
+        IndicatorCode::Routed => annual_facts(population, ROUTED, start),
+        IndicatorCode::RouteSupported => route_supported(population),
+        IndicatorCode::FrByDeficit => fr_by_deficit(population, start),
+        IndicatorCode::TutorAccompanied => tutor_accompanied(population, start),
+        IndicatorCode::MgmtTeamsTrained => mgmt_teams_trained(state, population, start),
+        IndicatorCode::LowResultsSchools => low_results_schools(state, population, start),
         IndicatorCode::Retraining => {
+            let mut count = Count::new();
             for member in &population.members {
                 count.member(completions(population.courses_of(member), start, |program| {
                     program.kind == ProgramKind::Retraining
                 }));
             }
+            count
         }
-        IndicatorCode::YoungSupported => {
-            let career_after = years_before(date, 3);
-            for member in &population.members {
-                let age = date.year() - i32::from(member.birth_year);
-                if age >= 35 || member.career_start <= career_after {
-                    continue;
-                }
-                let mut found: Vec<EventId> =
-                    population.pairs_of(member).iter().map(|(_, id)| *id).collect();
-                found.extend(population.supported_of(member).iter().copied());
-                found.extend(methodist_assignments_on(member.record, date, known));
-                count.member(found);
-            }
+        IndicatorCode::YoungSupported => young_supported(population),
+        IndicatorCode::MentoringOrgs => mentoring_orgs(state, population),
+        IndicatorCode::MethodistLoad => methodist_load(state, population),
+        IndicatorCode::ExpertInvolved => expert_involved(population, start),
+        IndicatorCode::BurnoutPrevention => burnout_prevention(population, start),
+        IndicatorCode::RegionalEvents => regional_events(state, population, start),
+    }
+}
+
+/// Whose members an indicator counts.
+type MemberFilter = fn(&Member<'_>) -> bool;
+
+fn general(member: &Member<'_>) -> bool {
+    member.kind == Some(OrganisationKind::General)
+}
+
+fn anyone(_: &Member<'_>) -> bool {
+    true
+}
+
+/// The indicators that count completed programs of one topic: the topic and whose.
+fn topic_rule(code: IndicatorCode) -> Option<(ProgramTopic, MemberFilter)> {
+    let subject_teacher: MemberFilter =
+        |member| general(member) && matches!(member.position, Position::SubjectTeacher { .. });
+    let preschool: MemberFilter = |member| member.kind == Some(OrganisationKind::Preschool);
+    Some(match code {
+        IndicatorCode::SubjectCompetence => (ProgramTopic::SubjectCompetence, subject_teacher),
+        IndicatorCode::FunctionalLiteracy => (ProgramTopic::FunctionalLiteracy, general),
+        IndicatorCode::UpdatedFgos => (ProgramTopic::UpdatedFgos, general),
+        IndicatorCode::QualityAssessment => (ProgramTopic::QualityAssessment, general),
+        IndicatorCode::CareerGuidance => (ProgramTopic::CareerGuidance, general),
+        IndicatorCode::DigitalEnv => (ProgramTopic::DigitalEnv, anyone),
+        IndicatorCode::Talents => (ProgramTopic::Talents, anyone),
+        IndicatorCode::Upbringing => (ProgramTopic::Upbringing, anyone),
+        IndicatorCode::PreschoolQuality => (ProgramTopic::PreschoolQuality, preschool),
+        _ => return None,
+    })
+}
+
+fn topic(wanted: ProgramTopic) -> impl Fn(&ProgramRegistered) -> bool {
+    move |program: &ProgramRegistered| program.topics.contains(&wanted)
+}
+
+/// Members of the indicator's population (`topic_rule`) with a program of its topic completed
+/// from `start` to D.
+fn topic_completions(population: &Population<'_>, code: IndicatorCode, start: Date) -> Count {
+    let mut count = Count::new();
+    let Some((wanted, whose)) = topic_rule(code) else {
+        debug_assert!(false, "{code:?} is not a topic indicator");
+        return count;
+    };
+    for member in population.members.iter().filter(|member| whose(member)) {
+        count.member(completions(population.courses_of(member), start, topic(wanted)));
+    }
+    count
+}
+
+/// Members with a fact of `kind` in D's year (the population read these facts for its year).
+fn annual_facts(population: &Population<'_>, kind: usize, start: Date) -> Count {
+    debug_assert_eq!(start, population.year_start);
+    let mut count = Count::new();
+    for member in &population.members {
+        count.member(population.annual_of(member, kind).iter().copied());
+    }
+    count
+}
+
+fn route_supported(population: &Population<'_>) -> Count {
+    let mut count = Count::new();
+    for member in population.members.iter().filter(|member| member.route_open) {
+        count.member(population.supported_of(member).iter().copied());
+    }
+    count
+}
+
+fn fr_by_deficit(population: &Population<'_>, start: Date) -> Count {
+    let mut count = Count::new();
+    for member in &population.members {
+        count.member(
+            population
+                .courses_of(member)
+                .iter()
+                .filter(|course| course.on >= start && course.federal && course.chosen)
+                .map(|course| course.id),
+        );
+    }
+    count
+}
+
+fn tutor_accompanied(population: &Population<'_>, start: Date) -> Count {
+    let mut count = Count::new();
+    for member in &population.members {
+        count.member(
+            population
+                .courses_of(member)
+                .iter()
+                .filter(|course| course.on >= start)
+                .filter_map(|course| course.tutor.map(|tutor| [course.id, tutor]))
+                .flatten(),
+        );
+    }
+    count
+}
+
+fn mgmt_teams_trained(state: &State, population: &Population<'_>, start: Date) -> Count {
+    let (date, known) = (population.date, population.known);
+    let mut count = Count::new();
+    for org in organisations_in_scope(state, &population.scope, date, known) {
+        if state.registry.team_on(org, date, known).is_empty() {
+            continue;
         }
-        IndicatorCode::MentoringOrgs => {
-            let mut active: BTreeMap<&OrgId, Vec<EventId>> = BTreeMap::new();
-            for (org, id) in &population.pairs {
-                active.entry(org).or_default().push(*id);
-            }
-            for org in organisations_in_scope(state, &population.scope, date, known) {
-                let kind = registry.organisation_place_at(org, known).map(|(kind, _)| kind);
-                if kind == Some(OrganisationKind::DpoProvider) {
-                    continue;
-                }
-                count.member(active.get(org).cloned().unwrap_or_default());
-            }
+        let found = state
+            .learning
+            .teams_trained
+            .get(org)
+            .into_iter()
+            .flat_map(|facts| ids_in(facts, start, date, known));
+        count.member(found);
+    }
+    count
+}
+
+fn low_results_schools(state: &State, population: &Population<'_>, start: Date) -> Count {
+    let (date, known) = (population.date, population.known);
+    let flagged = |status: &OrganisationStatus| {
+        matches!(
+            status,
+            OrganisationStatus::LowResults(_) | OrganisationStatus::UnfavourableSocialConditions
+        )
+    };
+    let mut count = Count::new();
+    let mut flags: Vec<Option<bool>> = vec![None; population.organisations.len()];
+    for member in &population.members {
+        let Some(flag) = flags.get_mut(member.organisation_index) else { continue };
+        let is_flagged = *flag.get_or_insert_with(|| {
+            state.registry.status_on_at(member.organisation, flagged, date, known).is_some()
+        });
+        if is_flagged {
+            count.member(completions(population.courses_of(member), start, |_| true));
         }
-        IndicatorCode::MethodistLoad => {
-            let teachers = population.members.iter().filter(|member| general(member)).count();
-            count.numerator = u64::try_from(teachers).unwrap_or(u64::MAX);
-            let methodists: BTreeSet<&proto_events::vocabulary::PersonId> = match &population.scope
+    }
+    count
+}
+
+fn young_supported(population: &Population<'_>) -> Count {
+    let (date, known) = (population.date, population.known);
+    let career_after = years_before(date, 3);
+    let mut count = Count::new();
+    for member in &population.members {
+        let age = date.year() - i32::from(member.birth_year);
+        if age >= 35 || member.career_start <= career_after {
+            continue;
+        }
+        let mut found: Vec<EventId> =
+            population.pairs_of(member).iter().map(|(_, id)| *id).collect();
+        found.extend(population.supported_of(member).iter().copied());
+        found.extend(methodist_assignments_on(member.record, date, known));
+        count.member(found);
+    }
+    count
+}
+
+fn mentoring_orgs(state: &State, population: &Population<'_>) -> Count {
+    let (date, known) = (population.date, population.known);
+    let mut active: BTreeMap<&OrgId, Vec<EventId>> = BTreeMap::new();
+    for (org, id) in &population.pairs {
+        active.entry(org).or_default().push(*id);
+    }
+    let mut count = Count::new();
+    for org in organisations_in_scope(state, &population.scope, date, known) {
+        let kind = state.registry.organisation_place_at(org, known).map(|(kind, _)| kind);
+        if kind == Some(OrganisationKind::DpoProvider) {
+            continue;
+        }
+        count.member(active.get(org).cloned().unwrap_or_default());
+    }
+    count
+}
+
+fn methodist_load(state: &State, population: &Population<'_>) -> Count {
+    let (date, known) = (population.date, population.known);
+    let registry = &state.registry;
+    let mut count = Count::new();
+    let teachers = population.members.iter().filter(|member| general(member)).count();
+    count.numerator = u64::try_from(teachers).unwrap_or(u64::MAX);
+    let methodists: BTreeSet<&proto_events::vocabulary::PersonId> = match &population.scope {
+        Scope::Region => registry
+            .role_holders_on(SupportSystemRole::RegionalMethodist, date, known)
+            .into_iter()
+            .map(|(person, _)| person)
+            .collect(),
+        Scope::Municipality(code) => registry
+            .role_holders_on(SupportSystemRole::RegionalMethodist, date, known)
+            .into_iter()
+            .filter(|(_, municipality)| *municipality == Some(code))
+            .map(|(person, _)| person)
+            .collect(),
+        Scope::Organisation(_) => population
+            .members
+            .iter()
+            .flat_map(|member| registry.methodists_on(member.teacher, date, known))
+            .collect(),
+    };
+    count.denominator = u64::try_from(methodists.len()).unwrap_or(u64::MAX);
+    count
+}
+
+fn expert_involved(population: &Population<'_>, start: Date) -> Count {
+    debug_assert_eq!(start, population.year_start);
+    let mut count = Count::new();
+    for member in &population.members {
+        let found = population.annual_of(member, EXPERT);
+        if !found.is_empty() {
+            count.numerator = count.numerator.saturating_add(1);
+            count.evidence.extend_from_slice(found);
+        }
+    }
+    count.denominator = 1;
+    count
+}
+
+fn burnout_prevention(population: &Population<'_>, start: Date) -> Count {
+    debug_assert_eq!(start, population.year_start);
+    let mut count = Count::new();
+    for member in &population.members {
+        count.member(
+            completions(
+                population.courses_of(member),
+                start,
+                topic(ProgramTopic::BurnoutPrevention),
+            )
+            .chain(population.annual_of(member, BURNOUT).iter().copied()),
+        );
+    }
+    count
+}
+
+fn regional_events(state: &State, population: &Population<'_>, start: Date) -> Count {
+    let mut count = Count::new();
+    if population.scope == Scope::Region {
+        for (id, fact) in state.learning.regional_events.iter(population.known) {
+            if fact.value.level == EventLevel::Regional
+                && in_period(fact.on, start, population.date)
             {
-                Scope::Region => registry
-                    .role_holders_on(SupportSystemRole::RegionalMethodist, date, known)
-                    .into_iter()
-                    .map(|(person, _)| person)
-                    .collect(),
-                Scope::Municipality(code) => registry
-                    .role_holders_on(SupportSystemRole::RegionalMethodist, date, known)
-                    .into_iter()
-                    .filter(|(_, municipality)| *municipality == Some(code))
-                    .map(|(person, _)| person)
-                    .collect(),
-                Scope::Organisation(_) => population
-                    .members
-                    .iter()
-                    .flat_map(|member| registry.methodists_on(member.teacher, date, known))
-                    .collect(),
-            };
-            count.denominator = u64::try_from(methodists.len()).unwrap_or(u64::MAX);
-        }
-        IndicatorCode::ExpertInvolved => {
-            debug_assert_eq!(start, population.year_start);
-            for member in &population.members {
-                let found = population.annual_of(member, EXPERT);
-                if !found.is_empty() {
-                    count.numerator = count.numerator.saturating_add(1);
-                    count.evidence.extend_from_slice(found);
-                }
-            }
-            count.denominator = 1;
-        }
-        IndicatorCode::BurnoutPrevention => {
-            debug_assert_eq!(start, population.year_start);
-            for member in &population.members {
-                count.member(
-                    completions(
-                        population.courses_of(member),
-                        start,
-                        topic(ProgramTopic::BurnoutPrevention),
-                    )
-                    .chain(population.annual_of(member, BURNOUT).iter().copied()),
-                );
+                count.numerator = count.numerator.saturating_add(1);
+                count.evidence.push(*id);
             }
         }
-        IndicatorCode::RegionalEvents => {
-            if population.scope == Scope::Region {
-                for (id, fact) in state.learning.regional_events.iter(known) {
-                    if fact.value.level == EventLevel::Regional && in_period(fact.on, start, date) {
-                        count.numerator = count.numerator.saturating_add(1);
-                        count.evidence.push(*id);
-                    }
-                }
-                count.denominator = 1;
-            }
-        }
+        count.denominator = 1;
     }
     count
 }

@@ -328,7 +328,7 @@ fn plan_view(id: &PlanId, facts: &PlanFacts, date: Date) -> Option<PlanView> {
     let plan_period = (created.period_from_year, created.period_to_year);
     let period = (i32::from(plan_period.0), i32::from(plan_period.1));
 
-    let mut sections: Vec<(u64, SectionView)> = ordered
+    let sections: Vec<(u64, SectionView)> = ordered
         .iter()
         .filter_map(|fact| match &fact.recorded.fact {
             PlanFact::SectionAdded(section) => Some((
@@ -344,12 +344,39 @@ fn plan_view(id: &PlanId, facts: &PlanFacts, date: Date) -> Option<PlanView> {
         })
         .collect();
 
-    let mut activities: BTreeMap<ActivityId, (SectionId, ActivityView)> = BTreeMap::new();
+    let mut activities: Activities = BTreeMap::new();
     for fact in &ordered {
         if let PlanFact::ActivityAdded(added) = &fact.recorded.fact {
             activities.insert(added.activity.clone(), activity_view(added, fact.recorded));
         }
     }
+    apply_amendments(&mut activities, &ordered, date, plan_period);
+    apply_executions_and_cancellations(&mut activities, &ordered, date);
+
+    let sections = place_activities(sections, activities, date, period)?;
+
+    Some(PlanView {
+        id: id.clone(),
+        title: created.title.clone(),
+        level: created.level,
+        basis,
+        approved_by,
+        period: PeriodView { from_year: created.period_from_year, to_year: created.period_to_year },
+        owner: created.owner.clone(),
+        sections,
+    })
+}
+
+/// Activities by id, each with its section.
+type Activities = BTreeMap<ActivityId, (SectionId, ActivityView)>;
+
+/// Applies the amendments in force on `date` to `activities` and lists every amendment.
+fn apply_amendments(
+    activities: &mut Activities,
+    ordered: &[Ordered<'_>],
+    date: Date,
+    plan_period: (u16, u16),
+) {
     // Amendments apply in effective order (then ledger order); those not yet in force are
     // listed only.
     let mut amendments: Vec<&Ordered<'_>> = ordered
@@ -375,7 +402,16 @@ fn plan_view(id: &PlanId, facts: &PlanFacts, date: Date) -> Option<PlanView> {
             changes: amended.changes.clone(),
         });
     }
-    for fact in &ordered {
+}
+
+/// Lists the execution reports made by `date` and the cancellation of each activity (the first
+/// in force, else the first known).
+fn apply_executions_and_cancellations(
+    activities: &mut Activities,
+    ordered: &[Ordered<'_>],
+    date: Date,
+) {
+    for fact in ordered {
         match &fact.recorded.fact {
             PlanFact::ExecutionReported(report) if report.reported_on <= date => {
                 if let Some((_, view)) = activities.get_mut(&report.activity) {
@@ -407,7 +443,16 @@ fn plan_view(id: &PlanId, facts: &PlanFacts, date: Date) -> Option<PlanView> {
             _ => {}
         }
     }
+}
 
+/// Puts each activity, with its status on `date`, in its section (those of a section the ledger
+/// does not know in «Вне разделов»), sections and activities in the plan's numbering order.
+fn place_activities(
+    mut sections: Vec<(u64, SectionView)>,
+    activities: Activities,
+    date: Date,
+    period: (i32, i32),
+) -> Option<Vec<SectionView>> {
     let mut unplaced: Vec<ActivityView> = Vec::new();
     for (_, (section, mut view)) in activities {
         view.executions.sort_by_key(|execution| execution.reported_on);
@@ -438,17 +483,7 @@ fn plan_view(id: &PlanId, facts: &PlanFacts, date: Date) -> Option<PlanView> {
     for section in &mut sections {
         section.activities.sort_by(|a, b| compare_numbers(&a.number, &b.number));
     }
-
-    Some(PlanView {
-        id: id.clone(),
-        title: created.title.clone(),
-        level: created.level,
-        basis,
-        approved_by,
-        period: PeriodView { from_year: created.period_from_year, to_year: created.period_to_year },
-        owner: created.owner.clone(),
-        sections,
-    })
+    Some(sections)
 }
 
 fn activity_view(added: &ActivityAdded, recorded: &Recorded) -> (SectionId, ActivityView) {

@@ -409,6 +409,61 @@ fn record(
     let (id, seq) = (ctx.id, ctx.seq.0);
     let recorded = Recorded { id, seq, known_from: at };
     let key = match payload {
+        Payload::MunicipalityRegistered(_)
+        | Payload::OrganisationRegistered(_)
+        | Payload::OrganisationStatusChanged(_)
+        | Payload::ProgramRegistered(_)
+        | Payload::ProgramRegisterIncluded(_)
+        | Payload::ProgramRegisterRemoved(_)
+        | Payload::DiagnosticProcedureRegistered(_) => {
+            record_registry(state, recorded, on, payload)
+        }
+        Payload::TeacherHired(_)
+        | Payload::TeacherMoved(_)
+        | Payload::TeacherLeft(_)
+        | Payload::ManagementTeamMemberAdded(_)
+        | Payload::ManagementTeamMemberRemoved(_)
+        | Payload::RoleAssigned(_)
+        | Payload::RoleEnded(_)
+        | Payload::TeacherAssignedToMethodist(_)
+        | Payload::TeacherUnassignedFromMethodist(_) => {
+            record_people(state, recorded, on, at, payload)
+        }
+        Payload::DiagnosticRecorded(_)
+        | Payload::RouteOpened(_)
+        | Payload::RouteStepPlanned(_)
+        | Payload::RouteSupportAssigned(_)
+        | Payload::RouteClosed(_)
+        | Payload::RouteStepCompleted(_)
+        | Payload::CourseCompleted(_)
+        | Payload::MentoringPairFormed(_)
+        | Payload::MentoringPairEnded(_)
+        | Payload::ParticipationRecorded(_)
+        | Payload::RegionalEventHeld(_)
+        | Payload::ManagementTeamTrained(_)
+        | Payload::TargetSet(_)
+        | Payload::FigureReported(_) => record_learning(state, recorded, on, payload),
+        Payload::PlanCreated(_)
+        | Payload::PlanApproved(_)
+        | Payload::PlanSectionAdded(_)
+        | Payload::ActivityAdded(_)
+        | Payload::ActivityAmended(_)
+        | Payload::ActivityExecutionReported(_)
+        | Payload::ActivityCancelled(_)
+        | Payload::EventRetracted(_)
+        | Payload::EventCorrected(_) => None,
+    };
+    state.origins.insert(id, Origin { seq, effective: ctx.effective, key, retracted_at: None });
+}
+
+/// Records a registry fact (municipalities, organisations, programs, procedures); its key.
+fn record_registry(
+    state: &mut State,
+    recorded: Recorded,
+    on: Date,
+    payload: &Payload,
+) -> Option<FactKey> {
+    match payload {
         Payload::MunicipalityRegistered(fact) => {
             let key = RegistryKey::Municipality(fact.municipality.clone());
             state.registry.municipality(recorded, on, fact.clone());
@@ -442,6 +497,20 @@ fn record(
             state.registry.procedure(recorded, on, fact.clone());
             Some(FactKey::Registry(key))
         }
+        _ => None,
+    }
+}
+
+/// Records who works where and in what role (hires, moves, teams, support roles, methodists);
+/// its key. `at` is the seq anomalies are reported at.
+fn record_people(
+    state: &mut State,
+    recorded: Recorded,
+    on: Date,
+    at: u64,
+    payload: &Payload,
+) -> Option<FactKey> {
+    match payload {
         Payload::TeacherHired(fact) => {
             let change = EmploymentChange::Hired {
                 organisation: fact.organisation.clone(),
@@ -512,6 +581,18 @@ fn record(
             state.registry.methodist(recorded, on, fact.teacher.clone(), change);
             Some(FactKey::Registry(RegistryKey::Teacher(fact.teacher.clone())))
         }
+        _ => None,
+    }
+}
+
+/// Records what teachers learn and how they are supported, targets and reported figures; its key.
+fn record_learning(
+    state: &mut State,
+    recorded: Recorded,
+    on: Date,
+    payload: &Payload,
+) -> Option<FactKey> {
+    match payload {
         Payload::DiagnosticRecorded(fact) => {
             state.learning.diagnostic(recorded, fact.clone());
             Some(FactKey::Learning(LearningKey::Teacher(fact.teacher.clone())))
@@ -582,15 +663,6 @@ fn record(
             state.reports.insert(recorded, fact.valid_on, fact.clone());
             Some(FactKey::Report)
         }
-        Payload::PlanCreated(_)
-        | Payload::PlanApproved(_)
-        | Payload::PlanSectionAdded(_)
-        | Payload::ActivityAdded(_)
-        | Payload::ActivityAmended(_)
-        | Payload::ActivityExecutionReported(_)
-        | Payload::ActivityCancelled(_)
-        | Payload::EventRetracted(_)
-        | Payload::EventCorrected(_) => None,
-    };
-    state.origins.insert(id, Origin { seq, effective: ctx.effective, key, retracted_at: None });
+        _ => None,
+    }
 }

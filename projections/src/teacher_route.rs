@@ -321,7 +321,7 @@ fn teacher_view(teacher: &TeacherId, facts: &TeacherFacts, date: Date) -> Teache
             open_deficits: BTreeSet::new(),
         });
     }
-    let mut completions: BTreeMap<(RouteId, StepId), (Date, Option<String>)> = BTreeMap::new();
+    let mut completions: Completions = BTreeMap::new();
     for (_, recorded) in &ordered {
         match &recorded.fact {
             RouteFact::StepPlanned(step) if in_force(recorded.effective, date) => {
@@ -372,35 +372,49 @@ fn teacher_view(teacher: &TeacherId, facts: &TeacherFacts, date: Date) -> Teache
     }
 
     for route in &mut routes {
-        for step in &mut route.steps {
-            match completions.get(&(route.id.clone(), step.id.clone())) {
-                Some((on, evidence)) => {
-                    step.status = StepStatus::Done;
-                    step.completed_on = Some(*on);
-                    step.evidence = evidence.clone();
-                }
-                None if step.due_on < date => step.status = StepStatus::Overdue,
-                None => {}
-            }
-        }
-        route.steps.sort_by(|a, b| a.due_on.cmp(&b.due_on).then_with(|| a.id.cmp(&b.id)));
-        let source =
-            diagnostics.iter().find(|diagnostic| route.diagnostic.as_ref() == Some(&diagnostic.id));
-        for competence in &route.deficits {
-            match closing_diagnostic(&diagnostics, source, competence) {
-                Some(closing) => route.closed_deficits.push(ClosedDeficit {
-                    competence: competence.clone(),
-                    by_diagnostic: closing.id.clone(),
-                    on: closing.taken_on,
-                }),
-                None => {
-                    route.open_deficits.insert(competence.clone());
-                }
-            }
-        }
+        finish_route(route, &completions, &diagnostics, date);
     }
 
     TeacherRoutesView { teacher: teacher.clone(), diagnostics, routes }
+}
+
+/// Completions of route steps by (route, step): the date and the evidence.
+type Completions = BTreeMap<(RouteId, StepId), (Date, Option<String>)>;
+
+/// Sets each step's status on `date` (done, overdue or planned), orders the steps, and tells the
+/// route's deficits closed by a later diagnostic from those still open.
+fn finish_route(
+    route: &mut RouteView,
+    completions: &Completions,
+    diagnostics: &[DiagnosticView],
+    date: Date,
+) {
+    for step in &mut route.steps {
+        match completions.get(&(route.id.clone(), step.id.clone())) {
+            Some((on, evidence)) => {
+                step.status = StepStatus::Done;
+                step.completed_on = Some(*on);
+                step.evidence = evidence.clone();
+            }
+            None if step.due_on < date => step.status = StepStatus::Overdue,
+            None => {}
+        }
+    }
+    route.steps.sort_by(|a, b| a.due_on.cmp(&b.due_on).then_with(|| a.id.cmp(&b.id)));
+    let source =
+        diagnostics.iter().find(|diagnostic| route.diagnostic.as_ref() == Some(&diagnostic.id));
+    for competence in &route.deficits {
+        match closing_diagnostic(diagnostics, source, competence) {
+            Some(closing) => route.closed_deficits.push(ClosedDeficit {
+                competence: competence.clone(),
+                by_diagnostic: closing.id.clone(),
+                on: closing.taken_on,
+            }),
+            None => {
+                route.open_deficits.insert(competence.clone());
+            }
+        }
+    }
 }
 
 /// The latest diagnostic after the route's source that measures `competence` (scores it, or is
