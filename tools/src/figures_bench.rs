@@ -72,6 +72,67 @@ pub fn run(events: u64) -> anyhow::Result<()> {
     store.flush()?;
     let head = store.head().seq.0;
 
+    let Rebuild { ours_eps, baseline_eps, snapshot_bytes } = rebuild(&store, head)?;
+
+    // Snapshots: one fold to now writes one at every checkpoint.
+    let resident_before = resident_bytes();
+    let started = Instant::now();
+    let projector = Projector::new(store.clone());
+    projector.state_at(KnownAt::Now)?;
+    let snapshot_build = started.elapsed();
+    let resident_after = resident_bytes();
+    println!(
+        "head state in memory: process resident {:.0} MB before folding it, {:.0} MB after",
+        resident_before as f64 / 1e6,
+        resident_after as f64 / 1e6
+    );
+    println!(
+        "snapshots: {} written every {} events in {snapshot_build:.1?}",
+        snapshot::count(&store)?,
+        snapshot::SNAPSHOT_EVERY_EVENTS
+    );
+
+    let Latencies { latencies, state_latencies, refold_latencies, at_now } =
+        query_latencies(&projector, head)?;
+    let p50 = percentile(&latencies, 50);
+    let p99 = percentile(&latencies, 99);
+    let state_p50 = percentile(&state_latencies, 50);
+    let refold_p50 = percentile(&refold_latencies, 50);
+    let speedup = refold_p50.as_secs_f64() / p50.as_secs_f64().max(1e-9);
+    println!("catalogue latency over {QUERIES} (D, K): p50 {p50:.1?} p99 {p99:.1?} (state alone p50 {state_p50:.1?}); at now (cached) {at_now:.1?}");
+    println!("same run, fold to K from the nearest snapshot + catalogue: p50 {refold_p50:.1?} p99 {:.1?}; p50 ratio {speedup:.1}× (identical figures at every pair)", percentile(&refold_latencies, 99));
+    println!(
+        "{}",
+        json!({
+            "bench": "figures",
+            "events": head,
+            "ours_eps": ours_eps.round(),
+            "baseline": "raw scan + Envelope::open + Payload::decode_envelope",
+            "baseline_eps": baseline_eps.round(),
+            "ratio": (ours_eps / baseline_eps * 1000.0).round() / 1000.0,
+            "catalogue_p50_ms": ms(p50),
+            "catalogue_p99_ms": ms(p99),
+            "catalogue_now_cached_ms": ms(at_now),
+            "state_p50_ms": ms(state_p50),
+            "refold_catalogue_p50_ms": ms(refold_p50),
+            "refold_over_ours_p50": (speedup * 10.0).round() / 10.0,
+            "snapshot_bytes": snapshot_bytes,
+            "resident_bytes_with_head_state": resident_after,
+        })
+    );
+    Ok(())
+}
+
+/// Rebuild throughput: a cold fold of every event against a raw scan and decode.
+struct Rebuild {
+    ours_eps: f64,
+    baseline_eps: f64,
+    snapshot_bytes: usize,
+}
+
+/// Folds the whole store once against a raw scan + decode of it (run twice, the faster kept) and
+/// prints both rates with the state snapshot's size.
+fn rebuild(store: &Store, head: u64) -> anyhow::Result<Rebuild> {
     // Baseline: raw scan + open (hash check, canonical decode) + payload decode. Run twice and
     // keep the faster, so the first pass's cold sled cache does not flatter the ratio.
     let mut baseline = Duration::MAX;
@@ -116,25 +177,20 @@ pub fn run(events: u64) -> anyhow::Result<()> {
         snapshot_bytes as f64 / 1e6,
         figures_section_bytes as f64 / 1e6
     );
+    Ok(Rebuild { ours_eps, baseline_eps, snapshot_bytes })
+}
 
-    // Snapshots: one fold to now writes one at every checkpoint.
-    let resident_before = resident_bytes();
-    let started = Instant::now();
-    let projector = Projector::new(store.clone());
-    projector.state_at(KnownAt::Now)?;
-    let snapshot_build = started.elapsed();
-    let resident_after = resident_bytes();
-    println!(
-        "head state in memory: process resident {:.0} MB before folding it, {:.0} MB after",
-        resident_before as f64 / 1e6,
-        resident_after as f64 / 1e6
-    );
-    println!(
-        "snapshots: {} written every {} events in {snapshot_build:.1?}",
-        snapshot::count(&store)?,
-        snapshot::SNAPSHOT_EVERY_EVENTS
-    );
+/// Catalogue latencies over the (D, K) pairs, sorted: from the head state, the state alone, and
+/// the fold to K from the nearest snapshot (the baseline); and the catalogue at now, cached.
+struct Latencies {
+    latencies: Vec<Duration>,
+    state_latencies: Vec<Duration>,
+    refold_latencies: Vec<Duration>,
+    at_now: Duration,
+}
 
+/// Answers `QUERIES` (D, K) pairs both ways, checking both give the same figures.
+fn query_latencies(projector: &Projector, head: u64) -> anyhow::Result<Latencies> {
     let mut latencies = Vec::new();
     let mut state_latencies = Vec::new();
     let mut refold_latencies = Vec::new();
@@ -172,33 +228,7 @@ pub fn run(events: u64) -> anyhow::Result<()> {
     latencies.sort();
     state_latencies.sort();
     refold_latencies.sort();
-    let p50 = percentile(&latencies, 50);
-    let p99 = percentile(&latencies, 99);
-    let state_p50 = percentile(&state_latencies, 50);
-    let refold_p50 = percentile(&refold_latencies, 50);
-    let speedup = refold_p50.as_secs_f64() / p50.as_secs_f64().max(1e-9);
-    println!("catalogue latency over {QUERIES} (D, K): p50 {p50:.1?} p99 {p99:.1?} (state alone p50 {state_p50:.1?}); at now (cached) {at_now:.1?}");
-    println!("same run, fold to K from the nearest snapshot + catalogue: p50 {refold_p50:.1?} p99 {:.1?}; p50 ratio {speedup:.1}× (identical figures at every pair)", percentile(&refold_latencies, 99));
-    println!(
-        "{}",
-        json!({
-            "bench": "figures",
-            "events": head,
-            "ours_eps": ours_eps.round(),
-            "baseline": "raw scan + Envelope::open + Payload::decode_envelope",
-            "baseline_eps": baseline_eps.round(),
-            "ratio": (ours_eps / baseline_eps * 1000.0).round() / 1000.0,
-            "catalogue_p50_ms": ms(p50),
-            "catalogue_p99_ms": ms(p99),
-            "catalogue_now_cached_ms": ms(at_now),
-            "state_p50_ms": ms(state_p50),
-            "refold_catalogue_p50_ms": ms(refold_p50),
-            "refold_over_ours_p50": (speedup * 10.0).round() / 10.0,
-            "snapshot_bytes": snapshot_bytes,
-            "resident_bytes_with_head_state": resident_after,
-        })
-    );
-    Ok(())
+    Ok(Latencies { latencies, state_latencies, refold_latencies, at_now })
 }
 
 /// The process's resident set size (0 where /proc is not available).

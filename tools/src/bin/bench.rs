@@ -420,78 +420,120 @@ fn http_command(index: u64) -> String {
 }
 
 fn bench_http(events: u64) -> anyhow::Result<()> {
-    use letopis::server::auth::{create_token, Role};
+    let baseline = http_baseline(events)?;
+    let direct = http_direct(events)?;
+    let (ours, mut latencies) = http_ours(events)?;
+    latencies.sort();
+    let ours_eps = events as f64 / ours.as_secs_f64();
+    let baseline_eps = events as f64 / baseline.as_secs_f64();
+    let direct_eps = events as f64 / direct.as_secs_f64();
+    let ms = |duration: Duration| (duration.as_secs_f64() * 1e5).round() / 100.0;
+    println!(
+        "direct: the same appends by {HTTP_CLIENTS} concurrent tasks to the ledger, no HTTP: {direct_eps:.0} ev/s, ratio {:.2} (the group-commit ceiling of the HTTP path)",
+        direct_eps / baseline_eps
+    );
+    let p50_ms = ms(percentile(&latencies, 50));
+    let p99_ms = ms(percentile(&latencies, 99));
+    println!(
+        "http: {events} single-event appends by {HTTP_CLIENTS} clients: {ours_eps:.0} ev/s, p50 {p50_ms} ms, p99 {p99_ms} ms; sequential store appends {baseline_eps:.0} ev/s; ratio {:.2}",
+        ours_eps / baseline_eps
+    );
+    println!(
+        "{}",
+        json!({
+            "bench": "http",
+            "events": events,
+            "clients": HTTP_CLIENTS,
+            "ours_eps": ours_eps.round(),
+            "baseline": "sequential single-event store appends",
+            "baseline_eps": baseline_eps.round(),
+            "ratio": (ours_eps / baseline_eps * 1000.0).round() / 1000.0,
+            "direct_concurrent_eps": direct_eps.round(),
+            "direct_ratio": (direct_eps / baseline_eps * 1000.0).round() / 1000.0,
+            "p50_ms": p50_ms,
+            "p99_ms": p99_ms,
+        })
+    );
+    Ok(())
+}
+
+/// `events` distinct municipality registrations by the operator, ready to append.
+fn http_events(events: u64) -> anyhow::Result<Vec<proto_events::NewEvent>> {
     use proto_events::vocabulary::{MunicipalityCode, MunicipalityRegistered, Payload};
-    use proto_events::{Actor, ActorRole, Date, Effective, NewEvent};
+    use proto_events::{Actor, ActorRole, Date, Effective};
 
     let effective = Effective::Date(Date::from_ymd(2024, 1, 1).context("date")?);
     let actor = Actor { role: ActorRole::Operator, id: "tok-bench".into() };
-    let prepare = || {
-        (0..events)
-            .map(|index| -> anyhow::Result<NewEvent> {
-                let payload = Payload::from(MunicipalityRegistered {
-                    municipality: MunicipalityCode::new(format!("b-{index:07}"))?,
-                    name: "Муниципальный район".into(),
-                });
-                Ok(payload.to_new_event(None, effective, actor.clone(), None)?)
-            })
-            .collect::<anyhow::Result<Vec<_>>>()
-    };
+    (0..events)
+        .map(|index| -> anyhow::Result<proto_events::NewEvent> {
+            let payload = Payload::from(MunicipalityRegistered {
+                municipality: MunicipalityCode::new(format!("b-{index:07}"))?,
+                name: "Муниципальный район".into(),
+            });
+            Ok(payload.to_new_event(None, effective, actor.clone(), None)?)
+        })
+        .collect()
+}
 
-    // Baseline: sequential single-event appends straight to the store.
-    let baseline = {
-        let dir = tempfile::tempdir()?;
-        let store = Store::open(dir.path())?;
-        let ledger = Ledger::start(store, Box::new(NoGate), Arc::new(SystemClock));
-        let prepared = prepare()?;
-        let started = Instant::now();
-        for event in prepared {
-            ledger.append_blocking(AppendRequest::new(vec![event]))?;
-        }
-        let elapsed = started.elapsed();
-        ledger.shutdown();
-        elapsed
-    };
+/// Baseline: sequential single-event appends straight to the store.
+fn http_baseline(events: u64) -> anyhow::Result<Duration> {
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(dir.path())?;
+    let ledger = Ledger::start(store, Box::new(NoGate), Arc::new(SystemClock));
+    let prepared = http_events(events)?;
+    let started = Instant::now();
+    for event in prepared {
+        ledger.append_blocking(AppendRequest::new(vec![event]))?;
+    }
+    let elapsed = started.elapsed();
+    ledger.shutdown();
+    Ok(elapsed)
+}
 
-    // Diagnostic: the same single-event appends from 64 concurrent tasks straight to the ledger,
-    // no HTTP: the ceiling group commit gives the HTTP path.
-    let direct = {
-        let dir = tempfile::tempdir()?;
-        let store = Store::open(dir.path())?;
-        let ledger = Ledger::start(store, Box::new(NoGate), Arc::new(SystemClock));
-        let mut prepared = prepare()?;
-        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-        let mut shares: Vec<Vec<NewEvent>> = (0..HTTP_CLIENTS).map(|_| Vec::new()).collect();
-        for (index, event) in prepared.drain(..).enumerate() {
-            if let Some(share) = shares.get_mut(index % HTTP_CLIENTS as usize) {
-                share.push(event);
-            }
+/// Diagnostic: the same single-event appends from 64 concurrent tasks straight to the ledger,
+/// no HTTP: the ceiling group commit gives the HTTP path.
+fn http_direct(events: u64) -> anyhow::Result<Duration> {
+    use proto_events::NewEvent;
+
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(dir.path())?;
+    let ledger = Ledger::start(store, Box::new(NoGate), Arc::new(SystemClock));
+    let mut prepared = http_events(events)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let mut shares: Vec<Vec<NewEvent>> = (0..HTTP_CLIENTS).map(|_| Vec::new()).collect();
+    for (index, event) in prepared.drain(..).enumerate() {
+        if let Some(share) = shares.get_mut(index % HTTP_CLIENTS as usize) {
+            share.push(event);
         }
-        let started = Instant::now();
-        runtime.block_on(async {
-            let tasks: Vec<_> = shares
-                .into_iter()
-                .map(|share| {
-                    let ledger = ledger.clone();
-                    tokio::spawn(async move {
-                        for event in share {
-                            ledger.append(AppendRequest::new(vec![event])).await?;
-                        }
-                        anyhow::Ok(())
-                    })
+    }
+    let started = Instant::now();
+    runtime.block_on(async {
+        let tasks: Vec<_> = shares
+            .into_iter()
+            .map(|share| {
+                let ledger = ledger.clone();
+                tokio::spawn(async move {
+                    for event in share {
+                        ledger.append(AppendRequest::new(vec![event])).await?;
+                    }
+                    anyhow::Ok(())
                 })
-                .collect();
-            for task in tasks {
-                task.await??;
-            }
-            anyhow::Ok(())
-        })?;
-        let elapsed = started.elapsed();
-        ledger.shutdown();
-        elapsed
-    };
+            })
+            .collect();
+        for task in tasks {
+            task.await??;
+        }
+        anyhow::Ok(())
+    })?;
+    let elapsed = started.elapsed();
+    ledger.shutdown();
+    Ok(elapsed)
+}
 
-    // Ours: the server in-process on 127.0.0.1:0, 64 clients with keep-alive connections.
+/// Ours: the server in-process on 127.0.0.1:0, 64 clients with keep-alive connections.
+fn http_ours(events: u64) -> anyhow::Result<(Duration, Vec<Duration>)> {
+    use letopis::server::auth::{create_token, Role};
+
     let dir = tempfile::tempdir()?;
     let store = Store::open(dir.path())?;
     let (token, _) = create_token(&store, Role::Operator)?;
@@ -544,7 +586,7 @@ fn bench_http(events: u64) -> anyhow::Result<()> {
             anyhow::Ok(latencies)
         })
     });
-    let mut latencies = client.join().map_err(|_| anyhow::anyhow!("client thread panicked"))??;
+    let latencies = client.join().map_err(|_| anyhow::anyhow!("client thread panicked"))??;
     let ours = started.elapsed();
     server.stop()?;
     let head = ledger.store().head().seq.0;
@@ -552,38 +594,7 @@ fn bench_http(events: u64) -> anyhow::Result<()> {
     if head != events {
         bail!("the server recorded {head} events, expected {events}");
     }
-    latencies.sort();
-    let ours_eps = events as f64 / ours.as_secs_f64();
-    let baseline_eps = events as f64 / baseline.as_secs_f64();
-    let direct_eps = events as f64 / direct.as_secs_f64();
-    let ms = |duration: Duration| (duration.as_secs_f64() * 1e5).round() / 100.0;
-    println!(
-        "direct: the same appends by {HTTP_CLIENTS} concurrent tasks to the ledger, no HTTP: {direct_eps:.0} ev/s, ratio {:.2} (the group-commit ceiling of the HTTP path)",
-        direct_eps / baseline_eps
-    );
-    let p50_ms = ms(percentile(&latencies, 50));
-    let p99_ms = ms(percentile(&latencies, 99));
-    println!(
-        "http: {events} single-event appends by {HTTP_CLIENTS} clients: {ours_eps:.0} ev/s, p50 {p50_ms} ms, p99 {p99_ms} ms; sequential store appends {baseline_eps:.0} ev/s; ratio {:.2}",
-        ours_eps / baseline_eps
-    );
-    println!(
-        "{}",
-        json!({
-            "bench": "http",
-            "events": events,
-            "clients": HTTP_CLIENTS,
-            "ours_eps": ours_eps.round(),
-            "baseline": "sequential single-event store appends",
-            "baseline_eps": baseline_eps.round(),
-            "ratio": (ours_eps / baseline_eps * 1000.0).round() / 1000.0,
-            "direct_concurrent_eps": direct_eps.round(),
-            "direct_ratio": (direct_eps / baseline_eps * 1000.0).round() / 1000.0,
-            "p50_ms": p50_ms,
-            "p99_ms": p99_ms,
-        })
-    );
-    Ok(())
+    Ok((ours, latencies))
 }
 
 /// `bench -- figures-http`: the catalogue endpoint against `Projector::catalogue` in-process.
