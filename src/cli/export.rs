@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use projections::plan::plans_as_of;
 
-use crate::cli::figures::{catalogue, parse_known_at, scope_label, Catalogue};
-use crate::cli::plans::valid_date;
+use crate::cli::figures::{catalogue, scope_label, Catalogue};
+use crate::cli::AtArgs;
 use crate::cli::{exit, open_store, partial_path};
 use crate::documents::export::figures::figures_document;
 use crate::documents::export::plan::{choose, plan_xlsx};
@@ -33,12 +33,8 @@ pub(crate) struct PlanArgs {
     /// Идентификатор плана (их перечисляет `letopis plans`); можно не указывать, если план один.
     #[arg(long)]
     plan: Option<String>,
-    /// Дата, на которую строится документ, ГГГГ-ММ-ДД; по умолчанию — сегодня.
-    #[arg(long)]
-    date: Option<String>,
-    /// По данным на: время RFC 3339 или номер события; по умолчанию — сейчас.
-    #[arg(long)]
-    known_at: Option<String>,
+    #[command(flatten)]
+    at: AtArgs,
     /// Файл книги для записи (.xlsx).
     #[arg(long)]
     output: PathBuf,
@@ -75,8 +71,7 @@ pub(crate) fn run(command: ExportCommand) -> anyhow::Result<u8> {
 }
 
 fn export_plan(args: PlanArgs) -> anyhow::Result<u8> {
-    let date = valid_date(args.date.as_deref())?;
-    let known_at = parse_known_at(args.known_at.as_deref())?;
+    let (date, known_at) = args.at.parse()?;
     let store = open_store(&args.data)?;
     let state = query::state_at(&store, known_at).context("не удалось прочитать журнал")?;
     let plans = plans_as_of(&state.plans, date);

@@ -26,6 +26,7 @@ use clap::{Parser, Subcommand};
 use proto_events::{Seq, StreamName};
 
 use crate::event_view::event_json;
+use crate::query::KnownAt;
 use crate::store::{Store, StoreError};
 
 /// Exit codes.
@@ -320,4 +321,24 @@ fn replay(
     }
     out.flush()?;
     Ok(exit::OK)
+}
+
+/// The valid date and the knowledge point of a view: `--date`, `--known-at`.
+#[derive(clap::Args)]
+pub(crate) struct AtArgs {
+    /// Дата, на которую строится представление, ГГГГ-ММ-ДД; по умолчанию — сегодня.
+    #[arg(long)]
+    pub date: Option<String>,
+    /// По данным на: время RFC 3339 или номер события; по умолчанию — сейчас.
+    #[arg(long)]
+    pub known_at: Option<String>,
+}
+
+impl AtArgs {
+    /// The valid date (today when absent) and the knowledge point (now when absent).
+    pub(crate) fn parse(&self) -> anyhow::Result<(proto_events::Date, KnownAt)> {
+        let date = plans::valid_date(self.date.as_deref())?;
+        let known_at = figures::parse_known_at(self.known_at.as_deref())?;
+        Ok((date, known_at))
+    }
 }

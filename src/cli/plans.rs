@@ -13,8 +13,7 @@ use projections::plan::{plans_as_of, Plans};
 use projections::teacher_route::Routes;
 use proto_events::Date;
 
-use crate::cli::figures::parse_known_at;
-use crate::cli::{exit, open_store};
+use crate::cli::{exit, open_store, AtArgs};
 use crate::documents::labels::{level_label, status_label};
 use crate::query::parameters;
 use crate::query::{self, KnownAt};
@@ -26,12 +25,8 @@ pub(crate) struct PlansArgs {
     /// Каталог хранилища.
     #[arg(long)]
     pub data: PathBuf,
-    /// Valid date, YYYY-MM-DD; default: today.
-    #[arg(long)]
-    pub date: Option<String>,
-    /// Knowledge point: an RFC 3339 time or a seq; default: now.
-    #[arg(long)]
-    pub known_at: Option<String>,
+    #[command(flatten)]
+    pub at: AtArgs,
     /// json | table.
     #[arg(long, default_value = "table")]
     pub format: String,
@@ -39,8 +34,7 @@ pub(crate) struct PlansArgs {
 
 pub(crate) fn run(args: PlansArgs) -> anyhow::Result<u8> {
     let format = OutputFormat::parse(&args.format)?;
-    let date = valid_date(args.date.as_deref())?;
-    let known_at = parse_known_at(args.known_at.as_deref())?;
+    let (date, known_at) = args.at.parse()?;
     let store = open_store(&args.data)?;
     let folded = fold(&store, known_at)?;
     let plans = plans_as_of(&folded.plans, date);

@@ -12,8 +12,8 @@ use projections::teacher_route::{
 use proto_events::vocabulary::{PersonId, StepForm, SupportRole, TeacherId};
 use proto_events::Date;
 
-use crate::cli::figures::parse_known_at;
-use crate::cli::plans::{fold, valid_date, OutputFormat};
+use crate::cli::plans::{fold, OutputFormat};
+use crate::cli::AtArgs;
 use crate::cli::{exit, open_store};
 use crate::query::json::supported_json;
 
@@ -29,12 +29,8 @@ pub(crate) struct RoutesArgs {
     /// Instead of routes: the teachers whose open routes this methodist or tutor supports.
     #[arg(long)]
     pub supporter: Option<String>,
-    /// Valid date, YYYY-MM-DD; default: today.
-    #[arg(long)]
-    pub date: Option<String>,
-    /// Knowledge point: an RFC 3339 time or a seq; default: now.
-    #[arg(long)]
-    pub known_at: Option<String>,
+    #[command(flatten)]
+    pub at: AtArgs,
     /// json | table.
     #[arg(long, default_value = "table")]
     pub format: String,
@@ -42,8 +38,7 @@ pub(crate) struct RoutesArgs {
 
 pub(crate) fn run(args: RoutesArgs) -> anyhow::Result<u8> {
     let format = OutputFormat::parse(&args.format)?;
-    let date = valid_date(args.date.as_deref())?;
-    let known_at = parse_known_at(args.known_at.as_deref())?;
+    let (date, known_at) = args.at.parse()?;
     let teacher = match &args.teacher {
         Some(text) => Some(
             TeacherId::new(text.trim())

@@ -198,14 +198,8 @@ pub async fn submit(
     actor: &Actor,
     commands: Vec<Command>,
 ) -> Result<CommandOutcome, CommandError> {
-    let commands = terms::read_terms(ledger.store(), commands)?;
-    let (request, warnings) = prepare(ledger.store(), actor, &commands)?;
-    let deferred = request.refused_after_screen.clone();
-    let append = ledger
-        .append(request)
-        .await
-        .map_err(|error| refused(error, deferred.as_ref(), actor, &commands))?;
-    Ok(CommandOutcome { append, warnings })
+    let (request, pending) = Pending::prepare(ledger.store(), actor, commands)?;
+    pending.answer(ledger.append(request).await, actor)
 }
 
 /// `submit` for synchronous code (not from inside an async runtime): demo, import, CLI.
@@ -214,13 +208,41 @@ pub fn submit_blocking(
     actor: &Actor,
     commands: Vec<Command>,
 ) -> Result<CommandOutcome, CommandError> {
-    let commands = terms::read_terms(ledger.store(), commands)?;
-    let (request, warnings) = prepare(ledger.store(), actor, &commands)?;
-    let deferred = request.refused_after_screen.clone();
-    let append = ledger
-        .append_blocking(request)
-        .map_err(|error| refused(error, deferred.as_ref(), actor, &commands))?;
-    Ok(CommandOutcome { append, warnings })
+    let (request, pending) = Pending::prepare(ledger.store(), actor, commands)?;
+    pending.answer(ledger.append_blocking(request), actor)
+}
+
+/// What a submission keeps while its request is with the ledger, to answer it.
+struct Pending {
+    commands: Vec<Command>,
+    warnings: Vec<String>,
+    /// The refusal `prepare` left for after the gate's screen.
+    deferred: Option<Rejection>,
+}
+
+impl Pending {
+    /// Reads the terms and builds the ledger's request.
+    fn prepare(
+        store: &Store,
+        actor: &Actor,
+        commands: Vec<Command>,
+    ) -> Result<(AppendRequest, Pending), CommandError> {
+        let commands = terms::read_terms(store, commands)?;
+        let (request, warnings) = prepare(store, actor, &commands)?;
+        let deferred = request.refused_after_screen.clone();
+        Ok((request, Pending { commands, warnings, deferred }))
+    }
+
+    /// The ledger's answer as the command layer's.
+    fn answer(
+        self,
+        answer: Result<AppendOutcome, AppendError>,
+        actor: &Actor,
+    ) -> Result<CommandOutcome, CommandError> {
+        let deferred = self.deferred.as_ref();
+        let append = answer.map_err(|error| refused(error, deferred, actor, &self.commands))?;
+        Ok(CommandOutcome { append, warnings: self.warnings })
+    }
 }
 
 /// The ledger's refusal as a `CommandError`: the refusal `prepare` left for after the gate's

@@ -79,16 +79,10 @@ pub fn decode(bytes: &[u8]) -> Option<State> {
     let core: Core = decode_section(core)?;
     let rest: Rest = decode_section(rest)?;
     Some(State {
-        seq: core.seq,
-        anomalies: core.anomalies,
-        registry: core.registry,
-        learning: core.learning,
-        targets: core.targets,
-        reports: core.reports,
         plans: rest.plans,
         routes: rest.routes,
-        origins: core.origins,
         amendments: rest.amendments,
+        ..core.state()
     })
 }
 
@@ -98,16 +92,7 @@ pub fn decode(bytes: &[u8]) -> Option<State> {
 pub fn decode_for_figures(bytes: &[u8]) -> Option<State> {
     let (core, _) = section(of_this_format(bytes)?)?;
     let core: Core = decode_section(core)?;
-    Some(State {
-        seq: core.seq,
-        anomalies: core.anomalies,
-        registry: core.registry,
-        learning: core.learning,
-        targets: core.targets,
-        reports: core.reports,
-        origins: core.origins,
-        ..State::default()
-    })
+    Some(core.state())
 }
 
 /// The state's fields in the first section, borrowed for encoding.
@@ -132,6 +117,22 @@ struct Core {
     targets: BTreeMap<IndicatorCode, Facts<TargetSet>>,
     reports: Facts<FigureReported>,
     origins: BTreeMap<EventId, Origin>,
+}
+
+impl Core {
+    /// A state of these fields, with empty plans, routes and amendments.
+    fn state(self) -> State {
+        State {
+            seq: self.seq,
+            anomalies: self.anomalies,
+            registry: self.registry,
+            learning: self.learning,
+            targets: self.targets,
+            reports: self.reports,
+            origins: self.origins,
+            ..State::default()
+        }
+    }
 }
 
 /// The state's fields in the second section, borrowed for encoding.

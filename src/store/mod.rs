@@ -423,11 +423,21 @@ pub(crate) fn peek(seq: Seq, stored: &[u8]) -> Result<StoredHeader<'_>, StoreErr
 }
 
 /// A store in a fresh temp dir, written by `write`, closed and opened again: what the tests of
-/// the rooms read back.
+/// the rooms read back. sled's background flusher may hold the directory lock for a moment after
+/// the store is dropped, within one process only, so `Locked` is retried for up to a second (as
+/// `tests/it/support.rs` does).
 #[cfg(test)]
 pub(crate) fn reopened_after(write: impl FnOnce(&Store)) -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     write(&Store::open(dir.path()).unwrap());
+    for _ in 0..100 {
+        match Store::open(dir.path()) {
+            Err(StoreError::Locked { .. }) => {
+                std::thread::sleep(std::time::Duration::from_millis(10))
+            }
+            opened => return (dir, opened.unwrap()),
+        }
+    }
     let store = Store::open(dir.path()).unwrap();
     (dir, store)
 }
