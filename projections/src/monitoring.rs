@@ -20,12 +20,15 @@
 //! - `diagnosed` (001 App. 1 p. 1, "ежегодно не менее 10 %", annual): employed teachers and
 //!   managers with a diagnostic result dated in the year / all employed pedagogical workers.
 //! - `routed` (001 App. 1 p. 2, annual): employed with a route opened in the year / all employed.
-//! - `route_supported` (001 App. 1 p. 3, as of `D`): holders of a route open on `D` with a
-//!   methodist or tutor assigned to an open route / holders of a route open on `D`.
-//! - `fr_by_deficit` (001 App. 1 p. 4, cumulative): employed who completed a program that was in
-//!   the Federal Register on the completion date and was chosen by their diagnostics — the
-//!   completion names a route step, or the program is planned as a step of one of their routes
-//!   (routes are built on diagnostic deficits) / all employed.
+//! - `route_supported` (001 App. 1 p. 3, as of `D`; «адресную методическую поддержку …
+//!   региональными методистами»): holders of a route open on `D` with a regional methodist
+//!   assigned to an open route (a tutor's accompaniment does not count) / holders of a route
+//!   open on `D`.
+//! - `fr_by_deficit` (001 App. 1 p. 4, cumulative; «подобранные с учетом диагностики»):
+//!   employed who completed a program that was in the Federal Register on the completion date
+//!   and was chosen from their diagnostics before it — the program was planned as a step of one
+//!   of their routes (built on a diagnostic) on or before the completion, or the completion names
+//!   a step of a route opened on or before it / all employed.
 //! - `tutor_accompanied` (001 App. 1 p. 5, cumulative): employed who completed a course while a
 //!   tutor was assigned to one of their routes (on or before the completion) / all employed.
 //!   The vocabulary does not mark which provider is the Academy, so every provider counts.
@@ -46,9 +49,11 @@
 //!   (mentee of an active pair, a methodist assigned, or a supported open route) / such teachers.
 //! - `mentoring_orgs` (001 App. 1; 003: 100 %, as of `D`): organisations in scope (not DPO
 //!   providers) registered by `D` with an active mentoring pair on `D` / those organisations.
-//! - `methodist_load` (001 roadmap, ratio, ≤ 250): pedagogical workers of general schools in
-//!   scope / active regional methodists (region: all; municipality: those of the municipality;
-//!   organisation: those assigned to its teachers on `D`).
+//! - `methodist_load` (001 App. 1, ratio, «не более 250 человек, закрепленных за 1 региональным
+//!   методистом»): assignments of general-school teachers in scope to methodists on `D`
+//!   (`teacher_assigned_to_methodist`) / methodists (the scope's regional methodists on `D` and
+//!   any methodist such a teacher is assigned to); `Figure::load` gives the maximum per
+//!   methodist and the distribution, and an "at most" target is checked against the maximum.
 //! - `expert_involved` (count, annual; target: positive dynamics vs the same day a year before):
 //!   employed with an expert-work participation in the year; denominator 1.
 //! - `burnout_prevention` (annual): employed with a burnout-prevention participation or a
@@ -58,7 +63,13 @@
 //!
 //! Targets are versioned by act: for each act, its latest `target_set` for the indicator and the
 //! exact scope (or, when the scope has none, the region's) dated on or before `D` is in force;
-//! when two acts disagree, both are shown. `met` is true only when every target in force is met.
+//! when two acts disagree, both are shown. Each target is evaluated by its own period rule
+//! (annual: the figure's year; cumulative: from its `from_year`), except for the indicators
+//! counted by the year (`diagnosed`, `routed`, `retraining`, `expert_involved`,
+//! `burnout_prevention`, `regional_events`), and gets a `TargetStatus`: met, not met, or not due
+//! (not met so far, before its deadline or, for an annual target without one, before the end of
+//! the year). The figure's `met` is true when every target is met, false when a due one is not,
+//! else None.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -91,10 +102,50 @@ pub struct TargetInForce {
     pub accumulation: Accumulation,
     /// The scope the target was set for (the region's when the figure's scope has none).
     pub scope: Scope,
-    /// Whether the figure meets it (None when it cannot be evaluated).
+    /// First year counted ("начиная с 2023 года"), if the act names one.
+    pub from_year: Option<u16>,
+    /// Whether the figure, counted by the target's own period rule, meets it (None when it
+    /// cannot be evaluated).
     pub met: Option<bool>,
+    /// Met, not met, or not due yet (before its deadline, or before the end of the year for an
+    /// annual target without one, and not met so far); None when it cannot be evaluated.
+    pub status: Option<TargetStatus>,
     /// The `target_set` event.
     pub set_by: EventId,
+}
+
+/// Where a figure stands against a target on the figure's date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetStatus {
+    /// Достигнут.
+    Met,
+    /// Не достигнут: the period is over (the deadline passed, or the year of an annual target
+    /// without one ended) and the value falls short.
+    NotMet,
+    /// Срок не наступил: not met so far, with time left.
+    NotDue,
+}
+
+impl TargetStatus {
+    /// Of a target whose period ends on `due` (None: already due), given whether it is met.
+    fn of(met: Option<bool>, date: Date, due: Option<Date>) -> Option<TargetStatus> {
+        match met {
+            Some(true) => Some(TargetStatus::Met),
+            _ if due.is_some_and(|due| date < due) => Some(TargetStatus::NotDue),
+            Some(false) => Some(TargetStatus::NotMet),
+            None => None,
+        }
+    }
+
+    /// The official's word: «достигнут», «не достигнут», «срок не наступил».
+    pub fn label_ru(self) -> &'static str {
+        match self {
+            TargetStatus::Met => "достигнут",
+            TargetStatus::NotMet => "не достигнут",
+            TargetStatus::NotDue => "срок не наступил",
+        }
+    }
 }
 
 /// One indicator figure.
@@ -114,11 +165,32 @@ pub struct Figure {
     pub value_bp: Option<u32>,
     /// Targets in force.
     pub targets: Vec<TargetInForce>,
-    /// Met every target (None when no target applies or none can be evaluated).
+    /// Every target met (true), a due target not met (false), else None: no target, one not
+    /// due yet, or one that cannot be evaluated.
     pub met: Option<bool>,
     /// Ids of the events counted in the numerator, sorted.
     pub evidence: Vec<EventId>,
+    /// `methodist_load` only: how the assigned teachers are spread over the methodists.
+    pub load: Option<MethodistLoad>,
 }
+
+/// Teachers of general schools assigned to each regional methodist on the date (001 App. 1:
+/// «не более 250 человек, закрепленных за 1 региональным методистом»): the target is about each
+/// methodist, so it is checked against the maximum, and the distribution is shown.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MethodistLoad {
+    /// The most teachers assigned to one methodist.
+    pub max: u64,
+    /// Methodists counted (regional methodists of the scope on the date, and any methodist a
+    /// teacher of the scope is assigned to).
+    pub methodists: u64,
+    /// Methodists by load: how many have 0, 1–50, 51–100, 101–150, 151–200, 201–250 and more
+    /// than 250 teachers (`LOAD_BUCKETS`).
+    pub buckets: [u64; 7],
+}
+
+/// Upper bounds of `MethodistLoad::buckets` (the last bucket has none).
+pub const LOAD_BUCKETS: [u64; 6] = [0, 50, 100, 150, 200, 250];
 
 /// A reported figure against the figure recomputed as known then and as known now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -396,8 +468,9 @@ struct Course<'a> {
     program: Option<&'a ProgramRegistered>,
     /// The program was in the Federal Register on the completion date.
     federal: bool,
-    /// Chosen by diagnostics: the completion names a route step, or the program is planned as
-    /// a step of one of the teacher's routes (dated on or before the population's date).
+    /// Chosen by diagnostics, before the course: the program was planned as a step of one of
+    /// the teacher's routes on or before the completion date, or the completion names a step of
+    /// a route opened on or before it.
     chosen: bool,
     /// The smallest id of a tutor assignment dated on or before the completion.
     tutor: Option<EventId>,
@@ -414,8 +487,9 @@ struct Population<'a> {
     organisations: Vec<&'a OrgId>,
     /// Every member's courses, in member order (one allocation for the population).
     courses: Vec<Course<'a>>,
-    /// Every member's support assignments on open routes, in member order.
-    supported: Vec<EventId>,
+    /// Every member's support assignments on open routes, with the supporter's role, in member
+    /// order.
+    supported: Vec<(EventId, SupportRole)>,
     /// Mentoring pairs active on the date of every teacher (members or not: a pair counts for
     /// its organisation wherever the mentee works), as (organisation, forming event).
     pairs: Vec<(&'a OrgId, EventId)>,
@@ -429,7 +503,10 @@ struct Population<'a> {
 struct Scratch<'a> {
     routes: Vec<(&'a EventId, &'a Fact<RouteChange>)>,
     open: Vec<&'a RouteId>,
-    planned: Vec<&'a ProgramId>,
+    /// Programs planned as route steps, with the step's date.
+    planned: Vec<(&'a ProgramId, Date)>,
+    /// Routes opened, with the date.
+    opened: Vec<(&'a RouteId, Date)>,
     tutors: Vec<(EventId, Date)>,
     mentoring: Vec<(&'a EventId, &'a Fact<PairChange>)>,
     active: Vec<(&'a PairId, &'a OrgId, EventId)>,
@@ -484,6 +561,7 @@ impl<'a> Population<'a> {
             routes: Vec::new(),
             open: Vec::new(),
             planned: Vec::new(),
+            opened: Vec::new(),
             tutors: Vec::new(),
             mentoring: Vec::new(),
             active: Vec::new(),
@@ -583,7 +661,20 @@ impl<'a> Population<'a> {
     }
 
     /// A member's support assignments on routes open on the date.
-    fn supported_of(&self, member: &Member<'_>) -> &[EventId] {
+    /// Support assignments of the member's open routes, by anyone.
+    fn supported_of(&self, member: &Member<'_>) -> impl Iterator<Item = EventId> + '_ {
+        self.supported_with_roles(member).iter().map(|(id, _)| *id)
+    }
+
+    /// Support assignments of the member's open routes by a regional methodist.
+    fn supported_by_methodists(&self, member: &Member<'_>) -> impl Iterator<Item = EventId> + '_ {
+        self.supported_with_roles(member)
+            .iter()
+            .filter(|(_, role)| *role == SupportRole::Methodist)
+            .map(|(id, _)| *id)
+    }
+
+    fn supported_with_roles(&self, member: &Member<'_>) -> &[(EventId, SupportRole)] {
         self.supported.get(member.supported.clone()).unwrap_or_default()
     }
 
@@ -602,11 +693,13 @@ struct Count {
     denominator: u64,
     /// Unsorted, possibly with repeats: sorted and deduplicated once in `finish`.
     evidence: Vec<EventId>,
+    /// `methodist_load` only: teachers per methodist.
+    load: Option<MethodistLoad>,
 }
 
 impl Count {
     fn new() -> Count {
-        Count { numerator: 0, denominator: 0, evidence: Vec::new() }
+        Count { numerator: 0, denominator: 0, evidence: Vec::new(), load: None }
     }
 
     /// Adds one member of the denominator, counted in the numerator when `found` is not empty.
@@ -637,7 +730,17 @@ fn finish(
 ) -> Figure {
     let date = population.date;
     let mut previous: Option<(u64, u64)> = None;
+    let figure_start = period_start(code, &targets, date);
     for (target, _) in &mut targets {
+        // The target's own period rule, where the indicator's count allows another period.
+        let start = target_start(code, target, date);
+        let own;
+        let count = if start == figure_start || annual(code) {
+            &count
+        } else {
+            own = self::count(state, population, code, start);
+            &own
+        };
         target.met = match target.value {
             TargetValue::PositiveDynamics => {
                 let (before_numerator, before_denominator) = *previous.get_or_insert_with(|| {
@@ -650,21 +753,27 @@ fn finish(
                 });
                 grew(count.numerator, count.denominator, before_numerator, before_denominator)
             }
+            TargetValue::CountAtMost(most) if count.load.is_some() => {
+                // A per-methodist limit: every methodist within it.
+                count.load.as_ref().map(|load| load.max <= u64::from(most))
+            }
             value => met(code.measure(), value, count.numerator, count.denominator),
         };
+        target.status = TargetStatus::of(target.met, date, due_date(target, date));
     }
     let targets: Vec<TargetInForce> = targets.into_iter().map(|(target, _)| target).collect();
     let mut evidence = count.evidence;
     evidence.sort_unstable();
     evidence.dedup();
-    let met = if targets.is_empty() || targets.iter().any(|target| target.met.is_none()) {
-        if targets.iter().any(|target| target.met == Some(false)) {
-            Some(false)
-        } else {
-            None
-        }
+    // Failed only by a target that is due; met only when every target is.
+    let met = if targets.iter().any(|target| target.status == Some(TargetStatus::NotMet)) {
+        Some(false)
+    } else if !targets.is_empty()
+        && targets.iter().all(|target| target.status == Some(TargetStatus::Met))
+    {
+        Some(true)
     } else {
-        Some(targets.iter().all(|target| target.met == Some(true)))
+        None
     };
     Figure {
         code,
@@ -676,6 +785,7 @@ fn finish(
         targets,
         met,
         evidence,
+        load: count.load,
     }
 }
 
@@ -741,6 +851,28 @@ fn annual(code: IndicatorCode) -> bool {
     )
 }
 
+/// Where a target's own period starts: the year's start for an annual target (or an indicator
+/// counted by the year), its `from_year` for a cumulative one, else the beginning of records.
+fn target_start(code: IndicatorCode, target: &TargetInForce, date: Date) -> Date {
+    if annual(code) || target.accumulation == Accumulation::Annual {
+        return Date::from_ymd(date.year(), 1, 1).unwrap_or(date);
+    }
+    target
+        .from_year
+        .and_then(|year| Date::from_ymd(i32::from(year), 1, 1))
+        .unwrap_or(Date::from_days_since_epoch(i32::MIN))
+}
+
+/// The day a target falls due: its deadline, or for an annual target without one the last day
+/// of the figure's year; None for a target with neither (due at any date).
+fn due_date(target: &TargetInForce, date: Date) -> Option<Date> {
+    target.deadline.or_else(|| {
+        (target.accumulation == Accumulation::Annual)
+            .then(|| Date::from_ymd(date.year(), 12, 31))
+            .flatten()
+    })
+}
+
 fn period_start(code: IndicatorCode, targets: &[(TargetInForce, Option<u16>)], date: Date) -> Date {
     if annual(code) {
         return Date::from_ymd(date.year(), 1, 1).unwrap_or(date);
@@ -801,7 +933,9 @@ fn targets_in_force(
                     act: text,
                     accumulation: target.accumulation,
                     scope: target.scope.clone(),
+                    from_year: target.from_year,
                     met: None,
+                    status: None,
                     set_by: id,
                 },
                 target.from_year,
@@ -912,7 +1046,7 @@ fn annual_facts(population: &Population<'_>, kind: usize, start: Date) -> Count 
 fn route_supported(population: &Population<'_>) -> Count {
     let mut count = Count::new();
     for member in population.members.iter().filter(|member| member.route_open) {
-        count.member(population.supported_of(member).iter().copied());
+        count.member(population.supported_by_methodists(member));
     }
     count
 }
@@ -997,7 +1131,7 @@ fn young_supported(population: &Population<'_>) -> Count {
         }
         let mut found: Vec<EventId> =
             population.pairs_of(member).iter().map(|(_, id)| *id).collect();
-        found.extend(population.supported_of(member).iter().copied());
+        found.extend(population.supported_of(member));
         found.extend(methodist_assignments_on(member.record, date, known));
         count.member(found);
     }
@@ -1024,28 +1158,41 @@ fn mentoring_orgs(state: &State, population: &Population<'_>) -> Count {
 fn methodist_load(state: &State, population: &Population<'_>) -> Count {
     let (date, known) = (population.date, population.known);
     let registry = &state.registry;
+    let mut load: BTreeMap<&proto_events::vocabulary::PersonId, u64> = BTreeMap::new();
+    // Every regional methodist of the scope counts, with no teacher assigned or many.
+    let holders = registry.role_holders_on(SupportSystemRole::RegionalMethodist, date, known);
+    for (person, municipality) in holders {
+        let of_scope = match &population.scope {
+            Scope::Region => true,
+            Scope::Municipality(code) => municipality == Some(code),
+            Scope::Organisation(_) => false,
+        };
+        if of_scope {
+            load.entry(person).or_insert(0);
+        }
+    }
     let mut count = Count::new();
-    let teachers = population.members.iter().filter(|member| general(member)).count();
-    count.numerator = u64::try_from(teachers).unwrap_or(u64::MAX);
-    let methodists: BTreeSet<&proto_events::vocabulary::PersonId> = match &population.scope {
-        Scope::Region => registry
-            .role_holders_on(SupportSystemRole::RegionalMethodist, date, known)
-            .into_iter()
-            .map(|(person, _)| person)
-            .collect(),
-        Scope::Municipality(code) => registry
-            .role_holders_on(SupportSystemRole::RegionalMethodist, date, known)
-            .into_iter()
-            .filter(|(_, municipality)| *municipality == Some(code))
-            .map(|(person, _)| person)
-            .collect(),
-        Scope::Organisation(_) => population
-            .members
-            .iter()
-            .flat_map(|member| registry.methodists_on(member.teacher, date, known))
-            .collect(),
-    };
-    count.denominator = u64::try_from(methodists.len()).unwrap_or(u64::MAX);
+    for member in population.members.iter().filter(|member| general(member)) {
+        let assigned = registry.methodists_on(member.teacher, date, known);
+        if assigned.is_empty() {
+            continue;
+        }
+        count.evidence.extend(methodist_assignments_on(member.record, date, known));
+        for person in assigned {
+            *load.entry(person).or_insert(0) += 1;
+            count.numerator = count.numerator.saturating_add(1);
+        }
+    }
+    count.denominator = u64::try_from(load.len()).unwrap_or(u64::MAX);
+    let mut buckets = [0u64; 7];
+    for teachers in load.values() {
+        let bucket = LOAD_BUCKETS.iter().position(|bound| teachers <= bound).unwrap_or(6);
+        if let Some(slot) = buckets.get_mut(bucket) {
+            *slot += 1;
+        }
+    }
+    let max = load.values().copied().max().unwrap_or(0);
+    count.load = Some(MethodistLoad { max, methodists: count.denominator, buckets });
     count
 }
 
@@ -1104,12 +1251,13 @@ fn route_facts<'a>(
     (year_start, date): (Date, Date),
     known: Known,
     scratch: &mut Scratch<'a>,
-    supported: &mut Vec<EventId>,
+    supported: &mut Vec<(EventId, SupportRole)>,
     opened_in_year: &mut Vec<EventId>,
 ) -> bool {
     scratch.routes.clear();
     scratch.open.clear();
     scratch.planned.clear();
+    scratch.opened.clear();
     scratch.tutors.clear();
     scratch.routes.extend(routes.iter(known).filter(|(_, fact)| fact.on <= date));
     if scratch.routes.is_empty() {
@@ -1126,10 +1274,11 @@ fn route_facts<'a>(
                 if !scratch.open.contains(&route) {
                     scratch.open.push(route);
                 }
+                scratch.opened.push((route, fact.on));
             }
             RouteChange::Closed { route } => scratch.open.retain(|other| *other != route),
             RouteChange::StepPlanned { program: Some(program), .. } => {
-                scratch.planned.push(program)
+                scratch.planned.push((program, fact.on))
             }
             RouteChange::StepPlanned { program: None, .. } => {}
             RouteChange::Support { role, .. } => {
@@ -1140,9 +1289,9 @@ fn route_facts<'a>(
         }
     }
     for &(id, fact) in &scratch.routes {
-        if let RouteChange::Support { route, .. } = &fact.value {
+        if let RouteChange::Support { route, role, .. } = &fact.value {
             if scratch.open.contains(&route) {
-                supported.push(*id);
+                supported.push((*id, *role));
             }
         }
     }
@@ -1201,13 +1350,22 @@ fn courses<'a>(
                     .map(|program| ProgramAt::of(program, known))
             })
             .as_ref();
-        let planned = scratch.planned.contains(&&fact.value.program);
+        // Chosen from the diagnostics, in that order: the program was planned as a step of a
+        // route (built on a diagnostic) on or before the completion, or the completion names a
+        // step of a route opened on or before it.
+        let planned = scratch
+            .planned
+            .iter()
+            .any(|(program, on)| **program == fact.value.program && *on <= fact.on);
+        let named = fact.value.route_step.as_ref().is_some_and(|step| {
+            scratch.opened.iter().any(|(route, on)| **route == step.route && *on <= fact.on)
+        });
         courses.push(Course {
             on: fact.on,
             id: *id,
             program: program.and_then(|program| program.record),
             federal: program.is_some_and(|program| program.federal_on(fact.on)),
-            chosen: fact.value.route_step.is_some() || planned,
+            chosen: named || planned,
             tutor: scratch.tutors.iter().filter(|(_, on)| *on <= fact.on).map(|(id, _)| *id).min(),
         });
     }

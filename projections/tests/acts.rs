@@ -852,3 +852,233 @@ proptest! {
         );
     }
 }
+
+// Definitions as the acts word them (issue #17). Each test quotes the act line it pins.
+
+/// 001 App. 1: «Доля педагогических работников, получивших адресную методическую поддержку в
+/// разработке и реализации индивидуальных образовательных маршрутов, региональными методистами»:
+/// a tutor's accompaniment is not a regional methodist's support.
+#[test]
+fn route_supported_counts_regional_methodists_not_tutors() {
+    let mut given = district();
+    for (route, teacher) in [("r1", "t1"), ("r2", "t2")] {
+        given.record(
+            "2024-02-01",
+            "2024-02-01",
+            RouteOpened {
+                route: id(route),
+                teacher: id(teacher),
+                diagnostic: id(&format!("d-{teacher}")),
+                deficits: BTreeSet::from([id("k-1")]),
+            },
+        );
+    }
+    let support = |route: &str, teacher: &str, person: &str, role| RouteSupportAssigned {
+        route: id(route),
+        teacher: id(teacher),
+        supporter: id(person),
+        role,
+    };
+    given.record("2024-03-01", "2024-03-01", support("r1", "t1", "tutor-1", SupportRole::Tutor));
+    check(&given, None, IndicatorCode::RouteSupported, "region", "2024-12-31", (0, 2));
+    given.record(
+        "2024-04-01",
+        "2024-04-01",
+        support("r2", "t2", "methodist-1", SupportRole::Methodist),
+    );
+    check(&given, None, IndicatorCode::RouteSupported, "region", "2024-12-31", (1, 2));
+}
+
+/// 001 App. 1: «Доля педагогических работников, освоивших программы дополнительного
+/// профессионального образования, вошедшие в Федеральный реестр и подобранные с учетом
+/// диагностики профессиональных дефицитов»: the diagnostic comes first, the course is chosen
+/// from it (a step of the route built on it), then completed. A course completed before the step
+/// that plans it was chosen by nothing.
+#[test]
+fn fr_by_deficit_counts_a_course_chosen_from_a_diagnostic_before_it() {
+    let mut given = district();
+    given.record("2023-05-10", "2023-05-10", completion("c1", "t1", "p-fgos", "2023-05-10"));
+    for (teacher, route) in [("t1", "r1"), ("t2", "r2")] {
+        given.record(
+            "2024-01-10",
+            "2024-01-10",
+            diagnostic(&format!("d-{teacher}"), teacher, "2024-01-10"),
+        );
+        given.record(
+            "2024-02-01",
+            "2024-02-01",
+            RouteOpened {
+                route: id(route),
+                teacher: id(teacher),
+                diagnostic: id(&format!("d-{teacher}")),
+                deficits: BTreeSet::from([id("k-1")]),
+            },
+        );
+        given.record(
+            "2024-02-01",
+            "2024-02-01",
+            RouteStepPlanned {
+                route: id(route),
+                teacher: id(teacher),
+                step: id("s-1"),
+                form: StepForm::Program,
+                program: Some(id("p-fgos")),
+                deficits: BTreeSet::from([id("k-1")]),
+                due_on: date("2024-05-31"),
+            },
+        );
+    }
+    // t1's course of 2023 came before the step planned in 2024: not chosen by the diagnostics.
+    check(&given, None, IndicatorCode::FrByDeficit, "region", "2024-12-31", (0, 6));
+    // t2 completes the planned course after the step (while it is in the Register).
+    given.record("2024-03-15", "2024-03-15", completion("c2", "t2", "p-fgos", "2024-03-15"));
+    check(&given, None, IndicatorCode::FrByDeficit, "region", "2024-12-31", (1, 6));
+    // A completion naming a step of a route opened after it is not chosen from it either.
+    let mut early = completion("c3", "t3", "p-fgos", "2023-06-01");
+    early.route_step = Some(RouteStepRef { route: id("r3"), step: id("s-1") });
+    given.record("2023-06-01", "2023-06-01", early);
+    given.record(
+        "2024-02-01",
+        "2024-02-01",
+        RouteOpened {
+            route: id("r3"),
+            teacher: id("t3"),
+            diagnostic: id("d-t3"),
+            deficits: BTreeSet::from([id("k-1")]),
+        },
+    );
+    check(&given, None, IndicatorCode::FrByDeficit, "region", "2024-12-31", (1, 6));
+}
+
+/// 001 App. 1, updated FGOS: «Не менее 95% педагогических работников общеобразовательных
+/// организаций (к 31.12.2025 года)»: before the deadline a target not met so far is «срок не
+/// наступил», not a failure; after it, «не достигнут»; a target met is met whenever it is.
+#[test]
+fn a_target_is_not_due_before_its_deadline_and_not_met_after_it() {
+    use projections::monitoring::TargetStatus;
+    let mut given = district();
+    let target = |value_bp: u32, deadline: &str, basis: Basis| TargetSet {
+        indicator: IndicatorCode::UpdatedFgos,
+        scope: Scope::Region,
+        value: TargetValue::ShareAtLeastBp(value_bp),
+        deadline: Some(date(deadline)),
+        accumulation: Accumulation::Cumulative,
+        from_year: Some(2023),
+        act: basis,
+    };
+    given.record(
+        "2023-06-13",
+        "2023-06-13",
+        target(9_500, "2025-12-31", act("распоряжение", "1", "2023-06-13")),
+    );
+    given.record(
+        "2023-06-13",
+        "2023-06-13",
+        target(1_000, "2025-12-31", act("приказ", "2", "2023-06-13")),
+    );
+    given.record("2024-05-10", "2024-05-10", completion("c1", "t1", "p-fgos", "2024-05-10"));
+    let state = given.fold(u64::MAX);
+    let status = |on: &str| {
+        let figure = figure(&state, IndicatorCode::UpdatedFgos, &Scope::Region, date(on));
+        let statuses: Vec<Option<TargetStatus>> =
+            figure.targets.iter().map(|target| target.status).collect();
+        (statuses, figure.met)
+    };
+    // Targets in act order (same date: by kind, «приказ» first). 1 of 5 = 20 %: the order's
+    // 10 % is met, the 95 % is not yet due in 2024 — the figure has not failed.
+    assert_eq!(
+        status("2024-12-31"),
+        (vec![Some(TargetStatus::Met), Some(TargetStatus::NotDue)], None)
+    );
+    // After 31.12.2025, 95 % is not met.
+    assert_eq!(
+        status("2026-01-01"),
+        (vec![Some(TargetStatus::Met), Some(TargetStatus::NotMet)], Some(false))
+    );
+}
+
+/// 001 App. 1, retraining: «Не менее 0,5% педагогических работников … ежегодно»: an annual target
+/// without a deadline falls due at the end of each year, and is counted within that year.
+#[test]
+fn an_annual_target_falls_due_at_the_end_of_the_year_and_counts_the_year() {
+    use projections::monitoring::TargetStatus;
+    let mut given = district();
+    given.record(
+        "2023-06-13",
+        "2023-06-13",
+        TargetSet {
+            indicator: IndicatorCode::UpdatedFgos,
+            scope: Scope::Region,
+            value: TargetValue::ShareAtLeastBp(2_500),
+            deadline: None,
+            accumulation: Accumulation::Annual,
+            from_year: None,
+            act: act("распоряжение", "1", "2023-06-13"),
+        },
+    );
+    // One of five in 2023 (20 %), another in 2024: cumulatively 40 %, within 2024 20 %.
+    given.record("2023-05-10", "2023-05-10", completion("c1", "t1", "p-fgos", "2023-05-10"));
+    given.record("2024-05-10", "2024-05-10", completion("c2", "t2", "p-fgos", "2024-05-10"));
+    let state = given.fold(u64::MAX);
+    let at = |on: &str| {
+        let figure = figure(&state, IndicatorCode::UpdatedFgos, &Scope::Region, date(on));
+        (figure.targets[0].met, figure.targets[0].status)
+    };
+    assert_eq!(at("2024-06-30"), (Some(false), Some(TargetStatus::NotDue)));
+    assert_eq!(at("2024-12-31"), (Some(false), Some(TargetStatus::NotMet)));
+}
+
+/// 001 App. 1: «Количество педагогических работников общеобразовательных организаций,
+/// закрепленных за региональным методистом … Не более 250 человек, закрепленных за 1
+/// региональным методистом»: counted from the assignments, checked methodist by methodist.
+#[test]
+fn methodist_load_counts_assignments_and_checks_the_busiest_methodist() {
+    use projections::monitoring::TargetStatus;
+    use proto_events::vocabulary::{RoleAssigned, SupportSystemRole, TeacherAssignedToMethodist};
+    let mut given = district();
+    for person in ["m-a", "m-b", "m-c"] {
+        given.record(
+            "2023-01-01",
+            "2023-01-01",
+            RoleAssigned {
+                person: id(person),
+                role: SupportSystemRole::RegionalMethodist,
+                municipality: None,
+            },
+        );
+    }
+    // General-school teachers t1, t2, t4 with m-a; t3 with m-b; the kindergarten's t5 is not a
+    // general-school teacher; m-c has no one.
+    for (teacher, methodist) in
+        [("t1", "m-a"), ("t2", "m-a"), ("t4", "m-a"), ("t3", "m-b"), ("t5", "m-b")]
+    {
+        given.record(
+            "2024-01-15",
+            "2024-01-15",
+            TeacherAssignedToMethodist { teacher: id(teacher), methodist: id(methodist) },
+        );
+    }
+    given.record(
+        "2023-06-13",
+        "2023-06-13",
+        TargetSet {
+            indicator: IndicatorCode::MethodistLoad,
+            scope: Scope::Region,
+            value: TargetValue::CountAtMost(2),
+            deadline: Some(date("2024-12-31")),
+            accumulation: Accumulation::Cumulative,
+            from_year: None,
+            act: act("распоряжение", "1", "2023-06-13"),
+        },
+    );
+    let state = given.fold(u64::MAX);
+    let figure = figure(&state, IndicatorCode::MethodistLoad, &Scope::Region, date("2024-12-31"));
+    // 4 assigned general-school teachers over 3 methodists: a mean of 1.33 is within 2, but m-a
+    // has 3 — the limit is per methodist.
+    assert_eq!((figure.numerator, figure.denominator), (4, 3));
+    let load = figure.load.clone().unwrap();
+    assert_eq!((load.max, load.methodists), (3, 3));
+    assert_eq!(load.buckets, [1, 2, 0, 0, 0, 0, 0]);
+    assert_eq!(figure.targets[0].status, Some(TargetStatus::NotMet));
+    assert_eq!(figure.evidence.len(), 4);
+}

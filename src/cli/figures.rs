@@ -122,7 +122,7 @@ fn render_table(figures: &[Figure], seq: u64) -> String {
         out,
         "Показатели на {date}, территория: {scope} (по данным журнала до события №{seq})"
     );
-    let _ = writeln!(out, "\nКод | Показатель | Числитель | Знаменатель | Значение | Целевое значение | Достигнуто | Событий-оснований");
+    let _ = writeln!(out, "\nКод | Показатель | Числитель | Знаменатель | Значение | Целевое значение | Выполнение | Событий-оснований");
     for figure in figures {
         let value = match value_json(figure.code, figure.numerator, figure.denominator) {
             Value::Null => "—".to_string(),
@@ -130,7 +130,7 @@ fn render_table(figures: &[Figure], seq: u64) -> String {
             value => value.to_string(),
         };
         let targets = targets_text(figure);
-        let met = met_label(figure.met);
+        let met = met_label(figure);
         let _ = writeln!(
             out,
             "{} | {} | {} | {} | {} | {} | {} | {}",

@@ -2,15 +2,22 @@
 //! API (`server::views`), so that both print one shape.
 //!
 //! A figure, one object per indicator: `code`, `scope`, `date`, `known_at_seq`, `numerator`,
-//! `denominator`, `value`, `targets` (`value`, `kind`, `deadline`, `act`, `accumulation`, `met`),
-//! `met`, `evidence_count`. `value` is null when the denominator is 0; otherwise, for a share,
+//! `denominator`, `value`, `targets` (`value`, `kind`, `deadline`, `act`, `accumulation`,
+//! `period`, `met`, `status`), `met`, `evidence_count`, and for `methodist_load` a `load`
+//! (`max`, `methodists`, `buckets`: methodists with 0, 1–50, …, 201–250, over 250 teachers). `value` is null when the denominator is 0; otherwise, for a share,
 //! the percentage with 2 decimals (numerator / denominator × 100, rounded half up, e.g. `12.5`);
 //! for a count, the count; for a ratio (teachers per methodist), the ratio with 2 decimals. A
 //! target's `value` is written the same way ("≥ 9.5" percent as `9.5` with
-//! `"kind": "share_at_least"`). `met` is null when no target applies.
+//! `"kind": "share_at_least"`). A target's `period` is `annual` or `cumulative` (`cumulative since
+//! YYYY` when the act names the first year) and its `status` is `met`, `not_met` or `not_due`
+//! (before the deadline, or before the end of the year for an annual target, and not met so far;
+//! null when it cannot be evaluated). The figure's `met` is true when every target is met, false
+//! when a due target is not, null otherwise.
 
 use projections::Figure;
-use proto_events::vocabulary::{IndicatorCode, IndicatorMeasure, PersonId, TargetValue, TeacherId};
+use proto_events::vocabulary::{
+    Accumulation, IndicatorCode, IndicatorMeasure, PersonId, TargetValue, TeacherId,
+};
 use proto_events::Date;
 use serde_json::{json, Value};
 
@@ -27,11 +34,13 @@ pub(crate) fn figure_json(figure: &Figure, known_at_seq: u64) -> Value {
                 "deadline": target.deadline.map(|day| day.to_string()),
                 "act": target.act,
                 "accumulation": target.accumulation,
+                "period": period_json(target),
                 "met": target.met,
+                "status": target.status,
             })
         })
         .collect();
-    json!({
+    let mut object = json!({
         "code": figure.code.as_str(),
         "scope": figure.scope.to_string(),
         "date": figure.date.to_string(),
@@ -42,7 +51,23 @@ pub(crate) fn figure_json(figure: &Figure, known_at_seq: u64) -> Value {
         "targets": targets,
         "met": figure.met,
         "evidence_count": figure.evidence.len(),
-    })
+    });
+    if let (Some(load), Some(fields)) = (&figure.load, object.as_object_mut()) {
+        fields.insert(
+            "load".into(),
+            json!({"max": load.max, "methodists": load.methodists, "buckets": load.buckets}),
+        );
+    }
+    object
+}
+
+/// A target's period rule: `annual`, `cumulative`, or `cumulative since YYYY`.
+fn period_json(target: &projections::monitoring::TargetInForce) -> String {
+    match (target.accumulation, target.from_year) {
+        (Accumulation::Annual, _) => "annual".to_string(),
+        (Accumulation::Cumulative, Some(year)) => format!("cumulative since {year}"),
+        (Accumulation::Cumulative, None) => "cumulative".to_string(),
+    }
 }
 
 /// The teachers whose open routes a supporter supports, as `letopis routes --supporter` prints.

@@ -28,7 +28,7 @@ pub const FIGURE_HEADERS: [&str; 11] = [
     "Знаменатель",
     "Значение (доля — в %)",
     "Целевые значения",
-    "Достигнуто",
+    "Выполнение",
     "Событий-оснований",
 ];
 
@@ -74,11 +74,17 @@ pub fn targets_text(figure: &Figure) -> String {
     }
 }
 
-/// Whether the targets are met: "да", "нет", or "—" when no target applies.
-pub fn met_label(met: Option<bool>) -> &'static str {
-    match met {
-        Some(true) => "да",
-        Some(false) => "нет",
+/// Where the figure stands against its targets: «достигнут», «не достигнут», «срок не наступил»
+/// (a target not met so far with time left), or "—" when no target applies or none can be
+/// evaluated.
+pub fn met_label(figure: &projections::Figure) -> &'static str {
+    use projections::monitoring::TargetStatus;
+    match figure.met {
+        Some(true) => TargetStatus::Met.label_ru(),
+        Some(false) => TargetStatus::NotMet.label_ru(),
+        None if figure.targets.iter().any(|target| target.status == Some(TargetStatus::NotDue)) => {
+            TargetStatus::NotDue.label_ru()
+        }
         None => "—",
     }
 }
@@ -115,7 +121,7 @@ impl Row {
             value: object.get("value").cloned().unwrap_or(Value::Null),
             is_share: figure.code.measure() == IndicatorMeasure::Share,
             targets: targets_text(figure),
-            met: met_label(figure.met),
+            met: met_label(figure),
             evidence_count: number("evidence_count"),
         }
     }
