@@ -10,6 +10,7 @@ pub mod demo;
 mod export;
 mod figures;
 mod import;
+mod indicators;
 mod log;
 mod person;
 mod plans;
@@ -90,6 +91,8 @@ enum Command {
     Token(token::TokenCommand),
     /// Показатели мониторинга на дату: как было известно тогда и как известно сейчас.
     Figures(figures::FiguresArgs),
+    /// Каталог показателей: формулировки акта, кого и как считает каждый показатель.
+    Indicators(indicators::IndicatorsArgs),
     /// Планы мероприятий на дату.
     Plans(plans::PlansArgs),
     /// Индивидуальные образовательные маршруты педагогов.
@@ -145,6 +148,7 @@ fn run(cli: Cli, generate_demo: demo::DemoGenerator) -> anyhow::Result<u8> {
         Command::Demo(args) => demo::run(args, generate_demo),
         Command::Token(command) => token::run(command),
         Command::Figures(args) => figures::run(args),
+        Command::Indicators(args) => indicators::run(args),
         Command::Plans(args) => plans::run(args),
         Command::Routes(args) => routes::run(args),
         Command::Import(command) => import::run(command),

@@ -12,6 +12,7 @@ mod export;
 mod figures;
 mod fuzz;
 mod import;
+mod indicators;
 mod openapi;
 mod plans;
 mod server;
