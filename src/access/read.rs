@@ -23,6 +23,8 @@ pub enum Action<'a> {
     ReadProjection(Reach<'a>),
     /// Read the plans of activities (public acts: every role).
     ReadPlans,
+    /// Read the indicator catalogue's definitions (the acts' wording: every role).
+    ReadCatalogue,
     /// Import a plan of this level from a document: the ministry regional and federal plans,
     /// the operator regional ones, a municipality municipal ones (the gate then checks every
     /// event, e.g. that the plan is the municipality's own).
@@ -67,7 +69,7 @@ pub fn may(role: &Role, action: Action<'_>) -> bool {
         // an unknown id (404), so that no scoped token can probe which ids exist.
         (_, Action::ReadEvents) => true,
         (role, Action::ReadProjection(reach)) => may_read(role, reach),
-        (_, Action::ReadPlans) => true,
+        (_, Action::ReadPlans | Action::ReadCatalogue) => true,
         (Role::System | Role::Ministry | Role::Auditor, Action::Verify) => true,
         (_, Action::Verify) => false,
         (_, Action::Append) => true,

@@ -8,13 +8,13 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use projections::definitions::{definition, Definition};
+use projections::definitions::definition;
 use proto_events::vocabulary::IndicatorCode;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::cli::plans::OutputFormat;
 use crate::cli::{exit, AtArgs};
-use crate::query::json::figure_json;
+use crate::query::json::{definition_json, figure_json};
 
 /// Arguments of `indicators`.
 #[derive(clap::Args)]
@@ -28,26 +28,6 @@ pub(crate) struct IndicatorsArgs {
     /// json | table.
     #[arg(long, default_value = "table")]
     pub format: String,
-}
-
-/// The JSON object of one definition.
-pub(crate) fn definition_json(definition: &Definition) -> Value {
-    json!({
-        "code": definition.code.as_str(),
-        "level": definition.level.as_str(),
-        "name": definition.name,
-        "definition": definition.text(),
-        "act": definition.act,
-        "population": definition.population,
-        "numerator": definition.numerator,
-        "denominator": definition.denominator,
-        "period": definition.period,
-        "measure": match definition.code.measure() {
-            proto_events::vocabulary::IndicatorMeasure::Share => "share",
-            proto_events::vocabulary::IndicatorMeasure::Count => "count",
-            proto_events::vocabulary::IndicatorMeasure::Ratio => "ratio",
-        },
-    })
 }
 
 pub(crate) fn run(args: IndicatorsArgs) -> anyhow::Result<u8> {

@@ -114,3 +114,25 @@ fn target_json(value: TargetValue) -> (Value, &'static str) {
         TargetValue::PositiveDynamics => (Value::Null, "positive_dynamics"),
     }
 }
+
+/// The JSON object of one indicator's definition (`letopis indicators`, `GET /api/v1/indicators`):
+/// `code`, `level`, `name`, `definition`, `act`, `population`, `numerator`, `denominator`,
+/// `period`, `measure`.
+pub(crate) fn definition_json(definition: &projections::definitions::Definition) -> Value {
+    json!({
+        "code": definition.code.as_str(),
+        "level": definition.level.as_str(),
+        "name": definition.name,
+        "definition": definition.text(),
+        "act": definition.act,
+        "population": definition.population,
+        "numerator": definition.numerator,
+        "denominator": definition.denominator,
+        "period": definition.period,
+        "measure": match definition.code.measure() {
+            IndicatorMeasure::Share => "share",
+            IndicatorMeasure::Count => "count",
+            IndicatorMeasure::Ratio => "ratio",
+        },
+    })
+}

@@ -31,6 +31,7 @@ fn describe(principal: &Principal, action: Action<'_>) -> String {
             format!("чтение данных по организации {id}")
         }
         Action::ReadPlans => "чтение планов мероприятий".to_string(),
+        Action::ReadCatalogue => "чтение каталога показателей".to_string(),
         Action::ImportPlan(level) => {
             format!("импорт плана уровня «{}»", crate::documents::labels::level_label(&level))
         }

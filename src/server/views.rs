@@ -31,7 +31,7 @@ use serde_json::{json, Value};
 use utoipa::IntoParams;
 
 use crate::access::{may_read, periods_in_scope, routes_within, Action, Reach, Role};
-use crate::query::json::{figure_json, supported_json};
+use crate::query::json::{definition_json, figure_json, supported_json};
 use crate::query::parameters::{self, ParameterError};
 use crate::query::{KnownAt, Projector, QueryError};
 use crate::server::auth::Principal;
@@ -129,6 +129,18 @@ pub struct OrganisationsQuery {
     /// Knowledge point: a seq or an RFC 3339 time; default now.
     #[param(example = "2025-01-15T00:00:00Z")]
     pub known_at: Option<String>,
+}
+
+/// Every indicator's definition in the act's words (the objects of `letopis indicators --format
+/// json`): whom, what and over which period it counts, and the act that defines it.
+#[utoipa::path(get, path = "/api/v1/indicators",
+    responses((status = 200, description = "Array of indicator definitions", body = Vec<Object>),
+        (status = 401, body = ErrorBody)),
+    security(("bearer" = [])), tag = "projections")]
+pub async fn indicators(principal: Principal) -> Result<Json<Value>, ApiError> {
+    policy::check(&principal, Action::ReadCatalogue)?;
+    let items = projections::definitions::DEFINITIONS.iter().map(definition_json).collect();
+    Ok(Json(Value::Array(items)))
 }
 
 /// The indicator catalogue for a scope, the objects of `letopis figures --format json`, each

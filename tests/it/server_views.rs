@@ -517,3 +517,19 @@ async fn the_auditor_downloads_the_log_and_verifies_it_offline() {
     let (status, _, _) = download("/api/v1/log?from=999999999".into(), auditor).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn every_role_reads_the_indicator_definitions_as_the_cli_prints_them() {
+    let demo = demo();
+    let cli = crate::support::letopis(&["indicators", "--format", "json"]);
+    assert!(cli.status.success());
+    let printed: Value = serde_json::from_slice(&cli.stdout).unwrap();
+    for role in ["ministry", "operator", "auditor", "municipality:38-12"] {
+        let (status, body) = demo.get("/api/v1/indicators", &demo.token(role)).await;
+        assert_eq!(status, StatusCode::OK, "{role}: {body}");
+        assert_eq!(body, printed, "{role}");
+    }
+    let request = Request::builder().uri("/api/v1/indicators").body(Body::empty()).unwrap();
+    let response = demo.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
