@@ -210,6 +210,27 @@ pub struct Verification {
     pub changed_by: Vec<EventId>,
     /// Whether the reported numerator and denominator equal the recomputed-then ones.
     pub matches_then: bool,
+    /// Every version of the reported value known at "now", in the order they became known: as
+    /// reported, then as each correction replaced it (a retraction ends the last one).
+    pub versions: Vec<ReportVersion>,
+}
+
+/// One version of a reported figure: what it said, which event said it and when, and whether
+/// it agrees with the figure recomputed as known when it was recorded and as known now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportVersion {
+    /// What this version reports.
+    pub reported: FigureReported,
+    /// The event that recorded it: the report itself, or the correction that replaced it.
+    pub recorded_by: EventId,
+    /// The seq from which this version was known.
+    pub known_from: u64,
+    /// The retraction or correction that superseded it, and its seq; None while it stands.
+    pub superseded_by: Option<(EventId, u64)>,
+    /// Its numerator and denominator equal the figure recomputed as known at `known_from`.
+    pub matches_then: bool,
+    /// Its numerator and denominator equal the figure recomputed as known now.
+    pub matches_now: bool,
 }
 
 /// One indicator at a scope and date, on everything the state knows.
@@ -391,6 +412,9 @@ fn verification(
     }
     let matches_then = reported.numerator == figure_then.numerator
         && reported.denominator == figure_then.denominator;
+    let matches_now = reported.numerator == figure_now.numerator
+        && reported.denominator == figure_now.denominator;
+    let versions = report_versions(report, report_seq, now_state, now, (matches_then, matches_now));
     Some(Verification {
         report: *report,
         report_seq,
@@ -399,7 +423,57 @@ fn verification(
         now: figure_now,
         changed_by: changed.into_iter().collect(),
         matches_then,
+        versions,
     })
+}
+
+/// Every version of `report` known at `now`, each recomputed as known when it was recorded and
+/// as known at `now` by its own indicator, scope and valid date (a correction may change them);
+/// the original's agreement is `original` (already computed by the caller), so only corrected
+/// versions cost a recomputation.
+fn report_versions(
+    report: &EventId,
+    report_seq: u64,
+    state: &State,
+    now: Known,
+    original: (bool, bool),
+) -> Vec<ReportVersion> {
+    let amendments = state.amendments.get(report).map(Vec::as_slice).unwrap_or_default();
+    let by_seq = |seq: u64| amendments.iter().find(|amendment| amendment.seq == seq);
+    let agrees = |reported: &FigureReported, known: Known| {
+        let figure =
+            figure_at(state, reported.indicator, &reported.scope, reported.valid_on, known);
+        reported.numerator == figure.numerator && reported.denominator == figure.denominator
+    };
+    state
+        .reports
+        .versions(report)
+        .into_iter()
+        .filter(|fact| fact.known_from <= now.0)
+        .map(|fact| {
+            let recorded_by = if fact.known_from == report_seq {
+                *report
+            } else {
+                by_seq(fact.known_from).map_or(*report, |amendment| amendment.id)
+            };
+            let superseded_by = (fact.known_until != u64::MAX && fact.known_until <= now.0)
+                .then(|| by_seq(fact.known_until).map(|amendment| (amendment.id, amendment.seq)))
+                .flatten();
+            let (matches_then, matches_now) = if fact.known_from == report_seq {
+                original
+            } else {
+                (agrees(&fact.value, Known(fact.known_from)), agrees(&fact.value, now))
+            };
+            ReportVersion {
+                reported: fact.value.clone(),
+                recorded_by,
+                known_from: fact.known_from,
+                superseded_by,
+                matches_then,
+                matches_now,
+            }
+        })
+        .collect()
 }
 
 /// Every report known to `state`, in seq order.

@@ -124,6 +124,20 @@ impl<T> Facts<T> {
             .map(|(_, fact)| fact)
     }
 
+    /// Every version of the fact recorded by `id` the state knows, in the order they became
+    /// known (the original, then each correction's replacement).
+    pub fn versions(&self, id: &EventId) -> Vec<&Fact<T>> {
+        let mut versions: Vec<&Fact<T>> = self
+            .superseded
+            .iter()
+            .filter(|(other, _)| other == id)
+            .map(|(_, fact)| fact)
+            .chain(self.get(id))
+            .collect();
+        versions.sort_by_key(|fact| fact.known_from);
+        versions
+    }
+
     /// The standing version of the fact recorded by `id` (the latest the state knows).
     pub fn get(&self, id: &EventId) -> Option<&Fact<T>> {
         let index = self.standing.binary_search_by(|(other, _)| other.cmp(id)).ok()?;

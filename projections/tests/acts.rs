@@ -1082,3 +1082,59 @@ fn methodist_load_counts_assignments_and_checks_the_busiest_methodist() {
     assert_eq!(figure.targets[0].status, Some(TargetStatus::NotMet));
     assert_eq!(figure.evidence.len(), 4);
 }
+
+/// Issue #17: a report later corrected shows every version of the reported value — as reported,
+/// as corrected and by which event — each compared with the recomputation, so the corrected
+/// value is not lost behind the original.
+#[test]
+fn a_corrected_report_shows_each_version_with_its_own_comparison() {
+    let mut given = district();
+    given.record("2024-11-10", "2024-11-12", completion("c1", "t1", "p-fgos", "2024-11-10"));
+    let reported = |numerator: u64| FigureReported {
+        report: id("rep-2024"),
+        indicator: IndicatorCode::UpdatedFgos,
+        scope: Scope::Region,
+        valid_on: date("2024-12-31"),
+        value_bp: None,
+        numerator,
+        denominator: 5,
+        reporter: "ЦНППМ".into(),
+    };
+    // Reported as 2 of 5 by mistake; corrected to 1 of 5, which the ledger computes.
+    let report = given.record("2025-01-15", "2025-01-15", reported(2));
+    let report_seq = given.seq();
+    correct(&mut given, "2025-01-20", report, reported(1));
+    let correction_seq = given.seq();
+    let now = given.fold(u64::MAX);
+    let verification = verify_at(&report, &now, Known(now.seq)).unwrap();
+    // What was reported stays what was reported...
+    assert_eq!(verification.reported.numerator, 2);
+    assert!(!verification.matches_then);
+    // ...and every version is listed, the correction named.
+    let versions: Vec<(u64, u64, Option<u64>, bool, bool)> = verification
+        .versions
+        .iter()
+        .map(|version| {
+            (
+                version.reported.numerator,
+                version.known_from,
+                version.superseded_by.map(|(_, seq)| seq),
+                version.matches_then,
+                version.matches_now,
+            )
+        })
+        .collect();
+    assert_eq!(
+        versions,
+        vec![
+            (2, report_seq, Some(correction_seq), false, false),
+            (1, correction_seq, None, true, true),
+        ]
+    );
+    assert_eq!(verification.versions[0].recorded_by, report);
+    assert_ne!(verification.versions[1].recorded_by, report);
+    // As known before the correction, one version only.
+    let before = verify_at(&report, &now, Known(report_seq)).unwrap();
+    assert_eq!(before.versions.len(), 1);
+    assert_eq!(before.versions[0].superseded_by, None);
+}

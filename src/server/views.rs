@@ -484,6 +484,14 @@ fn verification_json(verification: &Verification, known_at_seq: u64) -> Value {
         "changed_by": verification.changed_by,
         "matches_then": verification.matches_then,
         "matches_now": matches_now,
+        "versions": verification.versions.iter().map(|version| json!({
+            "reported": version.reported,
+            "recorded_by": version.recorded_by,
+            "known_from_seq": version.known_from,
+            "superseded_by": version.superseded_by.map(|(event, seq)| json!({"event": event, "seq": seq})),
+            "matches_then": version.matches_then,
+            "matches_now": version.matches_now,
+        })).collect::<Vec<Value>>(),
     })
 }
 
