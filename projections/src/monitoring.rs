@@ -33,7 +33,8 @@
 //!   tutor was assigned to one of their routes (on or before the completion) / all employed.
 //!   The vocabulary does not mark which provider is the Academy, so every provider counts.
 //! - `mgmt_teams_trained` (001 App. 1 p. 6, cumulative): organisations in scope with a
-//!   management team on `D` whose team was trained in the period / organisations with a team.
+//!   management team on `D` whose team was trained in the period on a program about the
+//!   management of education quality (topic `management_quality`) / organisations with a team.
 //! - topic indicators (001 App. 1 pp. 7–16, cumulative): employed in the population who
 //!   completed a program tagged with the topic in the period / the population:
 //!   `subject_competence` — subject teachers of general schools; `functional_literacy`,
@@ -1161,12 +1162,24 @@ fn mgmt_teams_trained(state: &State, population: &Population<'_>, start: Date) -
         if state.registry.team_on(org, date, known).is_empty() {
             continue;
         }
-        let found = state
-            .learning
-            .teams_trained
-            .get(org)
-            .into_iter()
-            .flat_map(|facts| ids_in(facts, start, date, known));
+        // «по вопросам эффективности управления качеством образования»: a program on the
+        // management of education quality, as registered.
+        let about_management = |program: &ProgramId| {
+            state
+                .registry
+                .programs
+                .get(program)
+                .and_then(|program| program.record(known))
+                .is_some_and(|record| record.topics.contains(&ProgramTopic::ManagementQuality))
+        };
+        let found = state.learning.teams_trained.get(org).into_iter().flat_map(|facts| {
+            facts
+                .iter(known)
+                .filter(|(_, fact)| {
+                    in_period(fact.on, start, date) && about_management(&fact.value)
+                })
+                .map(|(id, _)| *id)
+        });
         count.member(found);
     }
     count

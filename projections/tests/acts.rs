@@ -1138,3 +1138,39 @@ fn a_corrected_report_shows_each_version_with_its_own_comparison() {
     assert_eq!(before.versions.len(), 1);
     assert_eq!(before.versions[0].superseded_by, None);
 }
+
+/// 001 App. 1: «Количество управленческих команд, повысивших свою квалификацию по вопросам
+/// эффективности управления качеством образования»: a team trained on another subject does not
+/// count.
+#[test]
+fn mgmt_teams_count_training_on_the_management_of_quality_only() {
+    use proto_events::vocabulary::{ManagementTeamMemberAdded, ManagementTeamTrained};
+    let mut given = district();
+    let program = |name: &str, topic: ProgramTopic| ProgramRegistered {
+        program: id(name),
+        title: format!("Программа {name}"),
+        kind: ProgramKind::FurtherTraining,
+        hours: 36,
+        provider: id("iro"),
+        form: ProgramForm::Course,
+        topics: BTreeSet::from([topic]),
+    };
+    given.record("2023-01-01", "2023-01-01", program("p-mgmt", ProgramTopic::ManagementQuality));
+    given.record("2023-01-01", "2023-01-01", program("p-other", ProgramTopic::Upbringing));
+    for (org, head) in [("s1", "t1"), ("s2", "t3")] {
+        given.record(
+            "2023-02-01",
+            "2023-02-01",
+            ManagementTeamMemberAdded { organisation: id(org), teacher: id(head) },
+        );
+    }
+    let trained = |org: &str, program: &str| ManagementTeamTrained {
+        organisation: id(org),
+        program: id(program),
+        trained_on: date("2024-04-01"),
+    };
+    given.record("2024-04-01", "2024-04-01", trained("s1", "p-other"));
+    check(&given, None, IndicatorCode::MgmtTeamsTrained, "region", "2024-12-31", (0, 2));
+    given.record("2024-04-01", "2024-04-01", trained("s2", "p-mgmt"));
+    check(&given, None, IndicatorCode::MgmtTeamsTrained, "region", "2024-12-31", (1, 2));
+}

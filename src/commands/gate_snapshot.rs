@@ -143,7 +143,7 @@ mod tests {
         let stored = room.get(GATE_SNAPSHOT_FORMAT, Seq(head)).unwrap().unwrap();
         let body = blake3::hash(&stored[32..]).to_hex().to_string();
         assert_eq!(
-            body, "3f9af546ced3b5721c9f33c193556625764988f825a2be92ea19dc0eb69da749",
+            body, "ae68f2304efef61d73a18d7aef0d53e68861054c675d2b4069c3f3f1b3e6460b",
             "gate snapshot bytes changed (format {GATE_SNAPSHOT_FORMAT})"
         );
     }

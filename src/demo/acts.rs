@@ -310,12 +310,13 @@ pub(crate) const ROADMAP_ACTIVITIES: &[ActivitySeed] = &[
     },
 ];
 
-/// Targets of the Regulation's efficiency indicators (seed 001, appendix 1): indicator, value,
-/// deadline (year, month, day), cumulative, first year.
 /// A target row: indicator, value, deadline (year, month, day), cumulative, first year.
 pub(crate) type TargetRow =
     (IndicatorCode, TargetValue, Option<(i32, u32, u32)>, bool, Option<u16>);
 
+/// Every target of the Regulation's efficiency indicators (seed 001, appendix 1), values and
+/// deadlines as the act writes them; where the act names no deadline there is none, and «начиная
+/// с 2023 года» (the Regulation's first monitoring year) is the first year of each.
 pub(crate) const REGULATION_TARGETS: &[TargetRow] = &[
     (IndicatorCode::Diagnosed, TargetValue::ShareAtLeastBp(1000), None, false, Some(2023)),
     (IndicatorCode::Routed, TargetValue::ShareAtLeastBp(1000), None, false, Some(2023)),
@@ -341,6 +342,10 @@ pub(crate) const REGULATION_TARGETS: &[TargetRow] = &[
         true,
         Some(2023),
     ),
+    // «Не менее 5% учителей- предметников общеобразовательных организаций» (no term given).
+    (IndicatorCode::SubjectCompetence, TargetValue::ShareAtLeastBp(500), None, true, Some(2023)),
+    // «Не менее 5% от педагогических работников общеобразовательных организаций».
+    (IndicatorCode::FunctionalLiteracy, TargetValue::ShareAtLeastBp(500), None, true, Some(2023)),
     (
         IndicatorCode::UpdatedFgos,
         TargetValue::ShareAtLeastBp(9500),
@@ -355,6 +360,17 @@ pub(crate) const REGULATION_TARGETS: &[TargetRow] = &[
         true,
         Some(2023),
     ),
+    // «Не менее 2 % педагогических работников общеобразовательных организаций … до 31.12.2024».
+    (
+        IndicatorCode::QualityAssessment,
+        TargetValue::ShareAtLeastBp(200),
+        Some((2024, 12, 31)),
+        true,
+        Some(2023),
+    ),
+    // «Не менее 80 % от числа педагогических работников школ с низкими результатами обучения
+    // и/или школ, функционирующих в неблагоприятных социальных условиях».
+    (IndicatorCode::LowResultsSchools, TargetValue::ShareAtLeastBp(8000), None, true, Some(2023)),
     (
         IndicatorCode::Talents,
         TargetValue::ShareAtLeastBp(160),
@@ -362,9 +378,20 @@ pub(crate) const REGULATION_TARGETS: &[TargetRow] = &[
         true,
         Some(2023),
     ),
+    // «Не менее 3% от педагогических работников общеобразовательных организаций».
+    (IndicatorCode::CareerGuidance, TargetValue::ShareAtLeastBp(300), None, true, Some(2023)),
     (
         IndicatorCode::Upbringing,
         TargetValue::ShareAtLeastBp(500),
+        Some((2024, 12, 31)),
+        true,
+        Some(2023),
+    ),
+    // «Не менее 2% педагогических работников дошкольных образовательных организаций … до
+    // 31.12.2024 года».
+    (
+        IndicatorCode::PreschoolQuality,
+        TargetValue::ShareAtLeastBp(200),
         Some((2024, 12, 31)),
         true,
         Some(2023),
