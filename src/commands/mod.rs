@@ -322,6 +322,7 @@ fn prepare(
     for (index, command) in commands.iter().enumerate() {
         validation::effective(&command.effective)
             .and_then(|()| command.payload.validate())
+            .and_then(|()| command.payload.validate_basis(command.basis.as_ref()))
             .map_err(|error| CommandError::Invalid {
                 index,
                 field: error.field,

@@ -569,6 +569,21 @@ fn term_dated_by_the_plan_period_is_accepted() {
 /// An amendment of activity a9 of plan pl2 changing its term to `new`, with the reading `meaning`
 /// (`None`: the client sent the text only, as before `activity_amended` schema 2).
 fn term_amended(new: &str, meaning: Option<term::TermMeaning>) -> Command {
+    Command { basis: Some(amending_act()), ..term_amended_without_act(new, meaning) }
+}
+
+/// The act that decides the amendments of these tests.
+fn amending_act() -> Basis {
+    Basis {
+        kind: "распоряжение".into(),
+        number: "55-100-мр".into(),
+        date: day(2024, 2, 20),
+        title: None,
+    }
+}
+
+/// `term_amended` with no act named.
+fn term_amended_without_act(new: &str, meaning: Option<term::TermMeaning>) -> Command {
     use proto_events::vocabulary::{ActivityAmended, ActivityField, FieldChange};
     cmd(ActivityAmended {
         plan: "pl2".parse().unwrap(),
@@ -1596,4 +1611,41 @@ fn invalid_snils_is_refused() {
     let error = directory.put("t1", &record).unwrap_err().to_string();
     assert!(error.contains("snils"), "{error}");
     assert!(!error.contains("112"), "the error must not echo personal data: {error}");
+}
+
+/// Issue #17: every plan change cites its act. An amendment or a cancellation without an act,
+/// or with an act missing its number, is refused naming `basis`, and nothing is written.
+#[test]
+fn a_plan_change_without_its_act_is_refused_naming_the_basis() {
+    let when = vec![term_amended_without_act("До сентября", None)];
+    check(
+        single_year_activity(),
+        ActorRole::Operator,
+        when,
+        Then::Invalid("basis", "ссылаться на акт"),
+    );
+    let mut nameless = term_amended("До сентября", None);
+    if let Some(basis) = nameless.basis.as_mut() {
+        basis.number = String::new();
+    }
+    check(
+        single_year_activity(),
+        ActorRole::Operator,
+        vec![nameless],
+        Then::Invalid("basis.number", ""),
+    );
+    let cancelled = Command {
+        basis: None,
+        ..cmd(proto_events::vocabulary::ActivityCancelled {
+            plan: "pl2".parse().unwrap(),
+            activity: "a9".parse().unwrap(),
+            reason: "исключено".into(),
+        })
+    };
+    check(
+        single_year_activity(),
+        ActorRole::Operator,
+        vec![cancelled],
+        Then::Invalid("basis", "ссылаться на акт"),
+    );
 }

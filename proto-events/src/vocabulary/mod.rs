@@ -264,6 +264,25 @@ macro_rules! vocabulary {
     };
 }
 
+impl Payload {
+    /// The envelope's act (`basis`) this payload needs: a plan change — an activity amended or
+    /// cancelled — is decided by an act (its kind, number and date), so it must name one, checked
+    /// as a plan's approving act is. Other kinds take a basis or not.
+    pub fn validate_basis(&self, basis: Option<&Basis>) -> Result<(), FieldError> {
+        let needs_act = matches!(self, Payload::ActivityAmended(_) | Payload::ActivityCancelled(_));
+        match basis {
+            Some(basis) if needs_act => indicator::act("basis", basis),
+            None if needs_act => Err(FieldError::new(
+                "basis",
+                "",
+                "изменение или отмена мероприятия плана должны ссылаться на акт, который их \
+                 утвердил: вид, номер и дата (например, «распоряжение №55-494-мр от 13.06.2023»)",
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
 vocabulary! {
     /// A municipality enters the registry (`municipality/<code>`).
     MunicipalityRegistered = "municipality_registered", 1;
