@@ -13,6 +13,10 @@
 mod cell_text;
 mod columns;
 mod csv_table;
+mod docx_table;
+mod heading;
+mod odt_table;
+mod page_breaks;
 mod plan;
 pub mod plan_events;
 pub mod plan_import;
@@ -23,8 +27,8 @@ mod xlsx_table;
 
 pub use crate::documents::import::columns::Column;
 pub use crate::documents::import::plan::{
-    read_plan, ImportError, ImportIssue, ParsedActivity, ParsedPlan, ParsedSection, Severity,
-    SourceRef, FILE_BYTES_MAX,
+    read_plan, ImportError, ImportIssue, JoinedRow, ParsedActivity, ParsedPlan, ParsedSection,
+    Severity, SkippedRow, SourceRef, FILE_BYTES_MAX,
 };
 
 /// How many errors and warnings an import's report holds.

@@ -8,18 +8,45 @@ use thiserror::Error;
 use crate::documents::import::cell_text;
 use crate::documents::import::columns::Column;
 use crate::documents::import::csv_table;
+use crate::documents::import::docx_table;
+use crate::documents::import::odt_table;
+use crate::documents::import::page_breaks;
 use crate::documents::import::text_table;
 use crate::documents::import::xlsx_table;
 
 /// Files larger than this are refused before any parsing: a plan is a few hundred kilobytes.
 pub const FILE_BYTES_MAX: usize = 64 * 1024 * 1024;
 
-/// A plan read from one file: its sections in document order, and everything the reader was
-/// unsure about.
+/// A plan read from one file: its sections in document order, everything the reader was
+/// unsure about, the rows it did not take as activities and the page-break tails it moved.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ParsedPlan {
     pub sections: Vec<ParsedSection>,
     pub warnings: Vec<ImportIssue>,
+    /// Rows that are not activities (repeated headers, approval sheets, page numbers), in order.
+    pub skipped: Vec<SkippedRow>,
+    /// Tails of rows carried over a page break and moved back to the row they belong to.
+    pub joined: Vec<JoinedRow>,
+    /// The act the document's heading names, as `--basis` takes it («Приказ №54-од от
+    /// 28.01.2021»), when the reader found one.
+    pub basis: Option<String>,
+}
+
+/// A row the reader did not take as an activity, and why (Russian).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedRow {
+    pub row: u32,
+    pub text: String,
+    pub reason: String,
+}
+
+/// Text moved from the top of row `row` to the end of row `into_row` (a row's tail that a page
+/// break printed as the first paragraph of the next row).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinedRow {
+    pub row: u32,
+    pub into_row: u32,
+    pub text: String,
 }
 
 /// A section (раздел, направление) of the plan. Activities listed before any section heading
@@ -87,12 +114,16 @@ pub enum ImportError {
     Encoding { file: String, message: String },
     #[error("файл «{file}»: книга Excel повреждена или не читается ({message})")]
     Spreadsheet { file: String, message: String },
+    #[error("файл «{file}»: документ Word или OpenDocument повреждён или не читается ({message})")]
+    Document { file: String, message: String },
     #[error("файл «{file}»: размер {size_bytes} байт больше допустимого {limit_bytes}")]
     TooLarge { file: String, size_bytes: u64, limit_bytes: u64 },
 }
 
-/// Reads a plan from the bytes of one file. The kind is sniffed: a zip (XLSX) by its magic
-/// bytes, CSV/TSV by extension, anything else as a text dump of a Word table.
+/// Reads a plan from the bytes of one file. The kind is sniffed: a zip by its magic bytes (a
+/// Word document when it holds `word/document.xml`, an OpenDocument text when it holds
+/// `content.xml`, else a workbook), CSV/TSV by extension, anything else as a text dump of a Word
+/// table.
 pub fn read_plan(file_name: &str, bytes: &[u8]) -> Result<ParsedPlan, ImportError> {
     if bytes.len() > FILE_BYTES_MAX {
         return Err(ImportError::TooLarge {
@@ -108,7 +139,14 @@ pub fn read_plan(file_name: &str, bytes: &[u8]) -> Result<ParsedPlan, ImportErro
         });
     }
     let lower_name = file_name.to_lowercase();
-    if bytes.starts_with(b"PK\x03\x04") || lower_name.ends_with(".xlsx") {
+    let is_zip = bytes.starts_with(b"PK\x03\x04");
+    if lower_name.ends_with(".docx") || (is_zip && docx_table::is_docx(bytes)) {
+        return docx_table::read(file_name, bytes);
+    }
+    if lower_name.ends_with(".odt") || (is_zip && odt_table::is_odt(bytes)) {
+        return odt_table::read(file_name, bytes);
+    }
+    if is_zip || lower_name.ends_with(".xlsx") {
         return xlsx_table::read(file_name, bytes);
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
@@ -178,9 +216,10 @@ pub(crate) enum RawItem {
 /// Builds sections and activities from raw items, adding warnings to `warnings`.
 pub(crate) fn build_plan(
     file: &str,
-    items: Vec<RawItem>,
+    mut items: Vec<RawItem>,
     mut warnings: Vec<ImportIssue>,
 ) -> ParsedPlan {
+    let skipped = set_aside_suspects(file, &mut items, &mut warnings);
     let depth_max = items
         .iter()
         .filter_map(|item| match item {
@@ -252,7 +291,38 @@ pub(crate) fn build_plan(
         }
     }
     let sections = builder.sections;
-    ParsedPlan { sections, warnings }
+    ParsedPlan { sections, warnings, skipped, ..ParsedPlan::default() }
+}
+
+/// Sets aside numbered rows after the last activity that have neither a term nor anyone
+/// responsible (an approval sheet's "1. Иванов И.И.", a signature numbered by a list), when the
+/// plan's activities do have terms: each is reported as skipped and as a warning, not added.
+fn set_aside_suspects(
+    file: &str,
+    items: &mut Vec<RawItem>,
+    warnings: &mut Vec<ImportIssue>,
+) -> Vec<SkippedRow> {
+    let has_frame = |fields: &RawFields| {
+        !fields.term.is_empty() || !fields.responsible.is_empty() || !fields.co_executors.is_empty()
+    };
+    let framed = items
+        .iter()
+        .filter(|item| matches!(item, RawItem::Numbered { fields, .. } if has_frame(fields)))
+        .count();
+    let mut skipped = Vec::new();
+    while framed > 0 {
+        let Some(RawItem::Numbered { number, fields, row }) = items.last() else { break };
+        if has_frame(fields) || fields.title.is_empty() && number.is_empty() {
+            break;
+        }
+        let mut text = number.clone();
+        cell_text::append_text(&mut text, &fields_text(fields));
+        warnings.push(issue(file, *row, Some(Column::Number), &text, page_breaks::REASON_SUSPECT));
+        skipped.push(SkippedRow { row: *row, text, reason: page_breaks::REASON_SUSPECT.to_string() });
+        items.pop();
+    }
+    skipped.reverse();
+    skipped
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -575,11 +645,15 @@ pub(crate) fn plan_from_grid(file: &str, rows: &[GridRow]) -> Result<ParsedPlan,
     let title_index = map.index_of(Column::Title).map(|i| i.saturating_add(shift));
     let signature = header.map(|r| header_signature(&r.cells)).unwrap_or_default();
     let mut items: Vec<RawItem> = Vec::new();
-    for row in data {
-        let Some(mut cells) = data_cells(row, &signature) else { continue };
+    let mut artefacts = Artefacts::default();
+    for (index, row) in data.iter().enumerate() {
+        let Some(mut cells) = artefacts.data_cells(row, &signature, index == 0) else { continue };
         let expected_width = header_width.saturating_add(shift);
         if cells.len() > expected_width {
             remove_duplicate_neighbours(file, row.row, &mut cells, &mut warnings);
+        }
+        if let Some(title_index) = title_index {
+            join_continuation(row, title_index, &mut cells, &mut items, &mut artefacts.joined);
         }
         let number_text = number_index.and_then(|i| cells.get(i)).cloned().unwrap_or_default();
         let fields = row_fields(file, row.row, &cells, number_index, &column_at, &mut warnings);
@@ -594,9 +668,120 @@ pub(crate) fn plan_from_grid(file: &str, rows: &[GridRow]) -> Result<ParsedPlan,
             items.push(RawItem::Heading { text, row: row.row });
             continue;
         }
-        place_unnumbered(file, row.row, &number_text, fields, &mut items, &mut warnings);
+        let joined = &mut artefacts.joined;
+        place_unnumbered(file, row.row, &number_text, fields, &mut items, &mut warnings, joined);
     }
-    Ok(build_plan(file, items, warnings))
+    let mut parsed = build_plan(file, items, warnings);
+    parsed.skipped.extend(artefacts.skipped);
+    parsed.skipped.sort_by_key(|skipped| skipped.row);
+    parsed.joined = artefacts.joined;
+    Ok(parsed)
+}
+
+/// What a grid reading set aside on the way: rows that are not activities, and the tails it
+/// moved; `approval` once an approval sheet has begun (the rest of the table is not the plan).
+#[derive(Default)]
+struct Artefacts {
+    skipped: Vec<SkippedRow>,
+    joined: Vec<JoinedRow>,
+    approval: bool,
+}
+
+impl Artefacts {
+    /// The row's cleaned cells without trailing empty ones; `None` for a row that carries no
+    /// data: blank, or a page-break artefact (recorded in `skipped` with its reason).
+    fn data_cells(&mut self, row: &GridRow, signature: &str, first: bool) -> Option<Vec<String>> {
+        let mut cells: Vec<String> = row.cells.iter().map(|c| cell_text::clean_cell(c)).collect();
+        while cells.last().is_some_and(String::is_empty) {
+            cells.pop();
+        }
+        if cells.is_empty() {
+            return None;
+        }
+        let text = cells.iter().filter(|c| !c.is_empty()).cloned().collect::<Vec<_>>().join(" ");
+        let Some(reason) = self.skip_reason(&cells, &text, signature, first) else {
+            return Some(cells);
+        };
+        if !reason.is_empty() {
+            self.skipped.push(SkippedRow { row: row.row, text, reason: reason.to_string() });
+        }
+        None
+    }
+
+    /// `None` for a data row; the reason for an artefact (empty: skipped without a word).
+    fn skip_reason(
+        &mut self,
+        cells: &[String],
+        text: &str,
+        signature: &str,
+        first: bool,
+    ) -> Option<&'static str> {
+        let filled: Vec<&String> = cells.iter().filter(|c| !c.is_empty()).collect();
+        let single = filled.len() == 1;
+        if self.approval {
+            return Some(page_breaks::REASON_APPROVAL);
+        }
+        if is_column_number_row(cells) {
+            // The column numbers right under the header are part of it.
+            return Some(if first { "" } else { page_breaks::REASON_COLUMN_NUMBERS });
+        }
+        if header_signature(cells) == signature || is_header_row(cells) {
+            return Some(page_breaks::REASON_REPEATED_HEADER);
+        }
+        let first_text = filled.first().map_or("", |c| c.as_str());
+        if page_breaks::starts_approval_block(first_text, filled.len()) && !is_number_cell(first_text) {
+            self.approval = true;
+            return Some(page_breaks::REASON_APPROVAL);
+        }
+        if single && page_breaks::is_page_number(text) {
+            return Some(page_breaks::REASON_PAGE_NUMBER);
+        }
+        if single && page_breaks::is_running_header(text) {
+            return Some(page_breaks::REASON_RUNNING_HEADER);
+        }
+        if filled.len() <= 2 && page_breaks::is_signature(text) {
+            return Some(page_breaks::REASON_APPROVAL);
+        }
+        None
+    }
+}
+
+/// A header row repeated by hand, perhaps worded a little differently: every filled cell is a
+/// column heading, and one of them is the title's.
+fn is_header_row(cells: &[String]) -> bool {
+    let all_headings = cells
+        .iter()
+        .filter(|c| !c.is_empty())
+        .all(|c| crate::documents::import::columns::classify_header_cell(c).is_some());
+    all_headings
+        && crate::documents::import::columns::recognize_header_row(cells)
+            .is_some_and(|map| map.has(Column::Title))
+}
+
+/// Moves the first paragraph of the row's title cell to the previous activity's title when it is
+/// that title's tail carried over a page break (`page_breaks::split_continuation`), and reports
+/// the move.
+fn join_continuation(
+    row: &GridRow,
+    title_index: usize,
+    cells: &mut [String],
+    items: &mut [RawItem],
+    joined: &mut Vec<JoinedRow>,
+) {
+    let Some(raw) = row.cells.get(title_index) else { return };
+    let previous = items.iter_mut().rev().find(|i| !matches!(i, RawItem::Heading { .. }));
+    let Some(RawItem::Numbered { fields, row: into_row, .. } | RawItem::Unnumbered { fields, row: into_row }) =
+        previous
+    else {
+        return;
+    };
+    let Some((tail, rest)) = page_breaks::split_continuation(raw, &fields.title) else { return };
+    let tail = cell_text::clean_cell(&tail);
+    cell_text::append_text(&mut fields.title, &tail);
+    if let Some(cell) = cells.get_mut(title_index) {
+        *cell = cell_text::clean_cell(&rest);
+    }
+    joined.push(JoinedRow { row: row.row, into_row: *into_row, text: tail });
 }
 
 /// Where the activity numbers are, and by how many cells the data is shifted right of the header:
@@ -625,19 +810,6 @@ fn number_column(
         "в таблице нет графы с номерами мероприятий",
     ));
     (None, 0)
-}
-
-/// The row's cleaned cells without trailing empty ones; `None` for a row that carries no data:
-/// blank, the column numbers ("1 2 3 …"), or the header repeated at the top of a page.
-fn data_cells(row: &GridRow, signature: &str) -> Option<Vec<String>> {
-    let mut cells: Vec<String> = row.cells.iter().map(|c| cell_text::clean_cell(c)).collect();
-    while cells.last().is_some_and(String::is_empty) {
-        cells.pop();
-    }
-    if cells.is_empty() || is_column_number_row(&cells) || header_signature(&cells) == signature {
-        return None;
-    }
-    Some(cells)
 }
 
 /// The row's cells gathered into fields by their column; text in a cell under no heading is not
@@ -693,6 +865,7 @@ fn place_unnumbered(
     mut fields: RawFields,
     items: &mut Vec<RawItem>,
     warnings: &mut Vec<ImportIssue>,
+    joined: &mut Vec<JoinedRow>,
 ) {
     if !number_text.is_empty() {
         // A non-number text in the number column (e.g. "Итого") belongs to the title.
@@ -710,9 +883,10 @@ fn place_unnumbered(
         return;
     }
     match items.iter_mut().rev().find(|i| !matches!(i, RawItem::Heading { .. })) {
-        Some(RawItem::Numbered { fields: previous, .. })
-        | Some(RawItem::Unnumbered { fields: previous, .. }) => {
+        Some(RawItem::Numbered { fields: previous, row: into_row, .. })
+        | Some(RawItem::Unnumbered { fields: previous, row: into_row }) => {
             append_fields(previous, &fields);
+            joined.push(JoinedRow { row, into_row: *into_row, text: fields_text(&fields) });
         }
         _ => warnings.push(issue(
             file,

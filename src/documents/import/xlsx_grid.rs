@@ -192,16 +192,51 @@ fn data_text_bytes(value: &Data) -> u64 {
 /// unpack past the limits (the sizes the zip declares are not trusted: they are what a bomb
 /// lies about).
 fn check_unpacked_sizes(file: &str, bytes: &[u8]) -> Result<(), ImportError> {
-    let mut archive = match zip::ZipArchive::new(Cursor::new(bytes)) {
-        Ok(archive) => archive,
-        // Not a zip at all: calamine names the problem in its own words.
-        Err(_) => return Ok(()),
+    let part_limit = |name: &str| {
+        if name.ends_with("sharedStrings.xml") {
+            SHARED_STRINGS_BYTES_MAX
+        } else {
+            UNPACKED_BYTES_MAX
+        }
     };
+    let reason = match unpacked_sizes(bytes, &part_limit) {
+        Ok(()) => return Ok(()),
+        Err(UnpackProblem::TooManyParts(count)) => {
+            format!("в книге больше {ZIP_ENTRIES_MAX} частей ({count})")
+        }
+        Err(UnpackProblem::PartTooBig { name, limit_bytes }) => format!(
+            "часть «{name}» распаковывается больше чем в {} МиБ",
+            limit_bytes / (1024 * 1024)
+        ),
+        Err(UnpackProblem::TotalTooBig) => format!(
+            "книга распаковывается больше чем в {} МиБ",
+            UNPACKED_BYTES_MAX / (1024 * 1024)
+        ),
+    };
+    Err(spreadsheet_error(file, reason))
+}
+
+/// Why a zip package (a workbook, a Word or ODF document) is refused before it is read.
+#[derive(Debug)]
+pub(crate) enum UnpackProblem {
+    /// More than `ZIP_ENTRIES_MAX` parts.
+    TooManyParts(usize),
+    /// One part unpacks past its own limit.
+    PartTooBig { name: String, limit_bytes: u64 },
+    /// All parts together unpack past `UNPACKED_BYTES_MAX`.
+    TotalTooBig,
+}
+
+/// The zip-part counter every package reader shares: unpacks every part into nothing, counting,
+/// against `part_limit(name)` for each part and `UNPACKED_BYTES_MAX` for all together. Bytes that
+/// are not a zip pass (the reader names that problem in its own words).
+pub(crate) fn unpacked_sizes(
+    bytes: &[u8],
+    part_limit: &dyn Fn(&str) -> u64,
+) -> Result<(), UnpackProblem> {
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else { return Ok(()) };
     if archive.len() > ZIP_ENTRIES_MAX {
-        return Err(spreadsheet_error(
-            file,
-            format!("в книге больше {ZIP_ENTRIES_MAX} частей ({})", archive.len()),
-        ));
+        return Err(UnpackProblem::TooManyParts(archive.len()));
     }
     let mut total: u64 = 0;
     for index in 0..archive.len() {
@@ -210,29 +245,17 @@ fn check_unpacked_sizes(file: &str, bytes: &[u8]) -> Result<(), ImportError> {
             Err(_) => continue,
         };
         let name = part.name().map(|name| name.into_owned()).unwrap_or_default();
-        let part_limit = if name.ends_with("sharedStrings.xml") {
-            SHARED_STRINGS_BYTES_MAX
-        } else {
-            UNPACKED_BYTES_MAX
-        };
-        let remaining = UNPACKED_BYTES_MAX.saturating_sub(total).min(part_limit);
+        let limit = part_limit(&name).min(UNPACKED_BYTES_MAX);
+        let remaining = UNPACKED_BYTES_MAX.saturating_sub(total).min(limit);
         let read =
             std::io::copy(&mut (&mut part).take(remaining.saturating_add(1)), &mut std::io::sink())
-                // A part that does not unpack: calamine reports it when (if) it needs the part.
+                // A part that does not unpack: the reader reports it when (if) it needs the part.
                 .unwrap_or(0);
         if read > remaining {
-            let reason = if read > part_limit {
-                format!(
-                    "часть «{name}» распаковывается больше чем в {} МиБ",
-                    part_limit / (1024 * 1024)
-                )
-            } else {
-                format!(
-                    "книга распаковывается больше чем в {} МиБ",
-                    UNPACKED_BYTES_MAX / (1024 * 1024)
-                )
-            };
-            return Err(spreadsheet_error(file, reason));
+            if read > limit {
+                return Err(UnpackProblem::PartTooBig { name, limit_bytes: limit });
+            }
+            return Err(UnpackProblem::TotalTooBig);
         }
         total = total.saturating_add(read);
     }

@@ -1,0 +1,155 @@
+//! The genre's page-break artefacts, the same in every input format: rows that are not
+//! activities (an approval sheet after the table, signatures, page numbers, running headers),
+//! and the tail of a row that did not fit on its page, printed as the first paragraph of the
+//! next row's cell. The readers ask these rules; what they skip and what they join goes into
+//! the import report (`ParsedPlan::skipped`, `ParsedPlan::joined`), never silently.
+
+/// Why a row is not an activity, in the words of the report.
+pub(crate) const REASON_REPEATED_HEADER: &str = "повтор заголовка таблицы (разрыв страницы)";
+pub(crate) const REASON_COLUMN_NUMBERS: &str = "повтор строки с номерами граф (разрыв страницы)";
+pub(crate) const REASON_APPROVAL: &str = "лист согласования, подписи или заключение после таблицы";
+pub(crate) const REASON_PAGE_NUMBER: &str = "номер страницы";
+pub(crate) const REASON_RUNNING_HEADER: &str = "колонтитул или надпись о продолжении таблицы";
+pub(crate) const REASON_SUSPECT: &str =
+    "строка с номером после последнего мероприятия без срока и ответственного: \
+     похоже, не мероприятие (лист согласования, подпись); не импортирована";
+
+/// Words that open an approval sheet or the signatures after a plan's table; everything from
+/// such a row to the end of the table is not the plan. The strong openings stand anywhere; the
+/// weak ones (a position, "Заключение") only in a row of at most two filled cells, since an
+/// activity's title may begin with the same word ("Заключение соглашений …").
+pub(crate) fn starts_approval_block(text: &str, filled_cells: usize) -> bool {
+    const STRONG: &[&str] = &[
+        "лист согласования",
+        "лист ознакомления",
+        "согласовано",
+        "утверждаю",
+        "исполнитель:",
+        "исп.",
+    ];
+    const WEAK: &[&str] = &[
+        "заключение",
+        "подписи",
+        "визы",
+        "министр ",
+        "заместитель министра",
+        "первый заместитель",
+        "начальник управления",
+        "исполнитель ",
+    ];
+    let lower = text.trim().to_lowercase();
+    let weak = filled_cells <= 2 && {
+        let short_or_colon = lower.chars().count() <= 80 || lower.contains(':');
+        short_or_colon && WEAK.iter().any(|opening| lower.starts_with(opening))
+    };
+    weak || STRONG.iter().any(|opening| lower.starts_with(opening))
+}
+
+/// A row's text that is a page number ("13", "- 13 -", "стр. 13", "Страница 2 из 9").
+pub(crate) fn is_page_number(text: &str) -> bool {
+    let lower = text.trim().to_lowercase();
+    let stripped = lower
+        .trim_start_matches("страница")
+        .trim_start_matches("стр.")
+        .trim_matches(|c: char| c == '-' || c == '–' || c == '—' || c.is_whitespace());
+    let mut parts = stripped.split(" из ");
+    let is_count = |part: Option<&str>| {
+        part.is_some_and(|p| !p.is_empty() && p.len() <= 4 && p.chars().all(|c| c.is_ascii_digit()))
+    };
+    let first = parts.next();
+    match parts.next() {
+        Some(total) => is_count(first) && is_count(Some(total)),
+        None => is_count(first) && !stripped.contains('.'),
+    }
+}
+
+/// A running header or a note that the table goes on ("Продолжение таблицы", "Окончание
+/// приложения 1").
+pub(crate) fn is_running_header(text: &str) -> bool {
+    const OPENINGS: &[&str] =
+        &["продолжение таблицы", "продолжение приложения", "окончание таблицы", "окончание приложения"];
+    let lower = text.trim().to_lowercase();
+    OPENINGS.iter().any(|opening| lower.starts_with(opening))
+}
+
+/// A signature line: a blank to sign or date, or a stamp.
+pub(crate) fn is_signature(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    lower.contains("(подпись)")
+        || lower.contains("м.п.")
+        || lower.contains("____")
+        || lower.contains("«__»")
+        || lower.contains("\"__\"")
+}
+
+/// Splits the first paragraph off a row's first text cell (`raw`, paragraphs on their own
+/// lines) when it is the tail of the previous row's cell (`previous`) carried over a page
+/// break: it starts in lower case, or it closes a parenthesis or quote the previous cell left
+/// open, or it is a lone word after a previous cell that does not end its sentence. The rest of
+/// the cell must start like a title of its own. Returns (tail, rest of the cell).
+pub(crate) fn split_continuation(raw: &str, previous: &str) -> Option<(String, String)> {
+    let mut paragraphs = raw.split('\n').map(str::trim).filter(|p| !p.is_empty());
+    let first = paragraphs.next()?;
+    let rest: Vec<&str> = paragraphs.collect();
+    let rest_first = rest.first()?;
+    let rest_starts_title =
+        rest_first.chars().next().is_some_and(|c| c.is_uppercase() || c == '«' || c == '"');
+    if !rest_starts_title || previous.trim().is_empty() {
+        return None;
+    }
+    let starts_lower = first.chars().next().is_some_and(char::is_lowercase);
+    let unclosed = |open: char, close: char| {
+        previous.chars().filter(|c| *c == open).count()
+            > previous.chars().filter(|c| *c == close).count()
+            && first.contains(close)
+    };
+    let closes_previous = unclosed('(', ')') || unclosed('«', '»');
+    let previous_open = !previous.trim_end().ends_with(['.', '!', '?', ';', ':', ')', '»']);
+    let lone_word = first.split_whitespace().count() == 1 && previous_open;
+    (starts_lower || closes_previous || lone_word)
+        .then(|| (first.to_string(), rest.join("\n")))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::documents::import::page_breaks::{
+        is_page_number, split_continuation, starts_approval_block,
+    };
+
+    #[test]
+    fn page_numbers_are_told_from_text() {
+        assert!(is_page_number("13"));
+        assert!(is_page_number("- 13 -"));
+        assert!(is_page_number("Страница 2 из 9"));
+        assert!(!is_page_number("5.1"));
+        assert!(!is_page_number("2021-2025"));
+    }
+
+    #[test]
+    fn approval_blocks_are_recognised() {
+        assert!(starts_approval_block("ЛИСТ СОГЛАСОВАНИЯ", 1));
+        assert!(starts_approval_block("Согласовано:", 3));
+        assert!(starts_approval_block("Заключение: план соответствует", 1));
+        assert!(!starts_approval_block("Заключение соглашений", 4));
+        assert!(!starts_approval_block("Согласование планов с муниципалитетами", 1));
+    }
+
+    #[test]
+    fn continuations_are_split_off() {
+        let previous = "Повышение квалификации педагогических работников";
+        assert_eq!(
+            split_continuation("и управленческих кадров\nОрганизация стажировок", previous),
+            Some(("и управленческих кадров".to_string(), "Организация стажировок".to_string()))
+        );
+        assert_eq!(
+            split_continuation("наставников)\nКонкурс", "Форум (для молодых педагогов и"),
+            Some(("наставников)".to_string(), "Конкурс".to_string()))
+        );
+        assert_eq!(
+            split_continuation("Красноярского\nКонкурс", "Форум педагогов"),
+            Some(("Красноярского".to_string(), "Конкурс".to_string()))
+        );
+        assert_eq!(split_continuation("Организация стажировок", previous), None);
+        assert_eq!(split_continuation("Форум.\nКонкурс", "Съезд."), None);
+    }
+}
