@@ -43,7 +43,7 @@ pub const IMPORT_ACTOR_ID: &str = "import";
 /// Import subcommands.
 #[derive(clap::Subcommand)]
 pub(crate) enum ImportCommand {
-    /// План мероприятий (XLSX, CSV/TSV или текстовая выгрузка таблицы).
+    /// План мероприятий (DOCX, ODT, XLSX, CSV/TSV или текстовая выгрузка таблицы).
     Plan {
         /// Документ.
         file: PathBuf,
@@ -56,9 +56,10 @@ pub(crate) enum ImportCommand {
         /// Название плана.
         #[arg(long)]
         title: String,
-        /// Утверждающий акт: «<вид> №<номер> от <дд.мм.гггг>».
+        /// Утверждающий акт: «<вид> №<номер> от <дд.мм.гггг>» (по умолчанию — акт, названный в
+        /// заголовке документа).
         #[arg(long)]
-        basis: String,
+        basis: Option<String>,
         /// Период плана, «2021-2025» (по умолчанию определяется по названию, срокам или акту).
         #[arg(long)]
         period: Option<String>,
@@ -75,6 +76,9 @@ pub(crate) enum ImportCommand {
         /// Записать, даже если есть предупреждения.
         #[arg(long)]
         accept_warnings: bool,
+        /// Вид отчёта: text (для человека) или json (для программ).
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
     },
     /// Реестр организаций (CSV/XLSX): код, наименование, вид, муниципалитет.
     Organisations(RegistryArgs),
@@ -87,6 +91,15 @@ pub(crate) enum ImportCommand {
     Completions(RegistryArgs),
     /// Результаты диагностики (CSV/XLSX): педагог, процедура, дата, дефициты.
     Diagnostics(RegistryArgs),
+}
+
+/// How the plan import reports.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// Lines for a person, in Russian.
+    Text,
+    /// One JSON object: counts, warnings, skipped rows, joined rows.
+    Json,
 }
 
 /// Arguments of a registry import.
@@ -118,10 +131,11 @@ pub(crate) fn run(command: ImportCommand) -> anyhow::Result<u8> {
             owner_code,
             dry_run,
             accept_warnings,
+            format,
         } => {
-            let options = Options { dry_run, accept_warnings };
+            let options = Options { dry_run, accept_warnings, json: format == ReportFormat::Json };
             let owner = Owner { name: owner, code: owner_code };
-            import_plan(&file, &data, &level, &title, &basis, period, owner, options)
+            import_plan(&file, &data, &level, &title, basis, period, owner, options)
         }
         ImportCommand::Organisations(args) => import_registry(RegistryKind::Organisations, args),
         ImportCommand::Teachers(args) => import_registry(RegistryKind::Teachers, args),
@@ -152,6 +166,8 @@ fn plan_actor(level: PlanLevel, code: Option<String>) -> Actor {
 struct Options {
     dry_run: bool,
     accept_warnings: bool,
+    /// The report as one JSON object instead of lines (plan imports).
+    json: bool,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -160,15 +176,34 @@ fn import_plan(
     data: &Path,
     level: &str,
     title: &str,
-    basis_text: &str,
+    basis_text: Option<String>,
     period: Option<String>,
     owner: Owner,
     options: Options,
 ) -> anyhow::Result<u8> {
-    let Some((level, basis, period)) = plan_arguments(level, basis_text, period) else {
+    let given = basis_text.as_deref();
+    let Some((level, given, period)) = plan_arguments(level, given, period) else {
         return Ok(exit::ERROR);
     };
     let (file_name, bytes) = read_file(file)?;
+    let parsed = match plan_import::read_file(&file_name, &bytes) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            eprintln!("ошибка: {error}");
+            eprintln!("Импорт отклонён: ничего не записано.");
+            return Ok(exit::ERROR);
+        }
+    };
+    let Some(basis) = given.clone().or_else(|| plan_import::basis_in_document(&parsed)) else {
+        eprintln!(
+            "ошибка: утверждающий акт не указан (--basis «<вид> №<номер> от <дд.мм.гггг>») и не найден в заголовке документа"
+        );
+        eprintln!("Импорт отклонён: ничего не записано.");
+        return Ok(exit::ERROR);
+    };
+    if given.is_none() && !options.json {
+        say!("Утверждающий акт взят из заголовка документа: {basis}.");
+    }
     let request = PlanImportRequest {
         file_name,
         level,
@@ -177,14 +212,6 @@ fn import_plan(
         period,
         owner: owner.name,
         owner_code: owner.code,
-    };
-    let parsed = match plan_import::read(&request, &bytes) {
-        Ok(parsed) => parsed,
-        Err(error) => {
-            eprintln!("ошибка: {error}");
-            eprintln!("Импорт отклонён: ничего не записано.");
-            return Ok(exit::ERROR);
-        }
     };
     let ledger = open_ledger(data, Arc::new(SystemClock))?;
     let result = prepare_and_append_plan(&ledger, &request, &parsed, options);
@@ -195,23 +222,30 @@ fn import_plan(
 /// A plan's first and last year, as `--period` gives them.
 type Period = (u16, u16);
 
-/// Reads `--level`, `--basis` and `--period`; `None` after saying which one is not understood.
+/// Reads `--level`, `--basis` (when given) and `--period`; `None` after saying which one is not
+/// understood.
 fn plan_arguments(
     level: &str,
-    basis_text: &str,
+    basis_text: Option<&str>,
     period: Option<String>,
-) -> Option<(PlanLevel, Basis, Option<Period>)> {
+) -> Option<(PlanLevel, Option<Basis>, Option<Period>)> {
     let Some(level) = parse_level(level) else {
         eprintln!(
             "ошибка: уровень плана «{level}» не распознан (federal, regional, municipal, organisation)"
         );
         return None;
     };
-    let Some(basis) = Basis::parse(basis_text) else {
-        eprintln!(
-            "ошибка: акт «{basis_text}» не распознан; ожидается «<вид> №<номер> от <дд.мм.гггг>»"
-        );
-        return None;
+    let basis = match basis_text {
+        None => None,
+        Some(text) => match Basis::parse(text) {
+            Some(basis) => Some(basis),
+            None => {
+                eprintln!(
+                    "ошибка: акт «{text}» не распознан; ожидается «<вид> №<номер> от <дд.мм.гггг>»"
+                );
+                return None;
+            }
+        },
     };
     let period = match period.as_deref().map(parse_period) {
         None => None,
@@ -245,8 +279,24 @@ fn prepare_and_append_plan(
             return Err(error).context("не удалось прочитать историю плана в журнале");
         }
     };
+    if options.json {
+        say!("{}", plan_report_json(parsed, &prepared.batch.issues, &request.basis));
+    } else {
+        print_layout(parsed);
+    }
     if let Some(code) = gate(&prepared.batch.issues, &prepared.lines, options) {
         return Ok(code);
+    }
+    if options.json {
+        // The report is printed; what was appended goes to stderr, stdout stays one JSON object.
+        if !prepared.batch.payloads.is_empty() {
+            let actor = plan_actor(request.level, request.owner_code.clone());
+            let file = &prepared.meta.file;
+            let submitted = submit(ledger, &actor, prepared.commands(), file, &[], &prepared.lines);
+            let Some((first, last, count)) = submitted? else { return Ok(exit::ERROR) };
+            eprintln!("План {}: записано событий {count} (№{first}–№{last}).", prepared.plan);
+        }
+        return Ok(exit::OK);
     }
     if prepared.batch.payloads.is_empty() {
         say!("План {} уже в журнале и не изменился: ничего не записано.", prepared.plan);
@@ -289,7 +339,8 @@ fn say_plan_recorded(
 }
 
 fn import_registry(kind: RegistryKind, args: RegistryArgs) -> anyhow::Result<u8> {
-    let options = Options { dry_run: args.dry_run, accept_warnings: args.accept_warnings };
+    let options =
+        Options { dry_run: args.dry_run, accept_warnings: args.accept_warnings, json: false };
     let (file_name, bytes) = read_file(&args.file)?;
     let Some(built) = read_registry(kind, &file_name, &bytes)? else {
         return Ok(exit::ERROR);
@@ -424,11 +475,76 @@ fn append_in_chunks(
     Ok(Some((first, last, count)))
 }
 
+/// The plan import's report as one JSON object: the document's sections and activities, every
+/// issue, the rows set aside and the tails moved (`--format json`).
+fn plan_report_json(parsed: &ParsedPlan, issues: &[ImportIssue], basis: &Basis) -> String {
+    let activities: usize = parsed.sections.iter().map(|section| section.activities.len()).sum();
+    let warnings: Vec<serde_json::Value> = issues
+        .iter()
+        .map(|issue| {
+            serde_json::json!({
+                "row": issue.row,
+                "column": issue.column,
+                "text": issue.text,
+                "message": issue.message,
+            })
+        })
+        .collect();
+    let skipped: Vec<serde_json::Value> = parsed
+        .skipped
+        .iter()
+        .map(|row| serde_json::json!({"row": row.row, "text": row.text, "reason": row.reason}))
+        .collect();
+    let joined: Vec<serde_json::Value> = parsed
+        .joined
+        .iter()
+        .map(|row| serde_json::json!({"row": row.row, "into_row": row.into_row, "text": row.text}))
+        .collect();
+    serde_json::json!({
+        "activities": activities,
+        "sections": parsed.sections.len(),
+        "warnings": warnings,
+        "skipped": skipped,
+        "joined": joined,
+        "basis": basis.to_string(),
+        "basis_in_document": parsed.basis,
+    })
+    .to_string()
+}
+
+/// Prints what the reader set aside (rows that are not activities) and what it moved (page-break
+/// tails), so the official sees both before anything is written.
+fn print_layout(parsed: &ParsedPlan) {
+    for row in &parsed.skipped {
+        say!(
+            "строка {}: «{}» — не мероприятие, пропущена: {}",
+            row.row,
+            shorten(&row.text),
+            row.reason
+        );
+    }
+    for row in &parsed.joined {
+        say!(
+            "строка {}: «{}» — продолжение строки {} после разрыва страницы, перенесено в неё",
+            row.row,
+            shorten(&row.text),
+            row.into_row
+        );
+    }
+}
+
 /// Prints the report and decides by `import::verdict`: `Some(code)` stops the import (refusal
-/// or dry run).
+/// or dry run). A JSON report is printed by the caller; then this one says nothing.
 fn gate(issues: &[ImportIssue], lines: &[String], options: Options) -> Option<u8> {
     let (IssueCounts { errors, warnings }, verdict) =
         import::verdict(issues, options.dry_run, options.accept_warnings);
+    if options.json {
+        return match verdict {
+            Verdict::RefusedByErrors | Verdict::RefusedByWarnings => Some(exit::ERROR),
+            Verdict::DryRun => Some(exit::OK),
+            Verdict::Write => None,
+        };
+    }
     if options.dry_run {
         say!("Пробный прогон: будет записано событий {}.", lines.len());
         for line in lines {

@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod crash;
 mod demo;
+mod docx;
 mod export;
 mod figures;
 mod fuzz;

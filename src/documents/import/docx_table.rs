@@ -126,10 +126,9 @@ pub(crate) fn read_part(
         Err(error) => return Err(document_error(file, format!("часть «{name}»: {error}"))),
     };
     let mut bytes = Vec::new();
-    (&mut part)
-        .take(limit_bytes.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|error| document_error(file, format!("часть «{name}» не распаковывается: {error}")))?;
+    (&mut part).take(limit_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(|error| {
+        document_error(file, format!("часть «{name}» не распаковывается: {error}"))
+    })?;
     if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > limit_bytes {
         return Err(document_error(
             file,
@@ -568,7 +567,8 @@ impl Numbering {
                 }
                 "abstractNumId" => {
                     if let Some((_, list)) = instance.as_mut() {
-                        list.abstract_id = value_of(element).and_then(|v| v.parse().ok()).unwrap_or(0);
+                        list.abstract_id =
+                            value_of(element).and_then(|v| v.parse().ok()).unwrap_or(0);
                     }
                 }
                 "lvlOverride" => {

@@ -31,7 +31,8 @@ pub(crate) fn basis_in_heading(paragraphs: &[String]) -> Option<String> {
 /// either order.
 pub(crate) fn basis_in_text(text: &str) -> Option<String> {
     let tokens: Vec<&str> = text.split_whitespace().collect();
-    let (kind_index, kind) = tokens.iter().enumerate().find_map(|(i, t)| act_kind(t).map(|k| (i, k)))?;
+    let (kind_index, kind) =
+        tokens.iter().enumerate().find_map(|(i, t)| act_kind(t).map(|k| (i, k)))?;
     let rest = tokens.get(kind_index.saturating_add(1)..)?;
     let mut number: Option<String> = None;
     let mut date: Option<String> = None;

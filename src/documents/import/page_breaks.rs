@@ -66,8 +66,12 @@ pub(crate) fn is_page_number(text: &str) -> bool {
 /// A running header or a note that the table goes on ("Продолжение таблицы", "Окончание
 /// приложения 1").
 pub(crate) fn is_running_header(text: &str) -> bool {
-    const OPENINGS: &[&str] =
-        &["продолжение таблицы", "продолжение приложения", "окончание таблицы", "окончание приложения"];
+    const OPENINGS: &[&str] = &[
+        "продолжение таблицы",
+        "продолжение приложения",
+        "окончание таблицы",
+        "окончание приложения",
+    ];
     let lower = text.trim().to_lowercase();
     OPENINGS.iter().any(|opening| lower.starts_with(opening))
 }
@@ -106,8 +110,7 @@ pub(crate) fn split_continuation(raw: &str, previous: &str) -> Option<(String, S
     let closes_previous = unclosed('(', ')') || unclosed('«', '»');
     let previous_open = !previous.trim_end().ends_with(['.', '!', '?', ';', ':', ')', '»']);
     let lone_word = first.split_whitespace().count() == 1 && previous_open;
-    (starts_lower || closes_previous || lone_word)
-        .then(|| (first.to_string(), rest.join("\n")))
+    (starts_lower || closes_previous || lone_word).then(|| (first.to_string(), rest.join("\n")))
 }
 
 #[cfg(test)]

@@ -318,7 +318,11 @@ fn set_aside_suspects(
         let mut text = number.clone();
         cell_text::append_text(&mut text, &fields_text(fields));
         warnings.push(issue(file, *row, Some(Column::Number), &text, page_breaks::REASON_SUSPECT));
-        skipped.push(SkippedRow { row: *row, text, reason: page_breaks::REASON_SUSPECT.to_string() });
+        skipped.push(SkippedRow {
+            row: *row,
+            text,
+            reason: page_breaks::REASON_SUSPECT.to_string(),
+        });
         items.pop();
     }
     skipped.reverse();
@@ -729,7 +733,9 @@ impl Artefacts {
             return Some(page_breaks::REASON_REPEATED_HEADER);
         }
         let first_text = filled.first().map_or("", |c| c.as_str());
-        if page_breaks::starts_approval_block(first_text, filled.len()) && !is_number_cell(first_text) {
+        if page_breaks::starts_approval_block(first_text, filled.len())
+            && !is_number_cell(first_text)
+        {
             self.approval = true;
             return Some(page_breaks::REASON_APPROVAL);
         }
@@ -770,8 +776,10 @@ fn join_continuation(
 ) {
     let Some(raw) = row.cells.get(title_index) else { return };
     let previous = items.iter_mut().rev().find(|i| !matches!(i, RawItem::Heading { .. }));
-    let Some(RawItem::Numbered { fields, row: into_row, .. } | RawItem::Unnumbered { fields, row: into_row }) =
-        previous
+    let Some(
+        RawItem::Numbered { fields, row: into_row, .. }
+        | RawItem::Unnumbered { fields, row: into_row },
+    ) = previous
     else {
         return;
     };
@@ -850,7 +858,12 @@ fn heading_text(cells: &[String], title_index: Option<usize>) -> Option<String> 
     let single = non_empty.len() == 1;
     let first_cell = non_empty.first().copied();
     let text_of_single = first_cell.and_then(|i| cells.get(i)).cloned().unwrap_or_default();
-    let starts_lower = text_of_single.chars().next().is_some_and(char::is_lowercase);
+    // A heading starts like a title; lower case or a bracket ("(в том числе …)") continues
+    // the row above.
+    let starts_lower = text_of_single
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_lowercase() || matches!(c, '(' | ',' | ';' | ')'));
     (single && (first_cell == Some(0) || first_cell == title_index) && !starts_lower)
         .then_some(text_of_single)
 }

@@ -70,6 +70,17 @@ pub fn read(request: &PlanImportRequest, bytes: &[u8]) -> Result<ParsedPlan, Imp
     read_plan(&request.file_name, bytes)
 }
 
+/// Reads `bytes` of the file `file_name` as a plan table, before the request is complete (the
+/// act may come from the document's heading).
+pub fn read_file(file_name: &str, bytes: &[u8]) -> Result<ParsedPlan, ImportError> {
+    read_plan(file_name, bytes)
+}
+
+/// The act the document's heading names, when the reader found one that parses.
+pub fn basis_in_document(parsed: &ParsedPlan) -> Option<Basis> {
+    parsed.basis.as_deref().and_then(Basis::parse)
+}
+
 /// Builds the batch of the plan `parsed` against the plan's current history in `store`.
 pub fn prepare(
     store: &Store,

@@ -208,10 +208,9 @@ fn check_unpacked_sizes(file: &str, bytes: &[u8]) -> Result<(), ImportError> {
             "часть «{name}» распаковывается больше чем в {} МиБ",
             limit_bytes / (1024 * 1024)
         ),
-        Err(UnpackProblem::TotalTooBig) => format!(
-            "книга распаковывается больше чем в {} МиБ",
-            UNPACKED_BYTES_MAX / (1024 * 1024)
-        ),
+        Err(UnpackProblem::TotalTooBig) => {
+            format!("книга распаковывается больше чем в {} МиБ", UNPACKED_BYTES_MAX / (1024 * 1024))
+        }
     };
     Err(spreadsheet_error(file, reason))
 }

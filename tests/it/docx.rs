@@ -1,0 +1,598 @@
+//! Plans straight from Word documents (issue 14): fixtures built here as hand-written
+//! `word/document.xml` zipped (merged cells, repeated headers, a continuation across a page
+//! break, an approval block, a plan over three tables, a numbered list in the number column),
+//! the four seed acts written as DOCX and compared with their text import, the act taken from
+//! the heading, the JSON report, and bounded memory: a zip bomb, deep XML and a 10,000-level
+//! table nesting are refused with an error naming the limit, and nothing is written.
+
+use std::io::Write;
+
+use letopis::documents::import::{read_plan, JoinedRow, ParsedActivity, ParsedPlan};
+
+use crate::support::{letopis, seeds, text};
+
+/// A block of a test document's body.
+enum Block<'a> {
+    Paragraph(&'a str),
+    /// Rows of cells; the first `header_rows` rows are marked as repeating (`w:tblHeader`).
+    /// A cell is written in a small notation: `span=N:text` spans N columns, `merge:text` starts
+    /// a vertical merge and `merged` continues it, `#L` is an empty paragraph numbered at list
+    /// level L, `table:a|b;c|d` holds a nested table; otherwise the text, paragraphs split by
+    /// `\n`.
+    Table {
+        header_rows: usize,
+        rows: Vec<Vec<&'a str>>,
+    },
+}
+
+const HEADER: [&str; 5] = [
+    "№ п/п",
+    "Наименование мероприятия",
+    "Срок исполнения",
+    "Ответственный исполнитель",
+    "Ожидаемый результат",
+];
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+fn paragraph_xml(text: &str) -> String {
+    format!(r#"<w:p><w:r><w:t xml:space="preserve">{}</w:t></w:r></w:p>"#, escape(text))
+}
+
+fn cell_xml(cell: &str) -> String {
+    let (properties, body) = if let Some(rest) = cell.strip_prefix("span=") {
+        let (span, text) = rest.split_once(':').unwrap();
+        (format!(r#"<w:gridSpan w:val="{span}"/>"#), paragraphs_xml(text))
+    } else if let Some(text) = cell.strip_prefix("merge:") {
+        (r#"<w:vMerge w:val="restart"/>"#.to_string(), paragraphs_xml(text))
+    } else if cell == "merged" {
+        ("<w:vMerge/>".to_string(), "<w:p/>".to_string())
+    } else if let Some(level) = cell.strip_prefix('#') {
+        let numbered = format!(
+            r#"<w:p><w:pPr><w:numPr><w:ilvl w:val="{level}"/><w:numId w:val="1"/></w:numPr></w:pPr></w:p>"#
+        );
+        (String::new(), numbered)
+    } else if let Some(nested) = cell.strip_prefix("table:") {
+        let rows: Vec<Vec<&str>> = nested.split(';').map(|row| row.split('|').collect()).collect();
+        (String::new(), format!("{}<w:p/>", table_xml(0, &rows)))
+    } else {
+        (String::new(), paragraphs_xml(cell))
+    };
+    format!("<w:tc><w:tcPr>{properties}</w:tcPr>{body}</w:tc>")
+}
+
+fn paragraphs_xml(text: &str) -> String {
+    text.split('\n').map(paragraph_xml).collect()
+}
+
+fn table_xml(header_rows: usize, rows: &[Vec<&str>]) -> String {
+    let mut xml = String::from("<w:tbl><w:tblPr/>");
+    for (index, row) in rows.iter().enumerate() {
+        xml.push_str("<w:tr>");
+        if index < header_rows {
+            xml.push_str("<w:trPr><w:tblHeader/></w:trPr>");
+        }
+        for cell in row {
+            xml.push_str(&cell_xml(cell));
+        }
+        xml.push_str("</w:tr>");
+    }
+    xml.push_str("</w:tbl>");
+    xml
+}
+
+fn document_xml(blocks: &[Block<'_>]) -> String {
+    let mut body = String::new();
+    for block in blocks {
+        match block {
+            Block::Paragraph(text) => body.push_str(&paragraph_xml(text)),
+            Block::Table { header_rows, rows } => body.push_str(&table_xml(*header_rows, rows)),
+        }
+    }
+    wrap_body(&body)
+}
+
+fn wrap_body(body: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}<w:sectPr/></w:body></w:document>"#
+    )
+}
+
+/// Decimal list: level 0 "1.", level 1 "1.1.".
+const NUMBERING_XML: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:numbering xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%1."/></w:lvl><w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%1.%2."/></w:lvl></w:abstractNum><w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num></w:numbering>"#;
+
+/// A .docx package around `document`.
+fn package(document: &str) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let parts = [
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#,
+        ),
+        (
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#,
+        ),
+        ("word/numbering.xml", NUMBERING_XML),
+        ("word/document.xml", document),
+    ];
+    for (name, content) in parts {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(content.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+fn docx(blocks: &[Block<'_>]) -> Vec<u8> {
+    package(&document_xml(blocks))
+}
+
+fn activities(plan: &ParsedPlan) -> Vec<&ParsedActivity> {
+    plan.sections.iter().flat_map(|s| s.activities.iter()).collect()
+}
+
+/// Reads the document and compares each activity's (number, title, term, responsible) and each
+/// section's (number, title) with the expected ones; returns the plan for further checks.
+fn check(
+    blocks: &[Block<'_>],
+    expected_activities: &[(&str, &str, &str, &str)],
+    expected_sections: &[(&str, &str)],
+) -> ParsedPlan {
+    let plan = read_plan("plan.docx", &docx(blocks)).unwrap_or_else(|e| panic!("{e}"));
+    let found: Vec<(&str, &str, &str, &str)> = activities(&plan)
+        .iter()
+        .map(|a| {
+            (a.number.as_str(), a.title.as_str(), a.term_text.as_str(), a.responsible.as_str())
+        })
+        .collect();
+    assert_eq!(found, expected_activities, "activities; warnings: {:#?}", plan.warnings);
+    let sections: Vec<(String, String)> = plan
+        .sections
+        .iter()
+        .map(|s| (s.number.clone().unwrap_or_default(), s.title.clone()))
+        .collect();
+    let expected_sections: Vec<(String, String)> =
+        expected_sections.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+    assert_eq!(sections, expected_sections, "sections");
+    plan
+}
+
+fn header() -> Vec<&'static str> {
+    HEADER.to_vec()
+}
+
+#[test]
+fn merged_cells_spanning_sections_paragraphs_and_nested_tables() {
+    let plan = check(
+        &[Block::Table {
+            header_rows: 1,
+            rows: vec![
+                header(),
+                vec!["span=5:Раздел 1. Диагностика"],
+                vec![
+                    "1.1",
+                    "Проведение диагностики\nпрофессиональных дефицитов",
+                    "2024",
+                    "merge:ЦОПМКиМКО",
+                    "Справка",
+                ],
+                vec!["1.2", "Построение ИОМ", "2025", "merged", "Маршруты"],
+                vec!["span=5:Раздел 2. Наставничество"],
+                vec![
+                    "2.1",
+                    "Конкурс наставников",
+                    "2024",
+                    "ЦНППМ",
+                    "table:Показатель|90 %;Охват|100 %",
+                ],
+            ],
+        }],
+        &[
+            ("1.1", "Проведение диагностики профессиональных дефицитов", "2024", "ЦОПМКиМКО"),
+            ("1.2", "Построение ИОМ", "2025", "ЦОПМКиМКО"),
+            ("2.1", "Конкурс наставников", "2024", "ЦНППМ"),
+        ],
+        &[("1", "Диагностика"), ("2", "Наставничество")],
+    );
+    assert_eq!(activities(&plan)[2].key_result, "Показатель 90 % Охват 100 %");
+    assert!(plan.skipped.is_empty(), "{:?}", plan.skipped);
+}
+
+#[test]
+fn headers_repeated_by_hand_and_column_numbers_are_skipped() {
+    let plan = check(
+        &[
+            Block::Table {
+                header_rows: 1,
+                rows: vec![
+                    header(),
+                    vec!["1", "2", "3", "4", "5"],
+                    vec!["1.1", "Проведение диагностики", "2024", "ЦОПМКиМКО", "Справка"],
+                    // The header repeated by hand at the top of the next page.
+                    vec!["№", "Мероприятие", "Сроки", "Ответственные", "Результат"],
+                    vec!["1", "2", "3", "4", "5"],
+                    vec!["1.2", "Построение ИОМ", "2025", "ЦНППМ", "Маршруты"],
+                    vec!["- 2 -"],
+                ],
+            },
+            Block::Paragraph("Продолжение таблицы"),
+            Block::Table {
+                header_rows: 1,
+                rows: vec![
+                    header(),
+                    vec!["1.3", "Сопровождение маршрутов", "2025", "ММС", "Отчёт"],
+                ],
+            },
+        ],
+        &[
+            ("1.1", "Проведение диагностики", "2024", "ЦОПМКиМКО"),
+            ("1.2", "Построение ИОМ", "2025", "ЦНППМ"),
+            ("1.3", "Сопровождение маршрутов", "2025", "ММС"),
+        ],
+        &[("1", "")],
+    );
+    let skipped: Vec<(u32, &str)> =
+        plan.skipped.iter().map(|s| (s.row, s.reason.as_str())).collect();
+    assert_eq!(
+        skipped,
+        [
+            (4, "повтор заголовка таблицы (разрыв страницы)"),
+            (5, "повтор строки с номерами граф (разрыв страницы)"),
+            (7, "номер страницы"),
+            (8, "повтор заголовка таблицы (разрыв страницы)"),
+        ]
+    );
+}
+
+#[test]
+fn a_row_continued_across_a_page_break_is_joined_to_its_row() {
+    let plan = check(
+        &[Block::Table {
+            header_rows: 1,
+            rows: vec![
+                header(),
+                vec!["1", "Повышение квалификации педагогических работников", "2024", "ИРО", ""],
+                vec!["2", "и управленческих кадров\nОрганизация стажировок", "2025", "ЦНППМ", ""],
+                vec!["", "(в том числе для молодых педагогов)", "", "", ""],
+                vec!["3", "Форум (для молодых педагогов и", "2025", "ЦНППМ", ""],
+                vec!["4", "наставников)\nКонкурс «Педагог года»", "2026", "МОУО", ""],
+            ],
+        }],
+        &[
+            (
+                "1",
+                "Повышение квалификации педагогических работников и управленческих кадров",
+                "2024",
+                "ИРО",
+            ),
+            ("2", "Организация стажировок (в том числе для молодых педагогов)", "2025", "ЦНППМ"),
+            ("3", "Форум (для молодых педагогов и наставников)", "2025", "ЦНППМ"),
+            ("4", "Конкурс «Педагог года»", "2026", "МОУО"),
+        ],
+        &[("", "")],
+    );
+    assert_eq!(
+        plan.joined,
+        [
+            JoinedRow {
+                row: 3, into_row: 2, text: "и управленческих кадров".into()
+            },
+            JoinedRow {
+                row: 4, into_row: 3, text: "(в том числе для молодых педагогов)".into()
+            },
+            JoinedRow { row: 6, into_row: 5, text: "наставников)".into() },
+        ]
+    );
+}
+
+#[test]
+fn an_approval_block_and_a_suspect_last_row_are_not_activities() {
+    let plan = check(
+        &[
+            Block::Table {
+                header_rows: 1,
+                rows: vec![
+                    header(),
+                    vec!["1", "Проведение диагностики", "2024", "ЦОПМКиМКО", "Справка"],
+                    vec!["2", "Построение ИОМ", "2025", "ЦНППМ", "Маршруты"],
+                    vec!["3", "Начальник отдела Петров П.П.", "", "", ""],
+                    vec!["span=5:ЛИСТ СОГЛАСОВАНИЯ"],
+                    vec!["1", "Заместитель министра", "", "Иванов И.И.", "(подпись)"],
+                    vec![
+                        "2",
+                        "Заключение правового отдела",
+                        "",
+                        "Сидоров С.С.",
+                        "«__» ____ 2024 г.",
+                    ],
+                ],
+            },
+            Block::Paragraph("Министр образования И.И. Иванов"),
+        ],
+        &[
+            ("1", "Проведение диагностики", "2024", "ЦОПМКиМКО"),
+            ("2", "Построение ИОМ", "2025", "ЦНППМ"),
+        ],
+        &[("", "")],
+    );
+    let skipped: Vec<u32> = plan.skipped.iter().map(|s| s.row).collect();
+    assert_eq!(skipped, [4, 5, 6, 7]);
+    assert!(plan.skipped[0].reason.contains("после последнего мероприятия"));
+    assert!(plan.skipped[1].reason.contains("лист согласования"));
+    assert!(plan.warnings.iter().any(|w| w.row == 4 && w.message.contains("не импортирована")));
+}
+
+#[test]
+fn a_plan_over_three_tables_is_one_plan() {
+    let table = |direction: &'static str, rows: Vec<Vec<&'static str>>| {
+        let mut all = vec![header(), vec![direction]];
+        all.extend(rows);
+        Block::Table { header_rows: 1, rows: all }
+    };
+    check(
+        &[
+            table(
+                "span=5:Направление 1. Диагностика",
+                vec![vec!["1.1", "Проведение диагностики", "2024", "ЦОПМКиМКО", ""]],
+            ),
+            Block::Paragraph(""),
+            table(
+                "span=5:Направление 2. Маршруты",
+                vec![
+                    vec!["2.1", "Построение ИОМ", "2025", "ЦНППМ", ""],
+                    vec!["2.2", "Сопровождение ИОМ", "2025", "ММС", ""],
+                ],
+            ),
+            table(
+                "span=5:Направление 3. Наставничество",
+                vec![vec!["3.1", "Конкурс наставников", "2026", "МОУО", ""]],
+            ),
+        ],
+        &[
+            ("1.1", "Проведение диагностики", "2024", "ЦОПМКиМКО"),
+            ("2.1", "Построение ИОМ", "2025", "ЦНППМ"),
+            ("2.2", "Сопровождение ИОМ", "2025", "ММС"),
+            ("3.1", "Конкурс наставников", "2026", "МОУО"),
+        ],
+        &[("1", "Диагностика"), ("2", "Маршруты"), ("3", "Наставничество")],
+    );
+}
+
+#[test]
+fn a_numbered_list_in_the_number_column_reads_as_the_numbers_shown() {
+    check(
+        &[Block::Table {
+            header_rows: 1,
+            rows: vec![
+                header(),
+                vec!["#0", "Диагностика", "", "", ""],
+                vec!["#1", "Проведение диагностики", "2024", "ЦОПМКиМКО", ""],
+                vec!["#1", "Построение ИОМ", "2025", "ЦНППМ", ""],
+                vec!["#0", "Наставничество", "", "", ""],
+                vec!["#1", "Конкурс наставников", "2026", "МОУО", ""],
+            ],
+        }],
+        &[
+            ("1.1", "Проведение диагностики", "2024", "ЦОПМКиМКО"),
+            ("1.2", "Построение ИОМ", "2025", "ЦНППМ"),
+            ("2.1", "Конкурс наставников", "2026", "МОУО"),
+        ],
+        &[("1", "Диагностика"), ("2", "Наставничество")],
+    );
+}
+
+fn plan_with_heading() -> Vec<u8> {
+    docx(&[
+        Block::Paragraph("Приложение к приказу министерства образования"),
+        Block::Paragraph("от 28.01.2021 г. № 54-од"),
+        Block::Paragraph("План работы по повышению профессионального мастерства"),
+        Block::Table {
+            header_rows: 1,
+            rows: vec![
+                header(),
+                vec!["1", "Проведение диагностики", "2021", "ЦОПМКиМКО", "Справка"],
+                vec!["2", "Построение ИОМ", "2021", "ЦНППМ", "Маршруты"],
+                vec!["span=5:Лист согласования"],
+                vec!["", "Начальник отдела", "", "Петров П.П.", ""],
+            ],
+        },
+    ])
+}
+
+#[test]
+fn the_act_named_in_the_heading_is_read() {
+    let plan = read_plan("plan.docx", &plan_with_heading()).unwrap();
+    assert_eq!(plan.basis.as_deref(), Some("Приказ №54-од от 28.01.2021"));
+}
+
+#[test]
+fn dry_run_json_report_without_basis_takes_the_act_from_the_heading() {
+    let data = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let file = files.path().join("plan.docx");
+    std::fs::write(&file, plan_with_heading()).unwrap();
+    let store = data.path().join("store");
+    let args = [
+        "import",
+        "plan",
+        file.to_str().unwrap(),
+        "--data",
+        store.to_str().unwrap(),
+        "--level",
+        "regional",
+        "--title",
+        "План работы на 2021 год",
+        "--dry-run",
+        "--format",
+        "json",
+    ];
+    let output = letopis(&args);
+    assert!(output.status.success(), "{}", text(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["activities"], 2);
+    assert_eq!(report["sections"], 1);
+    assert_eq!(report["basis"], "Приказ №54-од от 28.01.2021");
+    // The plan has no documents column: the batch says what it records instead, row by row.
+    let warnings = report["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 2, "{report}");
+    assert_eq!(warnings[0]["row"], 2);
+    assert_eq!(warnings[0]["column"], "Документы, фиксирующие результат");
+    let skipped = report["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 2, "{report}");
+    assert_eq!(skipped[0]["row"], 4);
+    assert_eq!(skipped[0]["text"], "Лист согласования");
+    assert!(skipped[0]["reason"].as_str().unwrap().contains("лист согласования"));
+    assert_eq!(report["joined"], serde_json::json!([]));
+
+    // The same file written: the act from the heading is the plan's basis.
+    let mut write: Vec<&str> = args.iter().copied().filter(|a| *a != "--dry-run").collect();
+    write.push("--accept-warnings");
+    let output = letopis(&write);
+    assert!(output.status.success(), "{}", text(&output));
+    let plans = letopis(&["plans", "--data", store.to_str().unwrap(), "--format", "json"]);
+    let plans: serde_json::Value = serde_json::from_slice(&plans.stdout).unwrap();
+    assert_eq!(plans[0]["basis"], "Приказ №54-од от 28.01.2021", "{plans}");
+}
+
+/// A seed plan written as a Word table: the header, sections and group headings as rows
+/// spanning the table, every activity a row.
+fn seed_as_docx(plan: &ParsedPlan) -> Vec<u8> {
+    let header = [
+        "№ п/п",
+        "Наименование мероприятия",
+        "Сроки исполнения",
+        "Ответственный исполнитель",
+        "Соисполнители",
+        "Ожидаемый результат",
+        "Документ, фиксирующий результат",
+    ];
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
+    for section in &plan.sections {
+        let title = match &section.number {
+            Some(number) => format!("span=7:Раздел {number}. {}", section.title),
+            None => format!("span=7:{}", section.title),
+        };
+        if !section.title.is_empty() || section.number.is_some() {
+            rows.push(vec![title]);
+        }
+        let mut group: Option<&String> = None;
+        for activity in &section.activities {
+            if activity.group.as_ref() != group {
+                group = activity.group.as_ref();
+                if let Some(group) = group {
+                    rows.push(vec![format!("span=7:{group}")]);
+                }
+            }
+            rows.push(vec![
+                activity.number.clone(),
+                activity.title.clone(),
+                activity.term_text.clone(),
+                activity.responsible.clone(),
+                activity.co_executors.join(", "),
+                activity.key_result.clone(),
+                activity.fixing_documents.clone(),
+            ]);
+        }
+    }
+    let rows: Vec<Vec<&str>> =
+        rows.iter().map(|row| row.iter().map(String::as_str).collect()).collect();
+    docx(&[Block::Table { header_rows: 1, rows }])
+}
+
+type Content = (String, String, String, String, Vec<String>, String, String, Option<String>);
+
+fn content(plan: &ParsedPlan) -> Vec<(Option<String>, String, Vec<Content>)> {
+    plan.sections
+        .iter()
+        .map(|s| {
+            let activities = s
+                .activities
+                .iter()
+                .map(|a| {
+                    (
+                        a.number.clone(),
+                        a.title.clone(),
+                        a.term_text.clone(),
+                        a.responsible.clone(),
+                        a.co_executors.clone(),
+                        a.key_result.clone(),
+                        a.fixing_documents.clone(),
+                        a.group.clone(),
+                    )
+                })
+                .collect();
+            (s.number.clone(), s.title.clone(), activities)
+        })
+        .collect()
+}
+
+#[test]
+fn the_four_seed_acts_read_the_same_from_word() {
+    for seed in [
+        "000_eceb56e73a2871a7.txt",
+        "001_78658875f6c88a1e.txt",
+        "002_7d6137b213dba71a.txt",
+        "003_0a5091881897af1c.txt",
+    ] {
+        let bytes = std::fs::read(seeds().join(seed)).unwrap();
+        let from_text = read_plan(seed, &bytes).unwrap();
+        let from_word = read_plan("seed.docx", &seed_as_docx(&from_text))
+            .unwrap_or_else(|e| panic!("{seed}: {e}"));
+        assert_eq!(content(&from_word), content(&from_text), "{seed}");
+        assert!(from_word.skipped.is_empty(), "{seed}: {:?}", from_word.skipped);
+        assert!(from_word.joined.is_empty(), "{seed}: {:?}", from_word.joined);
+    }
+}
+
+/// A package whose document part unpacks past its limit: 65 MiB of spaces in one paragraph
+/// compress to a few dozen kilobytes.
+fn zip_bomb() -> Vec<u8> {
+    let padding = " ".repeat(65 * 1024 * 1024);
+    package(&wrap_body(&format!("<w:p><w:r><w:t>{padding}</w:t></w:r></w:p>")))
+}
+
+#[test]
+fn issue_14_bombs_are_refused_naming_the_limit() {
+    let bomb = zip_bomb();
+    assert!(bomb.len() < 512 * 1024, "the bomb is {} bytes", bomb.len());
+    let error = read_plan("bomb.docx", &bomb).unwrap_err().to_string();
+    assert!(error.contains("bomb.docx") && error.contains("64 МиБ"), "{error}");
+
+    let deep = format!("{}{}", "<w:sdt>".repeat(300), "</w:sdt>".repeat(300));
+    let error = read_plan("deep.docx", &package(&wrap_body(&deep))).unwrap_err().to_string();
+    assert!(error.contains("глубже 256 уровней"), "{error}");
+
+    let nested = format!(
+        "{}{}",
+        "<w:tbl><w:tr><w:tc>".repeat(10_000),
+        "<w:p/></w:tc></w:tr></w:tbl>".repeat(10_000)
+    );
+    let error = read_plan("nested.docx", &package(&wrap_body(&nested))).unwrap_err().to_string();
+    assert!(error.contains("таблицы вложены друг в друга глубже 8 уровней"), "{error}");
+}
+
+#[test]
+fn issue_14_a_refused_document_writes_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let nested = format!(
+        "{}{}",
+        "<w:tbl><w:tr><w:tc>".repeat(10_000),
+        "<w:p/></w:tc></w:tr></w:tbl>".repeat(10_000)
+    );
+    for (name, bytes) in [("nested.docx", package(&wrap_body(&nested))), ("bomb.docx", zip_bomb())]
+    {
+        let file = files.path().join(name);
+        std::fs::write(&file, bytes).unwrap();
+        let store = data.path().join(name);
+        let output =
+            crate::support::import_plan(&store, &file, "План", "Приказ №1 от 01.02.2023", &[]);
+        assert!(!output.status.success(), "{}", text(&output));
+        assert!(text(&output).contains("ничего не записано"), "{}", text(&output));
+        assert!(!store.exists(), "{name}: the store was opened");
+    }
+}
