@@ -596,3 +596,90 @@ fn issue_14_a_refused_document_writes_nothing() {
         assert!(!store.exists(), "{name}: the store was opened");
     }
 }
+
+/// An .odt package around the body `text` (with list style L1: "1.", "1.1.").
+fn odt(text: &str) -> Vec<u8> {
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"><office:automatic-styles><text:list-style style:name="L1"><text:list-level-style-number text:level="1" style:num-suffix="." style:num-format="1"/><text:list-level-style-number text:level="2" style:num-suffix="." style:num-format="1" text:display-levels="2"/></text:list-style></office:automatic-styles><office:body><office:text>{text}</office:text></office:body></office:document-content>"#
+    );
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("mimetype", stored).unwrap();
+    zip.write_all(b"application/vnd.oasis.opendocument.text").unwrap();
+    zip.start_file("content.xml", stored).unwrap();
+    zip.write_all(content.as_bytes()).unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+/// An ODF table row; a cell is `span=N:text` (spanning N columns, followed by covered cells),
+/// `rows=N:text` (spanning N rows), `covered`, `#L` (a numbered list item at level L), or text.
+fn odt_row(cells: &[&str]) -> String {
+    let mut xml = String::from("<table:table-row>");
+    for cell in cells {
+        if let Some(rest) = cell.strip_prefix("span=") {
+            let (span, text) = rest.split_once(':').unwrap();
+            xml.push_str(&format!(
+                r#"<table:table-cell table:number-columns-spanned="{span}"><text:p>{text}</text:p></table:table-cell>"#
+            ));
+            for _ in 1..span.parse::<usize>().unwrap() {
+                xml.push_str("<table:covered-table-cell/>");
+            }
+        } else if let Some(rest) = cell.strip_prefix("rows=") {
+            let (span, text) = rest.split_once(':').unwrap();
+            xml.push_str(&format!(
+                r#"<table:table-cell table:number-rows-spanned="{span}"><text:p>{text}</text:p></table:table-cell>"#
+            ));
+        } else if *cell == "covered" {
+            xml.push_str("<table:covered-table-cell/>");
+        } else if let Some(level) = cell.strip_prefix('#') {
+            let item = if level == "0" {
+                "<text:list-item><text:p/></text:list-item>".to_string()
+            } else {
+                "<text:list-item><text:list><text:list-item><text:p/></text:list-item></text:list></text:list-item>".to_string()
+            };
+            xml.push_str(&format!(
+                r#"<table:table-cell><text:list text:style-name="L1" text:continue-numbering="true">{item}</text:list></table:table-cell>"#
+            ));
+        } else {
+            let paragraphs: String =
+                cell.split('\n').map(|p| format!("<text:p>{}</text:p>", escape(p))).collect();
+            xml.push_str(&format!("<table:table-cell>{paragraphs}</table:table-cell>"));
+        }
+    }
+    xml.push_str("</table:table-row>");
+    xml
+}
+
+#[test]
+fn opendocument_texts_read_like_word_documents() {
+    let rows: String = [
+        odt_row(&HEADER),
+        odt_row(&["#0", "Диагностика", "", "", ""]),
+        odt_row(&["#1", "Проведение диагностики", "2024", "rows=2:ЦОПМКиМКО", "Справка"]),
+        odt_row(&["#1", "Построение индивидуальных маршрутов", "2025", "covered", "Маршруты"]),
+        odt_row(&["span=5:Лист согласования"]),
+        odt_row(&["", "Начальник отдела", "", "Петров П.П.", ""]),
+    ]
+    .concat();
+    let body = format!(
+        "<text:p>Приложение к распоряжению от 13.06.2023 № 55-35-мпр</text:p><table:table><table:table-header-rows>{}</table:table-header-rows>{}</table:table>",
+        "", rows
+    );
+    let plan = read_plan("plan.odt", &odt(&body)).unwrap_or_else(|e| panic!("{e}"));
+    let found: Vec<(&str, &str, &str)> = activities(&plan)
+        .iter()
+        .map(|a| (a.number.as_str(), a.title.as_str(), a.responsible.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("1.1", "Проведение диагностики", "ЦОПМКиМКО"),
+            ("1.2", "Построение индивидуальных маршрутов", "ЦОПМКиМКО"),
+        ]
+    );
+    assert_eq!(plan.sections[0].number.as_deref(), Some("1"));
+    assert_eq!(plan.sections[0].title, "Диагностика");
+    assert_eq!(plan.basis.as_deref(), Some("Распоряжение №55-35-мпр от 13.06.2023"));
+    assert_eq!(plan.skipped.len(), 2, "{:?}", plan.skipped);
+}

@@ -640,7 +640,7 @@ impl Numbering {
 }
 
 /// A counter as a list shows it in the given `w:numFmt`.
-fn format_number(value: u32, format: &str) -> String {
+pub(crate) fn format_number(value: u32, format: &str) -> String {
     const LATIN: &[char] = &[
         'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q', 'r',
         's', 't', 'u', 'v', 'w', 'x', 'y', 'z',
