@@ -683,3 +683,68 @@ fn opendocument_texts_read_like_word_documents() {
     assert_eq!(plan.basis.as_deref(), Some("Распоряжение №55-35-мпр от 13.06.2023"));
     assert_eq!(plan.skipped.len(), 2, "{:?}", plan.skipped);
 }
+
+/// The same plan with the genre's page-break artefacts as rows of cells: a repeated header, a
+/// row's tail printed as the first paragraph of the next row, a page number, an approval sheet.
+fn plan_with_page_breaks() -> Vec<Vec<&'static str>> {
+    vec![
+        HEADER.to_vec(),
+        vec!["1", "Повышение квалификации педагогических работников", "2024", "ИРО", "Отчёт"],
+        vec!["15"],
+        HEADER.to_vec(),
+        vec!["2", "и управленческих кадров\nОрганизация стажировок", "2025", "ЦНППМ", "Справка"],
+        vec!["3", "Конкурс наставников", "2026", "МОУО", "Приказ"],
+        vec!["ЛИСТ СОГЛАСОВАНИЯ"],
+        vec!["", "Заместитель министра", "", "Иванов И.И.", "(подпись)"],
+    ]
+}
+
+#[test]
+fn page_break_artefacts_are_handled_in_every_format() {
+    let rows = plan_with_page_breaks();
+    let csv: String = rows
+        .iter()
+        .map(|row| {
+            row.iter().map(|cell| format!("\"{cell}\"")).collect::<Vec<_>>().join(";") + "\r\n"
+        })
+        .collect();
+    let text: String = rows.iter().map(|row| row.join("\t").replace('\n', " ") + "\n").collect();
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *cell).unwrap();
+        }
+    }
+    let xlsx = workbook.save_to_buffer().unwrap();
+    let docx = docx(&[Block::Table { header_rows: 1, rows: rows.clone() }]);
+    for (name, bytes) in [
+        ("plan.csv", csv.into_bytes()),
+        ("plan.xlsx", xlsx),
+        ("plan.docx", docx),
+        ("plan.txt", text.clone().into_bytes()),
+    ] {
+        let plan = read_plan(name, &bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let found: Vec<(&str, &str)> =
+            activities(&plan).iter().map(|a| (a.number.as_str(), a.title.as_str())).collect();
+        let first = if name == "plan.txt" {
+            // A tab-separated dump has no paragraphs within a cell: the tail stays where it is,
+            // and the reader says the title starts in lower case.
+            "Повышение квалификации педагогических работников"
+        } else {
+            "Повышение квалификации педагогических работников и управленческих кадров"
+        };
+        assert_eq!(found[0], ("1", first), "{name}");
+        assert_eq!(found.len(), 3, "{name}: {found:?}");
+        assert_eq!(plan.skipped.len(), 4, "{name}: {:?}", plan.skipped);
+        assert!(plan.skipped[0].reason.contains("номер страницы"), "{name}: {:?}", plan.skipped);
+        assert!(plan.skipped[1].reason.contains("повтор заголовка"), "{name}");
+        assert!(plan.skipped[2].reason.contains("лист согласования"), "{name}");
+        assert!(plan.skipped[3].reason.contains("лист согласования"), "{name}");
+        if name != "plan.txt" {
+            assert_eq!(plan.joined.len(), 1, "{name}");
+            assert_eq!(plan.joined[0].text, "и управленческих кадров", "{name}");
+            assert_eq!(plan.joined[0].into_row, 2, "{name}");
+        }
+    }
+}

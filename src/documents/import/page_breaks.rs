@@ -38,11 +38,18 @@ pub(crate) fn starts_approval_block(text: &str, filled_cells: usize) -> bool {
         "исполнитель ",
     ];
     let lower = text.trim().to_lowercase();
+    // "Утверждаю", not "утверждающий": an opening is a whole word.
+    let opens = |opening: &&str| {
+        lower.strip_prefix(*opening).is_some_and(|rest| {
+            opening.ends_with(|c: char| !c.is_alphabetic())
+                || !rest.starts_with(|c: char| c.is_alphabetic())
+        })
+    };
     let weak = filled_cells <= 2 && {
         let short_or_colon = lower.chars().count() <= 80 || lower.contains(':');
-        short_or_colon && WEAK.iter().any(|opening| lower.starts_with(opening))
+        short_or_colon && WEAK.iter().any(opens)
     };
-    weak || STRONG.iter().any(|opening| lower.starts_with(opening))
+    weak || STRONG.iter().any(opens)
 }
 
 /// A row's text that is a page number ("13", "- 13 -", "стр. 13", "Страница 2 из 9").
@@ -135,6 +142,7 @@ mod tests {
         assert!(starts_approval_block("Заключение: план соответствует", 1));
         assert!(!starts_approval_block("Заключение соглашений", 4));
         assert!(!starts_approval_block("Согласование планов с муниципалитетами", 1));
+        assert!(!starts_approval_block("утверждающий план и", usize::MAX));
     }
 
     #[test]

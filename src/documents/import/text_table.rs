@@ -11,8 +11,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::documents::import::cell_text;
 use crate::documents::import::columns::{self, Column};
+use crate::documents::import::heading;
+use crate::documents::import::page_breaks;
 use crate::documents::import::plan::{
-    self, GridRow, ImportError, ImportIssue, ParsedPlan, RawFields, RawItem,
+    self, GridRow, ImportError, ImportIssue, ParsedPlan, RawFields, RawItem, SkippedRow,
 };
 
 /// Lines in a dump; a plan of a few hundred pages stays far below.
@@ -21,6 +23,9 @@ const LINES_MAX: usize = 500_000;
 const HEADER_BLOCK_LINES_MAX: usize = 24;
 /// Share of control characters above which bytes are not text.
 const CONTROL_CHARS_PER_MILLE_MAX: usize = 20;
+/// Lines after the end of the table listed one by one as skipped; the rest are counted in one
+/// entry (an order may go on for pages after its plan).
+const TAIL_LINES_LISTED_MAX: usize = 100;
 
 pub(crate) fn read(file: &str, bytes: &[u8]) -> Result<ParsedPlan, ImportError> {
     let text = decode(file, bytes)?;
@@ -32,7 +37,7 @@ pub(crate) fn read(file: &str, bytes: &[u8]) -> Result<ParsedPlan, ImportError> 
             reason: format!("в файле больше {LINES_MAX} строк"),
         });
     }
-    if has_tabbed_header(&lines) {
+    let mut parsed = if has_tabbed_header(&lines) {
         let rows: Vec<GridRow> = lines
             .iter()
             .enumerate()
@@ -41,9 +46,18 @@ pub(crate) fn read(file: &str, bytes: &[u8]) -> Result<ParsedPlan, ImportError> 
                 cells: line.split('\t').map(str::to_string).collect(),
             })
             .collect();
-        return plan::plan_from_grid(file, &rows);
-    }
-    read_flowing(file, &lines)
+        plan::plan_from_grid(file, &rows)?
+    } else {
+        read_flowing(file, &lines)?
+    };
+    let heading: Vec<String> = lines
+        .iter()
+        .map(|line| line.trim())
+        .filter(|line| !line.is_empty())
+        .map(str::to_string)
+        .collect();
+    parsed.basis = heading::basis_in_heading(&heading);
+    Ok(parsed)
 }
 
 /// Decodes UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1251.
@@ -211,6 +225,10 @@ fn read_flowing(file: &str, lines: &[&str]) -> Result<ParsedPlan, ImportError> {
     let mut previous: Option<Vec<u32>> = None;
     let mut blank_before = false;
     let mut page_break = false;
+    let mut skipped: Vec<SkippedRow> = Vec::new();
+    let mut skip = |line: u32, text: &str, reason: &str| {
+        skipped.push(SkippedRow { row: line, text: text.to_string(), reason: reason.to_string() });
+    };
 
     for (offset, raw) in body.iter().enumerate() {
         let index = header.body_start.saturating_add(offset);
@@ -220,14 +238,25 @@ fn read_flowing(file: &str, lines: &[&str]) -> Result<ParsedPlan, ImportError> {
             blank_before = true;
             continue;
         }
-        if plan::is_column_number_row(&[trimmed.to_string()])
-            || is_repeated_header(body, offset, &header)
-        {
+        if plan::is_column_number_row(&[trimmed.to_string()]) {
+            if !items.is_empty() {
+                skip(line, trimmed, page_breaks::REASON_COLUMN_NUMBERS);
+            }
+            page_break = true;
+            continue;
+        }
+        if is_repeated_header(body, offset, &header) {
+            skip(line, trimmed, page_breaks::REASON_REPEATED_HEADER);
             page_break = true;
             continue;
         }
         if is_end_of_table(trimmed) && !items.is_empty() {
+            skip_tail(body, offset, header.body_start, &mut skip);
             break;
+        }
+        if page_breaks::is_running_header(trimmed) {
+            skip(line, trimmed, page_breaks::REASON_RUNNING_HEADER);
+            continue;
         }
         if let Some((number, components, rest)) = parse_item_start(trimmed) {
             if is_plausible_next(previous.as_deref(), &components) {
@@ -248,6 +277,7 @@ fn read_flowing(file: &str, lines: &[&str]) -> Result<ParsedPlan, ImportError> {
             }
             if trimmed.chars().all(|c| c.is_ascii_digit()) {
                 // A page number ("13") that is not the next activity number.
+                skip(line, trimmed, page_breaks::REASON_PAGE_NUMBER);
                 continue;
             }
         }
@@ -292,7 +322,37 @@ fn read_flowing(file: &str, lines: &[&str]) -> Result<ParsedPlan, ImportError> {
         let fields = align_item(file, item, &header.columns, double_spaced, &mut warnings);
         raw_items.push(RawItem::Numbered { number: item.number.clone(), fields, row: item.line });
     }
-    Ok(plan::build_plan(file, raw_items, warnings))
+    let mut parsed = plan::build_plan(file, raw_items, warnings);
+    parsed.skipped.extend(skipped);
+    parsed.skipped.sort_by_key(|skipped| skipped.row);
+    Ok(parsed)
+}
+
+/// Lists the lines from the end of the table (signatures, an approval sheet, the rest of an
+/// order) as skipped: the first `TAIL_LINES_LISTED_MAX` one by one, the rest in one entry.
+fn skip_tail(
+    body: &[&str],
+    offset: usize,
+    body_start: usize,
+    skip: &mut impl FnMut(u32, &str, &str),
+) {
+    let tail = body.iter().enumerate().skip(offset).filter(|(_, line)| !line.trim().is_empty());
+    let mut listed = 0usize;
+    let mut rest: Option<(u32, usize)> = None;
+    for (index, line) in tail {
+        let number = line_number(body_start.saturating_add(index));
+        if listed < TAIL_LINES_LISTED_MAX {
+            skip(number, line.trim(), page_breaks::REASON_APPROVAL);
+            listed = listed.saturating_add(1);
+        } else {
+            let (first, count) = rest.get_or_insert((number, 0));
+            let _ = first;
+            *count = count.saturating_add(1);
+        }
+    }
+    if let Some((first, count)) = rest {
+        skip(first, &format!("… и ещё строк: {count}"), page_breaks::REASON_APPROVAL);
+    }
 }
 
 /// Finds activities whose section heading the dump lost (its number garbled, e.g. "5." became
@@ -429,6 +489,7 @@ fn is_end_of_table(line: &str) -> bool {
         "Исп.",
     ];
     MARKERS.iter().any(|m| line.starts_with(m))
+        || page_breaks::starts_approval_block(line, usize::MAX)
 }
 
 /// "1.", "1.1.", "5.7", ".3.3", "5. . Title", "1.10. Май  Организация" → number, components,
