@@ -1,5 +1,5 @@
-//! `letopis export`: a plan as of (D, K) to XLSX, the indicator catalogue as of (D, K) for a
-//! scope to XLSX or CSV. The documents are laid out by `crate::documents::export`; this module picks the
+//! `letopis export`: a plan as of (D, K) to XLSX or DOCX, the indicator catalogue as of (D, K)
+//! for a scope to XLSX, CSV or DOCX. The documents are laid out by `crate::documents::export`; this module picks the
 //! state, writes the file and tells the official what was written.
 
 use std::path::{Path, PathBuf};
@@ -11,14 +11,15 @@ use crate::cli::figures::{catalogue, scope_label, Catalogue};
 use crate::cli::AtArgs;
 use crate::cli::{exit, open_store, partial_path};
 use crate::documents::export::figures::figures_document;
-use crate::documents::export::plan::{choose, plan_xlsx};
+use crate::documents::export::plan::{choose, plan_docx, plan_xlsx};
 use crate::documents::export::DocumentFormat;
 use crate::query;
 
 /// Export subcommands.
 #[derive(clap::Subcommand)]
 pub(crate) enum ExportCommand {
-    /// План мероприятий на дату в XLSX: графы актов, разделы, статус на дату и лист «Изменения».
+    /// План мероприятий на дату в XLSX или DOCX (по расширению --output): графы актов, разделы,
+    /// статус на дату и изменения.
     Plan(PlanArgs),
     /// Показатели мониторинга на дату в XLSX или CSV.
     Figures(FiguresArgs),
@@ -35,7 +36,7 @@ pub(crate) struct PlanArgs {
     plan: Option<String>,
     #[command(flatten)]
     at: AtArgs,
-    /// Файл книги для записи (.xlsx).
+    /// Файл для записи: .xlsx (книга) или .docx (документ Word, как акты).
     #[arg(long)]
     output: PathBuf,
 }
@@ -55,10 +56,10 @@ pub(crate) struct FiguresArgs {
     /// Территория: region | municipality:<код> | organisation:<идентификатор>.
     #[arg(long, default_value = "region")]
     scope: String,
-    /// Файл для записи (.xlsx или .csv).
+    /// Файл для записи (.xlsx, .csv или .docx).
     #[arg(long)]
     output: PathBuf,
-    /// xlsx | csv; по умолчанию — по расширению --output.
+    /// xlsx | csv | docx; по умолчанию — по расширению --output.
     #[arg(long)]
     format: Option<String>,
 }
@@ -76,7 +77,12 @@ fn export_plan(args: PlanArgs) -> anyhow::Result<u8> {
     let state = query::state_at(&store, known_at).context("не удалось прочитать журнал")?;
     let plans = plans_as_of(&state.plans, date);
     let plan = choose(&plans, args.plan.as_deref())?;
-    let bytes = plan_xlsx(plan, &state.plans, date, state.seq)?;
+    let extension = args.output.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let bytes = match extension.as_deref() {
+        Some("docx") => plan_docx(plan, &state.plans, date, state.seq)?,
+        // Any other name gets a workbook, as before DOCX existed.
+        _ => plan_xlsx(plan, &state.plans, date, state.seq)?,
+    };
     write_output(&args.output, &bytes)?;
     let activities: usize = plan.sections.iter().map(|section| section.activities.len()).sum();
     let changes: usize = plan
@@ -103,13 +109,13 @@ fn export_figures(args: FiguresArgs) -> anyhow::Result<u8> {
     let format = match args.format.as_deref() {
         Some(text) => match DocumentFormat::parse(text) {
             Some(format) => format,
-            None => bail!("--format {text:?}: ожидается xlsx или csv"),
+            None => bail!("--format {text:?}: ожидается xlsx, csv или docx"),
         },
         None => match args.output.extension().and_then(|e| e.to_str()).and_then(DocumentFormat::parse)
         {
             Some(format) => format,
             None => bail!(
-                "--output {}: по расширению не понять формат; укажите файл .xlsx или .csv либо --format xlsx|csv",
+                "--output {}: по расширению не понять формат; укажите файл .xlsx, .csv или .docx либо --format xlsx|csv|docx",
                 args.output.display()
             ),
         },

@@ -243,7 +243,8 @@ fn headers_repeated_by_hand_and_column_numbers_are_skipped() {
             (4, "повтор заголовка таблицы (разрыв страницы)"),
             (5, "повтор строки с номерами граф (разрыв страницы)"),
             (7, "номер страницы"),
-            (8, "повтор заголовка таблицы (разрыв страницы)"),
+            (8, "колонтитул или надпись о продолжении таблицы"),
+            (9, "повтор заголовка таблицы (разрыв страницы)"),
         ]
     );
 }
@@ -320,7 +321,8 @@ fn an_approval_block_and_a_suspect_last_row_are_not_activities() {
         &[("", "")],
     );
     let skipped: Vec<u32> = plan.skipped.iter().map(|s| s.row).collect();
-    assert_eq!(skipped, [4, 5, 6, 7]);
+    // The signature under the table, a paragraph, is a row of the approval block too.
+    assert_eq!(skipped, [4, 5, 6, 7, 8]);
     assert!(plan.skipped[0].reason.contains("после последнего мероприятия"));
     assert!(plan.skipped[1].reason.contains("лист согласования"));
     assert!(plan.warnings.iter().any(|w| w.row == 4 && w.message.contains("не импортирована")));
@@ -747,4 +749,111 @@ fn page_break_artefacts_are_handled_in_every_format() {
             assert_eq!(plan.joined[0].into_row, 2, "{name}");
         }
     }
+}
+
+fn plans_json(data: &std::path::Path) -> serde_json::Value {
+    let output = letopis(&[
+        "plans",
+        "--data",
+        data.to_str().unwrap(),
+        "--date",
+        "2024-01-01",
+        "--format",
+        "json",
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn exported_word_plans_import_back_into_the_same_plan() {
+    const BASIS: &str = "Распоряжение №1-мр от 01.02.2023";
+    for seed in [
+        "000_eceb56e73a2871a7.txt",
+        "001_78658875f6c88a1e.txt",
+        "002_7d6137b213dba71a.txt",
+        "003_0a5091881897af1c.txt",
+    ] {
+        let original = tempfile::tempdir().unwrap();
+        let copy = tempfile::tempdir().unwrap();
+        let files = tempfile::tempdir().unwrap();
+        let title = format!("План {seed}");
+        let accept = ["--accept-warnings"];
+        let output = crate::support::import_plan(
+            original.path(),
+            &seeds().join(seed),
+            &title,
+            BASIS,
+            &accept,
+        );
+        assert!(output.status.success(), "{seed}: {}", text(&output));
+        let document = files.path().join("plan.docx");
+        let output = letopis(&[
+            "export",
+            "plan",
+            "--data",
+            original.path().to_str().unwrap(),
+            "--date",
+            "2024-01-01",
+            "--output",
+            document.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{seed}: {}", text(&output));
+
+        // Imported back without --basis: the act is read from the document's heading.
+        let output = letopis(&[
+            "import",
+            "plan",
+            document.to_str().unwrap(),
+            "--data",
+            copy.path().to_str().unwrap(),
+            "--level",
+            "regional",
+            "--title",
+            &title,
+            "--accept-warnings",
+        ]);
+        assert!(output.status.success(), "{seed}: {}", text(&output));
+        assert!(text(&output).contains(BASIS), "{seed}: {}", text(&output));
+        assert!(!text(&output).contains("без заголовка"), "{seed}: {}", text(&output));
+        assert_eq!(plans_json(copy.path()), plans_json(original.path()), "{seed}");
+    }
+}
+
+#[test]
+fn figures_export_as_a_word_table() {
+    let data = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let csv = files.path().join("plan.csv");
+    std::fs::write(
+        &csv,
+        format!("{}\r\n1;Проведение диагностики;2024;ЦОПМКиМКО;Справка\r\n", HEADER.join(";")),
+    )
+    .unwrap();
+    let output = crate::support::import_plan(
+        data.path(),
+        &csv,
+        "План",
+        "Приказ №1 от 01.02.2024",
+        &["--accept-warnings"],
+    );
+    assert!(output.status.success(), "{}", text(&output));
+    let document = files.path().join("figures.docx");
+    let output = letopis(&[
+        "export",
+        "figures",
+        "--data",
+        data.path().to_str().unwrap(),
+        "--date",
+        "2024-06-01",
+        "--output",
+        document.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    let bytes = std::fs::read(&document).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("word/document.xml").unwrap(), &mut xml)
+        .unwrap();
+    assert!(xml.contains("Показатель") && xml.contains("<w:tblHeader/>"), "{xml}");
 }

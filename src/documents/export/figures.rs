@@ -8,11 +8,14 @@
 //! semicolon-separated UTF-8 with a byte-order mark, decimals with a point as in the JSON; the
 //! XLSX has real number cells.
 
+use std::borrow::Cow;
+
 use projections::Figure;
 use proto_events::vocabulary::{IndicatorMeasure, TargetValue};
 use rust_xlsxwriter::Workbook;
 use serde_json::Value;
 
+use crate::documents::export::docx::{DocxWriter, TableRow};
 use crate::documents::export::plan::{column_number, write_count};
 use crate::documents::export::{cell_format, header_format, DocumentFormat, ExportError};
 use crate::query::json::{figure_json, hundredths};
@@ -42,6 +45,7 @@ pub fn figures_document(
     match format {
         DocumentFormat::Xlsx => xlsx(&rows),
         DocumentFormat::Csv => csv(&rows),
+        DocumentFormat::Docx => docx(&rows),
     }
 }
 
@@ -162,6 +166,34 @@ fn csv(rows: &[Row]) -> Result<Vec<u8>, ExportError> {
         writer.flush().map_err(|error| ExportError::Csv(error.to_string()))?;
     }
     Ok(out)
+}
+
+/// The catalogue as a Word table, numbers written as the CSV writes them.
+fn docx(rows: &[Row]) -> Result<Vec<u8>, ExportError> {
+    let count = |value: Option<u64>| value.map(|v| v.to_string()).unwrap_or_default();
+    let table: Vec<TableRow<'_>> = rows
+        .iter()
+        .map(|row| {
+            let value = row.value_text();
+            TableRow::Cells(vec![
+                Cow::Borrowed(row.code.as_str()),
+                Cow::Borrowed(row.title),
+                Cow::Borrowed(row.scope.as_str()),
+                Cow::Borrowed(row.date.as_str()),
+                Cow::Owned(row.known_at_seq.to_string()),
+                Cow::Owned(count(row.numerator)),
+                Cow::Owned(count(row.denominator)),
+                Cow::Owned(if value.is_empty() { "—".to_string() } else { value }),
+                Cow::Borrowed(row.targets.as_str()),
+                Cow::Borrowed(row.met),
+                Cow::Owned(count(row.evidence_count)),
+            ])
+        })
+        .collect();
+    let mut document = DocxWriter::default();
+    document.heading("Показатели мониторинга");
+    document.table(&FIGURE_HEADERS, &table);
+    document.finish()
 }
 
 fn xlsx(rows: &[Row]) -> Result<Vec<u8>, ExportError> {

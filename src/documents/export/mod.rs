@@ -8,6 +8,7 @@
 //! headers the importer recognises (`import::columns`), so an exported plan imports back into
 //! the same plan (tests/it/export.rs checks the round trip).
 
+mod docx;
 pub mod figures;
 pub mod plan;
 
@@ -72,6 +73,9 @@ pub enum ExportError {
     /// The CSV writer failed.
     #[error("не удалось сформировать CSV: {0}")]
     Csv(String),
+    /// The Word document could not be packed.
+    #[error("не удалось сформировать документ Word: {0}")]
+    Document(String),
 }
 
 /// The document formats of an export.
@@ -82,14 +86,17 @@ pub enum DocumentFormat {
     /// Semicolon-separated UTF-8 text with a byte-order mark (what Excel opens in a Russian
     /// locale without an import dialog).
     Csv,
+    /// Office Open XML word-processing document: the table officials paste into their notes.
+    Docx,
 }
 
 impl DocumentFormat {
-    /// `xlsx` or `csv` (case-insensitive); None otherwise.
+    /// `xlsx`, `csv` or `docx` (case-insensitive); None otherwise.
     pub fn parse(text: &str) -> Option<DocumentFormat> {
         match text.trim().to_ascii_lowercase().as_str() {
             "xlsx" => Some(DocumentFormat::Xlsx),
             "csv" => Some(DocumentFormat::Csv),
+            "docx" => Some(DocumentFormat::Docx),
             _ => None,
         }
     }
@@ -101,6 +108,9 @@ impl DocumentFormat {
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             }
             DocumentFormat::Csv => "text/csv; charset=utf-8",
+            DocumentFormat::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
         }
     }
 
@@ -109,6 +119,7 @@ impl DocumentFormat {
         match self {
             DocumentFormat::Xlsx => "xlsx",
             DocumentFormat::Csv => "csv",
+            DocumentFormat::Docx => "docx",
         }
     }
 }

@@ -16,6 +16,7 @@ use rust_xlsxwriter::{Format, FormatBorder, Workbook, Worksheet};
 
 use projections::plan::{ActivityView, PlanView, Plans};
 
+use crate::documents::export::docx::{DocxWriter, TableRow};
 use crate::documents::export::{cell_format, header_format, ExportError, CELL_CHARS_MAX};
 use crate::documents::labels::{field_label, level_label, status_label};
 
@@ -162,6 +163,72 @@ pub fn plan_xlsx(
         write_count(changes, row, 8, line.seq, &cell_format)?;
     }
     Ok(workbook.save_to_buffer()?)
+}
+
+/// The plan as a Word document laid out like the acts: the title, the approving act and the
+/// state's date as the heading (the importer takes the act from it), one table with the acts'
+/// columns (the header repeated on every page, sections as spanning rows), and the amendments
+/// as an appendix table under «Лист изменений», which the importer knows is not the plan.
+pub fn plan_docx(
+    plan: &PlanView,
+    plans: &Plans,
+    date: Date,
+    known_at_seq: u64,
+) -> Result<Vec<u8>, ExportError> {
+    let mut document = DocxWriter::default();
+    document.heading(&plan.title);
+    document.paragraph(&format!("Утверждён: {}", plan.basis.as_deref().unwrap_or("не указано")));
+    let period = format!("{}–{}", plan.period.from_year, plan.period.to_year);
+    document.paragraph(&format!(
+        "Уровень: {}; период: {period}; владелец: {}",
+        level_label(&plan.level),
+        plan.owner
+    ));
+    document.paragraph(&format!(
+        "Состояние на {} по данным журнала до события №{known_at_seq}; идентификатор плана {}",
+        date.to_russian(),
+        plan.id
+    ));
+    let mut rows = Vec::new();
+    for section in &plan.sections {
+        if let Some(text) = section_row_text(section.number.as_deref(), &section.title) {
+            rows.push(TableRow::Spanning(text));
+        }
+        for activity in &section.activities {
+            rows.push(TableRow::Cells(activity_cells(activity).to_vec()));
+        }
+    }
+    document.table(&PLAN_HEADERS, &rows);
+    let lines = amendment_lines(plan, plans);
+    if !lines.is_empty() {
+        document.heading(&format!(
+            "Лист изменений плана «{}», известных на {} (до события №{known_at_seq})",
+            plan.title,
+            date.to_russian()
+        ));
+        let rows: Vec<TableRow<'_>> = lines
+            .into_iter()
+            .map(|line| {
+                TableRow::Cells(
+                    [
+                        line.number,
+                        line.title,
+                        line.what,
+                        line.reason,
+                        line.basis,
+                        line.effective,
+                        line.in_force.to_string(),
+                        line.event.to_string(),
+                        line.seq.map(|seq| seq.to_string()).unwrap_or_default(),
+                    ]
+                    .map(Cow::Owned)
+                    .to_vec(),
+                )
+            })
+            .collect();
+        document.table(&AMENDMENT_HEADERS, &rows);
+    }
+    document.finish()
 }
 
 /// A safe file name for the plan's workbook: `plan-….xlsx`.

@@ -62,11 +62,12 @@ pub(crate) fn is_docx(bytes: &[u8]) -> bool {
         .is_ok_and(|archive| archive.index_for_name(DOCUMENT_PART).is_some())
 }
 
-/// The tables of a document as one grid, and the paragraphs outside them.
+/// The tables of a document as one grid, and the paragraphs before them.
 pub(crate) struct DocumentGrid {
-    /// Rows of every top-level table in document order, numbered from 1 across tables.
+    /// Rows of every top-level table in document order, numbered from 1 across tables, and the
+    /// paragraphs after the first table as one-cell rows among them.
     pub rows: Vec<GridRow>,
-    /// Paragraphs outside tables, in order.
+    /// Paragraphs before the first table, in order (the heading).
     pub outside: Vec<String>,
 }
 
@@ -376,11 +377,22 @@ impl BodyParser<'_> {
                     cell.paragraphs.push(text);
                 }
             }
-            None => {
-                if !text.is_empty() {
-                    self.grid.outside.push(text);
-                }
-            }
+            None => self.outside_paragraph(text),
+        }
+    }
+
+    /// A paragraph outside tables: before the first table, part of the heading; after it, a row
+    /// of its own between the tables' rows (a direction's title above its table, «Продолжение
+    /// таблицы», an approval sheet or signature after the plan), for the grid reading to judge.
+    fn outside_paragraph(&mut self, text: String) {
+        if text.is_empty() {
+            return;
+        }
+        if self.grid.rows.is_empty() {
+            self.grid.outside.push(text);
+        } else if self.grid.rows.len() < TABLE_ROWS_MAX {
+            let number = u32::try_from(self.grid.rows.len().saturating_add(1)).unwrap_or(u32::MAX);
+            self.grid.rows.push(GridRow { row: number, cells: vec![text] });
         }
     }
 

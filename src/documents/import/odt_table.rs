@@ -429,8 +429,16 @@ impl BodyParser<'_> {
                 }
             }
             None => {
-                if !text.is_empty() {
+                if text.is_empty() {
+                    return;
+                }
+                // As in Word documents: the heading before the first table, rows after it.
+                if self.grid.rows.is_empty() {
                     self.grid.outside.push(text);
+                } else if self.grid.rows.len() < TABLE_ROWS_MAX {
+                    let number =
+                        u32::try_from(self.grid.rows.len().saturating_add(1)).unwrap_or(u32::MAX);
+                    self.grid.rows.push(GridRow { row: number, cells: vec![text] });
                 }
             }
         }

@@ -7,7 +7,8 @@
 /// Why a row is not an activity, in the words of the report.
 pub(crate) const REASON_REPEATED_HEADER: &str = "повтор заголовка таблицы (разрыв страницы)";
 pub(crate) const REASON_COLUMN_NUMBERS: &str = "повтор строки с номерами граф (разрыв страницы)";
-pub(crate) const REASON_APPROVAL: &str = "лист согласования, подписи или заключение после таблицы";
+pub(crate) const REASON_APPROVAL: &str =
+    "лист согласования или изменений, подписи или заключение после таблицы";
 pub(crate) const REASON_PAGE_NUMBER: &str = "номер страницы";
 pub(crate) const REASON_RUNNING_HEADER: &str = "колонтитул или надпись о продолжении таблицы";
 pub(crate) const REASON_SUSPECT: &str =
@@ -22,6 +23,7 @@ pub(crate) fn starts_approval_block(text: &str, filled_cells: usize) -> bool {
     const STRONG: &[&str] = &[
         "лист согласования",
         "лист ознакомления",
+        "лист изменений",
         "согласовано",
         "утверждаю",
         "исполнитель:",
