@@ -310,8 +310,10 @@ fn set_aside_suspects(
         .filter(|item| matches!(item, RawItem::Numbered { fields, .. } if has_frame(fields)))
         .count();
     let mut skipped = Vec::new();
-    while framed > 0 {
-        let Some(RawItem::Numbered { number, fields, row }) = items.last() else { break };
+    if framed == 0 {
+        return skipped;
+    }
+    while let Some(RawItem::Numbered { number, fields, row }) = items.last() {
         if has_frame(fields) || fields.title.is_empty() && number.is_empty() {
             break;
         }
