@@ -857,3 +857,43 @@ fn figures_export_as_a_word_table() {
         .unwrap();
     assert!(xml.contains("Показатель") && xml.contains("<w:tblHeader/>"), "{xml}");
 }
+
+#[test]
+fn the_amendments_appendix_of_a_word_plan_is_not_read_as_activities() {
+    let data = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let header = "№ п/п;Наименование мероприятия;Сроки исполнения;Ответственный исполнитель;Соисполнители;Ожидаемый результат;Документ, фиксирующий результат";
+    let versions = [
+        "1.1;Проведение диагностики дефицитов;до 01.03.2024;ЦОПМКиМКО;ЦНППМ;90% педагогов;Справка",
+        "1.1;Проведение диагностики дефицитов;до 01.04.2024;ЦОПМКиМКО;ЦНППМ;90% педагогов;Справка",
+    ];
+    let title = "План мероприятий на 2024 год";
+    for (index, (row, basis)) in
+        versions.iter().zip(["Приказ №10 от 15.01.2024", "Приказ №55 от 01.03.2024"]).enumerate()
+    {
+        let file = files.path().join(format!("plan-{index}.csv"));
+        std::fs::write(&file, [header, "Раздел 1. Диагностика;;;;;;", row].join("\r\n")).unwrap();
+        let output = crate::support::import_plan(data.path(), &file, title, basis, &[]);
+        assert!(output.status.success(), "{}", text(&output));
+    }
+    let document = files.path().join("plan.docx");
+    let output = letopis(&[
+        "export",
+        "plan",
+        "--data",
+        data.path().to_str().unwrap(),
+        "--date",
+        "2024-03-15",
+        "--output",
+        document.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    let plan = read_plan("plan.docx", &std::fs::read(&document).unwrap()).unwrap();
+    let found: Vec<(&str, &str)> =
+        activities(&plan).iter().map(|a| (a.number.as_str(), a.term_text.as_str())).collect();
+    assert_eq!(found, [("1.1", "до 01.04.2024")]);
+    let appendix = plan.skipped.iter().position(|s| s.text.starts_with("Лист изменений"));
+    let appendix = appendix.unwrap_or_else(|| panic!("{:?}", plan.skipped));
+    // The appendix heading, its table's header and its one amendment row.
+    assert_eq!(plan.skipped.len() - appendix, 3, "{:?}", plan.skipped);
+}
