@@ -1,6 +1,7 @@
 //! Documents over HTTP: `POST /api/v1/import/plan` takes a plan table as a multipart upload and
 //! runs the pipeline of `letopis import plan` (`import::plan_import`), answering the same
-//! report in JSON; `GET /api/v1/export/plan/{id}.xlsx` and `GET /api/v1/export/figures.xlsx` /
+//! report in JSON (with the rows set aside and the page-break tails moved; `basis` may be left
+//! out when the document's heading names its act); `GET /api/v1/export/plan/{id}.xlsx` and `GET /api/v1/export/figures.xlsx` /
 //! `.csv` answer the documents of `letopis export`.
 //!
 //! An upload may be up to `UPLOAD_BYTES_MAX` (the rest of the API keeps `BODY_BYTES_MAX`);
@@ -30,7 +31,7 @@ use crate::documents::export::{DocumentFormat, ExportError};
 use crate::documents::import::plan_import::{
     self, parse_level, parse_period, PlanImportRequest, PreparedPlanImport,
 };
-use crate::documents::import::{self, ImportIssue, IssueCounts, Severity, Verdict};
+use crate::documents::import::{self, ImportIssue, IssueCounts, ParsedPlan, Severity, Verdict};
 use crate::server::auth::{Principal, Role};
 use crate::server::error::{ApiError, ApiPath, ApiQuery, ErrorBody};
 use crate::server::policy::{self, Action};
@@ -74,6 +75,33 @@ pub struct ImportReport {
     pub issues: Vec<IssueBody>,
     /// Remarks of the command layer and of this endpoint.
     pub notes: Vec<String>,
+    /// Rows the reader did not take as activities (repeated headers, approval sheets, page
+    /// numbers), and why.
+    pub skipped: Vec<SkippedBody>,
+    /// Tails of rows carried over a page break, moved back to the row they belong to.
+    pub joined: Vec<JoinedBody>,
+}
+
+/// A row that is not an activity.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SkippedBody {
+    /// Row (line in a text dump), 1-based.
+    pub row: u32,
+    /// The row's text.
+    pub text: String,
+    /// Why it is not an activity, in Russian.
+    pub reason: String,
+}
+
+/// Text moved from the top of row `row` to the end of row `into_row`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JoinedBody {
+    /// The row the text was printed in.
+    pub row: u32,
+    /// The row it belongs to.
+    pub into_row: u32,
+    /// The text moved.
+    pub text: String,
 }
 
 /// One row-level problem of an import.
@@ -97,15 +125,16 @@ pub struct IssueBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(dead_code)]
 pub struct PlanUpload {
-    /// The document: XLSX, CSV/TSV or a text dump of a Word table.
+    /// The document: DOCX, ODT, XLSX, CSV/TSV or a text dump of a Word table.
     #[schema(value_type = String, format = Binary)]
     pub file: Vec<u8>,
     /// federal | regional | municipal | organisation.
     pub level: String,
     /// Plan title.
     pub title: String,
-    /// Approving act: "<вид> №<номер> от <дд.мм.гггг>".
-    pub basis: String,
+    /// Approving act: "<вид> №<номер> от <дд.мм.гггг>"; may be omitted when the document's
+    /// heading names it.
+    pub basis: Option<String>,
     /// Period, "2021-2025" (default: read from the title, the terms or the act).
     pub period: Option<String>,
     /// Owner as written (default: by level).
@@ -155,7 +184,19 @@ pub async fn import_plan(
     let bytes = std::mem::take(&mut form.bytes);
     let mut report = ImportReport::empty(&form.file_name);
     let prepared = match prepare_upload(&state, request, bytes).await? {
-        Ok(prepared) => prepared,
+        Ok((prepared, parsed)) => {
+            report.skipped = parsed
+                .skipped
+                .into_iter()
+                .map(|row| SkippedBody { row: row.row, text: row.text, reason: row.reason })
+                .collect();
+            report.joined = parsed
+                .joined
+                .into_iter()
+                .map(|row| JoinedBody { row: row.row, into_row: row.into_row, text: row.text })
+                .collect();
+            prepared
+        }
         Err(error) => return refusal_of_unprepared(error, report, &form.file_name),
     };
     let prepared = approval_for_role(&principal, prepared, &mut report);
@@ -193,20 +234,50 @@ async fn read_upload(request: Request, state: &AppState) -> Result<Form, ApiErro
     read_form(multipart).await
 }
 
+/// An import request whose act may still come from the document's heading: a
+/// `PlanImportRequest` once the act is known.
+struct UploadRequest {
+    file_name: String,
+    level: PlanLevel,
+    title: String,
+    basis: Option<Basis>,
+    period: Option<(u16, u16)>,
+    owner: Option<String>,
+    owner_code: Option<String>,
+}
+
+impl UploadRequest {
+    fn with_basis(self, basis: Basis) -> PlanImportRequest {
+        PlanImportRequest {
+            file_name: self.file_name,
+            level: self.level,
+            title: self.title,
+            basis,
+            period: self.period,
+            owner: self.owner,
+            owner_code: self.owner_code,
+        }
+    }
+}
+
 /// Decides whether the form's fields make an import request this caller may make: a known level
-/// the caller may import, an act, a period if given, a title.
-fn import_request(principal: &Principal, form: &Form) -> Result<PlanImportRequest, ApiError> {
+/// the caller may import, an act if given, a period if given, a title.
+fn import_request(principal: &Principal, form: &Form) -> Result<UploadRequest, ApiError> {
     let level = parse_level(&form.level).ok_or_else(|| ApiError::InvalidField {
         field: "level".into(),
         value: form.level.clone(),
         rule: "ожидается federal, regional, municipal или organisation".into(),
     })?;
     policy::check(principal, Action::ImportPlan(level))?;
-    let basis = Basis::parse(&form.basis).ok_or_else(|| ApiError::InvalidField {
-        field: "basis".into(),
-        value: form.basis.clone(),
-        rule: "ожидается «<вид> №<номер> от <дд.мм.гггг>»".into(),
-    })?;
+    let basis = match form.basis.as_deref() {
+        Some(text) => Some(Basis::parse(text).ok_or_else(|| ApiError::InvalidField {
+            field: "basis".into(),
+            value: text.to_string(),
+            rule: "ожидается «<вид> №<номер> от <дд.мм.гггг>»".into(),
+        })?),
+        None => None,
+    };
+
     let period = match form.period.as_deref() {
         None => None,
         Some(text) => Some(parse_period(text).ok_or_else(|| ApiError::InvalidField {
@@ -222,7 +293,7 @@ fn import_request(principal: &Principal, form: &Form) -> Result<PlanImportReques
             rule: "название плана не может быть пустым".into(),
         });
     }
-    Ok(PlanImportRequest {
+    Ok(UploadRequest {
         file_name: form.file_name.clone(),
         level,
         title: form.title.clone(),
@@ -233,16 +304,23 @@ fn import_request(principal: &Principal, form: &Form) -> Result<PlanImportReques
     })
 }
 
-/// Reads the document and turns it into a batch against the ledger, off the async threads.
+/// Reads the document, takes the act from its heading when the form named none, and turns it
+/// into a batch against the ledger, off the async threads.
 async fn prepare_upload(
     state: &AppState,
-    request: PlanImportRequest,
+    upload: UploadRequest,
     bytes: Vec<u8>,
-) -> Result<Result<PreparedPlanImport, ReadOrPrepare>, ApiError> {
+) -> Result<Result<(PreparedPlanImport, ParsedPlan), ReadOrPrepare>, ApiError> {
     let store = state.ledger.store().clone();
     tokio::task::spawn_blocking(move || {
-        let parsed = plan_import::read(&request, &bytes)?;
-        Ok::<_, ReadOrPrepare>(plan_import::prepare(&store, &request, &parsed)?)
+        let parsed = plan_import::read_file(&upload.file_name, &bytes)?;
+        let basis = match upload.basis.clone() {
+            Some(basis) => basis,
+            None => plan_import::basis_in_document(&parsed).ok_or(ReadOrPrepare::NoBasis)?,
+        };
+        let request = upload.with_basis(basis);
+        let prepared = plan_import::prepare(&store, &request, &parsed)?;
+        Ok::<_, ReadOrPrepare>((prepared, parsed))
     })
     .await
     .map_err(|error| ApiError::Internal(error.to_string()))
@@ -267,6 +345,11 @@ fn refusal_of_unprepared(
             });
             Ok(report.refused("Файл не прочитан как план мероприятий: ничего не записано."))
         }
+        ReadOrPrepare::NoBasis => Err(ApiError::InvalidField {
+            field: "basis".into(),
+            value: String::new(),
+            rule: "акт не указан, и в заголовке документа его нет: ожидается «<вид> №<номер> от <дд.мм.гггг>»".into(),
+        }),
         ReadOrPrepare::Prepare(plan_import::PrepareError::Title(title)) => {
             Err(ApiError::InvalidField {
                 field: "title".into(),
@@ -545,6 +628,8 @@ fn document(format: DocumentFormat, name: &str, bytes: Vec<u8>) -> Response {
 
 enum ReadOrPrepare {
     Read(crate::documents::import::ImportError),
+    /// No act in the form, and none in the document's heading.
+    NoBasis,
     Prepare(plan_import::PrepareError),
 }
 
@@ -566,7 +651,7 @@ struct Form {
     bytes: Vec<u8>,
     level: String,
     title: String,
-    basis: String,
+    basis: Option<String>,
     period: Option<String>,
     owner: Option<String>,
     dry_run: bool,
@@ -638,7 +723,7 @@ async fn read_form(mut multipart: Multipart) -> Result<Form, ApiError> {
         bytes,
         level: required("level")?,
         title: required("title")?,
-        basis: required("basis")?,
+        basis: text("basis").filter(|value| !value.trim().is_empty()),
         period: text("period").filter(|value| !value.trim().is_empty()),
         owner: text("owner").filter(|value| !value.trim().is_empty()),
         dry_run: flag("dry_run")?,
@@ -686,6 +771,8 @@ impl ImportReport {
             events: Vec::new(),
             issues: Vec::new(),
             notes: Vec::new(),
+            skipped: Vec::new(),
+            joined: Vec::new(),
         }
     }
 

@@ -387,7 +387,7 @@ fn a_numbered_list_in_the_number_column_reads_as_the_numbers_shown() {
     );
 }
 
-fn plan_with_heading() -> Vec<u8> {
+pub(crate) fn plan_with_heading() -> Vec<u8> {
     docx(&[
         Block::Paragraph("Приложение к приказу министерства образования"),
         Block::Paragraph("от 28.01.2021 г. № 54-од"),

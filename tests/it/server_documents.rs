@@ -408,3 +408,24 @@ async fn figure_exports_carry_the_numbers_of_the_api() {
         assert!(openapi["paths"].get(path).is_some(), "{path} in the OpenAPI document");
     }
 }
+
+#[tokio::test]
+async fn a_word_upload_without_an_act_takes_the_one_in_its_heading() {
+    let app = App::new();
+    let ministry = app.token("ministry");
+    let docx = crate::docx::plan_with_heading();
+    let fields = [("level", "regional"), ("title", "План работы на 2021 год"), ("dry_run", "true")];
+    let dry = app.upload(&ministry, ("plan.docx", &docx), &fields).await;
+    assert_eq!(dry.status, StatusCode::OK, "{}", dry.json());
+    let report = dry.json();
+    assert_eq!(report["activities_added"], 2, "{report}");
+    assert_eq!(report["skipped"][0]["row"], 4, "{report}");
+    assert_eq!(report["skipped"][0]["text"], "Лист согласования", "{report}");
+    assert_eq!(report["joined"], serde_json::json!([]));
+
+    // A CSV names no act: the act is then required.
+    let csv = app.upload(&ministry, ("plan.csv", PLAN_CSV.as_bytes()), &fields).await;
+    assert_eq!(csv.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", csv.json());
+    assert_eq!(csv.json()["field"], "basis");
+    assert_eq!(app.head(), 0);
+}
