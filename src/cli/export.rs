@@ -115,7 +115,7 @@ fn export_figures(args: FiguresArgs) -> anyhow::Result<u8> {
         {
             Some(format) => format,
             None => bail!(
-                "--output {}: по расширению не понять формат; укажите файл .xlsx, .csv или .docx либо --format xlsx|csv|docx",
+                "--output {}: по расширению не понять формат; укажите файл .xlsx или .csv (или .docx) либо --format xlsx|csv|docx",
                 args.output.display()
             ),
         },
