@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -11,6 +11,7 @@ use proto_events::Seq;
 
 use crate::archive;
 use crate::cli::{exit, open_store, partial_path, progress_bar, report_broken};
+use crate::store::{MirrorError, MirrorRecords};
 
 /// `letopis log …`.
 #[derive(Subcommand)]
@@ -19,7 +20,8 @@ pub enum LogCommand {
     Export(ExportArgs),
     /// Проверить архив журнала без хранилища и сервера: цепочку хешей и контрольные точки.
     Verify(VerifyArgs),
-    /// Восстановить хранилище из архива журнала (полного, с события №1) в пустой каталог.
+    /// Восстановить хранилище из архива журнала (полного, с события №1) или из зеркала журнала
+    /// в пустой каталог.
     Restore(RestoreArgs),
 }
 
@@ -27,8 +29,12 @@ pub enum LogCommand {
 #[derive(Args)]
 pub struct RestoreArgs {
     /// Файл архива всего журнала (с события №1).
-    #[arg(long)]
-    archive: PathBuf,
+    #[arg(long, required_unless_present = "from_mirror", conflicts_with = "from_mirror")]
+    archive: Option<PathBuf>,
+    /// Зеркало журнала: каталог хранилища (в нём каталог mirror) или сам каталог зеркала;
+    /// восстанавливаются все подтверждённые события, даже если sled в том каталоге не читается.
+    #[arg(long, value_name = "КАТАЛОГ")]
+    from_mirror: Option<PathBuf>,
     /// Пустой (или ещё не созданный) каталог для восстановленного хранилища.
     #[arg(long)]
     data: PathBuf,
@@ -196,20 +202,118 @@ fn verify(args: VerifyArgs) -> anyhow::Result<u8> {
 }
 
 fn restore(args: RestoreArgs) -> anyhow::Result<u8> {
-    if args.data.exists() {
-        let mut entries = std::fs::read_dir(&args.data)
-            .with_context(|| format!("чтение каталога {}", args.data.display()))?;
+    ensure_empty(&args.data)?;
+    let archive = match (&args.archive, &args.from_mirror) {
+        (_, Some(mirror)) => return restore_from_mirror(mirror, &args.data),
+        (Some(archive), None) => archive,
+        (None, None) => anyhow::bail!("укажите --archive или --from-mirror"),
+    };
+    restore_archive(archive, &args.data)
+}
+
+/// A restore writes only into an empty (or not yet created) directory.
+fn ensure_empty(data: &Path) -> anyhow::Result<()> {
+    if data.exists() {
+        let mut entries = std::fs::read_dir(data)
+            .with_context(|| format!("чтение каталога {}", data.display()))?;
         if entries.next().is_some() {
             anyhow::bail!(
                 "каталог {} не пуст: хранилище восстанавливается только в пустой каталог",
-                args.data.display()
+                data.display()
             );
         }
     }
+    Ok(())
+}
+
+/// `log restore --from-mirror`: every segment is read and chain-checked first (nothing is
+/// written from a mirror that does not verify), then the records are written by the same
+/// `store::restore` as from an archive. A last segment that ends before its trailer (the torn
+/// tail of a group a crash interrupted, never acknowledged, or damage there) is restored up to
+/// its last intact record, and the report says where it stopped.
+fn restore_from_mirror(mirror: &Path, data: &Path) -> anyhow::Result<u8> {
     let open = || {
-        File::open(&args.archive)
+        MirrorRecords::open(mirror, true)
+            .with_context(|| format!("не удалось открыть зеркало журнала {}", mirror.display()))
+    };
+    let mut records = open()?;
+    if records.segments() == 0 {
+        anyhow::bail!("в {} нет сегментов зеркала журнала", mirror.display());
+    }
+    let bar = progress_bar(0, "проверка зеркала");
+    let mut record = Vec::with_capacity(4096);
+    let walked = loop {
+        match records.next_record(&mut record) {
+            Ok(Some(seq)) if seq.0 % 10_000 == 0 => bar.set_position(seq.0),
+            Ok(Some(_)) => {}
+            Ok(None) => break Ok(records.last()),
+            Err(error) => break Err(error),
+        }
+    };
+    bar.finish_and_clear();
+    let (last_seq, last_hash) = match walked {
+        Ok(last) => last,
+        Err(MirrorError::Io { path, reason }) => {
+            anyhow::bail!("чтение зеркала {}: {reason}", path.display())
+        }
+        Err(error) => {
+            let seq = match &error {
+                MirrorError::Damaged { after_seq, .. } => after_seq.saturating_add(1),
+                _ => 0,
+            };
+            report_broken(false, seq, &format!("зеркало журнала повреждено: {error}"));
+            println!("Восстановление отменено: ничего не записано.");
+            return Ok(exit::INTEGRITY);
+        }
+    };
+    let tail = records.tail().map(str::to_string);
+    let mut reader = open()?;
+    let bar = progress_bar(last_seq.0, "восстановление");
+    let restored = crate::store::restore(data, |record| {
+        let seq = reader.next_record(record).map_err(|error| error.to_string())?;
+        if let Some(seq) = seq {
+            if seq.0 % 10_000 == 0 {
+                bar.set_position(seq.0);
+            }
+        }
+        Ok(seq)
+    });
+    bar.finish_and_clear();
+    let head = match restored {
+        Ok(head) if head.seq == last_seq && head.hash == last_hash => head,
+        other => {
+            let _ = std::fs::remove_dir_all(data);
+            return match other {
+                Ok(head) => anyhow::bail!(
+                    "зеркало изменилось во время восстановления (событие №{} вместо №{}): каталог удалён",
+                    head.seq.0,
+                    last_seq.0
+                ),
+                Err(error) => Err(anyhow::anyhow!("{error}").context("восстановление прервано, каталог удалён")),
+            };
+        }
+    };
+    println!(
+        "Хранилище восстановлено из зеркала в {}: последнее событие №{} (хеш {}).",
+        data.display(),
+        head.seq.0,
+        head.hash.to_hex()
+    );
+    if let Some(tail) = tail {
+        println!(
+            "Последний сегмент зеркала обрывается после события №{} ({tail}): так бывает, когда \
+             запись прервана сбоем до подтверждения; дальше этого места зеркало не читается.",
+            head.seq.0
+        );
+    }
+    Ok(exit::OK)
+}
+
+fn restore_archive(archive: &Path, data: &Path) -> anyhow::Result<u8> {
+    let open = || {
+        File::open(archive)
             .map(|file| BufReader::with_capacity(1 << 20, file))
-            .with_context(|| format!("не удалось открыть архив {}", args.archive.display()))
+            .with_context(|| format!("не удалось открыть архив {}", archive.display()))
     };
     // First the whole archive is verified; nothing is written from an archive that does not.
     let bar = progress_bar(0, "проверка архива");
@@ -232,7 +336,7 @@ fn restore(args: RestoreArgs) -> anyhow::Result<u8> {
     }
     let mut reader = ArchiveReader::open(open()?).map_err(|error| anyhow::anyhow!("{error}"))?;
     let bar = progress_bar(summary.chain.last_seq.0, "восстановление");
-    let restored = crate::store::restore(&args.data, |record| {
+    let restored = crate::store::restore(data, |record| {
         let seq = reader.next_record(record).map_err(|error| error.to_string())?;
         if let Some(seq) = seq {
             if seq.0 % 10_000 == 0 {
@@ -248,7 +352,7 @@ fn restore(args: RestoreArgs) -> anyhow::Result<u8> {
         }
         other => {
             // The archive changed between the two passes, or the store failed: no half store.
-            let _ = std::fs::remove_dir_all(&args.data);
+            let _ = std::fs::remove_dir_all(data);
             return match other {
                 Ok(head) => anyhow::bail!(
                     "архив изменился во время восстановления (событие №{} вместо №{}): каталог удалён",
@@ -261,7 +365,7 @@ fn restore(args: RestoreArgs) -> anyhow::Result<u8> {
     };
     println!(
         "Хранилище восстановлено в {}: событий {}, последнее №{} (хеш {}).",
-        args.data.display(),
+        data.display(),
         summary.chain.events,
         head.seq.0,
         head.hash.to_hex()

@@ -12,6 +12,9 @@ mod figures;
 mod import;
 mod indicators;
 mod log;
+mod mirror;
+
+pub(crate) use mirror::error_words as mirror_error_words;
 mod person;
 mod plans;
 mod routes;
@@ -190,6 +193,11 @@ fn verify(data: &std::path::Path, deep: bool, json: bool) -> anyhow::Result<u8> 
     let bytes_on_disk = store.size_on_disk().unwrap_or(0);
     match result {
         Ok(summary) => {
+            let mirror = mirror::check(data, Some(&store));
+            if let mirror::MirrorCheck::Broken { seq, reason } = &mirror {
+                report_broken(json, *seq, reason);
+                return Ok(exit::INTEGRITY);
+            }
             if json {
                 println!(
                     "{}",
@@ -202,6 +210,7 @@ fn verify(data: &std::path::Path, deep: bool, json: bool) -> anyhow::Result<u8> 
                         "bytes": summary.bytes,
                         "bytes_on_disk": bytes_on_disk,
                         "seconds": started.elapsed().as_secs_f64(),
+                        "mirror": mirror_json(&mirror),
                     })
                 );
             } else {
@@ -213,6 +222,7 @@ fn verify(data: &std::path::Path, deep: bool, json: bool) -> anyhow::Result<u8> 
                     summary.last_hash.to_hex(),
                     bytes_on_disk as f64 / 1_048_576.0
                 );
+                println!("{}", mirror_words(&mirror));
             }
             Ok(exit::OK)
         }
@@ -222,6 +232,38 @@ fn verify(data: &std::path::Path, deep: bool, json: bool) -> anyhow::Result<u8> 
         }
         Err(error @ StoreError::Locked { .. }) => Err(error.into()),
         Err(error) => Ok(report_damaged(json, data, &error.to_string())),
+    }
+}
+
+fn mirror_json(mirror: &mirror::MirrorCheck) -> serde_json::Value {
+    match mirror {
+        mirror::MirrorCheck::Absent => serde_json::json!({ "state": "absent" }),
+        mirror::MirrorCheck::Agrees { last_seq } => {
+            serde_json::json!({ "state": "agrees", "last_seq": last_seq })
+        }
+        mirror::MirrorCheck::Behind { mirror_seq, store_seq } => {
+            serde_json::json!({ "state": "behind", "last_seq": mirror_seq, "store_seq": store_seq })
+        }
+        mirror::MirrorCheck::Broken { seq, reason } => {
+            serde_json::json!({ "state": "broken", "first_bad_seq": seq, "reason": reason })
+        }
+    }
+}
+
+fn mirror_words(mirror: &mirror::MirrorCheck) -> String {
+    match mirror {
+        mirror::MirrorCheck::Absent => {
+            "Зеркала журнала нет: оно будет создано при первом запуске записи.".to_string()
+        }
+        mirror::MirrorCheck::Agrees { last_seq } => {
+            format!("Зеркало журнала цело и совпадает с хранилищем (до события №{last_seq}).")
+        }
+        mirror::MirrorCheck::Behind { mirror_seq, store_seq } => format!(
+            "Зеркало журнала цело, но отстаёт: в нём события до №{mirror_seq}, в хранилище до \
+             №{store_seq} (запись была прервана между копиями); оно догонит хранилище при \
+             следующем запуске записи."
+        ),
+        mirror::MirrorCheck::Broken { reason, .. } => reason.clone(),
     }
 }
 
@@ -243,11 +285,20 @@ fn caught<T>(action: impl FnOnce() -> T) -> Result<T, String> {
 
 /// Reports a store that cannot be read back as damaged, with the remedy; the exit code.
 fn report_damaged(json: bool, data: &std::path::Path, reason: &str) -> u8 {
-    let remedy = format!(
-        "восстановите журнал из последнего архива: letopis log restore --archive <архив> --data <пустой каталог> \
-         (каталог {} не трогайте: он может понадобиться для разбора)",
-        data.display()
-    );
+    let remedy = match mirror::check(data, None) {
+        mirror::MirrorCheck::Agrees { last_seq } => format!(
+            "восстановите журнал из его зеркала (в нём события до №{last_seq}, цепочка цела): \
+             letopis log restore --from-mirror {} --data <пустой каталог> (каталог {} не трогайте: \
+             он может понадобиться для разбора)",
+            data.display(),
+            data.display()
+        ),
+        _ => format!(
+            "восстановите журнал из последнего архива: letopis log restore --archive <архив> --data <пустой каталог> \
+             (каталог {} не трогайте: он может понадобиться для разбора)",
+            data.display()
+        ),
+    };
     if json {
         println!(
             "{}",

@@ -33,8 +33,8 @@ pub use crate::commands::gate_snapshot::GATE_SNAPSHOT_EVERY_EVENTS;
 pub use crate::commands::index::{plan_owner, RegistryIndex};
 pub use crate::store::RejectionClass;
 use crate::store::{
-    AppendError, AppendOutcome, AppendRequest, Clock, Expected, Idempotency, Ledger, Rejection,
-    Store, StoreError,
+    mirror_dir, AppendError, AppendOutcome, AppendRequest, Clock, Expected, Idempotency, Ledger,
+    Mirror, MirrorError, Rejection, Store, StoreError,
 };
 
 /// One command: a typed payload and the envelope inputs the client chooses.
@@ -294,10 +294,39 @@ pub fn open_ledger(path: &Path, clock: Arc<dyn Clock>) -> anyhow::Result<Ledger>
     use anyhow::Context;
     let store = Store::open(path)
         .with_context(|| format!("не удалось открыть хранилище {}", path.display()))?;
+    // The mirror is reconciled before anything is written, and a mirror that cannot be is
+    // refused here, at start, rather than by every append.
+    let (mirror, _) =
+        Mirror::open(&store).map_err(|error| anyhow::anyhow!(mirror_refusal(path, &error)))?;
     let gate = rebuild_gate(&store).with_context(|| {
         format!("не удалось прочитать журнал {} для проверки команд", path.display())
     })?;
-    Ok(Ledger::start(store, Box::new(gate), clock))
+    Ok(Ledger::start_with(store, Some(mirror), Box::new(gate), clock))
+}
+
+/// Explains, in Russian, why the mirror could not be opened for writing, with the remedy.
+pub fn mirror_refusal(data: &Path, error: &MirrorError) -> String {
+    match error {
+        MirrorError::Ahead { store_head, mirror_head } => format!(
+            "в зеркале журнала события до №{mirror_head}, а в хранилище только до №{store_head}: \
+             хранилище потеряло подтверждённые события, запись в него остановлена. Что делать: \
+             letopis log restore --from-mirror {} --data <пустой каталог>, затем работайте с \
+             восстановленным каталогом",
+            data.display()
+        ),
+        MirrorError::Disagree { seq } => format!(
+            "зеркало журнала и хранилище расходятся в событии №{seq}; проверьте: letopis verify \
+             --data {}",
+            data.display()
+        ),
+        other => format!(
+            "зеркало журнала {} не открывается ({}). Если хранилище цело (letopis verify \
+             --data {}), переместите каталог зеркала в сторону: оно будет собрано заново",
+            mirror_dir(data).display(),
+            crate::cli::mirror_error_words(other),
+            data.display()
+        ),
+    }
 }
 
 /// Stateless checks and placement: the request to append and the advisory warnings.

@@ -12,6 +12,7 @@
 
 mod index;
 mod keys;
+mod mirror;
 mod persons;
 mod reader;
 mod restore;
@@ -26,6 +27,7 @@ use proto_events::chain::{ChainVerifier, VerifyError, VerifySummary};
 use proto_events::envelope::{EnvelopeError, StoredHeader};
 use proto_events::{Envelope, EventId, Hash, Seq, StreamName, Timestamp};
 
+pub use mirror::{mirror_dir, Mirror, MirrorError, MirrorRecords, Reconciled, MIRROR_DIR};
 pub use persons::Persons;
 pub use reader::EventIter;
 pub use restore::{restore, RestoreError};

@@ -35,6 +35,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
 
 use crate::store::index::Entry;
+use crate::store::mirror::Mirror;
 use crate::store::{keys, Clock, Head, Store, StoreError};
 
 /// Most events written in one group commit (one sled batch and flush).
@@ -323,8 +324,37 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// Starts the writer thread over an open store.
+    /// Starts the writer thread over an open store, with its mirror (`Mirror::open`). A mirror
+    /// that cannot be opened leaves the writer stopped (every append answers `Unavailable` with
+    /// the reason); to refuse at start instead, open the mirror first and call `start_with`.
     pub fn start(store: Store, gate: Box<dyn Gate>, clock: Arc<dyn Clock>) -> Ledger {
+        match Mirror::open(&store) {
+            Ok((mirror, _)) => Ledger::start_with(store, Some(mirror), gate, clock),
+            Err(error) => {
+                let failed = format!("the log mirror cannot be opened: {error}");
+                Ledger::spawn(store, None, gate, clock, Some(Unavailable::Failed(failed)))
+            }
+        }
+    }
+
+    /// Starts the writer thread over an open store and, unless None, its open mirror: each
+    /// durable group is written to sled, then to the mirror, then answered.
+    pub fn start_with(
+        store: Store,
+        mirror: Option<Mirror>,
+        gate: Box<dyn Gate>,
+        clock: Arc<dyn Clock>,
+    ) -> Ledger {
+        Ledger::spawn(store, mirror, gate, clock, None)
+    }
+
+    fn spawn(
+        store: Store,
+        mirror: Option<Mirror>,
+        gate: Box<dyn Gate>,
+        clock: Arc<dyn Clock>,
+        failed: Option<Unavailable>,
+    ) -> Ledger {
         let (sender, receiver) = mpsc::channel(QUEUE_REQUESTS_MAX);
         let (head_sender, heads) = watch::channel(store.head().seq);
         let writer = Writer {
@@ -333,7 +363,8 @@ impl Ledger {
             clock: clock.clone(),
             head: store.head(),
             heads: head_sender,
-            failed: None,
+            failed,
+            mirror,
         };
         let mut threads = Vec::new();
         if let Ok(thread) = std::thread::Builder::new()
@@ -414,6 +445,7 @@ struct Writer {
     head: Head,
     heads: watch::Sender<Seq>,
     failed: Option<Unavailable>,
+    mirror: Option<Mirror>,
 }
 
 /// State of a group being assembled: what earlier accepted requests of the group changed.
@@ -522,7 +554,7 @@ impl Writer {
         self.store.compact_index();
     }
 
-    fn write(&self, staged: &Staged) -> Result<(), StoreError> {
+    fn write(&mut self, staged: &Staged) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
         for (event, stored) in staged.events.iter().zip(&staged.records) {
             batch.insert(&keys::event(event.seq)[..], stored.as_slice());
@@ -530,6 +562,13 @@ impl Writer {
         batch.insert(keys::HEAD, &keys::encode_head(&staged.head)[..]);
         self.store.tree().apply_batch(batch)?;
         self.store.db().flush()?;
+        // The mirror second: a crash between the two leaves sled ahead, and the next open
+        // catches the mirror up; the group is answered only once both copies are durable.
+        if let Some(mirror) = &mut self.mirror {
+            mirror
+                .append(&staged.records, staged.head)
+                .map_err(|error| StoreError::Storage(format!("log mirror: {error}")))?;
+        }
         Ok(())
     }
 
