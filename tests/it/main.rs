@@ -14,6 +14,7 @@ mod figures;
 mod fuzz;
 mod import;
 mod indicators;
+mod mirror;
 mod openapi;
 mod plans;
 mod server;
