@@ -1,5 +1,6 @@
 //! Hidden `crash-writer` command: appends from several threads in a loop and prints a line per
-//! acknowledged event (`ack <seq> <id> <payload blake3>`), for crash tests that SIGKILL it.
+//! acknowledged event (`ack <seq> <id> <payload blake3>`), for crash tests that SIGKILL it, or
+//! that let it abort between the two writes of a group (sled written, the mirror not yet).
 
 use std::io::Write;
 use std::path::Path;
@@ -8,12 +9,21 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 use proto_events::{Actor, ActorRole, Date, Effective, NewEvent, StreamName};
 
-use crate::store::{AppendRequest, Ledger, NoGate, Store, SystemClock};
+use crate::store::{AppendRequest, Ledger, Mirror, NoGate, Store, SystemClock};
 
-pub(crate) fn run(data: &Path, threads: u32) -> anyhow::Result<u8> {
+pub(crate) fn run(
+    data: &Path,
+    threads: u32,
+    die_between_writes_after: Option<u64>,
+) -> anyhow::Result<u8> {
     let store =
         Store::open(data).with_context(|| format!("opening store at {}", data.display()))?;
-    let ledger = Ledger::start(store, Box::new(NoGate), Arc::new(SystemClock));
+    let (mut mirror, _) =
+        Mirror::open(&store).with_context(|| format!("opening the mirror of {}", data.display()))?;
+    if let Some(groups) = die_between_writes_after {
+        mirror.abort_between_writes_after(groups);
+    }
+    let ledger = Ledger::start_with(store, Some(mirror), Box::new(NoGate), Arc::new(SystemClock));
     let stdout = Arc::new(Mutex::new(std::io::stdout()));
     let mut handles = Vec::new();
     for thread in 0..threads.max(1) {

@@ -119,6 +119,9 @@ enum Command {
         data: PathBuf,
         #[arg(long, default_value_t = 4)]
         threads: u32,
+        /// Abort after this many groups, once sled holds the next group and the mirror does not.
+        #[arg(long)]
+        die_between_writes_after: Option<u64>,
     },
 }
 
@@ -146,7 +149,9 @@ fn run(cli: Cli, generate_demo: demo::DemoGenerator) -> anyhow::Result<u8> {
     match cli.command {
         Command::Verify { data, deep, json } => verify(&data, deep, json),
         Command::Replay { data, from, to, stream } => replay(&data, from, to, stream),
-        Command::CrashWriter { data, threads } => crash_writer::run(&data, threads),
+        Command::CrashWriter { data, threads, die_between_writes_after } => {
+            crash_writer::run(&data, threads, die_between_writes_after)
+        }
         Command::Serve(args) => serve::run(args, generate_demo),
         Command::Demo(args) => demo::run(args, generate_demo),
         Command::Token(command) => token::run(command),

@@ -1,11 +1,14 @@
-//! Crash safety: a writer process is SIGKILLed at random moments; every acknowledged event must
-//! survive with its content and the chain must verify.
+//! Crash safety: a writer process is SIGKILLed at random moments, or aborts between the two
+//! writes of a group (sled written, the mirror not yet); every acknowledged event must survive
+//! with its content in sled and in the mirror, and both chains must verify.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
-use letopis::store::Store;
-use proto_events::{EventId, Seq};
+use letopis::store::{Mirror, MirrorRecords, Store};
+use proto_events::{Envelope, EventId, Seq};
 
 /// Kills per test run (more with `LETOPIS_SLOW_TESTS=1`).
 fn kills() -> u32 {
@@ -16,10 +19,13 @@ fn kills() -> u32 {
     }
 }
 
+/// An acknowledged event: seq, id, BLAKE3 of the payload.
+type Acknowledged = (u64, EventId, String);
+
 #[test]
 fn acknowledged_appends_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
-    let mut acknowledged: Vec<(u64, EventId, String)> = Vec::new();
+    let mut acknowledged: Vec<Acknowledged> = Vec::new();
     // A small deterministic generator (xorshift) picks how many acks to wait for before killing.
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
     for round in 0..kills() {
@@ -27,27 +33,24 @@ fn acknowledged_appends_survive_sigkill() {
         state ^= state >> 7;
         state ^= state << 17;
         let wait_for = 1 + (state % 400);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_letopis"))
-            .args(["crash-writer", "--data"])
-            .arg(dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        // Every third round the writer aborts between sled's flush and the mirror's write.
+        let between_writes = round % 3 == 2;
+        let mut command = Command::new(env!("CARGO_BIN_EXE_letopis"));
+        command.args(["crash-writer", "--data"]).arg(dir.path());
+        if between_writes {
+            command.args(["--die-between-writes-after", &(wait_for / 4).to_string()]);
+        }
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
         let mut seen = 0;
-        while seen < wait_for {
+        while between_writes || seen < wait_for {
             match lines.next() {
                 Some(Ok(line)) => {
-                    let mut parts = line.split(' ');
-                    assert_eq!(parts.next(), Some("ack"));
-                    let seq: u64 = parts.next().unwrap().parse().unwrap();
-                    let id: EventId = parts.next().unwrap().parse().unwrap();
-                    let digest = parts.next().unwrap().to_string();
-                    acknowledged.push((seq, id, digest));
+                    acknowledged.push(parse_ack(&line));
                     seen += 1;
                 }
+                _ if between_writes => break,
                 _ => {
                     let output = child.wait_with_output().unwrap();
                     panic!(
@@ -57,22 +60,61 @@ fn acknowledged_appends_survive_sigkill() {
                 }
             }
         }
-        child.kill().unwrap();
-        child.wait().unwrap();
-
-        let store =
-            Store::open(dir.path()).unwrap_or_else(|e| panic!("round {round}: reopen failed: {e}"));
-        store
-            .verify(false, 0, |_| {})
-            .unwrap_or_else(|e| panic!("round {round}: verify failed: {e}"));
-        for (seq, id, digest) in &acknowledged {
-            let event = store
-                .get(Seq(*seq))
-                .unwrap()
-                .unwrap_or_else(|| panic!("round {round}: acked seq {seq} lost"));
-            assert_eq!(&event.id, id, "round {round}: seq {seq} has another id");
-            assert_eq!(&blake3::hash(&event.payload).to_hex().to_string(), digest);
+        if !between_writes {
+            child.kill().unwrap();
         }
+        let status = child.wait().unwrap();
+        assert!(!status.success(), "round {round}: the writer ended by itself");
+        check_round(dir.path(), round, &acknowledged, between_writes);
     }
     assert!(acknowledged.len() >= kills() as usize);
+}
+
+fn parse_ack(line: &str) -> Acknowledged {
+    let mut parts = line.split(' ');
+    assert_eq!(parts.next(), Some("ack"), "{line}");
+    let seq: u64 = parts.next().unwrap().parse().unwrap();
+    let id: EventId = parts.next().unwrap().parse().unwrap();
+    (seq, id, parts.next().unwrap().to_string())
+}
+
+/// Every acknowledged event is in the mirror as the crash left it and in sled; opening the
+/// mirror then brings it to sled's head.
+fn check_round(dir: &Path, round: u32, acknowledged: &[Acknowledged], between_writes: bool) {
+    let mirrored = mirror_events(dir);
+    let store = Store::open(dir).unwrap_or_else(|e| panic!("round {round}: reopen failed: {e}"));
+    if between_writes {
+        // The abort came after sled's flush of a group the mirror never got.
+        let mirror_head = mirrored.keys().next_back().copied().unwrap_or(0);
+        assert!(mirror_head < store.head().seq.0, "round {round}: sled is not ahead");
+    }
+    store.verify(false, 0, |_| {}).unwrap_or_else(|e| panic!("round {round}: verify failed: {e}"));
+    for (seq, id, digest) in acknowledged {
+        let event = store
+            .get(Seq(*seq))
+            .unwrap()
+            .unwrap_or_else(|| panic!("round {round}: acked seq {seq} lost"));
+        assert_eq!(&event.id, id, "round {round}: seq {seq} has another id");
+        assert_eq!(&blake3::hash(&event.payload).to_hex().to_string(), digest);
+        let in_mirror = mirrored.get(seq);
+        assert_eq!(in_mirror, Some(&(*id, digest.clone())), "round {round}: seq {seq} mirror");
+    }
+    let (mirror, _) =
+        Mirror::open(&store).unwrap_or_else(|e| panic!("round {round}: mirror open: {e}"));
+    assert_eq!(mirror.head(), (store.head().seq, store.head().hash), "round {round}");
+}
+
+/// The events of the whole mirror by seq: id and payload digest.
+fn mirror_events(dir: &Path) -> BTreeMap<u64, (EventId, String)> {
+    let mut events = BTreeMap::new();
+    if !dir.join(letopis::store::MIRROR_DIR).is_dir() {
+        return events;
+    }
+    let mut records = MirrorRecords::open(dir, false).unwrap();
+    let mut record = Vec::new();
+    while let Some(seq) = records.next_record(&mut record).unwrap() {
+        let event = Envelope::open(&record).unwrap();
+        events.insert(seq.0, (event.id, blake3::hash(&event.payload).to_hex().to_string()));
+    }
+    events
 }

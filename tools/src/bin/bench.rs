@@ -4,7 +4,8 @@
 //! `bench -- append [--events N] [--batch B]`: ours = `Ledger::append_blocking` in batches of 1,
 //! 100, 1000 (or only B), alternating with the baseline for two rounds, the faster round of each;
 //! baseline = raw sled, one insert per event of the very records ours stores (sealed beforehand,
-//! untimed), `apply_batch` + `flush` per batch, in a fresh store in the same run.
+//! untimed), `apply_batch` + `flush` per batch, in a fresh store in the same run. Ours runs with
+//! the log mirror (the default) and again without it: the second line per batch is their ratio.
 //! `bench -- verify [--events N]`: ours = `Store::verify`; baseline = raw scan of the same sled
 //! tree + blake3 of every value.
 //! `bench -- http [--events N]`: ours = 64 concurrent HTTP/1.1 clients on loopback posting one
@@ -27,7 +28,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use letopis::store::{AppendRequest, Ledger, NoGate, Store, SystemClock};
+use letopis::store::{AppendRequest, Ledger, Mirror, NoGate, Store, SystemClock};
 use letopis_tools::{dir_bytes, percentile, synthetic_event};
 use serde_json::json;
 
@@ -131,10 +132,16 @@ fn raw_sled_append(records: &[Vec<u8>], batch: u64) -> anyhow::Result<(Duration,
     Ok((started.elapsed(), latencies))
 }
 
-fn ours_append(events: u64, batch: u64) -> anyhow::Result<(Duration, Vec<Duration>, u64)> {
+/// Appends through the ledger, with its mirror (the default) or without it.
+fn ours_append(
+    events: u64,
+    batch: u64,
+    mirrored: bool,
+) -> anyhow::Result<(Duration, Vec<Duration>, u64)> {
     let dir = tempfile::tempdir()?;
     let store = Store::open(dir.path())?;
-    let ledger = Ledger::start(store, Box::new(NoGate), Arc::new(SystemClock));
+    let mirror = if mirrored { Some(Mirror::open(&store)?.0) } else { None };
+    let ledger = Ledger::start_with(store, mirror, Box::new(NoGate), Arc::new(SystemClock));
     // Requests are built before the clock starts, as the baseline's values are.
     let prepared: Vec<_> =
         (0..events).map(|index| synthetic_event(index, streams(), PAYLOAD_BYTES)).collect();
@@ -172,6 +179,7 @@ fn bench_append(events: u64, only_batch: Option<u64>) -> anyhow::Result<()> {
         let count = if batch == 1 { events.min(2_000) } else { events };
         let mut best_baseline: Option<(Duration, Vec<Duration>)> = None;
         let mut best_ours: Option<(Duration, Vec<Duration>, u64)> = None;
+        let mut best_unmirrored: Option<Duration> = None;
         for _ in 0..APPEND_ROUNDS {
             let records = sealed_records(count)?;
             let round = raw_sled_append(&records, batch)?;
@@ -179,11 +187,17 @@ fn bench_append(events: u64, only_batch: Option<u64>) -> anyhow::Result<()> {
             if best_baseline.as_ref().is_none_or(|best| round.0 < best.0) {
                 best_baseline = Some(round);
             }
-            let round = ours_append(count, batch)?;
+            let round = ours_append(count, batch, true)?;
             if best_ours.as_ref().is_none_or(|best| round.0 < best.0) {
                 best_ours = Some(round);
             }
+            let round = ours_append(count, batch, false)?.0;
+            if best_unmirrored.is_none_or(|best| round < best) {
+                best_unmirrored = Some(round);
+            }
         }
+        let unmirrored = best_unmirrored.context("no round without the mirror")?;
+        let unmirrored_eps = count as f64 / unmirrored.as_secs_f64();
         let (baseline, baseline_latencies) = best_baseline.context("no baseline round")?;
         let (ours, mut latencies, bytes) = best_ours.context("no round of ours")?;
         let ours_eps = count as f64 / ours.as_secs_f64();
@@ -199,6 +213,11 @@ fn bench_append(events: u64, only_batch: Option<u64>) -> anyhow::Result<()> {
             percentile(&baseline_latencies, 50),
             bytes as f64 / count as f64,
         );
+        println!(
+            "append batch {batch:>4}: with the mirror {ours_eps:>10.0} ev/s, without {unmirrored_eps:>10.0} ev/s, ratio {:.2} (the mirror's cost: {:.0} %)",
+            ours_eps / unmirrored_eps,
+            (1.0 - ours_eps / unmirrored_eps) * 100.0,
+        );
         lines.push(json!({
             "bench": "append",
             "events": count,
@@ -210,6 +229,8 @@ fn bench_append(events: u64, only_batch: Option<u64>) -> anyhow::Result<()> {
             "latency_p50_us": percentile(&latencies, 50).as_micros() as u64,
             "latency_p99_us": percentile(&latencies, 99).as_micros() as u64,
             "bytes_per_event_on_disk": (bytes as f64 / count as f64).round(),
+            "unmirrored_eps": unmirrored_eps.round(),
+            "mirror_ratio": (ours_eps / unmirrored_eps * 1000.0).round() / 1000.0,
         }));
     }
     for line in lines {

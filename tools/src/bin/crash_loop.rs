@@ -1,19 +1,22 @@
 //! `crash-loop`: the soak version of the crash test. Starts `letopis crash-writer` on one store,
-//! SIGKILLs it after a pseudo-random number of acknowledged appends, reopens, verifies the chain
-//! and checks every acknowledged event is present with its content; repeats `--kills N` times.
+//! SIGKILLs it after a pseudo-random number of acknowledged appends (every third round it lets it
+//! abort between the two writes of a group instead: sled written, the mirror not yet), reopens,
+//! verifies the chain and checks every acknowledged event is present with its content in sled
+//! and in the mirror, then opens the mirror (catching it up); repeats `--kills N` times.
 //!
 //! `cargo run --release -p letopis-tools --bin crash_loop -- --kills 1000 [--letopis PATH]`
 //! (PATH defaults to the `letopis` binary next to this one; build it with
 //! `cargo build --release`).
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use letopis::store::Store;
-use proto_events::{EventId, Seq};
+use letopis::store::{Mirror, MirrorRecords, Store};
+use proto_events::{EventId, Hash, Seq, StoredHeader};
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -39,9 +42,13 @@ fn main() -> anyhow::Result<()> {
         state ^= state >> 7;
         state ^= state << 17;
         let wait_for = 1 + state % 2_000;
-        let mut child = Command::new(&binary)
-            .args(["crash-writer", "--data"])
-            .arg(dir.path())
+        let between_writes = round % 3 == 0;
+        let mut command = Command::new(&binary);
+        command.args(["crash-writer", "--data"]).arg(dir.path());
+        if between_writes {
+            command.args(["--die-between-writes-after", &(wait_for / 4).to_string()]);
+        }
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -49,8 +56,13 @@ fn main() -> anyhow::Result<()> {
         let stdout = child.stdout.take().context("writer stdout")?;
         let mut lines = BufReader::new(stdout).lines();
         let mut seen = 0;
-        while seen < wait_for {
-            let Some(line) = lines.next() else { bail!("round {round}: writer ended early") };
+        while between_writes || seen < wait_for {
+            let Some(line) = lines.next() else {
+                if between_writes {
+                    break;
+                }
+                bail!("round {round}: writer ended early")
+            };
             let line = line?;
             let mut parts = line.split(' ');
             let (Some("ack"), Some(seq), Some(id), Some(digest)) =
@@ -61,8 +73,13 @@ fn main() -> anyhow::Result<()> {
             acknowledged.push((seq.parse()?, id.parse()?, digest.to_string()));
             seen += 1;
         }
-        child.kill()?;
-        child.wait()?;
+        if !between_writes {
+            child.kill()?;
+        }
+        if child.wait()?.success() {
+            bail!("round {round}: the writer ended by itself");
+        }
+        let mirrored = mirror_events(dir.path())?;
         let store = Store::open(dir.path()).with_context(|| format!("round {round}: reopening"))?;
         let summary =
             store.verify(false, 0, |_| {}).with_context(|| format!("round {round}: verify"))?;
@@ -73,10 +90,20 @@ fn main() -> anyhow::Result<()> {
             if &event.id != id || &blake3::hash(&event.payload).to_hex().to_string() != digest {
                 bail!("round {round}: acked seq {seq} changed");
             }
+            // The same hash as sled's record, whose id and content were just checked.
+            if mirrored.get(seq) != Some(&event.hash) {
+                bail!("round {round}: acked seq {seq} missing from the mirror");
+            }
         }
+        let (mirror, _) =
+            Mirror::open(&store).with_context(|| format!("round {round}: opening the mirror"))?;
+        if mirror.head() != (store.head().seq, store.head().hash) {
+            bail!("round {round}: the mirror did not catch up with the store");
+        }
+        drop(mirror);
         if round % 50 == 0 || round == kills {
             println!(
-                "{round}/{kills} kills: {} acknowledged events all present, chain of {} verifies ({:.0} s)",
+                "{round}/{kills} kills: {} acknowledged events all present in sled and the mirror, chain of {} verifies ({:.0} s)",
                 acknowledged.len(),
                 summary.events,
                 started.elapsed().as_secs_f64()
@@ -88,4 +115,18 @@ fn main() -> anyhow::Result<()> {
         serde_json::json!({"bench": "crash-loop", "kills": kills, "acknowledged": acknowledged.len(), "lost": 0, "ok": true})
     );
     Ok(())
+}
+
+/// The hash of every record of the whole mirror by seq (the walk checks the chain).
+fn mirror_events(dir: &std::path::Path) -> anyhow::Result<BTreeMap<u64, Hash>> {
+    let mut events = BTreeMap::new();
+    if !dir.join(letopis::store::MIRROR_DIR).is_dir() {
+        return Ok(events);
+    }
+    let mut records = MirrorRecords::open(dir, false)?;
+    let mut record = Vec::new();
+    while let Some(seq) = records.next_record(&mut record)? {
+        events.insert(seq.0, StoredHeader::peek(&record).context("a mirrored record")?.hash);
+    }
+    Ok(events)
 }
