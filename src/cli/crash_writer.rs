@@ -18,8 +18,8 @@ pub(crate) fn run(
 ) -> anyhow::Result<u8> {
     let store =
         Store::open(data).with_context(|| format!("opening store at {}", data.display()))?;
-    let (mut mirror, _) =
-        Mirror::open(&store).with_context(|| format!("opening the mirror of {}", data.display()))?;
+    let (mut mirror, _) = Mirror::open(&store)
+        .with_context(|| format!("opening the mirror of {}", data.display()))?;
     if let Some(groups) = die_between_writes_after {
         mirror.abort_between_writes_after(groups);
     }

@@ -95,9 +95,9 @@ pub(crate) fn error_words(error: &MirrorError) -> String {
         MirrorError::Damaged { path, after_seq, reason } => {
             format!("сегмент {} повреждён после события №{after_seq}: {reason}", path.display())
         }
-        MirrorError::Ahead { store_head, mirror_head } => format!(
-            "в зеркале события до №{mirror_head}, в хранилище только до №{store_head}"
-        ),
+        MirrorError::Ahead { store_head, mirror_head } => {
+            format!("в зеркале события до №{mirror_head}, в хранилище только до №{store_head}")
+        }
         MirrorError::Disagree { seq } => {
             format!("зеркало и хранилище расходятся в событии №{seq}")
         }

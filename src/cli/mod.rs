@@ -31,7 +31,7 @@ use proto_events::{Seq, StreamName};
 
 use crate::event_view::event_json;
 use crate::query::KnownAt;
-use crate::store::{Store, StoreError};
+use crate::store::{AppendError, Store, StoreError};
 
 /// Exit codes.
 pub mod exit {
@@ -133,11 +133,49 @@ pub fn main(demo: demo::DemoGenerator) -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             eprintln!("ошибка: {error:#}");
+            if let Some(hint) = storage_hint(&error) {
+                eprintln!("{hint}");
+            }
             let locked = error.chain().any(|cause| {
                 matches!(cause.downcast_ref::<StoreError>(), Some(StoreError::Locked { .. }))
             });
             ExitCode::from(if locked { exit::LOCKED } else { exit::ERROR })
         }
+    }
+}
+
+/// What to do, in Russian, when the writer stopped after a failed write or the store cannot be
+/// written at all (a full disk, a file size limit, a read-only directory).
+fn storage_hint(error: &anyhow::Error) -> Option<&'static str> {
+    let text = format!("{error:#}");
+    let stopped = error.chain().any(|cause| {
+        matches!(cause.downcast_ref::<AppendError>(), Some(AppendError::Unavailable(_)))
+    });
+    let space = ["No space left", "os error 28", "File too large", "os error 27", "Disk quota"]
+        .iter()
+        .any(|sign| text.contains(sign));
+    let read_only = ["Read-only file system", "os error 30", "Permission denied", "os error 13"]
+        .iter()
+        .any(|sign| text.contains(sign));
+    if space {
+        Some(
+            "Запись остановлена: на диске нет места (или превышен предел размера файла). Всё, что \
+             было подтверждено, сохранено. Освободите место и запустите команду снова: хранилище \
+             проверит себя при открытии (letopis verify --data <каталог>).",
+        )
+    } else if read_only {
+        Some(
+            "Каталог хранилища недоступен для записи (файловая система только для чтения или нет \
+             прав): сервер и команды записи с ним не работают. Смонтируйте его для записи или \
+             дайте права пользователю, от имени которого запускается Летопись.",
+        )
+    } else if stopped {
+        Some(
+            "Запись остановлена после сбоя хранилища. Всё, что было подтверждено, сохранено. \
+             Устраните причину и запустите команду снова: хранилище проверит себя при открытии.",
+        )
+    } else {
+        None
     }
 }
 
@@ -274,7 +312,7 @@ fn mirror_words(mirror: &mirror::MirrorCheck) -> String {
 
 /// Runs `action`, turning a panic inside it (sled panics on some damaged files) into its
 /// message; the default hook's report is silenced meanwhile, since the caller reports it.
-fn caught<T>(action: impl FnOnce() -> T) -> Result<T, String> {
+pub(crate) fn caught<T>(action: impl FnOnce() -> T) -> Result<T, String> {
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(action));
@@ -289,7 +327,7 @@ fn caught<T>(action: impl FnOnce() -> T) -> Result<T, String> {
 }
 
 /// Reports a store that cannot be read back as damaged, with the remedy; the exit code.
-fn report_damaged(json: bool, data: &std::path::Path, reason: &str) -> u8 {
+pub(crate) fn report_damaged(json: bool, data: &std::path::Path, reason: &str) -> u8 {
     let remedy = match mirror::check(data, None) {
         mirror::MirrorCheck::Agrees { last_seq } => format!(
             "восстановите журнал из его зеркала (в нём события до №{last_seq}, цепочка цела): \

@@ -304,6 +304,16 @@ pub fn open_ledger(path: &Path, clock: Arc<dyn Clock>) -> anyhow::Result<Ledger>
     Ok(Ledger::start_with(store, Some(mirror), Box::new(gate), clock))
 }
 
+/// The writer refused at start because the log mirror cannot be reconciled with the store.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct MirrorRefused {
+    /// What is wrong and the remedy, in Russian.
+    pub message: String,
+    /// True when a copy is damaged or lost events (an integrity answer), not an I/O failure.
+    pub damage: bool,
+}
+
 /// Explains, in Russian, why the mirror could not be opened for writing, with the remedy.
 pub fn mirror_refusal(data: &Path, error: &MirrorError) -> String {
     match error {
