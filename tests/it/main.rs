@@ -10,6 +10,7 @@ mod crash;
 mod demo;
 mod docx;
 mod export;
+mod faults;
 mod figures;
 mod fuzz;
 mod import;

@@ -219,7 +219,7 @@ fn damage_to_a_sealed_segment_is_named_and_the_store_rebuilds_the_mirror() {
 }
 
 /// Copies a closed store (or a mirror) file by file.
-fn copy_dir(from: &Path, to: &Path) {
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
