@@ -296,7 +296,7 @@ fn mirror_json(mirror: &mirror::MirrorCheck) -> serde_json::Value {
 fn mirror_words(mirror: &mirror::MirrorCheck) -> String {
     match mirror {
         mirror::MirrorCheck::Absent => {
-            "Зеркала журнала нет: оно будет создано при первом запуске записи.".to_string()
+            "Зеркало журнала не ведётся (включается: letopis serve --mirror).".to_string()
         }
         mirror::MirrorCheck::Agrees { last_seq } => {
             format!("Зеркало журнала цело и совпадает с хранилищем (до события №{last_seq}).")

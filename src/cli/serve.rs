@@ -9,7 +9,7 @@ use anyhow::Context;
 
 use crate::cli::demo::{DemoGenerator, Scale};
 use crate::cli::{caught, exit, report_damaged};
-use crate::commands::{open_ledger, MirrorRefused};
+use crate::commands::{open_ledger_mirrored, MirrorRefused};
 use crate::server::auth::{create_token, Role};
 use crate::server::{serve, AppState};
 use crate::store::{StoreError, SystemClock};
@@ -29,6 +29,12 @@ pub(crate) struct ServeArgs {
     /// Сначала создать демонстрационный регион, если хранилище пусто.
     #[arg(long)]
     pub demo: bool,
+    /// Вести зеркало журнала (каталог mirror в каталоге хранилища: каждое подтверждённое событие
+    /// ещё и в файлах формата архива, для `log restore --from-mirror`). Включается один раз и
+    /// дальше ведётся всеми командами записи, пока каталог mirror есть. Цена: запись медленнее
+    /// (вторая синхронизация с диском на каждую группу записей).
+    #[arg(long)]
+    pub mirror: bool,
 }
 
 pub(crate) fn run(args: ServeArgs, generate_demo: DemoGenerator) -> anyhow::Result<u8> {
@@ -55,22 +61,23 @@ async fn run_async(args: ServeArgs, generate_demo: DemoGenerator) -> anyhow::Res
     // decides what a role may record, for the API as for every other write path.
     // A store that fails its check on open (the tail against the head, sled's own reading of its
     // files, the mirror's reconciliation) is not served: exit 3, what is damaged and the remedy.
-    let ledger = match caught(|| open_ledger(&args.data, Arc::new(SystemClock))) {
-        Ok(Ok(ledger)) => ledger,
-        Ok(Err(error)) if is_damage(&error) => {
-            eprintln!("Сервер не запущен: хранилище не прошло проверку при открытии.");
-            if error.chain().any(|cause| cause.is::<MirrorRefused>()) {
-                eprintln!("ошибка: {error:#}");
-                return Ok(exit::INTEGRITY);
+    let ledger =
+        match caught(|| open_ledger_mirrored(&args.data, Arc::new(SystemClock), args.mirror)) {
+            Ok(Ok(ledger)) => ledger,
+            Ok(Err(error)) if is_damage(&error) => {
+                eprintln!("Сервер не запущен: хранилище не прошло проверку при открытии.");
+                if error.chain().any(|cause| cause.is::<MirrorRefused>()) {
+                    eprintln!("ошибка: {error:#}");
+                    return Ok(exit::INTEGRITY);
+                }
+                return Ok(report_damaged(false, &args.data, &format!("{error:#}")));
             }
-            return Ok(report_damaged(false, &args.data, &format!("{error:#}")));
-        }
-        Ok(Err(error)) => return Err(error),
-        Err(panic) => {
-            eprintln!("Сервер не запущен: хранилище не прошло проверку при открытии.");
-            return Ok(report_damaged(false, &args.data, &panic));
-        }
-    };
+            Ok(Err(error)) => return Err(error),
+            Err(panic) => {
+                eprintln!("Сервер не запущен: хранилище не прошло проверку при открытии.");
+                return Ok(report_damaged(false, &args.data, &panic));
+            }
+        };
     if generated {
         write_demo_tokens(&ledger, &args.data)?;
     }

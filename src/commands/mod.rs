@@ -291,17 +291,34 @@ fn rejected(rejection: Rejection, actor: &Actor, commands: &[Command]) -> Comman
 /// Opens the store at `path`, folds it into a `CommandGate` and starts the ledger with it: what
 /// the server, the demo generator and the importer use.
 pub fn open_ledger(path: &Path, clock: Arc<dyn Clock>) -> anyhow::Result<Ledger> {
+    open_ledger_mirrored(path, clock, false)
+}
+
+/// `open_ledger`, starting the log mirror when `start_mirror` (it is kept from then on); a store
+/// that keeps a mirror keeps it either way (`Mirror::is_kept`).
+pub fn open_ledger_mirrored(
+    path: &Path,
+    clock: Arc<dyn Clock>,
+    start_mirror: bool,
+) -> anyhow::Result<Ledger> {
     use anyhow::Context;
     let store = Store::open(path)
         .with_context(|| format!("не удалось открыть хранилище {}", path.display()))?;
     // The mirror is reconciled before anything is written, and a mirror that cannot be is
     // refused here, at start, rather than by every append.
-    let (mirror, _) =
-        Mirror::open(&store).map_err(|error| anyhow::anyhow!(mirror_refusal(path, &error)))?;
+    let mirror = if start_mirror || Mirror::is_kept(path) {
+        let (mirror, _) = Mirror::open(&store).map_err(|error| MirrorRefused {
+            message: mirror_refusal(path, &error),
+            damage: !matches!(error, MirrorError::Io { .. }),
+        })?;
+        Some(mirror)
+    } else {
+        None
+    };
     let gate = rebuild_gate(&store).with_context(|| {
         format!("не удалось прочитать журнал {} для проверки команд", path.display())
     })?;
-    Ok(Ledger::start_with(store, Some(mirror), Box::new(gate), clock))
+    Ok(Ledger::start_with(store, mirror, Box::new(gate), clock))
 }
 
 /// The writer refused at start because the log mirror cannot be reconciled with the store.

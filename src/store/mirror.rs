@@ -114,6 +114,13 @@ struct Segment {
 }
 
 impl Mirror {
+    /// Whether the store at `data` keeps a mirror: it does once `<data>/mirror` exists (made by
+    /// the first `Mirror::open`, e.g. `letopis serve --mirror`), and from then on every writer
+    /// keeps it (`Ledger::start`, `commands::open_ledger`).
+    pub fn is_kept(data: &Path) -> bool {
+        data.join(MIRROR_DIR).exists()
+    }
+
     /// Opens the mirror of `store` (creating it when absent), repairs a torn tail and catches it
     /// up from sled; refuses when it is ahead of sled or disagrees with it.
     pub fn open(store: &Store) -> Result<(Mirror, Reconciled), MirrorError> {

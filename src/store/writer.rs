@@ -324,10 +324,14 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// Starts the writer thread over an open store, with its mirror (`Mirror::open`). A mirror
-    /// that cannot be opened leaves the writer stopped (every append answers `Unavailable` with
-    /// the reason); to refuse at start instead, open the mirror first and call `start_with`.
+    /// Starts the writer thread over an open store, with its mirror when the store keeps one
+    /// (`Mirror::is_kept`). A mirror that cannot be opened leaves the writer stopped (every
+    /// append answers `Unavailable` with the reason); to refuse at start instead, open the mirror
+    /// first and call `start_with`.
     pub fn start(store: Store, gate: Box<dyn Gate>, clock: Arc<dyn Clock>) -> Ledger {
+        if !Mirror::is_kept(store.path()) {
+            return Ledger::start_with(store, None, gate, clock);
+        }
         match Mirror::open(&store) {
             Ok((mirror, _)) => Ledger::start_with(store, Some(mirror), gate, clock),
             Err(error) => {

@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use letopis::store::{AppendRequest, Ledger, MirrorRecords, NoGate, Store};
+use letopis::store::{AppendRequest, Ledger, Mirror, MirrorRecords, NoGate, Store};
 use proto_events::Seq;
 
 use crate::mirror::restore_from_mirror;
@@ -191,7 +191,8 @@ fn issue_20_sled_damaged_at_random_offsets_is_refused_and_the_mirror_restores_it
 /// A closed store of 2,000 events with its mirror; its head.
 fn fill(data: &Path) -> (Seq, proto_events::Hash) {
     let store = Store::open(data).unwrap();
-    let ledger = Ledger::start(store, Box::new(NoGate), StepClock::new());
+    let (mirror, _) = Mirror::open(&store).unwrap();
+    let ledger = Ledger::start_with(store, Some(mirror), Box::new(NoGate), StepClock::new());
     for batch in 0..20 {
         let events = (0..100)
             .map(|index| event(&format!("teacher/t-{batch}-{}", index % 7), &"x".repeat(200)))

@@ -113,6 +113,26 @@ fn every_acknowledged_event_is_in_the_mirror_and_each_segment_is_an_archive() {
     assert!(text.contains("Зеркало журнала цело"), "{text}");
 }
 
+/// The mirror is kept once started: a writer started plainly keeps a store's mirror, and a store
+/// without one gets none until it is started (`serve --mirror`).
+#[test]
+fn a_mirror_once_started_is_kept_by_every_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = |dir: &Path| {
+        let ledger =
+            Ledger::start(open_after_shutdown(dir).unwrap(), Box::new(NoGate), StepClock::new());
+        ledger.append_blocking(AppendRequest::new(vec![event("teacher/t-1", "x")])).unwrap();
+        let head = ledger.store().head();
+        ledger.shutdown();
+        (head.seq, head.hash)
+    };
+    plain(dir.path());
+    assert!(!dir.path().join(MIRROR_DIR).exists());
+    fill(dir.path(), 1, 1);
+    let head = plain(dir.path());
+    assert_eq!(walk(dir.path()), (head, None));
+}
+
 #[test]
 fn a_store_ahead_of_its_mirror_catches_the_mirror_up_on_open() {
     let dir = tempfile::tempdir().unwrap();
@@ -121,7 +141,7 @@ fn a_store_ahead_of_its_mirror_catches_the_mirror_up_on_open() {
     std::fs::remove_dir_all(dir.path().join(MIRROR_DIR)).unwrap();
     let (code, text) = letopis(&["verify", "--data"], &[dir.path()]);
     assert_eq!(code, Some(0), "{text}");
-    assert!(text.contains("Зеркала журнала нет"), "{text}");
+    assert!(text.contains("Зеркало журнала не ведётся"), "{text}");
     let store = Store::open(dir.path()).unwrap();
     let (mirror, reconciled) = Mirror::open(&store).unwrap();
     assert_eq!(reconciled.caught_up_events, 30);
