@@ -18,6 +18,7 @@ pub mod hash;
 pub mod limits;
 pub mod term;
 pub mod time;
+pub mod tlog;
 pub mod vocabulary;
 
 pub use chain::{ChainVerifier, VerifyError};

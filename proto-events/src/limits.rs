@@ -17,6 +17,9 @@ pub const SHORT_TEXT_BYTES_MAX: usize = 256;
 pub const BASIS_TITLE_BYTES_MAX: usize = 1024;
 /// Most events in one append request.
 pub const BATCH_EVENTS_MAX: usize = 10_000;
+/// Most hashes in an inclusion or consistency proof: an inclusion proof in a tree of `u64`
+/// leaves has at most 64, a consistency proof at most 128 (two paths).
+pub const PROOF_HASHES_MAX: usize = 128;
 /// Largest cached state (a projection or gate snapshot in the store, `codec::cache`), in bytes:
 /// the head state of the 1.07M-event benchmark region encodes to ~260 MB, so this leaves room for
 /// a region several times larger; a state beyond it is not cached (the fold starts earlier).
