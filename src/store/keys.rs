@@ -5,8 +5,12 @@
 //! | `e` seq(u64 BE) | stored record (body ‖ hash) |
 //! | `h` | head: seq(u64 BE) ‖ hash(32) ‖ recorded_at(i64 BE) |
 //! | `m` | store layout version (u8, `STORE_LAYOUT_VERSION`) |
+//! | `t` level(u8 ≥ 1) index(u64 BE) | hash of a complete subtree of the Merkle tree (32 bytes) |
+//! | `s` | size of the Merkle tree (u64 BE): the head's seq after every group commit |
 //!
-//! Nothing else: the indexes (id → seq, stream → seq of each version) are kept in memory by
+//! The Merkle tree's keys are written in the group commit's batch with the events (`merkle`);
+//! a store without them (written by an earlier build) gets them when it is opened, so the layout
+//! version is unchanged. Nothing else: the indexes (id → seq, stream → seq of each version) are kept in memory by
 //! `index::Index` and rebuilt from event headers at open. Layout 1 also had a tree `index`
 //! (`i` id → seq, `x` → watermark); opening such a store drops it (`LEGACY_ID_INDEX_TREE`).
 
@@ -17,12 +21,21 @@ use crate::store::{Head, StoreError};
 pub(crate) const EVENT_PREFIX: u8 = b'e';
 pub(crate) const HEAD: &[u8] = b"h";
 pub(crate) const LAYOUT: &[u8] = b"m";
+pub(crate) const MERKLE_NODE_PREFIX: u8 = b't';
+pub(crate) const TREE_SIZE: &[u8] = b"s";
 /// The sled tree of layout 1's id index, dropped when such a store is opened.
 pub(crate) const LEGACY_ID_INDEX_TREE: &str = "index";
 
 pub(crate) fn event(seq: Seq) -> [u8; 9] {
     let mut key = [EVENT_PREFIX; 9];
     key[1..].copy_from_slice(&seq.0.to_be_bytes());
+    key
+}
+
+pub(crate) fn merkle_node(level: u8, index: u64) -> [u8; 10] {
+    let mut key = [MERKLE_NODE_PREFIX; 10];
+    key[1] = level;
+    key[2..].copy_from_slice(&index.to_be_bytes());
     key
 }
 

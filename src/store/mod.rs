@@ -13,6 +13,7 @@
 mod index;
 mod keys;
 mod mirror;
+mod merkle;
 mod persons;
 mod reader;
 mod restore;
@@ -28,6 +29,7 @@ use proto_events::envelope::{EnvelopeError, StoredHeader};
 use proto_events::{Envelope, EventId, Hash, Seq, StreamName, Timestamp};
 
 pub use mirror::{mirror_dir, Mirror, MirrorError, MirrorRecords, Reconciled, MIRROR_DIR};
+pub use merkle::TreeProofError;
 pub use persons::Persons;
 pub use reader::EventIter;
 pub use restore::{restore, RestoreError};
@@ -140,6 +142,7 @@ struct Inner {
     db: sled::Db,
     tree: sled::Tree,
     index: index::Index,
+    merkle: merkle::MerkleState,
     published: RwLock<Head>,
 }
 
@@ -158,12 +161,14 @@ impl Store {
         let head = keys::read_head(&tree)?;
         verify_tail(&tree, head)?;
         let index = index::Index::load(&tree, head.seq)?;
+        let merkle = merkle::open(&tree, head)?;
         Ok(Store {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
                 db,
                 tree,
                 index,
+                merkle,
                 published: RwLock::new(head),
             }),
         })

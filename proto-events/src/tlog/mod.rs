@@ -8,10 +8,12 @@
 
 pub mod checkpoint;
 pub mod note;
+pub mod proof;
 pub mod tree;
 pub mod verify;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
 pub use note::{KeyId, KeyName, NoteError, NoteSigner, NoteVerifier};
+pub use proof::{ConsistencyProof, InclusionProof};
 pub use tree::{LeafIndex, Node, Nodes, TreeHash, TreeSize};
 pub use verify::{verify_consistency, verify_inclusion, ProofVerifyError};

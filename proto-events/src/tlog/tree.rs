@@ -51,6 +51,20 @@ impl TreeHash {
     }
 }
 
+impl serde::Serialize for TreeHash {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_base64())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TreeHash {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<TreeHash, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        TreeHash::from_base64(&text)
+            .ok_or_else(|| serde::de::Error::custom("expected standard base64 of 32 bytes"))
+    }
+}
+
 impl fmt::Debug for TreeHash {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(formatter, "TreeHash({})", self.to_hex())
