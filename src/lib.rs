@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod archive;
+pub mod checkpoint;
 pub mod cli;
 pub mod commands;
 pub mod documents;

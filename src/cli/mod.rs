@@ -3,20 +3,24 @@
 //!
 //! Exit codes (also in README.md):
 //! 0 success; 1 error (bad input, I/O); 2 usage error (clap); 3 integrity failure (verify found a
-//! broken chain); 4 the store is in use by another process.
+//! broken chain, or `proof verify` a proof or checkpoint that does not hold); 4 the store is in
+//! use by another process.
 
+mod checkpoint;
 mod crash_writer;
 pub mod demo;
 mod export;
 mod figures;
 mod import;
 mod indicators;
+mod key;
 mod log;
 mod mirror;
 
 pub(crate) use mirror::error_words as mirror_error_words;
 mod person;
 mod plans;
+mod proof;
 mod routes;
 mod serve;
 mod token;
@@ -112,6 +116,15 @@ enum Command {
     /// Архив журнала: выгрузка и проверка без сервера.
     #[command(subcommand)]
     Log(log::LogCommand),
+    /// Ключ подписи контрольных точек журнала.
+    #[command(subcommand)]
+    Key(key::KeyCommand),
+    /// Подписанная контрольная точка журнала (C2SP tlog-checkpoint): размер, корень дерева Меркла,
+    /// последнее событие цепочки.
+    Checkpoint(checkpoint::CheckpointArgs),
+    /// Доказательства включения и согласованности (RFC 6962) и их проверка.
+    #[command(subcommand)]
+    Proof(proof::ProofCommand),
     /// Test helper: appends in a loop and prints each acknowledged seq (crash tests).
     #[command(hide = true)]
     CrashWriter {
@@ -201,6 +214,9 @@ fn run(cli: Cli, generate_demo: demo::DemoGenerator) -> anyhow::Result<u8> {
         Command::Export(command) => export::run(command),
         Command::Person(command) => person::run(command),
         Command::Log(command) => log::run(command),
+        Command::Key(command) => key::run(command),
+        Command::Checkpoint(args) => checkpoint::run(args),
+        Command::Proof(command) => proof::run(command),
     }
 }
 

@@ -6,10 +6,13 @@
 //! the published head moved. The records stored under `e` are exactly the bytes that were hashed.
 //!
 //! Beside the log, rooms outside the chain, each a sled tree behind a small API of its own:
-//! `Persons` (erasable personal records), `Tokens` (access-token records by secret hash) and
-//! `Snapshots` (cached states by format and seq: projection and gate snapshots). No sled type
+//! `Persons` (erasable personal records), `Tokens` (access-token records by secret hash),
+//! `Snapshots` (cached states by format and seq: projection and gate snapshots) and `Checkpoints`
+//! (signed checkpoints by tree size). The Merkle tree over the log is in the tree `ledger`
+//! itself, written with the events (`merkle`). No sled type
 //! leaves this module (tidy check in `.ci/tidy`).
 
+mod checkpoints;
 mod index;
 mod keys;
 mod mirror;
@@ -28,6 +31,7 @@ use proto_events::chain::{ChainVerifier, VerifyError, VerifySummary};
 use proto_events::envelope::{EnvelopeError, StoredHeader};
 use proto_events::{Envelope, EventId, Hash, Seq, StreamName, Timestamp};
 
+pub use checkpoints::Checkpoints;
 pub use mirror::{mirror_dir, Mirror, MirrorError, MirrorRecords, Reconciled, MIRROR_DIR};
 pub use merkle::TreeProofError;
 pub use persons::Persons;

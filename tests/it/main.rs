@@ -23,3 +23,4 @@ mod server_documents;
 mod server_views;
 mod store;
 mod support;
+mod tlog;
