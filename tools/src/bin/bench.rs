@@ -23,6 +23,12 @@
 //! the in-memory indexes rebuilt from event headers); baseline = opening the same sled tree raw and
 //! scanning every record. Each open runs in a fresh child process, so its resident memory growth
 //! is measured alone; ours minus the baseline's is what our indexes hold.
+//! `bench -- proofs [--events N] [--proofs P]`: the Merkle tree's cost on appends at batch 1000
+//! (raw sled batch+flush of the records alone, against the same plus the tree's nodes computed
+//! and inserted as the writer does; ours = the ledger, for scale), then on a log of N events
+//! (1M by default) P inclusion and P consistency proofs at the head per second (baseline: as
+//! many raw sled gets of random events as the proofs hold hashes), and their verification per
+//! second (baseline: SHA-256 of the same bytes, one 65-byte node input per proof hash).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -62,8 +68,12 @@ fn main() -> anyhow::Result<()> {
         }
         "open" => bench_open(events),
         "open-child" => open_child(&args),
+        "proofs" => bench_proofs(
+            flag(&args, "--events")?.unwrap_or(1_000_000),
+            flag(&args, "--proofs")?.unwrap_or(20_000),
+        ),
         _ => bail!(
-            "usage: bench <append|verify|figures|figures-http|import|export|http|open> [--events N]"
+            "usage: bench <append|verify|figures|figures-http|import|export|http|open|proofs> [--events N]"
         ),
     }
 }
@@ -864,4 +874,202 @@ impl LocalServer {
         self.runtime.block_on(self.server)??;
         Ok(())
     }
+}
+
+/// Raw sled batch+flush of `records` as `raw_sled_append`, plus the Merkle tree's nodes computed
+/// and inserted in the same batches as the writer does (`store::merkle`): the tree's own cost.
+fn raw_sled_append_with_tree(records: &[Vec<u8>], batch: u64) -> anyhow::Result<Duration> {
+    use proto_events::tlog::tree::{event_leaf, Frontier};
+    use proto_events::Hash;
+
+    let dir = tempfile::tempdir()?;
+    let db = sled::Config::new()
+        .path(dir.path())
+        .cache_capacity(letopis::store::CACHE_BYTES)
+        .mode(sled::Mode::HighThroughput)
+        .open()?;
+    let tree = db.open_tree("ledger")?;
+    let mut frontier = Frontier::default();
+    let started = Instant::now();
+    let mut seq = 0u64;
+    for chunk in records.chunks(batch as usize) {
+        let mut sled_batch = sled::Batch::default();
+        for value in chunk {
+            seq += 1;
+            let mut key = [b'e'; 9];
+            key[1..].copy_from_slice(&seq.to_be_bytes());
+            sled_batch.insert(&key[..], value.as_slice());
+            let hash = Hash(value[value.len() - 32..].try_into()?);
+            frontier.append(event_leaf(&hash), |node, hash| {
+                if node.level > 0 {
+                    let mut key = [b't'; 10];
+                    key[1] = node.level;
+                    key[2..].copy_from_slice(&node.index.to_be_bytes());
+                    sled_batch.insert(&key[..], &hash.0[..]);
+                }
+            })?;
+        }
+        sled_batch.insert(&b"s"[..], &frontier.size().0.to_be_bytes()[..]);
+        tree.apply_batch(sled_batch)?;
+        db.flush()?;
+    }
+    Ok(started.elapsed())
+}
+
+/// A small deterministic generator (xorshift) of positions in `1..=bound`.
+fn positions(count: u64, bound: u64) -> Vec<u64> {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    (0..count)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % bound.max(1) + 1
+        })
+        .collect()
+}
+
+fn bench_proofs(events: u64, proofs: u64) -> anyhow::Result<()> {
+    let mut lines = vec![bench_tree_appends(events.min(200_000))?];
+    let dir = tempfile::tempdir()?;
+    let started = Instant::now();
+    {
+        let store = Store::open(dir.path())?;
+        let ledger = Ledger::start(store, Box::new(NoGate), Arc::new(SystemClock));
+        for start in (0..events).step_by(1000) {
+            let chunk = (start..events.min(start + 1000))
+                .map(|index| synthetic_event(index, streams(), PAYLOAD_BYTES))
+                .collect();
+            ledger.append_blocking(AppendRequest::new(chunk))?;
+        }
+        ledger.shutdown();
+    }
+    println!(
+        "proofs: a log of {events} events appended in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    lines.extend(bench_proof_generation(dir.path(), events, proofs)?);
+    for line in lines {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+/// Appends at batch 1000 with and without the tree (raw sled both), and ours for scale.
+fn bench_tree_appends(count: u64) -> anyhow::Result<serde_json::Value> {
+    const BATCH: u64 = 1000;
+    let (mut raw, mut raw_tree, mut ours) = (Duration::MAX, Duration::MAX, Duration::MAX);
+    for _ in 0..APPEND_ROUNDS {
+        let records = sealed_records(count)?;
+        raw = raw.min(raw_sled_append(&records, BATCH)?.0);
+        raw_tree = raw_tree.min(raw_sled_append_with_tree(&records, BATCH)?);
+        drop(records);
+        ours = ours.min(ours_append(count, BATCH)?.0);
+    }
+    let eps = |elapsed: Duration| count as f64 / elapsed.as_secs_f64();
+    let ratio = eps(raw_tree) / eps(raw);
+    println!(
+        "proofs: appends at batch {BATCH}, {count} events, best of {APPEND_ROUNDS}: raw sled {:.0} ev/s, raw sled + tree {:.0} ev/s (ratio {ratio:.3}: the tree costs {:.1} %), ours (ledger, with tree) {:.0} ev/s",
+        eps(raw),
+        eps(raw_tree),
+        (1.0 - ratio) * 100.0,
+        eps(ours),
+    );
+    Ok(json!({
+        "bench": "proofs-append",
+        "events": count,
+        "batch": BATCH,
+        "ours": "raw sled batch+flush + Merkle nodes",
+        "ours_eps": eps(raw_tree).round(),
+        "baseline": "raw sled batch+flush, 1 insert/event",
+        "baseline_eps": eps(raw).round(),
+        "ratio": (ratio * 1000.0).round() / 1000.0,
+        "ledger_eps": eps(ours).round(),
+    }))
+}
+
+/// Inclusion and consistency proofs at the head of the log in `dir`, and their verification,
+/// each against its raw baseline.
+fn bench_proof_generation(
+    dir: &std::path::Path,
+    events: u64,
+    proofs: u64,
+) -> anyhow::Result<Vec<serde_json::Value>> {
+    use sha2::Digest;
+
+    let store = Store::open(dir)?;
+    let head = store.head().seq.0;
+    let root = store.tree_root(head)?;
+    let seqs = positions(proofs, head);
+    let started = Instant::now();
+    let mut inclusions = Vec::with_capacity(seqs.len());
+    for seq in &seqs {
+        inclusions.push(store.inclusion_proof(proto_events::Seq(*seq), head)?);
+    }
+    let inclusion_time = started.elapsed();
+    let started = Instant::now();
+    let mut consistency_hashes = 0usize;
+    for from in &seqs {
+        consistency_hashes += store.consistency_proof(*from, head)?.hashes.len();
+    }
+    let consistency_time = started.elapsed();
+    drop(store);
+    let inclusion_hashes: usize = inclusions.iter().map(|proof| proof.hashes.len()).sum();
+    // Baseline of generation: as many raw gets of random events as the proofs hold hashes.
+    let db = sled::Config::new().path(dir).cache_capacity(letopis::store::CACHE_BYTES).open()?;
+    let tree = db.open_tree("ledger")?;
+    let gets = positions(inclusion_hashes as u64, head);
+    let started = Instant::now();
+    let mut bytes = 0usize;
+    for seq in &gets {
+        let mut key = [b'e'; 9];
+        key[1..].copy_from_slice(&seq.to_be_bytes());
+        bytes += tree.get(key)?.map_or(0, |value| value.len());
+    }
+    let gets_time = started.elapsed();
+    // Verification against SHA-256 of the same bytes (one 65-byte node input per hash).
+    let started = Instant::now();
+    for proof in &inclusions {
+        proof.verify(&root)?;
+    }
+    let verify_time = started.elapsed();
+    let started = Instant::now();
+    let mut digest = 0u8;
+    for proof in &inclusions {
+        for hash in &proof.hashes {
+            let mut input = [1u8; 65];
+            input[1..33].copy_from_slice(&hash.0);
+            input[33..].copy_from_slice(&proof.leaf_hash.0);
+            digest ^= sha2::Sha256::digest(input)[0];
+        }
+    }
+    let sha_time = started.elapsed();
+    let per_second = |count: usize, elapsed: Duration| count as f64 / elapsed.as_secs_f64();
+    let inclusion_ps = per_second(seqs.len(), inclusion_time);
+    let consistency_ps = per_second(seqs.len(), consistency_time);
+    let gets_ps = per_second(seqs.len(), gets_time);
+    let verify_ps = per_second(inclusions.len(), verify_time);
+    let sha_ps = per_second(inclusions.len(), sha_time);
+    println!(
+        "proofs: at {events} events, {proofs} each: inclusion {inclusion_ps:.0}/s ({:.1} hashes each), consistency {consistency_ps:.0}/s ({:.1} hashes each); raw gets of as many random events {gets_ps:.0} proofs' worth/s ({bytes} bytes); verification {verify_ps:.0}/s against raw SHA-256 of the same bytes {sha_ps:.0}/s (ratio {:.2}) [{digest}]",
+        inclusion_hashes as f64 / seqs.len() as f64,
+        consistency_hashes as f64 / seqs.len() as f64,
+        verify_ps / sha_ps,
+    );
+    Ok(vec![
+        json!({
+            "bench": "proofs-inclusion", "events": events, "proofs": proofs,
+            "ours_per_s": inclusion_ps.round(), "consistency_per_s": consistency_ps.round(),
+            "baseline": "raw sled gets of random events, as many as the proofs' hashes",
+            "baseline_per_s": gets_ps.round(),
+            "ratio": (inclusion_ps / gets_ps * 1000.0).round() / 1000.0,
+        }),
+        json!({
+            "bench": "proofs-verify", "events": events, "proofs": proofs,
+            "ours_per_s": verify_ps.round(),
+            "baseline": "SHA-256 of the same 65-byte node inputs",
+            "baseline_per_s": sha_ps.round(),
+            "ratio": (verify_ps / sha_ps * 1000.0).round() / 1000.0,
+        }),
+    ])
 }
