@@ -15,8 +15,8 @@
 mod checkpoints;
 mod index;
 mod keys;
-mod mirror;
 mod merkle;
+mod mirror;
 mod persons;
 mod reader;
 mod restore;
@@ -32,8 +32,8 @@ use proto_events::envelope::{EnvelopeError, StoredHeader};
 use proto_events::{Envelope, EventId, Hash, Seq, StreamName, Timestamp};
 
 pub use checkpoints::Checkpoints;
-pub use mirror::{mirror_dir, Mirror, MirrorError, MirrorRecords, Reconciled, MIRROR_DIR};
 pub use merkle::TreeProofError;
+pub use mirror::{mirror_dir, Mirror, MirrorError, MirrorRecords, Reconciled, MIRROR_DIR};
 pub use persons::Persons;
 pub use reader::EventIter;
 pub use restore::{restore, RestoreError};

@@ -964,7 +964,7 @@ fn bench_tree_appends(count: u64) -> anyhow::Result<serde_json::Value> {
         raw = raw.min(raw_sled_append(&records, BATCH)?.0);
         raw_tree = raw_tree.min(raw_sled_append_with_tree(&records, BATCH)?);
         drop(records);
-        ours = ours.min(ours_append(count, BATCH)?.0);
+        ours = ours.min(ours_append(count, BATCH, false)?.0);
     }
     let eps = |elapsed: Duration| count as f64 / elapsed.as_secs_f64();
     let ratio = eps(raw_tree) / eps(raw);
