@@ -7,6 +7,7 @@
 //! the `Nodes` trait (the caller's store), so an auditor's tool runs exactly this code.
 
 pub mod checkpoint;
+pub mod cosignature;
 pub mod note;
 pub mod proof;
 pub mod tree;
