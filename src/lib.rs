@@ -14,6 +14,7 @@ pub mod personal;
 pub mod query;
 pub mod server;
 pub mod store;
+pub mod witness;
 
 // The demo generator belongs to the binary (`main.rs`), not to this library; the library's unit
 // tests compile it as a fixture (the gate snapshot's tests fold a generated district). The

@@ -24,6 +24,7 @@ mod proof;
 mod routes;
 mod serve;
 mod token;
+mod witness;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -125,6 +126,9 @@ enum Command {
     /// Доказательства включения и согласованности (RFC 6962) и их проверка.
     #[command(subcommand)]
     Proof(proof::ProofCommand),
+    /// Свидетель (C2SP tlog-witness): заверяет контрольные точки журналов своей подписью.
+    #[command(subcommand)]
+    Witness(witness::WitnessCommand),
     /// Test helper: appends in a loop and prints each acknowledged seq (crash tests).
     #[command(hide = true)]
     CrashWriter {
@@ -217,6 +221,7 @@ fn run(cli: Cli, generate_demo: demo::DemoGenerator) -> anyhow::Result<u8> {
         Command::Key(command) => key::run(command),
         Command::Checkpoint(args) => checkpoint::run(args),
         Command::Proof(command) => proof::run(command),
+        Command::Witness(command) => witness::run(command),
     }
 }
 

@@ -162,7 +162,7 @@ fn is_empty_dir(path: &std::path::Path) -> bool {
     }
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

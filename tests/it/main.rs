@@ -24,3 +24,4 @@ mod server_views;
 mod store;
 mod support;
 mod tlog;
+mod witness;
