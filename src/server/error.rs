@@ -21,8 +21,8 @@ use crate::store::{AppendError, RejectionClass, StoreError};
 pub struct ErrorBody {
     /// Stable machine code: `unauthorized`, `forbidden`, `malformed_request`,
     /// `invalid_parameter`, `invalid_field`, `unknown_reference`,
-    /// `conflict`, `not_found`, `payload_too_large`, `unsupported_media_type`, `unavailable`,
-    /// `internal`.
+    /// `conflict`, `not_found`, `payload_too_large`, `headers_too_large`, `uri_too_long`,
+    /// `unsupported_media_type`, `unavailable`, `internal`.
     pub code: &'static str,
     /// A human message, in Russian.
     pub message: String,
@@ -124,6 +124,11 @@ pub enum ApiError {
         /// The limit, bytes.
         limit_bytes: usize,
     },
+    /// The request's headers are larger than the server reads (431; answered by
+    /// `server::connection` for hyper, which refuses them before any handler runs).
+    HeadersTooLarge,
+    /// The request's target is longer than the server reads (414; as `HeadersTooLarge`).
+    UriTooLong,
     /// Unsupported media type (415).
     UnsupportedMediaType,
     /// The ledger is not accepting appends (503).
@@ -145,6 +150,8 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::TooLarge | ApiError::UploadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ApiError::UriTooLong => StatusCode::URI_TOO_LONG,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -222,6 +229,13 @@ impl ApiError {
                 "payload_too_large",
                 format!("Тело запроса больше допустимого ({BODY_BYTES_MAX} байт)."),
             ),
+            ApiError::HeadersTooLarge => plain(
+                "headers_too_large",
+                "Заголовки запроса больше, чем сервер читает (их слишком много или они слишком длинные).".into(),
+            ),
+            ApiError::UriTooLong => {
+                plain("uri_too_long", "Адрес запроса длиннее, чем сервер читает.".into())
+            }
             ApiError::UnsupportedMediaType => plain(
                 "unsupported_media_type",
                 "Тело запроса должно быть JSON (Content-Type: application/json).".into(),
@@ -263,6 +277,16 @@ impl ErrorBody {
 
 /// Largest request body accepted, bytes.
 pub const BODY_BYTES_MAX: usize = 1024 * 1024;
+
+impl ApiError {
+    /// The status and the JSON body, for the one place that writes a response without axum
+    /// (`server::connection`, in place of hyper's bodiless refusals).
+    pub fn status_and_json(self) -> (StatusCode, Vec<u8>) {
+        let status = self.status();
+        let json = serde_json::to_vec(&self.body()).unwrap_or_default();
+        (status, json)
+    }
+}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {

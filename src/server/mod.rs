@@ -4,7 +4,8 @@
 //!
 //! Every `/api/v1` route takes a bearer token (see `auth`) and checks the role table in
 //! `policy`. Caller mistakes come back as `ErrorBody` with a 4xx status (see `error`); our own
-//! failures as a generic 500 with a request id, details in the log.
+//! failures as a generic 500 with a request id, details in the log; what hyper refuses before
+//! a handler runs is rewritten into the same shape by `connection`.
 //!
 //! Shutdown: `serve` stops accepting on the signal, ends change feeds and verifications, lets
 //! in-flight requests finish (their appends are acknowledged only once durable) for at most
@@ -14,6 +15,7 @@
 pub mod archive;
 pub mod auth;
 pub mod commands;
+pub mod connection;
 pub mod docs;
 pub mod documents;
 pub mod error;
@@ -58,6 +60,8 @@ pub struct AppState {
     /// The ledger's clock (`Ledger::clock`): "today" of every view's default date and of the
     /// scope filter's "employed today".
     pub clock: Arc<dyn Clock>,
+    /// Permits of the change feeds' store reads (`reads::FEED_READS_CONCURRENT_MAX`).
+    feed_reads: Arc<tokio::sync::Semaphore>,
     stopping: watch::Receiver<bool>,
     stop: Arc<watch::Sender<bool>>,
 }
@@ -74,6 +78,7 @@ impl AppState {
             projector,
             tokens: Arc::new(auth::TokenCache::default()),
             clock,
+            feed_reads: Arc::new(tokio::sync::Semaphore::new(reads::FEED_READS_CONCURRENT_MAX)),
             stopping,
             stop: Arc::new(stop),
         }
@@ -209,14 +214,42 @@ pub async fn serve_with_grace(
     signal: impl Future<Output = ()> + Send + 'static,
     grace: std::time::Duration,
 ) -> std::io::Result<()> {
+    serve_with(listener, state, signal, ServeLimits { grace, ..ServeLimits::default() }).await
+}
+
+/// The time bounds of `serve_with`.
+#[derive(Clone, Copy, Debug)]
+pub struct ServeLimits {
+    /// How long a graceful shutdown waits for in-flight requests.
+    pub grace: std::time::Duration,
+    /// How long a connection may accept none of the bytes we have for it before it is closed
+    /// (`connection`): a change-feed subscriber that stopped reading, say.
+    pub write_stall: std::time::Duration,
+}
+
+impl Default for ServeLimits {
+    fn default() -> ServeLimits {
+        ServeLimits { grace: SHUTDOWN_GRACE, write_stall: connection::WRITE_STALL_DEFAULT }
+    }
+}
+
+/// `serve` with explicit `limits`. Each connection is `connection::Guarded`: hyper's own
+/// refusals go out in our JSON shape, and a stalled connection is closed.
+pub async fn serve_with(
+    listener: TcpListener,
+    state: AppState,
+    signal: impl Future<Output = ()> + Send + 'static,
+    limits: ServeLimits,
+) -> std::io::Result<()> {
     let stopper = state.clone();
     let stopping = state.stopping.clone();
     let app = router(state);
+    let listener = connection::GuardedListener::new(listener, limits.write_stall);
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         signal.await;
         stopper.begin_shutdown();
     });
-    within_grace(server.into_future(), stopping, grace).await
+    within_grace(server.into_future(), stopping, limits.grace).await
 }
 
 /// Runs `server` until it ends, or until `grace` after `stopping` turned true.

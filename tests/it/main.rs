@@ -19,6 +19,7 @@ mod mirror;
 mod openapi;
 mod plans;
 mod server;
+mod server_connection;
 mod server_documents;
 mod server_views;
 mod store;
