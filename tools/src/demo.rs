@@ -26,7 +26,7 @@ pub fn generate(dir: &Path, scale: Scale, seed: u64) -> anyhow::Result<DemoSumma
 
 /// The `letopis` binary next to the running tool (both are built into the same target directory),
 /// as `crash_loop` finds it.
-fn letopis_binary() -> anyhow::Result<PathBuf> {
+pub fn letopis_binary() -> anyhow::Result<PathBuf> {
     let binary = std::env::current_exe()?.with_file_name("letopis");
     if !binary.exists() {
         bail!(

@@ -3,6 +3,8 @@
 
 pub mod demo;
 pub mod figures_bench;
+pub mod http_client;
+pub mod load_bench;
 
 use std::time::Duration;
 

@@ -29,6 +29,8 @@
 //! (1M by default) P inclusion and P consistency proofs at the head per second (baseline: as
 //! many raw sled gets of random events as the proofs hold hashes), and their verification per
 //! second (baseline: SHA-256 of the same bytes, one 65-byte node input per proof hash).
+//! `bench -- load [--seconds N] [--clients N] [--subscribers N] [--teachers N]`: the mixed
+//! workload against `letopis serve` in a child process (see `letopis_tools::load_bench`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -67,13 +69,19 @@ fn main() -> anyhow::Result<()> {
             bench_figures_http(flag(&args, "--events")?, flag(&args, "--queries")?.unwrap_or(50))
         }
         "open" => bench_open(events),
+        "load" => letopis_tools::load_bench::run(letopis_tools::load_bench::Options {
+            seconds: flag(&args, "--seconds")?.unwrap_or(120),
+            clients: flag(&args, "--clients")?.unwrap_or(256),
+            subscribers: flag(&args, "--subscribers")?.unwrap_or(32),
+            teachers: u32::try_from(flag(&args, "--teachers")?.unwrap_or(3000))?,
+        }),
         "open-child" => open_child(&args),
         "proofs" => bench_proofs(
             flag(&args, "--events")?.unwrap_or(1_000_000),
             flag(&args, "--proofs")?.unwrap_or(20_000),
         ),
         _ => bail!(
-            "usage: bench <append|verify|figures|figures-http|import|export|http|open|proofs> [--events N]"
+            "usage: bench <append|verify|figures|figures-http|import|export|http|open|proofs|load> [--events N]"
         ),
     }
 }
@@ -577,7 +585,7 @@ fn http_ours(events: u64) -> anyhow::Result<(Duration, Vec<Duration>)> {
             (client..events)
                 .step_by(HTTP_CLIENTS as usize)
                 .map(|index| {
-                    http_client::request(
+                    letopis_tools::http_client::request(
                         "POST",
                         "/api/v1/commands",
                         addr,
@@ -601,7 +609,9 @@ fn http_ours(events: u64) -> anyhow::Result<(Duration, Vec<Duration>)> {
                     let mut latencies = Vec::with_capacity(mine.len());
                     for request in &mine {
                         let one = Instant::now();
-                        let status = http_client::exchange(&stream, request, &mut buffer).await?;
+                        let status =
+                            letopis_tools::http_client::exchange(&stream, request, &mut buffer)
+                                .await?;
                         latencies.push(one.elapsed());
                         if status != 201 {
                             bail!("an append answered {status}");
@@ -662,7 +672,7 @@ fn bench_figures_http(events: Option<u64>, queries: u64) -> anyhow::Result<()> {
     let started = Instant::now();
     projector.state_at(KnownAt::Now)?;
     println!("snapshots written in {:.1?}", started.elapsed());
-    let mut connection = http_client::Connection::open(addr)?;
+    let mut connection = letopis_tools::http_client::Connection::open(addr)?;
     let pairs = query_pairs(head, queries);
     let mut http = Vec::new();
     let mut in_process = Vec::new();
@@ -709,142 +719,6 @@ fn bench_figures_http(events: Option<u64>, queries: u64) -> anyhow::Result<()> {
         })
     );
     Ok(())
-}
-
-/// A minimal HTTP/1.1 client with keep-alive connections, for loopback benchmarks: a blocking
-/// `Connection`, and `exchange` for many connections on one async thread.
-mod http_client {
-    use std::io::{BufRead, BufReader, Read, Write};
-    use std::net::{SocketAddr, TcpStream};
-
-    use anyhow::{bail, Context};
-
-    /// Largest response body read, bytes.
-    const RESPONSE_BYTES_MAX: usize = 1024 * 1024;
-    /// Bytes read per socket read.
-    const READ_CHUNK_BYTES: usize = 16 * 1024;
-
-    /// The bytes of one request.
-    pub fn request(method: &str, path: &str, host: SocketAddr, token: &str, body: &str) -> Vec<u8> {
-        format!(
-            "{method} {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .into_bytes()
-    }
-
-    /// Sends `request` on a keep-alive connection and reads the whole response (into `buffer`);
-    /// returns its status.
-    pub async fn exchange(
-        stream: &tokio::net::TcpStream,
-        request: &[u8],
-        buffer: &mut Vec<u8>,
-    ) -> anyhow::Result<u16> {
-        let mut written = 0;
-        while written < request.len() {
-            stream.writable().await?;
-            match stream.try_write(request.get(written..).unwrap_or_default()) {
-                Ok(count) => written += count,
-                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
-                Err(error) => return Err(error.into()),
-            }
-        }
-        buffer.clear();
-        let mut chunk = [0u8; READ_CHUNK_BYTES];
-        loop {
-            if let Some((status, length)) = parse_head(buffer)? {
-                if buffer.len() >= length {
-                    return Ok(status);
-                }
-            }
-            stream.readable().await?;
-            match stream.try_read(&mut chunk) {
-                Ok(0) => bail!("connection closed mid-response"),
-                Ok(count) => buffer.extend_from_slice(chunk.get(..count).unwrap_or_default()),
-                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
-                Err(error) => return Err(error.into()),
-            }
-        }
-    }
-
-    /// The status and the whole response's length, once the head is in `buffer`.
-    fn parse_head(buffer: &[u8]) -> anyhow::Result<Option<(u16, usize)>> {
-        let Some(end) = buffer.windows(4).position(|window| window == b"\r\n\r\n") else {
-            return Ok(None);
-        };
-        let head = std::str::from_utf8(buffer.get(..end).unwrap_or_default())?;
-        let mut lines = head.split("\r\n");
-        let status: u16 = lines
-            .next()
-            .and_then(|line| line.split_whitespace().nth(1))
-            .and_then(|code| code.parse().ok())
-            .with_context(|| format!("bad response head {head:?}"))?;
-        let mut length = 0usize;
-        for line in lines {
-            if let Some((name, value)) = line.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse()?;
-                }
-            }
-        }
-        if length > RESPONSE_BYTES_MAX {
-            bail!("response of {length} bytes");
-        }
-        Ok(Some((status, end + 4 + length)))
-    }
-
-    pub struct Connection {
-        reader: BufReader<TcpStream>,
-        writer: TcpStream,
-        host: SocketAddr,
-    }
-
-    impl Connection {
-        pub fn open(addr: SocketAddr) -> anyhow::Result<Connection> {
-            let writer = TcpStream::connect(addr).with_context(|| format!("connecting {addr}"))?;
-            writer.set_nodelay(true)?;
-            let reader = BufReader::new(writer.try_clone()?);
-            Ok(Connection { reader, writer, host: addr })
-        }
-
-        /// GETs `path`; returns the status and the body's length after reading it all.
-        pub fn get(&mut self, path: &str, token: &str) -> anyhow::Result<(u16, usize)> {
-            let request = format!(
-                "GET {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n\r\n",
-                self.host
-            );
-            self.writer.write_all(request.as_bytes())?;
-            let mut line = String::new();
-            self.reader.read_line(&mut line)?;
-            let status: u16 = line
-                .split_whitespace()
-                .nth(1)
-                .and_then(|code| code.parse().ok())
-                .with_context(|| format!("bad status line {line:?}"))?;
-            let mut length = 0usize;
-            loop {
-                line.clear();
-                if self.reader.read_line(&mut line)? == 0 {
-                    bail!("connection closed in headers");
-                }
-                let header = line.trim_end();
-                if header.is_empty() {
-                    break;
-                }
-                if let Some((name, value)) = header.split_once(':') {
-                    if name.eq_ignore_ascii_case("content-length") {
-                        length = value.trim().parse()?;
-                    }
-                }
-            }
-            if length > RESPONSE_BYTES_MAX {
-                bail!("response of {length} bytes");
-            }
-            let mut body = vec![0u8; length];
-            self.reader.read_exact(&mut body)?;
-            Ok((status, length))
-        }
-    }
 }
 
 /// The API server in-process on 127.0.0.1:0 over a ledger, on a runtime of its own.
