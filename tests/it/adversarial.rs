@@ -255,3 +255,105 @@ fn issue_20_verify_of_a_store_with_damaged_files_exits_3() {
         );
     }
 }
+
+/// Rewrites a workbook with its part `name` replaced by the bytes `chunks` yields, deflated.
+fn with_part(workbook: &[u8], name: &str, chunks: impl Iterator<Item = Vec<u8>>) -> Vec<u8> {
+    let mut source = zip::ZipArchive::new(std::io::Cursor::new(workbook)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for index in 0..source.len() {
+        let part = source.by_index_raw(index).unwrap();
+        if part.name().unwrap() != name {
+            out.raw_copy_file(part).unwrap();
+        }
+    }
+    out.start_file(name, options).unwrap();
+    for chunk in chunks {
+        out.write_all(&chunk).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+/// A sheet whose one cell sits under `depth` nested elements.
+fn deep_xml_bomb(depth: usize) -> Vec<u8> {
+    let head = br#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is>"#;
+    let tail = b"<t>x</t></is></c></row></sheetData></worksheet>".to_vec();
+    let chunk = 10_000;
+    let opens = (0..depth / chunk).map(move |_| b"<r>".repeat(chunk));
+    let closes = (0..depth / chunk).map(move |_| b"</r>".repeat(chunk));
+    let parts =
+        std::iter::once(head.to_vec()).chain(opens).chain(closes).chain(std::iter::once(tail));
+    with_part(&small_plan(), "xl/worksheets/sheet1.xml", parts)
+}
+
+/// A shared-strings table of `entries` distinct short strings (each a separate allocation once
+/// read), under the unpacked-size limit: 3,000,000 of them cost the reader 91 MB before
+/// `SHARED_STRINGS_MAX`.
+fn shared_strings_bomb(entries: usize) -> Vec<u8> {
+    let head = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{entries}" uniqueCount="{entries}">"#
+    )
+    .into_bytes();
+    let chunk = 10_000;
+    let body = (0..entries / chunk).map(move |block| {
+        let mut bytes = Vec::new();
+        for i in 0..chunk {
+            bytes.extend_from_slice(format!("<si><t>№{}</t></si>", block * chunk + i).as_bytes());
+        }
+        bytes
+    });
+    let parts = std::iter::once(head).chain(body).chain(std::iter::once(b"</sst>".to_vec()));
+    with_part(&small_plan(), "xl/sharedStrings.xml", parts)
+}
+
+/// Issue #20, every document bomb: each is imported by `letopis import plan --dry-run` in a child
+/// process, refused with a clear error (exit 1) and with peak resident memory less than
+/// `BOMB_RSS_GROWTH_BYTES_MAX` above an honest file's.
+#[test]
+fn issue_20_document_bombs_are_refused_with_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let honest = dir.path().join("plan.xlsx");
+    std::fs::write(&honest, small_plan()).unwrap();
+    let (code, stderr, honest_peak) = import_in_child(&data, &honest);
+    assert_eq!(code, Some(0), "{stderr}");
+
+    let csv_line = dir.path().join("line.csv");
+    {
+        let mut file = std::fs::File::create(&csv_line).unwrap();
+        file.write_all("№;Мероприятие;Срок\n1;".as_bytes()).unwrap();
+        let chunk = vec![b'a'; 1024 * 1024];
+        for _ in 0..100 {
+            file.write_all(&chunk).unwrap();
+        }
+    }
+    let bombs: [(&str, Vec<u8>, &str); 3] = [
+        ("deep.xlsx", deep_xml_bomb(2_000_000), "deep.xlsx"),
+        ("strings.xlsx", shared_strings_bomb(1_000_000), "больше 500000 строк"),
+        (
+            "zip.xlsx",
+            with_inflated_part(&small_plan(), "xl/sharedStrings.xml", 600 * 1024 * 1024),
+            "МиБ",
+        ),
+    ];
+    let mut files = vec![(csv_line, "больше допустимого".to_string())];
+    for (name, bytes, expected) in bombs {
+        assert!(bytes.len() < 8 * 1024 * 1024, "{name} is {} bytes", bytes.len());
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        files.push((path, expected.to_string()));
+    }
+    let mut failures = Vec::new();
+    for (path, expected) in files {
+        let (code, stderr, peak) = import_in_child(&data, &path);
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let refused = code == Some(1) && stderr.contains(&expected) && !stderr.contains("panicked");
+        if !refused || peak >= honest_peak + BOMB_RSS_GROWTH_BYTES_MAX {
+            failures.push(format!(
+                "{name}: exit {code:?}, peak {peak} bytes (an honest file {honest_peak}): {stderr}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}

@@ -111,6 +111,9 @@ pub(crate) fn unpack_reason(problem: &UnpackProblem) -> String {
             "пакет распаковывается больше чем в {} МиБ",
             xlsx_grid::UNPACKED_BYTES_MAX / (1024 * 1024)
         ),
+        UnpackProblem::TooManyStrings { name } => {
+            format!("в части «{name}» больше {} строк", xlsx_grid::SHARED_STRINGS_MAX)
+        }
     }
 }
 

@@ -32,8 +32,13 @@ pub(crate) const SHEET_GRID_CELLS_MAX: u64 = 4_000_000;
 pub(crate) const SHEET_TEXT_BYTES_MAX: u64 = 64 * 1024 * 1024;
 /// Bytes all parts of a workbook unpack to, together.
 pub(crate) const UNPACKED_BYTES_MAX: u64 = 512 * 1024 * 1024;
-/// Bytes the shared strings part unpacks to: calamine holds it in memory whole.
-pub(crate) const SHARED_STRINGS_BYTES_MAX: u64 = 128 * 1024 * 1024;
+/// Bytes the shared strings part unpacks to: calamine holds its text in memory whole, so this
+/// and `SHARED_STRINGS_MAX` keep a workbook under the 64 MB of growth issue #20 allows.
+pub(crate) const SHARED_STRINGS_BYTES_MAX: u64 = 32 * 1024 * 1024;
+/// Entries of the shared strings table: each is a `String` of its own once calamine reads it
+/// (~40 bytes before its text), so 3,000,000 short ones in 60 MiB cost 91 MB (issue #20). A
+/// registry of a large region's 55,000 teachers needs a few hundred thousand.
+pub(crate) const SHARED_STRINGS_MAX: u64 = 500_000;
 /// Parts in a workbook's zip.
 pub(crate) const ZIP_ENTRIES_MAX: usize = 10_000;
 
@@ -191,6 +196,36 @@ fn data_text_bytes(value: &Data) -> u64 {
 /// Unpacks every part of the zip into nothing, counting, and refuses a workbook whose parts
 /// unpack past the limits (the sizes the zip declares are not trusted: they are what a bomb
 /// lies about).
+/// A sink that counts the entries (`<si>`, `<si/>`, `<si …>`) of the XML written to it, across
+/// the boundaries of the chunks it is given.
+#[derive(Default)]
+struct EntryCounter {
+    entries: u64,
+    /// The last bytes of the previous chunk, so a tag split between two chunks is seen.
+    tail: Vec<u8>,
+}
+
+impl std::io::Write for EntryCounter {
+    fn write(&mut self, chunk: &[u8]) -> std::io::Result<usize> {
+        let mut window = std::mem::take(&mut self.tail);
+        window.extend_from_slice(chunk);
+        let found = window
+            .windows(4)
+            .filter(|bytes| {
+                bytes.starts_with(b"<si") && matches!(bytes.get(3), Some(b'>' | b'/' | b' '))
+            })
+            .count();
+        self.entries = self.entries.saturating_add(u64::try_from(found).unwrap_or(u64::MAX));
+        let keep = window.len().saturating_sub(3);
+        self.tail = window.split_off(keep);
+        Ok(chunk.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 fn check_unpacked_sizes(file: &str, bytes: &[u8]) -> Result<(), ImportError> {
     let part_limit = |name: &str| {
         if name.ends_with("sharedStrings.xml") {
@@ -211,6 +246,9 @@ fn check_unpacked_sizes(file: &str, bytes: &[u8]) -> Result<(), ImportError> {
         Err(UnpackProblem::TotalTooBig) => {
             format!("книга распаковывается больше чем в {} МиБ", UNPACKED_BYTES_MAX / (1024 * 1024))
         }
+        Err(UnpackProblem::TooManyStrings { name }) => {
+            format!("в части «{name}» больше {SHARED_STRINGS_MAX} строк")
+        }
     };
     Err(spreadsheet_error(file, reason))
 }
@@ -224,6 +262,8 @@ pub(crate) enum UnpackProblem {
     PartTooBig { name: String, limit_bytes: u64 },
     /// All parts together unpack past `UNPACKED_BYTES_MAX`.
     TotalTooBig,
+    /// A shared strings table of more than `SHARED_STRINGS_MAX` entries.
+    TooManyStrings { name: String },
 }
 
 /// The zip-part counter every package reader shares: unpacks every part into nothing, counting,
@@ -246,10 +286,13 @@ pub(crate) fn unpacked_sizes(
         let name = part.name().map(|name| name.into_owned()).unwrap_or_default();
         let limit = part_limit(&name).min(UNPACKED_BYTES_MAX);
         let remaining = UNPACKED_BYTES_MAX.saturating_sub(total).min(limit);
-        let read =
-            std::io::copy(&mut (&mut part).take(remaining.saturating_add(1)), &mut std::io::sink())
-                // A part that does not unpack: the reader reports it when (if) it needs the part.
-                .unwrap_or(0);
+        let mut entries = EntryCounter::default();
+        let read = std::io::copy(&mut (&mut part).take(remaining.saturating_add(1)), &mut entries)
+            // A part that does not unpack: the reader reports it when (if) it needs the part.
+            .unwrap_or(0);
+        if name.ends_with("sharedStrings.xml") && entries.entries > SHARED_STRINGS_MAX {
+            return Err(UnpackProblem::TooManyStrings { name });
+        }
         if read > remaining {
             if read > limit {
                 return Err(UnpackProblem::PartTooBig { name, limit_bytes: limit });
