@@ -145,6 +145,12 @@ pub async fn post_commands(
     ))
 }
 
+/// The commands of a request body, from its bytes, as `post_commands` reads them before any
+/// rule of the command layer runs (also the body of the `command_json` fuzz target).
+pub fn parse_request(bytes: &[u8]) -> Result<Vec<Command>, ApiError> {
+    parse_commands(parse_body(crate::server::error::parse_json(bytes)?)?)
+}
+
 fn parse_body(body: Value) -> Result<Vec<CommandBody>, ApiError> {
     let is_batch = body.as_object().is_some_and(|object| object.contains_key("commands"));
     let commands = if is_batch {

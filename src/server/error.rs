@@ -377,14 +377,20 @@ where
                 ApiError::Malformed(rejection.body_text())
             }
         })?;
-        // JSON allows a key twice and serde_json keeps the last; a command whose two readers
-        // could see different values is refused instead.
-        serde_json::from_slice::<NoDuplicateKeys>(&bytes)
-            .map_err(|error| ApiError::Malformed(format!("тело запроса: {error}")))?;
-        match axum::Json::<T>::from_bytes(&bytes) {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
-        }
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// A JSON body as `ApiJson` reads it, from its bytes: the one JSON parser of request bodies
+/// (also the body of the `command_json` fuzz target).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // JSON allows a key twice and serde_json keeps the last; a command whose two readers
+    // could see different values is refused instead.
+    serde_json::from_slice::<NoDuplicateKeys>(bytes)
+        .map_err(|error| ApiError::Malformed(format!("тело запроса: {error}")))?;
+    match axum::Json::<T>::from_bytes(bytes) {
+        Ok(axum::Json(value)) => Ok(value),
+        Err(rejection) => Err(json_rejection(rejection)),
     }
 }
 

@@ -3,6 +3,11 @@
 //! asserts what holds for every input: no panic, a clear error, and no write on error.
 //! (The envelope, payload and term decoders have theirs in proto-events; the plan readers in
 //! `import.rs`.)
+//!
+//! The cargo-fuzz targets of `fuzz/` (nightly, libFuzzer) have their bodies in
+//! `fuzz/src/lib.rs`, included here as `bodies`: every body runs over every file of its
+//! committed corpus (`fuzz/corpus/<target>/`) and over bounded arbitrary and mutated input, so
+//! the stable run and the fuzzer check the same properties.
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
@@ -15,6 +20,9 @@ use proto_events::archive::verify_archive;
 use tower::ServiceExt;
 
 use crate::support::{event, StepClock, TempLedger};
+
+#[path = "../../fuzz/src/lib.rs"]
+mod bodies;
 
 /// Cases per property: enough to find the shallow holes on every run, bounded for CI.
 const CASES: u32 = 200;
@@ -155,4 +163,62 @@ fn query_strings_of_any_shape_are_answered_never_with_a_5xx() {
             Ok(())
         })
         .unwrap();
+}
+
+/// The committed corpus of `target`: every file of `fuzz/corpus/<target>/`.
+fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus").join(target);
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            (path.display().to_string(), std::fs::read(&path).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_fuzz_target_has_a_corpus_and_holds_on_every_file_of_it() {
+    let corpus_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    let mut directories: Vec<String> = std::fs::read_dir(&corpus_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    directories.sort();
+    let mut targets: Vec<String> =
+        bodies::TARGETS.iter().map(|(name, _)| name.to_string()).collect();
+    targets.sort();
+    assert_eq!(directories, targets, "one corpus directory per target, and no other");
+    for (target, body) in bodies::TARGETS {
+        let target_file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("fuzz/fuzz_targets/{target}.rs"));
+        let source = std::fs::read_to_string(&target_file).unwrap();
+        assert!(source.contains(&format!("letopis_fuzz::{target}(data)")), "{target}: {source}");
+        let files = corpus(target);
+        assert!(!files.is_empty(), "{target}: empty corpus");
+        for (_, bytes) in files {
+            body(&bytes);
+        }
+    }
+}
+
+#[test]
+fn every_fuzz_target_holds_on_arbitrary_and_mutated_input() {
+    for (target, body) in bodies::TARGETS {
+        let seeds: Vec<Vec<u8>> = corpus(target).into_iter().map(|(_, bytes)| bytes).collect();
+        runner()
+            .run(&proptest::collection::vec(any::<u8>(), 0..512), |bytes| {
+                body(&bytes);
+                Ok(())
+            })
+            .unwrap();
+        runner()
+            .run(&(0..seeds.len(), edits()), |(which, edits)| {
+                body(&mutate(&seeds[which], &edits));
+                Ok(())
+            })
+            .unwrap();
+    }
 }
