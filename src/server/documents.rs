@@ -26,7 +26,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::commands::{submit, CommandError, CommandOutcome};
 use crate::documents::export::figures::figures_document;
-use crate::documents::export::plan::{file_name, plan_xlsx};
+use crate::documents::export::plan::{file_name, plan_docx, plan_xlsx};
 use crate::documents::export::{DocumentFormat, ExportError};
 use crate::documents::import::plan_import::{
     self, parse_level, parse_period, PlanImportRequest, PreparedPlanImport,
@@ -506,11 +506,14 @@ fn refusal_by_ledger(
     }
 }
 
-/// A plan as of (date, known_at) as the XLSX of `letopis export plan`: the acts' columns, the
-/// sections, the status at the date, and the sheet "Изменения". Every role reads plans.
+/// A plan as of (date, known_at) as `letopis export plan` writes it: `.xlsx`, the acts' columns,
+/// the sections, the status at the date and the sheet "Изменения"; `.docx`, the Word document
+/// laid out like the acts with the amendments appendix. Every role reads plans.
 #[utoipa::path(get, path = "/api/v1/export/plan/{file}",
-    params(("file" = String, Path, description = "The plan id with .xlsx, e.g. plan-0123456789abcdef.xlsx"), ExportQuery),
-    responses((status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = crate::server::openapi::Binary),
+    params(("file" = String, Path, description = "The plan id with .xlsx or .docx, e.g. plan-0123456789abcdef.xlsx"), ExportQuery),
+    responses((status = 200, description = "The workbook or the Word document", content(
+            (crate::server::openapi::Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (crate::server::openapi::Binary = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)),
     security(("bearer" = [])), tag = "documents")]
@@ -522,7 +525,11 @@ pub async fn export_plan(
 ) -> Result<Response, ApiError> {
     policy::check(&principal, Action::ReadPlans)?;
     let not_found = || ApiError::NotFound(format!("план {file}"));
-    let id = file.strip_suffix(".xlsx").ok_or_else(not_found)?;
+    let (id, format) = match (file.strip_suffix(".xlsx"), file.strip_suffix(".docx")) {
+        (Some(id), _) => (id, DocumentFormat::Xlsx),
+        (_, Some(id)) => (id, DocumentFormat::Docx),
+        _ => return Err(not_found()),
+    };
     let plan = PlanId::new(id).map_err(|_| not_found())?;
     if query.scope.is_some() {
         return Err(ApiError::InvalidParameter {
@@ -538,21 +545,26 @@ pub async fn export_plan(
         let folded = projector.state_at(known_at).map_err(query_error)?;
         let view = plan_as_of(&folded.plans, &plan, date)
             .ok_or_else(|| ApiError::NotFound(format!("план {plan}")))?;
-        let bytes =
-            plan_xlsx(&view, &folded.plans, date, folded.seq).map_err(|error| match error {
-                // The plan is fine; the format cannot hold it: the caller's request cannot be met.
-                ExportError::CellTooLong { .. } => ApiError::InvalidParameter {
-                    field: "id".into(),
-                    value: view.id.to_string(),
-                    rule: error.to_string(),
-                },
-                other => ApiError::Internal(other.to_string()),
-            })?;
-        Ok::<_, ApiError>((file_name(&view.id), bytes))
+        let written = if format == DocumentFormat::Docx {
+            plan_docx(&view, &folded.plans, date, folded.seq)
+        } else {
+            plan_xlsx(&view, &folded.plans, date, folded.seq)
+        };
+        let bytes = written.map_err(|error| match error {
+            // The plan is fine; the format cannot hold it: the caller's request cannot be met.
+            ExportError::CellTooLong { .. } => ApiError::InvalidParameter {
+                field: "id".into(),
+                value: view.id.to_string(),
+                rule: error.to_string(),
+            },
+            other => ApiError::Internal(other.to_string()),
+        })?;
+        let name = file_name(&view.id).replace(".xlsx", &format!(".{}", format.extension()));
+        Ok::<_, ApiError>((name, bytes))
     })
     .await
     .map_err(|error| ApiError::Internal(error.to_string()))??;
-    Ok(document(DocumentFormat::Xlsx, &bytes.0, bytes.1))
+    Ok(document(format, &bytes.0, bytes.1))
 }
 
 /// The indicator catalogue for a scope at (date, known_at) as XLSX, the document of `letopis

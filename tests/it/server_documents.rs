@@ -180,6 +180,17 @@ async fn plan_upload_reports_like_the_cli_and_exports_back() {
     // The exported workbook imports back over HTTP into the same plan: nothing to change.
     let back = app.upload(&operator, ("plan.xlsx", &workbook.bytes), &REGIONAL).await;
     assert_eq!(back.json()["code"], "unchanged", "{}", back.json());
+    // The same plan as a Word document (issue #14), which imports back as the same plan too.
+    let word = app.get(&auditor, &format!("/api/v1/export/plan/{plan}.docx?date=2024-02-01")).await;
+    assert_eq!(word.status, StatusCode::OK);
+    assert_eq!(
+        word.content_type,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    assert_eq!(word.disposition, format!("attachment; filename=\"{plan}.docx\""));
+    assert!(word.bytes.starts_with(b"PK\x03\x04"));
+    let back = app.upload(&operator, ("plan.docx", &word.bytes), &REGIONAL).await;
+    assert_eq!(back.json()["code"], "unchanged", "{}", back.json());
 
     let missing = app.get(&auditor, "/api/v1/export/plan/plan-0000000000000000.xlsx").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
