@@ -20,13 +20,15 @@ use proto_events::{Envelope, StoredHeader, Timestamp};
 pub type Body = fn(&[u8]);
 
 /// Every target: its name (the corpus directory and the `fuzz_targets` file) and its body.
-pub const TARGETS: [(&str, Body); 8] = [
+pub const TARGETS: [(&str, Body); 10] = [
     ("envelope", envelope),
     ("archive", archive),
     ("term", term),
     ("table_text", table_text),
     ("table_csv", table_csv),
     ("table_xlsx", table_xlsx),
+    ("table_docx", table_docx),
+    ("table_odt", table_odt),
     ("command_json", command_json),
     ("query_string", query_string),
 ];
@@ -70,6 +72,16 @@ pub fn table_csv(data: &[u8]) {
 pub fn table_xlsx(data: &[u8]) {
     let _ = read_plan("plan.xlsx", data);
     let _ = read_table("registry.xlsx", data);
+}
+
+/// A Word document, read as a plan (issue #14: its tables, merged cells, lists, nesting).
+pub fn table_docx(data: &[u8]) {
+    let _ = read_plan("plan.docx", data);
+}
+
+/// An OpenDocument text, read as a plan.
+pub fn table_odt(data: &[u8]) {
+    let _ = read_plan("plan.odt", data);
 }
 
 /// A body of `POST /api/v1/commands`, parsed as the server parses it before any rule runs.
