@@ -242,18 +242,7 @@ fn parse_body(file: &str, xml: &str, numbering: Numbering) -> Result<DocumentGri
                 parser.push_text(&content);
             }
             Event::GeneralRef(reference) if parser.takes_text() => {
-                let resolved = match reference.resolve_char_ref() {
-                    Ok(Some(c)) => Some(c),
-                    _ => match reference.xml10_content().as_ref() {
-                        "amp" => Some('&'),
-                        "lt" => Some('<'),
-                        "gt" => Some('>'),
-                        "quot" => Some('"'),
-                        "apos" => Some('\''),
-                        _ => None,
-                    },
-                };
-                if let Some(c) = resolved {
+                if let Some(c) = reference_char(&reference) {
                     parser.push_text(c.encode_utf8(&mut [0; 4]));
                 }
             }
@@ -651,6 +640,23 @@ impl Numbering {
             label.push_str(&format_number(value, format));
         }
         label
+    }
+}
+
+/// The character an XML reference stands for: a character reference (`&#1040;`) or one of the
+/// five predefined entities; None for any other (dropped, as the cell text cannot hold it). The
+/// Word and the OpenDocument readers both use it.
+pub(crate) fn reference_char(reference: &quick_xml::events::BytesRef<'_>) -> Option<char> {
+    match reference.resolve_char_ref() {
+        Ok(Some(c)) => Some(c),
+        _ => match reference.xml10_content().as_ref() {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => None,
+        },
     }
 }
 

@@ -266,18 +266,7 @@ fn parse_body(file: &str, xml: &str, lists: ListStyles) -> Result<DocumentGrid, 
             }
             Event::Text(text) if parser.takes_text() => parser.push_text(&text.xml10_content()),
             Event::GeneralRef(reference) if parser.takes_text() => {
-                let resolved = match reference.resolve_char_ref() {
-                    Ok(Some(c)) => Some(c),
-                    _ => match reference.xml10_content().as_ref() {
-                        "amp" => Some('&'),
-                        "lt" => Some('<'),
-                        "gt" => Some('>'),
-                        "quot" => Some('"'),
-                        "apos" => Some('\''),
-                        _ => None,
-                    },
-                };
-                if let Some(c) = resolved {
+                if let Some(c) = docx_table::reference_char(&reference) {
                     parser.push_text(c.encode_utf8(&mut [0; 4]));
                 }
             }
