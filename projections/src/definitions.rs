@@ -276,14 +276,8 @@ const fn roadmap(
     period: &'static str,
 ) -> Definition {
     Definition {
-        code,
-        level: Level::Regional,
-        name,
         act: ROADMAP_ACT,
-        population,
-        numerator,
-        denominator,
-        period,
+        ..regional(code, name, population, numerator, denominator, period)
     }
 }
 

@@ -123,14 +123,21 @@ fn sealed_records(events: u64) -> anyhow::Result<Vec<Vec<u8>>> {
     Ok(records)
 }
 
-fn raw_sled_append(records: &[Vec<u8>], batch: u64) -> anyhow::Result<(Duration, Vec<Duration>)> {
-    let dir = tempfile::tempdir()?;
+/// The raw baseline's sled: the store's cache size and mode, its `ledger` tree (the database is
+/// returned too, as dropping it would close the tree's files).
+fn raw_ledger(path: &std::path::Path) -> anyhow::Result<(sled::Db, sled::Tree)> {
     let db = sled::Config::new()
-        .path(dir.path())
+        .path(path)
         .cache_capacity(letopis::store::CACHE_BYTES)
         .mode(sled::Mode::HighThroughput)
         .open()?;
     let tree = db.open_tree("ledger")?;
+    Ok((db, tree))
+}
+
+fn raw_sled_append(records: &[Vec<u8>], batch: u64) -> anyhow::Result<(Duration, Vec<Duration>)> {
+    let dir = tempfile::tempdir()?;
+    let (db, tree) = raw_ledger(dir.path())?;
     let mut latencies = Vec::new();
     let started = Instant::now();
     let mut seq = 0u64;
@@ -404,12 +411,7 @@ fn open_child(args: &[String]) -> anyhow::Result<()> {
     let mut index_bytes = 0u64;
     let held: Box<dyn std::any::Any> = match which.as_str() {
         "raw" => {
-            let db = sled::Config::new()
-                .path(path)
-                .cache_capacity(letopis::store::CACHE_BYTES)
-                .mode(sled::Mode::HighThroughput)
-                .open()?;
-            let tree = db.open_tree("ledger")?;
+            let (db, tree) = raw_ledger(path)?;
             let mut bytes = 0u64;
             for item in tree.scan_prefix([b'e']) {
                 let (_, value) = item?;
@@ -757,12 +759,7 @@ fn raw_sled_append_with_tree(records: &[Vec<u8>], batch: u64) -> anyhow::Result<
     use proto_events::Hash;
 
     let dir = tempfile::tempdir()?;
-    let db = sled::Config::new()
-        .path(dir.path())
-        .cache_capacity(letopis::store::CACHE_BYTES)
-        .mode(sled::Mode::HighThroughput)
-        .open()?;
-    let tree = db.open_tree("ledger")?;
+    let (db, tree) = raw_ledger(dir.path())?;
     let mut frontier = Frontier::default();
     let started = Instant::now();
     let mut seq = 0u64;
