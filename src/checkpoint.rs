@@ -70,19 +70,25 @@ pub fn generate_key(data: &Path, origin: &str) -> Result<NoteSigner, CheckpointE
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|error| CheckpointError::Randomness(error.to_string()))?;
     let signer = NoteSigner::from_seed(name, seed);
+    match write_secret_file(&path, &signer.to_text()) {
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(CheckpointError::KeyExists(path))
+        }
+        result => result.map_err(io).map(|()| signer),
+    }
+}
+
+/// Writes a secret (a signing key's text and a newline) to a new file readable by its owner
+/// only (mode 0600), synced; `AlreadyExists` when the file is there (never replaced). The log's
+/// and the witness's keys are written so.
+pub(crate) fn write_secret_file(path: &Path, text: &str) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = match options.open(&path) {
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(CheckpointError::KeyExists(path));
-        }
-        result => result.map_err(io)?,
-    };
-    file.write_all(format!("{}\n", signer.to_text()).as_bytes()).map_err(io)?;
-    file.sync_all().map_err(io)?;
-    Ok(signer)
+    let mut file = options.open(path)?;
+    file.write_all(format!("{text}\n").as_bytes())?;
+    file.sync_all()
 }
 
 /// Reads the log's signing key from `data`.

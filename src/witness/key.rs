@@ -2,7 +2,6 @@
 //! (`PRIVATE+KEY+<name>+<hex id>+<base64(0x04 ‖ seed)>`), mode 0600, created once and never
 //! overwritten, never printed or logged.
 
-use std::io::Write;
 use std::path::Path;
 
 use anyhow::{bail, Context};
@@ -26,17 +25,7 @@ pub fn generate(dir: &Path, name: &str) -> anyhow::Result<CosignatureVerifier> {
     if path.exists() {
         bail!("ключ свидетеля уже есть: {} (его не перезаписываем)", path.display());
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file =
-        options.open(&path).with_context(|| format!("не удалось создать {}", path.display()))?;
-    file.write_all(format!("{}\n", signer.to_text()).as_bytes())
-        .and_then(|()| file.sync_all())
+    crate::checkpoint::write_secret_file(&path, &signer.to_text())
         .with_context(|| format!("не удалось записать {}", path.display()))?;
     Ok(signer.verifier())
 }
