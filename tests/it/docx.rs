@@ -105,10 +105,15 @@ const NUMBERING_XML: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="
 
 /// A .docx package around `document`.
 fn package(document: &str) -> Vec<u8> {
+    package_with(document, &[("word/numbering.xml", NUMBERING_XML)])
+}
+
+/// A .docx package around `document` with the given other parts.
+fn package_with(document: &str, parts: &[(&str, &str)]) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
-    let parts = [
+    let fixed = [
         (
             "[Content_Types].xml",
             r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#,
@@ -117,11 +122,10 @@ fn package(document: &str) -> Vec<u8> {
             "_rels/.rels",
             r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#,
         ),
-        ("word/numbering.xml", NUMBERING_XML),
         ("word/document.xml", document),
     ];
-    for (name, content) in parts {
-        zip.start_file(name, options).unwrap();
+    for (name, content) in fixed.iter().chain(parts) {
+        zip.start_file(*name, options).unwrap();
         zip.write_all(content.as_bytes()).unwrap();
     }
     zip.finish().unwrap().into_inner()
@@ -385,6 +389,60 @@ fn a_numbered_list_in_the_number_column_reads_as_the_numbers_shown() {
         ],
         &[("1", "Диагностика"), ("2", "Наставничество")],
     );
+}
+
+/// Paragraph styles as Word writes a "List Number" style: `Num1` carries list 1 itself,
+/// `Num2` is based on it one level down, `Num3` inherits `Num1`'s list and gets its level from
+/// the numbering's `w:lvl/w:pStyle`.
+const STYLES_XML: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:style w:type="paragraph" w:styleId="Num1"><w:name w:val="List Number"/><w:pPr><w:numPr><w:numId w:val="1"/></w:numPr></w:pPr></w:style><w:style w:type="paragraph" w:styleId="Num2"><w:basedOn w:val="Num1"/><w:pPr><w:numPr><w:ilvl w:val="1"/></w:numPr></w:pPr></w:style><w:style w:type="paragraph" w:styleId="Num3"><w:basedOn w:val="Num1"/></w:style><w:style w:type="paragraph" w:styleId="Loop"><w:basedOn w:val="Loop"/></w:style></w:styles>"#;
+
+/// `NUMBERING_XML` with level 1 tied to style `Num3`.
+const NUMBERING_WITH_STYLE_XML: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:numbering xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%1."/></w:lvl><w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:pStyle w:val="Num3"/><w:lvlText w:val="%1.%2."/></w:lvl></w:abstractNum><w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num></w:numbering>"#;
+
+#[test]
+fn list_numbers_set_only_through_paragraph_styles_read_as_the_numbers_shown() {
+    let styled = |style: &str| {
+        format!(r#"<w:tc><w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr></w:p></w:tc>"#)
+    };
+    let row = |number: String, cells: &[&str]| {
+        let rest: String =
+            cells.iter().map(|c| format!("<w:tc>{}</w:tc>", paragraph_xml(c))).collect();
+        format!("<w:tr>{number}{rest}</w:tr>")
+    };
+    let header: String =
+        HEADER.iter().map(|c| format!("<w:tc>{}</w:tc>", paragraph_xml(c))).collect();
+    let table = [
+        format!("<w:tbl><w:tblPr/><w:tr>{header}</w:tr>"),
+        row(styled("Num1"), &["Диагностика", "", "", ""]),
+        row(styled("Num2"), &["Проведение диагностики", "2024", "ЦОПМКиМКО", ""]),
+        row(styled("Num3"), &["Построение ИОМ", "2025", "ЦНППМ", ""]),
+        row(styled("Num1"), &["Наставничество", "", "", ""]),
+        row(styled("Num2"), &["Конкурс наставников", "2026", "МОУО", ""]),
+        // A style based on itself numbers nothing and does not hang the reader.
+        row(styled("Loop"), &["Без номера", "2026", "МОУО", ""]),
+        "</w:tbl>".to_string(),
+    ]
+    .concat();
+    let bytes = package_with(
+        &wrap_body(&table),
+        &[("word/numbering.xml", NUMBERING_WITH_STYLE_XML), ("word/styles.xml", STYLES_XML)],
+    );
+    let plan = read_plan("plan.docx", &bytes).unwrap_or_else(|e| panic!("{e}"));
+    let found: Vec<(&str, &str)> =
+        activities(&plan).iter().map(|a| (a.number.as_str(), a.title.as_str())).collect();
+    assert_eq!(
+        found[..3],
+        [
+            ("1.1", "Проведение диагностики"),
+            ("1.2", "Построение ИОМ"),
+            ("2.1", "Конкурс наставников"),
+        ],
+        "warnings: {:#?}",
+        plan.warnings
+    );
+    let sections: Vec<(Option<&str>, &str)> =
+        plan.sections.iter().map(|s| (s.number.as_deref(), s.title.as_str())).collect();
+    assert_eq!(sections[..2], [(Some("1"), "Диагностика"), (Some("2"), "Наставничество")]);
 }
 
 pub(crate) fn plan_with_heading() -> Vec<u8> {
@@ -729,25 +787,20 @@ fn page_break_artefacts_are_handled_in_every_format() {
         let plan = read_plan(name, &bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
         let found: Vec<(&str, &str)> =
             activities(&plan).iter().map(|a| (a.number.as_str(), a.title.as_str())).collect();
-        let first = if name == "plan.txt" {
-            // A tab-separated dump has no paragraphs within a cell: the tail stays where it is,
-            // and the reader says the title starts in lower case.
-            "Повышение квалификации педагогических работников"
-        } else {
-            "Повышение квалификации педагогических работников и управленческих кадров"
-        };
+        // A tab-separated dump keeps no paragraphs within a cell: there the tail is told from
+        // the title by the page break before the row and the title's opening word.
+        let first = "Повышение квалификации педагогических работников и управленческих кадров";
         assert_eq!(found[0], ("1", first), "{name}");
+        assert_eq!(found[1], ("2", "Организация стажировок"), "{name}");
         assert_eq!(found.len(), 3, "{name}: {found:?}");
         assert_eq!(plan.skipped.len(), 4, "{name}: {:?}", plan.skipped);
         assert!(plan.skipped[0].reason.contains("номер страницы"), "{name}: {:?}", plan.skipped);
         assert!(plan.skipped[1].reason.contains("повтор заголовка"), "{name}");
         assert!(plan.skipped[2].reason.contains("лист согласования"), "{name}");
         assert!(plan.skipped[3].reason.contains("лист согласования"), "{name}");
-        if name != "plan.txt" {
-            assert_eq!(plan.joined.len(), 1, "{name}");
-            assert_eq!(plan.joined[0].text, "и управленческих кадров", "{name}");
-            assert_eq!(plan.joined[0].into_row, 2, "{name}");
-        }
+        assert_eq!(plan.joined.len(), 1, "{name}");
+        assert_eq!(plan.joined[0].text, "и управленческих кадров", "{name}");
+        assert_eq!(plan.joined[0].into_row, 2, "{name}");
     }
 }
 
@@ -896,4 +949,77 @@ fn the_amendments_appendix_of_a_word_plan_is_not_read_as_activities() {
     let appendix = appendix.unwrap_or_else(|| panic!("{:?}", plan.skipped));
     // The appendix heading, its table's header and its one amendment row.
     assert_eq!(plan.skipped.len() - appendix, 3, "{:?}", plan.skipped);
+}
+
+#[test]
+fn a_flowing_text_dump_moves_a_title_tail_after_a_page_break_back() {
+    let header = "№ п/п\nНаименование мероприятия\nСрок исполнения\nОтветственный исполнитель\n";
+    let dump = format!(
+        "ПЛАН\nмероприятий\n\n{header}\n1.\nПовышение квалификации педагогических\nработников\n2024\nИРО\n\n\
+         {header}2.\nи управленческих\nкадров\nОрганизация стажировок\n2025\nЦНППМ\n\n\
+         3.\nи конкурсы\nКонкурс наставников\n2026\nМОУО\n"
+    );
+    let plan = read_plan("plan.txt", dump.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    let found: Vec<(&str, &str, &str)> = activities(&plan)
+        .iter()
+        .map(|a| (a.number.as_str(), a.title.as_str(), a.responsible.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "1",
+                "Повышение квалификации педагогических работников и управленческих кадров",
+                "ИРО"
+            ),
+            ("2", "Организация стажировок", "ЦНППМ"),
+            // Not after a page break: a lower-case opening stays where it is (and is warned of).
+            ("3", "и конкурсы Конкурс наставников", "МОУО"),
+        ],
+        "warnings: {:#?}",
+        plan.warnings
+    );
+    assert_eq!(
+        plan.joined,
+        [JoinedRow {
+            row: 19, into_row: 9, text: "и управленческих кадров".to_string()
+        }]
+    );
+}
+
+#[test]
+fn opendocument_repeated_rows_stand_as_often_as_they_say_and_empty_ones_cost_nothing() {
+    let repeated = |times: u64, cells: &str| {
+        format!(
+            r#"<table:table-row table:number-rows-repeated="{times}">{cells}</table:table-row>"#
+        )
+    };
+    let empty_cells = r#"<table:table-cell table:number-columns-repeated="5"/>"#;
+    let section = "<table:table-cell><text:p>1</text:p></table:table-cell><table:table-cell><text:p>Диагностика</text:p></table:table-cell>";
+    let rows: String = [
+        odt_row(&HEADER),
+        repeated(2, section),
+        odt_row(&["1.1", "Проведение диагностики", "2024", "ЦОПМКиМКО", "Справка"]),
+        // Office suites write a table's trailing empty rows as one row repeated a million times.
+        repeated(1_048_000, empty_cells),
+    ]
+    .concat();
+    let body = format!("<table:table>{rows}</table:table><text:p>ЛИСТ СОГЛАСОВАНИЯ</text:p>");
+    let plan = read_plan("plan.odt", &odt(&body)).unwrap_or_else(|e| panic!("{e}"));
+    let found: Vec<(&str, &str)> =
+        activities(&plan).iter().map(|a| (a.number.as_str(), a.title.as_str())).collect();
+    assert_eq!(found, [("1.1", "Проведение диагностики")]);
+    // The repeated heading stands twice: the second is a repeated section (reported), and the
+    // approval sheet after the empty rows keeps the row number a reader counts.
+    let approval = plan.skipped.iter().find(|s| s.text == "ЛИСТ СОГЛАСОВАНИЯ");
+    assert_eq!(approval.map(|s| s.row), Some(1 + 2 + 1 + 1_048_000 + 1), "{:?}", plan.skipped);
+
+    // A row with text repeated past the row limit is refused, naming the limit.
+    let bomb = format!(
+        "<table:table>{}{}</table:table>",
+        odt_row(&HEADER),
+        repeated(4_000_000_000, section)
+    );
+    let error = read_plan("plan.odt", &odt(&bomb)).unwrap_err().to_string();
+    assert!(error.contains("строк"), "{error}");
 }

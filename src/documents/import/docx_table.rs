@@ -47,6 +47,12 @@ const LIST_LEVELS: usize = 9;
 /// The main part of a Word package.
 pub(crate) const DOCUMENT_PART: &str = "word/document.xml";
 const NUMBERING_PART: &str = "word/numbering.xml";
+const STYLES_PART: &str = "word/styles.xml";
+/// Bytes `word/styles.xml` may unpack to (real ones are tens of kilobytes).
+pub(crate) const STYLES_PART_BYTES_MAX: u64 = 8 * 1024 * 1024;
+/// Steps of a style's `w:basedOn` chain followed to find its list (Word allows no cycles, a
+/// hostile file may have one).
+const STYLE_CHAIN_MAX: usize = 16;
 
 /// Reads a plan from a .docx file.
 pub(crate) fn read(file: &str, bytes: &[u8]) -> Result<ParsedPlan, ImportError> {
@@ -76,6 +82,7 @@ pub(crate) fn read_document(file: &str, bytes: &[u8]) -> Result<DocumentGrid, Im
     let part_limit = |name: &str| match name {
         DOCUMENT_PART => DOCUMENT_PART_BYTES_MAX,
         NUMBERING_PART => NUMBERING_PART_BYTES_MAX,
+        STYLES_PART => STYLES_PART_BYTES_MAX,
         _ => xlsx_grid::UNPACKED_BYTES_MAX,
     };
     if let Err(problem) = xlsx_grid::unpacked_sizes(bytes, &part_limit) {
@@ -85,10 +92,14 @@ pub(crate) fn read_document(file: &str, bytes: &[u8]) -> Result<DocumentGrid, Im
         .map_err(|error| document_error(file, format!("не zip-пакет ({error})")))?;
     let xml = read_part(file, &mut archive, DOCUMENT_PART, DOCUMENT_PART_BYTES_MAX)?
         .ok_or_else(|| document_error(file, format!("в пакете нет части «{DOCUMENT_PART}»")))?;
-    let numbering = match read_part(file, &mut archive, NUMBERING_PART, NUMBERING_PART_BYTES_MAX)? {
-        Some(numbering_xml) => Numbering::parse(file, &numbering_xml)?,
-        None => Numbering::default(),
-    };
+    let mut numbering =
+        match read_part(file, &mut archive, NUMBERING_PART, NUMBERING_PART_BYTES_MAX)? {
+            Some(numbering_xml) => Numbering::parse(file, &numbering_xml)?,
+            None => Numbering::default(),
+        };
+    if let Some(styles_xml) = read_part(file, &mut archive, STYLES_PART, STYLES_PART_BYTES_MAX)? {
+        numbering.styles = ParagraphStyles::parse(file, &styles_xml)?;
+    }
     parse_body(file, &xml, numbering)
 }
 
@@ -178,8 +189,11 @@ struct TableState {
 #[derive(Default)]
 struct ParagraphState {
     text: String,
+    /// The paragraph's own `w:numId` (0: numbering switched off), and `w:ilvl`.
     list: Option<u32>,
-    level: usize,
+    level: Option<usize>,
+    /// `w:pStyle`: a list style numbers the paragraph when it has no `w:numPr` of its own.
+    style: Option<String>,
 }
 
 /// Where the parser is: the open tables, paragraph, run and text element.
@@ -319,7 +333,12 @@ impl BodyParser<'_> {
             }
             "ilvl" => {
                 if let Some(paragraph) = self.paragraph.as_mut() {
-                    paragraph.level = value_of(element).and_then(|v| v.parse().ok()).unwrap_or(0);
+                    paragraph.level = value_of(element).and_then(|v| v.parse().ok());
+                }
+            }
+            "pStyle" => {
+                if let Some(paragraph) = self.paragraph.as_mut() {
+                    paragraph.style = value_of(element);
                 }
             }
             "r" if !empty => self.in_run = true,
@@ -353,8 +372,15 @@ impl BodyParser<'_> {
 
     fn end_paragraph(&mut self) {
         let Some(paragraph) = self.paragraph.take() else { return };
-        let label = match paragraph.list {
-            Some(list) if list != 0 => self.numbering.next_label(list, paragraph.level),
+        let list = match paragraph.list {
+            Some(list) => Some((list, paragraph.level.unwrap_or(0))),
+            None => paragraph.style.as_deref().and_then(|style| {
+                let (list, level) = self.numbering.list_of_style(style)?;
+                Some((list, paragraph.level.unwrap_or(level)))
+            }),
+        };
+        let label = match list {
+            Some((list, level)) if list != 0 => self.numbering.next_label(list, level),
             _ => String::new(),
         };
         let text = paragraph.text.trim();
@@ -498,6 +524,79 @@ struct Numbering {
     definitions: BTreeMap<u32, Vec<ListLevel>>,
     instances: BTreeMap<u32, ListInstance>,
     counters: BTreeMap<u32, [Option<u32>; LIST_LEVELS]>,
+    /// Levels tied to a paragraph style by `w:lvl/w:pStyle`.
+    style_levels: BTreeMap<String, usize>,
+    /// `word/styles.xml`: the lists paragraph styles carry.
+    styles: ParagraphStyles,
+}
+
+/// A paragraph style's own list properties and the style it is based on.
+#[derive(Default, Clone)]
+struct StyleList {
+    list: Option<u32>,
+    level: Option<usize>,
+    based_on: Option<String>,
+}
+
+/// The paragraph styles of `word/styles.xml` that matter for numbering: a plan's number
+/// column is often a "List Number" style rather than a `w:numPr` on each paragraph.
+#[derive(Default)]
+struct ParagraphStyles {
+    styles: BTreeMap<String, StyleList>,
+}
+
+impl ParagraphStyles {
+    fn parse(file: &str, xml: &str) -> Result<ParagraphStyles, ImportError> {
+        let mut styles = ParagraphStyles::default();
+        let mut reader = Reader::from_str(xml);
+        let mut current: Option<(String, StyleList)> = None;
+        let mut depth = 0usize;
+        loop {
+            let event = reader.read_event().map_err(|error| {
+                document_error(file, format!("XML части «{STYLES_PART}» не читается: {error}"))
+            })?;
+            let element = match &event {
+                Event::Start(element) => {
+                    depth = depth.saturating_add(1);
+                    if depth > XML_DEPTH_MAX {
+                        return Err(document_error(
+                            file,
+                            format!("вложенность XML стилей глубже {XML_DEPTH_MAX} уровней"),
+                        ));
+                    }
+                    element
+                }
+                Event::Empty(element) => element,
+                Event::End(element) => {
+                    depth = depth.saturating_sub(1);
+                    if element.local_name().as_ref() == "style" {
+                        if let Some((id, style)) = current.take() {
+                            styles.styles.insert(id, style);
+                        }
+                    }
+                    continue;
+                }
+                Event::Eof => break,
+                _ => continue,
+            };
+            let number = || value_of(element).and_then(|v| v.parse::<u32>().ok());
+            match (element.local_name().as_ref(), current.as_mut()) {
+                ("style", _) => {
+                    let paragraph = attribute(element, "type").as_deref() == Some("paragraph");
+                    current = attribute(element, "styleId")
+                        .filter(|_| paragraph)
+                        .map(|id| (id, StyleList::default()));
+                }
+                ("basedOn", Some((_, style))) => style.based_on = value_of(element),
+                ("numId", Some((_, style))) => style.list = number(),
+                ("ilvl", Some((_, style))) => {
+                    style.level = number().and_then(|l| usize::try_from(l).ok());
+                }
+                _ => {}
+            }
+        }
+        Ok(styles)
+    }
 }
 
 impl Numbering {
@@ -554,6 +653,11 @@ impl Numbering {
                         .map(|id| (id, vec![ListLevel::default(); LIST_LEVELS]));
                 }
                 "lvl" => level = number("ilvl").and_then(|l| usize::try_from(l).ok()),
+                "pStyle" => {
+                    if let (Some(style), Some(level)) = (value_of(element), level) {
+                        numbering.style_levels.insert(style, level);
+                    }
+                }
                 "start" | "numFmt" | "lvlText" => {
                     let Some(levels) = definition.as_mut().map(|(_, levels)| levels) else {
                         continue;
@@ -588,6 +692,24 @@ impl Numbering {
             }
         }
         Ok(numbering)
+    }
+
+    /// The list and level a paragraph of `style` is numbered with when it says nothing itself:
+    /// the first `w:numId` up the style's `w:basedOn` chain, at the style's `w:ilvl`, else the
+    /// level whose `w:pStyle` names the style, else the first.
+    fn list_of_style(&self, style: &str) -> Option<(u32, usize)> {
+        let mut id = style.to_string();
+        let mut level: Option<usize> = None;
+        for _ in 0..STYLE_CHAIN_MAX {
+            let definition = self.styles.styles.get(&id)?;
+            level = level.or(definition.level);
+            if let Some(list) = definition.list {
+                let level = level.or_else(|| self.style_levels.get(style).copied());
+                return Some((list, level.unwrap_or(0)));
+            }
+            id = definition.based_on.clone()?;
+        }
+        None
     }
 
     /// Counts one paragraph of list `list` at `level` and returns the label Word shows for it

@@ -211,6 +211,8 @@ struct Cell {
 struct Table {
     rows: Vec<Vec<String>>,
     row: Option<(Vec<String>, Vec<usize>)>,
+    /// How many times the open row stands in the table (`table:number-rows-repeated`).
+    row_repeated: usize,
     cell: Option<Cell>,
     /// By column: the text of a cell spanning rows and how many rows below it still covers.
     spans: BTreeMap<usize, (String, u32)>,
@@ -234,6 +236,8 @@ struct BodyParser<'a> {
     ignored_from: Option<usize>,
     depth: usize,
     grid: DocumentGrid,
+    /// Empty repeated rows counted in the row numbers but not kept.
+    rows_not_kept: usize,
 }
 
 fn parse_body(file: &str, xml: &str, lists: ListStyles) -> Result<DocumentGrid, ImportError> {
@@ -246,6 +250,7 @@ fn parse_body(file: &str, xml: &str, lists: ListStyles) -> Result<DocumentGrid, 
         ignored_from: None,
         depth: 0,
         grid: DocumentGrid { rows: Vec::new(), outside: Vec::new() },
+        rows_not_kept: 0,
     };
     let mut reader = Reader::from_str(xml);
     loop {
@@ -309,6 +314,9 @@ impl BodyParser<'_> {
             "table-row" => {
                 if let Some(table) = self.tables.last_mut() {
                     table.row = Some((Vec::new(), Vec::new()));
+                    table.row_repeated = attribute(element, "number-rows-repeated")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(1);
                 }
                 if empty {
                     self.end_row()?;
@@ -426,7 +434,8 @@ impl BodyParser<'_> {
                     self.grid.outside.push(text);
                 } else if self.grid.rows.len() < TABLE_ROWS_MAX {
                     let number =
-                        u32::try_from(self.grid.rows.len().saturating_add(1)).unwrap_or(u32::MAX);
+                        self.grid.rows.len().saturating_add(1).saturating_add(self.rows_not_kept);
+                    let number = u32::try_from(number).unwrap_or(u32::MAX);
                     self.grid.rows.push(GridRow { row: number, cells: vec![text] });
                 }
             }
@@ -463,15 +472,53 @@ impl BodyParser<'_> {
         Ok(())
     }
 
+    /// Closes a row; a row repeated (`table:number-rows-repeated`) stands as many times as it
+    /// says when it has text, against the row limit, and once counted but not kept when it is
+    /// empty (office suites write the empty rows at a table's end as one repeated row).
     fn end_row(&mut self) -> Result<(), ImportError> {
         let nested = self.tables.len() > 1;
         let Some(table) = self.tables.last_mut() else { return Ok(()) };
-        let Some((mut cells, continued)) = table.row.take() else { return Ok(()) };
+        let Some((cells, continued)) = table.row.take() else { return Ok(()) };
+        let repeated = std::mem::replace(&mut table.row_repeated, 1).max(1);
+        let empty = cells.iter().all(String::is_empty);
+        let copies = if empty { 1 } else { repeated };
+        for _ in 0..copies {
+            let row = Self::spanned_row(table, cells.clone(), &continued);
+            if nested {
+                if table.rows.len() >= TABLE_ROWS_MAX {
+                    return Err(self.too_many_rows());
+                }
+                table.rows.push(row);
+                continue;
+            }
+            if self.grid.rows.len() >= TABLE_ROWS_MAX {
+                return Err(self.too_many_rows());
+            }
+            let number = self.grid.rows.len().saturating_add(1).saturating_add(self.rows_not_kept);
+            let number = u32::try_from(number).unwrap_or(u32::MAX);
+            self.grid.rows.push(GridRow { row: number, cells: row });
+        }
+        if empty {
+            let more = repeated.saturating_sub(1);
+            for (_, left) in table.spans.values_mut() {
+                *left = left.saturating_sub(u32::try_from(more).unwrap_or(u32::MAX));
+            }
+            if !nested {
+                self.rows_not_kept = self.rows_not_kept.saturating_add(more);
+            }
+        }
+        Ok(())
+    }
+
+    /// One row with the text of the cells spanning rows above it copied into its covered cells
+    /// (only in a numbered row: the executor merged over several activities), the spans counted
+    /// down.
+    fn spanned_row(table: &mut Table, mut cells: Vec<String>, continued: &[usize]) -> Vec<String> {
         let numbered = cells.first().is_some_and(|c| !c.is_empty());
         for column in continued {
-            let text = table.spans.get(&column).map(|(text, _)| text.clone()).unwrap_or_default();
-            if let Some(cell) = cells.get_mut(column) {
-                if numbered && column > 0 && cell.is_empty() {
+            let text = table.spans.get(column).map(|(text, _)| text.clone()).unwrap_or_default();
+            if let Some(cell) = cells.get_mut(*column) {
+                if numbered && *column > 0 && cell.is_empty() {
                     *cell = text;
                 }
             }
@@ -479,19 +526,14 @@ impl BodyParser<'_> {
         for (_, left) in table.spans.values_mut() {
             *left = left.saturating_sub(1);
         }
-        if nested {
-            table.rows.push(cells);
-            return Ok(());
-        }
-        if self.grid.rows.len() >= TABLE_ROWS_MAX {
-            return Err(docx_table::document_error(
-                self.file,
-                format!("в таблицах документа больше {TABLE_ROWS_MAX} строк"),
-            ));
-        }
-        let number = u32::try_from(self.grid.rows.len().saturating_add(1)).unwrap_or(u32::MAX);
-        self.grid.rows.push(GridRow { row: number, cells });
-        Ok(())
+        cells
+    }
+
+    fn too_many_rows(&self) -> ImportError {
+        docx_table::document_error(
+            self.file,
+            format!("в таблицах документа больше {TABLE_ROWS_MAX} строк"),
+        )
     }
 
     fn end_table(&mut self) {

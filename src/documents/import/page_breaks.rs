@@ -100,13 +100,30 @@ pub(crate) fn is_signature(text: &str) -> bool {
 /// break: it starts in lower case, or it closes a parenthesis or quote the previous cell left
 /// open, or it is a lone word after a previous cell that does not end its sentence. The rest of
 /// the cell must start like a title of its own. Returns (tail, rest of the cell).
-pub(crate) fn split_continuation(raw: &str, previous: &str) -> Option<(String, String)> {
+///
+/// A cell of one paragraph (a tab-separated text dump keeps no paragraph boundaries) is split
+/// only right after a page break (`after_page_break`), and only where a word opens an activity's
+/// title as the genre writes them: a capitalised verbal noun in the nominative («Организация»,
+/// «Проведение», «Разработка») or one of the genre's event words («Конкурс», «Форум»). A proper
+/// noun inside the tail («Академии», «Минпросвещения») is in an oblique case and does not match.
+pub(crate) fn split_continuation(
+    raw: &str,
+    previous: &str,
+    after_page_break: bool,
+) -> Option<(String, String)> {
     let mut paragraphs = raw.split('\n').map(str::trim).filter(|p| !p.is_empty());
     let first = paragraphs.next()?;
     let rest: Vec<&str> = paragraphs.collect();
-    let rest_first = rest.first()?;
+    let (first, rest) = match rest.first() {
+        Some(_) => (first.to_string(), rest.join("\n")),
+        None if after_page_break => {
+            let (tail, title) = split_at_title_opening(first)?;
+            (tail.to_string(), title.to_string())
+        }
+        None => return None,
+    };
     let rest_starts_title =
-        rest_first.chars().next().is_some_and(|c| c.is_uppercase() || c == '«' || c == '"');
+        rest.chars().next().is_some_and(|c| c.is_uppercase() || c == '«' || c == '"');
     if !rest_starts_title || previous.trim().is_empty() {
         return None;
     }
@@ -119,7 +136,65 @@ pub(crate) fn split_continuation(raw: &str, previous: &str) -> Option<(String, S
     let closes_previous = unclosed('(', ')') || unclosed('«', '»');
     let previous_open = !previous.trim_end().ends_with(['.', '!', '?', ';', ':', ')', '»']);
     let lone_word = first.split_whitespace().count() == 1 && previous_open;
-    (starts_lower || closes_previous || lone_word).then(|| (first.to_string(), rest.join("\n")))
+    (starts_lower || closes_previous || lone_word).then_some((first, rest))
+}
+
+/// Words that open an activity's title in the genre without being verbal nouns.
+const TITLE_OPENINGS: &[&str] = &[
+    "анализ",
+    "апробация",
+    "вебинар",
+    "выставка",
+    "конкурс",
+    "конференция",
+    "курсы",
+    "мастер-класс",
+    "мониторинг",
+    "олимпиада",
+    "оценка",
+    "педсовет",
+    "подготовка",
+    "поддержка",
+    "практикум",
+    "разработка",
+    "семинар",
+    "смотр",
+    "стажировка",
+    "съезд",
+    "форум",
+    "фестиваль",
+    "экспертиза",
+];
+
+/// A one-paragraph cell split before the first word (not the first) that opens a title: the
+/// text before it is a tail only if it does not itself start like a title.
+fn split_at_title_opening(cell: &str) -> Option<(&str, &str)> {
+    let mut words = cell.char_indices().filter(|(index, c)| {
+        !c.is_whitespace() && (*index == 0 || cell[..*index].ends_with(char::is_whitespace))
+    });
+    words.next()?;
+    for (index, _) in words {
+        let word: String =
+            cell[index..].chars().take_while(|c| c.is_alphabetic() || *c == '-').collect();
+        if opens_title(&word) {
+            let tail = cell[..index].trim_end();
+            return Some((tail, &cell[index..]));
+        }
+    }
+    None
+}
+
+fn opens_title(word: &str) -> bool {
+    let mut chars = word.chars();
+    let capitalised = chars.next().is_some_and(char::is_uppercase)
+        && chars.next().is_some_and(char::is_lowercase);
+    if !capitalised {
+        return false;
+    }
+    let lower = word.to_lowercase();
+    const VERBAL_NOUN_ENDINGS: &[&str] = &["ние", "тие", "ция", "ство"];
+    VERBAL_NOUN_ENDINGS.iter().any(|ending| lower.ends_with(ending))
+        || TITLE_OPENINGS.contains(&lower.as_str())
 }
 
 #[cfg(test)]
@@ -151,18 +226,45 @@ mod tests {
     fn continuations_are_split_off() {
         let previous = "Повышение квалификации педагогических работников";
         assert_eq!(
-            split_continuation("и управленческих кадров\nОрганизация стажировок", previous),
+            split_continuation("и управленческих кадров\nОрганизация стажировок", previous, false),
             Some(("и управленческих кадров".to_string(), "Организация стажировок".to_string()))
         );
         assert_eq!(
-            split_continuation("наставников)\nКонкурс", "Форум (для молодых педагогов и"),
+            split_continuation("наставников)\nКонкурс", "Форум (для молодых педагогов и", false),
             Some(("наставников)".to_string(), "Конкурс".to_string()))
         );
         assert_eq!(
-            split_continuation("Красноярского\nКонкурс", "Форум педагогов"),
+            split_continuation("Красноярского\nКонкурс", "Форум педагогов", false),
             Some(("Красноярского".to_string(), "Конкурс".to_string()))
         );
-        assert_eq!(split_continuation("Организация стажировок", previous), None);
-        assert_eq!(split_continuation("Форум.\nКонкурс", "Съезд."), None);
+        assert_eq!(split_continuation("Организация стажировок", previous, true), None);
+        assert_eq!(split_continuation("Форум.\nКонкурс", "Съезд.", false), None);
+    }
+
+    #[test]
+    fn one_paragraph_continuations_split_only_after_a_page_break_at_a_title_opening() {
+        let previous = "Повышение квалификации педагогических работников";
+        let cell = "и управленческих кадров Организация стажировок";
+        assert_eq!(
+            split_continuation(cell, previous, true),
+            Some(("и управленческих кадров".to_string(), "Организация стажировок".to_string()))
+        );
+        assert_eq!(split_continuation(cell, previous, false), None);
+        // A proper noun in the tail is not a title's opening; the verbal noun after it is.
+        assert_eq!(
+            split_continuation(
+                "в Академии Минпросвещения России Проведение семинара",
+                "Курсы повышения квалификации тьюторов",
+                true
+            ),
+            Some((
+                "в Академии Минпросвещения России".to_string(),
+                "Проведение семинара".to_string()
+            ))
+        );
+        // No title opening in the cell: nothing is moved, whatever its case.
+        assert_eq!(split_continuation("для педагогов Иркутска", previous, true), None);
+        // A title of its own is not split, even where a title opening follows.
+        assert_eq!(split_continuation("Конкурс «Организация года»", previous, true), None);
     }
 }

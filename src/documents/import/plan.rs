@@ -659,7 +659,9 @@ pub(crate) fn plan_from_grid(file: &str, rows: &[GridRow]) -> Result<ParsedPlan,
             remove_duplicate_neighbours(file, row.row, &mut cells, &mut warnings);
         }
         if let Some(title_index) = title_index {
-            join_continuation(row, title_index, &mut cells, &mut items, &mut artefacts.joined);
+            let after_page_break = std::mem::take(&mut artefacts.page_break);
+            let joined = &mut artefacts.joined;
+            join_continuation(row, title_index, &mut cells, &mut items, joined, after_page_break);
         }
         let number_text = number_index.and_then(|i| cells.get(i)).cloned().unwrap_or_default();
         let fields = row_fields(file, row.row, &cells, number_index, &column_at, &mut warnings);
@@ -691,6 +693,9 @@ struct Artefacts {
     skipped: Vec<SkippedRow>,
     joined: Vec<JoinedRow>,
     approval: bool,
+    /// A page break's artefact (a repeated header, column numbers, a page number, a running
+    /// header) came since the last data row.
+    page_break: bool,
 }
 
 impl Artefacts {
@@ -709,6 +714,7 @@ impl Artefacts {
             return Some(cells);
         };
         if !reason.is_empty() {
+            self.page_break |= reason != page_breaks::REASON_APPROVAL;
             self.skipped.push(SkippedRow { row: row.row, text, reason: reason.to_string() });
         }
         None
@@ -775,6 +781,7 @@ fn join_continuation(
     cells: &mut [String],
     items: &mut [RawItem],
     joined: &mut Vec<JoinedRow>,
+    after_page_break: bool,
 ) {
     let Some(raw) = row.cells.get(title_index) else { return };
     let previous = items.iter_mut().rev().find(|i| !matches!(i, RawItem::Heading { .. }));
@@ -785,7 +792,10 @@ fn join_continuation(
     else {
         return;
     };
-    let Some((tail, rest)) = page_breaks::split_continuation(raw, &fields.title) else { return };
+    let Some((tail, rest)) = page_breaks::split_continuation(raw, &fields.title, after_page_break)
+    else {
+        return;
+    };
     let tail = cell_text::clean_cell(&tail);
     cell_text::append_text(&mut fields.title, &tail);
     if let Some(cell) = cells.get_mut(title_index) {

@@ -14,7 +14,7 @@ use crate::documents::import::columns::{self, Column};
 use crate::documents::import::heading;
 use crate::documents::import::page_breaks;
 use crate::documents::import::plan::{
-    self, GridRow, ImportError, ImportIssue, ParsedPlan, RawFields, RawItem, SkippedRow,
+    self, GridRow, ImportError, ImportIssue, JoinedRow, ParsedPlan, RawFields, RawItem, SkippedRow,
 };
 
 /// Lines in a dump; a plan of a few hundred pages stays far below.
@@ -209,6 +209,9 @@ struct FlowItem {
     line: u32,
     /// Runs of segments separated by page breaks.
     chunks: Vec<Vec<Segment>>,
+    /// The item's number is the first text after a page break (a repeated header, column
+    /// numbers, a page number or a running header).
+    after_page_break: bool,
 }
 
 fn read_flowing(file: &str, lines: &[&str]) -> Result<ParsedPlan, ImportError> {
@@ -225,6 +228,8 @@ fn read_flowing(file: &str, lines: &[&str]) -> Result<ParsedPlan, ImportError> {
     let mut previous: Option<Vec<u32>> = None;
     let mut blank_before = false;
     let mut page_break = false;
+    // Unlike `page_break`, also set by a page number or a running header; read by the next item.
+    let mut page_turned = false;
     let mut skipped: Vec<SkippedRow> = Vec::new();
     let mut skip = |line: u32, text: &str, reason: &str| {
         skipped.push(SkippedRow { row: line, text: text.to_string(), reason: reason.to_string() });
@@ -243,11 +248,13 @@ fn read_flowing(file: &str, lines: &[&str]) -> Result<ParsedPlan, ImportError> {
                 skip(line, trimmed, page_breaks::REASON_COLUMN_NUMBERS);
             }
             page_break = true;
+            page_turned = true;
             continue;
         }
         if is_repeated_header(body, offset, &header) {
             skip(line, trimmed, page_breaks::REASON_REPEATED_HEADER);
             page_break = true;
+            page_turned = true;
             continue;
         }
         if is_end_of_table(trimmed) && !items.is_empty() {
@@ -256,6 +263,7 @@ fn read_flowing(file: &str, lines: &[&str]) -> Result<ParsedPlan, ImportError> {
         }
         if page_breaks::is_running_header(trimmed) {
             skip(line, trimmed, page_breaks::REASON_RUNNING_HEADER);
+            page_turned = true;
             continue;
         }
         if let Some((number, components, rest)) = parse_item_start(trimmed) {
@@ -265,6 +273,7 @@ fn read_flowing(file: &str, lines: &[&str]) -> Result<ParsedPlan, ImportError> {
                     components: components.clone(),
                     line,
                     chunks: vec![Vec::new()],
+                    after_page_break: std::mem::take(&mut page_turned),
                 };
                 if !rest.is_empty() {
                     push_line_segments(&mut item, &rest, line, true, false);
@@ -278,6 +287,7 @@ fn read_flowing(file: &str, lines: &[&str]) -> Result<ParsedPlan, ImportError> {
             if trimmed.chars().all(|c| c.is_ascii_digit()) {
                 // A page number ("13") that is not the next activity number.
                 skip(line, trimmed, page_breaks::REASON_PAGE_NUMBER);
+                page_turned = true;
                 continue;
             }
         }
@@ -295,6 +305,7 @@ fn read_flowing(file: &str, lines: &[&str]) -> Result<ParsedPlan, ImportError> {
             item.chunks.push(Vec::new());
         }
         page_break = false;
+        page_turned = false;
         let lost_heading = looks_like_lost_heading(raw);
         push_line_segments(item, trimmed, line, blank_before && !double_spaced, lost_heading);
         blank_before = false;
@@ -302,9 +313,38 @@ fn read_flowing(file: &str, lines: &[&str]) -> Result<ParsedPlan, ImportError> {
 
     let depth_max = items.iter().map(|i| i.components.len()).max().unwrap_or(0);
     let recovered = recover_lost_headings(&mut items, depth_max, file, &mut warnings);
+    let mut joined: Vec<JoinedRow> = Vec::new();
+    let layout = Layout { columns: &header.columns, double_spaced, depth_max };
+    let raw_items = raw_items(file, &mut items, &layout, &recovered, &mut warnings, &mut joined);
+    let mut parsed = plan::build_plan(file, raw_items, warnings);
+    parsed.skipped.extend(skipped);
+    parsed.skipped.sort_by_key(|skipped| skipped.row);
+    parsed.joined.extend(joined);
+    Ok(parsed)
+}
+
+/// What the aligner needs to know of the dump as a whole.
+struct Layout<'a> {
+    columns: &'a [Column],
+    double_spaced: bool,
+    /// The depth of the activities' numbers; shallower numbers are headings.
+    depth_max: usize,
+}
+
+/// The flowing items as raw plan items: headings by their numbers' depth or recovered, the
+/// activities' segments aligned to columns, and a title's tail printed after a page break at
+/// the start of the next activity moved back to its own activity (`joined`).
+fn raw_items(
+    file: &str,
+    items: &mut [FlowItem],
+    layout: &Layout<'_>,
+    recovered: &BTreeMap<usize, (String, u32)>,
+    warnings: &mut Vec<ImportIssue>,
+    joined: &mut Vec<JoinedRow>,
+) -> Vec<RawItem> {
     let mut raw_items: Vec<RawItem> = Vec::new();
-    for (index, item) in items.iter().enumerate() {
-        if item.components.len() < depth_max {
+    for (index, item) in items.iter_mut().enumerate() {
+        if item.components.len() < layout.depth_max {
             let mut title = String::new();
             for segment in item.chunks.iter().flatten() {
                 cell_text::append_text(&mut title, &segment.text);
@@ -319,13 +359,45 @@ fn read_flowing(file: &str, lines: &[&str]) -> Result<ParsedPlan, ImportError> {
         if let Some((text, row)) = recovered.get(&index) {
             raw_items.push(RawItem::Heading { text: text.clone(), row: *row });
         }
-        let fields = align_item(file, item, &header.columns, double_spaced, &mut warnings);
+        if item.after_page_break {
+            move_tail_back(item, &mut raw_items, joined);
+        }
+        let fields = align_item(file, item, layout.columns, layout.double_spaced, warnings);
         raw_items.push(RawItem::Numbered { number: item.number.clone(), fields, row: item.line });
     }
-    let mut parsed = plan::build_plan(file, raw_items, warnings);
-    parsed.skipped.extend(skipped);
-    parsed.skipped.sort_by_key(|skipped| skipped.row);
-    Ok(parsed)
+    raw_items
+}
+
+/// Moves the leading lines of an activity that opens a page, up to the first line that starts
+/// like a title, to the previous activity's title when they are its tail
+/// (`page_breaks::split_continuation`), and reports the move.
+fn move_tail_back(item: &mut FlowItem, raw_items: &mut [RawItem], joined: &mut Vec<JoinedRow>) {
+    let Some(RawItem::Numbered { fields, row: into_row, .. }) = raw_items.last_mut() else {
+        return;
+    };
+    let Some(chunk) = item.chunks.first_mut() else { return };
+    let starts_title =
+        |text: &str| text.chars().next().is_some_and(|c| c.is_uppercase() || c == '«' || c == '"');
+    let Some(start) = chunk.iter().position(|segment| starts_title(&segment.text)) else {
+        return;
+    };
+    let (Some(leading), Some(first_of_rest)) = (chunk.get(..start), chunk.get(start)) else {
+        return;
+    };
+    if leading.is_empty() {
+        return;
+    }
+    let mut tail_text = String::new();
+    for segment in leading {
+        cell_text::append_text(&mut tail_text, &segment.text);
+    }
+    let raw = format!("{tail_text}\n{}", first_of_rest.text);
+    let Some((tail, _)) = page_breaks::split_continuation(&raw, &fields.title, true) else {
+        return;
+    };
+    cell_text::append_text(&mut fields.title, &tail);
+    chunk.drain(..start);
+    joined.push(JoinedRow { row: item.line, into_row: *into_row, text: tail });
 }
 
 /// Lists the lines from the end of the table (signatures, an approval sheet, the rest of an
