@@ -98,8 +98,10 @@ pub(crate) fn is_signature(text: &str) -> bool {
 /// Splits the first paragraph off a row's first text cell (`raw`, paragraphs on their own
 /// lines) when it is the tail of the previous row's cell (`previous`) carried over a page
 /// break: it starts in lower case, or it closes a parenthesis or quote the previous cell left
-/// open, or it is a lone word after a previous cell that does not end its sentence. The rest of
-/// the cell must start like a title of its own. Returns (tail, rest of the cell).
+/// open, or it is a lone word after a previous cell that does not end its sentence, or, right
+/// after a page break, it continues a previous cell that does not end its sentence and does not
+/// open a title itself. The rest of the cell must start like a title of its own. Returns (tail,
+/// rest of the cell).
 ///
 /// A cell of one paragraph (a tab-separated text dump keeps no paragraph boundaries) is split
 /// only right after a page break (`after_page_break`), and only where a word opens an activity's
@@ -136,7 +138,13 @@ pub(crate) fn split_continuation(
     let closes_previous = unclosed('(', ')') || unclosed('«', '»');
     let previous_open = !previous.trim_end().ends_with(['.', '!', '?', ';', ':', ')', '»']);
     let lone_word = first.split_whitespace().count() == 1 && previous_open;
-    (starts_lower || closes_previous || lone_word).then_some((first, rest))
+    // Right after a page break, a previous cell left open continues into a first paragraph
+    // that does not open a title of its own («Российской Федерации» after «… программ»).
+    let open_across_break = after_page_break
+        && previous_open
+        && first.chars().next().is_some_and(char::is_uppercase)
+        && first.split_whitespace().next().is_some_and(|word| !opens_title(word));
+    (starts_lower || closes_previous || lone_word || open_across_break).then_some((first, rest))
 }
 
 /// Words that open an activity's title in the genre without being verbal nouns.
@@ -266,5 +274,16 @@ mod tests {
         assert_eq!(split_continuation("для педагогов Иркутска", previous, true), None);
         // A title of its own is not split, even where a title opening follows.
         assert_eq!(split_continuation("Конкурс «Организация года»", previous, true), None);
+        // After a page break, an open previous cell takes a capitalised tail that opens no title,
+        // but not a first paragraph that is a title itself.
+        let open = "Реализация программ Министерства просвещения";
+        assert_eq!(
+            split_continuation("Российской Федерации\nОрганизация стажировок", open, true),
+            Some(("Российской Федерации".to_string(), "Организация стажировок".to_string()))
+        );
+        assert_eq!(split_continuation("Российской Федерации\nОрганизация", open, false), None);
+        assert_eq!(split_continuation("Конкурс профмастерства\nЭтап 1", open, true), None);
+        assert_eq!(split_continuation("«Школа наставника»\nСеминар", open, true), None);
+        assert_eq!(split_continuation("100-летие школы\nЦНППМ", open, true), None);
     }
 }
