@@ -217,6 +217,32 @@ pub struct ActivityView {
     pub executions: Vec<ExecutionView>,
     /// The cancellation, if one is known (in force or not).
     pub cancellation: Option<CancellationView>,
+    /// For a term that lists several due dates (`dates`), each deadline with its own status at
+    /// the valid date: a deadline missed in 2023 stays missed when 2024's is met. Empty for
+    /// every other term.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deadlines: Vec<DeadlineView>,
+}
+
+/// One deadline of a term with several due dates.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DeadlineView {
+    /// The due date.
+    pub due: Date,
+    /// What became of it by the valid date.
+    pub status: DeadlineStatus,
+}
+
+/// The fate of one deadline at a valid date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineStatus {
+    /// Reported done on or before it, after the deadline before it.
+    Done,
+    /// Passed (the day after the due date) with no such report.
+    Missed,
+    /// Not passed yet, and not reported done.
+    NotDue,
 }
 
 /// One amendment of an activity.
@@ -457,6 +483,7 @@ fn place_activities(
     for (_, (section, mut view)) in activities {
         view.executions.sort_by_key(|execution| execution.reported_on);
         view.status = status_at(&view, date, period);
+        view.deadlines = deadlines_at(&view, date);
         match sections.iter_mut().find(|(_, candidate)| candidate.id == section) {
             Some((_, target)) => target.activities.push(view),
             None => unplaced.push(view),
@@ -500,6 +527,7 @@ fn activity_view(added: &ActivityAdded, recorded: &Recorded) -> (SectionId, Acti
         status: ActivityStatus::Planned,
         added_on: recorded.effective,
         amendments: Vec::new(),
+        deadlines: Vec::new(),
         executions: Vec::new(),
         cancellation: None,
     };
@@ -556,7 +584,7 @@ fn status_at(view: &ActivityView, date: Date, period: (i32, i32)) -> ActivitySta
     // For a recurring term a report counts for the occurrence it falls in: after the deadline
     // before the latest one.
     let counts_from = match (&view.term.meaning, deadline) {
-        (TermMeaning::Recurring(_), Some(latest)) => {
+        (TermMeaning::Recurring(_) | TermMeaning::Dates { .. }, Some(latest)) => {
             day_before(latest).and_then(|day| deadline_on_or_before(&view.term, day, period))
         }
         _ => None,
@@ -613,5 +641,35 @@ fn term_start(meaning: &TermMeaning) -> Option<Date> {
         },
         TermMeaning::Continuous { from, .. } => *from,
         TermMeaning::Text { .. } => None,
+        // Each deadline's own window is not written; the first deadline's year begins it.
+        TermMeaning::Dates { dates } => {
+            dates.first().and_then(|first| Date::from_ymd(first.year(), 1, 1))
+        }
     }
+}
+
+/// Each deadline of a `dates` term at `date`: done when a "done" report falls after the
+/// deadline before it and on or before it, missed once passed without one, else not due.
+fn deadlines_at(view: &ActivityView, date: Date) -> Vec<DeadlineView> {
+    let TermMeaning::Dates { dates } = &view.term.meaning else { return Vec::new() };
+    let mut previous: Option<Date> = None;
+    let mut deadlines = Vec::with_capacity(dates.len());
+    for due in dates {
+        let done = view.executions.iter().any(|report| {
+            report.status == ExecutionStatus::Done
+                && report.reported_on <= *due
+                && report.reported_on <= date
+                && previous.is_none_or(|before| report.reported_on > before)
+        });
+        let status = if done {
+            DeadlineStatus::Done
+        } else if *due < date {
+            DeadlineStatus::Missed
+        } else {
+            DeadlineStatus::NotDue
+        };
+        deadlines.push(DeadlineView { due: *due, status });
+        previous = Some(*due);
+    }
+    deadlines
 }

@@ -13,7 +13,7 @@ use proto_events::vocabulary::{
 };
 use proto_events::{codec, Basis, Date, EventId, Hash, Seq, StreamName, Timestamp};
 
-use projections::plan::{plans_as_of, Plans};
+use projections::plan::{plans_as_of, ActivityStatus, Plans};
 use projections::EventContext;
 
 /// Events in ledger order, sealed as the store would seal them.
@@ -415,6 +415,44 @@ fn recurring_term_is_overdue_each_year_until_reported_for_that_year() {
     // After the plan's period no new occurrence falls due.
     given.record("2025-12-25", None, reported("a1", ExecutionStatus::Done, "2025-12-25"));
     check(&given, "2027-06-01", &line("Done"));
+}
+
+/// Issue 17: «ноябрь 2023 года ноябрь 2024 года» is two deadlines; 2023's missed stays missed
+/// when 2024's is met, each deadline with its own status beside the activity's.
+#[test]
+fn a_term_of_several_dates_keeps_each_deadline() {
+    let mut given = plan();
+    let text = "ноябрь 2023 года ноябрь 2024 года";
+    given.record("2023-06-13", None, activity("a1", "s1", "1.1", "Мониторинг", text));
+    let deadlines = |given: &Given, at: &str| {
+        let plans = given.fold();
+        let view = plans_as_of(&plans, date(at));
+        let activity = &view[0].sections[0].activities[0];
+        assert!(matches!(activity.term.meaning, TermMeaning::Dates { .. }), "{:?}", activity.term);
+        let each: Vec<String> =
+            activity.deadlines.iter().map(|d| format!("{} {:?}", d.due, d.status)).collect();
+        (activity.status, each.join(", "))
+    };
+    assert_eq!(
+        deadlines(&given, "2023-10-01"),
+        (ActivityStatus::InProgress, "2023-11-30 NotDue, 2024-11-30 NotDue".into())
+    );
+    // The 2023 deadline passes unreported: overdue, and it stays missed.
+    assert_eq!(
+        deadlines(&given, "2024-06-01"),
+        (ActivityStatus::Overdue, "2023-11-30 Missed, 2024-11-30 NotDue".into())
+    );
+    given.record("2024-11-20", None, reported("a1", ExecutionStatus::Done, "2024-11-20"));
+    assert_eq!(
+        deadlines(&given, "2024-12-15"),
+        (ActivityStatus::Done, "2023-11-30 Missed, 2024-11-30 Done".into())
+    );
+    // A report for 2023 recorded late, dated in 2023's window, settles 2023's deadline.
+    given.record("2024-12-20", None, reported("a1", ExecutionStatus::Done, "2023-11-25"));
+    assert_eq!(
+        deadlines(&given, "2024-12-31"),
+        (ActivityStatus::Done, "2023-11-30 Done, 2024-11-30 Done".into())
+    );
 }
 
 #[test]

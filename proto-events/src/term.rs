@@ -37,6 +37,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::time::Date;
 
 mod read_v1;
+mod read_v2;
 
 /// Longest term text that is read for a meaning, in bytes; longer texts stay text.
 pub const TERM_TEXT_BYTES_MAX: usize = 512;
@@ -64,7 +65,7 @@ pub enum TermMeaning {
         /// The first day of the window, if the term has one ("до ..." has none).
         from: Option<Date>,
     },
-    /// A span between two dates, both included ("01.03.2023 года 01.02.2024 года").
+    /// A span between two dates, both included ("с 01.03.2023 по 01.02.2024").
     Range {
         /// First day.
         from: Date,
@@ -97,7 +98,17 @@ pub enum TermMeaning {
         /// Why the text could not be read.
         reason: TextReason,
     },
+    /// Several due dates, each a deadline of its own: a roadmap that repeats an activity writes
+    /// its deadlines one after another ("ноябрь 2023 года ноябрь 2024 года",
+    /// "01.03.2023 года 01.02.2024 года"). From 2 to [`TERM_DATES_MAX`], strictly ascending.
+    Dates {
+        /// The due dates, earliest first.
+        dates: Vec<Date>,
+    },
 }
+
+/// Most due dates a `dates` term lists.
+pub const TERM_DATES_MAX: usize = 24;
 
 /// How often a recurring activity happens, and within which bounds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,8 +174,10 @@ pub enum TextReason {
 }
 
 /// The version of the reading rules [`parse`] applies. Version 1 is frozen in `term/read_v1.rs`
-/// (events of `activity_amended` schema 1 are read with it); a better reader is a new version.
-pub const READING_VERSION: u16 = 1;
+/// (events of `activity_amended` schema 1 are read with it); version 2 (`term/read_v2.rs`) reads
+/// due dates written one after another as a list of deadlines ([`TermMeaning::Dates`]) where
+/// version 1 read one span from the first to the last.
+pub const READING_VERSION: u16 = 2;
 
 /// Reads a term on its own; terms that name no year stay text with [`TextReason::NoYear`].
 pub fn parse(text: &str) -> Term {
@@ -176,7 +189,7 @@ pub fn parse(text: &str) -> Term {
 /// The period dates terms that name no year ("До сентября", "Октябрь-ноябрь", "В течение года")
 /// only when it is a single year; otherwise they stay as they would be without it.
 pub fn parse_in_period(text: &str, period: Option<(i32, i32)>) -> Term {
-    read_v1::parse_in_period(text, period)
+    read_v2::parse_in_period(text, period)
 }
 
 /// Reads a term of a plan as it is recorded in an event (`activity_added`'s `term`,
@@ -231,6 +244,7 @@ impl TermMeaning {
                 .and_then(|end| recurrence.latest_deadline(end)),
             TermMeaning::Continuous { to, .. } => *to,
             TermMeaning::Text { .. } => None,
+            TermMeaning::Dates { dates } => dates.last().copied(),
         }
     }
 
@@ -238,6 +252,7 @@ impl TermMeaning {
     pub fn deadline_on_or_before(&self, as_of: Date) -> Option<Date> {
         match self {
             TermMeaning::Recurring(recurrence) => recurrence.latest_deadline(as_of),
+            TermMeaning::Dates { dates } => dates.iter().rev().find(|due| **due <= as_of).copied(),
             _ => self.due_date().filter(|due| *due <= as_of),
         }
     }
@@ -311,6 +326,21 @@ impl TermMeaning {
                 Err(format!("период начинается ({from}) позже, чем заканчивается ({to})"))
             }
             TermMeaning::Continuous { .. } | TermMeaning::Text { .. } => Ok(()),
+            TermMeaning::Dates { dates } => {
+                if !(2..=TERM_DATES_MAX).contains(&dates.len()) {
+                    return Err(format!(
+                        "в списке сроков должно быть от 2 до {TERM_DATES_MAX} дат, а их {}",
+                        dates.len()
+                    ));
+                }
+                match dates.windows(2).find(|pair| pair.first() >= pair.get(1)) {
+                    Some(pair) => Err(format!(
+                        "даты списка сроков должны идти по возрастанию без повторов: {}",
+                        pair.iter().map(Date::to_string).collect::<Vec<_>>().join(", ")
+                    )),
+                    None => Ok(()),
+                }
+            }
         }
     }
 }
@@ -490,6 +520,16 @@ impl std::fmt::Display for TermMeaning {
                 }
             }
             TermMeaning::Text { reason } => write!(f, "только текст: {reason}"),
+            TermMeaning::Dates { dates } => {
+                f.write_str("сроки: ")?;
+                for (index, due) in dates.iter().enumerate() {
+                    if index > 0 {
+                        f.write_str(", ")?;
+                    }
+                    f.write_str(&due.to_russian())?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -537,6 +577,7 @@ enum MeaningRepr {
     Recurring(Recurrence),
     Continuous { from: Option<Date>, to: Option<Date> },
     Text { reason: TextReason },
+    Dates { dates: Vec<Date> },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -600,6 +641,9 @@ enum MeaningJson {
     Text {
         reason: TextReason,
     },
+    Dates {
+        dates: Vec<Date>,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -619,6 +663,7 @@ impl From<&TermMeaning> for MeaningRepr {
             TermMeaning::Recurring(recurrence) => MeaningRepr::Recurring(recurrence),
             TermMeaning::Continuous { from, to } => MeaningRepr::Continuous { from, to },
             TermMeaning::Text { reason } => MeaningRepr::Text { reason },
+            TermMeaning::Dates { ref dates } => MeaningRepr::Dates { dates: dates.clone() },
         }
     }
 }
@@ -634,6 +679,7 @@ impl TryFrom<MeaningRepr> for TermMeaning {
             MeaningRepr::Recurring(recurrence) => TermMeaning::Recurring(recurrence),
             MeaningRepr::Continuous { from, to } => TermMeaning::Continuous { from, to },
             MeaningRepr::Text { reason } => TermMeaning::Text { reason },
+            MeaningRepr::Dates { dates } => TermMeaning::Dates { dates },
         };
         meaning.validate()?;
         Ok(meaning)
@@ -680,6 +726,7 @@ impl From<&TermMeaning> for MeaningJson {
             }
             TermMeaning::Continuous { from, to } => MeaningJson::Continuous { from, to },
             TermMeaning::Text { reason } => MeaningJson::Text { reason },
+            TermMeaning::Dates { ref dates } => MeaningJson::Dates { dates: dates.clone() },
         }
     }
 }
@@ -734,6 +781,7 @@ impl TryFrom<MeaningJson> for TermMeaning {
             }
             MeaningJson::Continuous { from, to } => TermMeaning::Continuous { from, to },
             MeaningJson::Text { reason } => TermMeaning::Text { reason },
+            MeaningJson::Dates { dates } => TermMeaning::Dates { dates },
         };
         meaning.validate()?;
         Ok(meaning)
@@ -901,9 +949,10 @@ mod tests {
                 ("сентябрь 2023 года", r#"{"kind":"date","due":"2023-09-30","from":"2023-09-01"}"#),
                 ("Ежегодно 4 квартал", r#"{"kind":"recurring","frequency":"yearly","quarter":4}"#),
                 ("июнь – октябрь 2023 года", r#"{"kind":"range","from":"2023-06-01","to":"2023-10-31"}"#),
-                ("01.03.2023 года 01.02.2024 года", r#"{"kind":"range","from":"2023-03-01","to":"2024-02-01"}"#),
-                ("ноябрь 2023 года ноябрь 2024 года", r#"{"kind":"range","from":"2023-11-01","to":"2024-11-30"}"#),
-                ("декабрь 2023 декабрь 2024", r#"{"kind":"range","from":"2023-12-01","to":"2024-12-31"}"#),
+                // The roadmap repeats these yearly: two deadlines, not one 13-month span.
+                ("01.03.2023 года 01.02.2024 года", r#"{"kind":"dates","dates":["2023-03-01","2024-02-01"]}"#),
+                ("ноябрь 2023 года ноябрь 2024 года", r#"{"kind":"dates","dates":["2023-11-30","2024-11-30"]}"#),
+                ("декабрь 2023 декабрь 2024", r#"{"kind":"dates","dates":["2023-12-31","2024-12-31"]}"#),
                 ("2023–2024 годы", YEARS_2023_2024),
                 ("2023-2024 годы", YEARS_2023_2024),
                 ("2023–2024", YEARS_2023_2024),
@@ -1157,7 +1206,13 @@ mod tests {
         check_deadlines("до 01.09.2023", None, "2023-09-01", &[("2023-09-02", "2023-09-01")]);
         check_deadlines("2021-2025", None, "2025-12-31", &[("2025-12-30", "")]);
         check_deadlines("2022", None, "2022-12-31", &[]);
-        check_deadlines("ноябрь 2023 года ноябрь 2024 года", None, "2024-11-30", &[]);
+        // A missed 2023 deadline stays the latest one due until 2024's.
+        check_deadlines(
+            "ноябрь 2023 года ноябрь 2024 года",
+            None,
+            "2024-11-30",
+            &[("2023-11-29", ""), ("2024-06-01", "2023-11-30"), ("2025-01-01", "2024-11-30")],
+        );
         check_deadlines("В течение года", Some((2022, 2022)), "2022-12-31", &[]);
         check_deadlines("В течение года", None, "", &[("2030-01-01", "")]);
         check_deadlines("постоянно", None, "", &[]);
@@ -1184,6 +1239,9 @@ mod tests {
             r#"{"text":"x","kind":"recurring","frequency":"yearly","month":12,"quarter":4}"#,
             r#"{"text":"x","kind":"recurring","frequency":"yearly","quarter":5}"#,
             r#"{"text":"x","kind":"sometime"}"#,
+            r#"{"text":"x","kind":"dates","dates":["2023-11-30"]}"#,
+            r#"{"text":"x","kind":"dates","dates":["2024-11-30","2023-11-30"]}"#,
+            r#"{"text":"x","kind":"dates","dates":["2023-11-30","2023-11-30"]}"#,
         ] {
             assert!(serde_json::from_str::<Term>(json).is_err(), "{json}");
         }
@@ -1193,7 +1251,28 @@ mod tests {
         };
         let bytes = encode("term", &bad).unwrap();
         assert!(decode::<Term>("term", &bytes).is_err());
+        let unordered = Term {
+            text: "x".to_string(),
+            meaning: TermMeaning::Dates { dates: vec![date("2024-01-01"), date("2023-01-01")] },
+        };
+        let bytes = encode("term", &unordered).unwrap();
+        assert!(decode::<Term>("term", &bytes).is_err());
     }
+
+    /// The binary form of a `dates` term is pinned: variant 7 of the mirror (appended after
+    /// `text`, 4 bytes), the count (8 bytes) and the days since 1970 (4 bytes each), big-endian,
+    /// so events that carry it never change meaning.
+    #[test]
+    fn dates_term_golden_encoding() {
+        let term = parse("ноябрь 2023 года ноябрь 2024 года");
+        let bytes = encode("term", &term).unwrap();
+        let text_len = term.text.len();
+        assert_eq!(bytes.get(..8), Some(&(text_len as u64).to_be_bytes()[..]));
+        let meaning = bytes.get(8 + text_len..).unwrap();
+        assert_eq!(hex::encode(meaning), GOLDEN_DATES_MEANING);
+        assert_eq!(decode::<Term>("term", &bytes).unwrap(), term);
+    }
+    const GOLDEN_DATES_MEANING: &str = "00000007000000000000000200004ceb00004e59";
 
     /// The words in Latin letters in `text`.
     fn latin_words(text: &str) -> Vec<&str> {

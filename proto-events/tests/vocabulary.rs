@@ -899,6 +899,16 @@ fn term_meaning() -> impl Strategy<Value = term::TermMeaning> {
             Just(TextReason::TooLong),
         ]
         .prop_map(|reason| TermMeaning::Text { reason }),
+        (day.clone(), proptest::collection::vec(1i32..800, 1..term::TERM_DATES_MAX)).prop_map(
+            |(first, gaps)| {
+                let mut dates = vec![first];
+                for gap in gaps {
+                    let last = dates.last().map_or(0, |d| d.days_since_epoch());
+                    dates.push(Date::from_days_since_epoch(last + gap));
+                }
+                TermMeaning::Dates { dates }
+            }
+        ),
     ]
 }
 

@@ -424,6 +424,11 @@ fn meaning_schema(with_text: bool) -> Value {
             })),
             meaning("continuous", &[], json!({ "from": date, "to": date })),
             meaning("text", &["reason"], json!({ "reason": { "$ref": reference("TextReason") } })),
+            meaning("dates", &["dates"], json!({ "dates": {
+                "type": "array", "items": date, "minItems": 2,
+                "maxItems": proto_events::term::TERM_DATES_MAX,
+                "description": "Несколько сроков исполнения по возрастанию, у каждого свой статус.",
+            } })),
         ],
     })
 }

@@ -827,3 +827,37 @@ fn registry_larger_than_one_batch_is_appended_in_chunks() {
     assert!(again.status.success(), "{}", text(&again));
     assert_eq!(head(dir.path()), start + u64::try_from(rows).unwrap());
 }
+
+/// Issue 17, acceptance: the roadmap's «01.03.2023 года 01.02.2024 года» is a `dates` term in
+/// `letopis plans --format json`, each deadline with its own status; a missed first deadline is
+/// missed in 2024 although the second is still ahead.
+#[test]
+fn seed_001_repeated_deadlines_are_a_dates_term_in_the_plans_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = seeds().join("001_78658875f6c88a1e.txt");
+    let basis = "Распоряжение №55-494-мр от 13.06.2023";
+    let output = import_plan(dir.path(), &file, "Дорожная карта", basis, &["--accept-warnings"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let data = dir.path().to_str().unwrap();
+    let output = letopis(&["plans", "--data", data, "--date", "2023-06-01", "--format", "json"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let plans: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let six = plans[0]["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["activities"].as_array().unwrap().iter())
+        .find(|a| a["number"] == "6")
+        .expect("activity 6");
+    assert_eq!(six["term"]["text"], "01.03.2023 года 01.02.2024 года");
+    assert_eq!(six["term"]["kind"], "dates");
+    assert_eq!(six["term"]["dates"], serde_json::json!(["2023-03-01", "2024-02-01"]));
+    assert_eq!(six["status"], "overdue");
+    assert_eq!(
+        six["deadlines"],
+        serde_json::json!([
+            {"due": "2023-03-01", "status": "missed"},
+            {"due": "2024-02-01", "status": "not_due"}
+        ])
+    );
+}

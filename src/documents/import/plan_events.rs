@@ -246,7 +246,7 @@ pub fn describe(payload: &Payload) -> String {
     }
 }
 
-/// The JSON-facing kind of a term: date, range, year, years, recurring, continuous, text.
+/// The JSON-facing kind of a term: date, range, year, years, recurring, continuous, text, dates.
 pub fn term_kind(term: &Term) -> &'static str {
     match term.meaning {
         TermMeaning::Date { .. } => "date",
@@ -256,6 +256,7 @@ pub fn term_kind(term: &Term) -> &'static str {
         TermMeaning::Recurring(_) => "recurring",
         TermMeaning::Continuous { .. } => "continuous",
         TermMeaning::Text { .. } => "text",
+        TermMeaning::Dates { .. } => "dates",
     }
 }
 
@@ -597,6 +598,7 @@ fn derive_period(title: &str, parsed: &ParsedPlan, basis: &Basis) -> (u16, u16) 
                 TermMeaning::Years { from_year, to_year } => years.extend([from_year, to_year]),
                 TermMeaning::Date { due, .. } => years.push(due.year()),
                 TermMeaning::Range { from, to } => years.extend([from.year(), to.year()]),
+                TermMeaning::Dates { dates } => years.extend(dates.iter().map(|d| d.year())),
                 _ => {}
             }
         }
