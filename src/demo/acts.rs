@@ -1,6 +1,33 @@
-//! The acts of the demo region: a representative subset of the regional plan 2020–2025 (seed 000)
-//! and of the roadmap 2023–2024 (seed 001), with titles, terms and results taken from the seed
-//! texts, plus the order that sets the indicator targets.
+//! The acts of the demo region: a subset of the regional plan 2020–2025 (seed 000) and of the
+//! roadmap 2023–2024 (seed 001), plus the order that sets the indicator targets. Not every item
+//! is the act's own: what is copied and what is «по мотивам» is listed here, item by item.
+//!
+//! Copied: the section titles of both acts, and every text field of the plan's 1.1, 1.2, 4.1,
+//! 4.2, 5.1 and of the roadmap's 1, 2, 4, 6, 9, 11, 17, 18, 25, 34, 37, 50, 53, 59 except those
+//! listed below, in the acts' words (joined where the seed text breaks them). Shortened: 1.2's
+//! key result (its first sentence) and its documents (the seed text breaks them at a page end);
+//! roadmap 9's executors leave out ЦНППМ, already the responsible subject. The plan has one
+//! «ответственный исполнитель» column; the demo takes its first body as `responsible`, the rest
+//! as `co_executors`.
+//!
+//! «По мотивам» (the demo's own, not the act's):
+//! - plan 5.2, 6.1 and 7.1 as a whole: the act's items with these numbers are other
+//!   activities (5.2 «Обеспечение функционирования ЦНППМПР как инструмента оказания методической
+//!   помощи…», 6.1 «Модернизация материально-технической базы…», 7.1 «Разработка методических
+//!   рекомендаций для педагогов по правовым и организационно-техническим вопросам аттестации…»).
+//!   5.2 follows the roadmap's diagnostics items 13–14, 6.1 the plan's 6.3 (региональная
+//!   платформа электронного образования), 7.1 the plan's 7.2–7.3 (школы с низкими результатами);
+//!   their title, responsible, co-executors, term, key result and documents are the demo's.
+//! - roadmap 17: the number. In the seed text this row has no number (it stands between 16 and
+//!   17); the act's 17 is «Организация повышения квалификации… приоритетных федеральных
+//!   программ». Title, executors, term and result are the act's.
+//! - roadmap 59: the act's text of the title lost its first word(s); the title starts with «…».
+//! - every roadmap item's `fixing_documents`: the roadmap has no «документы, закрепляющие
+//!   результат» column (its columns are мероприятие, ответственный субъект, исполнители, срок,
+//!   ключевой результат), so these strings are the demo's.
+//! - every `indicator` and `planned_value`: the plan has no indicators; the roadmap's rows state
+//!   results in words; the links and values follow the Regulation (seed 001, appendix 1) and,
+//!   for 17, the roadmap's 30 % (the Regulation says 9,5 %).
 
 use proto_events::vocabulary::{IndicatorCode, TargetValue};
 
@@ -37,7 +64,7 @@ pub(crate) const CONCEPT_ACTIVITIES: &[ActivitySeed] = &[
         section: "1",
         number: "1.1",
         title: "Создание сети психолого-педагогических классов в общеобразовательных организациях и (или) организациях дополнительного образования",
-        responsible: "Муниципальные органы управления образованием (МОУО)",
+        responsible: "Муниципальные органы управления образованием (далее - МОУО)",
         co_executors: &[],
         term: "2021-2025",
         key_result: "Созданы и функционируют психолого-педагогические классы",
@@ -49,23 +76,23 @@ pub(crate) const CONCEPT_ACTIVITIES: &[ActivitySeed] = &[
         section: "1",
         number: "1.2",
         title: "Разработка инструментария исследования интересов, способностей школьников к педагогической деятельности, критериев и показателей, характеризующих развитие профессионального самоопределения",
-        responsible: "ГАУ ДПО ИРО",
-        co_executors: &["РИКП"],
+        responsible: "ГАУ ДПО ИО РИКП (далее - РИКП)",
+        co_executors: &[],
         term: "2021-2023",
-        key_result: "Разработан и применяется инструментарий исследования интересов, способностей школьников к педагогической деятельности",
-        fixing_documents: "Инструментарий, аналитическая справка",
+        key_result: "Разработан и применяется инструментарий исследования интересов, способностей школьников к педагогической деятельности.",
+        fixing_documents: "Методические рекомендации по исследованию интересов, способностей школьников к педагогической деятельности и мониторингу прогресса профессионального самоопределения обучающихся. Ежегодный аналитический отчёт о результатах мониторинга",
         indicator: None,
         planned_value: None,
     },
     ActivitySeed {
         section: "4",
         number: "4.1",
-        title: "Разработка, утверждение и внедрение нового порядка проведения аттестации педагогов на присвоение квалификационных категорий, основывающегося прежде всего на анализе результатов профессиональной деятельности",
+        title: "Разработка, утверждение и внедрение нового порядка проведения аттестации педагогов на присвоение квалификационных категорий, основывающегося прежде всего на анализе результатов профессиональной деятельности по обучению, воспитанию и развитию обучающихся",
         responsible: "Министерство образования Иркутской области",
         co_executors: &["ЦОПМКиМКО"],
         term: "по мере обновления федеральной нормативной базы",
-        key_result: "Аттестация педагогов на присвоение квалификационных категорий будет основываться прежде всего на анализе результатов профессиональной деятельности",
-        fixing_documents: "Нормативный акт, утверждающий порядок проведения аттестации педагогов",
+        key_result: "Аттестация педагогов на присвоение квалификационных категорий, будет основываться прежде всего на анализе результатов профессиональной деятельности по обучению, воспитанию и развитию обучающихся",
+        fixing_documents: "Нормативный акт, утверждающий порядок проведения аттестации педагогов на присвоение квалификационных категорий, основывающегося прежде всего на анализе результатов профессиональной деятельности по обучению, воспитанию и развитию обучающихся",
         indicator: None,
         planned_value: None,
     },
@@ -77,22 +104,23 @@ pub(crate) const CONCEPT_ACTIVITIES: &[ActivitySeed] = &[
         co_executors: &["РИКП", "ИРО"],
         term: "2021-2025",
         key_result: "Повышение профессиональных компетенций педагогических работников",
-        fixing_documents: "Нормативная база для внедрения профессиональных стандартов",
+        fixing_documents: "Нормативная база для продвижения профессиональных стандартов педагогических работников",
         indicator: None,
         planned_value: None,
     },
     ActivitySeed {
         section: "5",
         number: "5.1",
-        title: "Обеспечение функционирования центра непрерывного повышения профессионального мастерства педагогических работников (ЦНППМПР)",
+        title: "Обеспечение функционирования центра непрерывного повышения профессионального мастерства педагогических работников (далее - ЦНППМПР)",
         responsible: "Министерство образования Иркутской области",
         co_executors: &["ИРО"],
         term: "2021-2025",
-        key_result: "Организована методическая помощь педагогам; выстроены для педагогов индивидуальные образовательные маршруты; организован процесс непрерывного профессионального роста педагогов",
-        fixing_documents: "Устав ЦНППМПР, локальные акты ЦНППМПР",
+        key_result: "Организована методическая помощь педагогам; Выстроены для педагогов индивидуальные образовательные маршруты; Организован процесс непрерывного профессионального роста педагогов; Обучение управленческих команд с целью оказания поддержки образовательных организаций, функционирующих в сложных социальных условиях и демонстрирующих низкие образовательные результаты, проводится в новых непрерывных форматах; Осуществляется поддержка профессиональных сообществ; Осуществляется поддержка молодых специалистов",
+        fixing_documents: "Устав ЦНППМПР, отражающий основные направления работы, локальные акты ЦНППМПР",
         indicator: Some(IndicatorCode::Routed),
         planned_value: Some(TargetValue::ShareAtLeastBp(1000)),
     },
+    // «По мотивам»: not the act's 5.2 (see the module doc); every field is the demo's.
     ActivitySeed {
         section: "5",
         number: "5.2",
@@ -105,6 +133,8 @@ pub(crate) const CONCEPT_ACTIVITIES: &[ActivitySeed] = &[
         indicator: Some(IndicatorCode::Diagnosed),
         planned_value: Some(TargetValue::ShareAtLeastBp(1000)),
     },
+    // «По мотивам» the act's 6.3: not the act's 6.1 (see the module doc); every field is the
+    // demo's.
     ActivitySeed {
         section: "6",
         number: "6.1",
@@ -117,6 +147,8 @@ pub(crate) const CONCEPT_ACTIVITIES: &[ActivitySeed] = &[
         indicator: None,
         planned_value: None,
     },
+    // «По мотивам» the act's 7.2–7.3: not the act's 7.1 (see the module doc); every field is the
+    // demo's.
     ActivitySeed {
         section: "7",
         number: "7.1",
@@ -134,11 +166,12 @@ pub(crate) const CONCEPT_ACTIVITIES: &[ActivitySeed] = &[
 /// Sections of the roadmap 2023–2024 (seed 001).
 pub(crate) const ROADMAP_SECTIONS: &[(&str, &str)] = &[
     ("1", "Управление системой научно-методического сопровождения педагогических работников и управленческих кадров"),
-    ("2", "Развитие кадрового потенциала и профессионального мастерства педагогических работников и управленческих кадров"),
-    ("3", "Научно-методическое и инновационное развитие"),
+    ("2", "Непрерывное повышение профессионального мастерства педагогических работников и управленческих кадров"),
+    ("3", "Содержательно-методическое обеспечение непрерывного профессионального (педагогического) образования"),
 ];
 
-/// Activities of the roadmap 2023–2024 (seed 001).
+/// Activities of the roadmap 2023–2024 (seed 001). The roadmap has no «документы, закрепляющие
+/// результат» column: every `fixing_documents` below is the demo's own, not the act's.
 pub(crate) const ROADMAP_ACTIVITIES: &[ActivitySeed] = &[
     ActivitySeed {
         section: "1",
@@ -179,11 +212,11 @@ pub(crate) const ROADMAP_ACTIVITIES: &[ActivitySeed] = &[
     ActivitySeed {
         section: "1",
         number: "6",
-        title: "Разработка макета муниципального плана повышения профессионального мастерства педагогических работников и управленческих кадров",
+        title: "Разработка макета муниципального плана повышения профессионального мастерства педагогических работников и управленческих кадров по его заполнению",
         responsible: "ЦНППМ",
         co_executors: &["ГАУ ДПО ИРО", "РУМО"],
         term: "01.03.2023 года 01.02.2024 года",
-        key_result: "Утверждение макета муниципального плана повышения профессионального мастерства",
+        key_result: "Утверждение макета муниципального плана повышения профессионального мастерства педагогических работников и управленческих кадров по его заполнению",
         fixing_documents: "Макет муниципального плана",
         indicator: None,
         planned_value: None,
@@ -207,19 +240,20 @@ pub(crate) const ROADMAP_ACTIVITIES: &[ActivitySeed] = &[
         responsible: "МО ИО, ЦНППМ",
         co_executors: &["Субъекты РС НМС"],
         term: "ноябрь 2023 года ноябрь 2024 года",
-        key_result: "Информационно-аналитическая справка по результатам мониторинга эффективности функционирования РС НМС",
+        key_result: "Информационно-аналитическая справка по результатам мониторинга эффективности функционирования РС НМС, отдельных субъектов РС НМС, адресные рекомендации для субъектов РС НМС по результатам мониторинга",
         fixing_documents: "Информационно-аналитическая справка",
         indicator: None,
         planned_value: None,
     },
+    // The number is the demo's: this row has no number in the act's text (see the module doc).
     ActivitySeed {
         section: "2",
         number: "17",
         title: "Реализация комплекса мероприятий по организации повышения квалификации педагогических работников по программам ДПО, вошедшим в Федеральный реестр программ ДПО и подобранных с учетом диагностики профессиональных дефицитов",
         responsible: "ГАУ ДПО ИРО",
-        co_executors: &["Субъекты РС НМС, осуществляющие деятельность по реализации программ ДПО"],
+        co_executors: &["Субъекты РС НМС, осуществляющие деятельность по реализации программ ДПО для педагогических работников и управленческих кадров"],
         term: "2023–2024 годы",
-        key_result: "Не менее 30 % педагогических работников Иркутской области освоили программы ДПО, вошедшие в Федеральный реестр",
+        key_result: "Не менее 30 % педагогических работников Иркутской области освоили программы ДПО, вошедшие в Федеральный реестр программ ДПО и подобранных с учетом диагностики профессиональных дефицитов",
         fixing_documents: "Отчёт ГАУ ДПО ИРО",
         indicator: Some(IndicatorCode::FrByDeficit),
         planned_value: Some(TargetValue::ShareAtLeastBp(3000)),
@@ -231,7 +265,7 @@ pub(crate) const ROADMAP_ACTIVITIES: &[ActivitySeed] = &[
         responsible: "ГАУ ДПО ИРО",
         co_executors: &["Образовательный центр «Персей»"],
         term: "2023–2024 годы",
-        key_result: "1,6% от педагогических работников образовательных организаций Иркутской области до 31.12.2024",
+        key_result: "1,6% от педагогических работников образовательных организаций Иркутской области до 31.12.2024 года",
         fixing_documents: "Отчёт ГАУ ДПО ИРО",
         indicator: Some(IndicatorCode::Talents),
         planned_value: Some(TargetValue::ShareAtLeastBp(160)),
@@ -265,9 +299,13 @@ pub(crate) const ROADMAP_ACTIVITIES: &[ActivitySeed] = &[
         number: "37",
         title: "Комплекс мероприятий по внедрению системы наставничества педагогических работников в образовательных организациях (в том числе региональный конкурс «Наставник 38», сопровождение клуба наставников «Восхождение»)",
         responsible: "ЦНППМ",
-        co_executors: &["ГАУ ДПО ИРО", "ММС", "ОО"],
+        co_executors: &[
+            "ГАУ ДПО ИРО",
+            "Совет молодых специалистов",
+            "сетевое профессиональное сообщество наставников",
+        ],
         term: "2023–2024 годы",
-        key_result: "Программы наставничества реализуются в образовательных организациях",
+        key_result: "Обмен эффективными практиками наставничества. Разработаны и реализованы модели и программы наставничества. Положительная динамика эффективных практик наставничества, реализующих разные модели наставничества",
         fixing_documents: "Положение о конкурсе, приказы",
         indicator: Some(IndicatorCode::MentoringOrgs),
         planned_value: Some(TargetValue::ShareAtLeastBp(8500)),
@@ -291,7 +329,7 @@ pub(crate) const ROADMAP_ACTIVITIES: &[ActivitySeed] = &[
         responsible: "ЦНППМ",
         co_executors: &["ГАУ ДПО ИРО"],
         term: "Ежемесячно",
-        key_result: "Актуализация информации о тенденциях развития образования, событиях РС НМС",
+        key_result: "Актуализация информации о тенденциях развития образования, событиях РС НМС. Положительная динамика подписчиков и обращений к информационным ресурсам",
         fixing_documents: "Публикации на сайте",
         indicator: None,
         planned_value: None,
@@ -299,11 +337,12 @@ pub(crate) const ROADMAP_ACTIVITIES: &[ActivitySeed] = &[
     ActivitySeed {
         section: "3",
         number: "59",
-        title: "Организация образовательных исследований лучших образовательных систем Иркутского региона, презентация результатов обобщения широкой педагогической общественности",
+        // The act's text lost the title's first word(s); the demo does not invent them.
+        title: "…образовательных исследований лучших образований Иркутского региона, презентация результатов обобщения широкой педагогической общественности",
         responsible: "ЦНППМ",
         co_executors: &["ФНМИЦ", "ГАУ ДПО ИРО", "ВО"],
         term: "2024 год",
-        key_result: "Сформирован заказ на научные разработки",
+        key_result: "Сформирован заказ на научные разработки для федеральных центров научно-методического сопровождения. Проведены научные исследования образовательных систем Иркутской области",
         fixing_documents: "Отчёт ЦНППМ",
         indicator: None,
         planned_value: None,
@@ -368,8 +407,8 @@ pub(crate) const REGULATION_TARGETS: &[TargetRow] = &[
         true,
         Some(2023),
     ),
-    // «Не менее 80 % от числа педагогических работников школ с низкими результатами обучения
-    // и/или школ, функционирующих в неблагоприятных социальных условиях».
+    // «Не менее 80 % от числа педагогических работников, школ с низким результатами обучения
+    // и/или школ, функционирующих в неблагоприятных социальных условиях, выявленных по…».
     (IndicatorCode::LowResultsSchools, TargetValue::ShareAtLeastBp(8000), None, true, Some(2023)),
     (
         IndicatorCode::Talents,

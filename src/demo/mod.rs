@@ -779,16 +779,28 @@ impl Generator {
     /// Providers outside every municipality.
     fn register_providers(&mut self, boot: i32) -> anyhow::Result<()> {
         let operator = operator();
-        for (id, name) in [
-            ("dpo-academy", "ФГАОУ ДПО «Академия Минпросвещения России»"),
-            ("dpo-iro", "ГАУ ДПО «Институт развития образования Иркутской области» (ЦНППМ)"),
-            ("dpo-persey", "Региональный центр выявления и поддержки одарённых детей «Персей»"),
+        for (id, name, kind) in [
+            (
+                "dpo-academy",
+                "ФГАОУ ДПО «Академия Минпросвещения России»",
+                OrganisationKind::Academy,
+            ),
+            (
+                "dpo-iro",
+                "ГАУ ДПО «Институт развития образования Иркутской области» (ЦНППМ)",
+                OrganisationKind::RegionalInstitute,
+            ),
+            (
+                "dpo-persey",
+                "Региональный центр выявления и поддержки одарённых детей «Персей»",
+                OrganisationKind::DpoProvider,
+            ),
         ] {
             let organisation = OrgId::new(id)?;
             let payload = OrganisationRegistered {
                 organisation: organisation.clone(),
                 name: name.to_string(),
-                kind: OrganisationKind::DpoProvider,
+                kind,
                 municipality: None,
             };
             self.emit(payload.into(), boot, boot, operator.clone(), None)?;
@@ -832,7 +844,9 @@ impl Generator {
                 OrganisationKind::Additional => format!("МУ ДО Дом детского творчества № {number}"),
                 OrganisationKind::Vocational => format!("ГБПОУ педагогический колледж № {number}"),
                 OrganisationKind::Higher => format!("Педагогический институт № {number}"),
-                OrganisationKind::DpoProvider => format!("Центр ДПО № {number}"),
+                OrganisationKind::DpoProvider
+                | OrganisationKind::Academy
+                | OrganisationKind::RegionalInstitute => format!("Центр ДПО № {number}"),
             };
             let payload =
                 OrganisationRegistered { organisation: id.clone(), name, kind, municipality: code };
@@ -1201,6 +1215,8 @@ impl Generator {
     fn concept_plan(&mut self) -> anyhow::Result<PlanId> {
         let ministry = ministry();
         let concept = PlanId::new("plan-concept-2020-2025")?;
+        // The seed's text does not name the act that approved the plan: this one (no number,
+        // 20.03.2020) is the demo's own, needed because a plan is created by an act.
         let concept_act = basis(
             "распоряжение",
             "б/н",
