@@ -29,8 +29,9 @@
 //!   and was chosen from their diagnostics before it — the program was planned as a step of one
 //!   of their routes (built on a diagnostic) on or before the completion, or the completion names
 //!   a step of a route opened on or before it / all employed.
-//! - `tutor_accompanied` (001 App. 1 p. 5, cumulative): employed who completed a course while a
-//!   tutor was assigned to one of their routes (on or before the completion) / all employed.
+//! - `tutor_accompanied` (001 App. 1 p. 5, cumulative): employed who completed a course of the
+//!   Academy (the certificate's provider registered as `academy`) while a tutor was assigned to
+//!   one of their routes (on or before the completion) / all employed.
 //!   The vocabulary does not mark which provider is the Academy, so every provider counts.
 //! - `mgmt_teams_trained` (001 App. 1 p. 6, cumulative): organisations in scope with a
 //!   management team on `D` whose team was trained in the period on a program about the
@@ -549,6 +550,8 @@ struct Course<'a> {
     chosen: bool,
     /// The smallest id of a tutor assignment dated on or before the completion.
     tutor: Option<EventId>,
+    /// The certificate's provider is registered as the Academy (`OrganisationKind::Academy`).
+    academy: bool,
 }
 
 /// The population of a scope on a date as known at a knowledge point, computed once per
@@ -1147,7 +1150,7 @@ fn tutor_accompanied(population: &Population<'_>, start: Date) -> Count {
             population
                 .courses_of(member)
                 .iter()
-                .filter(|course| course.on >= start)
+                .filter(|course| course.on >= start && course.academy)
                 .filter_map(|course| course.tutor.map(|tutor| [course.id, tutor]))
                 .flatten(),
         );
@@ -1234,7 +1237,7 @@ fn mentoring_orgs(state: &State, population: &Population<'_>) -> Count {
     let mut count = Count::new();
     for org in organisations_in_scope(state, &population.scope, date, known) {
         let kind = state.registry.organisation_place_at(org, known).map(|(kind, _)| kind);
-        if kind == Some(OrganisationKind::DpoProvider) {
+        if kind.is_some_and(OrganisationKind::is_dpo_provider) {
             continue;
         }
         count.member(active.get(org).cloned().unwrap_or_default());
@@ -1454,6 +1457,9 @@ fn courses<'a>(
             federal: program.is_some_and(|program| program.federal_on(fact.on)),
             chosen: named || planned,
             tutor: scratch.tutors.iter().filter(|(_, on)| *on <= fact.on).map(|(id, _)| *id).min(),
+            academy: registry
+                .organisation_place_at(&fact.value.provider, known)
+                .is_some_and(|(kind, _)| kind == OrganisationKind::Academy),
         });
     }
 }

@@ -889,6 +889,79 @@ fn route_supported_counts_regional_methodists_not_tutors() {
     check(&given, None, IndicatorCode::RouteSupported, "region", "2024-12-31", (1, 2));
 }
 
+/// 001 App. 1: «Доля педагогических работников, обеспеченных персонифицированным
+/// сопровождением в процессе повышения квалификации по программам, реализуемым ГАОУ ДПО
+/// «Академия Минпросвещения России», тьюторами ЦНППИМ»: a course of the Academy, with a tutor
+/// assigned by its end; a tutored course of the regional institute does not count.
+#[test]
+fn tutor_accompanied_counts_academy_courses_with_a_tutor() {
+    let mut given = district();
+    let d = "2023-01-01";
+    for (org, kind) in
+        [("academy", OrganisationKind::Academy), ("iro", OrganisationKind::RegionalInstitute)]
+    {
+        given.record(
+            d,
+            d,
+            OrganisationRegistered {
+                organisation: id(org),
+                name: format!("ДПО {org}"),
+                kind,
+                municipality: None,
+            },
+        );
+    }
+    for (route, teacher) in [("r1", "t1"), ("r2", "t2"), ("r4", "t4")] {
+        given.record(
+            "2024-02-01",
+            "2024-02-01",
+            RouteOpened {
+                route: id(route),
+                teacher: id(teacher),
+                diagnostic: id(&format!("d-{teacher}")),
+                deficits: BTreeSet::from([id("k-1")]),
+            },
+        );
+        given.record(
+            "2024-02-02",
+            "2024-02-02",
+            RouteSupportAssigned {
+                route: id(route),
+                teacher: id(teacher),
+                supporter: id("tutor-1"),
+                role: SupportRole::Tutor,
+            },
+        );
+    }
+    let at = |provider: &str, mut completion: CourseCompleted| {
+        completion.provider = id(provider);
+        completion
+    };
+    // t1: the Academy, tutored: counts. t2: the institute, tutored: does not.
+    given.record(
+        "2024-05-01",
+        "2024-05-01",
+        at("academy", completion("c1", "t1", "p-fgos", "2024-05-01")),
+    );
+    given.record(
+        "2024-05-01",
+        "2024-05-01",
+        at("iro", completion("c2", "t2", "p-fgos", "2024-05-01")),
+    );
+    // t3: the Academy, no tutor at all: does not. t4: the Academy, finished before the tutor.
+    given.record(
+        "2024-05-01",
+        "2024-05-01",
+        at("academy", completion("c3", "t3", "p-fgos", "2024-05-01")),
+    );
+    given.record(
+        "2024-01-15",
+        "2024-01-15",
+        at("academy", completion("c4", "t4", "p-fgos", "2024-01-15")),
+    );
+    check(&given, None, IndicatorCode::TutorAccompanied, "region", "2024-12-31", (1, 6));
+}
+
 /// 001 App. 1: «Доля педагогических работников, освоивших программы дополнительного
 /// профессионального образования, вошедшие в Федеральный реестр и подобранные с учетом
 /// диагностики профессиональных дефицитов»: the diagnostic comes first, the course is chosen

@@ -48,8 +48,29 @@ pub enum OrganisationKind {
     Vocational,
     /// Higher education (ВО).
     Higher,
-    /// Provider of additional professional programs (ДПО: ИРО, ЦНППМ, the Academy).
+    /// Provider of additional professional programs (ДПО) not named below: a regional centre,
+    /// a university's ДПО department, a commercial provider.
     DpoProvider,
+    /// ФГАОУ ДПО «Академия Минпросвещения России»: the federal provider whose programs the
+    /// act's `tutor_accompanied` and the municipal plans' Academy share count.
+    Academy,
+    /// The region's institute of education development (ИРО), with its ЦНППМ when the ЦНППМ is
+    /// its unit: the regional provider of the municipal plans' ИРО share.
+    RegionalInstitute,
+}
+
+impl OrganisationKind {
+    /// A provider of additional professional programs (ДПО) of any kind: it trains teachers,
+    /// it does not employ the region's teachers as a school does, and it may stand outside the
+    /// region's municipalities.
+    pub fn is_dpo_provider(self) -> bool {
+        matches!(
+            self,
+            OrganisationKind::DpoProvider
+                | OrganisationKind::Academy
+                | OrganisationKind::RegionalInstitute
+        )
+    }
 }
 
 /// `organisation_registered`: an organisation enters the registry.
@@ -74,11 +95,12 @@ impl OrganisationRegistered {
         validation::title("name", &self.name)?;
         match &self.municipality {
             Some(code) => validation::id("municipality", code.as_str()),
-            None if self.kind == OrganisationKind::DpoProvider => Ok(()),
+            None if self.kind.is_dpo_provider() => Ok(()),
             None => Err(FieldError::new(
                 "municipality",
                 "none",
-                "вне муниципалитетов может быть только организация типа dpo_provider",
+                "вне муниципалитетов может быть только организация ДПО (dpo_provider, academy, \
+                 regional_institute)",
             )),
         }
     }

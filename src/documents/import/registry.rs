@@ -724,7 +724,14 @@ fn program_topic(text: &str) -> Option<ProgramTopic> {
 
 fn organisation_kind(text: &str) -> Option<OrganisationKind> {
     let norm = normalize(text);
-    if norm.contains("дпо") || norm.contains("дополнительного профессионального")
+    if norm.contains("академи") || norm == "academy" {
+        Some(OrganisationKind::Academy)
+    } else if norm.contains("институт развития образования")
+        || norm == "иро"
+        || norm.contains("regional_institute")
+    {
+        Some(OrganisationKind::RegionalInstitute)
+    } else if norm.contains("дпо") || norm.contains("дополнительного профессионального")
     {
         Some(OrganisationKind::DpoProvider)
     } else if norm.contains("дошкол") || norm == "доу" {
