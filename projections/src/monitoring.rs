@@ -50,7 +50,9 @@
 //!   the first 3 years of work (career start after `D` − 3 years) with a support form on `D`
 //!   (mentee of an active pair, a methodist assigned, or a supported open route) / such teachers.
 //! - `mentoring_orgs` (001 App. 1; 003: 100 %, as of `D`): organisations in scope (not DPO
-//!   providers) registered by `D` with an active mentoring pair on `D` / those organisations.
+//!   providers) registered by `D` whose mentoring program (`organisation_status_changed`,
+//!   `mentoring_program`) is in force on `D` / those organisations; active pairs are evidence,
+//!   not the test (a program between two pairs is still run).
 //! - `methodist_load` (001 App. 1, ratio, «не более 250 человек, закрепленных за 1 региональным
 //!   методистом»): assignments of general-school teachers in scope to methodists on `D`
 //!   (`teacher_assigned_to_methodist`) / methodists (the scope's regional methodists on `D` and
@@ -1234,13 +1236,24 @@ fn mentoring_orgs(state: &State, population: &Population<'_>) -> Count {
     for (org, id) in &population.pairs {
         active.entry(org).or_default().push(*id);
     }
+    let adopted = |status: &OrganisationStatus| *status == OrganisationStatus::MentoringProgram;
     let mut count = Count::new();
     for org in organisations_in_scope(state, &population.scope, date, known) {
         let kind = state.registry.organisation_place_at(org, known).map(|(kind, _)| kind);
         if kind.is_some_and(OrganisationKind::is_dpo_provider) {
             continue;
         }
-        count.member(active.get(org).cloned().unwrap_or_default());
+        // «организации, в которых реализуется программа наставничества»: the program adopted
+        // and in force on the date; its active pairs are shown with it as evidence.
+        let evidence = match state.registry.status_on_at(org, adopted, date, known) {
+            Some(program) => {
+                let mut evidence = vec![program];
+                evidence.extend(active.get(org).into_iter().flatten().copied());
+                evidence
+            }
+            None => Vec::new(),
+        };
+        count.member(evidence);
     }
     count
 }

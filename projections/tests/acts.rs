@@ -517,8 +517,25 @@ fn route_support_young_teachers_and_mentoring_orgs() {
     // Only t6 is under 35 and within 3 years of career start; supported from 01.03.2024.
     check(&given, None, IndicatorCode::YoungSupported, "region", "2024-02-15", (0, 1));
     check(&given, None, IndicatorCode::YoungSupported, "region", "2024-12-31", (1, 1));
+    // 001 App. 1: «Доля образовательных организаций, реализующих программы наставничества»:
+    // an active pair is not a program; s1 adopts one, by its own act, from 01.04.2024.
+    check(&given, None, IndicatorCode::MentoringOrgs, "region", "2024-12-31", (0, 4));
+    let program = |org: &str, change, valid_from: &str| OrganisationStatusChanged {
+        organisation: id(org),
+        status: OrganisationStatus::MentoringProgram,
+        change,
+        valid_from: date(valid_from),
+        valid_to: None,
+    };
+    given.record("2024-04-01", "2024-04-01", program("s1", FlagChange::Set, "2024-04-01"));
+    check(&given, None, IndicatorCode::MentoringOrgs, "region", "2024-03-31", (0, 4));
     check(&given, None, IndicatorCode::MentoringOrgs, "region", "2024-12-31", (1, 4));
     check(&given, None, IndicatorCode::MentoringOrgs, "municipality:m2", "2024-12-31", (0, 2));
+    // A program with no pair active yet counts (k1); a program ended does not (s1 from 2025).
+    given.record("2024-05-01", "2024-05-01", program("k1", FlagChange::Set, "2024-05-01"));
+    given.record("2025-01-10", "2025-01-10", program("s1", FlagChange::Cleared, "2025-01-01"));
+    check(&given, None, IndicatorCode::MentoringOrgs, "municipality:m2", "2024-12-31", (1, 2));
+    check(&given, None, IndicatorCode::MentoringOrgs, "region", "2025-02-01", (1, 4));
 }
 
 #[test]

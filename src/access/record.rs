@@ -29,7 +29,7 @@
 //! that is not in the ledger (`RejectionClass::UnknownReference`), so that a scoped actor cannot
 //! probe which event ids exist outside its scope; region-wide roles get the refusal itself.
 
-use proto_events::vocabulary::{Payload, PlanLevel, Scope};
+use proto_events::vocabulary::{OrganisationStatus, Payload, PlanLevel, Scope};
 use proto_events::Date;
 
 use crate::access::{covers, unknown_pair, unknown_teacher, Refusal, Role};
@@ -235,6 +235,34 @@ fn organisation_may(
                 ));
             }
             own_teacher("mentee", p.mentee.as_str())
+        }
+        // An organisation adopts (or ends) its own mentoring program by its own act; the lists
+        // of low-results schools are the ministry's, recorded by the region or municipality.
+        Payload::OrganisationStatusChanged(p) => {
+            if p.status != OrganisationStatus::MentoringProgram {
+                let status = match p.status {
+                    OrganisationStatus::LowResults(_) => "low_results",
+                    OrganisationStatus::UnfavourableSocialConditions => {
+                        "unfavourable_social_conditions"
+                    }
+                    OrganisationStatus::MentoringProgram => "mentoring_program",
+                };
+                return Err(Refusal::new(
+                    "status",
+                    status,
+                    "организация отмечает только свою программу наставничества; статусы школ \
+                     с низкими результатами и в неблагоприятных условиях устанавливают регион и \
+                     муниципалитет",
+                ));
+            }
+            if p.organisation.as_str() != id {
+                return Err(Refusal::new(
+                    "organisation",
+                    &p.organisation,
+                    format!("не относится к ведению {role}"),
+                ));
+            }
+            Ok(())
         }
         // The pair is the organisation's own even after its mentee moved elsewhere.
         Payload::MentoringPairEnded(p) => match registry.pair_organisation(p.pair.as_str()) {

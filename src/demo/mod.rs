@@ -347,6 +347,8 @@ struct Organisation {
     kind: OrganisationKind,
     staff: Vec<usize>,
     low_results: bool,
+    /// It has adopted a mentoring program (recorded before its first pair).
+    mentoring_program: bool,
 }
 
 struct Teacher {
@@ -857,6 +859,7 @@ impl Generator {
                 kind,
                 staff: Vec::new(),
                 low_results: false,
+                mentoring_program: false,
             });
         }
         Ok(())
@@ -2140,6 +2143,7 @@ impl Generator {
                     self.teachers.get(mentee).map(|t| t.id.clone()).context("mentee")?;
                 let pair = PairId::new(format!("m-{:06}", self.count("pair")))?;
                 let formed = valid + 14;
+                self.adopt_mentoring_program(org, formed, day)?;
                 let payload = MentoringPairFormed {
                     pair: pair.clone(),
                     mentor: mentor_id,
@@ -2159,6 +2163,33 @@ impl Generator {
                 self.emit(payload.into(), ended, ended + 10, org_actor(&organisation), None)?;
             }
         }
+        Ok(())
+    }
+
+    /// The organisation's mentoring program, adopted by its own order a month before its first
+    /// pair is formed (the act counts organisations that run a program, not pairs).
+    fn adopt_mentoring_program(&mut self, org: usize, formed: i32, day: i32) -> anyhow::Result<()> {
+        let Some(organisation) = self.organisations.get_mut(org) else { return Ok(()) };
+        if organisation.mentoring_program {
+            return Ok(());
+        }
+        organisation.mentoring_program = true;
+        let id = organisation.id.clone();
+        let adopted = formed - 30;
+        let order = Basis {
+            kind: "приказ".to_string(),
+            number: format!("{}-о", self.count("mentoring-program")),
+            date: date(adopted),
+            title: Some("Об утверждении программы наставничества педагогических работников".into()),
+        };
+        let payload = OrganisationStatusChanged {
+            organisation: id.clone(),
+            status: OrganisationStatus::MentoringProgram,
+            change: FlagChange::Set,
+            valid_from: date(adopted),
+            valid_to: None,
+        };
+        self.emit(payload.into(), adopted, day, org_actor(&id), Some(order))?;
         Ok(())
     }
 

@@ -13,14 +13,14 @@ use proto_events::term;
 use proto_events::vocabulary::{
     Accumulation, ActivityAdded, ActivityExecutionReported, CompetenceCode, CompletionId,
     CourseCompleted, DiagnosticId, DiagnosticProcedureRegistered, DiagnosticRecorded,
-    EventCorrected, EventRetracted, ExecutionStatus, FigureReported, IndicatorCode,
-    MentoringPairEnded, MentoringPairFormed, MunicipalityCode, MunicipalityRegistered, OrgId,
-    OrganisationKind, OrganisationRegistered, PairId, ParticipationKind, ParticipationRecorded,
-    Payload, PlanCreated, PlanId, PlanLevel, PlanSectionAdded, Position, ProcedureId,
-    ProcedureLevel, ProgramForm, ProgramId, ProgramKind, ProgramRegistered, ProgramTopic,
-    Replacement, ReportId, RouteId, RouteOpened, RouteStepCompleted, RouteStepPlanned,
-    RouteStepRef, Scope, StepForm, StepId, TargetSet, TargetValue, TeacherHired, TeacherId,
-    TeacherLeft, TeacherMoved,
+    EventCorrected, EventRetracted, ExecutionStatus, FigureReported, FlagChange, IndicatorCode,
+    LowResultsGrade, MentoringPairEnded, MentoringPairFormed, MunicipalityCode,
+    MunicipalityRegistered, OrgId, OrganisationKind, OrganisationRegistered, OrganisationStatus,
+    OrganisationStatusChanged, PairId, ParticipationKind, ParticipationRecorded, Payload,
+    PlanCreated, PlanId, PlanLevel, PlanSectionAdded, Position, ProcedureId, ProcedureLevel,
+    ProgramForm, ProgramId, ProgramKind, ProgramRegistered, ProgramTopic, Replacement, ReportId,
+    RouteId, RouteOpened, RouteStepCompleted, RouteStepPlanned, RouteStepRef, Scope, StepForm,
+    StepId, TargetSet, TargetValue, TeacherHired, TeacherId, TeacherLeft, TeacherMoved,
 };
 use proto_events::{Actor, ActorRole, Basis, Date, Effective, EventId, Seq};
 
@@ -1059,6 +1059,37 @@ fn organisation_records_its_own_teacher() {
     let role = ActorRole::Organisation("o1".into());
     let when = vec![completion("cc1", "t1", "p1", day(2024, 5, 1))];
     check(region(), role, when, Then::Accepted);
+}
+
+fn status(organisation: &str, status: OrganisationStatus) -> Command {
+    cmd(OrganisationStatusChanged {
+        organisation: OrgId::new(organisation).unwrap(),
+        status,
+        change: FlagChange::Set,
+        valid_from: day(2024, 3, 1),
+        valid_to: None,
+    })
+}
+
+/// Issue 17: an organisation records the adoption of its own mentoring program (what
+/// `mentoring_orgs` counts), not another's, and never the ministry's lists of schools.
+#[test]
+fn organisation_records_its_own_mentoring_program_only() {
+    let role = || ActorRole::Organisation("o1".into());
+    let program = OrganisationStatus::MentoringProgram;
+    check(region(), role(), vec![status("o1", program)], Then::Accepted);
+    check(
+        region(),
+        role(),
+        vec![status("o2", program)],
+        Then::Forbidden("organisation", "не относится к ведению"),
+    );
+    check(
+        region(),
+        role(),
+        vec![status("o1", OrganisationStatus::LowResults(LowResultsGrade::Basic))],
+        Then::Forbidden("status", "только свою программу наставничества"),
+    );
 }
 
 fn participation(teacher: &str) -> Command {

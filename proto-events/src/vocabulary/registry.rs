@@ -130,6 +130,10 @@ pub enum OrganisationStatus {
     LowResults(LowResultsGrade),
     /// School working in unfavourable social conditions.
     UnfavourableSocialConditions,
+    /// The organisation runs a mentoring program (программа наставничества), adopted by its own
+    /// act (the event's basis): set from the day the program applies, cleared when it ends. What
+    /// the act's `mentoring_orgs` counts, whether or not a pair is active that day.
+    MentoringProgram,
 }
 
 /// Whether a flag is set or cleared.
