@@ -143,7 +143,7 @@ mod tests {
         let stored = room.get(GATE_SNAPSHOT_FORMAT, Seq(head)).unwrap().unwrap();
         let body = blake3::hash(&stored[32..]).to_hex().to_string();
         assert_eq!(
-            body, "ae68f2304efef61d73a18d7aef0d53e68861054c675d2b4069c3f3f1b3e6460b",
+            body, "834b81511d81ec5e23495846505b79b4e7b6a356ddf119538aad2e30dd138790",
             "gate snapshot bytes changed (format {GATE_SNAPSHOT_FORMAT})"
         );
     }
