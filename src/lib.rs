@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod documents;
 pub mod event_view;
+pub mod offline;
 pub mod personal;
 pub mod query;
 pub mod server;

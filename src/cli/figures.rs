@@ -9,24 +9,39 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use projections::monitoring;
+use projections::state::Known;
 use projections::Figure;
+use proto_events::tlog::note::NOTE_BYTES_MAX;
 use proto_events::vocabulary::{IndicatorMeasure, Scope};
 use proto_events::Date;
 use serde_json::Value;
 
 use crate::cli::plans::{valid_date, OutputFormat};
-use crate::cli::{exit, open_store};
+use crate::cli::{exit, offline, open_store};
 use crate::documents::export::figures::{met_label, targets_text};
+use crate::offline::archive::Checks;
 use crate::query::json::{figure_json, value_json};
 use crate::query::parameters::{self, ParameterError};
-use crate::query::{KnownAt, Projector};
+use crate::query::{resolve_in, KnownAt, Projector};
 
 /// Arguments of `figures`.
 #[derive(clap::Args)]
 pub(crate) struct FiguresArgs {
     /// Каталог хранилища.
-    #[arg(long)]
-    pub data: PathBuf,
+    #[arg(long, required_unless_present = "archive", conflicts_with = "archive")]
+    pub data: Option<PathBuf>,
+    /// Архив журнала (letopis log export) вместо хранилища: показатели вычисляются по архиву,
+    /// проверенному по подписанной контрольной точке, без хранилища и сервера.
+    #[arg(long, requires_all = ["checkpoint", "vkeys"])]
+    pub archive: Option<PathBuf>,
+    /// Файл подписанной контрольной точки (с --archive): учитываются события до её размера.
+    #[arg(long, requires = "archive")]
+    pub checkpoint: Option<PathBuf>,
+    /// Ключ проверки журнала (с --archive); можно несколько раз — ещё и ключи свидетелей:
+    /// требуется подпись каждого.
+    #[arg(long = "vkey", requires = "archive")]
+    pub vkeys: Vec<String>,
     /// Valid date, YYYY-MM-DD.
     #[arg(long)]
     pub date: String,
@@ -72,12 +87,69 @@ pub(crate) fn catalogue(
 
 pub(crate) fn run(args: FiguresArgs) -> anyhow::Result<u8> {
     let json_output = OutputFormat::parse(&args.format)? == OutputFormat::Json;
-    let Catalogue { seq, figures, .. } =
-        catalogue(&args.data, &args.date, args.known_at.as_deref(), &args.scope)?;
+    let Catalogue { seq, figures, .. } = match (&args.data, &args.archive) {
+        (Some(data), _) => catalogue(data, &args.date, args.known_at.as_deref(), &args.scope)?,
+        (None, Some(archive)) => match archive_catalogue(archive, &args)? {
+            Ok(catalogue) => catalogue,
+            Err(reason) => {
+                eprintln!("Архив не подтверждён, показатели не вычислены: {reason}.");
+                return Ok(exit::INTEGRITY);
+            }
+        },
+        (None, None) => anyhow::bail!("укажите --data или --archive"),
+    };
     let out = if json_output { render_json(&figures, seq)? } else { render_table(&figures, seq) };
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(out.as_bytes()).context("не удалось вывести результат")?;
     Ok(exit::OK)
+}
+
+/// The catalogue at (D, K) from a log archive alone: the archive verified against the signed
+/// checkpoint (chain, tree root, chain head, signatures of every `--vkey`), the events up to the
+/// checkpoint's size folded as the store folds them, K resolved over their recorded times as
+/// `query::resolve` does over the store's, and the figures computed by the same
+/// `monitoring::catalogue_at` as `Projector::catalogue`. Events after the checkpoint are
+/// verified but not counted (said on stderr). `Err` is the refusal, in Russian (exit 3).
+fn archive_catalogue(
+    archive: &Path,
+    args: &FiguresArgs,
+) -> anyhow::Result<Result<Catalogue, String>> {
+    let date = valid_date(Some(&args.date))?;
+    let known_at = parse_known_at(args.known_at.as_deref())?;
+    let scope = parse_scope(&args.scope)?;
+    let keys = offline::trusted_keys(&args.vkeys)?;
+    let note_path =
+        args.checkpoint.clone().context("--checkpoint: нужен файл контрольной точки")?;
+    let note = offline::read_limited(&note_path, NOTE_BYTES_MAX as u64)?;
+    let checkpoint = match offline::open_notes(&[(note_path, note)], &keys) {
+        Ok(mut checkpoints) => checkpoints.remove(0),
+        Err(reason) => return Ok(Err(reason)),
+    };
+    let size = checkpoint.size.0;
+    let checks = Checks { checkpoints: vec![checkpoint], fold_to: Some(size), ..Checks::default() };
+    let verified = match offline::verify_archive_file(archive, &checks)? {
+        Ok(verified) => verified,
+        Err((seq, reason)) => return Ok(Err(format!("событие №{seq}: {reason}"))),
+    };
+    let last = verified.chain.last_seq.0;
+    if last > size {
+        eprintln!(
+            "В архиве после контрольной точки ещё {} событий (№{}–№{}): они не подписаны и в \
+             показателях не учтены.",
+            last - size,
+            size + 1,
+            last
+        );
+    }
+    let state = verified.state.unwrap_or_default();
+    let times = &verified.recorded_at;
+    let seq = resolve_in(size, known_at, |seq| {
+        let index = usize::try_from(seq.saturating_sub(1)).unwrap_or(usize::MAX);
+        Ok::<_, std::convert::Infallible>(times.get(index).copied())
+    })
+    .unwrap_or(size);
+    let figures = monitoring::catalogue_at(&state, &scope, date, Known(seq));
+    Ok(Ok(Catalogue { date, scope, seq, figures }))
 }
 
 /// Parses `--scope`: region, municipality:<code> or organisation:<id>.

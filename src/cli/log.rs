@@ -6,11 +6,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use proto_events::archive::{verify_archive, ArchiveError, ArchiveReader, Checkpoint};
+use proto_events::archive::{verify_archive, ArchiveError, ArchiveReader, Checkpoint as Pin};
 use proto_events::Seq;
 
 use crate::archive;
-use crate::cli::{exit, open_store, partial_path, progress_bar, report_broken};
+use crate::cli::{exit, offline, open_store, partial_path, progress_bar, report_broken};
+use crate::offline::archive::Checks;
 use crate::store::{MirrorError, MirrorRecords};
 
 /// `letopis log …`.
@@ -64,10 +65,17 @@ pub struct VerifyArgs {
     /// Файл архива (`-` — стандартный ввод).
     #[arg(long)]
     archive: PathBuf,
-    /// Хеш, который аудитор уже хранит, в виде НОМЕР:ХЕШ (можно несколько раз): в архиве
-    /// должно быть именно это событие под этим номером, иначе история переписана.
-    #[arg(long = "checkpoint", value_name = "НОМЕР:ХЕШ")]
+    /// Хеш, который аудитор уже хранит, в виде НОМЕР:ХЕШ, или файл подписанной контрольной
+    /// точки (letopis checkpoint; тогда нужен --vkey), можно несколько раз: в архиве должно
+    /// быть именно это событие под этим номером, а корень дерева Меркла и последнее событие
+    /// цепочки на размере контрольной точки — подписанные, иначе история переписана.
+    #[arg(long = "checkpoint", value_name = "НОМЕР:ХЕШ|ФАЙЛ")]
     checkpoints: Vec<String>,
+    /// Ключ проверки журнала (<имя>+<id>+<base64>, как его напечатал letopis key generate) для
+    /// контрольной точки-файла; можно несколько раз — ещё и ключи свидетелей: требуется подпись
+    /// каждого данного ключа.
+    #[arg(long = "vkey")]
+    vkeys: Vec<String>,
     /// Также декодировать каждое событие канонически (медленнее).
     #[arg(long)]
     deep: bool,
@@ -141,16 +149,16 @@ fn export(args: ExportArgs) -> anyhow::Result<u8> {
 }
 
 fn verify(args: VerifyArgs) -> anyhow::Result<u8> {
-    let mut checkpoints = Vec::with_capacity(args.checkpoints.len());
-    for text in &args.checkpoints {
-        let checkpoint = Checkpoint::parse(text).with_context(|| {
-            format!(
-                "--checkpoint {text:?}: ожидается НОМЕР:ХЕШ (номер события и 64 шестнадцатеричных \
-                 знака хеша)"
-            )
-        })?;
-        checkpoints.push(checkpoint);
+    let (pins, notes) = offline::split_checkpoints(&args.checkpoints)?;
+    if !notes.is_empty() {
+        return verify_signed(&args, pins, &notes);
     }
+    if !args.vkeys.is_empty() {
+        anyhow::bail!(
+            "--vkey проверяет подписанную контрольную точку: укажите её файл в --checkpoint"
+        );
+    }
+    let checkpoints = pins;
     let bar = progress_bar(0, "проверка архива");
     let result = if args.archive.as_os_str() == "-" {
         let stdin = std::io::stdin();
@@ -199,6 +207,77 @@ fn verify(args: VerifyArgs) -> anyhow::Result<u8> {
             Ok(exit::INTEGRITY)
         }
     }
+}
+
+/// `log verify` with signed checkpoint notes: the chain, the pins, and at each note's size the
+/// tree root and the chain head against the note, whose signatures are checked first.
+fn verify_signed(
+    args: &VerifyArgs,
+    pins: Vec<Pin>,
+    notes: &[offline::NoteFile],
+) -> anyhow::Result<u8> {
+    if args.archive.as_os_str() == "-" {
+        anyhow::bail!("с подписанной контрольной точкой архив читается из файла, не из stdin");
+    }
+    let keys = offline::trusted_keys(&args.vkeys)?;
+    let checkpoints = match offline::open_notes(notes, &keys) {
+        Ok(checkpoints) => checkpoints,
+        Err(reason) => {
+            report_broken(args.json, 0, &reason);
+            return Ok(exit::INTEGRITY);
+        }
+    };
+    let checks = Checks { checkpoints: checkpoints.clone(), pins, deep: args.deep, fold_to: None };
+    let verified = match offline::verify_archive_file(&args.archive, &checks)? {
+        Ok(verified) => verified,
+        Err((seq, reason)) => {
+            report_broken(args.json, seq, &reason);
+            return Ok(exit::INTEGRITY);
+        }
+    };
+    let chain = verified.chain;
+    if args.json {
+        let signed: Vec<_> = checkpoints
+            .iter()
+            .map(|c| serde_json::json!({"size": c.size.0, "root": c.root.to_base64()}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({
+                "ok": true,
+                "first_seq": verified.first_seq.0,
+                "last_seq": chain.last_seq.0,
+                "last_hash": chain.last_hash.to_hex(),
+                "events": chain.events,
+                "streams": chain.streams,
+                "checkpoints_confirmed": verified.pins,
+                "signed_checkpoints": signed,
+                "keys": offline::key_list(&keys),
+            })
+        );
+        return Ok(exit::OK);
+    }
+    println!(
+        "Архив цел: события №{}–№{} ({} шт., {} потоков), последний хеш {}; \
+         контрольных точек НОМЕР:ХЕШ подтверждено: {}.",
+        verified.first_seq.0,
+        chain.last_seq.0,
+        chain.events,
+        chain.streams,
+        chain.last_hash.to_hex(),
+        verified.pins,
+    );
+    for checkpoint in &checkpoints {
+        println!(
+            "Подписанная контрольная точка {} из {} событий подтверждена: корень дерева Меркла {} \
+             и последнее событие цепочки совпадают с архивом; подписи ключей: {}.",
+            checkpoint.origin,
+            checkpoint.size.0,
+            checkpoint.root,
+            offline::key_list(&keys)
+        );
+    }
+    Ok(exit::OK)
 }
 
 fn restore(args: RestoreArgs) -> anyhow::Result<u8> {
@@ -373,7 +452,7 @@ fn restore_archive(archive: &Path, data: &Path) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-fn archive_error_seq(error: &ArchiveError) -> u64 {
+pub(crate) fn archive_error_seq(error: &ArchiveError) -> u64 {
     match error {
         ArchiveError::Chain(chain) => chain.seq,
         ArchiveError::CheckpointMismatch { seq, .. }

@@ -3,7 +3,8 @@
 //!
 //! Exit codes (also in README.md):
 //! 0 success; 1 error (bad input, I/O); 2 usage error (clap); 3 integrity failure (verify found a
-//! broken chain, or `proof verify` a proof or checkpoint that does not hold); 4 the store is in
+//! broken chain, or `proof verify`, `log verify`, `figures --archive` or `evidence verify` a proof,
+//! archive or checkpoint that does not hold); 4 the store is in
 //! use by another process.
 
 mod checkpoint;
@@ -16,6 +17,7 @@ mod indicators;
 mod key;
 mod log;
 mod mirror;
+mod offline;
 
 pub(crate) use mirror::error_words as mirror_error_words;
 mod person;
@@ -129,6 +131,9 @@ enum Command {
     /// Свидетель (C2SP tlog-witness): заверяет контрольные точки журналов своей подписью.
     #[command(subcommand)]
     Witness(witness::WitnessCommand),
+    /// События-основания показателя с доказательствами: проверка без сервера.
+    #[command(subcommand)]
+    Evidence(offline::EvidenceCommand),
     /// Test helper: appends in a loop and prints each acknowledged seq (crash tests).
     #[command(hide = true)]
     CrashWriter {
@@ -222,6 +227,7 @@ fn run(cli: Cli, generate_demo: demo::DemoGenerator) -> anyhow::Result<u8> {
         Command::Checkpoint(args) => checkpoint::run(args),
         Command::Proof(command) => proof::run(command),
         Command::Witness(command) => witness::run(command),
+        Command::Evidence(command) => offline::run(command),
     }
 }
 

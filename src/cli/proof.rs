@@ -385,7 +385,7 @@ pub(crate) fn note_reason(error: &NoteError) -> String {
 }
 
 /// A verifier key's refusal, in Russian.
-fn key_reason(error: &KeyError) -> String {
+pub(crate) fn key_reason(error: &KeyError) -> String {
     match error {
         KeyError::BadName(name) => {
             format!("имя ключа {name:?} пусто или содержит пробел, '+' или управляющий символ")

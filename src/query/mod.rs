@@ -69,17 +69,28 @@ pub enum QueryError {
 /// The last seq known at `known_at`: for a time, the last event recorded at or before it (found
 /// by binary search over seq, since `recorded_at` never goes back).
 pub fn resolve(store: &Store, known_at: KnownAt) -> Result<u64, QueryError> {
-    let head = store.head();
+    resolve_in(store.head().seq.0, known_at, |seq| {
+        Ok(store.get(Seq(seq))?.map(|event| event.recorded_at))
+    })
+}
+
+/// `resolve` over any log of `head` events whose `recorded_at` of a seq is `recorded_at(seq)`:
+/// the store's, or a verified archive's (`letopis figures --archive`), so both resolve a
+/// knowledge point alike.
+pub fn resolve_in<E>(
+    head: u64,
+    known_at: KnownAt,
+    mut recorded_at: impl FnMut(u64) -> Result<Option<Timestamp>, E>,
+) -> Result<u64, E> {
     match known_at {
-        KnownAt::Now => Ok(head.seq.0),
-        KnownAt::Seq(seq) => Ok(seq.min(head.seq.0)),
+        KnownAt::Now => Ok(head),
+        KnownAt::Seq(seq) => Ok(seq.min(head)),
         KnownAt::Time(time) => {
             // Invariant: every seq < low is recorded ≤ time; every seq ≥ high is after it.
-            let (mut low, mut high) = (1u64, head.seq.0.saturating_add(1));
+            let (mut low, mut high) = (1u64, head.saturating_add(1));
             while low < high {
                 let middle = low + (high - low) / 2;
-                let recorded = store.get(Seq(middle))?.map(|event| event.recorded_at);
-                match recorded {
+                match recorded_at(middle)? {
                     Some(recorded) if recorded <= time => low = middle + 1,
                     _ => high = middle,
                 }

@@ -16,6 +16,7 @@ mod fuzz;
 mod import;
 mod indicators;
 mod mirror;
+mod offline;
 mod openapi;
 mod plans;
 mod server;
