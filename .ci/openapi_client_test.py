@@ -1,7 +1,8 @@
 """Drives a running Letopis server through a client generated from its /openapi.json (issue #18).
 
 Uses only the generated package `letopis_client`: it appends a command, reads the event back by
-id, reads figures at (D, K), and parses two refusals (401 and 422) into the documented ErrorBody.
+id, reads figures at (D, K) and a figure's evidence with proofs (the bundle `letopis evidence
+verify` checks), and parses two refusals (401 and 422) into the documented ErrorBody.
 Usage: python openapi_client_test.py BASE_URL OPERATOR_TOKEN
 """
 
@@ -12,9 +13,10 @@ import uuid
 from letopis_client import AuthenticatedClient, Client
 from letopis_client.api.commands import post_commands
 from letopis_client.api.ledger import event_by_id, head
-from letopis_client.api.projections import figures
+from letopis_client.api.projections import figure_evidence, figures
 from letopis_client.models import (
     AppendResponse,
+    EvidenceBundle,
     CommandMunicipalityRegistered,
     CommandMunicipalityRegisteredKind,
     CommandOrganisationRegistered,
@@ -73,6 +75,18 @@ def main(base_url, token):
     check(len(catalogue.parsed) > 0, "no figures")
     codes = {figure.to_dict().get("indicator") or figure.to_dict().get("code") for figure in catalogue.parsed}
     check(len(codes) == len(catalogue.parsed), f"figures not one per indicator: {codes}")
+    passed += 1
+
+    # A figure's evidence with proofs against the latest signed checkpoint: the documented bundle.
+    bundle = figure_evidence.sync_detailed(
+        "diagnosed", client=client, date=datetime.date(2024, 12, 31), proofs=True
+    )
+    check(bundle.status_code == 200, f"evidence with proofs answered {bundle.status_code}")
+    check(isinstance(bundle.parsed, EvidenceBundle), f"evidence parsed as {bundle.parsed!r}")
+    check(bundle.parsed.checkpoint.startswith("ci.example/letopis\n"), "no signed checkpoint")
+    check(len(bundle.parsed.evidence) > 0, "no evidence")
+    proved = bundle.parsed.evidence[0]
+    check(proved.record and proved.inclusion.tree_size >= proved.seq, f"evidence {proved!r}")
     passed += 1
 
     # 401 without a token, parsed into the documented error.

@@ -230,8 +230,9 @@ fn cosignature_reason(error: &CosignatureError) -> String {
 fn bundle_reason(error: &BundleError) -> String {
     match error {
         BundleError::NotABundle(_) => {
-            "файл — не ответ /api/v1/figures/{code}/evidence?proofs=true \
-                                       (нужны поля checkpoint и evidence с record и inclusion)"
+            "файл — не ответ /api/v1/figures/{code}/evidence?proofs=true: \
+                                       в нём нет подписанной контрольной точки или записей событий \
+                                       с доказательствами"
                 .into()
         }
         BundleError::Trust(error) => format!("контрольная точка: {}", trust_reason(error)),

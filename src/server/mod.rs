@@ -132,6 +132,9 @@ impl AppState {
         documents::IssueBody,
         documents::PlanUpload,
         reads::VerifyProgress,
+        views::EvidenceBundle,
+        views::EvidenceEvent,
+        views::InclusionProofBody,
     )),
     tags(
         (name = "commands", description = "Запись событий: одна команда или пакет, всё или ничего"),

@@ -26,9 +26,9 @@ use proto_events::vocabulary::{
     IndicatorCode, MunicipalityCode, OrganisationStatus, PersonId, Scope, TeacherId,
 };
 use proto_events::{Date, EventId};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::access::{may_read, periods_in_scope, routes_within, Action, Reach, Role};
 use crate::query::json::{definition_json, figure_json, supported_json};
@@ -70,9 +70,58 @@ pub struct EvidenceQuery {
     /// Valid date, YYYY-MM-DD; default today.
     #[param(format = Date, example = "2024-12-31")]
     pub date: Option<String>,
-    /// Knowledge point: a seq or an RFC 3339 time; default now.
+    /// Knowledge point: a seq or an RFC 3339 time; default now (with `proofs=true`: the
+    /// checkpoint's size, and never after it).
     #[param(example = "2025-01-15T00:00:00Z")]
     pub known_at: Option<String>,
+    /// Also prove every evidence event against a signed checkpoint: the answer then carries the
+    /// signed note (`checkpoint`) and, per event, its stored record (`record`, base64) and its
+    /// inclusion proof (`inclusion`); saved to a file, it is what `letopis evidence verify`
+    /// checks offline.
+    pub proofs: Option<bool>,
+    /// With `proofs=true`: the tree size of the signed checkpoint to prove against; default the
+    /// latest signed checkpoint.
+    #[param(example = 3520)]
+    pub size: Option<u64>,
+}
+
+/// The answer of `GET /api/v1/figures/{code}/evidence`, for the OpenAPI document: the fields of
+/// a figure (as `/api/v1/figures` answers them) and these. With `proofs=true` it is the evidence
+/// bundle (`offline::bundle`) that `letopis evidence verify --vkey …` checks offline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvidenceBundle {
+    /// The events counted in the figure's numerator that the caller may read.
+    pub evidence: Vec<EvidenceEvent>,
+    /// With `proofs=true`: the signed checkpoint note (C2SP tlog-checkpoint, signed-note), exactly
+    /// as the log signed it (with any cosignatures gathered).
+    pub checkpoint: Option<String>,
+}
+
+/// One evidence event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvidenceEvent {
+    /// The event id.
+    pub id: String,
+    /// The event's seq.
+    pub seq: Option<u64>,
+    /// With `proofs=true`: the stored record, the canonical bytes as in the log archive,
+    /// standard base64; its last 32 bytes are the event's hash of the rest.
+    pub record: Option<String>,
+    /// With `proofs=true`: the event's inclusion proof at the checkpoint's size.
+    pub inclusion: Option<InclusionProofBody>,
+}
+
+/// An inclusion proof (RFC 6962; the JSON of `letopis proof inclusion --format json`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InclusionProofBody {
+    /// The leaf's 0-based index: the event's seq − 1.
+    pub leaf_index: u64,
+    /// The tree size: the checkpoint's size.
+    pub tree_size: u64,
+    /// `SHA-256(0x00 ‖ event hash)`, standard base64.
+    pub leaf_hash: String,
+    /// The audit path from the leaf to the root (RFC 9162 order), standard base64 of 32 bytes each.
+    pub hashes: Vec<String>,
 }
 
 /// Query of the views at a date and knowledge point (plans, a teacher's routes).
@@ -185,10 +234,14 @@ pub async fn figures(
     .await
 }
 
-/// The events counted in one figure's numerator, with their seqs.
+/// The events counted in one figure's numerator, with their seqs; with `proofs=true`, the evidence
+/// bundle: the signed checkpoint note and each event's stored record and inclusion proof.
 #[utoipa::path(get, path = "/api/v1/figures/{code}/evidence",
     params(("code" = String, Path, description = "Indicator code, e.g. diagnosed"), EvidenceQuery),
-    responses((status = 200, body = Object), (status = 400, body = ErrorBody),
+    responses((status = 200, body = EvidenceBundle,
+            description = "The figure (the fields of `/api/v1/figures`) with `evidence`; with \
+                proofs=true the evidence bundle that `letopis evidence verify` checks offline"),
+        (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)),
     security(("bearer" = [])), tag = "projections")]
@@ -202,16 +255,49 @@ pub async fn figure_evidence(
         code.parse().map_err(|_| ApiError::NotFound(format!("показатель {code}")))?;
     let scope = parse_scope(query.scope.as_deref())?;
     let date = parse_date(query.date.as_deref(), state.clock.as_ref())?;
-    let known_at = parse_known_at(query.known_at.as_deref())?;
+    let with_proofs = query.proofs.unwrap_or(false);
+    if let (Some(size), false) = (query.size, with_proofs) {
+        return Err(ApiError::InvalidParameter {
+            field: "size".into(),
+            value: size.to_string(),
+            rule: "размер контрольной точки задаётся только вместе с proofs=true".into(),
+        });
+    }
+    let known_at = match (&query.known_at, with_proofs) {
+        (None, true) => None,
+        (text, _) => Some(parse_known_at(text.as_deref())?),
+    };
     let clock = state.clock.clone();
     blocking(state.projector, move |projector| {
+        let proving = match with_proofs {
+            true => Some(signed_checkpoint(projector, query.size)?),
+            false => None,
+        };
+        let known_at = match (known_at, &proving) {
+            (Some(known_at), _) => known_at,
+            (None, Some((size, _))) => KnownAt::Seq(*size),
+            (None, None) => KnownAt::Now,
+        };
         let (folded, known) = projector.figures_at(known_at).map_err(query_error)?;
+        if let Some((size, _)) = proving.as_ref().filter(|(size, _)| known.0 > *size) {
+            return Err(ApiError::InvalidParameter {
+                field: "known_at".into(),
+                value: query.known_at.unwrap_or_default(),
+                rule: format!(
+                    "с proofs=true — не позже контрольной точки (событие №{size}): события после \
+                     неё не доказать"
+                ),
+            });
+        }
         check_scope(&principal, &scope, &folded.registry)?;
         let figure = monitoring::figure_at(&folded, code, &scope, date, known);
         let mut filter = ScopeFilter::of(&principal.role, projector, &clock)?;
         let mut evidence = Vec::with_capacity(figure.evidence.len());
         for id in &figure.evidence {
             if !filter.as_mut().map_or(Ok(true), |filter| listed(projector, filter, id))? {
+                continue;
+            }
+            if proving.is_some() && !raw_readable(projector, filter.as_mut(), id)? {
                 continue;
             }
             let seq = match folded.origins.get(id) {
@@ -221,10 +307,77 @@ pub async fn figure_evidence(
             evidence.push(json!({ "id": id, "seq": seq }));
         }
         let mut object = figure_json(&figure, known.0);
+        if let Some((size, note)) = proving {
+            prove_evidence(projector, size, &mut evidence)?;
+            object["checkpoint"] = Value::String(note);
+        }
         object["evidence"] = Value::Array(evidence);
         Ok(object)
     })
     .await
+}
+
+/// The signed checkpoint of `size` (default: the latest), as its size and note text.
+fn signed_checkpoint(projector: &Projector, size: Option<u64>) -> Result<(u64, String), ApiError> {
+    let checkpoints = projector.store().checkpoints()?;
+    let found = match size {
+        Some(size) => checkpoints.get(size)?.map(|note| (size, note)),
+        None => checkpoints.latest()?,
+    };
+    let Some((size, note)) = found else {
+        return Err(ApiError::NotFound(match size {
+            Some(size) => format!("подписанная контрольная точка журнала из {size} событий"),
+            None => "подписанная контрольная точка журнала (подпишите: letopis checkpoint)".into(),
+        }));
+    };
+    let note = String::from_utf8(note)
+        .map_err(|_| ApiError::Internal(format!("checkpoint note of size {size} is not UTF-8")))?;
+    Ok((size, note))
+}
+
+/// Whether a scoped reader may read the raw record of evidence event `id` (what
+/// `/api/v1/events` would give it): a record is the whole event, more than its listing.
+fn raw_readable(
+    projector: &Projector,
+    filter: Option<&mut ScopeFilter>,
+    id: &EventId,
+) -> Result<bool, ApiError> {
+    let Some(filter) = filter else {
+        return Ok(true);
+    };
+    match projector.store().get_by_id(id)? {
+        Some(event) => filter.admits(&event),
+        None => Ok(false),
+    }
+}
+
+/// Adds each evidence item's `record` and `inclusion` at `size`.
+fn prove_evidence(
+    projector: &Projector,
+    size: u64,
+    evidence: &mut [Value],
+) -> Result<(), ApiError> {
+    let seqs: Vec<u64> = evidence.iter().map(|item| item["seq"].as_u64().unwrap_or(0)).collect();
+    let proved = crate::offline::bundle::prove(projector.store(), size, &seqs).map_err(
+        |error| match error {
+            crate::offline::bundle::ProveError::TooManyEvents { found, max } => {
+                ApiError::InvalidParameter {
+                    field: "proofs".into(),
+                    value: "true".into(),
+                    rule: format!(
+                        "событий-оснований {found}, а в одном ответе доказывается не больше \
+                         {max}: сузьте территорию"
+                    ),
+                }
+            }
+            other => ApiError::Internal(other.to_string()),
+        },
+    )?;
+    for (item, (record, inclusion)) in evidence.iter_mut().zip(proved) {
+        item["record"] = Value::String(record);
+        item["inclusion"] = to_json(&inclusion)?;
+    }
+    Ok(())
 }
 
 /// Every `figure_reported` event known at `known_at`: what was reported, the figure recomputed

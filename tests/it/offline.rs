@@ -313,3 +313,150 @@ fn figures_from_a_verified_archive_are_the_figures_of_the_store() {
     assert!(output.stdout.is_empty());
     assert!(text(&output).contains("корень дерева Меркла"), "{}", text(&output));
 }
+
+/// The server over the district's store (after the checkpoint and the later events).
+struct Server {
+    ledger: letopis::store::Ledger,
+    router: axum::Router,
+}
+
+impl Server {
+    fn new(district: &District) -> Server {
+        let data = district.dir.path().join("data");
+        let clock = std::sync::Arc::new(letopis::store::SystemClock);
+        let ledger = letopis::commands::open_ledger(&data, clock).unwrap();
+        let router = letopis::server::router(letopis::server::AppState::new(ledger.clone()));
+        Server { ledger, router }
+    }
+
+    async fn get(&self, path: &str, role: &str) -> (axum::http::StatusCode, serde_json::Value) {
+        use http_body_util::BodyExt;
+        use tower::ServiceExt;
+        let role: letopis::server::auth::Role = role.parse().unwrap();
+        let token = letopis::server::auth::create_token(self.ledger.store(), role).unwrap().0;
+        let request = axum::http::Request::builder()
+            .uri(path)
+            .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+}
+
+const EVIDENCE: &str =
+    "/api/v1/figures/diagnosed/evidence?scope=municipality:38-12&date=2024-12-31";
+
+/// `evidence verify` of `bundle`: exit code and output.
+fn verify_bundle(district: &District, bundle: &serde_json::Value, keys: &[&str]) -> (i32, String) {
+    let file = district.write("bundle.json", bundle.to_string());
+    let mut args = vec!["evidence", "verify", file.to_str().unwrap(), "--vkey", &district.vkey];
+    for key in keys {
+        args.extend_from_slice(&["--vkey", key]);
+    }
+    let output = letopis(&args);
+    (output.status.code().unwrap(), text(&output))
+}
+
+#[tokio::test]
+async fn evidence_with_proofs_verifies_offline_and_every_forgery_is_refused() {
+    // The ledger blocks on its writer: made and dropped off the test's runtime thread.
+    let (district, server) = std::thread::spawn(|| {
+        let district = District::new();
+        let server = Server::new(&district);
+        (district, server)
+    })
+    .join()
+    .unwrap();
+    let size = district.size;
+    let (status, bundle) = server.get(&format!("{EVIDENCE}&proofs=true"), "ministry").await;
+    assert_eq!(status, 200, "{bundle}");
+    // Known at the checkpoint by default, not at the head past it.
+    assert_eq!(bundle["known_at_seq"], size);
+    assert_eq!(bundle["checkpoint"], district.note_text());
+    let evidence = bundle["evidence"].as_array().unwrap();
+    assert!(evidence.len() >= 2, "{bundle}");
+    assert_eq!(evidence.len() as u64, bundle["evidence_count"].as_u64().unwrap());
+    assert_eq!(evidence[0]["inclusion"]["tree_size"], size);
+    let (code, report) = verify_bundle(&district, &bundle, &[]);
+    assert_eq!(code, 0, "{report}");
+    assert!(report.contains(&format!("входят в журнал region.example/letopis из {size}")));
+    // A scoped reader's bundle verifies too; the plain evidence is unchanged.
+    let (status, scoped) =
+        server.get(&format!("{EVIDENCE}&proofs=true"), "municipality:38-12").await;
+    assert_eq!(status, 200, "{scoped}");
+    assert_eq!(verify_bundle(&district, &scoped, &[]).0, 0);
+    let (status, plain) = server.get(EVIDENCE, "ministry").await;
+    assert_eq!(status, 200);
+    assert!(plain.get("checkpoint").is_none() && plain["evidence"][0].get("record").is_none());
+    // Bad requests: a size without proofs, a size never signed, a knowledge point past it.
+    assert_eq!(server.get(&format!("{EVIDENCE}&size={size}"), "ministry").await.0, 400);
+    assert_eq!(server.get(&format!("{EVIDENCE}&proofs=true&size=7"), "ministry").await.0, 404);
+    let past = format!("{EVIDENCE}&proofs=true&known_at={}", size + 1);
+    let (status, body) = server.get(&past, "ministry").await;
+    assert_eq!(status, 400, "{body}");
+    let at_size = format!("{EVIDENCE}&proofs=true&size={size}&known_at=3000");
+    let (status, body) = server.get(&at_size, "ministry").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(verify_bundle(&district, &body, &[]).0, 0);
+
+    let check = |what: &str, forged: serde_json::Value, reason: &str| {
+        let (code, report) = verify_bundle(&district, &forged, &[]);
+        assert_eq!(code, 3, "{what}: {report}");
+        assert!(report.starts_with("Доказательства не подтверждены: "), "{what}: {report}");
+        assert!(report.contains(reason), "{what}: expected {reason:?} in {report}");
+        crate::support::assert_no_english_words(&report);
+    };
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::STANDARD;
+    let mut altered = bundle.clone();
+    let mut record = engine.decode(bundle["evidence"][1]["record"].as_str().unwrap()).unwrap();
+    let last_body_byte = record.len() - 33;
+    record[last_body_byte] ^= 0x01;
+    altered["evidence"][1]["record"] = engine.encode(&record).into();
+    check("one record altered", altered, "изменена: её хеш");
+    let mut wrong_index = bundle.clone();
+    let index = bundle["evidence"][0]["inclusion"]["leaf_index"].as_u64().unwrap();
+    wrong_index["evidence"][0]["inclusion"]["leaf_index"] = (index + 1).into();
+    check("wrong leaf index", wrong_index, "построено для листа");
+    let mut other_leaf = bundle.clone();
+    other_leaf["evidence"][0]["inclusion"] = bundle["evidence"][1]["inclusion"].clone();
+    check("another event's proof", other_leaf, "построено для листа");
+    let mut other_record = bundle.clone();
+    other_record["evidence"][0]["record"] = bundle["evidence"][1]["record"].clone();
+    check("another event's record", other_record, "лежит запись события");
+    let mut larger = bundle.clone();
+    larger["evidence"][0]["inclusion"]["tree_size"] = (size + 1).into();
+    check("size larger than the checkpoint", larger, "контрольная точка — из");
+    let mut swapped = bundle.clone();
+    swapped["evidence"][0]["inclusion"]["hashes"].as_array_mut().unwrap().swap(0, 1);
+    check("swapped siblings", swapped, "ведёт к корню");
+    let mut truncated = bundle.clone();
+    truncated["evidence"][0]["inclusion"]["hashes"].as_array_mut().unwrap().pop();
+    check("truncated proof", truncated, "обрывается");
+    let note = district.note_text();
+    let with_note = |note: String| {
+        let mut forged = bundle.clone();
+        forged["checkpoint"] = note.into();
+        forged
+    };
+    let other = NoteSigner::from_seed(KeyName::new("region.example/letopis").unwrap(), [9; 32]);
+    check("another key", with_note(other.sign(&note_body(&note)).unwrap()), "не подписана ключом");
+    let changed = note.replacen(&format!("\n{size}\n"), &format!("\n{}\n", size - 1), 1);
+    check("changed byte", with_note(changed), "не сходится");
+    let signature = note.split("\n\n").nth(1).unwrap().to_string();
+    check("signature twice", with_note(format!("{note}{signature}")), "дважды");
+    check("malformed signature", with_note(format!("{note}\u{2014} broken\n")), "искажена");
+    let mut not_bundle = bundle.clone();
+    not_bundle.as_object_mut().unwrap().remove("checkpoint");
+    check("no checkpoint", not_bundle, "нет подписанной контрольной точки");
+    // A witness required but absent.
+    let witness =
+        CosignatureSigner::from_seed(KeyName::new("ministry.example/w").unwrap(), [3; 32]);
+    let (code, report) = verify_bundle(&district, &bundle, &[&witness.verifier().to_text()]);
+    assert_eq!(code, 3, "{report}");
+    assert!(report.contains("нет подписи свидетеля"), "{report}");
+    std::thread::spawn(move || drop(server)).join().unwrap();
+}

@@ -248,3 +248,38 @@ async fn the_docs_and_their_files_answer_without_a_token() {
     let body: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(body["code"], "not_found");
 }
+
+/// Issue #13: the evidence route documents `proofs` and `size`, and its answer the bundle's
+/// fields, the inclusion proof's being those of `proto_events::tlog::InclusionProof`.
+#[tokio::test]
+async fn the_evidence_bundle_is_documented() {
+    let server = Server::new();
+    let document = server.document().await;
+    let operation = &document["paths"]["/api/v1/figures/{code}/evidence"]["get"];
+    let names: Vec<&str> = operation["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|parameter| parameter["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"proofs") && names.contains(&"size"), "{names:?}");
+    let schemas = &document["components"]["schemas"];
+    let fields = |name: &str| -> Vec<String> {
+        let mut fields: Vec<String> =
+            schemas[name]["properties"].as_object().unwrap().keys().cloned().collect();
+        fields.sort();
+        fields
+    };
+    assert_eq!(fields("EvidenceBundle"), ["checkpoint", "evidence"]);
+    assert_eq!(fields("EvidenceEvent"), ["id", "inclusion", "record", "seq"]);
+    let proof = proto_events::tlog::InclusionProof {
+        leaf_index: 0,
+        tree_size: 1,
+        leaf_hash: proto_events::tlog::TreeHash([0; 32]),
+        hashes: Vec::new(),
+    };
+    let proof = serde_json::to_value(proof).unwrap();
+    let mut proof_fields: Vec<String> = proof.as_object().unwrap().keys().cloned().collect();
+    proof_fields.sort();
+    assert_eq!(fields("InclusionProofBody"), proof_fields);
+}
