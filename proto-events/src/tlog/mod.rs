@@ -1,7 +1,8 @@
 //! Proof for outsiders, in the formats of the transparency-log ecosystem: the RFC 6962 Merkle
 //! tree over the log (`tree`: hashing, proofs from stored complete subtrees; `verify`: the RFC 9162
 //! verification algorithms), signed notes (`note`: C2SP signed-note, Ed25519) and checkpoints
-//! (`checkpoint`: C2SP tlog-checkpoint, with the blake3 chain head as an extension line).
+//! (`checkpoint`: C2SP tlog-checkpoint, with the blake3 chain head as an extension line), and
+//! the addressing of C2SP tlog-tiles (`tile`).
 //!
 //! Pure like the rest of the crate: keys arrive as bytes (the caller draws a seed), nodes through
 //! the `Nodes` trait (the caller's store), so an auditor's tool runs exactly this code.
@@ -10,6 +11,7 @@ pub mod checkpoint;
 pub mod cosignature;
 pub mod note;
 pub mod proof;
+pub mod tile;
 pub mod tree;
 pub mod verify;
 
