@@ -8,6 +8,7 @@ pub mod archive;
 pub mod checkpoint;
 pub mod cli;
 pub mod commands;
+pub mod cosigning;
 pub mod documents;
 pub mod event_view;
 pub mod offline;

@@ -7,9 +7,11 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
+use crate::checkpoint::{load_signer, CheckpointError};
 use crate::cli::demo::{DemoGenerator, Scale};
 use crate::cli::{caught, exit, report_damaged};
 use crate::commands::{open_ledger_mirrored, MirrorRefused};
+use crate::cosigning::{self, WitnessTarget};
 use crate::server::auth::{create_token, Role};
 use crate::server::{serve_with, AppState, ServeLimits};
 use crate::store::{StoreError, SystemClock};
@@ -45,6 +47,14 @@ pub(crate) struct ServeArgs {
     /// который перестал читать).
     #[arg(long, default_value_t = 30)]
     pub write_stall_seconds: u64,
+    /// Подписывать контрольную точку каждые столько секунд, если журнал вырос (нужен ключ
+    /// подписи: letopis key generate), и отправлять её свидетелям.
+    #[arg(long, value_name = "СЕКУНДЫ")]
+    pub checkpoint_every: Option<u64>,
+    /// Свидетель (C2SP tlog-witness), которому отправлять контрольные точки:
+    /// http://<узел>:<порт>[/<префикс>]=<ключ проверки свидетеля>. Можно повторять.
+    #[arg(long = "witness", value_name = "АДРЕС=КЛЮЧ")]
+    pub witnesses: Vec<String>,
 }
 
 pub(crate) fn run(args: ServeArgs, generate_demo: DemoGenerator) -> anyhow::Result<u8> {
@@ -92,6 +102,7 @@ async fn run_async(args: ServeArgs, generate_demo: DemoGenerator) -> anyhow::Res
     if generated {
         write_demo_tokens(&ledger, &args.data)?;
     }
+    start_cosigning(&args, ledger.store())?;
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("не удалось занять адрес {}", args.addr))?;
@@ -126,6 +137,53 @@ async fn run_async(args: ServeArgs, generate_demo: DemoGenerator) -> anyhow::Res
     ledger.shutdown_async().await;
     eprintln!("сервер остановлен");
     Ok(exit::OK)
+}
+
+/// Starts the schedule of checkpoints and witnesses (`cosigning::run`) when `--checkpoint-every`
+/// is given and the data directory holds the signing key; says at start what it does, and
+/// clearly when it cannot sign.
+fn start_cosigning(args: &ServeArgs, store: &crate::store::Store) -> anyhow::Result<()> {
+    let witnesses = args
+        .witnesses
+        .iter()
+        .map(|text| WitnessTarget::parse(text).context("--witness"))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let Some(seconds) = args.checkpoint_every else {
+        if !witnesses.is_empty() {
+            anyhow::bail!("--witness: свидетелям отправляются контрольные точки по расписанию, задайте и --checkpoint-every <секунды>");
+        }
+        return Ok(());
+    };
+    if seconds == 0 {
+        anyhow::bail!("--checkpoint-every: нужно не меньше 1 секунды");
+    }
+    let signer = match load_signer(&args.data) {
+        Ok(signer) => signer,
+        Err(CheckpointError::NoKey(path)) => {
+            eprintln!(
+                "ВНИМАНИЕ: контрольные точки НЕ подписываются и свидетелям не отправляются: нет \
+                 ключа подписи {} (создайте его: letopis key generate --data {} --origin \
+                 <происхождение> и перезапустите сервер)",
+                path.display(),
+                args.data.display()
+            );
+            return Ok(());
+        }
+        Err(error) => return Err(error).context("ключ подписи контрольных точек"),
+    };
+    let names: Vec<String> = witnesses.iter().map(WitnessTarget::describe).collect();
+    eprintln!(
+        "контрольные точки журнала {}: подпись каждые {seconds} с, если журнал вырос; свидетели: {}",
+        signer.name(),
+        if names.is_empty() { "нет".to_string() } else { names.join(", ") }
+    );
+    tokio::spawn(cosigning::run(
+        store.clone(),
+        signer,
+        witnesses,
+        std::time::Duration::from_secs(seconds),
+    ));
+    Ok(())
 }
 
 /// Whether an error opening the store means its files are damaged (not busy, not unreadable

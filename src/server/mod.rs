@@ -1,6 +1,6 @@
 //! The HTTP API (axum): commands, raw ledger reads, the change feed, verification, projection
-//! views (figures, evidence, report verification, plans, routes, registry), health, metrics and
-//! the generated OpenAPI document.
+//! views (figures, evidence, report verification, plans, routes, registry), proofs and signed
+//! checkpoints, the log as C2SP tlog-tiles, health, metrics and the generated OpenAPI document.
 //!
 //! Every `/api/v1` route takes a bearer token (see `auth`) and checks the role table in
 //! `policy`. Caller mistakes come back as `ErrorBody` with a 4xx status (see `error`); our own
@@ -22,8 +22,10 @@ pub mod error;
 pub mod metrics;
 pub mod openapi;
 pub mod policy;
+pub mod proofs;
 pub mod reads;
 pub mod scope;
+pub mod tiles;
 pub mod views;
 
 use std::future::{Future, IntoFuture};
@@ -120,6 +122,13 @@ impl AppState {
         openapi_json,
         docs::page,
         docs::asset,
+        proofs::inclusion,
+        proofs::consistency,
+        proofs::latest_checkpoint,
+        proofs::checkpoint_at,
+        tiles::checkpoint,
+        tiles::hashes,
+        tiles::entries,
     ),
     components(schemas(
         error::ErrorBody,
@@ -135,6 +144,8 @@ impl AppState {
         views::EvidenceBundle,
         views::EvidenceEvent,
         views::InclusionProofBody,
+        proofs::InclusionProofSchema,
+        proofs::ConsistencyProofSchema,
     )),
     tags(
         (name = "commands", description = "Запись событий: одна команда или пакет, всё или ничего"),
@@ -142,6 +153,7 @@ impl AppState {
         (name = "projections", description = "Показатели, планы, маршруты, реестр на дату D по знанию K"),
         (name = "documents", description = "Импорт планов и выгрузка документов (XLSX, CSV)"),
         (name = "ops", description = "Служебное: готовность, метрики, это описание (без токена)"),
+        (name = "transparency", description = "Журнал для внешней проверки (C2SP tlog-tiles): подписанная контрольная точка, плитки дерева Меркла, пакеты записей (без токена)"),
     ),
     modifiers(&BearerAuth, &CommandSchemas)
 )]
@@ -181,6 +193,14 @@ pub fn routes() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
         ("/openapi.json", Method::GET, get(openapi_json)),
         ("/docs", Method::GET, get(docs::page)),
         ("/docs/{file}", Method::GET, get(docs::asset)),
+        // Proof for outsiders (issue #13): proofs and checkpoints with a token, tiles without.
+        ("/api/v1/proofs/inclusion", Method::GET, get(proofs::inclusion)),
+        ("/api/v1/proofs/consistency", Method::GET, get(proofs::consistency)),
+        ("/api/v1/checkpoints/latest", Method::GET, get(proofs::latest_checkpoint)),
+        ("/api/v1/checkpoints/{size}", Method::GET, get(proofs::checkpoint_at)),
+        ("/checkpoint", Method::GET, get(tiles::checkpoint)),
+        ("/tile/entries/{*index}", Method::GET, get(tiles::entries)),
+        ("/tile/{level}/{*index}", Method::GET, get(tiles::hashes)),
     ]
 }
 

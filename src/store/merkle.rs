@@ -16,6 +16,7 @@
 
 use std::sync::Mutex;
 
+use proto_events::tlog::tile::{TileKind, TilePath, TILE_HEIGHT};
 use proto_events::tlog::tree::{self, Frontier, Node, Nodes, ProofError, TreeHash};
 use proto_events::tlog::{ConsistencyProof, InclusionProof, LeafIndex, TreeSize};
 use proto_events::{Hash, Seq};
@@ -111,6 +112,62 @@ impl Store {
         let hashes =
             tree::consistency_proof(&StoredNodes(&self.inner.tree), TreeSize(from), TreeSize(to))?;
         Ok(ConsistencyProof { from, to, hashes })
+    }
+
+    /// The bytes of a C2SP tlog-tiles tile or entry bundle, as of the durable head; `None` when
+    /// the tree has no such tile yet. A hash tile is its `width` hashes concatenated (the
+    /// complete subtrees of level `8·L` from `index·256`), read in one range of stored nodes (of
+    /// events at level 0); an entry bundle is each leaf's data (the event's 32-byte stored hash)
+    /// with its 16-bit big-endian length.
+    pub fn tile(&self, tile: TilePath) -> Result<Option<Vec<u8>>, StoreError> {
+        if !tile.exists_at(self.head().seq.0) {
+            return Ok(None);
+        }
+        let width = u64::from(tile.width);
+        // `exists_at` checked that the tile's last hash is inside the tree, so no overflow.
+        let start = tile.index * u64::from(proto_events::tlog::tile::TILE_WIDTH_MAX);
+        let mut bytes = Vec::with_capacity(usize::from(tile.width) * 34);
+        let level = match tile.kind {
+            TileKind::Entries | TileKind::Hashes { level: 0 } => {
+                let first = Seq(start + 1);
+                let last = Seq(start + width);
+                for item in self.inner.tree.range(keys::event(first)..=keys::event(last)) {
+                    let (key, stored) = item?;
+                    let hash = peek(Seq(keys::seq_from_event_key(&key)?), &stored)?.hash;
+                    match tile.kind {
+                        TileKind::Entries => {
+                            bytes.extend_from_slice(&32u16.to_be_bytes());
+                            bytes.extend_from_slice(&hash.0);
+                        }
+                        TileKind::Hashes { .. } => {
+                            bytes.extend_from_slice(&tree::event_leaf(&hash).0)
+                        }
+                    }
+                }
+                0
+            }
+            TileKind::Hashes { level } => level
+                .checked_mul(TILE_HEIGHT)
+                .ok_or(StoreError::BadIndex { what: "уровень плитки" })?,
+        };
+        if level > 0 {
+            let first = keys::merkle_node(level, start);
+            let last = keys::merkle_node(level, start + width - 1);
+            for item in self.inner.tree.range(first..=last) {
+                let (_, hash) = item?;
+                if hash.len() != 32 {
+                    return Err(StoreError::BadIndex {
+                        what: "узел дерева Меркла"
+                    });
+                }
+                bytes.extend_from_slice(&hash);
+            }
+        }
+        let per_item = if tile.kind == TileKind::Entries { 34 } else { 32 };
+        if bytes.len() != usize::from(tile.width) * per_item {
+            return Err(StoreError::BadIndex { what: "плитка дерева Меркла" });
+        }
+        Ok(Some(bytes))
     }
 
     /// How many leaves the opening of this store had to add to the stored tree from the event

@@ -19,6 +19,7 @@ mod mirror;
 mod offline;
 mod openapi;
 mod plans;
+mod proofs_http;
 mod server;
 mod server_connection;
 mod server_documents;
