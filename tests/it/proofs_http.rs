@@ -605,3 +605,147 @@ async fn the_log_pushes_each_new_checkpoint_to_its_witnesses_and_serves_their_co
     // The log kept appending throughout, and the down witness never held it up.
     assert_eq!(log.ledger.store().head().seq.0, 12);
 }
+
+/// A child process that is killed when dropped.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The lines a child writes to stderr, as they come, for at most 60 seconds in all.
+fn stderr_lines(child: &mut Child) -> std::sync::mpsc::IntoIter<String> {
+    use std::io::BufRead;
+    let stderr = child.0.stderr.take().unwrap();
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let (forward, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while let Ok(line) =
+            receive.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+        {
+            if forward.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    lines.into_iter()
+}
+
+/// `letopis serve --checkpoint-every 1` with a witness (`letopis witness serve`) and a witness
+/// nobody runs: the server says at start what it signs and pushes to, then that the live
+/// witness cosigned and that the dead one did not, and keeps serving.
+#[test]
+fn serve_signs_on_its_schedule_and_says_in_its_log_that_a_witness_is_down() {
+    use std::process::{Command, Stdio};
+
+    let data = tempfile::tempdir().unwrap();
+    let witness_data = tempfile::tempdir().unwrap();
+    {
+        let store = letopis::store::Store::open(data.path()).unwrap();
+        let ledger = letopis::store::Ledger::start(
+            store,
+            Box::new(letopis::store::NoGate),
+            StepClock::new(),
+        );
+        let events = (0..3).map(|n| event(&format!("teacher/t-{n}"), "fact")).collect();
+        ledger.append_blocking(AppendRequest::new(events)).unwrap();
+        ledger.shutdown();
+    }
+    let letopis = env!("CARGO_BIN_EXE_letopis");
+    let data_dir = data.path().to_str().unwrap();
+    // No key yet: the server says so clearly at start.
+    let port = free_port();
+    let mut server = Child(
+        Command::new(letopis)
+            .args(["serve", "--data", data_dir, "--addr", &format!("127.0.0.1:{port}")])
+            .args(["--checkpoint-every", "1"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let lines = stderr_lines(&mut server);
+    let mut lines = lines;
+    let warned = lines.by_ref().take(10).find(|line| line.contains("НЕ подписываются"));
+    assert!(warned.is_some_and(|line| line.contains("letopis key generate")));
+    drop(server);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+
+    let key = Command::new(letopis)
+        .args(["key", "generate", "--data", data_dir, "--origin", ORIGIN])
+        .output()
+        .unwrap();
+    let log_vkey = String::from_utf8(key.stdout).unwrap().trim().to_string();
+    let witness_key = Command::new(letopis)
+        .args(["witness", "key", "generate", "--data", witness_data.path().to_str().unwrap()])
+        .args(["--name", "witness.minobr.example"])
+        .output()
+        .unwrap();
+    let witness_vkey = String::from_utf8(witness_key.stdout).unwrap().trim().to_string();
+    let witness_port = free_port();
+    let _witness = Child(
+        Command::new(letopis)
+            .args(["witness", "serve", "--data", witness_data.path().to_str().unwrap()])
+            .args(["--listen", &format!("127.0.0.1:{witness_port}"), "--log-vkey", &log_vkey])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let dead_key =
+        CosignatureSigner::from_seed(KeyName::new("witness.down.example").unwrap(), [5; 32]);
+    let port = free_port();
+    let mut server = Child(
+        Command::new(letopis)
+            .args(["serve", "--data", data_dir, "--addr", &format!("127.0.0.1:{port}")])
+            .args(["--checkpoint-every", "1"])
+            .args(["--witness", &format!("http://127.0.0.1:{witness_port}={witness_vkey}")])
+            .args([
+                "--witness",
+                &format!("http://127.0.0.1:{}={}", free_port(), dead_key.verifier().to_text()),
+            ])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let lines = stderr_lines(&mut server);
+    let (mut cosigned, mut down, mut seen) = (false, false, Vec::new());
+    for line in lines {
+        cosigned |= line.contains("witness.minobr.example")
+            && line.contains("заверил контрольную точку размера 3");
+        down |= line.contains("witness.down.example")
+            && line.contains("не заверил")
+            && line.contains("журнал работает дальше");
+        seen.push(line);
+        if cosigned && down {
+            break;
+        }
+    }
+    assert!(cosigned && down, "{seen:#?}");
+    assert!(seen.iter().any(|line| line.contains("подпись каждые 1 с")), "{seen:#?}");
+    // The server still answers, with the cosigned checkpoint.
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    std::io::Write::write_all(
+        &mut stream,
+        b"GET /checkpoint HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("— witness.minobr.example "), "{answer}");
+}
