@@ -59,7 +59,7 @@ pub struct ConsistencyQuery {
 /// An inclusion proof (ENCODING.md "Merkle tree"); the shape of `letopis proof inclusion
 /// --format json`.
 #[derive(ToSchema)]
-#[schema(as = InclusionProof, example = json!({
+#[schema(as = InclusionProof, examples(json!({
     "leaf_index": 4,
     "tree_size": 8,
     "leaf_hash": "Ef0bLfzqwJc7qbrcpdPQ0/35gF8BOkfFu9vcgT/kXcw=",
@@ -68,7 +68,7 @@ pub struct ConsistencyQuery {
         "7X85OwOl2W4i8YH3rT4zl6OtZ6ULGKdPsCXChYyZyhI=",
         "0Mu+vSUEfxyhB+NDavaVCvn5zRT9AlktTcaJnfGUgRE="
     ]
-}))]
+})))]
 #[allow(dead_code)]
 pub struct InclusionProofSchema {
     /// The leaf's 0-based index: the event's seq − 1.
@@ -84,7 +84,7 @@ pub struct InclusionProofSchema {
 /// A consistency proof (ENCODING.md "Merkle tree"); the shape of `letopis proof consistency
 /// --format json`.
 #[derive(ToSchema)]
-#[schema(as = ConsistencyProof, example = json!({
+#[schema(as = ConsistencyProof, examples(json!({
     "from": 5,
     "to": 8,
     "hashes": [
@@ -92,7 +92,7 @@ pub struct InclusionProofSchema {
         "qFi0BTZ7c9BVsUAfYrn/ugEB4cK+gcjU5AMjvw3ZaGM=",
         "0Mu+vSUEfxyhB+NDavaVCvn5zRT9AlktTcaJnfGUgRE="
     ]
-}))]
+})))]
 #[allow(dead_code)]
 pub struct ConsistencyProofSchema {
     /// The older size.
