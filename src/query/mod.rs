@@ -1,23 +1,26 @@
 //! Feeding the projection folds from the store: the state as known at a knowledge point `K`
-//! (a seq, a recorded time, or now), from stored snapshots plus the events after them, with a
-//! small in-memory cache of the latest state; and the indicator figures and report verifications
+//! (a seq, a recorded time, or now), from stored snapshots plus the events after them, with the
+//! head state kept in memory (`head`); and the indicator figures and report verifications
 //! evaluated on it.
 //!
-//! Figures and report verifications at any `K` read the latest state (the head, kept in memory)
-//! as known at `K`: the state is bitemporal (see `projections::state`), so no snapshot is decoded
-//! and nothing is refolded for them; nor for the organisations registry view. Plans and teachers'
-//! routes still read a state folded to `K` (`state_at`), from the nearest snapshot;
+//! Figures and report verifications at any `K` read the head state as known at `K`: the state is
+//! bitemporal (see `projections::state`), so no snapshot is decoded and nothing is refolded for
+//! them; nor for the organisations registry view. Plans and teachers' routes at "now" read the
+//! head state; at an earlier `K`, a state folded to `K` (`state_at`), from the nearest snapshot;
 //! `figures_state_at` (a figures-only fold to `K`) is kept as the benchmark's baseline.
+//! A query at "now" may be answered from the last completed head state while a fold is in
+//! flight: its answer names the seq it is as of (`known_at_seq`, or the `Known-At-Seq` header).
 //!
 //! The folds themselves are pure (`projections`); this module only reads the store and keeps
 //! snapshots, which are a cache: deleting the `snapshots` tree changes no answer, only its speed.
 
+pub mod head;
 pub mod json;
 pub mod parameters;
 pub mod snapshot;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use projections::monitoring::{self, Verification};
 use projections::state::{apply_for_figures, Known};
@@ -25,6 +28,7 @@ use projections::{apply, Figure, State};
 use proto_events::vocabulary::Scope;
 use proto_events::{Date, EventId, Seq, Timestamp};
 
+use crate::query::head::{Head, HeadCounters, Turn};
 use crate::store::{Store, StoreError};
 
 /// A knowledge point.
@@ -124,19 +128,19 @@ pub fn fold_forward(store: &Store, mut state: State, k: u64) -> Result<State, Qu
     Ok(state)
 }
 
-/// A store with a cache of the latest folded state, so that repeated queries at "now" do not
-/// refold and a query at a later `K` continues from it.
+/// A store with the head state in memory (`head`): queries at "now" share it, and a query at a
+/// later `K` continues it.
 pub struct Projector {
     store: Store,
-    latest: Mutex<Option<Arc<State>>>,
-    /// Seq of `latest`, readable while a fold holds the lock (for `/metrics`).
+    head: Head,
+    /// Seq of the head state, readable while a fold runs (for `/metrics`).
     latest_seq: AtomicU64,
 }
 
 impl Projector {
     /// A projector over an open store.
     pub fn new(store: Store) -> Projector {
-        Projector { store, latest: Mutex::new(None), latest_seq: AtomicU64::new(0) }
+        Projector { store, head: Head::default(), latest_seq: AtomicU64::new(0) }
     }
 
     /// Seq of the state kept in memory (0 before the first query): the head minus this is how
@@ -145,13 +149,10 @@ impl Projector {
         self.latest_seq.load(Ordering::Relaxed)
     }
 
-    /// The cache slot (a panic while it was held leaves a state that is still whole: every
-    /// writer of the slot replaces it only with a finished state).
-    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Arc<State>>> {
-        match self.latest.lock() {
-            Ok(slot) => slot,
-            Err(poisoned) => poisoned.into_inner(),
-        }
+    /// What the head state did so far: folds, events folded, clones, and queries answered from
+    /// the last completed state while a fold was in flight.
+    pub fn head_counters(&self) -> HeadCounters {
+        self.head.counters()
     }
 
     /// The store.
@@ -161,47 +162,66 @@ impl Projector {
 
     /// The state as known at `known_at`.
     ///
-    /// When K is at or beyond the cached latest state, the cache is advanced to K in place: the
-    /// cache lock is held while the new events are folded (usually a few, right after appends),
-    /// so concurrent queries wait for one fold instead of each folding its own copy, and the
-    /// state (about 1.3 KB per event) is cloned only when a query still holds the old one.
+    /// At "now": the head state, moved to the head by one fold at a time; when a fold is in
+    /// flight, the last completed head state, whose `seq` says what it knows (see `head`). At a
+    /// seq or a time: the state folded to exactly that seq, the head state itself when it is
+    /// there (moved there when it is behind), else a fold from the nearest snapshot.
     pub fn state_at(&self, known_at: KnownAt) -> Result<Arc<State>, QueryError> {
         let k = resolve(&self.store, known_at)?;
-        let mut slot = self.slot();
-        if let Some(cached) = slot.as_ref() {
-            if cached.seq == k {
-                return Ok(Arc::clone(cached));
+        if known_at == KnownAt::Now {
+            return self.now(k);
+        }
+        match self.head.published() {
+            Some(published) if published.seq == k => Ok(published),
+            Some(published) if published.seq > k => {
+                Ok(Arc::new(state_at(&self.store, KnownAt::Seq(k))?))
+            }
+            _ => {
+                let advanced = self.advance(&mut self.head.turn(), k)?;
+                if advanced.seq == k {
+                    Ok(advanced)
+                } else {
+                    // Another fold went past K meanwhile.
+                    Ok(Arc::new(state_at(&self.store, KnownAt::Seq(k))?))
+                }
             }
         }
-        let cached_behind = slot.as_ref().is_some_and(|cached| cached.seq < k);
-        if cached_behind {
-            let cached_seq = slot.as_ref().map_or(0, |cached| cached.seq);
-            let from_snapshot = snapshot::latest_seq_at_or_before(&self.store, k)?;
-            let state = if from_snapshot.is_some_and(|seq| seq > cached_seq) {
-                state_at(&self.store, KnownAt::Seq(k))?
-            } else {
-                // Unique when no query holds it: folded in place, no clone.
-                let taken = slot.take().map(|cached| {
-                    Arc::try_unwrap(cached).unwrap_or_else(|shared| (*shared).clone())
-                });
-                fold_forward(&self.store, taken.unwrap_or_default(), k)?
-            };
-            let state = Arc::new(state);
-            self.latest_seq.store(state.seq, Ordering::Relaxed);
-            *slot = Some(Arc::clone(&state));
-            return Ok(state);
+    }
+
+    /// The head state at "now" (`head` is the head read for this query): the published state
+    /// when it has reached `head`; else moved there, unless a fold is in flight, in which case
+    /// the published state as it is. Waits only when nothing was ever published.
+    fn now(&self, head: u64) -> Result<Arc<State>, QueryError> {
+        match self.head.published() {
+            Some(published) if published.seq >= head => Ok(published),
+            Some(published) => match self.head.turn_unless_folding() {
+                Some(mut turn) => self.advance(&mut turn, head),
+                None => Ok(published),
+            },
+            None => self.advance(&mut self.head.turn(), head),
         }
-        drop(slot);
-        // K before the cache (or nothing cached): from the nearest snapshot, without the lock.
-        let state = Arc::new(state_at(&self.store, KnownAt::Seq(k))?);
-        if k == self.store.head().seq.0 {
-            let mut slot = self.slot();
-            // Another query may have cached a later state meanwhile: keep the later one.
-            if slot.as_ref().is_none_or(|cached| cached.seq < state.seq) {
-                self.latest_seq.store(state.seq, Ordering::Relaxed);
-                *slot = Some(Arc::clone(&state));
+    }
+
+    /// Moves the head state to `k` with the right to fold, `turn`, and returns it; when another
+    /// fold already reached `k` while this one waited for its turn, returns that state unchanged
+    /// (its seq may be beyond `k`).
+    fn advance(&self, turn: &mut Turn<'_>, k: u64) -> Result<Arc<State>, QueryError> {
+        if let Some(published) = self.head.published() {
+            if published.seq >= k {
+                return Ok(published);
             }
         }
+        let working = self.head.working_copy(turn);
+        let from_snapshot = snapshot::latest_seq_at_or_before(&self.store, k)?;
+        let start = match working {
+            Some(state) if from_snapshot.is_none_or(|seq| seq <= state.seq) => state,
+            // A snapshot is nearer than the state in memory (or there is none).
+            _ => snapshot::load_at_or_before(&self.store, k)?.unwrap_or_default(),
+        };
+        let from_seq = start.seq;
+        let state = Arc::new(fold_forward(&self.store, start, k)?);
+        self.latest_seq.store(state.seq, Ordering::Relaxed);
+        self.head.publish(turn, Arc::clone(&state), from_seq);
         Ok(state)
     }
 
@@ -212,7 +232,7 @@ impl Projector {
     /// has no snapshot yet, or K is the head, the full `state_at` writes and caches as usual.
     pub fn figures_state_at(&self, known_at: KnownAt) -> Result<Arc<State>, QueryError> {
         let k = resolve(&self.store, known_at)?;
-        let cached = self.slot().clone();
+        let cached = self.head.published();
         let head = self.store.head().seq.0;
         let from_snapshot = snapshot::latest_seq_at_or_before(&self.store, k)?.unwrap_or(0);
         let cached_is_nearer =
@@ -233,15 +253,21 @@ impl Projector {
     }
 
     /// A state that answers figures as known at `known_at`, with the knowledge point to read it
-    /// at: the cached latest state when it has reached K (any later state answers K), else the
-    /// state folded to the head (and cached). Read it with `monitoring::catalogue_at` and the
-    /// other `_at` functions; its own `seq` may be beyond K.
+    /// at. At "now": the head state (`state_at`), read as known at its own seq, which may be
+    /// behind the ledger's head while a fold is in flight (the answer names it). At a seq or a
+    /// time: the head state when it has reached K (any later state answers K), else the head
+    /// state moved to the head. Read it with `monitoring::catalogue_at` and the other `_at`
+    /// functions; its own `seq` may be beyond K.
     pub fn figures_at(&self, known_at: KnownAt) -> Result<(Arc<State>, Known), QueryError> {
+        if known_at == KnownAt::Now {
+            let state = self.state_at(KnownAt::Now)?;
+            let known = Known(state.seq);
+            return Ok((state, known));
+        }
         let k = resolve(&self.store, known_at)?;
-        let cached = self.slot().clone();
-        let state = match cached {
-            Some(cached) if cached.seq >= k => cached,
-            _ => self.state_at(KnownAt::Now)?,
+        let state = match self.head.published() {
+            Some(published) if published.seq >= k => published,
+            _ => self.advance(&mut self.head.turn(), self.store.head().seq.0.max(k))?,
         };
         debug_assert!(state.seq >= k, "the head state is behind the knowledge point");
         Ok((state, Known(k)))

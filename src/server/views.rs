@@ -5,7 +5,10 @@
 //!
 //! The JSON is the CLI's (`letopis figures`, `plans`, `routes --format json`), built by the same
 //! functions (`query::json`). Folds run on a blocking thread over the shared `Projector`, whose
-//! cache of the latest state makes repeated "now" queries cheap. Scoped roles are checked with
+//! head state makes "now" queries cheap: one fold per head, and a query at "now" that finds a
+//! fold in flight is answered from the last completed head state, as of its seq. Each answer
+//! names that seq: figures and the registry in their `known_at_seq`, plans and routes in the
+//! `known-at-seq` header. Scoped roles are checked with
 //! `access::Reach` resolved against the projected registry (an organisation's municipality, a
 //! teacher's employer on the date). Figures, evidence and report verification read the latest
 //! state as known at `known_at` (`Projector::figures_at`, no refold); their scope check uses the
@@ -16,6 +19,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use projections::monitoring::{self, Verification};
 use projections::plan::plans_as_of;
@@ -413,20 +417,21 @@ pub async fn report_verification(
 
 /// Plans of activities at the date, the JSON of `letopis plans --format json`.
 #[utoipa::path(get, path = "/api/v1/plans", params(AtQuery),
-    responses((status = 200, description = "Array of plans", body = Vec<Object>),
+    responses((status = 200, description = "Array of plans", body = Vec<Object>,
+            headers(("known-at-seq" = u64, description = "The seq the answer is as of"))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("bearer" = [])), tag = "projections")]
 pub async fn plans(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<AsOf, ApiError> {
     policy::check(&principal, Action::ReadPlans)?;
     let date = parse_date(query.date.as_deref(), state.clock.as_ref())?;
     let known_at = parse_known_at(query.known_at.as_deref())?;
-    blocking(state.projector, move |projector| {
+    blocking_as_of(state.projector, move |projector| {
         let folded = projector.state_at(known_at).map_err(query_error)?;
-        to_json(&plans_as_of(&folded.plans, date))
+        Ok((folded.seq, to_json(&plans_as_of(&folded.plans, date))?))
     })
     .await
 }
@@ -438,7 +443,8 @@ pub async fn plans(
 /// names no employer and does not tell whether the teacher exists.
 #[utoipa::path(get, path = "/api/v1/teachers/{id}/routes",
     params(("id" = String, Path, description = "Pseudonymous teacher id"), AtQuery),
-    responses((status = 200, description = "Array of one teacher's routes", body = Vec<Object>),
+    responses((status = 200, description = "Array of one teacher's routes", body = Vec<Object>,
+            headers(("known-at-seq" = u64, description = "The seq the answer is as of"))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody,
             description = "For a municipality or organisation token: a teacher not employed in its scope on the date, or unknown")),
@@ -448,7 +454,7 @@ pub async fn teacher_routes_view(
     principal: Principal,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<AtQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<AsOf, ApiError> {
     let teacher = TeacherId::new(id.trim()).map_err(|error| ApiError::InvalidParameter {
         field: "id".into(),
         value: id.clone(),
@@ -456,7 +462,7 @@ pub async fn teacher_routes_view(
     })?;
     let date = parse_date(query.date.as_deref(), state.clock.as_ref())?;
     let known_at = parse_known_at(query.known_at.as_deref())?;
-    blocking(state.projector, move |projector| {
+    blocking_as_of(state.projector, move |projector| {
         let folded = projector.state_at(known_at).map_err(query_error)?;
         // Not `policy::check`: its 403 would name the employer, and a teacher employed nowhere
         // would read otherwise than one employed elsewhere.
@@ -464,7 +470,8 @@ pub async fn teacher_routes_view(
             return Err(ApiError::NotFound(format!("педагог {teacher}")));
         }
         let view = teacher_routes(&folded.routes, &teacher, date);
-        to_json(&vec![within_scope(&principal.role, view, &folded.registry, date)])
+        let views = vec![within_scope(&principal.role, view, &folded.registry, date)];
+        Ok((folded.seq, to_json(&views)?))
     })
     .await
 }
@@ -473,14 +480,15 @@ pub async fn teacher_routes_view(
 /// `letopis routes --supporter`); without: every teacher's routes (`letopis routes`). Scoped
 /// roles see only the teachers employed in their scope on the date.
 #[utoipa::path(get, path = "/api/v1/routes", params(RoutesQuery),
-    responses((status = 200, body = Object), (status = 400, body = ErrorBody),
+    responses((status = 200, body = Object,
+            headers(("known-at-seq" = u64, description = "The seq the answer is as of"))), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody)),
     security(("bearer" = [])), tag = "projections")]
 pub async fn routes(
     State(state): State<AppState>,
     principal: Principal,
     ApiQuery(query): ApiQuery<RoutesQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<AsOf, ApiError> {
     let supporter = match &query.supporter {
         Some(text) => {
             Some(PersonId::new(text.trim()).map_err(|error| ApiError::InvalidParameter {
@@ -493,7 +501,7 @@ pub async fn routes(
     };
     let date = parse_date(query.date.as_deref(), state.clock.as_ref())?;
     let known_at = parse_known_at(query.known_at.as_deref())?;
-    blocking(state.projector, move |projector| {
+    blocking_as_of(state.projector, move |projector| {
         let folded = projector.state_at(known_at).map_err(query_error)?;
         let visible = |teacher: &TeacherId| {
             may_read(&principal.role, reach_of_teacher(teacher, &folded.registry, date))
@@ -504,7 +512,7 @@ pub async fn routes(
                     .into_iter()
                     .filter(|teacher| visible(teacher))
                     .collect();
-                Ok(supported_json(&supporter, date, folded.seq, &teachers))
+                Ok((folded.seq, supported_json(&supporter, date, folded.seq, &teachers)))
             }
             None => {
                 let views: Vec<TeacherRoutesView> = all_teachers(&folded.routes, date)
@@ -513,7 +521,7 @@ pub async fn routes(
                     .map(|view| within_scope(&principal.role, view, &folded.registry, date))
                     .filter(|view| !view.diagnostics.is_empty() || !view.routes.is_empty())
                     .collect();
-                to_json(&views)
+                Ok((folded.seq, to_json(&views)?))
             }
         }
     })
@@ -620,6 +628,34 @@ async fn blocking(
         .await
         .map_err(|error| ApiError::Internal(error.to_string()))?
         .map(Json)
+}
+
+/// The name of the header that says which seq a projection view is as of: a view at "now"
+/// may be answered from the last completed head state while a fold is in flight
+/// (`query::head`), so a client that needs its own write can ask `known_at=<its seq>`.
+pub const KNOWN_AT_SEQ_HEADER: &str = "known-at-seq";
+
+/// A projection view's JSON with the seq it is as of, sent as the `known-at-seq` header.
+pub struct AsOf {
+    seq: u64,
+    body: Value,
+}
+
+impl IntoResponse for AsOf {
+    fn into_response(self) -> Response {
+        ([(KNOWN_AT_SEQ_HEADER, self.seq.to_string())], Json(self.body)).into_response()
+    }
+}
+
+/// `blocking` for a view that says which seq it is as of.
+async fn blocking_as_of(
+    projector: Arc<Projector>,
+    work: impl FnOnce(&Projector) -> Result<(u64, Value), ApiError> + Send + 'static,
+) -> Result<AsOf, ApiError> {
+    let (seq, body) = tokio::task::spawn_blocking(move || work(&projector))
+        .await
+        .map_err(|error| ApiError::Internal(error.to_string()))??;
+    Ok(AsOf { seq, body })
 }
 
 fn verification_json(verification: &Verification, known_at_seq: u64) -> Value {

@@ -319,3 +319,51 @@ fn the_projector_advances_its_latest_state_without_changing_one_a_query_holds() 
     assert_eq!(*earlier, state_at(temp.store(), KnownAt::Seq(first)).unwrap());
     assert_eq!(projector.latest_seq(), first + 2);
 }
+
+/// Issue #20 (load): queries at "now" racing while the head moves fold once per head, never each
+/// their own; each answer names the seq it is as of (the new head, or the last completed head
+/// state while the fold was in flight) and is exactly the fold of the log up to that seq, never
+/// a mix of two heads.
+#[test]
+fn issue_20_concurrent_queries_at_now_fold_once_per_head_and_name_their_seq() {
+    let temp = TempLedger::new();
+    district(&temp);
+    let store: &Store = temp.store();
+    let projector = std::sync::Arc::new(Projector::new(store.clone()));
+    let date = Date::parse_iso("2024-12-31").unwrap();
+    let first = projector.state_at(KnownAt::Now).unwrap().seq;
+    assert_eq!(projector.head_counters().folds, 1);
+    let mut answered = BTreeSet::new();
+    for round in 1..=5u64 {
+        let event = completion(&format!("c-race-{round}"), "t2", "2024-12-20");
+        temp.ledger.append_blocking(AppendRequest::new(vec![event])).unwrap();
+        let queries = 16;
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(queries));
+        let answers: Vec<(u64, Vec<projections::Figure>)> = std::thread::scope(|scope| {
+            let running: Vec<_> = (0..queries)
+                .map(|_| {
+                    let (projector, barrier) = (projector.clone(), barrier.clone());
+                    scope.spawn(move || {
+                        barrier.wait();
+                        projector.catalogue(&Scope::Region, date, KnownAt::Now).unwrap()
+                    })
+                })
+                .collect();
+            running.into_iter().map(|query| query.join().unwrap()).collect()
+        });
+        let head = first + round;
+        assert_eq!(projector.head_counters().folds, 1 + round, "round {round}: one fold per head");
+        for (seq, figures) in answers {
+            assert!(seq == head || seq == head - 1, "round {round}: answered as of {seq}");
+            let prefix = state_at(store, KnownAt::Seq(seq)).unwrap();
+            assert_eq!(figures, projections::catalogue(&prefix, &Scope::Region, date));
+            answered.insert(seq);
+        }
+        // The next query after the race is at the head.
+        assert_eq!(projector.catalogue(&Scope::Region, date, KnownAt::Now).unwrap().0, head);
+    }
+    assert!(answered.contains(&(first + 5)), "{answered:?}");
+    // Only the first move cloned (there was no spare yet); later ones continued the spare.
+    let counters = projector.head_counters();
+    assert_eq!(counters.clones, 1, "{counters:?}");
+}

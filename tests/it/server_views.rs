@@ -261,6 +261,38 @@ async fn plans_and_routes_answer_the_cli_json() {
 }
 
 /// The organisation employing `teacher` on 2024-12-31, from its stream as the operator reads it.
+/// Issue #20 (load): plans and routes, whose bodies are arrays, name the seq they are as of in
+/// the `known-at-seq` header: at "now" a head state (here, no fold is in flight: the head); at
+/// a knowledge point, that point.
+#[tokio::test]
+async fn issue_20_plans_and_routes_name_the_seq_they_are_as_of() {
+    let demo = demo();
+    let operator = demo.token("operator");
+    for (path, at) in [
+        ("/api/v1/plans?date=2024-12-31", None),
+        ("/api/v1/plans?date=2024-12-31&known_at=5", Some(5)),
+        ("/api/v1/routes?date=2024-12-31", None),
+        ("/api/v1/routes?date=2024-12-31&known_at=7", Some(7)),
+    ] {
+        let before = demo.ledger.store().head().seq.0;
+        let request = Request::builder()
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {operator}"))
+            .body(Body::empty())
+            .unwrap();
+        let response = demo.router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let seq = response.headers().get("known-at-seq").and_then(|value| value.to_str().ok());
+        let seq: u64 = seq.and_then(|seq| seq.parse().ok()).unwrap_or_else(|| panic!("{path}"));
+        match at {
+            Some(at) => assert_eq!(seq, at, "{path}"),
+            None => {
+                assert!((before..=demo.ledger.store().head().seq.0).contains(&seq), "{path}: {seq}")
+            }
+        }
+    }
+}
+
 async fn employer(demo: &Demo, teacher: &str, operator: &str) -> String {
     let path = format!("/api/v1/streams/teacher/{teacher}/events?limit=1000");
     let (status, page) = demo.get(&path, operator).await;
