@@ -1,20 +1,25 @@
 //! Hidden `crash-writer` command: appends from several threads in a loop and prints a line per
 //! acknowledged event (`ack <seq> <id> <payload blake3>`), for crash tests that SIGKILL it, or
-//! that let it abort between the two writes of a group (sled written, the mirror not yet).
+//! that let it abort between the two writes of a group (sled written, the mirror not yet). With
+//! `--snapshot-every N` a thread also folds the projections at the head as the appends go, with
+//! a snapshot every N events, as a server does (the full-disk test of snapshots).
 
 use std::io::Write;
+use std::num::NonZeroU64;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use proto_events::{Actor, ActorRole, Date, Effective, NewEvent, StreamName};
 
+use crate::query::{snapshot, KnownAt, Projector};
 use crate::store::{AppendRequest, Ledger, Mirror, NoGate, Store, SystemClock};
 
 pub(crate) fn run(
     data: &Path,
     threads: u32,
     die_between_writes_after: Option<u64>,
+    snapshot_every: Option<NonZeroU64>,
 ) -> anyhow::Result<u8> {
     let store =
         Store::open(data).with_context(|| format!("opening store at {}", data.display()))?;
@@ -26,6 +31,17 @@ pub(crate) fn run(
     let ledger = Ledger::start_with(store, Some(mirror), Box::new(NoGate), Arc::new(SystemClock));
     let stdout = Arc::new(Mutex::new(std::io::stdout()));
     let mut handles = Vec::new();
+    if let Some(every) = snapshot_every {
+        snapshot::set_every_events(every);
+        let projector = Projector::new(ledger.store().clone());
+        // Not joined: it folds until the process ends with the writers.
+        std::thread::spawn(move || -> anyhow::Result<()> {
+            loop {
+                projector.state_at(KnownAt::Now)?;
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        });
+    }
     for thread in 0..threads.max(1) {
         let ledger = ledger.clone();
         let stdout = stdout.clone();

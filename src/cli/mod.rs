@@ -144,6 +144,10 @@ enum Command {
         /// Abort after this many groups, once sled holds the next group and the mirror does not.
         #[arg(long)]
         die_between_writes_after: Option<u64>,
+        /// Also fold the projections at the head beside the appends, with a snapshot every this
+        /// many events (the full-disk test of snapshots).
+        #[arg(long)]
+        snapshot_every: Option<std::num::NonZeroU64>,
     },
 }
 
@@ -209,8 +213,8 @@ fn run(cli: Cli, generate_demo: demo::DemoGenerator) -> anyhow::Result<u8> {
     match cli.command {
         Command::Verify { data, deep, json } => verify(&data, deep, json),
         Command::Replay { data, from, to, stream } => replay(&data, from, to, stream),
-        Command::CrashWriter { data, threads, die_between_writes_after } => {
-            crash_writer::run(&data, threads, die_between_writes_after)
+        Command::CrashWriter { data, threads, die_between_writes_after, snapshot_every } => {
+            crash_writer::run(&data, threads, die_between_writes_after, snapshot_every)
         }
         Command::Serve(args) => serve::run(args, generate_demo),
         Command::Demo(args) => demo::run(args, generate_demo),

@@ -113,7 +113,8 @@ pub fn state_at(store: &Store, known_at: KnownAt) -> Result<State, QueryError> {
 }
 
 /// Applies the events after `state.seq` up to `k`, writing a snapshot at every checkpoint
-/// passed that has none.
+/// passed that has none. A snapshot that cannot be written is reported and skipped
+/// (`snapshot::save_or_report`): the fold does not fail for a cache.
 pub fn fold_forward(store: &Store, mut state: State, k: u64) -> Result<State, QueryError> {
     if state.seq >= k {
         return Ok(state);
@@ -122,7 +123,7 @@ pub fn fold_forward(store: &Store, mut state: State, k: u64) -> Result<State, Qu
         let event = event?;
         apply(&mut state, &event);
         if snapshot::is_checkpoint(event.seq.0) {
-            snapshot::save_if_absent(store, &state)?;
+            snapshot::save_or_report(store, &state);
         }
     }
     Ok(state)

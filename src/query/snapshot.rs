@@ -11,9 +11,13 @@
 //! decodes only the first section (`decode_for_figures`) and skips the second by its length. A
 //! storage format of a cache, never hashed or signed. Snapshots are written lazily, when a fold passes a checkpoint
 //! (every `SNAPSHOT_EVERY_EVENTS` events); read back, a snapshot is checked to be for its key's
-//! seq before use, and an undecodable one is ignored (the fold then starts earlier).
+//! seq before use, and an undecodable one is ignored (the fold then starts earlier). A snapshot
+//! that cannot be written (a full disk) is reported and skipped (`save_or_report`): the fold,
+//! the query and the writer go on; the room never shows a partially written one.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -30,20 +34,43 @@ use proto_events::{EventId, Seq};
 use crate::query::QueryError;
 use crate::store::Store;
 
-/// Events between snapshots.
+/// Events between snapshots, unless a process sets another interval (`set_every_events`).
 pub const SNAPSHOT_EVERY_EVENTS: u64 = 100_000;
+
+/// The interval of this process: `SNAPSHOT_EVERY_EVENTS` unless set.
+static EVERY_EVENTS: AtomicU64 = AtomicU64::new(SNAPSHOT_EVERY_EVENTS);
+
+/// Snapshot writes that failed in this process (each reported on stderr by `fold_forward`).
+static WRITES_FAILED: AtomicU64 = AtomicU64::new(0);
+
+/// Sets the interval between snapshots for this process: the hidden `crash-writer
+/// --snapshot-every` of the full-disk test, which needs snapshots after a few hundred events.
+/// Snapshots written at other seqs are still read: a fold starts from the latest at or below K.
+pub fn set_every_events(events: NonZeroU64) {
+    EVERY_EVENTS.store(events.get(), Ordering::Relaxed);
+}
+
+/// The interval between snapshots of this process.
+pub fn every_events() -> u64 {
+    EVERY_EVENTS.load(Ordering::Relaxed).max(1)
+}
+
+/// Snapshot writes that failed in this process so far.
+pub fn writes_failed() -> u64 {
+    WRITES_FAILED.load(Ordering::Relaxed)
+}
 
 /// Layout of a stored value (see the module comment); another value is not decoded.
 pub const SNAPSHOT_FORMAT: u32 = 3;
 
 /// The last checkpoint at or before `seq` (0 when none).
 pub fn checkpoint_at_or_before(seq: u64) -> u64 {
-    seq - seq % SNAPSHOT_EVERY_EVENTS
+    seq - seq % every_events()
 }
 
 /// Whether a snapshot belongs at this seq.
 pub fn is_checkpoint(seq: u64) -> bool {
-    seq > 0 && seq % SNAPSHOT_EVERY_EVENTS == 0
+    seq > 0 && seq % every_events() == 0
 }
 
 /// Encodes a state for storage.
@@ -208,6 +235,19 @@ fn load_with(
         }
     }
     Ok(None)
+}
+
+/// Stores a snapshot of `state` unless one exists for its seq; a failure (a full disk) is
+/// reported on stderr and counted (`writes_failed`), and the caller goes on without it: a
+/// snapshot is a cache, and the room's write leaves no partial snapshot behind.
+pub fn save_or_report(store: &Store, state: &State) {
+    if let Err(error) = save_if_absent(store, state) {
+        WRITES_FAILED.fetch_add(1, Ordering::Relaxed);
+        eprintln!(
+            "снимок состояния на событии №{} не сохранён, запросы идут без него, журнал не затронут: {error}",
+            state.seq
+        );
+    }
 }
 
 /// Stores a snapshot of `state` unless one exists for its seq.

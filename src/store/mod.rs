@@ -37,7 +37,7 @@ pub use mirror::{mirror_dir, Mirror, MirrorError, MirrorRecords, Reconciled, MIR
 pub use persons::Persons;
 pub use reader::EventIter;
 pub use restore::{restore, RestoreError};
-pub use snapshots::Snapshots;
+pub use snapshots::{Snapshots, SNAPSHOTS_DIR};
 pub use tokens::Tokens;
 pub use writer::{
     AppendError, AppendOutcome, AppendRequest, Expected, Gate, Idempotency, Ledger, NoGate,
@@ -162,6 +162,7 @@ impl Store {
             .map_err(|error| classify_open_error(path, error))?;
         let tree = db.open_tree("ledger")?;
         migrate_layout(&db, &tree)?;
+        drop_snapshot_trees(&db)?;
         let head = keys::read_head(&tree)?;
         verify_tail(&tree, head)?;
         let index = index::Index::load(&tree, head.seq)?;
@@ -407,6 +408,18 @@ fn verify_tail(tree: &sled::Tree, head: Head) -> Result<(), StoreError> {
 /// `i`+id → seq and a watermark `x`): the tree is dropped and the record moved to 2; both steps are
 /// idempotent, so a crash between them only repeats the drop. A version this build does not know
 /// (a newer layout) is refused before anything is written.
+/// Drops the sled trees where earlier builds kept the snapshot rooms (now files, see
+/// `snapshots`): caches, so nothing is lost; a store without them writes nothing here.
+fn drop_snapshot_trees(db: &sled::Db) -> Result<(), StoreError> {
+    let names = db.tree_names();
+    for tree in snapshots::SLED_SNAPSHOT_TREES {
+        if names.iter().any(|name| name.as_ref() == tree.as_bytes()) {
+            db.drop_tree(tree)?;
+        }
+    }
+    Ok(())
+}
+
 fn migrate_layout(db: &sled::Db, tree: &sled::Tree) -> Result<(), StoreError> {
     let found = match tree.get(keys::LAYOUT)? {
         None => {

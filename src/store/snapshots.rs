@@ -1,44 +1,67 @@
-//! The rooms of cached states: projection snapshots (sled tree `snapshots`) and gate snapshots
-//! (tree `gate_snapshots`), both bytes keyed by a format version and the seq they were folded to.
+//! The rooms of cached states: projection snapshots (`<data>/snapshots/projection/`) and gate
+//! snapshots (`<data>/snapshots/gate/`), both bytes keyed by a format version and the seq they
+//! were folded to, one file each.
 //!
-//! Key: format (u32 BE) ‖ seq (u64 BE), so the entries of one format are one contiguous range in
+//! File name: format (8 hex digits) `-` seq (16 hex digits), so the names of one format sort in
 //! seq order. The format is whatever the owner versions its bytes by (the fold version for
 //! projection snapshots, `GATE_SNAPSHOT_FORMAT` for the gate's); what the bytes hold, and the
 //! checks that they belong to this log and did not change, are the owner's (`query::snapshot`,
 //! `commands::gate_snapshot`). Both are caches outside the chain: deleting one changes no answer.
+//!
+//! Files, not sled trees: a snapshot is large (the whole state, ~260 MB on a region of a million
+//! events), and a write that fails for lack of space must touch nothing the ledger needs. In
+//! sled it shared the log with the events: a failed write of a large value (a sled blob) leaves
+//! sled's log buffer claimed, and a failed log write is sled's global error, so the writer would
+//! stop (or hang) for a cache. A file is written beside its name (`.<name>.partial`), synced and
+//! renamed into place, so a name is only ever a whole write; a failed write removes its partial
+//! file and is the caller's error (`query::fold_forward` reports it and goes on). A partial file
+//! left by a crash is never read (not a snapshot name) and is removed by `retain`.
+//! Earlier builds kept both rooms in sled (trees `snapshots`, `gate_snapshots`): opening a store
+//! drops those trees (`drop_snapshot_trees`), caches like these.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use proto_events::Seq;
 
 use crate::store::{Store, StoreError};
 
-/// The sled tree of projection snapshots.
-const PROJECTION_SNAPSHOTS_TREE: &str = "snapshots";
-/// The sled tree of gate snapshots.
-const GATE_SNAPSHOTS_TREE: &str = "gate_snapshots";
+/// The directory of the rooms, in the data directory.
+pub const SNAPSHOTS_DIR: &str = "snapshots";
+/// The room of projection snapshots, in `SNAPSHOTS_DIR`.
+const PROJECTION_SNAPSHOTS: &str = "projection";
+/// The room of gate snapshots, in `SNAPSHOTS_DIR`.
+const GATE_SNAPSHOTS: &str = "gate";
+/// The sled trees of earlier builds' rooms, dropped at open.
+pub(crate) const SLED_SNAPSHOT_TREES: [&str; 2] = ["snapshots", "gate_snapshots"];
 
 /// Cached states by format and seq. Cloning is cheap.
 #[derive(Clone)]
 pub struct Snapshots {
-    tree: sled::Tree,
+    dir: PathBuf,
 }
 
 impl Store {
     /// The room of projection snapshots (`query::snapshot`).
     pub fn projection_snapshots(&self) -> Result<Snapshots, StoreError> {
-        Ok(Snapshots { tree: self.room_tree(PROJECTION_SNAPSHOTS_TREE)? })
+        Ok(Snapshots { dir: self.path().join(SNAPSHOTS_DIR).join(PROJECTION_SNAPSHOTS) })
     }
 
     /// The room of gate snapshots (`commands::gate_snapshot`).
     pub fn gate_snapshots(&self) -> Result<Snapshots, StoreError> {
-        Ok(Snapshots { tree: self.room_tree(GATE_SNAPSHOTS_TREE)? })
+        Ok(Snapshots { dir: self.path().join(SNAPSHOTS_DIR).join(GATE_SNAPSHOTS) })
     }
 }
 
 impl Snapshots {
     /// The seq of the latest snapshot of `format` at or below `seq`.
     pub fn latest_seq_at_or_below(&self, format: u32, seq: Seq) -> Result<Option<Seq>, StoreError> {
-        let last = self.tree.range(key(format, Seq(0))..=key(format, seq)).keys().next_back();
-        Ok(last.transpose()?.and_then(|key| seq_of_key(&key)))
+        Ok(self
+            .keys()?
+            .into_iter()
+            .rev()
+            .find(|key| key.0 == format && key.1 <= seq)
+            .map(|key| key.1))
     }
 
     /// The snapshots of `format` at or below `seq` as `(seq, bytes)`, the latest first: the
@@ -48,74 +71,133 @@ impl Snapshots {
         format: u32,
         seq: Seq,
     ) -> impl Iterator<Item = Result<(Seq, Vec<u8>), StoreError>> {
-        self.tree.range(key(format, Seq(0))..=key(format, seq)).rev().filter_map(
-            |entry| match entry {
-                Ok((key, bytes)) => seq_of_key(&key).map(|seq| Ok((seq, bytes.to_vec()))),
-                Err(error) => Some(Err(StoreError::from(error))),
-            },
-        )
+        let (keys, listed) = match self.keys() {
+            Ok(keys) => (keys, None),
+            Err(error) => (Vec::new(), Some(Err(error))),
+        };
+        let dir = self.dir.clone();
+        let read =
+            keys.into_iter().rev().filter(move |key| key.0 == format && key.1 <= seq).filter_map(
+                move |(format, seq)| match std::fs::read(dir.join(name(format, seq))) {
+                    Ok(bytes) => Some(Ok((seq, bytes))),
+                    // Removed meanwhile (a prune): not a snapshot any more.
+                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+                    Err(error) => Some(Err(io_error("reading a snapshot", &error))),
+                },
+            );
+        listed.into_iter().chain(read)
     }
 
     /// The snapshot of `format` at `seq`, if stored.
     pub fn get(&self, format: u32, seq: Seq) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.tree.get(key(format, seq))?.map(|bytes| bytes.to_vec()))
+        match std::fs::read(self.dir.join(name(format, seq))) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(io_error("reading a snapshot", &error)),
+        }
     }
 
-    /// Stores (or replaces) the snapshot of `format` at `seq`. Not flushed: a cache lost in a
-    /// crash is only folded again (`flush` makes it durable when that is worth a flush).
+    /// Stores (or replaces) the snapshot of `format` at `seq`, durably: written beside its
+    /// name, synced, renamed into place. On failure (a full disk) nothing is left behind and
+    /// any snapshot stored before is unchanged.
     pub fn put(&self, format: u32, seq: Seq, bytes: &[u8]) -> Result<(), StoreError> {
-        self.tree.insert(key(format, seq), bytes)?;
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|error| io_error("creating the snapshots directory", &error))?;
+        let partial = self.dir.join(format!(".{}.partial", name(format, seq)));
+        let written = write_synced(&partial, bytes)
+            .and_then(|()| std::fs::rename(&partial, self.dir.join(name(format, seq))))
+            .and_then(|()| sync_dir(&self.dir));
+        if let Err(error) = written {
+            let _ = std::fs::remove_file(&partial);
+            return Err(io_error("writing a snapshot", &error));
+        }
         Ok(())
     }
 
     /// Every seq with a snapshot of `format`, in order.
     pub fn seqs(&self, format: u32) -> Result<Vec<Seq>, StoreError> {
-        let mut seqs = Vec::new();
-        for key in self.tree.range(key(format, Seq(0))..=key(format, Seq(u64::MAX))).keys() {
-            seqs.extend(seq_of_key(&key?));
-        }
-        Ok(seqs)
+        Ok(self.keys()?.into_iter().filter(|key| key.0 == format).map(|key| key.1).collect())
     }
 
-    /// Removes every snapshot `keep` refuses, given its format and seq (and every entry whose
-    /// key is not a snapshot key); returns how many were removed.
+    /// Removes every snapshot `keep` refuses, given its format and seq (and every file that is
+    /// not a snapshot, such as a partial write a crash left); returns how many were removed.
     pub fn retain(&self, keep: impl Fn(u32, Seq) -> bool) -> Result<u64, StoreError> {
         let mut removed = 0u64;
-        for key in self.tree.iter().keys() {
-            let key = key?;
-            let kept = format_of_key(&key).zip(seq_of_key(&key));
-            if !kept.is_some_and(|(format, seq)| keep(format, seq)) {
-                self.tree.remove(&key)?;
-                removed = removed.saturating_add(1);
+        for entry in self.entries()? {
+            let kept = key_of_name(&entry).is_some_and(|(format, seq)| keep(format, seq));
+            if !kept {
+                match std::fs::remove_file(self.dir.join(&entry)) {
+                    Ok(()) => removed = removed.saturating_add(1),
+                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(error) => return Err(io_error("removing a snapshot", &error)),
+                }
             }
         }
         Ok(removed)
     }
 
-    /// Makes every put and removal so far durable.
+    /// Makes every put and removal so far durable (puts already are).
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.tree.flush()?;
-        Ok(())
+        match sync_dir(&self.dir) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                Err(io_error("syncing the snapshots directory", &error))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The names in the room (none when it was never written).
+    fn entries(&self) -> Result<Vec<String>, StoreError> {
+        let listing = match std::fs::read_dir(&self.dir) {
+            Ok(listing) => listing,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(error) => return Err(io_error("listing the snapshots", &error)),
+        };
+        let mut names = Vec::new();
+        for entry in listing {
+            let entry = entry.map_err(|error| io_error("listing the snapshots", &error))?;
+            names.extend(entry.file_name().to_str().map(str::to_owned));
+        }
+        Ok(names)
+    }
+
+    /// The keys of the stored snapshots, in order.
+    fn keys(&self) -> Result<Vec<(u32, Seq)>, StoreError> {
+        let mut keys: Vec<(u32, Seq)> =
+            self.entries()?.iter().filter_map(|entry| key_of_name(entry)).collect();
+        keys.sort();
+        Ok(keys)
     }
 }
 
-/// Format (u32 BE) ‖ seq (u64 BE).
-fn key(format: u32, seq: Seq) -> [u8; 12] {
-    let mut key = [0u8; 12];
-    let (head, tail) = key.split_at_mut(4);
-    head.copy_from_slice(&format.to_be_bytes());
-    tail.copy_from_slice(&seq.0.to_be_bytes());
-    key
+/// Format (8 hex digits) `-` seq (16 hex digits).
+fn name(format: u32, seq: Seq) -> String {
+    format!("{format:08x}-{:016x}", seq.0)
 }
 
-fn format_of_key(key: &[u8]) -> Option<u32> {
-    let head: [u8; 4] = key.get(0..4)?.try_into().ok()?;
-    Some(u32::from_be_bytes(head))
+/// The key of a snapshot's file name; None for any other name (a partial write).
+fn key_of_name(name: &str) -> Option<(u32, Seq)> {
+    let (format, seq) = name.split_once('-')?;
+    let hex = |text: &str, digits: usize| {
+        (text.len() == digits && text.bytes().all(|byte| byte.is_ascii_hexdigit())).then_some(())
+    };
+    hex(format, 8)?;
+    hex(seq, 16)?;
+    Some((u32::from_str_radix(format, 16).ok()?, Seq(u64::from_str_radix(seq, 16).ok()?)))
 }
 
-fn seq_of_key(key: &[u8]) -> Option<Seq> {
-    let tail: [u8; 8] = key.get(4..12)?.try_into().ok()?;
-    Some(Seq(u64::from_be_bytes(tail)))
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
+fn io_error(what: &str, error: &std::io::Error) -> StoreError {
+    StoreError::Storage(format!("{what}: {error}"))
 }
 
 #[cfg(test)]
