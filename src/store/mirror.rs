@@ -273,6 +273,9 @@ pub struct MirrorRecords {
     reader: Option<ArchiveReader<BufReader<File>>>,
     verifier: ChainVerifier,
     last: (Seq, Hash),
+    /// Records up to this seq were verified before (`open_after`): skipped unread by the
+    /// verifier, and the first segment's link to the one before it is not checked.
+    skip_through: Seq,
     /// Bytes of the current segment read intact (header and whole frames).
     intact_bytes: u64,
     tail: Option<String>,
@@ -287,6 +290,27 @@ impl MirrorRecords {
         Ok(MirrorRecords::over(segments, deep, (Seq(0), Hash::ZERO)))
     }
 
+    /// The records after a point verified earlier (`after`: its seq and hash), chain-checked
+    /// from it: the walk starts at the segment holding the seq after it and skips what comes
+    /// before. For a check that repeats as the log grows (the crash loop's rounds); `open` walks
+    /// all of it.
+    pub fn open_after(
+        dir: &Path,
+        deep: bool,
+        after: (Seq, Hash),
+    ) -> Result<MirrorRecords, MirrorError> {
+        let dir = mirror_dir(dir);
+        let mut segments = list_segments(&dir)?;
+        let next = after.0 .0.saturating_add(1);
+        let holding =
+            segments.iter().rposition(|path| first_seq_of(path).is_some_and(|first| first <= next));
+        let start = holding.unwrap_or(0);
+        segments.drain(..start);
+        let mut records = MirrorRecords::over(segments, deep, after);
+        records.skip_through = after.0;
+        Ok(records)
+    }
+
     fn over(segments: Vec<PathBuf>, deep: bool, after: (Seq, Hash)) -> MirrorRecords {
         MirrorRecords {
             segments,
@@ -294,6 +318,7 @@ impl MirrorRecords {
             reader: None,
             verifier: ChainVerifier::resume(deep, after.0, after.1),
             last: after,
+            skip_through: Seq(0),
             intact_bytes: 0,
             tail: None,
             done: false,
@@ -328,6 +353,9 @@ impl MirrorRecords {
                 continue;
             };
             match reader.next_record(record) {
+                Ok(Some(seq)) if seq <= self.skip_through => {
+                    self.intact_bytes += 4 + record.len() as u64;
+                }
                 Ok(Some(seq)) => {
                     if let Err(error) = self.verifier.push(seq.0, record) {
                         self.stop(error.to_string())?;
@@ -369,7 +397,10 @@ impl MirrorRecords {
             }
         };
         let header = reader.header();
-        if header.first_seq.0 != self.last.0 .0.saturating_add(1) || header.prev_hash != self.last.1
+        let skipping = header.first_seq <= self.skip_through;
+        if !skipping
+            && (header.first_seq.0 != self.last.0 .0.saturating_add(1)
+                || header.prev_hash != self.last.1)
         {
             let reason = format!(
                 "the segment starts at seq {}, the one before it ends at seq {} (or its hash differs)",
@@ -420,6 +451,11 @@ fn list_segments(dir: &Path) -> Result<Vec<PathBuf>, MirrorError> {
     }
     found.sort();
     Ok(found)
+}
+
+/// The first seq a segment's file name says it holds.
+fn first_seq_of(path: &Path) -> Option<u64> {
+    path.file_name()?.to_str()?.strip_suffix(SEGMENT_SUFFIX)?.parse().ok()
 }
 
 fn segment_name(first_seq: Seq) -> String {

@@ -113,6 +113,43 @@ fn every_acknowledged_event_is_in_the_mirror_and_each_segment_is_an_archive() {
     assert!(text.contains("Зеркало журнала цело"), "{text}");
 }
 
+/// The checks that repeat as the log grows (the crash loop's rounds) read from a point verified
+/// before: from any seq, at a segment's edge or inside one, the mirror's walk and the store's
+/// chain give exactly the events after it; a point whose hash is not the log's is refused.
+#[test]
+fn checks_from_a_verified_point_read_exactly_what_follows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = fill(dir.path(), 40, 7);
+    let store = Store::open(dir.path()).unwrap();
+    let hash_at = |seq: u64| store.get(Seq(seq)).unwrap().map_or(Hash::ZERO, |event| event.hash);
+    let starts: Vec<u64> = (0..=head.0 .0).step_by(13).chain([head.0 .0 - 1, head.0 .0]).collect();
+    for after in starts {
+        let mut records =
+            MirrorRecords::open_after(dir.path(), false, (Seq(after), hash_at(after))).unwrap();
+        let mut record = Vec::new();
+        let mut read = Vec::new();
+        while let Some(seq) = records.next_record(&mut record).unwrap() {
+            read.push(seq.0);
+        }
+        assert_eq!(read, (after + 1..=head.0 .0).collect::<Vec<_>>(), "after {after}");
+        assert_eq!((records.last(), records.tail()), (head, None), "after {after}");
+        let summary = store.verify_after((Seq(after), hash_at(after))).unwrap();
+        assert_eq!(summary.events, head.0 .0 - after, "after {after}");
+    }
+    let wrong = (Seq(100), hash_at(101));
+    assert!(store.verify_after(wrong).is_err());
+    let mut records = MirrorRecords::open_after(dir.path(), false, wrong).unwrap();
+    let mut record = Vec::new();
+    let refused = loop {
+        match records.next_record(&mut record) {
+            Ok(Some(_)) => continue,
+            Ok(None) => break records.tail().is_some(),
+            Err(_) => break true,
+        }
+    };
+    assert!(refused, "a wrong hash at the verified point went unnoticed");
+}
+
 /// The mirror is kept once started: a writer started plainly keeps a store's mirror, and a store
 /// without one gets none until it is started (`serve --mirror`).
 #[test]
