@@ -16,6 +16,7 @@ pub mod personal;
 pub mod query;
 pub mod server;
 pub mod store;
+pub mod web;
 pub mod witness;
 
 // The demo generator belongs to the binary (`main.rs`), not to this library; the library's unit

@@ -48,7 +48,16 @@ pub async fn log(
     principal: Principal,
     ApiQuery(query): ApiQuery<LogQuery>,
 ) -> Result<Response, ApiError> {
-    policy::check(&principal, Action::Verify)?;
+    log_response(state, &principal, query)
+}
+
+/// The archive response of `log` for `principal`: the API's and the dashboard's download.
+pub(crate) fn log_response(
+    state: AppState,
+    principal: &Principal,
+    query: LogQuery,
+) -> Result<Response, ApiError> {
+    policy::check(principal, Action::Verify)?;
     let store = state.ledger.store().clone();
     // Checked before the body starts: after that, an error can only cut the archive short.
     let (from, to) =

@@ -62,6 +62,8 @@ pub struct AppState {
     /// The ledger's clock (`Ledger::clock`): "today" of every view's default date and of the
     /// scope filter's "employed today".
     pub clock: Arc<dyn Clock>,
+    /// The dashboard's sessions, in memory only (`web::session`).
+    pub sessions: Arc<crate::web::session::Sessions>,
     /// Permits of the change feeds' store reads (`reads::FEED_READS_CONCURRENT_MAX`).
     feed_reads: Arc<tokio::sync::Semaphore>,
     stopping: watch::Receiver<bool>,
@@ -80,10 +82,16 @@ impl AppState {
             projector,
             tokens: Arc::new(auth::TokenCache::default()),
             clock,
+            sessions: Arc::new(crate::web::session::Sessions::default()),
             feed_reads: Arc::new(tokio::sync::Semaphore::new(reads::FEED_READS_CONCURRENT_MAX)),
             stopping,
             stop: Arc::new(stop),
         }
+    }
+
+    /// Whether a graceful shutdown has begun (long work such as a verification stops).
+    pub fn is_stopping(&self) -> bool {
+        *self.stopping.borrow()
     }
 
     /// Ends change feeds so that a graceful shutdown does not wait on them forever.
@@ -204,11 +212,13 @@ pub fn routes() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
     ]
 }
 
-/// The application router over `state`: the routes of `routes`, our 404 for any other path.
+/// The application router over `state`: the routes of `routes`, the dashboard's
+/// (`web::routes`, HTML at `/`), our 404 for any other path.
 pub fn router(state: AppState) -> Router {
     routes()
         .into_iter()
         .fold(Router::new(), |router, (path, _, handler)| router.route(path, handler))
+        .merge(crate::web::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
         .with_state(state)

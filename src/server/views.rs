@@ -22,8 +22,9 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use projections::monitoring::{self, Verification};
-use projections::plan::plans_as_of;
+use projections::plan::{plans_as_of, PlanView};
 use projections::registry::Registry;
+use projections::state::Known;
 use projections::teacher_route::{all_teachers, supported_by, teacher_routes, TeacherRoutesView};
 use projections::Figure;
 use proto_events::vocabulary::{
@@ -214,9 +215,7 @@ pub async fn figures(
     let with_evidence = query.evidence.unwrap_or(false);
     let clock = state.clock.clone();
     blocking(state.projector, move |projector| {
-        let (folded, known) = projector.figures_at(known_at).map_err(query_error)?;
-        check_scope(&principal, &scope, &folded.registry)?;
-        let figures = monitoring::catalogue_at(&folded, &scope, date, known);
+        let (known, figures) = figure_catalogue(projector, &principal, &scope, date, known_at)?;
         let mut filter =
             if with_evidence { ScopeFilter::of(&principal.role, projector, &clock)? } else { None };
         let mut array = Vec::with_capacity(figures.len());
@@ -236,6 +235,21 @@ pub async fn figures(
         Ok(Value::Array(array))
     })
     .await
+}
+
+/// The catalogue for `scope` at (`date`, `known_at`) as `principal` may read it (403 for a scope
+/// outside its own), with the knowledge point it resolved to: what `GET /api/v1/figures` and
+/// the dashboard's Сводка both show.
+pub(crate) fn figure_catalogue(
+    projector: &Projector,
+    principal: &Principal,
+    scope: &Scope,
+    date: Date,
+    known_at: KnownAt,
+) -> Result<(Known, Vec<Figure>), ApiError> {
+    let (folded, known) = projector.figures_at(known_at).map_err(query_error)?;
+    check_scope(principal, scope, &folded.registry)?;
+    Ok((known, monitoring::catalogue_at(&folded, scope, date, known)))
 }
 
 /// The events counted in one figure's numerator, with their seqs; with `proofs=true`, the evidence
@@ -398,21 +412,33 @@ pub async fn report_verification(
 ) -> Result<Json<Value>, ApiError> {
     let known_at = parse_known_at(query.known_at.as_deref())?;
     blocking(state.projector, move |projector| {
-        let (seq, verifications) = projector.verify_reports_at(known_at).map_err(query_error)?;
-        let (registry, _) = projector.figures_at(KnownAt::Seq(seq)).map_err(query_error)?;
-        let reports: Vec<Value> = verifications
-            .iter()
-            .filter(|verification| {
-                may_read(
-                    &principal.role,
-                    reach_of_scope(&verification.reported.scope, &registry.registry),
-                )
-            })
-            .map(|verification| verification_json(verification, seq))
-            .collect();
+        let (seq, verifications) = report_verifications(projector, &principal, known_at)?;
+        let reports: Vec<Value> =
+            verifications.iter().map(|verification| verification_json(verification, seq)).collect();
         Ok(json!({ "known_at_seq": seq, "reports": reports }))
     })
     .await
+}
+
+/// Every figure report known at `known_at` about a scope `principal` may read, recomputed then
+/// and now, with the seq `known_at` resolved to: the API's and the dashboard's report check.
+pub(crate) fn report_verifications(
+    projector: &Projector,
+    principal: &Principal,
+    known_at: KnownAt,
+) -> Result<(u64, Vec<Verification>), ApiError> {
+    let (seq, verifications) = projector.verify_reports_at(known_at).map_err(query_error)?;
+    let (registry, _) = projector.figures_at(KnownAt::Seq(seq)).map_err(query_error)?;
+    let verifications = verifications
+        .into_iter()
+        .filter(|verification| {
+            may_read(
+                &principal.role,
+                reach_of_scope(&verification.reported.scope, &registry.registry),
+            )
+        })
+        .collect();
+    Ok((seq, verifications))
 }
 
 /// Plans of activities at the date, the JSON of `letopis plans --format json`.
@@ -430,10 +456,23 @@ pub async fn plans(
     let date = parse_date(query.date.as_deref(), state.clock.as_ref())?;
     let known_at = parse_known_at(query.known_at.as_deref())?;
     blocking_as_of(state.projector, move |projector| {
-        let folded = projector.state_at(known_at).map_err(query_error)?;
-        Ok((folded.seq, to_json(&plans_as_of(&folded.plans, date))?))
+        let (seq, plans) = plans_for(projector, &principal, date, known_at)?;
+        Ok((seq, to_json(&plans)?))
     })
     .await
+}
+
+/// Every plan at (`date`, `known_at`), when `principal` may read plans, with the seq the state
+/// is as of: the API's and the dashboard's.
+pub(crate) fn plans_for(
+    projector: &Projector,
+    principal: &Principal,
+    date: Date,
+    known_at: KnownAt,
+) -> Result<(u64, Vec<PlanView>), ApiError> {
+    policy::check(principal, Action::ReadPlans)?;
+    let folded = projector.state_at(known_at).map_err(query_error)?;
+    Ok((folded.seq, plans_as_of(&folded.plans, date)))
 }
 
 /// One teacher's diagnostics and routes, the JSON of `letopis routes --teacher <id>`.
@@ -463,17 +502,30 @@ pub async fn teacher_routes_view(
     let date = parse_date(query.date.as_deref(), state.clock.as_ref())?;
     let known_at = parse_known_at(query.known_at.as_deref())?;
     blocking_as_of(state.projector, move |projector| {
-        let folded = projector.state_at(known_at).map_err(query_error)?;
-        // Not `policy::check`: its 403 would name the employer, and a teacher employed nowhere
-        // would read otherwise than one employed elsewhere.
-        if !may_read(&principal.role, reach_of_teacher(&teacher, &folded.registry, date)) {
-            return Err(ApiError::NotFound(format!("педагог {teacher}")));
-        }
-        let view = teacher_routes(&folded.routes, &teacher, date);
-        let views = vec![within_scope(&principal.role, view, &folded.registry, date)];
-        Ok((folded.seq, to_json(&views)?))
+        let (seq, view) = teacher_routes_for(projector, &principal, &teacher, date, known_at)?;
+        Ok((seq, to_json(&vec![view])?))
     })
     .await
+}
+
+/// One teacher's diagnostics and routes at (`date`, `known_at`) as `principal` may read them:
+/// 404 naming only the id for a teacher outside a scoped role's reach (secrecy row 2), what was
+/// dated in its periods for one inside (row 13). The API's and the dashboard's.
+pub(crate) fn teacher_routes_for(
+    projector: &Projector,
+    principal: &Principal,
+    teacher: &TeacherId,
+    date: Date,
+    known_at: KnownAt,
+) -> Result<(u64, TeacherRoutesView), ApiError> {
+    let folded = projector.state_at(known_at).map_err(query_error)?;
+    // Not `policy::check`: its 403 would name the employer, and a teacher employed nowhere
+    // would read otherwise than one employed elsewhere.
+    if !may_read(&principal.role, reach_of_teacher(teacher, &folded.registry, date)) {
+        return Err(ApiError::NotFound(format!("педагог {teacher}")));
+    }
+    let view = teacher_routes(&folded.routes, teacher, date);
+    Ok((folded.seq, within_scope(&principal.role, view, &folded.registry, date)))
 }
 
 /// With `supporter`: the teachers whose open routes a methodist or tutor supports (the JSON of

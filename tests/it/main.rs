@@ -27,4 +27,6 @@ mod server_views;
 mod store;
 mod support;
 mod tlog;
+mod web;
+mod web_browser;
 mod witness;

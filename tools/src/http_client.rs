@@ -96,10 +96,13 @@ impl Connection {
 
     /// GETs `path`; returns the status and the body's length after reading it all.
     pub fn get(&mut self, path: &str, token: &str) -> anyhow::Result<(u16, usize)> {
-        let request = format!(
-            "GET {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n\r\n",
-            self.host
-        );
+        self.get_with(path, &format!("Authorization: Bearer {token}"))
+    }
+
+    /// GETs `path` with one more header (`Name: value`, e.g. a dashboard session's `Cookie`);
+    /// returns the status and the body's length after reading it all.
+    pub fn get_with(&mut self, path: &str, header: &str) -> anyhow::Result<(u16, usize)> {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n{header}\r\n\r\n", self.host);
         self.writer.write_all(request.as_bytes())?;
         let mut line = String::new();
         self.reader.read_line(&mut line)?;

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod figures_bench;
 pub mod http_client;
 pub mod load_bench;
+pub mod pages_bench;
 
 use std::time::Duration;
 

@@ -19,6 +19,8 @@
 //! region at pseudo-random (D, K) pairs on the region demo (made by the `letopis` binary beside
 //! this one: `cargo build --release` first) or a synthetic region, one keep-alive connection;
 //! baseline = the same queries through `Projector::catalogue` in-process, interleaved with them.
+//! `bench -- pages [--events N] [--queries Q]`: the dashboard's Сводка and plan pages against the
+//! API's JSON of the same data, same server, same run (see `letopis_tools::pages_bench`).
 //! `bench -- open [--events N]`: ours = `Store::open` of a closed log of N events (tail check and
 //! the in-memory indexes rebuilt from event headers); baseline = opening the same sled tree raw and
 //! scanning every record. Each open runs in a fresh child process, so its resident memory growth
@@ -68,6 +70,10 @@ fn main() -> anyhow::Result<()> {
         "figures-http" => {
             bench_figures_http(flag(&args, "--events")?, flag(&args, "--queries")?.unwrap_or(50))
         }
+        "pages" => letopis_tools::pages_bench::run(
+            flag(&args, "--events")?,
+            flag(&args, "--queries")?.unwrap_or(30),
+        ),
         "open" => bench_open(events),
         "load" => letopis_tools::load_bench::run(letopis_tools::load_bench::Options {
             seconds: flag(&args, "--seconds")?.unwrap_or(120),
@@ -81,7 +87,7 @@ fn main() -> anyhow::Result<()> {
             flag(&args, "--proofs")?.unwrap_or(20_000),
         ),
         _ => bail!(
-            "usage: bench <append|verify|figures|figures-http|import|export|http|open|proofs|load> [--events N]"
+            "usage: bench <append|verify|figures|figures-http|pages|import|export|http|open|proofs|load> [--events N]"
         ),
     }
 }

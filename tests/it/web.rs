@@ -1,0 +1,340 @@
+//! The dashboard over plain HTTP (no browser), through the `Router` with `oneshot`: sign-in and
+//! its cookie, the CSRF token of every form, sessions ended by sign-out and by a revoked token,
+//! the API's role rules on pages (403 for another municipality, 404 for a teacher outside the
+//! scope), and the Сводка's `data-value`s equal to the API's JSON on the demo district.
+
+use std::sync::{Arc, OnceLock};
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use letopis::cli::demo::{DemoSummary, Scale};
+use letopis::commands::open_ledger;
+use letopis::server::auth::{create_token, revoke_token, Role};
+use letopis::server::{router, AppState};
+use letopis::store::{Ledger, SystemClock};
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::support::generate;
+
+struct Demo {
+    ledger: Ledger,
+    router: Router,
+    summary: DemoSummary,
+}
+
+fn demo() -> &'static Demo {
+    static DEMO: OnceLock<Demo> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        std::thread::spawn(|| {
+            let dir = tempfile::tempdir().unwrap().keep();
+            let summary = generate(&dir, Scale::District, 1).expect("demo generation");
+            let ledger = open_ledger(&dir, Arc::new(SystemClock)).expect("open the demo");
+            let router = router(AppState::new(ledger.clone()));
+            Demo { ledger, router, summary }
+        })
+        .join()
+        .expect("demo fixture")
+    })
+}
+
+/// An answer: status, headers we look at, body as text.
+struct Answer {
+    status: StatusCode,
+    location: Option<String>,
+    set_cookie: Option<String>,
+    body: String,
+}
+
+impl Demo {
+    fn token(&self, role: &str) -> (String, String) {
+        let role: Role = role.parse().unwrap();
+        let (secret, record) = create_token(self.ledger.store(), role).unwrap();
+        (secret, record.id)
+    }
+
+    async fn send(&self, request: Request<Body>) -> Answer {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let header_text = |name| {
+            response
+                .headers()
+                .get(name)
+                .map(|value: &header::HeaderValue| value.to_str().unwrap().to_string())
+        };
+        let (status, location, set_cookie) =
+            (response.status(), header_text(header::LOCATION), header_text(header::SET_COOKIE));
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Answer { status, location, set_cookie, body: String::from_utf8_lossy(&bytes).into() }
+    }
+
+    async fn page(&self, path: &str, cookie: &str) -> Answer {
+        let request = Request::builder()
+            .uri(path)
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap();
+        self.send(request).await
+    }
+
+    async fn post(&self, path: &str, cookie: &str, form: &str) -> Answer {
+        let request = Request::builder()
+            .method("POST")
+            .uri(path)
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form.to_string()))
+            .unwrap();
+        self.send(request).await
+    }
+
+    async fn api(&self, path: &str, secret: &str) -> (StatusCode, Value) {
+        let request = Request::builder()
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {secret}"))
+            .body(Body::empty())
+            .unwrap();
+        let answer = self.send(request).await;
+        (answer.status, serde_json::from_str(&answer.body).unwrap_or(Value::Null))
+    }
+
+    /// Signs in with `secret` as a browser does; returns the `Cookie` header of the session.
+    async fn sign_in(&self, secret: &str) -> String {
+        let form = self.page("/login", "").await;
+        assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+        let csrf = hidden(&form.body, "csrf_token");
+        let answer = self.post("/login", "", &format!("token={secret}&csrf_token={csrf}")).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+        let cookie = answer.set_cookie.expect("a session cookie");
+        for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+            assert!(cookie.contains(attribute), "{attribute} missing in {cookie}");
+        }
+        cookie.split(';').next().unwrap().to_string()
+    }
+}
+
+/// The value of the hidden input `name` of a page.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} in {html}")) + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+/// The value of attribute `name` in the opening tag `tag` (the text from `<` to `>`).
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let marker = format!(" {name}=\"");
+    let start = tag.find(&marker)? + marker.len();
+    tag[start..].split('"').next().map(str::to_string)
+}
+
+/// Every element carrying `data-code` on a page: (code, scope, value, met).
+pub fn figure_rows(html: &str) -> Vec<(String, String, String, String)> {
+    let mut rows = Vec::new();
+    for piece in html.split('<').skip(1) {
+        let tag = piece.split('>').next().unwrap();
+        if let Some(code) = attribute(tag, "data-code") {
+            let get = |name| attribute(tag, name).unwrap_or_else(|| panic!("{name} in {tag}"));
+            rows.push((code, get("data-scope"), get("data-value"), get("data-met")));
+        }
+    }
+    rows
+}
+
+/// The API's JSON value of a figure as the page writes it: the JSON text, empty for null.
+pub fn json_value_text(figure: &Value) -> String {
+    match &figure["value"] {
+        Value::Null => String::new(),
+        value => value.to_string(),
+    }
+}
+
+/// Checks the Сводка's rows against `GET /api/v1/figures` for the same query.
+async fn check_figures_equal_api(demo: &Demo, query: &str, secret: &str, cookie: &str) {
+    let (status, api) = demo.api(&format!("/api/v1/figures?{query}"), secret).await;
+    assert_eq!(status, StatusCode::OK, "{api}");
+    let page = demo.page(&format!("/figures?{query}"), cookie).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let rows = figure_rows(&page.body);
+    let api = api.as_array().unwrap();
+    assert_eq!(rows.len(), api.len(), "every figure of the catalogue");
+    for (row, figure) in rows.iter().zip(api) {
+        assert_eq!(row.0, figure["code"].as_str().unwrap());
+        assert_eq!(row.1, figure["scope"].as_str().unwrap());
+        assert_eq!(row.2, json_value_text(figure), "value of {}", row.0);
+        let met = match &figure["met"] {
+            Value::Bool(met) => met.to_string(),
+            _ => String::new(),
+        };
+        assert_eq!(row.3, met, "met of {}", row.0);
+    }
+}
+
+#[tokio::test]
+async fn a_page_without_a_session_redirects_to_the_sign_in_page() {
+    let demo = demo();
+    for path in ["/figures", "/plans", "/reports", "/audit", "/teachers/t-000001", "/"] {
+        for cookie in ["", "letopis_session=00", &format!("letopis_session={}", "ab".repeat(32))] {
+            let answer = demo.page(path, cookie).await;
+            assert_eq!(answer.status, StatusCode::SEE_OTHER, "{path} {cookie}");
+            assert_eq!(answer.location.as_deref(), Some("/login"), "{path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn sign_in_refuses_a_wrong_token_a_stale_form_and_another_site() {
+    let demo = demo();
+    let (secret, _) = demo.token("ministry");
+    let form = demo.page("/login", "").await;
+    assert!(form.body.contains("name=\"token\""), "{}", form.body);
+    let csrf = hidden(&form.body, "csrf_token");
+    let wrong = demo.post("/login", "", &format!("token=lt_00&csrf_token={csrf}")).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.set_cookie.is_none() && wrong.body.contains("Токен не подошёл"));
+    let stale = demo.post("/login", "", &format!("token={secret}&csrf_token=1.abc")).await;
+    assert_eq!(stale.status, StatusCode::FORBIDDEN);
+    assert!(stale.set_cookie.is_none());
+    let missing = demo.post("/login", "", &format!("token={secret}")).await;
+    assert_eq!(missing.status, StatusCode::FORBIDDEN);
+    let request = Request::builder()
+        .method("POST")
+        .uri("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::from(format!("token={secret}&csrf_token={csrf}")))
+        .unwrap();
+    let cross = demo.send(request).await;
+    assert_eq!(cross.status, StatusCode::FORBIDDEN);
+    assert!(cross.set_cookie.is_none());
+}
+
+#[tokio::test]
+async fn sign_out_needs_the_sessions_csrf_token_and_ends_the_session() {
+    let demo = demo();
+    let (secret, _) = demo.token("operator");
+    let cookie = demo.sign_in(&secret).await;
+    let page = demo.page("/figures", &cookie).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = hidden(&page.body, "csrf_token");
+    let forged = demo.post("/logout", &cookie, "csrf_token=forged").await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(demo.page("/figures", &cookie).await.status, StatusCode::OK, "still signed in");
+    let out = demo.post("/logout", &cookie, &format!("csrf_token={csrf}")).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert!(out.set_cookie.unwrap().contains("Max-Age=0"));
+    assert_eq!(demo.page("/figures", &cookie).await.status, StatusCode::SEE_OTHER);
+    // A second session of the same token was never the first one's.
+    let other = demo.sign_in(&secret).await;
+    assert_ne!(other, cookie);
+}
+
+#[tokio::test]
+async fn a_revoked_token_ends_its_sessions() {
+    let demo = demo();
+    let (secret, id) = demo.token("auditor");
+    let cookie = demo.sign_in(&secret).await;
+    assert_eq!(demo.page("/audit", &cookie).await.status, StatusCode::OK);
+    assert!(revoke_token(demo.ledger.store(), &id).unwrap());
+    let answer = demo.page("/audit", &cookie).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert_eq!(answer.location.as_deref(), Some("/login"));
+}
+
+#[tokio::test]
+async fn the_summary_shows_the_apis_values_for_every_role_and_scope() {
+    let demo = demo();
+    let (ministry, _) = demo.token("ministry");
+    let cookie = demo.sign_in(&ministry).await;
+    check_figures_equal_api(demo, "scope=region&date=2024-12-31", &ministry, &cookie).await;
+    check_figures_equal_api(demo, "scope=municipality:38-12&date=2024-12-31", &ministry, &cookie)
+        .await;
+    let (own, _) = demo.token("municipality:38-12");
+    let cookie = demo.sign_in(&own).await;
+    check_figures_equal_api(demo, "scope=municipality:38-12&date=2023-06-30", &own, &cookie).await;
+    let head = demo.summary.head_seq / 2;
+    let query = format!("scope=municipality:38-12&date=2024-12-31&known_at={head}");
+    check_figures_equal_api(demo, &query, &own, &cookie).await;
+}
+
+#[tokio::test]
+async fn secrecy_1_a_municipality_gets_403_for_another_municipalitys_summary() {
+    let demo = demo();
+    let (own, _) = demo.token("municipality:38-12");
+    let cookie = demo.sign_in(&own).await;
+    for path in ["/figures?scope=municipality:38-99", "/figures?scope=region"] {
+        let answer = demo.page(path, &cookie).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(answer.body.contains("Доступ запрещён"), "{}", answer.body);
+    }
+    // Its own scope is its default.
+    let home = demo.page("/", &cookie).await;
+    assert_eq!(home.location.as_deref(), Some("/figures?scope=municipality:38-12"));
+    assert_eq!(demo.page("/audit", &cookie).await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn known_then_lists_the_figures_that_changed_since() {
+    let demo = demo();
+    let (ministry, _) = demo.token("ministry");
+    let cookie = demo.sign_in(&ministry).await;
+    let (status, body) = demo.api("/api/v1/reports/verification", &ministry).await;
+    assert_eq!(status, StatusCode::OK);
+    let report = body["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["reported"]["report"] == "rep-2024-38-12-diagnosed")
+        .expect("the demo's corrected report")
+        .clone();
+    let report_seq = report["report_seq"].as_u64().unwrap();
+    let date = report["reported"]["valid_on"].as_str().unwrap();
+    let query = format!("scope=municipality:38-12&date={date}&known_at={report_seq}");
+    check_figures_equal_api(demo, &query, &ministry, &cookie).await;
+    let page = demo.page(&format!("/figures?{query}"), &cookie).await;
+    assert!(page.body.contains("Что изменилось с тех пор"), "{}", page.body);
+    assert!(page.body.contains("data-changed-code=\"diagnosed\""), "{}", page.body);
+    let now = demo.page(&format!("/figures?scope=municipality:38-12&date={date}"), &cookie).await;
+    assert!(!now.body.contains("Что изменилось с тех пор"));
+}
+
+#[tokio::test]
+async fn every_page_answers_the_roles_that_may_read_it() {
+    let demo = demo();
+    let (operator, _) = demo.token("operator");
+    let (_, plans) = demo.api("/api/v1/plans?date=2024-12-31", &operator).await;
+    let plan = plans[0]["id"].as_str().unwrap().to_string();
+    let (_, routes) = demo.api("/api/v1/routes?date=2024-12-31", &operator).await;
+    let teacher = routes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|view| !view["routes"].as_array().unwrap().is_empty())
+        .map(|view| view["teacher"].as_str().unwrap().to_string())
+        .unwrap();
+    let pages = [
+        "/plans".to_string(),
+        format!("/plans/{plan}?date=2024-12-31"),
+        format!("/teachers/{teacher}?date=2024-12-31"),
+        "/reports".to_string(),
+        "/figures?scope=region&date=2024-12-31".to_string(),
+    ];
+    for role in ["ministry", "operator", "auditor"] {
+        let cookie = demo.sign_in(&demo.token(role).0).await;
+        for path in pages.iter().chain([&"/audit".to_string()]) {
+            let answer = demo.page(path, &cookie).await;
+            let expected = if path == "/audit" && role == "operator" {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::OK
+            };
+            assert_eq!(answer.status, expected, "{role} {path}: {}", answer.body);
+            assert!(answer.body.contains("<html lang=\"ru\">"), "{path}");
+        }
+    }
+    let stranger = demo.sign_in(&demo.token("organisation:someone-else").0).await;
+    let answer = demo.page(&format!("/teachers/{teacher}?date=2024-12-31"), &stranger).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND, "as the API: {}", answer.body);
+    let cookie = demo.sign_in(&operator).await;
+    assert_eq!(demo.page("/plans/no-such-plan", &cookie).await.status, StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,333 @@
+//! The dashboard in a real browser: Debian's chromium, headless, driven through chromedriver
+//! by fantoccini (WebDriver), against `letopis serve`'s router on a loopback port over the demo
+//! district. For each role: sign in through the form, open every page it may read, check that
+//! every `data-value` of the Сводка equals the API's JSON for the same (scope, D, K), and that
+//! no request of a page failed (the Resource Timing entries' `responseStatus`: our pages run no
+//! script, so a failed stylesheet or page is what a console error could come from); switch
+//! «известно на» through the form and see the figure the demo's late paperwork changed; 403
+//! for another municipality. Screenshots of every page go to `<target>/screenshots/`.
+//!
+//! chromium and chromedriver are required: without them the test fails with what to install,
+//! unless `LETOPIS_SKIP_BROWSER_TESTS=1` says to skip it (locally; CI installs both).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use fantoccini::{Client, ClientBuilder, Locator};
+use http_body_util::BodyExt;
+use letopis::cli::demo::Scale;
+use letopis::commands::open_ledger;
+use letopis::server::auth::{create_token, Role};
+use letopis::server::{router, serve, AppState};
+use letopis::store::SystemClock;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+use crate::support::generate;
+use crate::web::json_value_text;
+
+/// Where chromedriver and chromium are looked for.
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// chromedriver, killed when dropped.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The browser session and what the checks need beside it.
+struct Browser {
+    client: Client,
+    base: String,
+    api: AppState,
+    shots: PathBuf,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_reads_its_pages_in_chromium_with_the_apis_numbers() {
+    let chromedriver = std::env::var("LETOPIS_CHROMEDRIVER").unwrap_or(CHROMEDRIVER.into());
+    let chromium = std::env::var("LETOPIS_CHROMIUM").unwrap_or(CHROMIUM.into());
+    let present = |path: &str| std::path::Path::new(path).exists();
+    if !present(&chromedriver) || !present(&chromium) {
+        if std::env::var("LETOPIS_SKIP_BROWSER_TESTS").is_ok_and(|value| value == "1") {
+            eprintln!("browser test skipped (LETOPIS_SKIP_BROWSER_TESTS=1)");
+            return;
+        }
+        panic!(
+            "the browser test needs Debian's chromium and chromium-driver ({chromium}, \
+             {chromedriver}): apt-get install chromium chromium-driver, or set \
+             LETOPIS_SKIP_BROWSER_TESTS=1 to skip it locally"
+        );
+    }
+    let (address, state) = start_server();
+    let (_driver, client) = start_browser(&chromedriver, &chromium).await;
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let browser = Browser { client, base: format!("http://{address}"), api: state, shots };
+    let result = run_roles(&browser).await;
+    let _ = browser.client.close().await;
+    result.unwrap();
+}
+
+async fn run_roles(browser: &Browser) -> Result<(), String> {
+    let store = browser.api.ledger.store().clone();
+    let token = |role: &str| create_token(&store, role.parse::<Role>().unwrap()).unwrap().0;
+    let plan = first_plan(browser, &token("operator")).await;
+    let teacher = routed_teacher(browser, &token("operator")).await;
+    let common = vec![
+        ("figures-region", "/figures?scope=region&date=2024-12-31".to_string()),
+        ("plans", "/plans?date=2024-12-31".to_string()),
+        ("plan", format!("/plans/{plan}?date=2024-12-31")),
+        ("teacher", format!("/teachers/{teacher}?date=2024-12-31")),
+        ("reports", "/reports".to_string()),
+    ];
+    for role in ["ministry", "operator", "auditor"] {
+        let secret = token(role);
+        browser.sign_in(role, &secret).await?;
+        for (name, path) in &common {
+            browser.open(&format!("{role}-{name}"), path, 200).await?;
+        }
+        let audit = if role == "operator" { 403 } else { 200 };
+        browser.open(&format!("{role}-audit"), "/audit", audit).await?;
+        browser.check_figures("scope=region&date=2024-12-31", &secret).await?;
+        browser.sign_out().await?;
+    }
+    let secret = token("municipality:38-12");
+    browser.sign_in("municipality", &secret).await?;
+    browser.open("municipality-figures", "/figures", 200).await?;
+    browser.check_figures("scope=municipality:38-12&date=2024-12-31", &secret).await?;
+    browser.known_at_switch(&secret).await?;
+    browser.open("municipality-other-403", "/figures?scope=municipality:38-99", 403).await?;
+    browser.open("municipality-audit-403", "/audit", 403).await?;
+    browser.open("municipality-reports", "/reports", 200).await?;
+    browser.sign_out().await?;
+    browser.open("signed-out", "/figures", 200).await?;
+    let url = browser.client.current_url().await.map_err(|error| error.to_string())?;
+    if url.path() != "/login" {
+        return Err(format!("signed out, /figures went to {url}, not /login"));
+    }
+    Ok(())
+}
+
+impl Browser {
+    async fn sign_in(&self, role: &str, secret: &str) -> Result<(), String> {
+        self.open(&format!("{role}-login"), "/login", 200).await?;
+        let field = self.client.find(Locator::Css("#token")).await.map_err(|e| e.to_string())?;
+        field.send_keys(secret).await.map_err(|error| error.to_string())?;
+        self.submit("form.login button[type=submit]").await?;
+        let url = self.client.current_url().await.map_err(|error| error.to_string())?;
+        if url.path() != "/figures" {
+            return Err(format!("{role}: after sign-in at {url}, not the Сводка"));
+        }
+        Ok(())
+    }
+
+    async fn sign_out(&self) -> Result<(), String> {
+        self.submit("form[action='/logout'] button").await
+    }
+
+    async fn submit(&self, css: &str) -> Result<(), String> {
+        let button = self.client.find(Locator::Css(css)).await.map_err(|e| e.to_string())?;
+        button.click().await.map_err(|error| error.to_string())?;
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("footer"))
+            .await
+            .map_err(|error| error.to_string())?;
+        Ok(())
+    }
+
+    /// Opens `path`, expects the page's `status`, checks every request of it, saves a screenshot.
+    async fn open(&self, name: &str, path: &str, status: u16) -> Result<(), String> {
+        self.client.goto(&format!("{}{path}", self.base)).await.map_err(|e| e.to_string())?;
+        self.screenshot(name).await?;
+        let statuses = self
+            .client
+            .execute(
+                "const nav = performance.getEntriesByType('navigation')[0];\
+                 const rest = performance.getEntriesByType('resource').map(e => [e.name, e.responseStatus]);\
+                 return [nav ? nav.responseStatus : 0, rest];",
+                vec![],
+            )
+            .await
+            .map_err(|error| error.to_string())?;
+        if statuses[0] != json!(status) {
+            return Err(format!("{path}: status {} instead of {status}", statuses[0]));
+        }
+        for entry in statuses[1].as_array().into_iter().flatten() {
+            if entry[1].as_u64().is_none_or(|code| code >= 400) {
+                return Err(format!("{path}: a failed request {entry}"));
+            }
+        }
+        Ok(())
+    }
+
+    async fn screenshot(&self, name: &str) -> Result<(), String> {
+        let png = self.client.screenshot().await.map_err(|error| error.to_string())?;
+        std::fs::write(self.shots.join(format!("{name}.png")), png).map_err(|e| e.to_string())
+    }
+
+    /// The `data-*` of every figure shown on the current page.
+    async fn shown_figures(&self) -> Result<Vec<Value>, String> {
+        let rows = self
+            .client
+            .execute(
+                "return [...document.querySelectorAll('[data-code]')].map(e => \
+                 [e.dataset.code, e.dataset.scope, e.dataset.value, e.dataset.met]);",
+                vec![],
+            )
+            .await
+            .map_err(|error| error.to_string())?;
+        Ok(rows.as_array().cloned().unwrap_or_default())
+    }
+
+    /// Opens the Сводка for `query` and compares it with `GET /api/v1/figures?{query}`.
+    async fn check_figures(&self, query: &str, secret: &str) -> Result<(), String> {
+        self.open("figures-checked", &format!("/figures?{query}"), 200).await?;
+        let shown = self.shown_figures().await?;
+        let api = self.api_json(&format!("/api/v1/figures?{query}"), secret).await;
+        let api = api.as_array().cloned().unwrap_or_default();
+        if shown.len() != api.len() || api.is_empty() {
+            return Err(format!(
+                "{query}: {} figures shown, {} in the API",
+                shown.len(),
+                api.len()
+            ));
+        }
+        for (row, figure) in shown.iter().zip(&api) {
+            let expected = json!([
+                figure["code"],
+                figure["scope"],
+                json_value_text(figure),
+                figure["met"].as_bool().map_or(String::new(), |met| met.to_string()),
+            ]);
+            if *row != expected {
+                return Err(format!("{query}: shown {row}, the API {expected}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The demo's corrected report: its figure as known when it was reported differs from now.
+    async fn known_at_switch(&self, secret: &str) -> Result<(), String> {
+        let reports = self.api_json("/api/v1/reports/verification", secret).await;
+        let report = reports["reports"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|entry| entry["reported"]["report"] == "rep-2024-38-12-diagnosed")
+            .cloned()
+            .ok_or("no rep-2024-38-12-diagnosed")?;
+        let date = report["reported"]["valid_on"].as_str().unwrap_or_default().to_string();
+        let seq = report["report_seq"].as_u64().unwrap_or_default();
+        let query = format!("scope=municipality:38-12&date={date}");
+        self.open("municipality-known-now", &format!("/figures?{query}"), 200).await?;
+        let now = self.shown_figures().await?;
+        let field = self.client.find(Locator::Css("#known_at")).await.map_err(|e| e.to_string())?;
+        field.clear().await.map_err(|error| error.to_string())?;
+        field.send_keys(&seq.to_string()).await.map_err(|error| error.to_string())?;
+        self.submit("form.controls button[type=submit]").await?;
+        self.screenshot("municipality-known-then").await?;
+        let then = self.shown_figures().await?;
+        let diagnosed = |rows: &[Value]| rows.iter().find(|row| row[0] == "diagnosed").cloned();
+        if diagnosed(&now) == diagnosed(&then) {
+            return Err(format!("diagnosed did not change: {:?}", diagnosed(&now)));
+        }
+        self.check_figures(&format!("{query}&known_at={seq}"), secret).await?;
+        let changed = self.client.find(Locator::Css("[data-changed-code='diagnosed']")).await;
+        changed.map(|_| ()).map_err(|_| "the changed figure is not listed".to_string())
+    }
+
+    async fn api_json(&self, path: &str, secret: &str) -> Value {
+        let request = Request::builder()
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {secret}"))
+            .body(Body::empty())
+            .unwrap();
+        let response = router(self.api.clone()).oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+}
+
+async fn first_plan(browser: &Browser, secret: &str) -> String {
+    let plans = browser.api_json("/api/v1/plans?date=2024-12-31", secret).await;
+    plans[0]["id"].as_str().expect("a plan in the demo").to_string()
+}
+
+async fn routed_teacher(browser: &Browser, secret: &str) -> String {
+    let routes = browser.api_json("/api/v1/routes?date=2024-12-31", secret).await;
+    routes
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|view| view["routes"].as_array().is_some_and(|routes| !routes.is_empty()))
+        .and_then(|view| view["teacher"].as_str())
+        .expect("a teacher with a route")
+        .to_string()
+}
+
+/// The demo district served on a loopback port in its own runtime (left running until the test
+/// binary ends), and a state over the same ledger for the API's answers.
+fn start_server() -> (SocketAddr, AppState) {
+    let dir = tempfile::tempdir().unwrap().keep();
+    generate(&dir, Scale::District, 1).expect("demo generation");
+    let ledger = open_ledger(&dir, Arc::new(SystemClock)).expect("open the demo");
+    let state = AppState::new(ledger);
+    let served = state.clone();
+    let (sender, address) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            sender.send(listener.local_addr().unwrap()).unwrap();
+            serve(listener, served, std::future::pending()).await.unwrap();
+        });
+    });
+    (address.recv().unwrap(), state)
+}
+
+/// chromedriver on a free loopback port, and a headless chromium session through it.
+async fn start_browser(chromedriver: &str, chromium: &str) -> (Driver, Client) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let driver = Driver(child);
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=1280,1400", "--lang=ru-RU"],
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    for _ in 0..100 {
+        let client = ClientBuilder::new(connector.clone())
+            .capabilities(capabilities.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await;
+        if let Ok(client) = client {
+            return (driver, client);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("chromedriver on port {port} did not open a chromium session in 20 s");
+}
