@@ -30,9 +30,48 @@ pub fn share_bar(value_bp: Option<u32>, target_bp: Option<u32>) -> String {
     out
 }
 
+/// Width of a trend line, px.
+const TREND_WIDTH: u32 = 120;
+/// Height of a trend line, px.
+const TREND_HEIGHT: u32 = 28;
+
+/// A small line of a figure's values by year, `points` in order: (label, basis points or none),
+/// scaled to the largest value; `label` (the years and values in words) is its text alternative.
+pub fn trend(points: &[Option<u32>], label: &str) -> String {
+    let max = points.iter().flatten().copied().max().unwrap_or(0).max(1);
+    let count = u32::try_from(points.len()).unwrap_or(1).max(2);
+    let step = (TREND_WIDTH - 4) / (count - 1);
+    let mut path = String::new();
+    let mut dots = String::new();
+    for (index, point) in (0u32..).zip(points) {
+        let Some(value) = point else { continue };
+        let x = 2 + index * step;
+        let y = TREND_HEIGHT
+            - 3
+            - u32::try_from(
+                u64::from(*value.min(&max)) * u64::from(TREND_HEIGHT - 6) / u64::from(max),
+            )
+            .unwrap_or(0);
+        let _ = write!(path, "{}{x},{y} ", if path.is_empty() { "M" } else { "L" });
+        let _ = write!(dots, r#"<circle cx="{x}" cy="{y}" r="2"/>"#);
+    }
+    let escaped = label.replace('&', "&amp;").replace('<', "&lt;").replace('"', "&quot;");
+    format!(
+        r#"<svg class="trend" width="{TREND_WIDTH}" height="{TREND_HEIGHT}" viewBox="0 0 {TREND_WIDTH} {TREND_HEIGHT}" role="img" aria-label="{escaped}"><title>{escaped}</title><path d="{}" fill="none" stroke-width="1.5"/>{dots}</svg>"#,
+        path.trim_end()
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use crate::web::chart::share_bar;
+    use crate::web::chart::{share_bar, trend};
+
+    #[test]
+    fn a_trend_rises_with_its_values_and_skips_undefined_years() {
+        let line = trend(&[Some(0), None, Some(5_000), Some(10_000)], "динамика");
+        assert!(line.contains(r#"d="M2,25 L78,14 L116,3""#), "{line}");
+        assert!(line.contains("<title>динамика</title>"));
+    }
 
     #[test]
     fn a_bar_is_as_long_as_its_share_and_marks_the_target() {

@@ -29,6 +29,8 @@ use crate::web::page::{page, svg, PageError};
 use crate::web::session::Viewer;
 use crate::web::{known_at_parameter, KnownAtView};
 
+/// Years before `D` drawn in a figure's trend.
+const TREND_YEARS: i32 = 4;
 /// Evidence ids listed per changed figure, at most.
 const CHANGED_EVENTS_LISTED_MAX: usize = 5;
 
@@ -41,6 +43,8 @@ pub struct FiguresQuery {
     pub date: Option<String>,
     /// Knowledge point (see `web::known_at_parameter`); default now.
     pub known_at: Option<String>,
+    /// Any value: also the values on 31 December of the `TREND_YEARS` years before `D`.
+    pub trend: Option<String>,
 }
 
 /// What the page shows, read in one blocking task.
@@ -53,6 +57,8 @@ struct Summary {
     now: Option<Vec<Figure>>,
     /// Scopes the viewer may pick: (parameter, label).
     choices: Vec<(String, String)>,
+    /// With `trend`: the catalogue on 31 December of each year before `D`, as known at `K`.
+    trend: Vec<(Date, Vec<Figure>)>,
 }
 
 /// `GET /figures?scope=S&date=D[&known_at=K]`.
@@ -68,8 +74,9 @@ pub async fn page_handler(
     let date = parse_date(empty_is_none(query.date.as_deref()), state.clock.as_ref())?;
     let known_at = known_at_parameter(query.known_at.as_deref())?;
     let principal = viewer.principal.clone();
+    let trend = query.trend.is_some();
     let summary = tokio::task::spawn_blocking(move || {
-        summarise(&state.projector, &principal, scope, date, known_at)
+        summarise(&state.projector, &principal, (scope, date, known_at), trend)
     })
     .await
     .map_err(|error| PageError::Internal(error.to_string()))??;
@@ -90,9 +97,8 @@ pub fn own_scope(principal: &Principal) -> String {
 fn summarise(
     projector: &Projector,
     principal: &Principal,
-    scope: Scope,
-    date: Date,
-    known_at: KnownAt,
+    (scope, date, known_at): (Scope, Date, KnownAt),
+    with_trend: bool,
 ) -> Result<Summary, PageError> {
     let (known, figures) = figure_catalogue(projector, principal, &scope, date, known_at)?;
     let head = projector.store().head().seq.0;
@@ -104,7 +110,14 @@ fn summarise(
     let recorded_at = projector.store().get(Seq(known.0))?.map(|event| event.recorded_at);
     let known = KnownAtView { asked: known_at, seq: known.0, head, recorded_at };
     let choices = scope_choices(projector, principal)?;
-    Ok(Summary { scope, date, known, figures, now, choices })
+    let mut trend = Vec::new();
+    if with_trend {
+        for year in date.year().saturating_sub(TREND_YEARS)..date.year() {
+            let Some(day) = Date::from_ymd(year, 12, 31) else { continue };
+            trend.push((day, figure_catalogue(projector, principal, &scope, day, known_at)?.1));
+        }
+    }
+    Ok(Summary { scope, date, known, figures, now, choices, trend })
 }
 
 /// The scopes offered in the picker: the region and its municipalities for region-wide roles,
@@ -151,8 +164,8 @@ fn render(summary: &Summary) -> Markup {
                 th scope="col" { "Статус" }
             } }
             tbody {
-                @for figure in &summary.figures {
-                    (figure_row(figure, changed.contains(figure.code.as_str())))
+                @for (index, figure) in summary.figures.iter().enumerate() {
+                    (figure_row(figure, changed.contains(figure.code.as_str()), &trend_of(summary, index)))
                 }
             }
         }
@@ -183,6 +196,10 @@ fn controls(summary: &Summary) -> Markup {
                 input #known_at type="text" name="known_at" value=(known_value)
                     placeholder="сейчас" aria-describedby="known-at-hint" inputmode="text";
             }
+            div.field.checkbox {
+                input #trend type="checkbox" name="trend" value="1" checked[!summary.trend.is_empty()];
+                label for="trend" { "Динамика по годам" }
+            }
             button type="submit" { "Показать" }
         }
         p.quick-links {
@@ -206,7 +223,30 @@ pub fn figures_link(scope: &str, date: Date, known_at: &str) -> String {
     link
 }
 
-fn figure_row(figure: &Figure, changed: bool) -> Markup {
+/// A figure's trend: its values on 31 December of the years before `D` and on `D`, with the
+/// text alternative; empty without `trend`.
+fn trend_of(summary: &Summary, index: usize) -> String {
+    let Some(figure) = summary.figures.get(index) else { return String::new() };
+    if summary.trend.is_empty() {
+        return String::new();
+    }
+    let mut points = Vec::new();
+    let mut words = Vec::new();
+    for (day, figures) in &summary.trend {
+        let Some(then) = figures.get(index).filter(|then| then.code == figure.code) else {
+            continue;
+        };
+        points.push(then.value_bp);
+        let value = format::figure_value(then.code, then.numerator, then.denominator);
+        words.push(format!("{} — {value}", format::date(*day)));
+    }
+    points.push(figure.value_bp);
+    let value = format::figure_value(figure.code, figure.numerator, figure.denominator);
+    words.push(format!("{} — {value}", format::date(figure.date)));
+    chart::trend(&points, &format!("Динамика: {}", words.join("; ")))
+}
+
+fn figure_row(figure: &Figure, changed: bool, trend: &str) -> Markup {
     let definition = definition(figure.code);
     let value = value_json(figure.code, figure.numerator, figure.denominator);
     let data_value = if value.is_null() { String::new() } else { value.to_string() };
@@ -233,6 +273,7 @@ fn figure_row(figure: &Figure, changed: bool) -> Markup {
                     span.fraction { (format::count(figure.numerator)) " из " (format::count(figure.denominator)) }
                     (svg(chart::share_bar(figure.value_bp, target_bp)))
                 }
+                (svg(trend.to_string()))
             }
             td.target {
                 @if figure.targets.is_empty() { span.none { "не установлено" } }

@@ -10,6 +10,7 @@ use proto_events::vocabulary::{Accumulation, IndicatorCode, IndicatorMeasure, Sc
 use proto_events::{Date, Timestamp};
 use serde_json::Value;
 
+use crate::access::Role;
 use crate::query::json::value_json;
 
 /// The non-breaking space between a number and its sign («87,5 %»).
@@ -124,6 +125,18 @@ pub fn scope(scope: &Scope) -> String {
         Scope::Region => "регион".to_string(),
         Scope::Municipality(code) => format!("муниципалитет {code}"),
         Scope::Organisation(id) => format!("организация {id}"),
+    }
+}
+
+/// A role as the page names it: «министерство», «муниципалитет 38-12».
+pub fn role(role: &Role) -> String {
+    match role {
+        Role::System => "система".to_string(),
+        Role::Ministry => "министерство".to_string(),
+        Role::Operator => "региональный оператор (ЦНППМ)".to_string(),
+        Role::Municipality(code) => format!("муниципалитет {code}"),
+        Role::Organisation(id) => format!("организация {id}"),
+        Role::Auditor => "аудитор".to_string(),
     }
 }
 

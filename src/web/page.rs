@@ -131,7 +131,7 @@ pub fn shell(title: &str, viewer: Option<(&Viewer, &str)>, body: Markup) -> Mark
                             }
                         }
                         div.account {
-                            span.role { "Роль: " (viewer.principal.role.to_string()) }
+                            span.role { "Роль: " (crate::web::format::role(&viewer.principal.role)) }
                             form method="post" action="/logout" {
                                 input type="hidden" name="csrf_token" value=(viewer.csrf);
                                 button type="submit" { "Выйти" }

@@ -63,7 +63,7 @@ pub async fn page_handler(
             " (по сведениям до события №" (seq) ")."
         }
         (filters(&verifications, scope, indicator))
-        table.reports {
+        div.table-wrap { table.reports {
             caption { "Отчётные значения: заявлено, пересчитано по сведениям на дату отчёта и на сейчас" }
             thead { tr {
                 th scope="col" { "Отчёт" } th scope="col" { "Показатель" } th scope="col" { "Территория" }
@@ -72,7 +72,7 @@ pub async fn page_handler(
                 th scope="col" { "Изменившие события" } th scope="col" { "Итог" }
             } }
             tbody { @for verification in &shown { (report_row(verification)) } }
-        }
+        } }
     };
     Ok(page("Проверка отчётов", &viewer, "/reports", body))
 }
@@ -99,7 +99,7 @@ fn report_row(verification: &Verification) -> Markup {
             td { (format::date(reported.valid_on)) }
             td.number { (value(reported.numerator, reported.denominator)) }
             td.number { (value(verification.then.numerator, verification.then.denominator)) }
-            td.number { (value(verification.now.numerator, verification.now.denominator)) }
+            td.number.differs[!matches_now(verification)] { (value(verification.now.numerator, verification.now.denominator)) }
             td { (verification.changed_by.len())
                 @if let Some(first) = verification.changed_by.first() { div.hint { code { (first.to_string()) } @if verification.changed_by.len() > 1 { " и другие" } } } }
             td { span class=(format!("badge {class}")) { (verdict) } }

@@ -86,6 +86,7 @@ async fn run_roles(browser: &Browser) -> Result<(), String> {
     let teacher = routed_teacher(browser, &token("operator")).await;
     let common = vec![
         ("figures-region", "/figures?scope=region&date=2024-12-31".to_string()),
+        ("figures-trend", "/figures?scope=region&date=2024-12-31&trend=1".to_string()),
         ("plans", "/plans?date=2024-12-31".to_string()),
         ("plan", format!("/plans/{plan}?date=2024-12-31")),
         ("teacher", format!("/teachers/{teacher}?date=2024-12-31")),
@@ -304,6 +305,9 @@ async fn start_browser(chromedriver: &str, chromium: &str) -> (Driver, Client) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(chromedriver)
         .arg(format!("--port={port}"))
+        // chromium formats date fields by its locale: the Russian one, as officials see them.
+        .env("LANGUAGE", "ru")
+        .env("LANG", "ru_RU.UTF-8")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -314,6 +318,7 @@ async fn start_browser(chromedriver: &str, chromium: &str) -> (Driver, Client) {
         "goog:chromeOptions".into(),
         json!({
             "binary": chromium,
+            "prefs": { "intl.accept_languages": "ru-RU,ru" },
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                      "--window-size=1280,1400", "--lang=ru-RU"],
         }),

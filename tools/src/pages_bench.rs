@@ -42,7 +42,10 @@ pub fn run(events: Option<u64>, queries: u64) -> anyhow::Result<()> {
     let (token, _) = create_token(ledger.store(), Role::Ministry)?;
     let head = ledger.store().head().seq.0;
     let state = letopis::server::AppState::new(ledger.clone());
-    let session = state.sessions.open(&token, SystemClock.now()).context("a session")?;
+    let session = state
+        .sessions
+        .open(&token, SystemClock.now())
+        .map_err(|error| anyhow::anyhow!("opening a session: {error:?}"))?;
     let cookie = format!("Cookie: letopis_session={session}");
     let bearer = format!("Authorization: Bearer {token}");
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -54,7 +57,7 @@ pub fn run(events: Option<u64>, queries: u64) -> anyhow::Result<()> {
     }));
     let mut page = Connection::open(addr)?;
     let mut api = Connection::open(addr)?;
-    let mut get = |connection: &mut Connection, path: &str, header: &str| {
+    let get = |connection: &mut Connection, path: &str, header: &str| {
         let started = Instant::now();
         let (status, _) = connection.get_with(path, header)?;
         if status != 200 {
