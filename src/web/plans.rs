@@ -105,6 +105,9 @@ fn plan_body(plan: &PlanView, date: Date) -> Markup {
         @for section in &plan.sections {
             section.plan-section {
                 h2 { @if let Some(number) = &section.number { (number) ". " } (section.title) }
+                @if section.activities.is_empty() {
+                    p.empty { "В разделе на эту дату нет мероприятий." }
+                } @else {
                 table.activities {
                     caption.visually-hidden { "Мероприятия раздела " (section.title) }
                     thead { tr {
@@ -113,6 +116,7 @@ fn plan_body(plan: &PlanView, date: Date) -> Markup {
                         th scope="col" { "Ответственный" } th scope="col" { "Статус" }
                     } }
                     tbody { @for activity in &section.activities { (activity_row(activity)) } }
+                }
                 }
             }
         }
