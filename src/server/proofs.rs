@@ -205,6 +205,12 @@ pub async fn latest_checkpoint(
     principal: Principal,
 ) -> Result<Response, ApiError> {
     policy::check(&principal, Action::ReadHead)?;
+    latest_note(&state).await
+}
+
+/// The latest signed checkpoint with every cosignature gathered, as `text/plain`; 404 before
+/// the log signed one. The API's `/api/v1/checkpoints/latest` and the tiles' `/checkpoint`.
+pub(crate) async fn latest_note(state: &AppState) -> Result<Response, ApiError> {
     let store = state.ledger.store().clone();
     tokio::task::spawn_blocking(move || match latest_cosigned(&store)? {
         Some(note) => Ok(note_response(note)),

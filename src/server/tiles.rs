@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use proto_events::tlog::tile::{TileKind, TilePath};
 
 use crate::server::error::{ApiError, ApiPath, ErrorBody};
-use crate::server::proofs::{latest_cosigned, note_response};
+use crate::server::proofs;
 use crate::server::AppState;
 
 /// The content type of tiles and entry bundles.
@@ -29,13 +29,7 @@ const TILE_CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
         (status = 404, body = ErrorBody, description = "The log has signed no checkpoint yet")),
     tag = "transparency")]
 pub async fn checkpoint(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let store = state.ledger.store().clone();
-    tokio::task::spawn_blocking(move || match latest_cosigned(&store)? {
-        Some(note) => Ok(note_response(note)),
-        None => Err(ApiError::NotFound("подписанная контрольная точка".into())),
-    })
-    .await
-    .map_err(|error| ApiError::Internal(error.to_string()))?
+    proofs::latest_note(&state).await
 }
 
 /// A hash tile: the 256 (or `W`) hashes of tree level `8·L` from index `N·256` (C2SP
