@@ -91,6 +91,9 @@ pub(crate) enum ImportCommand {
     Completions(RegistryArgs),
     /// Результаты диагностики (CSV/XLSX): педагог, процедура, дата, дефициты.
     Diagnostics(RegistryArgs),
+    /// Целевые значения показателей (CSV/XLSX): показатель, значение, период, срок, акт,
+    /// территория; записываются как решения министерства по указанному акту.
+    Targets(RegistryArgs),
 }
 
 /// How the plan import reports.
@@ -142,6 +145,7 @@ pub(crate) fn run(command: ImportCommand) -> anyhow::Result<u8> {
         ImportCommand::Programs(args) => import_registry(RegistryKind::Programs, args),
         ImportCommand::Completions(args) => import_registry(RegistryKind::Completions, args),
         ImportCommand::Diagnostics(args) => import_registry(RegistryKind::Diagnostics, args),
+        ImportCommand::Targets(args) => import_registry(RegistryKind::Targets, args),
     }
 }
 
@@ -358,7 +362,9 @@ fn import_registry(kind: RegistryKind, args: RegistryArgs) -> anyhow::Result<u8>
         say!("Реестр «{file_name}»: все {already} записей уже в журнале; ничего не записано.");
         return Ok(exit::OK);
     }
-    let Some((first, last, count)) = append_in_chunks(&ledger, &fresh, &lines, &file_name)? else {
+    let actor = Actor { role: kind.recorded_by(), id: IMPORT_ACTOR_ID.to_string() };
+    let Some((first, last, count)) = append_in_chunks(&ledger, &actor, &fresh, &lines, &file_name)?
+    else {
         ledger.shutdown();
         return Ok(exit::ERROR);
     };
@@ -443,18 +449,18 @@ fn set_aside_recorded<'a>(
 /// running the import again appends only the rest.
 fn append_in_chunks(
     ledger: &Ledger,
+    actor: &Actor,
     fresh: &[&RegistryRow],
     lines: &[String],
     file_name: &str,
 ) -> anyhow::Result<Option<(u64, u64, usize)>> {
-    let actor = Actor { role: ActorRole::Operator, id: IMPORT_ACTOR_ID.to_string() };
     let (mut first, mut last, mut count) = (0u64, 0u64, 0usize);
     for (chunk_index, chunk) in fresh.chunks(BATCH_EVENTS_MAX).enumerate() {
         let commands = chunk.iter().map(|row| row.command()).collect();
         let rows: Vec<u32> = chunk.iter().map(|row| row.row).collect();
         let offset = chunk_index.saturating_mul(BATCH_EVENTS_MAX);
         let chunk_lines = lines.get(offset..).unwrap_or(&[]);
-        match submit(ledger, &actor, commands, file_name, &rows, chunk_lines)? {
+        match submit(ledger, actor, commands, file_name, &rows, chunk_lines)? {
             Some((chunk_first, chunk_last, chunk_count)) => {
                 if count == 0 {
                     first = chunk_first;

@@ -12,12 +12,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use calamine::Data;
 use proto_events::vocabulary::{
-    CompetenceCode, CompletionId, CourseCompleted, DiagnosticId, DiagnosticRecorded,
-    MunicipalityCode, MunicipalityRegistered, OrgId, OrganisationKind, OrganisationRegistered,
-    Payload, Position, ProcedureId, ProgramForm, ProgramId, ProgramKind, ProgramRegisterIncluded,
-    ProgramRegistered, ProgramTopic, TeacherHired, TeacherId,
+    Accumulation, CompetenceCode, CompletionId, CourseCompleted, DiagnosticId, DiagnosticRecorded,
+    IndicatorCode, IndicatorMeasure, MunicipalityCode, MunicipalityRegistered, OrgId,
+    OrganisationKind, OrganisationRegistered, Payload, Position, ProcedureId, ProgramForm,
+    ProgramId, ProgramKind, ProgramRegisterIncluded, ProgramRegistered, ProgramTopic, Scope,
+    TargetSet, TargetValue, TeacherHired, TeacherId,
 };
-use proto_events::{Date, Effective, EventId};
+use proto_events::{ActorRole, Date, Effective, EventId};
 use uuid::Uuid;
 
 use crate::commands::Command;
@@ -41,9 +42,20 @@ pub enum RegistryKind {
     Completions,
     /// Diagnostic results.
     Diagnostics,
+    /// Targets of the indicators, as an act sets them (recorded as the ministry's).
+    Targets,
 }
 
 impl RegistryKind {
+    /// The role an import of this registry records as: targets are set by the ministry's acts
+    /// (the operator may not set them), every other registry is the operator's.
+    pub fn recorded_by(self) -> ActorRole {
+        match self {
+            RegistryKind::Targets => ActorRole::Ministry,
+            _ => ActorRole::Operator,
+        }
+    }
+
     /// The registry's name in messages.
     pub fn russian_name(self) -> &'static str {
         match self {
@@ -52,6 +64,7 @@ impl RegistryKind {
             RegistryKind::Programs => "программы",
             RegistryKind::Completions => "прохождение курсов",
             RegistryKind::Diagnostics => "результаты диагностики",
+            RegistryKind::Targets => "целевые значения показателей",
         }
     }
 }
@@ -85,11 +98,16 @@ pub struct RegistryRow {
 impl RegistryRow {
     /// The command that records this row, under its derived id (so a re-import is idempotent).
     pub fn command(&self) -> Command {
+        // A target rests on the act that sets it, which is also the event's basis.
+        let basis = match &self.payload {
+            Payload::TargetSet(target) => Some(target.act.clone()),
+            _ => None,
+        };
         Command {
             id: Some(EventId(self.id)),
             payload: self.payload.clone(),
             effective: self.effective,
-            basis: None,
+            basis,
             expected_version: None,
         }
     }
@@ -184,6 +202,7 @@ pub fn build(
             RegistryKind::Programs => program(&mut reader, today),
             RegistryKind::Completions => completion(&mut reader),
             RegistryKind::Diagnostics => diagnostic(&mut reader),
+            RegistryKind::Targets => target(&mut reader),
         };
         registry.issues.append(&mut reader.issues);
         for (key, effective, payload) in record {
@@ -343,6 +362,15 @@ const DIAGNOSTIC_FIELDS: &[Field] = &[
     field("scores", "Баллы", false, &["баллы", "результаты по компетенциям"]),
 ];
 
+const TARGET_FIELDS: &[Field] = &[
+    field("indicator", "Показатель", true, &["показатель", "код показателя", "индикатор"]),
+    field("value", "Значение", true, &["значение", "целевое значение", "плановое значение"]),
+    field("period", "Период", true, &["период", "порядок расчета", "порядок расчёта", "учет"]),
+    field("deadline", "Срок", false, &["срок", "к дате", "дата достижения"]),
+    field("act", "Акт", true, &["акт", "документ", "основание", "нормативный акт"]),
+    field("scope", "Территория", false, &["территория", "уровень", "область применения"]),
+];
+
 fn spec(kind: RegistryKind) -> &'static [Field] {
     match kind {
         RegistryKind::Organisations => ORGANISATION_FIELDS,
@@ -350,6 +378,7 @@ fn spec(kind: RegistryKind) -> &'static [Field] {
         RegistryKind::Programs => PROGRAM_FIELDS,
         RegistryKind::Completions => COMPLETION_FIELDS,
         RegistryKind::Diagnostics => DIAGNOSTIC_FIELDS,
+        RegistryKind::Targets => TARGET_FIELDS,
     }
 }
 
@@ -432,6 +461,7 @@ fn spec_name(key: &str) -> &'static str {
         RegistryKind::Programs,
         RegistryKind::Completions,
         RegistryKind::Diagnostics,
+        RegistryKind::Targets,
     ] {
         if let Some(field) = spec(kind).iter().find(|f| f.key == key) {
             return field.name;
@@ -690,6 +720,169 @@ fn diagnostic(reader: &mut RowReader<'_>) -> Record {
         deficits,
     });
     vec![(key, Effective::Date(date), payload)]
+}
+
+/// A target row: the indicator by its code or its name as the act words it, the value as acts
+/// write it («не менее 9,5 %», «не более 250», «положительная динамика»), the period
+/// («ежегодно» or «накопительным итогом с 2023 года»), an optional deadline, the act
+/// («распоряжение №55-494-мр от 13.06.2023») and the scope (the region when empty). Recorded on
+/// the act's date; the natural key is (indicator, scope, act), so a later act's target for the
+/// same indicator is another event, shown beside the earlier one.
+fn target(reader: &mut RowReader<'_>) -> Record {
+    let indicator = reader.required("indicator").and_then(|text| {
+        let found = indicator_code(&text);
+        if found.is_none() {
+            reader.problem("indicator", "показатель не найден в каталоге: укажите код (diagnosed, routed, …) или название, как в акте");
+        }
+        found
+    });
+    let accumulation = reader.required("period").and_then(|text| {
+        let found = accumulation(&text);
+        if found.is_none() {
+            reader.problem(
+                "period",
+                "период не распознан: «ежегодно» или «накопительным итогом с 2023 года»",
+            );
+        }
+        found
+    });
+    let from_year = year_in(reader.get("period"));
+    let deadline = match reader.get("deadline") {
+        "" => None,
+        text => {
+            let parsed = parse_date(text);
+            if parsed.is_none() {
+                reader.problem("deadline", "дата не распознана (ожидается дд.мм.гггг)");
+            }
+            parsed
+        }
+    };
+    let act = reader.required("act").and_then(|text| {
+        let parsed = proto_events::Basis::parse(&text);
+        if parsed.is_none() {
+            reader.problem("act", "акт не распознан: «<вид> №<номер> от <дд.мм.гггг>»");
+        }
+        parsed
+    });
+    let scope = match reader.get("scope") {
+        "" => Some(Scope::Region),
+        text => {
+            let parsed = scope(text);
+            if parsed.is_none() {
+                reader.problem("scope", "территория не распознана: «регион», код муниципалитета (municipality:38-01) или организации (organisation:…)");
+            }
+            parsed
+        }
+    };
+    let value = match (reader.required("value"), indicator) {
+        (Some(text), Some(code)) => {
+            let parsed = target_value(&text, code);
+            if parsed.is_none() {
+                reader.problem("value", "значение не распознано: «не менее 10 %», «не более 250», «положительная динамика»");
+            }
+            parsed
+        }
+        _ => None,
+    };
+    let (Some(indicator), Some(value), Some(accumulation), Some(act), Some(scope)) =
+        (indicator, value, accumulation, act, scope)
+    else {
+        return Vec::new();
+    };
+    let key = format!("{indicator}\n{scope}\n{act}");
+    let effective = Effective::Date(act.date);
+    let from_year = from_year.filter(|_| accumulation == Accumulation::Cumulative);
+    let payload = Payload::TargetSet(TargetSet {
+        indicator,
+        scope,
+        value,
+        deadline,
+        accumulation,
+        from_year,
+        act,
+    });
+    vec![(key, effective, payload)]
+}
+
+/// The indicator a cell names: its code, or its name as `projections::definitions` quotes the
+/// act (compared without case, punctuation and spacing).
+fn indicator_code(text: &str) -> Option<IndicatorCode> {
+    if let Ok(code) = text.trim().parse::<IndicatorCode>() {
+        return Some(code);
+    }
+    let wanted = normalize(text);
+    projections::definitions::DEFINITIONS
+        .iter()
+        .find(|definition| normalize(definition.name) == wanted)
+        .map(|definition| definition.code)
+}
+
+fn accumulation(text: &str) -> Option<Accumulation> {
+    let norm = normalize(text);
+    if norm.contains("накопител") || norm.contains("нарастающ") || norm == "cumulative"
+    {
+        Some(Accumulation::Cumulative)
+    } else if norm.contains("ежегодн") || norm.contains("за год") || norm == "annual" {
+        Some(Accumulation::Annual)
+    } else {
+        None
+    }
+}
+
+/// A four-digit year in the text («накопительным итогом с 2023 года»).
+fn year_in(text: &str) -> Option<u16> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .filter(|digits| digits.len() == 4)
+        .find_map(|digits| digits.parse::<u16>().ok())
+}
+
+fn scope(text: &str) -> Option<Scope> {
+    let trimmed = text.trim();
+    let norm = normalize(trimmed);
+    if norm == "регион" || norm == "область" || norm == "субъект" {
+        return Some(Scope::Region);
+    }
+    trimmed.parse::<Scope>().ok()
+}
+
+/// A target value as acts write it; a share in basis points when the indicator is a share.
+fn target_value(text: &str, indicator: IndicatorCode) -> Option<TargetValue> {
+    let lower = text.to_lowercase();
+    if lower.contains("динамик") {
+        return Some(TargetValue::PositiveDynamics);
+    }
+    let at_most = ["не более", "не выше", "не больше", "≤", "<="].iter().any(|w| lower.contains(w));
+    let number: String = lower
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
+        .collect();
+    let number = number.trim_end_matches(['.', ',']).replace(',', ".");
+    let value: f64 = number.parse().ok()?;
+    if !(0.0..=1_000_000.0).contains(&value) {
+        return None;
+    }
+    if indicator.measure() == IndicatorMeasure::Share {
+        let basis_points = (value * 100.0).round();
+        // «не менее 9,5 %» is 950 basis points; a value with more than two decimals of a percent
+        // is not an act's.
+        let points = u32::try_from(basis_points as i64).ok()?;
+        Some(if at_most {
+            TargetValue::ShareAtMostBp(points)
+        } else {
+            TargetValue::ShareAtLeastBp(points)
+        })
+    } else {
+        if value.fract() != 0.0 {
+            return None;
+        }
+        let count = u32::try_from(value as i64).ok()?;
+        Some(if at_most {
+            TargetValue::CountAtMost(count)
+        } else {
+            TargetValue::CountAtLeast(count)
+        })
+    }
 }
 
 fn split_list(text: &str) -> Vec<String> {
