@@ -43,19 +43,36 @@ fn read_dates(text: &str, period: Option<(i32, i32)>) -> Option<Vec<Date>> {
 
 /// Splits `words` into consecutive points, each read by version 1 as a dated point with its own
 /// year, and returns their due dates; `None` when no such split covers every word. The first
-/// split found, trying longer points first, wins; with points of at most four words the search
-/// is small.
+/// split found, trying longer points first, wins. A start from which no split exists is
+/// remembered (`dead`), so a hostile term whose points can be cut two ways costs at most
+/// `POINT_WORDS_MAX` readings per word, not one per way of cutting it.
 fn points(words: &[&str], period: Option<(i32, i32)>) -> Option<Vec<Date>> {
-    if words.is_empty() {
+    let mut dead = vec![false; words.len()];
+    points_from(words, 0, period, &mut dead)
+}
+
+fn points_from(
+    words: &[&str],
+    start: usize,
+    period: Option<(i32, i32)>,
+    dead: &mut [bool],
+) -> Option<Vec<Date>> {
+    let rest = words.get(start..)?;
+    if rest.is_empty() {
         return Some(Vec::new());
     }
-    for length in (1..=POINT_WORDS_MAX.min(words.len())).rev() {
-        let (head, rest) = words.split_at(length);
-        let Some(due) = point(head, period) else { continue };
-        if let Some(mut later) = points(rest, period) {
+    if dead.get(start).copied().unwrap_or(true) {
+        return None;
+    }
+    for length in (1..=POINT_WORDS_MAX.min(rest.len())).rev() {
+        let Some(due) = rest.get(..length).and_then(|head| point(head, period)) else { continue };
+        if let Some(mut later) = points_from(words, start.saturating_add(length), period, dead) {
             later.insert(0, due);
             return Some(later);
         }
+    }
+    if let Some(slot) = dead.get_mut(start) {
+        *slot = true;
     }
     None
 }
@@ -115,5 +132,20 @@ mod tests {
         assert_eq!(dates("ноябрь 2024 ноябрь 2023"), None);
         assert_eq!(dates("ноябрь 2024 ноябрь 2024"), None);
         assert_eq!(dates("2023 2024"), None);
+    }
+
+    /// Points that can be cut two ways («IV квартал 2023» or «IV квартал 2023 г.») and a tail
+    /// that spoils every cut: without remembering dead starts this would read 2^n cuts.
+    #[test]
+    fn a_term_cut_many_ways_with_a_bad_tail_is_read_once_per_start() {
+        let mut text = "IV квартал 2023 г. ".repeat(17);
+        text.push_str("когда-нибудь");
+        assert!(text.len() <= crate::term::TERM_TEXT_BYTES_MAX, "{}", text.len());
+        assert_eq!(dates(&text), None);
+        let mut good = String::new();
+        for year in 2001..2018 {
+            good.push_str(&format!("IV квартал {year} г. "));
+        }
+        assert_eq!(dates(&good).map(|d| d.len()), Some(17));
     }
 }
