@@ -12,7 +12,7 @@ use proto_events::Seq;
 use crate::archive;
 use crate::cli::{exit, offline, open_store, partial_path, progress_bar, report_broken};
 use crate::offline::archive::Checks;
-use crate::store::{MirrorError, MirrorRecords};
+use crate::store::{Head, MirrorError, MirrorRecords, RestoreError};
 
 /// `letopis log …`.
 #[derive(Subcommand)]
@@ -347,17 +347,9 @@ fn restore_from_mirror(mirror: &Path, data: &Path) -> anyhow::Result<u8> {
     };
     let tail = records.tail().map(str::to_string);
     let mut reader = open()?;
-    let bar = progress_bar(last_seq.0, "восстановление");
-    let restored = crate::store::restore(data, |record| {
-        let seq = reader.next_record(record).map_err(|error| error.to_string())?;
-        if let Some(seq) = seq {
-            if seq.0 % 10_000 == 0 {
-                bar.set_position(seq.0);
-            }
-        }
-        Ok(seq)
+    let restored = restore_showing_progress(data, last_seq, |record| {
+        reader.next_record(record).map_err(|error| error.to_string())
     });
-    bar.finish_and_clear();
     let head = match restored {
         Ok(head) if head.seq == last_seq && head.hash == last_hash => head,
         other => {
@@ -414,17 +406,9 @@ fn restore_archive(archive: &Path, data: &Path) -> anyhow::Result<u8> {
         );
     }
     let mut reader = ArchiveReader::open(open()?).map_err(|error| anyhow::anyhow!("{error}"))?;
-    let bar = progress_bar(summary.chain.last_seq.0, "восстановление");
-    let restored = crate::store::restore(data, |record| {
-        let seq = reader.next_record(record).map_err(|error| error.to_string())?;
-        if let Some(seq) = seq {
-            if seq.0 % 10_000 == 0 {
-                bar.set_position(seq.0);
-            }
-        }
-        Ok(seq)
+    let restored = restore_showing_progress(data, summary.chain.last_seq, |record| {
+        reader.next_record(record).map_err(|error| error.to_string())
     });
-    bar.finish_and_clear();
     let head = match restored {
         Ok(head) if head.seq == summary.chain.last_seq && head.hash == summary.chain.last_hash => {
             head
@@ -462,4 +446,23 @@ pub(crate) fn archive_error_seq(error: &ArchiveError) -> u64 {
         | ArchiveError::SeqOverflow { after_seq } => after_seq.saturating_add(1),
         _ => 0,
     }
+}
+
+/// `store::restore` from `next`, with a progress bar up to `last` (the archive's or the mirror's
+/// last seq), moved every 10,000 events.
+fn restore_showing_progress(
+    data: &Path,
+    last: Seq,
+    mut next: impl FnMut(&mut Vec<u8>) -> Result<Option<Seq>, String>,
+) -> Result<Head, RestoreError> {
+    let bar = progress_bar(last.0, "восстановление");
+    let restored = crate::store::restore(data, |record| {
+        let seq = next(record)?;
+        if let Some(seq) = seq.filter(|seq| seq.0 % 10_000 == 0) {
+            bar.set_position(seq.0);
+        }
+        Ok(seq)
+    });
+    bar.finish_and_clear();
+    restored
 }
