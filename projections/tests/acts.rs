@@ -156,6 +156,16 @@ fn completion(completion: &str, teacher: &str, program: &str, on: &str) -> Cours
     }
 }
 
+/// A route opened for `teacher` on the diagnostic `d-<teacher>`, for the deficit `k-1`.
+fn route_opened(route: &str, teacher: &str) -> RouteOpened {
+    RouteOpened {
+        route: id(route),
+        teacher: id(teacher),
+        diagnostic: id(&format!("d-{teacher}")),
+        deficits: BTreeSet::from([id("k-1")]),
+    }
+}
+
 fn diagnostic(diagnostic: &str, teacher: &str, on: &str) -> DiagnosticRecorded {
     DiagnosticRecorded {
         diagnostic: id(diagnostic),
@@ -879,16 +889,7 @@ proptest! {
 fn route_supported_counts_regional_methodists_not_tutors() {
     let mut given = district();
     for (route, teacher) in [("r1", "t1"), ("r2", "t2")] {
-        given.record(
-            "2024-02-01",
-            "2024-02-01",
-            RouteOpened {
-                route: id(route),
-                teacher: id(teacher),
-                diagnostic: id(&format!("d-{teacher}")),
-                deficits: BTreeSet::from([id("k-1")]),
-            },
-        );
+        given.record("2024-02-01", "2024-02-01", route_opened(route, teacher));
     }
     let support = |route: &str, teacher: &str, person: &str, role| RouteSupportAssigned {
         route: id(route),
@@ -929,16 +930,7 @@ fn tutor_accompanied_counts_academy_courses_with_a_tutor() {
         );
     }
     for (route, teacher) in [("r1", "t1"), ("r2", "t2"), ("r4", "t4")] {
-        given.record(
-            "2024-02-01",
-            "2024-02-01",
-            RouteOpened {
-                route: id(route),
-                teacher: id(teacher),
-                diagnostic: id(&format!("d-{teacher}")),
-                deficits: BTreeSet::from([id("k-1")]),
-            },
-        );
+        given.record("2024-02-01", "2024-02-01", route_opened(route, teacher));
         given.record(
             "2024-02-02",
             "2024-02-02",
@@ -994,16 +986,7 @@ fn fr_by_deficit_counts_a_course_chosen_from_a_diagnostic_before_it() {
             "2024-01-10",
             diagnostic(&format!("d-{teacher}"), teacher, "2024-01-10"),
         );
-        given.record(
-            "2024-02-01",
-            "2024-02-01",
-            RouteOpened {
-                route: id(route),
-                teacher: id(teacher),
-                diagnostic: id(&format!("d-{teacher}")),
-                deficits: BTreeSet::from([id("k-1")]),
-            },
-        );
+        given.record("2024-02-01", "2024-02-01", route_opened(route, teacher));
         given.record(
             "2024-02-01",
             "2024-02-01",

@@ -2,22 +2,20 @@
 //! registry) over the demo district, driven through the `Router` with `oneshot` (no socket):
 //! the CLI's JSON, the scoped role checks, known-then versus known-now, and bad parameters.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
-use letopis::cli::demo::{DemoSummary, Scale};
-use letopis::commands::open_ledger;
+use letopis::cli::demo::DemoSummary;
 use letopis::server::auth::{create_token, Role};
-use letopis::server::{router, AppState};
-use letopis::store::{Ledger, SystemClock};
+use letopis::store::Ledger;
 use proto_events::archive::{verify_archive, Checkpoint};
 use serde_json::Value;
 use tower::ServiceExt;
 
-use crate::support::generate;
+use crate::support::district_with_router;
 
 /// The demo district, generated once for this module (the directory outlives the test run's
 /// statics, so it is left in the temp directory).
@@ -30,16 +28,8 @@ struct Demo {
 fn demo() -> &'static Demo {
     static DEMO: OnceLock<Demo> = OnceLock::new();
     DEMO.get_or_init(|| {
-        // The generator blocks on its appends: off the test's runtime thread.
-        std::thread::spawn(|| {
-            let dir = tempfile::tempdir().unwrap().keep();
-            let summary = generate(&dir, Scale::District, 1).expect("demo generation");
-            let ledger = open_ledger(&dir, Arc::new(SystemClock)).expect("open the demo");
-            let router = router(AppState::new(ledger.clone()));
-            Demo { ledger, router, summary }
-        })
-        .join()
-        .expect("demo fixture")
+        let (ledger, router, summary) = district_with_router();
+        Demo { ledger, router, summary }
     })
 }
 

@@ -205,3 +205,19 @@ pub fn generate(dir: &Path, scale: Scale, seed: u64) -> anyhow::Result<DemoSumma
     }
     Ok(serde_json::from_slice(&output.stdout)?)
 }
+
+/// A demo district in a temp directory left behind (it outlives the test run's statics), with
+/// the API's and the dashboard's router over it. Generated off the caller's thread: the
+/// generator blocks on its appends, and callers are often on a test runtime.
+pub fn district_with_router() -> (Ledger, axum::Router, DemoSummary) {
+    std::thread::spawn(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let summary = generate(&dir, Scale::District, 1).expect("demo generation");
+        let ledger = letopis::commands::open_ledger(&dir, Arc::new(letopis::store::SystemClock))
+            .expect("open the demo");
+        let router = letopis::server::router(letopis::server::AppState::new(ledger.clone()));
+        (ledger, router, summary)
+    })
+    .join()
+    .expect("demo fixture")
+}

@@ -3,21 +3,19 @@
 //! the API's role rules on pages (403 for another municipality, 404 for a teacher outside the
 //! scope), and the Сводка's `data-value`s equal to the API's JSON on the demo district.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
-use letopis::cli::demo::{DemoSummary, Scale};
-use letopis::commands::open_ledger;
+use letopis::cli::demo::DemoSummary;
 use letopis::server::auth::{create_token, revoke_token, Role};
-use letopis::server::{router, AppState};
-use letopis::store::{Ledger, SystemClock};
+use letopis::store::Ledger;
 use serde_json::Value;
 use tower::ServiceExt;
 
-use crate::support::generate;
+use crate::support::district_with_router;
 
 struct Demo {
     ledger: Ledger,
@@ -28,15 +26,8 @@ struct Demo {
 fn demo() -> &'static Demo {
     static DEMO: OnceLock<Demo> = OnceLock::new();
     DEMO.get_or_init(|| {
-        std::thread::spawn(|| {
-            let dir = tempfile::tempdir().unwrap().keep();
-            let summary = generate(&dir, Scale::District, 1).expect("demo generation");
-            let ledger = open_ledger(&dir, Arc::new(SystemClock)).expect("open the demo");
-            let router = router(AppState::new(ledger.clone()));
-            Demo { ledger, router, summary }
-        })
-        .join()
-        .expect("demo fixture")
+        let (ledger, router, summary) = district_with_router();
+        Demo { ledger, router, summary }
     })
 }
 
