@@ -592,6 +592,8 @@ struct Scratch<'a> {
     active: Vec<(&'a PairId, &'a OrgId, EventId)>,
     /// Programs read so far, each indexed once per population (None: never registered).
     programs: BTreeMap<&'a ProgramId, Option<ProgramAt<'a>>>,
+    /// Providers read so far, each looked up once per population: registered as the Academy.
+    academies: BTreeMap<&'a OrgId, bool>,
 }
 
 /// What completions need of one program as known at the population's knowledge point.
@@ -646,6 +648,7 @@ impl<'a> Population<'a> {
             mentoring: Vec::new(),
             active: Vec::new(),
             programs: BTreeMap::new(),
+            academies: BTreeMap::new(),
         };
         // Both maps are ordered by teacher: walk them together instead of looking each up.
         let mut learnings = state.learning.teachers.iter().peekable();
@@ -1470,9 +1473,11 @@ fn courses<'a>(
             federal: program.is_some_and(|program| program.federal_on(fact.on)),
             chosen: named || planned,
             tutor: scratch.tutors.iter().filter(|(_, on)| *on <= fact.on).map(|(id, _)| *id).min(),
-            academy: registry
-                .organisation_place_at(&fact.value.provider, known)
-                .is_some_and(|(kind, _)| kind == OrganisationKind::Academy),
+            academy: *scratch.academies.entry(&fact.value.provider).or_insert_with(|| {
+                registry
+                    .organisation_place_at(&fact.value.provider, known)
+                    .is_some_and(|(kind, _)| kind == OrganisationKind::Academy)
+            }),
         });
     }
 }
