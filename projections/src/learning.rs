@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use proto_events::vocabulary::{
-    CourseCompleted, DiagnosticRecorded, OrgId, PairId, ParticipationRecorded, PersonId, ProgramId,
-    RegionalEventHeld, RouteId, SupportRole, TeacherId,
+    CourseCompleted, CourseEnrolled, DiagnosticRecorded, OrgId, PairId, ParticipationRecorded,
+    PersonId, ProgramId, RegionalEventHeld, RouteId, SupportRole, TeacherId,
 };
 use proto_events::{Date, EventId};
 
@@ -37,6 +37,8 @@ pub struct TeacherLearning {
     pub routes: Facts<RouteChange>,
     /// Course completions, dated `completed_on`.
     pub completions: Facts<CourseCompleted>,
+    /// Enrolments on courses, dated `enrolled_on`.
+    pub enrolments: Facts<CourseEnrolled>,
     /// Mentoring pairs where the teacher is the mentee, on their effective dates.
     pub mentoring: Facts<PairChange>,
     /// Participations, dated `participated_on`.
@@ -110,6 +112,7 @@ impl Learning {
                 facts.diagnostics.supersede(id, at)
                     | facts.routes.supersede(id, at)
                     | facts.completions.supersede(id, at)
+                    | facts.enrolments.supersede(id, at)
                     | facts.mentoring.supersede(id, at)
                     | facts.participations.supersede(id, at)
             }),
@@ -140,6 +143,12 @@ impl Learning {
     pub fn completion(&mut self, recorded: Recorded, fact: CourseCompleted) {
         let on = fact.completed_on;
         self.teacher(fact.teacher.clone()).completions.insert(recorded, on, fact);
+    }
+
+    /// Records an enrolment.
+    pub fn enrolment(&mut self, recorded: Recorded, fact: CourseEnrolled) {
+        let on = fact.enrolled_on;
+        self.teacher(fact.teacher.clone()).enrolments.insert(recorded, on, fact);
     }
 
     /// Records a mentoring pair change of a mentee.

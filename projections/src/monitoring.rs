@@ -29,10 +29,14 @@
 //!   and was chosen from their diagnostics before it — the program was planned as a step of one
 //!   of their routes (built on a diagnostic) on or before the completion, or the completion names
 //!   a step of a route opened on or before it / all employed.
-//! - `tutor_accompanied` (001 App. 1 p. 5, cumulative): employed who completed a course of the
-//!   Academy (the certificate's provider registered as `academy`) while a tutor was assigned to
-//!   one of their routes (on or before the completion) / all employed.
-//!   The vocabulary does not mark which provider is the Academy, so every provider counts.
+//! - `tutor_accompanied` (001 App. 1 p. 5, cumulative; «обеспеченных персонифицированным
+//!   сопровождением в процессе повышения квалификации по программам … Академии … тьюторами
+//!   ЦНППМ»): employed with a course of the Academy (the provider registered as `academy`) in
+//!   progress during the period — enrolled (`course_enrolled`) on or before `D`, not ended before
+//!   the period began — with a tutor assigned to one of their routes by the course's end (the
+//!   completion of the same program, else the planned end, at most `D`); or with a completion of
+//!   the Academy in the period and a tutor assigned by its date (a course whose enrolment was not
+//!   recorded) / all employed.
 //! - `mgmt_teams_trained` (001 App. 1 p. 6, cumulative): organisations in scope with a
 //!   management team on `D` whose team was trained in the period on a program about the
 //!   management of education quality (topic `management_quality`) / organisations with a team.
@@ -85,7 +89,7 @@ use proto_events::vocabulary::{
     Accumulation, EventLevel, FigureReported, IndicatorCode, IndicatorMeasure, MunicipalityCode,
     OrgId, OrganisationKind, OrganisationStatus, PairId, ParticipationKind, Position, ProgramId,
     ProgramKind, ProgramRegistered, ProgramTopic, RouteId, Scope, SupportRole, SupportSystemRole,
-    TargetValue, TeacherId,
+    TargetSet, TargetValue, TeacherId,
 };
 use proto_events::{Date, EventId};
 
@@ -518,6 +522,9 @@ struct Member<'a> {
     birth_year: u16,
     /// Completions dated on or before the date: a range of `Population::courses`.
     courses: Range<usize>,
+    /// Enrolments at the Academy dated on or before the date: a range of
+    /// `Population::enrolled`.
+    enrolled: Range<usize>,
     /// Whether a route is open on the date.
     route_open: bool,
     /// Mentoring pairs (as mentee) active on the date: a range of `Population::pairs`.
@@ -556,6 +563,17 @@ struct Course<'a> {
     academy: bool,
 }
 
+/// One enrolment of a member at the Academy, the course in progress from `on` to `end`.
+struct Enrolled {
+    /// The last day of the course as far as the date: the completion of the same program on or
+    /// after the enrolment, or else the planned end, whichever comes first; never after the
+    /// population's date.
+    end: Date,
+    id: EventId,
+    /// The smallest id of a tutor assignment dated on or before `end`.
+    tutor: Option<EventId>,
+}
+
 /// The population of a scope on a date as known at a knowledge point, computed once per
 /// catalogue.
 struct Population<'a> {
@@ -567,6 +585,8 @@ struct Population<'a> {
     organisations: Vec<&'a OrgId>,
     /// Every member's courses, in member order (one allocation for the population).
     courses: Vec<Course<'a>>,
+    /// Every member's enrolments at the Academy dated on or before the date, in member order.
+    enrolled: Vec<Enrolled>,
     /// Every member's support assignments on open routes, with the supporter's role, in member
     /// order.
     supported: Vec<(EventId, SupportRole)>,
@@ -633,6 +653,7 @@ impl<'a> Population<'a> {
             members: Vec::new(),
             organisations: Vec::new(),
             courses: Vec::new(),
+            enrolled: Vec::new(),
             supported: Vec::new(),
             pairs: Vec::new(),
             year_start: Date::from_ymd(date.year(), 1, 1).unwrap_or(date),
@@ -682,6 +703,7 @@ impl<'a> Population<'a> {
             }
             let supported_from = population.supported.len();
             let courses_from = population.courses.len();
+            let enrolled_from = population.enrolled.len();
             let annual_from = population.annual.each_ref().map(Vec::len);
             let mut route_open = false;
             if let Some(learning) = learning {
@@ -696,6 +718,14 @@ impl<'a> Population<'a> {
                     routed,
                 );
                 courses(registry, learning, &mut scratch, date, known, &mut population.courses);
+                academy_enrolments(
+                    registry,
+                    learning,
+                    &mut scratch,
+                    date,
+                    known,
+                    &mut population.enrolled,
+                );
                 for (id, fact) in learning.participations.iter(known) {
                     if !in_period(fact.on, year_start, date) {
                         continue;
@@ -721,6 +751,7 @@ impl<'a> Population<'a> {
                 career_start: employment.career_start,
                 birth_year: employment.birth_year,
                 courses: courses_from..population.courses.len(),
+                enrolled: enrolled_from..population.enrolled.len(),
                 route_open,
                 pairs,
                 supported: supported_from..population.supported.len(),
@@ -736,6 +767,11 @@ impl<'a> Population<'a> {
     /// A member's completions dated on or before the date.
     fn courses_of(&self, member: &Member<'_>) -> &[Course<'a>] {
         self.courses.get(member.courses.clone()).unwrap_or_default()
+    }
+
+    /// A member's enrolments at the Academy dated on or before the date.
+    fn enrolled_of(&self, member: &Member<'_>) -> &[Enrolled] {
+        self.enrolled.get(member.enrolled.clone()).unwrap_or_default()
     }
 
     /// A member's mentoring pairs active on the date.
@@ -969,7 +1005,8 @@ fn period_start(code: IndicatorCode, targets: &[(TargetInForce, Option<u16>)], d
 }
 
 /// Targets in force on `date`: per act, the latest `target_set` for the exact scope (or the
-/// region's when the scope has none) dated on or before `date`; sorted by act date, then seq.
+/// region's when the scope has none) dated on or before `date` and not withdrawn by a later
+/// act (`target_withdrawn`) dated on or before `date`; sorted by act date, then seq.
 fn targets_in_force(
     state: &State,
     code: IndicatorCode,
@@ -978,10 +1015,17 @@ fn targets_in_force(
     known: Known,
 ) -> Vec<(TargetInForce, Option<u16>)> {
     let Some(facts) = state.targets.get(&code) else { return Vec::new() };
+    let withdrawals = state.target_withdrawals.get(&code);
+    // Withdrawn on or before `date` by a later act, as known at `known`.
+    let withdrawn = |target: &TargetSet| {
+        withdrawals.is_some_and(|withdrawals| {
+            withdrawals.values(known).any(|fact| fact.on <= date && fact.value.withdraws(target))
+        })
+    };
     let pick = |wanted: &Scope| {
         let mut by_act: BTreeMap<(Date, String, String), (u64, Date, EventId)> = BTreeMap::new();
         for (id, fact) in facts.iter(known) {
-            if fact.on > date || &fact.value.scope != wanted {
+            if fact.on > date || &fact.value.scope != wanted || withdrawn(&fact.value) {
                 continue;
             }
             let act = &fact.value.act;
@@ -1151,14 +1195,21 @@ fn fr_by_deficit(population: &Population<'_>, start: Date) -> Count {
 fn tutor_accompanied(population: &Population<'_>, start: Date) -> Count {
     let mut count = Count::new();
     for member in &population.members {
-        count.member(
-            population
-                .courses_of(member)
-                .iter()
-                .filter(|course| course.on >= start && course.academy)
-                .filter_map(|course| course.tutor.map(|tutor| [course.id, tutor]))
-                .flatten(),
-        );
+        // «в процессе повышения квалификации»: a course in progress during the period (enrolled
+        // on or before the date, not ended before the period began) with a tutor assigned by
+        // its end; and a completion in the period with a tutor assigned by the certificate's
+        // date (a course whose enrolment was never recorded).
+        let in_progress = population
+            .enrolled_of(member)
+            .iter()
+            .filter(|course| course.end >= start)
+            .filter_map(|course| course.tutor.map(|tutor| [course.id, tutor]));
+        let completed = population
+            .courses_of(member)
+            .iter()
+            .filter(|course| course.on >= start && course.academy)
+            .filter_map(|course| course.tutor.map(|tutor| [course.id, tutor]));
+        count.member(in_progress.chain(completed).flatten());
     }
     count
 }
@@ -1478,6 +1529,45 @@ fn courses<'a>(
                     .organisation_place_at(&fact.value.provider, known)
                     .is_some_and(|(kind, _)| kind == OrganisationKind::Academy)
             }),
+        });
+    }
+}
+
+/// Appends a teacher's enrolments at the Academy dated on or before `date` to `enrolled`, each
+/// with the end of its course and the first tutor assigned by then (`scratch` holds the
+/// teacher's tutors and the providers looked up so far).
+fn academy_enrolments<'a>(
+    registry: &'a Registry,
+    learning: &'a TeacherLearning,
+    scratch: &mut Scratch<'a>,
+    date: Date,
+    known: Known,
+    enrolled: &mut Vec<Enrolled>,
+) {
+    for (id, fact) in learning.enrolments.iter(known) {
+        if fact.on > date {
+            continue;
+        }
+        let academy = *scratch.academies.entry(&fact.value.provider).or_insert_with(|| {
+            registry
+                .organisation_place_at(&fact.value.provider, known)
+                .is_some_and(|(kind, _)| kind == OrganisationKind::Academy)
+        });
+        if !academy {
+            continue;
+        }
+        let completed = learning
+            .completions
+            .values(known)
+            .filter(|done| done.value.program == fact.value.program && done.on >= fact.on)
+            .map(|done| done.on)
+            .min();
+        let end = [completed, fact.value.ends_on, Some(date)].into_iter().flatten().min();
+        let end = end.unwrap_or(date);
+        enrolled.push(Enrolled {
+            end,
+            id: *id,
+            tutor: scratch.tutors.iter().filter(|(_, on)| *on <= end).map(|(id, _)| *id).min(),
         });
     }
 }

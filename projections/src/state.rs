@@ -23,7 +23,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use proto_events::vocabulary::{FigureReported, IndicatorCode, Payload, TargetSet};
+use proto_events::vocabulary::{
+    FigureReported, IndicatorCode, Payload, TargetSet, TargetWithdrawn,
+};
 use proto_events::{Date, Effective, Envelope, EventId, Seq};
 
 use crate::context::EventContext;
@@ -35,7 +37,8 @@ use crate::teacher_route::Routes;
 /// Bumped whenever the shape or meaning of `State` changes: stored snapshots of another version
 /// are ignored and rebuilt. 4: plan amendments hold the reading of a new term
 /// (`FieldChange::meaning`, `activity_amended` schema 2).
-pub const FOLD_VERSION: u32 = 4;
+/// 5: enrolments (`course_enrolled`) and target withdrawals (`target_withdrawn`).
+pub const FOLD_VERSION: u32 = 5;
 
 /// An event inconsistent with the state so far: recorded as data, never an error or a panic.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -224,6 +227,8 @@ pub enum FactKey {
     Learning(LearningKey),
     /// A target of an indicator.
     Target(IndicatorCode),
+    /// A withdrawal of a target of an indicator.
+    TargetWithdrawal(IndicatorCode),
     /// A figure report.
     Report,
 }
@@ -250,6 +255,8 @@ pub struct State {
     pub learning: Learning,
     /// Every `target_set` by indicator, each kept with its act.
     pub targets: BTreeMap<IndicatorCode, Facts<TargetSet>>,
+    /// Every `target_withdrawn` by indicator, on the withdrawing act's effective date.
+    pub target_withdrawals: BTreeMap<IndicatorCode, Facts<TargetWithdrawn>>,
     /// Figure reports.
     pub reports: Facts<FigureReported>,
     /// Plans (the plan projection).
@@ -371,6 +378,11 @@ pub fn retract(state: &mut State, target: &EventId, at: u64) -> bool {
                 facts.supersede(target, at);
             }
         }
+        Some(FactKey::TargetWithdrawal(code)) => {
+            if let Some(facts) = state.target_withdrawals.get_mut(code) {
+                facts.supersede(target, at);
+            }
+        }
         Some(FactKey::Report) => {
             state.reports.supersede(target, at);
         }
@@ -450,12 +462,14 @@ fn record(
         | Payload::RouteClosed(_)
         | Payload::RouteStepCompleted(_)
         | Payload::CourseCompleted(_)
+        | Payload::CourseEnrolled(_)
         | Payload::MentoringPairFormed(_)
         | Payload::MentoringPairEnded(_)
         | Payload::ParticipationRecorded(_)
         | Payload::RegionalEventHeld(_)
         | Payload::ManagementTeamTrained(_)
         | Payload::TargetSet(_)
+        | Payload::TargetWithdrawn(_)
         | Payload::FigureReported(_) => record_learning(state, recorded, on, payload),
         Payload::PlanCreated(_)
         | Payload::PlanApproved(_)
@@ -643,6 +657,10 @@ fn record_learning(
             state.learning.completion(recorded, fact.clone());
             Some(FactKey::Learning(LearningKey::Teacher(fact.teacher.clone())))
         }
+        Payload::CourseEnrolled(fact) => {
+            state.learning.enrolment(recorded, fact.clone());
+            Some(FactKey::Learning(LearningKey::Teacher(fact.teacher.clone())))
+        }
         Payload::MentoringPairFormed(fact) => {
             let change = PairChange::Formed {
                 pair: fact.pair.clone(),
@@ -672,6 +690,11 @@ fn record_learning(
         Payload::TargetSet(fact) => {
             state.targets.entry(fact.indicator).or_default().insert(recorded, on, fact.clone());
             Some(FactKey::Target(fact.indicator))
+        }
+        Payload::TargetWithdrawn(fact) => {
+            let withdrawals = state.target_withdrawals.entry(fact.indicator).or_default();
+            withdrawals.insert(recorded, on, fact.clone());
+            Some(FactKey::TargetWithdrawal(fact.indicator))
         }
         Payload::FigureReported(fact) => {
             state.reports.insert(recorded, fact.valid_on, fact.clone());

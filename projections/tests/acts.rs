@@ -10,13 +10,13 @@ use proptest::prelude::*;
 
 use proto_events::envelope::{Actor, ActorRole, Assigned, Effective, Envelope, NewEvent};
 use proto_events::vocabulary::{
-    Accumulation, CourseCompleted, DiagnosticRecorded, EventCorrected, EventRetracted,
-    FigureReported, FlagChange, IndicatorCode, LowResultsGrade, MentoringPairFormed,
-    MunicipalityRegistered, OrganisationKind, OrganisationRegistered, OrganisationStatus,
-    OrganisationStatusChanged, Payload, Position, ProgramForm, ProgramKind,
+    Accumulation, CourseCompleted, CourseEnrolled, DiagnosticRecorded, EventCorrected,
+    EventRetracted, FigureReported, FlagChange, IndicatorCode, LowResultsGrade,
+    MentoringPairFormed, MunicipalityRegistered, OrganisationKind, OrganisationRegistered,
+    OrganisationStatus, OrganisationStatusChanged, Payload, Position, ProgramForm, ProgramKind,
     ProgramRegisterIncluded, ProgramRegisterRemoved, ProgramRegistered, ProgramTopic, Replacement,
     RouteOpened, RouteStepPlanned, RouteStepRef, RouteSupportAssigned, Scope, StepForm,
-    SupportRole, TargetSet, TargetValue, TeacherHired, TeacherMoved,
+    SupportRole, TargetSet, TargetValue, TargetWithdrawn, TeacherHired, TeacherMoved,
 };
 use proto_events::{codec, Basis, Date, EventId, Hash, Seq, StreamName, Timestamp};
 
@@ -969,6 +969,171 @@ fn tutor_accompanied_counts_academy_courses_with_a_tutor() {
         at("academy", completion("c4", "t4", "p-fgos", "2024-01-15")),
     );
     check(&given, None, IndicatorCode::TutorAccompanied, "region", "2024-12-31", (1, 6));
+}
+
+/// «в процессе повышения квалификации»: a course of the Academy counts while it is in progress
+/// (from the enrolment), with a tutor assigned by its end; a tutor assigned after the course
+/// ended, or a course of another provider, does not count; an enrolment recorded late counts
+/// only as known from its recording.
+#[test]
+fn tutor_accompanied_counts_academy_courses_in_progress_from_the_enrolment() {
+    let mut given = district();
+    let d = "2023-01-01";
+    for (org, kind) in
+        [("academy", OrganisationKind::Academy), ("iro", OrganisationKind::RegionalInstitute)]
+    {
+        given.record(
+            d,
+            d,
+            OrganisationRegistered {
+                organisation: id(org),
+                name: format!("ДПО {org}"),
+                kind,
+                municipality: None,
+            },
+        );
+    }
+    let enrolled =
+        |enrolment: &str, teacher: &str, provider: &str, on: &str, ends: &str| CourseEnrolled {
+            enrolment: id(enrolment),
+            teacher: id(teacher),
+            program: id("p-fgos"),
+            provider: id(provider),
+            enrolled_on: date(on),
+            ends_on: Some(date(ends)),
+            route_step: None,
+        };
+    let tutor = |given: &mut Given, route: &str, teacher: &str, on: &str| {
+        given.record(on, on, route_opened(route, teacher));
+        given.record(
+            on,
+            on,
+            RouteSupportAssigned {
+                route: id(route),
+                teacher: id(teacher),
+                supporter: id("tutor-1"),
+                role: SupportRole::Tutor,
+            },
+        );
+    };
+    // t1: at the Academy from 01.09.2024 to 31.01.2025, not finished yet, tutor from 01.10.
+    given.record(
+        "2024-09-01",
+        "2024-09-01",
+        enrolled("e1", "t1", "academy", "2024-09-01", "2025-01-31"),
+    );
+    tutor(&mut given, "r1", "t1", "2024-10-01");
+    // t2: at the Academy in March and April 2024; the tutor came in June, after the course.
+    given.record(
+        "2024-03-01",
+        "2024-03-01",
+        enrolled("e2", "t2", "academy", "2024-03-01", "2024-04-30"),
+    );
+    tutor(&mut given, "r2", "t2", "2024-06-01");
+    // t3: at the institute, tutored: not the Academy.
+    given.record(
+        "2024-03-01",
+        "2024-03-01",
+        enrolled("e3", "t3", "iro", "2024-03-01", "2024-12-20"),
+    );
+    tutor(&mut given, "r3", "t3", "2024-03-05");
+    // t4: at the Academy, finished early (a completion on 15.03 ends the course before its
+    // planned end); the tutor came on 01.04: not accompanied during the course.
+    given.record(
+        "2024-02-01",
+        "2024-02-01",
+        enrolled("e4", "t4", "academy", "2024-02-01", "2024-06-30"),
+    );
+    let mut done = completion("c4", "t4", "p-fgos", "2024-03-15");
+    done.provider = id("academy");
+    given.record("2024-03-15", "2024-03-15", done);
+    tutor(&mut given, "r4", "t4", "2024-04-01");
+    let before_late = given.seq();
+    // t6: enrolled at the Academy on 01.05.2024 with a tutor from the start, recorded only in
+    // November.
+    tutor(&mut given, "r6", "t6", "2024-05-01");
+    given.record(
+        "2024-05-01",
+        "2024-11-20",
+        enrolled("e6", "t6", "academy", "2024-05-01", "2024-07-31"),
+    );
+    check(&given, None, IndicatorCode::TutorAccompanied, "region", "2024-12-31", (2, 6));
+    // Before t1's tutor was assigned, only t6 (as known now).
+    check(&given, None, IndicatorCode::TutorAccompanied, "region", "2024-09-15", (1, 6));
+    // As known before t6's enrolment was recorded: t1 alone.
+    check(
+        &given,
+        Some(before_late),
+        IndicatorCode::TutorAccompanied,
+        "region",
+        "2024-12-31",
+        (1, 6),
+    );
+    // A course that ended before the period began does not count in the next one (cumulative
+    // from 2025 here only through an explicit target's `from_year`; without one, since the
+    // beginning of records, so t6 still counts in 2025).
+    check(&given, None, IndicatorCode::TutorAccompanied, "region", "2025-03-01", (2, 6));
+    let state = given.fold(u64::MAX);
+    let figure =
+        figure(&state, IndicatorCode::TutorAccompanied, &Scope::Region, date("2024-12-31"));
+    assert_eq!(figure.evidence.len(), 4, "each enrolment with its tutor's assignment: {figure:?}");
+}
+
+/// A later act withdraws a target: it stands until the withdrawal's date and not after, as
+/// known from the withdrawal's recording; a retracted withdrawal never happened.
+#[test]
+fn a_target_withdrawn_by_a_later_act_stands_until_the_withdrawal() {
+    let mut given = district();
+    let target = |value_bp: u32, basis: Basis| TargetSet {
+        indicator: IndicatorCode::UpdatedFgos,
+        scope: Scope::Region,
+        value: TargetValue::ShareAtLeastBp(value_bp),
+        deadline: Some(date("2025-12-31")),
+        accumulation: Accumulation::Cumulative,
+        from_year: Some(2023),
+        act: basis,
+    };
+    let order = act("распоряжение", "55-мпр", "2023-02-01");
+    let roadmap = act("приказ", "12", "2023-03-01");
+    given.record("2023-02-01", "2023-02-01", target(2_000, order.clone()));
+    given.record("2023-03-01", "2023-03-01", target(9_500, roadmap.clone()));
+    let before_withdrawal = given.seq();
+    let withdrawal = given.record(
+        "2024-07-01",
+        "2024-07-05",
+        TargetWithdrawn {
+            indicator: IndicatorCode::UpdatedFgos,
+            scope: Scope::Region,
+            set_by_act: Basis { title: Some("Дорожная карта".into()), ..roadmap },
+            act: act("приказ", "31", "2024-07-01"),
+        },
+    );
+    let values = |state: &State, on: &str| -> Vec<TargetValue> {
+        let figure = figure(state, IndicatorCode::UpdatedFgos, &Scope::Region, date(on));
+        figure.targets.iter().map(|target| target.value).collect()
+    };
+    let both = vec![TargetValue::ShareAtLeastBp(2_000), TargetValue::ShareAtLeastBp(9_500)];
+    let now = given.fold(u64::MAX);
+    assert_eq!(values(&now, "2024-06-30"), both, "in force before the withdrawal's date");
+    assert_eq!(values(&now, "2024-07-01"), vec![TargetValue::ShareAtLeastBp(2_000)]);
+    let then = given.fold(before_withdrawal);
+    assert_eq!(values(&then, "2024-12-31"), both, "as known before it was recorded");
+    let head = projections::monitoring::figure_at(
+        &now,
+        IndicatorCode::UpdatedFgos,
+        &Scope::Region,
+        date("2024-12-31"),
+        Known(before_withdrawal),
+    );
+    assert_eq!(head.targets.len(), 2, "the head state read as known then agrees");
+    given.record(
+        "2024-08-01",
+        "2024-08-01",
+        EventRetracted {
+            target: withdrawal, reason: "приказ не вступил в силу".into()
+        },
+    );
+    assert_eq!(values(&given.fold(u64::MAX), "2024-12-31"), both, "a retracted withdrawal");
 }
 
 /// 001 App. 1: «Доля педагогических работников, освоивших программы дополнительного

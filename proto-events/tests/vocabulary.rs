@@ -256,6 +256,21 @@ fn course_completed() -> CourseCompleted {
     }
 }
 
+fn course_enrolled() -> CourseEnrolled {
+    CourseEnrolled {
+        enrolment: EnrolmentId::new("e-2024-0417").unwrap(),
+        teacher: teacher("t-000123"),
+        program: ProgramId::new("dpp-2023-017").unwrap(),
+        provider: org("academy"),
+        enrolled_on: date(2024, 3, 11),
+        ends_on: Some(date(2024, 4, 20)),
+        route_step: Some(RouteStepRef {
+            route: RouteId::new("iom-000123-1").unwrap(),
+            step: StepId::new("s1").unwrap(),
+        }),
+    }
+}
+
 fn mentoring_pair_formed() -> MentoringPairFormed {
     MentoringPairFormed {
         pair: PairId::new("pair-0042-01").unwrap(),
@@ -409,6 +424,20 @@ fn target_set() -> TargetSet {
     }
 }
 
+fn target_withdrawn() -> TargetWithdrawn {
+    TargetWithdrawn {
+        indicator: IndicatorCode::FrByDeficit,
+        scope: Scope::Region,
+        set_by_act: Basis { title: None, ..act() },
+        act: Basis {
+            kind: "распоряжение".into(),
+            number: "112-мр".into(),
+            date: date(2024, 2, 1),
+            title: Some("О внесении изменений в Положение о РС НМС".into()),
+        },
+    }
+}
+
 fn figure_reported() -> FigureReported {
     FigureReported {
         report: ReportId::new("r-38-12-2024").unwrap(),
@@ -464,6 +493,7 @@ fn samples() -> Vec<Payload> {
         route_step_completed().into(),
         route_closed().into(),
         course_completed().into(),
+        course_enrolled().into(),
         mentoring_pair_formed().into(),
         mentoring_pair_ended().into(),
         participation_recorded().into(),
@@ -477,6 +507,7 @@ fn samples() -> Vec<Payload> {
         activity_execution_reported().into(),
         activity_cancelled().into(),
         target_set().into(),
+        target_withdrawn().into(),
         figure_reported().into(),
         event_retracted().into(),
         event_corrected().into(),
@@ -706,6 +737,7 @@ fn every_kind_has_its_natural_stream() {
         "teacher/t-000123",
         "teacher/t-000123",
         "teacher/t-000123",
+        "teacher/t-000123",
         "region/events",
         "org/org-0042",
         "plan/irk-2023-roadmap",
@@ -715,6 +747,7 @@ fn every_kind_has_its_natural_stream() {
         "plan/irk-2023-roadmap",
         "plan/irk-2023-roadmap",
         "plan/irk-2023-roadmap",
+        "target/fr_by_deficit",
         "target/fr_by_deficit",
         "report/r-38-12-2024",
     ];
@@ -1010,6 +1043,33 @@ fn ids_must_be_well_formed() {
         FigureReported { scope: Scope::Organisation(bad("")), ..figure_reported() },
         "scope",
     );
+}
+
+#[test]
+fn an_enrolment_ends_after_it_begins_and_a_withdrawal_follows_its_act() {
+    check_invalid(
+        CourseEnrolled { ends_on: Some(date(2024, 3, 10)), ..course_enrolled() },
+        "ends_on",
+    );
+    check_invalid(
+        CourseEnrolled { enrolled_on: date(1900, 1, 1), ..course_enrolled() },
+        "enrolled_on",
+    );
+    let early = Basis { date: date(2023, 6, 12), ..target_withdrawn().act };
+    check_invalid(TargetWithdrawn { act: early, ..target_withdrawn() }, "act.date");
+    let unnamed = Basis { number: "".into(), ..act() };
+    check_invalid(
+        TargetWithdrawn { set_by_act: unnamed, ..target_withdrawn() },
+        "set_by_act.number",
+    );
+    // The withdrawal names the target by indicator, scope and act (kind, number, date), not by
+    // the act's title, which is written differently from one document to the next.
+    assert!(target_withdrawn().withdraws(&target_set()));
+    let other_scope = TargetSet { scope: Scope::Municipality(bad("38-12")), ..target_set() };
+    assert!(!target_withdrawn().withdraws(&other_scope));
+    let other_act =
+        TargetSet { act: Basis { number: "55-36-мпр".into(), ..act() }, ..target_set() };
+    assert!(!target_withdrawn().withdraws(&other_act));
 }
 
 #[test]

@@ -109,7 +109,7 @@ fn ministry_may(
 ) -> Result<(), Refusal> {
     const RULE: &str = "министерство ведёт региональные и федеральные планы";
     match payload {
-        Payload::TargetSet(_) | Payload::PlanApproved(_) => Ok(()),
+        Payload::TargetSet(_) | Payload::TargetWithdrawn(_) | Payload::PlanApproved(_) => Ok(()),
         Payload::PlanCreated(p) => match p.level {
             PlanLevel::Regional | PlanLevel::Federal => Ok(()),
             _ => Err(Refusal::new("level", format!("{:?}", p.level).to_lowercase(), RULE)),
@@ -129,7 +129,9 @@ fn operator_may(
 ) -> Result<(), Refusal> {
     const RULE: &str = "оператор ведёт региональные планы";
     match payload {
-        Payload::TargetSet(_) | Payload::PlanApproved(_) => Err(kind_refused()),
+        Payload::TargetSet(_) | Payload::TargetWithdrawn(_) | Payload::PlanApproved(_) => {
+            Err(kind_refused())
+        }
         Payload::PlanCreated(p) => match p.level {
             PlanLevel::Regional => Ok(()),
             _ => Err(Refusal::new("level", format!("{:?}", p.level).to_lowercase(), RULE)),
@@ -225,6 +227,7 @@ fn organisation_may(
     };
     match payload {
         Payload::CourseCompleted(p) => own_teacher("teacher", p.teacher.as_str()),
+        Payload::CourseEnrolled(p) => own_teacher("teacher", p.teacher.as_str()),
         Payload::ParticipationRecorded(p) => own_teacher("teacher", p.teacher.as_str()),
         Payload::MentoringPairFormed(p) => {
             if p.organisation.as_str() != id {

@@ -24,7 +24,8 @@ use crate::store::{Store, StoreError};
 
 /// Layout and fold version of a stored gate snapshot (see the module comment).
 /// 2: a teacher's fact carries the date of their latest employment change.
-pub const GATE_SNAPSHOT_FORMAT: u32 = 2;
+/// 3: enrolments and the targets each act set (`Key::Enrolment`, `Key::Target`).
+pub const GATE_SNAPSHOT_FORMAT: u32 = 3;
 
 /// Events folded at open beyond which a new snapshot is written at the head.
 pub const GATE_SNAPSHOT_EVERY_EVENTS: u64 = 100_000;

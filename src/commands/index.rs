@@ -15,8 +15,10 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use proto_events::vocabulary::{Payload, PlanLevel, ProcedureLevel, SupportSystemRole};
-use proto_events::{ActorRole, Date, EventId};
+use proto_events::vocabulary::{
+    IndicatorCode, Payload, PlanLevel, ProcedureLevel, Scope, SupportSystemRole,
+};
+use proto_events::{ActorRole, Basis, Date, EventId};
 
 use crate::access::{PlanFacts, Registry};
 
@@ -39,6 +41,9 @@ pub(crate) enum Key {
     Report(String),
     Completion(String),
     RegionalEvent(String),
+    Enrolment(String),
+    /// A target set: indicator, scope, and the act as kind, number and date.
+    Target(String, String, String),
     /// A retracted event.
     Retracted(EventId),
 }
@@ -217,6 +222,12 @@ impl RegistryIndex {
             Payload::CourseCompleted(p) => {
                 self.put(Key::Completion(p.completion.to_string()), Fact::Exists)
             }
+            Payload::CourseEnrolled(p) => {
+                self.put(Key::Enrolment(p.enrolment.to_string()), Fact::Exists)
+            }
+            Payload::TargetSet(p) => {
+                self.put(target_key(p.indicator, &p.scope, &p.act), Fact::Exists)
+            }
             Payload::MentoringPairFormed(p) => self.put(
                 Key::Pair(p.pair.to_string()),
                 Fact::Pair {
@@ -253,7 +264,7 @@ impl RegistryIndex {
             | Payload::PlanApproved(_)
             | Payload::ActivityAmended(_)
             | Payload::ActivityExecutionReported(_)
-            | Payload::TargetSet(_) => {}
+            | Payload::TargetWithdrawn(_) => {}
         }
     }
 
@@ -409,4 +420,13 @@ pub fn plan_owner(
         (PlanLevel::Organisation, Some(("organisation", id))) => (None, Some(id.to_string())),
         _ => (None, None),
     }
+}
+
+/// The key of the target an act set for an indicator and a scope (what `target_withdrawn` names).
+pub(crate) fn target_key(indicator: IndicatorCode, scope: &Scope, act: &Basis) -> Key {
+    Key::Target(
+        indicator.as_str().to_string(),
+        scope.to_string(),
+        format!("{}\u{1f}{}\u{1f}{}", act.kind, act.number, act.date),
+    )
 }

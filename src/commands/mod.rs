@@ -503,6 +503,7 @@ fn warnings(
     for (index, command) in commands.iter().enumerate() {
         let (teacher, date, what) = match &command.payload {
             Payload::CourseCompleted(p) => (&p.teacher, p.completed_on, "completed_on"),
+            Payload::CourseEnrolled(p) => (&p.teacher, p.enrolled_on, "enrolled_on"),
             Payload::DiagnosticRecorded(p) => (&p.teacher, p.taken_on, "taken_on"),
             Payload::RouteStepCompleted(p) => (&p.teacher, p.completed_on, "completed_on"),
             Payload::ParticipationRecorded(p) => (&p.teacher, p.participated_on, "participated_on"),

@@ -10,7 +10,7 @@ use proto_events::term::{Term, TermMeaning, TextReason};
 use proto_events::vocabulary::{MentoringPairEnded, Payload, Scope, SupportSystemRole};
 
 use crate::access::{covers, unknown_pair, unknown_teacher, Refusal, Registry, Role};
-use crate::commands::index::{Fact, Key, RegistryIndex};
+use crate::commands::index::{target_key, Fact, Key, RegistryIndex};
 
 const NO_ORGANISATION: &str = "организация с таким идентификатором не зарегистрирована";
 const NO_MUNICIPALITY: &str = "муниципалитет с таким идентификатором не зарегистрирован";
@@ -60,6 +60,7 @@ pub(crate) fn check_state(
         | Payload::RouteStepCompleted(_)
         | Payload::RouteClosed(_) => checks.routes(payload),
         Payload::CourseCompleted(_)
+        | Payload::CourseEnrolled(_)
         | Payload::MentoringPairFormed(_)
         | Payload::MentoringPairEnded(_)
         | Payload::ParticipationRecorded(_) => checks.learning(payload),
@@ -70,7 +71,9 @@ pub(crate) fn check_state(
         | Payload::ActivityAmended(_)
         | Payload::ActivityExecutionReported(_)
         | Payload::ActivityCancelled(_) => checks.plans(payload),
-        Payload::TargetSet(_) | Payload::FigureReported(_) => checks.figures(payload),
+        Payload::TargetSet(_) | Payload::TargetWithdrawn(_) | Payload::FigureReported(_) => {
+            checks.figures(payload)
+        }
         // Corrections are checked by the gate itself; a replacement is never a correction.
         Payload::EventRetracted(_) | Payload::EventCorrected(_) => Ok(()),
     }
@@ -323,6 +326,23 @@ impl Checks<'_> {
                 }
                 Ok(())
             }
+            Payload::CourseEnrolled(p) => {
+                self.unique(
+                    "enrolment",
+                    Key::Enrolment(p.enrolment.to_string()),
+                    p.enrolment.as_str(),
+                    "зачисление на обучение с таким идентификатором уже записано",
+                )?;
+                self.teacher("teacher", p.teacher.as_str())?;
+                self.program("program", p.program.as_str())?;
+                self.organisation("provider", p.provider.as_str())?;
+                if let Some(step) = &p.route_step {
+                    let route = step.route.as_str();
+                    self.route_of("route_step.route", route, p.teacher.as_str())?;
+                    self.step_exists("route_step.step", route, step.step.as_str())?;
+                }
+                Ok(())
+            }
             Payload::MentoringPairFormed(p) => {
                 self.unique(
                     "pair",
@@ -397,6 +417,15 @@ impl Checks<'_> {
     fn figures(&self, payload: &Payload) -> Result<(), Refusal> {
         match payload {
             Payload::TargetSet(p) => self.scope(&p.scope),
+            Payload::TargetWithdrawn(p) => {
+                self.scope(&p.scope)?;
+                let key = target_key(p.indicator, &p.scope, &p.set_by_act);
+                let what = format!(
+                    "этим актом целевое значение показателя {} для {} не устанавливалось",
+                    p.indicator, p.scope
+                );
+                self.exists("set_by_act", key, &p.set_by_act.to_string(), &what)
+            }
             Payload::FigureReported(p) => {
                 self.unique(
                     "report",

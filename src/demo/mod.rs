@@ -22,19 +22,20 @@ use anyhow::Context;
 use proto_events::term;
 use proto_events::vocabulary::{
     Accumulation, ActivityAdded, ActivityAmended, ActivityCancelled, ActivityExecutionReported,
-    ActivityField, ActivityId, CompetenceCode, CompletionId, CourseCompleted, DiagnosticId,
-    DiagnosticProcedureRegistered, DiagnosticRecorded, EventCorrected, EventLevel, EventRetracted,
-    ExecutionStatus, FieldChange, FigureReported, FlagChange, IndicatorCode, LowResultsGrade,
-    ManagementTeamMemberAdded, ManagementTeamTrained, MentoringPairEnded, MentoringPairFormed,
-    MunicipalityCode, MunicipalityRegistered, OrgId, OrganisationKind, OrganisationRegistered,
-    OrganisationStatus, OrganisationStatusChanged, PairId, ParticipationKind,
-    ParticipationRecorded, Payload, PersonId, PlanApproved, PlanCreated, PlanId, PlanLevel,
-    PlanSectionAdded, Position, ProcedureId, ProcedureLevel, ProgramForm, ProgramId, ProgramKind,
-    ProgramRegisterIncluded, ProgramRegisterRemoved, ProgramRegistered, ProgramTopic,
-    RegionalEventHeld, RegionalEventId, Replacement, ReportId, RoleAssigned, RouteClosed, RouteId,
-    RouteOpened, RouteOutcome, RouteStepCompleted, RouteStepPlanned, RouteStepRef,
-    RouteSupportAssigned, Scope, SectionId, StepForm, StepId, SupportRole, SupportSystemRole,
-    TargetSet, TeacherAssignedToMethodist, TeacherHired, TeacherId, TeacherLeft, TeacherMoved,
+    ActivityField, ActivityId, CompetenceCode, CompletionId, CourseCompleted, CourseEnrolled,
+    DiagnosticId, DiagnosticProcedureRegistered, DiagnosticRecorded, EnrolmentId, EventCorrected,
+    EventLevel, EventRetracted, ExecutionStatus, FieldChange, FigureReported, FlagChange,
+    IndicatorCode, LowResultsGrade, ManagementTeamMemberAdded, ManagementTeamTrained,
+    MentoringPairEnded, MentoringPairFormed, MunicipalityCode, MunicipalityRegistered, OrgId,
+    OrganisationKind, OrganisationRegistered, OrganisationStatus, OrganisationStatusChanged,
+    PairId, ParticipationKind, ParticipationRecorded, Payload, PersonId, PlanApproved, PlanCreated,
+    PlanId, PlanLevel, PlanSectionAdded, Position, ProcedureId, ProcedureLevel, ProgramForm,
+    ProgramId, ProgramKind, ProgramRegisterIncluded, ProgramRegisterRemoved, ProgramRegistered,
+    ProgramTopic, RegionalEventHeld, RegionalEventId, Replacement, ReportId, RoleAssigned,
+    RouteClosed, RouteId, RouteOpened, RouteOutcome, RouteStepCompleted, RouteStepPlanned,
+    RouteStepRef, RouteSupportAssigned, Scope, SectionId, StepForm, StepId, SupportRole,
+    SupportSystemRole, TargetSet, TeacherAssignedToMethodist, TeacherHired, TeacherId, TeacherLeft,
+    TeacherMoved,
 };
 use proto_events::{
     Actor, ActorRole, Basis, Date, Effective, EventId, NewEvent, Seq, StreamName, Timestamp,
@@ -455,6 +456,9 @@ const COMPETENCES: &[(&str, ProgramTopic)] = &[
     ("k.preschool", ProgramTopic::PreschoolQuality),
 ];
 
+/// The Academy's id among the providers.
+const ACADEMY: &str = "dpo-academy";
+
 /// Program templates: title, kind, hours, form, topics, provider index (0 Academy, 1 ИРО,
 /// 2 «Персей»), in the Federal Register.
 type ProgramRow =
@@ -782,11 +786,7 @@ impl Generator {
     fn register_providers(&mut self, boot: i32) -> anyhow::Result<()> {
         let operator = operator();
         for (id, name, kind) in [
-            (
-                "dpo-academy",
-                "ФГАОУ ДПО «Академия Минпросвещения России»",
-                OrganisationKind::Academy,
-            ),
+            (ACADEMY, "ФГАОУ ДПО «Академия Минпросвещения России»", OrganisationKind::Academy),
             (
                 "dpo-iro",
                 "ГАУ ДПО «Институт развития образования Иркутской области» (ЦНППМ)",
@@ -1887,6 +1887,20 @@ impl Generator {
                 }
             }
         }
+        // A tutor of the ЦНППМ accompanies every fourth route (chosen without the generator's
+        // random numbers, so the rest of the demo stays as it was): their Academy courses are
+        // the ones `tutor_accompanied` counts.
+        if teacher % 4 == 0 && !self.tutors.is_empty() {
+            if let Some(tutor) = self.tutors.get(teacher / 4 % self.tutors.len()).cloned() {
+                let payload = RouteSupportAssigned {
+                    route: route.route.clone(),
+                    teacher: id.clone(),
+                    supporter: tutor,
+                    role: SupportRole::Tutor,
+                };
+                self.emit(payload.into(), open, open_day, operator, None)?;
+            }
+        }
         Ok(())
     }
 
@@ -2052,6 +2066,23 @@ impl Generator {
         // The employer records its teachers' certificates on time; late paperwork and route
         // steps (recorded after the teacher may have moved) come through the operator.
         let actor = if late || routed { operator() } else { org_actor(&organisation) };
+        if payload.provider.as_str() == ACADEMY {
+            // The Academy's enrolment order, entered with the certificate: the course was in
+            // progress from about two weeks per 36 hours before it (what `tutor_accompanied`
+            // reads as «в процессе»).
+            let weeks = i32::try_from(payload.hours / 36).unwrap_or(1).clamp(1, 12);
+            let enrolled = valid - 14 * weeks;
+            let enrolment = CourseEnrolled {
+                enrolment: EnrolmentId::new(format!("e-{year}-{:07}", self.count("enrolment")))?,
+                teacher: payload.teacher.clone(),
+                program: payload.program.clone(),
+                provider: payload.provider.clone(),
+                enrolled_on: date(enrolled),
+                ends_on: Some(date(valid)),
+                route_step: payload.route_step.clone(),
+            };
+            self.emit(enrolment.into(), enrolled, day, actor.clone(), None)?;
+        }
         let (event, stream) = self.emit(payload.clone().into(), valid, day, actor, None)?;
         if !late && !routed {
             self.raise_floor(teacher, day);

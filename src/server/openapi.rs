@@ -252,10 +252,10 @@ payload_types! {
     TeacherMoved, TeacherLeft, ManagementTeamMemberAdded, ManagementTeamMemberRemoved,
     RoleAssigned, RoleEnded, TeacherAssignedToMethodist, TeacherUnassignedFromMethodist,
     DiagnosticRecorded, RouteOpened, RouteStepPlanned, RouteSupportAssigned, RouteStepCompleted,
-    RouteClosed, CourseCompleted, MentoringPairFormed, MentoringPairEnded, ParticipationRecorded,
+    RouteClosed, CourseCompleted, CourseEnrolled, MentoringPairFormed, MentoringPairEnded, ParticipationRecorded,
     RegionalEventHeld, ManagementTeamTrained, PlanCreated, PlanApproved, PlanSectionAdded,
     ActivityAdded, ActivityAmended, ActivityExecutionReported, ActivityCancelled, TargetSet,
-    FigureReported, EventRetracted, EventCorrected,
+    TargetWithdrawn, FigureReported, EventRetracted, EventCorrected,
 }
 
 /// Traces every variant of the enums inside payloads: `trace_type` completes the variants of the

@@ -12,15 +12,16 @@ use letopis::store::{AppendError, AppendRequest, Ledger, Rejection};
 use proto_events::term;
 use proto_events::vocabulary::{
     Accumulation, ActivityAdded, ActivityExecutionReported, CompetenceCode, CompletionId,
-    CourseCompleted, DiagnosticId, DiagnosticProcedureRegistered, DiagnosticRecorded,
-    EventCorrected, EventRetracted, ExecutionStatus, FigureReported, FlagChange, IndicatorCode,
-    LowResultsGrade, MentoringPairEnded, MentoringPairFormed, MunicipalityCode,
-    MunicipalityRegistered, OrgId, OrganisationKind, OrganisationRegistered, OrganisationStatus,
-    OrganisationStatusChanged, PairId, ParticipationKind, ParticipationRecorded, Payload,
-    PlanCreated, PlanId, PlanLevel, PlanSectionAdded, Position, ProcedureId, ProcedureLevel,
-    ProgramForm, ProgramId, ProgramKind, ProgramRegistered, ProgramTopic, Replacement, ReportId,
-    RouteId, RouteOpened, RouteStepCompleted, RouteStepPlanned, RouteStepRef, Scope, StepForm,
-    StepId, TargetSet, TargetValue, TeacherHired, TeacherId, TeacherLeft, TeacherMoved,
+    CourseCompleted, CourseEnrolled, DiagnosticId, DiagnosticProcedureRegistered,
+    DiagnosticRecorded, EventCorrected, EventRetracted, ExecutionStatus, FigureReported,
+    FlagChange, IndicatorCode, LowResultsGrade, MentoringPairEnded, MentoringPairFormed,
+    MunicipalityCode, MunicipalityRegistered, OrgId, OrganisationKind, OrganisationRegistered,
+    OrganisationStatus, OrganisationStatusChanged, PairId, ParticipationKind,
+    ParticipationRecorded, Payload, PlanCreated, PlanId, PlanLevel, PlanSectionAdded, Position,
+    ProcedureId, ProcedureLevel, ProgramForm, ProgramId, ProgramKind, ProgramRegistered,
+    ProgramTopic, Replacement, ReportId, RouteId, RouteOpened, RouteStepCompleted,
+    RouteStepPlanned, RouteStepRef, Scope, StepForm, StepId, TargetSet, TargetValue,
+    TargetWithdrawn, TeacherHired, TeacherId, TeacherLeft, TeacherMoved,
 };
 use proto_events::{Actor, ActorRole, Basis, Date, Effective, EventId, Seq};
 
@@ -1038,6 +1039,100 @@ fn operator_sets_a_target() {
 #[test]
 fn ministry_sets_a_target() {
     check(region(), ActorRole::Ministry, vec![target()], Then::Accepted);
+}
+
+fn withdrawal(set_by_number: &str) -> Command {
+    cmd(TargetWithdrawn {
+        indicator: IndicatorCode::Diagnosed,
+        scope: Scope::Region,
+        set_by_act: Basis {
+            kind: "распоряжение".into(),
+            number: set_by_number.into(),
+            date: day(2023, 6, 13),
+            title: None,
+        },
+        act: Basis {
+            kind: "распоряжение".into(),
+            number: "71-мпр".into(),
+            date: day(2024, 2, 1),
+            title: None,
+        },
+    })
+}
+
+#[test]
+fn ministry_withdraws_a_target_an_act_set() {
+    let mut given = region();
+    given.push(target());
+    check(given, ActorRole::Ministry, vec![withdrawal("55-35-мпр")], Then::Accepted);
+}
+
+/// A withdrawal names a target by indicator, scope and act; one that no act of that number set
+/// is an unknown reference, named in the refusal, and the ledger stays as it was.
+#[test]
+fn a_withdrawal_of_a_target_no_act_set_is_refused() {
+    let mut given = region();
+    given.push(target());
+    check(
+        given,
+        ActorRole::Ministry,
+        vec![withdrawal("55-36-мпр")],
+        Then::Unknown("set_by_act", "целевое значение показателя diagnosed"),
+    );
+}
+
+#[test]
+fn operator_withdraws_a_target() {
+    let mut given = region();
+    given.push(target());
+    check(
+        given,
+        ActorRole::Operator,
+        vec![withdrawal("55-35-мпр")],
+        Then::Forbidden("actor.role", "target_withdrawn"),
+    );
+}
+
+fn enrolment(id: &str, teacher: &str, program: &str) -> Command {
+    dated(
+        CourseEnrolled {
+            enrolment: proto_events::vocabulary::EnrolmentId::new(id).unwrap(),
+            teacher: TeacherId::new(teacher).unwrap(),
+            program: ProgramId::new(program).unwrap(),
+            provider: OrgId::new("iro").unwrap(),
+            enrolled_on: day(2024, 3, 1),
+            ends_on: Some(day(2024, 4, 30)),
+            route_step: None,
+        },
+        day(2024, 3, 1),
+    )
+}
+
+#[test]
+fn an_enrolment_names_a_registered_program_and_is_recorded_once() {
+    check(region(), ActorRole::Operator, vec![enrolment("e1", "t1", "p1")], Then::Accepted);
+    check(
+        region(),
+        ActorRole::Operator,
+        vec![enrolment("e1", "t1", "p-none")],
+        Then::Unknown("program", ""),
+    );
+    let mut given = region();
+    given.push(enrolment("e1", "t1", "p1"));
+    check(
+        given,
+        ActorRole::Operator,
+        vec![enrolment("e1", "t1", "p1")],
+        Then::Invalid("enrolment", "уже записано"),
+    );
+    // An organisation enrols only its own teachers (t1 works at o1).
+    let role = ActorRole::Organisation("o2".into());
+    check(
+        region(),
+        role,
+        vec![enrolment("e1", "t1", "p1")],
+        Then::Unknown("teacher", "не зарегистрирован"),
+    );
 }
 
 /// Another organisation's teacher is answered as a teacher that is not registered (see

@@ -240,6 +240,10 @@ string_id! {
     CompletionId
 }
 string_id! {
+    /// Id of an enrolment on a course (one enrolment order's line).
+    EnrolmentId
+}
+string_id! {
     /// Id of a regional event (conference, forum, contest) held by the system.
     RegionalEventId
 }

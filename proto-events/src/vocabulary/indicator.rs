@@ -353,6 +353,58 @@ impl TargetSet {
     }
 }
 
+/// `target_withdrawn`: a later act withdraws the target that an earlier act set for an indicator
+/// and a scope (the earlier act «утратил силу» in that part, or its target is replaced by the
+/// later act's own `target_set`). The target stands until the withdrawal's effective date (the
+/// withdrawing act's date, as a rule) and not from then on; before it, every figure still shows
+/// it. A retraction says something else: that the target was never set.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetWithdrawn {
+    /// The indicator.
+    pub indicator: IndicatorCode,
+    /// The scope the withdrawn target was set for.
+    pub scope: Scope,
+    /// The act that set the withdrawn target: kind, number and date as in its `target_set`
+    /// (the title is not compared).
+    pub set_by_act: Basis,
+    /// The act that withdraws it (also the envelope's basis).
+    pub act: Basis,
+}
+
+impl TargetWithdrawn {
+    /// Stateless checks.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        self.scope.validate("scope")?;
+        act("set_by_act", &self.set_by_act)?;
+        act("act", &self.act)?;
+        if self.act.date < self.set_by_act.date {
+            return Err(FieldError::new(
+                "act.date",
+                self.act.date,
+                "акт, отменяющий целевое значение, не может быть раньше акта, который его установил (set_by_act.date)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether `target` is the one this withdrawal names (same indicator, scope and act).
+    pub fn withdraws(&self, target: &TargetSet) -> bool {
+        self.indicator == target.indicator
+            && self.scope == target.scope
+            && same_act(&self.set_by_act, &target.act)
+    }
+
+    pub(crate) fn stream_key(&self) -> Option<(&'static str, &str)> {
+        Some(("target", self.indicator.as_str()))
+    }
+}
+
+/// Two references to the same act: kind, number and date (titles are written differently).
+pub fn same_act(a: &Basis, b: &Basis) -> bool {
+    a.kind == b.kind && a.number == b.number && a.date == b.date
+}
+
 /// Checks an act reference stored in a payload.
 pub(crate) fn act(field: &str, act: &Basis) -> Result<(), FieldError> {
     validation::label(&format!("{field}.kind"), &act.kind)?;

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::time::Date;
 use crate::vocabulary::ids::{
-    CompletionId, OrgId, PairId, ProgramId, RegionalEventId, RouteId, StepId, TeacherId,
+    CompletionId, EnrolmentId, OrgId, PairId, ProgramId, RegionalEventId, RouteId, StepId,
+    TeacherId,
 };
 use crate::vocabulary::validation::{self, FieldError};
 
@@ -52,6 +53,60 @@ impl CourseCompleted {
         validation::label("certificate_number", &self.certificate_number)?;
         validation::hours("hours", self.hours)?;
         validation::id("provider", self.provider.as_str())?;
+        if let Some(step) = &self.route_step {
+            validation::id("route_step.route", step.route.as_str())?;
+            validation::id("route_step.step", step.step.as_str())?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn stream_key(&self) -> Option<(&'static str, &str)> {
+        Some(("teacher", self.teacher.as_str()))
+    }
+}
+
+/// `course_enrolled`: a teacher is enrolled on a program (зачислен на обучение, by the
+/// provider's enrolment order). The course is in progress («в процессе повышения
+/// квалификации») from `enrolled_on` until the teacher's completion of the same program, or
+/// until `ends_on` when no completion is recorded. `enrolled_on` is usually also the envelope's
+/// effective date.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CourseEnrolled {
+    /// Id of this enrolment.
+    pub enrolment: EnrolmentId,
+    /// The teacher.
+    pub teacher: TeacherId,
+    /// The program.
+    pub program: ProgramId,
+    /// The provider that enrolled the teacher (the Academy, the ИРО, the ЦНППМ, …).
+    pub provider: OrgId,
+    /// Day of enrolment, as in the enrolment order.
+    pub enrolled_on: Date,
+    /// The planned last day of the course, if the order names it.
+    pub ends_on: Option<Date>,
+    /// The route step it serves, if any.
+    pub route_step: Option<RouteStepRef>,
+}
+
+impl CourseEnrolled {
+    /// Stateless checks.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        validation::id("enrolment", self.enrolment.as_str())?;
+        validation::id("teacher", self.teacher.as_str())?;
+        validation::id("program", self.program.as_str())?;
+        validation::id("provider", self.provider.as_str())?;
+        validation::date("enrolled_on", self.enrolled_on)?;
+        if let Some(ends_on) = self.ends_on {
+            validation::date("ends_on", ends_on)?;
+            if ends_on < self.enrolled_on {
+                return Err(FieldError::new(
+                    "ends_on",
+                    ends_on,
+                    "не может быть раньше даты зачисления (enrolled_on)",
+                ));
+            }
+        }
         if let Some(step) = &self.route_step {
             validation::id("route_step.route", step.route.as_str())?;
             validation::id("route_step.step", step.step.as_str())?;

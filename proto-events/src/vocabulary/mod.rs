@@ -39,16 +39,17 @@ use crate::limits::PAYLOAD_BYTES_MAX;
 
 pub use crate::vocabulary::correction::{EventCorrected, EventRetracted, Replacement};
 pub use crate::vocabulary::ids::{
-    ActivityId, CompetenceCode, CompletionId, DiagnosticId, MunicipalityCode, OrgId, PairId,
-    PersonId, PlanId, ProcedureId, ProgramId, RegionalEventId, ReportId, RouteId, SectionId,
-    StepId, TeacherId,
+    ActivityId, CompetenceCode, CompletionId, DiagnosticId, EnrolmentId, MunicipalityCode, OrgId,
+    PairId, PersonId, PlanId, ProcedureId, ProgramId, RegionalEventId, ReportId, RouteId,
+    SectionId, StepId, TeacherId,
 };
 pub use crate::vocabulary::indicator::{
-    Accumulation, IndicatorCode, IndicatorMeasure, TargetSet, TargetValue, UnknownIndicator,
+    Accumulation, IndicatorCode, IndicatorMeasure, TargetSet, TargetValue, TargetWithdrawn,
+    UnknownIndicator,
 };
 pub use crate::vocabulary::learning::{
-    CourseCompleted, EventLevel, ManagementTeamTrained, MentoringPairEnded, MentoringPairFormed,
-    ParticipationKind, ParticipationRecorded, RegionalEventHeld, RouteStepRef,
+    CourseCompleted, CourseEnrolled, EventLevel, ManagementTeamTrained, MentoringPairEnded,
+    MentoringPairFormed, ParticipationKind, ParticipationRecorded, RegionalEventHeld, RouteStepRef,
 };
 pub use crate::vocabulary::people::{
     ManagementTeamMemberAdded, ManagementTeamMemberRemoved, Position, RoleAssigned, RoleEnded,
@@ -330,6 +331,8 @@ vocabulary! {
     RouteClosed = "route_closed", 1;
     /// A course is completed (`teacher/<id>`).
     CourseCompleted = "course_completed", 1;
+    /// A teacher is enrolled on a course (`teacher/<id>`).
+    CourseEnrolled = "course_enrolled", 1;
     /// A mentoring pair is formed (`teacher/<mentee>`).
     MentoringPairFormed = "mentoring_pair_formed", 1;
     /// A mentoring pair ends (`teacher/<mentee>`).
@@ -357,6 +360,8 @@ vocabulary! {
     ActivityCancelled = "activity_cancelled", 1;
     /// A target is set (`target/<indicator>`).
     TargetSet = "target_set", 1;
+    /// A later act withdraws a target (`target/<indicator>`).
+    TargetWithdrawn = "target_withdrawn", 1;
     /// A figure is reported (`report/<id>`).
     FigureReported = "figure_reported", 1;
     /// An event is retracted (the target's stream).
