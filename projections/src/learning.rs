@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use proto_events::vocabulary::{
-    CourseCompleted, CourseEnrolled, DiagnosticRecorded, OrgId, PairId, ParticipationRecorded,
-    PersonId, ProgramId, RegionalEventHeld, RouteId, SupportRole, TeacherId,
+    CourseCompleted, CourseEnrolled, DiagnosticRecorded, MunicipalEventHeld, OrgId, PairId,
+    ParticipationRecorded, PersonId, ProgramId, RegionalEventHeld, RouteId, SupportRole, TeacherId,
 };
 use proto_events::{Date, EventId};
 
@@ -24,6 +24,8 @@ pub struct Learning {
     pub teachers: BTreeMap<TeacherId, TeacherLearning>,
     /// Regional events held.
     pub regional_events: Facts<RegionalEventHeld>,
+    /// Municipal events of the system held, dated `held_on`.
+    pub municipal_events: Facts<MunicipalEventHeld>,
     /// Management-team trainings per organisation (the value is the program).
     pub teams_trained: BTreeMap<OrgId, Facts<ProgramId>>,
 }
@@ -100,6 +102,8 @@ pub enum LearningKey {
     Teacher(TeacherId),
     /// A regional event.
     RegionalEvent,
+    /// A municipal event.
+    MunicipalEvent,
     /// An organisation's team training.
     TeamTrained(OrgId),
 }
@@ -117,6 +121,7 @@ impl Learning {
                     | facts.participations.supersede(id, at)
             }),
             LearningKey::RegionalEvent => self.regional_events.supersede(id, at),
+            LearningKey::MunicipalEvent => self.municipal_events.supersede(id, at),
             LearningKey::TeamTrained(org) => {
                 self.teams_trained.get_mut(org).is_some_and(|facts| facts.supersede(id, at))
             }
@@ -166,6 +171,12 @@ impl Learning {
     pub fn regional_event(&mut self, recorded: Recorded, fact: RegionalEventHeld) {
         let on = fact.held_on;
         self.regional_events.insert(recorded, on, fact);
+    }
+
+    /// Records a municipal event.
+    pub fn municipal_event(&mut self, recorded: Recorded, fact: MunicipalEventHeld) {
+        let on = fact.held_on;
+        self.municipal_events.insert(recorded, on, fact);
     }
 
     /// Records a management-team training.

@@ -69,12 +69,34 @@
 //! - `regional_events` (roadmap item 34, count, annual, ≥ 4 a year): regional events held in the
 //!   year; region scope only (other scopes have denominator 0).
 //!
+//! The municipal plan's own indicators (seed 003, «Целевые результаты и планируемые показатели
+//! деятельности»; `level: municipal` in `definitions`), computed for any scope like the rest:
+//! - `mun_routed` (1, cumulative over the plan's period): employed (teachers and managers) with
+//!   a route opened in the period / all employed.
+//! - `mms_trained` (2, cumulative): workers of the municipal methodological service (employed at
+//!   an organisation of kind `methodological_service`) with a completion in the period at a
+//!   provider of kind `regional_institute` (the ЦНППМ is the ИРО's unit) / those workers.
+//! - `municipal_events` (3, count, annual, ≥ 2): `municipal_event_held` of the scope's
+//!   municipality (every municipality's for the region) in the year; denominator 1.
+//! - `regional_participants` (4, annual): employed with a participation in a regional event of
+//!   the system in the year / all employed.
+//! - `mun_mgmt_teams` (5, cumulative): educational organisations in scope whose management team
+//!   was trained, or whose head or deputy head completed a program, in the period / those
+//!   organisations.
+//! - `mun_mentoring_orgs` (6, as of `D`): `mentoring_orgs` over general, additional and
+//!   vocational organisations only («общеобразовательных …, дополнительного образования и
+//!   профессиональных образовательных организаций»).
+//! - `mun_fr_trained`, `mun_fr_academy`, `mun_fr_institute` (7: 12 %, of them 8 % at the Academy
+//!   and 4 % at the ИРО; cumulative): general-school pedagogical workers with a completion in the
+//!   period of a program in the Federal Register on its date — at any provider, at the Academy,
+//!   at the ИРО / all general-school pedagogical workers.
+//!
 //! Targets are versioned by act: for each act, its latest `target_set` for the indicator and the
 //! exact scope (or, when the scope has none, the region's) dated on or before `D` is in force;
 //! when two acts disagree, both are shown. Each target is evaluated by its own period rule
 //! (annual: the figure's year; cumulative: from its `from_year`), except for the indicators
 //! counted by the year (`diagnosed`, `routed`, `retraining`, `expert_involved`,
-//! `burnout_prevention`, `regional_events`), and gets a `TargetStatus`: met, not met, or not due
+//! `burnout_prevention`, `regional_events`, `municipal_events`, `regional_participants`), and gets a `TargetStatus`: met, not met, or not due
 //! (not met so far, before its deadline or, for an annual target without one, before the end of
 //! the year). The figure's `met` is true when every target is met, false when a due one is not,
 //! else None.
@@ -539,11 +561,13 @@ struct Member<'a> {
 }
 
 /// Kinds of annual facts read once per member (indices into `Member::annual`).
-const ANNUAL_KINDS: usize = 4;
+const ANNUAL_KINDS: usize = 5;
 const DIAGNOSED: usize = 0;
 const ROUTED: usize = 1;
 const EXPERT: usize = 2;
 const BURNOUT: usize = 3;
+/// Participations in regional events of the system.
+const REGIONAL: usize = 4;
 
 /// One completion of a member, dated on or before the population's date.
 struct Course<'a> {
@@ -559,8 +583,8 @@ struct Course<'a> {
     chosen: bool,
     /// The smallest id of a tutor assignment dated on or before the completion.
     tutor: Option<EventId>,
-    /// The certificate's provider is registered as the Academy (`OrganisationKind::Academy`).
-    academy: bool,
+    /// The kind the certificate's provider is registered with (the Academy, the ИРО, …).
+    provider: Option<OrganisationKind>,
 }
 
 /// One enrolment of a member at the Academy, the course in progress from `on` to `end`.
@@ -612,8 +636,8 @@ struct Scratch<'a> {
     active: Vec<(&'a PairId, &'a OrgId, EventId)>,
     /// Programs read so far, each indexed once per population (None: never registered).
     programs: BTreeMap<&'a ProgramId, Option<ProgramAt<'a>>>,
-    /// Providers read so far, each looked up once per population: registered as the Academy.
-    academies: BTreeMap<&'a OrgId, bool>,
+    /// Providers read so far, each looked up once per population: the kind registered.
+    providers: BTreeMap<&'a OrgId, Option<OrganisationKind>>,
 }
 
 /// What completions need of one program as known at the population's knowledge point.
@@ -669,7 +693,7 @@ impl<'a> Population<'a> {
             mentoring: Vec::new(),
             active: Vec::new(),
             programs: BTreeMap::new(),
-            academies: BTreeMap::new(),
+            providers: BTreeMap::new(),
         };
         // Both maps are ordered by teacher: walk them together instead of looking each up.
         let mut learnings = state.learning.teachers.iter().peekable();
@@ -707,7 +731,7 @@ impl<'a> Population<'a> {
             let annual_from = population.annual.each_ref().map(Vec::len);
             let mut route_open = false;
             if let Some(learning) = learning {
-                let [diagnosed, routed, expert, burnout] = &mut population.annual;
+                let [diagnosed, routed, expert, burnout, regional] = &mut population.annual;
                 diagnosed.extend(ids_in(&learning.diagnostics, year_start, date, known));
                 route_open = route_facts(
                     &learning.routes,
@@ -726,16 +750,7 @@ impl<'a> Population<'a> {
                     known,
                     &mut population.enrolled,
                 );
-                for (id, fact) in learning.participations.iter(known) {
-                    if !in_period(fact.on, year_start, date) {
-                        continue;
-                    }
-                    match fact.value.kind {
-                        ParticipationKind::ExpertWork => expert.push(*id),
-                        ParticipationKind::BurnoutPrevention => burnout.push(*id),
-                        _ => {}
-                    }
-                }
+                participations(learning, (year_start, date), known, [expert, burnout, regional]);
             }
             let mut annual = annual_from.map(|from| from..from);
             for (range, ids) in annual.iter_mut().zip(&population.annual) {
@@ -967,6 +982,8 @@ fn annual(code: IndicatorCode) -> bool {
             | IndicatorCode::ExpertInvolved
             | IndicatorCode::BurnoutPrevention
             | IndicatorCode::RegionalEvents
+            | IndicatorCode::MunicipalEvents
+            | IndicatorCode::RegionalParticipants
     )
 }
 
@@ -1104,12 +1121,146 @@ fn count(state: &State, population: &Population<'_>, code: IndicatorCode, start:
             count
         }
         IndicatorCode::YoungSupported => young_supported(population),
-        IndicatorCode::MentoringOrgs => mentoring_orgs(state, population),
+        IndicatorCode::MentoringOrgs => mentoring_orgs(state, population, educational),
         IndicatorCode::MethodistLoad => methodist_load(state, population),
         IndicatorCode::ExpertInvolved => expert_involved(population, start),
         IndicatorCode::BurnoutPrevention => burnout_prevention(population, start),
         IndicatorCode::RegionalEvents => regional_events(state, population, start),
+        IndicatorCode::MunRouted => routes_opened(state, population, start),
+        IndicatorCode::MmsTrained => mms_trained(population, start),
+        IndicatorCode::MunicipalEvents => municipal_events(state, population, start),
+        IndicatorCode::RegionalParticipants => annual_facts(population, REGIONAL, start),
+        IndicatorCode::MunMgmtTeams => mun_mgmt_teams(state, population, start),
+        // «общеобразовательных организаций, образовательных организаций дополнительного
+        // образования и профессиональных образовательных организаций»
+        IndicatorCode::MunMentoringOrgs => mentoring_orgs(state, population, |kind| {
+            matches!(
+                kind,
+                OrganisationKind::General
+                    | OrganisationKind::Additional
+                    | OrganisationKind::Vocational
+            )
+        }),
+        IndicatorCode::MunFrTrained => federal_register_trained(population, start, None),
+        IndicatorCode::MunFrAcademy => {
+            federal_register_trained(population, start, Some(OrganisationKind::Academy))
+        }
+        IndicatorCode::MunFrInstitute => {
+            federal_register_trained(population, start, Some(OrganisationKind::RegionalInstitute))
+        }
     }
+}
+
+/// seed 003, 1: members with a route opened from `start` to D (any position: «педагогических
+/// работников и управленческих кадров»).
+fn routes_opened(state: &State, population: &Population<'_>, start: Date) -> Count {
+    let mut count = Count::new();
+    for member in &population.members {
+        let Some(learning) = state.learning.teachers.get(member.teacher) else {
+            count.member(std::iter::empty());
+            continue;
+        };
+        count.member(learning.routes.iter(population.known).filter_map(|(id, fact)| {
+            let opened = matches!(fact.value, RouteChange::Opened { .. });
+            (opened && in_period(fact.on, start, population.date)).then_some(*id)
+        }));
+    }
+    count
+}
+
+/// seed 003, 2: workers of a municipal methodological service (employed at an organisation of
+/// kind `methodological_service`) with a completion from `start` to D at the ИРО (the ЦНППМ
+/// is its unit).
+fn mms_trained(population: &Population<'_>, start: Date) -> Count {
+    let mut count = Count::new();
+    let mms = |member: &&Member<'_>| member.kind == Some(OrganisationKind::MethodologicalService);
+    for member in population.members.iter().filter(mms) {
+        count.member(
+            population
+                .courses_of(member)
+                .iter()
+                .filter(|course| course.on >= start)
+                .filter(|course| course.provider == Some(OrganisationKind::RegionalInstitute))
+                .map(|course| course.id),
+        );
+    }
+    count
+}
+
+/// seed 003, 3: municipal events of the system held in D's year by the scope's municipality
+/// (every municipality's for the region; none for an organisation).
+fn municipal_events(state: &State, population: &Population<'_>, start: Date) -> Count {
+    let mut count = Count::new();
+    let held_by = |municipality: &MunicipalityCode| match &population.scope {
+        Scope::Region => true,
+        Scope::Municipality(code) => code == municipality,
+        Scope::Organisation(_) => false,
+    };
+    if matches!(population.scope, Scope::Organisation(_)) {
+        return count;
+    }
+    for (id, fact) in state.learning.municipal_events.iter(population.known) {
+        if held_by(&fact.value.municipality) && in_period(fact.on, start, population.date) {
+            count.numerator = count.numerator.saturating_add(1);
+            count.evidence.push(*id);
+        }
+    }
+    count.denominator = 1;
+    count
+}
+
+/// seed 003, 5: organisations of the scope (schools, kindergartens, additional and vocational
+/// education: not providers, not the methodological service) whose management team completed a
+/// program from `start` to D, or whose head or deputy head did / every such organisation.
+fn mun_mgmt_teams(state: &State, population: &Population<'_>, start: Date) -> Count {
+    let (date, known) = (population.date, population.known);
+    let mut heads: BTreeMap<&OrgId, Vec<EventId>> = BTreeMap::new();
+    for member in &population.members {
+        if matches!(member.position, Position::Head | Position::DeputyHead) {
+            let found = completions(population.courses_of(member), start, |_| true);
+            heads.entry(member.organisation).or_default().extend(found);
+        }
+    }
+    let mut count = Count::new();
+    for org in organisations_in_scope(state, &population.scope, date, known) {
+        let kind = state.registry.organisation_place_at(org, known).map(|(kind, _)| kind);
+        if kind.is_none_or(|kind| !educational(kind)) {
+            continue;
+        }
+        let mut found: Vec<EventId> = heads.remove(org).unwrap_or_default();
+        if let Some(facts) = state.learning.teams_trained.get(org) {
+            found.extend(
+                facts
+                    .iter(known)
+                    .filter(|(_, fact)| in_period(fact.on, start, date))
+                    .map(|(id, _)| *id),
+            );
+        }
+        count.member(found);
+    }
+    count
+}
+
+/// seed 003, 7: general-school pedagogical workers with a completion from `start` to D of a
+/// program in the Federal Register on the completion date, at a provider of the given kind
+/// (any provider when None).
+fn federal_register_trained(
+    population: &Population<'_>,
+    start: Date,
+    provider: Option<OrganisationKind>,
+) -> Count {
+    let mut count = Count::new();
+    for member in population.members.iter().filter(|member| general(member)) {
+        count.member(
+            population
+                .courses_of(member)
+                .iter()
+                .filter(|course| course.on >= start && course.federal)
+                .filter(|course| provider.is_none_or(|kind| course.provider == Some(kind)))
+                .map(|course| course.id),
+        );
+    }
+    count
 }
 
 /// Whose members an indicator counts.
@@ -1207,7 +1358,9 @@ fn tutor_accompanied(population: &Population<'_>, start: Date) -> Count {
         let completed = population
             .courses_of(member)
             .iter()
-            .filter(|course| course.on >= start && course.academy)
+            .filter(|course| {
+                course.on >= start && course.provider == Some(OrganisationKind::Academy)
+            })
             .filter_map(|course| course.tutor.map(|tutor| [course.id, tutor]));
         count.member(in_progress.chain(completed).flatten());
     }
@@ -1284,7 +1437,18 @@ fn young_supported(population: &Population<'_>) -> Count {
     count
 }
 
-fn mentoring_orgs(state: &State, population: &Population<'_>) -> Count {
+/// An educational organisation: not a provider of ДПО, not a methodological service.
+fn educational(kind: OrganisationKind) -> bool {
+    !kind.is_dpo_provider() && kind != OrganisationKind::MethodologicalService
+}
+
+/// Organisations of the scope of the kinds `counted` with a mentoring program in force on D /
+/// every such organisation.
+fn mentoring_orgs(
+    state: &State,
+    population: &Population<'_>,
+    counted: fn(OrganisationKind) -> bool,
+) -> Count {
     let (date, known) = (population.date, population.known);
     let mut active: BTreeMap<&OrgId, Vec<EventId>> = BTreeMap::new();
     for (org, id) in &population.pairs {
@@ -1294,7 +1458,7 @@ fn mentoring_orgs(state: &State, population: &Population<'_>) -> Count {
     let mut count = Count::new();
     for org in organisations_in_scope(state, &population.scope, date, known) {
         let kind = state.registry.organisation_place_at(org, known).map(|(kind, _)| kind);
-        if kind.is_some_and(OrganisationKind::is_dpo_provider) {
+        if kind.is_some_and(|kind| !counted(kind)) {
             continue;
         }
         // «организации, в которых реализуется программа наставничества»: the program adopted
@@ -1455,6 +1619,27 @@ fn route_facts<'a>(
     !scratch.open.is_empty()
 }
 
+/// Appends a teacher's participations dated from `year_start` to `date` to their annual lists:
+/// expert work, burnout prevention, regional events of the system.
+fn participations(
+    learning: &TeacherLearning,
+    (year_start, date): (Date, Date),
+    known: Known,
+    [expert, burnout, regional]: [&mut Vec<EventId>; 3],
+) {
+    for (id, fact) in learning.participations.iter(known) {
+        if !in_period(fact.on, year_start, date) {
+            continue;
+        }
+        match fact.value.kind {
+            ParticipationKind::ExpertWork => expert.push(*id),
+            ParticipationKind::BurnoutPrevention => burnout.push(*id),
+            ParticipationKind::RegionalEvent => regional.push(*id),
+            _ => {}
+        }
+    }
+}
+
 /// Appends the teacher's mentoring pairs (as mentee) active on `date` as known at `known` to
 /// `out`, as (organisation, forming event): `TeacherLearning::pairs_on` without allocating.
 fn active_pairs<'a>(
@@ -1524,13 +1709,22 @@ fn courses<'a>(
             federal: program.is_some_and(|program| program.federal_on(fact.on)),
             chosen: named || planned,
             tutor: scratch.tutors.iter().filter(|(_, on)| *on <= fact.on).map(|(id, _)| *id).min(),
-            academy: *scratch.academies.entry(&fact.value.provider).or_insert_with(|| {
-                registry
-                    .organisation_place_at(&fact.value.provider, known)
-                    .is_some_and(|(kind, _)| kind == OrganisationKind::Academy)
-            }),
+            provider: provider_kind(registry, scratch, &fact.value.provider, known),
         });
     }
+}
+
+/// The kind a provider is registered with as known at `known`, looked up once per population.
+fn provider_kind<'a>(
+    registry: &'a Registry,
+    scratch: &mut Scratch<'a>,
+    provider: &'a OrgId,
+    known: Known,
+) -> Option<OrganisationKind> {
+    *scratch
+        .providers
+        .entry(provider)
+        .or_insert_with(|| registry.organisation_place_at(provider, known).map(|(kind, _)| kind))
 }
 
 /// Appends a teacher's enrolments at the Academy dated on or before `date` to `enrolled`, each
@@ -1548,12 +1742,8 @@ fn academy_enrolments<'a>(
         if fact.on > date {
             continue;
         }
-        let academy = *scratch.academies.entry(&fact.value.provider).or_insert_with(|| {
-            registry
-                .organisation_place_at(&fact.value.provider, known)
-                .is_some_and(|(kind, _)| kind == OrganisationKind::Academy)
-        });
-        if !academy {
+        let provider = provider_kind(registry, scratch, &fact.value.provider, known);
+        if provider != Some(OrganisationKind::Academy) {
             continue;
         }
         let completed = learning

@@ -37,7 +37,8 @@ use crate::teacher_route::Routes;
 /// Bumped whenever the shape or meaning of `State` changes: stored snapshots of another version
 /// are ignored and rebuilt. 4: plan amendments hold the reading of a new term
 /// (`FieldChange::meaning`, `activity_amended` schema 2).
-/// 5: enrolments (`course_enrolled`) and target withdrawals (`target_withdrawn`).
+/// 5: enrolments (`course_enrolled`), target withdrawals (`target_withdrawn`), municipal events
+/// (`municipal_event_held`) and the municipal plan's indicators.
 pub const FOLD_VERSION: u32 = 5;
 
 /// An event inconsistent with the state so far: recorded as data, never an error or a panic.
@@ -467,6 +468,7 @@ fn record(
         | Payload::MentoringPairEnded(_)
         | Payload::ParticipationRecorded(_)
         | Payload::RegionalEventHeld(_)
+        | Payload::MunicipalEventHeld(_)
         | Payload::ManagementTeamTrained(_)
         | Payload::TargetSet(_)
         | Payload::TargetWithdrawn(_)
@@ -677,6 +679,10 @@ fn record_learning(
         Payload::ParticipationRecorded(fact) => {
             state.learning.participation(recorded, fact.clone());
             Some(FactKey::Learning(LearningKey::Teacher(fact.teacher.clone())))
+        }
+        Payload::MunicipalEventHeld(fact) => {
+            state.learning.municipal_event(recorded, fact.clone());
+            Some(FactKey::Learning(LearningKey::MunicipalEvent))
         }
         Payload::RegionalEventHeld(fact) => {
             state.learning.regional_event(recorded, fact.clone());

@@ -12,11 +12,12 @@ use proto_events::envelope::{Actor, ActorRole, Assigned, Effective, Envelope, Ne
 use proto_events::vocabulary::{
     Accumulation, CourseCompleted, CourseEnrolled, DiagnosticRecorded, EventCorrected,
     EventRetracted, FigureReported, FlagChange, IndicatorCode, LowResultsGrade,
-    MentoringPairFormed, MunicipalityRegistered, OrganisationKind, OrganisationRegistered,
-    OrganisationStatus, OrganisationStatusChanged, Payload, Position, ProgramForm, ProgramKind,
-    ProgramRegisterIncluded, ProgramRegisterRemoved, ProgramRegistered, ProgramTopic, Replacement,
-    RouteOpened, RouteStepPlanned, RouteStepRef, RouteSupportAssigned, Scope, StepForm,
-    SupportRole, TargetSet, TargetValue, TargetWithdrawn, TeacherHired, TeacherMoved,
+    MentoringPairFormed, MunicipalEventHeld, MunicipalityRegistered, OrganisationKind,
+    OrganisationRegistered, OrganisationStatus, OrganisationStatusChanged, ParticipationKind,
+    ParticipationRecorded, Payload, Position, ProgramForm, ProgramKind, ProgramRegisterIncluded,
+    ProgramRegisterRemoved, ProgramRegistered, ProgramTopic, Replacement, RouteOpened,
+    RouteStepPlanned, RouteStepRef, RouteSupportAssigned, Scope, StepForm, SupportRole, TargetSet,
+    TargetValue, TargetWithdrawn, TeacherHired, TeacherMoved,
 };
 use proto_events::{codec, Basis, Date, EventId, Hash, Seq, StreamName, Timestamp};
 
@@ -1077,6 +1078,129 @@ fn tutor_accompanied_counts_academy_courses_in_progress_from_the_enrolment() {
     let figure =
         figure(&state, IndicatorCode::TutorAccompanied, &Scope::Region, date("2024-12-31"));
     assert_eq!(figure.evidence.len(), 4, "each enrolment with its tutor's assignment: {figure:?}");
+}
+
+/// Seed 003, «Целевые результаты и планируемые показатели деятельности» of a municipal plan,
+/// each counted for the municipality by hand: m1 has s1 (t1, t2), s2 (t3 head, t4) and its
+/// methodological service mms1 (t7, t8); m2 has s3 (t6) and k1 (t5).
+#[test]
+fn the_municipal_plans_indicators_are_counted_as_the_plan_defines_them() {
+    let mut given = district();
+    let d = "2023-01-01";
+    for (org, kind, municipality) in [
+        ("academy", OrganisationKind::Academy, None),
+        ("iro", OrganisationKind::RegionalInstitute, None),
+        ("mms1", OrganisationKind::MethodologicalService, Some("m1")),
+    ] {
+        given.record(
+            d,
+            d,
+            OrganisationRegistered {
+                organisation: id(org),
+                name: format!("Организация {org}"),
+                kind,
+                municipality: municipality.map(id),
+            },
+        );
+    }
+    given.record(d, d, hired("t7", "mms1", Position::OtherPedagogue, 1975, "2000-09-01"));
+    given.record(d, d, hired("t8", "mms1", Position::OtherPedagogue, 1980, "2003-09-01"));
+    let at = |provider: &str, mut completion: CourseCompleted| {
+        completion.provider = id(provider);
+        completion
+    };
+    let on = "2024-03-01";
+    // 2. ММС trained at the ИРО: t7 (t8 trained nowhere).
+    given.record(on, on, at("iro", completion("c7", "t7", "p-fgos", on)));
+    // 7. Federal Register (p-fgos is in it): t1 at the Academy, t2 at the ИРО; t4's
+    // retraining is not in the register.
+    given.record(on, on, at("academy", completion("c1", "t1", "p-fgos", on)));
+    given.record(on, on, at("iro", completion("c2", "t2", "p-fgos", on)));
+    given.record(on, on, at("iro", completion("c4", "t4", "p-ret", on)));
+    // 5. s2's head completed a program: s2's management took part; s1's did not.
+    given.record(on, on, at("iro", completion("c3", "t3", "p-ret", on)));
+    // 1. Routes: t7 in 2023, t1 in 2024.
+    given.record("2023-05-01", "2023-05-01", route_opened("r7", "t7"));
+    given.record("2024-02-01", "2024-02-01", route_opened("r1", "t1"));
+    // 3. Municipal events: two of m1 in 2024 and one in 2023, one of m2 in 2024.
+    for (event, municipality, held) in [
+        ("me-1", "m1", "2024-03-10"),
+        ("me-2", "m1", "2024-10-10"),
+        ("me-3", "m1", "2023-10-10"),
+        ("me-4", "m2", "2024-04-04"),
+    ] {
+        given.record(
+            held,
+            held,
+            MunicipalEventHeld {
+                event: id(event),
+                municipality: id(municipality),
+                title: "Муниципальный методический день".into(),
+                held_on: date(held),
+            },
+        );
+    }
+    // 4. Regional events: t2 in 2024, t5 (m2) in 2024, t1 in 2023 only.
+    for (teacher, on) in [("t2", "2024-10-01"), ("t5", "2024-02-01"), ("t1", "2023-05-01")] {
+        given.record(
+            on,
+            on,
+            ParticipationRecorded {
+                teacher: id(teacher),
+                kind: ParticipationKind::RegionalEvent,
+                event_title: "Региональный форум РС НМС".into(),
+                participated_on: date(on),
+            },
+        );
+    }
+    // 6. Mentoring: k1 (a kindergarten, outside the plan's set) and s3 adopt programs.
+    for org in ["k1", "s3"] {
+        given.record(
+            "2024-04-01",
+            "2024-04-01",
+            OrganisationStatusChanged {
+                organisation: id(org),
+                status: OrganisationStatus::MentoringProgram,
+                change: FlagChange::Set,
+                valid_from: date("2024-04-01"),
+                valid_to: None,
+            },
+        );
+    }
+    let end = "2024-12-31";
+    check(&given, None, IndicatorCode::MunRouted, "municipality:m1", end, (2, 6));
+    check(&given, None, IndicatorCode::MmsTrained, "municipality:m1", end, (1, 2));
+    check(&given, None, IndicatorCode::MmsTrained, "municipality:m2", end, (0, 0));
+    check(&given, None, IndicatorCode::MunicipalEvents, "municipality:m1", end, (2, 1));
+    check(&given, None, IndicatorCode::MunicipalEvents, "municipality:m1", "2023-12-31", (1, 1));
+    check(&given, None, IndicatorCode::MunicipalEvents, "region", end, (3, 1));
+    check(&given, None, IndicatorCode::RegionalParticipants, "municipality:m1", end, (1, 6));
+    check(&given, None, IndicatorCode::RegionalParticipants, "region", end, (2, 8));
+    check(&given, None, IndicatorCode::MunMgmtTeams, "municipality:m1", end, (1, 2));
+    check(&given, None, IndicatorCode::MunMentoringOrgs, "municipality:m2", end, (1, 1));
+    check(&given, None, IndicatorCode::MentoringOrgs, "municipality:m2", end, (2, 2));
+    check(&given, None, IndicatorCode::MunFrTrained, "municipality:m1", end, (2, 4));
+    check(&given, None, IndicatorCode::MunFrAcademy, "municipality:m1", end, (1, 4));
+    check(&given, None, IndicatorCode::MunFrInstitute, "municipality:m1", end, (1, 4));
+    // The plan's own target counts from its year: «не менее 10%» from 2024, t1's route only.
+    given.record(
+        "2024-01-15",
+        "2024-01-15",
+        TargetSet {
+            indicator: IndicatorCode::MunRouted,
+            scope: Scope::Municipality(id("m1")),
+            value: TargetValue::ShareAtLeastBp(1_000),
+            deadline: Some(date("2024-12-31")),
+            accumulation: Accumulation::Cumulative,
+            from_year: Some(2024),
+            act: act("приказ", "54-од", "2024-01-15"),
+        },
+    );
+    check(&given, None, IndicatorCode::MunRouted, "municipality:m1", end, (1, 6));
+    let state = given.fold(u64::MAX);
+    let scope = Scope::Municipality(id("m1"));
+    let routed = figure(&state, IndicatorCode::MunRouted, &scope, date(end));
+    assert_eq!((routed.value_bp, routed.met), (Some(1_667), Some(true)));
 }
 
 /// A later act withdraws a target: it stands until the withdrawal's date and not after, as

@@ -307,6 +307,15 @@ fn regional_event_held() -> RegionalEventHeld {
     }
 }
 
+fn municipal_event_held() -> MunicipalEventHeld {
+    MunicipalEventHeld {
+        event: RegionalEventId::new("mev-38-12-2024-1").unwrap(),
+        municipality: MunicipalityCode::new("38-12").unwrap(),
+        title: "Муниципальный методический день".into(),
+        held_on: date(2024, 11, 6),
+    }
+}
+
 fn management_team_trained() -> ManagementTeamTrained {
     ManagementTeamTrained {
         organisation: org("org-0042"),
@@ -498,6 +507,7 @@ fn samples() -> Vec<Payload> {
         mentoring_pair_ended().into(),
         participation_recorded().into(),
         regional_event_held().into(),
+        municipal_event_held().into(),
         management_team_trained().into(),
         plan_created().into(),
         plan_approved().into(),
@@ -739,6 +749,7 @@ fn every_kind_has_its_natural_stream() {
         "teacher/t-000123",
         "teacher/t-000123",
         "region/events",
+        "municipality/38-12",
         "org/org-0042",
         "plan/irk-2023-roadmap",
         "plan/irk-2023-roadmap",
@@ -786,7 +797,7 @@ fn an_id_that_makes_no_stream_name_is_an_error() {
 
 #[test]
 fn indicator_codes_round_trip_and_have_titles() {
-    assert_eq!(IndicatorCode::ALL.len(), 23);
+    assert_eq!(IndicatorCode::ALL.len(), 32);
     let mut seen = BTreeSet::new();
     for code in IndicatorCode::ALL {
         assert!(seen.insert(code.as_str()));

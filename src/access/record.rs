@@ -190,6 +190,11 @@ fn municipality_may(
             org_in("to_organisation", p.to_organisation.as_str())
         }
         Payload::TeacherLeft(p) => org_in("organisation", p.organisation.as_str()),
+        // A municipality records the events it held itself.
+        Payload::MunicipalEventHeld(p) if p.municipality.as_str() == code => Ok(()),
+        Payload::MunicipalEventHeld(p) => {
+            Err(Refusal::new("municipality", &p.municipality, rule()))
+        }
         Payload::FigureReported(p) => match &p.scope {
             Scope::Municipality(own) if own.as_str() == code => Ok(()),
             Scope::Organisation(org) => org_in("scope", org.as_str()),

@@ -42,6 +42,7 @@ pub(crate) enum Key {
     Completion(String),
     RegionalEvent(String),
     Enrolment(String),
+    MunicipalEvent(String),
     /// A target set: indicator, scope, and the act as kind, number and date.
     Target(String, String, String),
     /// A retracted event.
@@ -235,6 +236,9 @@ impl RegistryIndex {
                     organisation: p.organisation.to_string(),
                 },
             ),
+            Payload::MunicipalEventHeld(p) => {
+                self.put(Key::MunicipalEvent(p.event.to_string()), Fact::Exists)
+            }
             Payload::RegionalEventHeld(p) => {
                 self.put(Key::RegionalEvent(p.event.to_string()), Fact::Exists)
             }

@@ -42,7 +42,8 @@ pub(crate) fn check_state(
         | Payload::ProgramRegisterIncluded(_)
         | Payload::ProgramRegisterRemoved(_)
         | Payload::DiagnosticProcedureRegistered(_)
-        | Payload::RegionalEventHeld(_) => checks.registries(payload),
+        | Payload::RegionalEventHeld(_)
+        | Payload::MunicipalEventHeld(_) => checks.registries(payload),
         Payload::TeacherHired(_)
         | Payload::TeacherMoved(_)
         | Payload::TeacherLeft(_)
@@ -159,6 +160,15 @@ impl Checks<'_> {
                 p.event.as_str(),
                 "региональное мероприятие с таким идентификатором уже записано",
             ),
+            Payload::MunicipalEventHeld(p) => {
+                self.unique(
+                    "event",
+                    Key::MunicipalEvent(p.event.to_string()),
+                    p.event.as_str(),
+                    "муниципальное мероприятие с таким идентификатором уже записано",
+                )?;
+                self.municipality("municipality", p.municipality.as_str())
+            }
             _ => Ok(()),
         }
     }

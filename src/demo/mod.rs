@@ -849,6 +849,9 @@ impl Generator {
                 OrganisationKind::DpoProvider
                 | OrganisationKind::Academy
                 | OrganisationKind::RegionalInstitute => format!("Центр ДПО № {number}"),
+                OrganisationKind::MethodologicalService => {
+                    format!("МКУ Информационно-методический центр № {number}")
+                }
             };
             let payload =
                 OrganisationRegistered { organisation: id.clone(), name, kind, municipality: code };

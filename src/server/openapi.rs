@@ -253,7 +253,7 @@ payload_types! {
     RoleAssigned, RoleEnded, TeacherAssignedToMethodist, TeacherUnassignedFromMethodist,
     DiagnosticRecorded, RouteOpened, RouteStepPlanned, RouteSupportAssigned, RouteStepCompleted,
     RouteClosed, CourseCompleted, CourseEnrolled, MentoringPairFormed, MentoringPairEnded, ParticipationRecorded,
-    RegionalEventHeld, ManagementTeamTrained, PlanCreated, PlanApproved, PlanSectionAdded,
+    RegionalEventHeld, MunicipalEventHeld, ManagementTeamTrained, PlanCreated, PlanApproved, PlanSectionAdded,
     ActivityAdded, ActivityAmended, ActivityExecutionReported, ActivityCancelled, TargetSet,
     TargetWithdrawn, FigureReported, EventRetracted, EventCorrected,
 }

@@ -130,7 +130,7 @@ fn figures_json_known_then_and_known_now() {
     let data = dir.path().to_str().unwrap();
 
     let now = json(&["figures", "--data", data, "--date", "2024-12-31", "--format", "json"]);
-    assert_eq!(now.as_array().unwrap().len(), 23);
+    assert_eq!(now.as_array().unwrap().len(), 32);
     let figure = updated_fgos(&now);
     assert_eq!(figure["known_at_seq"], 9);
     assert_eq!((figure["numerator"].as_u64(), figure["denominator"].as_u64()), (Some(2), Some(3)));
@@ -229,7 +229,7 @@ fn query_layer_resolves_knowledge_points_and_snapshots_round_trip() {
     assert_eq!(*now, full);
     let date = Date::parse_iso("2024-12-31").unwrap();
     let (seq, figures) = projector.catalogue(&Scope::Region, date, KnownAt::Now).unwrap();
-    assert_eq!((seq, figures.len()), (9, 23));
+    assert_eq!((seq, figures.len()), (9, 32));
 }
 
 #[test]

@@ -78,7 +78,7 @@ async fn figures_for_the_region_are_the_cli_objects() {
     let (status, body) = demo.get("/api/v1/figures?scope=region&date=2024-12-31", &ministry).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let figures = body.as_array().unwrap();
-    assert_eq!(figures.len(), 23);
+    assert_eq!(figures.len(), 32);
     let keys = [
         "code",
         "scope",

@@ -243,7 +243,7 @@ async fn the_summary_shows_the_apis_values_for_every_role_and_scope() {
     // With the trend by year, the same figures, and a line each with its values in words.
     let trend = demo.page("/figures?scope=region&date=2024-12-31&trend=1", &cookie).await;
     assert_eq!(trend.status, StatusCode::OK);
-    assert_eq!(trend.body.matches("<svg class=\"trend\"").count(), 23);
+    assert_eq!(trend.body.matches("<svg class=\"trend\"").count(), 32);
     assert!(trend.body.contains("aria-label=\"Динамика: 31.12.2020 — "), "{}", trend.body);
     let (own, _) = demo.token("municipality:38-12");
     let cookie = demo.sign_in(&own).await;

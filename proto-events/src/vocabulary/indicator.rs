@@ -65,6 +65,27 @@ pub enum IndicatorCode {
     BurnoutPrevention,
     /// Regional events held by the system.
     RegionalEvents,
+    /// Municipal (seed 003, 1): pedagogical workers and managers with a route (ИОМ).
+    MunRouted,
+    /// Municipal (seed 003, 2): workers of the municipal methodological service trained at the
+    /// ЦНППМ of the ИРО.
+    MmsTrained,
+    /// Municipal (seed 003, 3): municipal events of the system held in a year.
+    MunicipalEvents,
+    /// Municipal (seed 003, 4): participants of regional events of the system.
+    RegionalParticipants,
+    /// Municipal (seed 003, 5): organisations whose management team took part in training.
+    MunMgmtTeams,
+    /// Municipal (seed 003, 6): general, additional and vocational organisations running the
+    /// target model of mentoring.
+    MunMentoringOrgs,
+    /// Municipal (seed 003, 7): general-school pedagogical workers trained on Federal Register
+    /// programs.
+    MunFrTrained,
+    /// Municipal (seed 003, 7): of them, at the Academy.
+    MunFrAcademy,
+    /// Municipal (seed 003, 7): of them, at the ИРО (its ЦНППМ included).
+    MunFrInstitute,
 }
 
 /// What kind of number an indicator is.
@@ -109,6 +130,15 @@ impl IndicatorCode {
         IndicatorCode::ExpertInvolved,
         IndicatorCode::BurnoutPrevention,
         IndicatorCode::RegionalEvents,
+        IndicatorCode::MunRouted,
+        IndicatorCode::MmsTrained,
+        IndicatorCode::MunicipalEvents,
+        IndicatorCode::RegionalParticipants,
+        IndicatorCode::MunMgmtTeams,
+        IndicatorCode::MunMentoringOrgs,
+        IndicatorCode::MunFrTrained,
+        IndicatorCode::MunFrAcademy,
+        IndicatorCode::MunFrInstitute,
     ];
 
     /// The stable snake_case code.
@@ -137,6 +167,15 @@ impl IndicatorCode {
             IndicatorCode::ExpertInvolved => "expert_involved",
             IndicatorCode::BurnoutPrevention => "burnout_prevention",
             IndicatorCode::RegionalEvents => "regional_events",
+            IndicatorCode::MunRouted => "mun_routed",
+            IndicatorCode::MmsTrained => "mms_trained",
+            IndicatorCode::MunicipalEvents => "municipal_events",
+            IndicatorCode::RegionalParticipants => "regional_participants",
+            IndicatorCode::MunMgmtTeams => "mun_mgmt_teams",
+            IndicatorCode::MunMentoringOrgs => "mun_mentoring_orgs",
+            IndicatorCode::MunFrTrained => "mun_fr_trained",
+            IndicatorCode::MunFrAcademy => "mun_fr_academy",
+            IndicatorCode::MunFrInstitute => "mun_fr_institute",
         }
     }
 
@@ -210,6 +249,33 @@ impl IndicatorCode {
                 "Доля педагогических работников, участвующих в мероприятиях по профилактике профессионального выгорания"
             }
             IndicatorCode::RegionalEvents => "Количество региональных мероприятий РС НМС за год",
+            IndicatorCode::MunRouted => {
+                "Доля педагогических работников и управленческих кадров, для которых разработаны ИОМ на основе результатов диагностики (муниципальный план)"
+            }
+            IndicatorCode::MmsTrained => {
+                "Доля сотрудников ММС, прошедших обучение на базе ЦНППМ ГАУ ДПО ИРО"
+            }
+            IndicatorCode::MunicipalEvents => {
+                "Количество проведённых мероприятий муниципального уровня в рамках функционирования РС НМС"
+            }
+            IndicatorCode::RegionalParticipants => {
+                "Доля участников региональных мероприятий, проведённых в рамках функционирования РС НМС"
+            }
+            IndicatorCode::MunMgmtTeams => {
+                "Доля образовательных организаций муниципального образования, принявших участие в программах повышения квалификации управленческих команд"
+            }
+            IndicatorCode::MunMentoringOrgs => {
+                "Доля общеобразовательных организаций, организаций дополнительного и профессионального образования, реализующих целевую модель наставничества"
+            }
+            IndicatorCode::MunFrTrained => {
+                "Доля педагогических работников общеобразовательных организаций, прошедших повышение квалификации по программам Федерального реестра ДПП"
+            }
+            IndicatorCode::MunFrAcademy => {
+                "Доля педагогических работников общеобразовательных организаций, прошедших повышение квалификации по программам Федерального реестра ДПП в Академии Минпросвещения России"
+            }
+            IndicatorCode::MunFrInstitute => {
+                "Доля педагогических работников общеобразовательных организаций, прошедших повышение квалификации по программам Федерального реестра ДПП в ГАУ ДПО ИРО, в т.ч. в ЦНППМ"
+            }
         }
     }
 
@@ -217,9 +283,9 @@ impl IndicatorCode {
     pub fn measure(self) -> IndicatorMeasure {
         match self {
             IndicatorCode::MethodistLoad => IndicatorMeasure::Ratio,
-            IndicatorCode::ExpertInvolved | IndicatorCode::RegionalEvents => {
-                IndicatorMeasure::Count
-            }
+            IndicatorCode::ExpertInvolved
+            | IndicatorCode::RegionalEvents
+            | IndicatorCode::MunicipalEvents => IndicatorMeasure::Count,
             _ => IndicatorMeasure::Share,
         }
     }

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::time::Date;
 use crate::vocabulary::ids::{
-    CompletionId, EnrolmentId, OrgId, PairId, ProgramId, RegionalEventId, RouteId, StepId,
-    TeacherId,
+    CompletionId, EnrolmentId, MunicipalityCode, OrgId, PairId, ProgramId, RegionalEventId,
+    RouteId, StepId, TeacherId,
 };
 use crate::vocabulary::validation::{self, FieldError};
 
@@ -242,6 +242,36 @@ pub enum EventLevel {
     Interregional,
     /// Federal.
     Federal,
+}
+
+/// `municipal_event_held`: a municipality held an event of the regional system at the municipal
+/// level (seed 003, indicator 3: «мероприятия муниципального уровня в рамках функционирования
+/// региональной системы научно-методического сопровождения»), in its own stream.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MunicipalEventHeld {
+    /// Id of the event.
+    pub event: RegionalEventId,
+    /// The municipality that held it.
+    pub municipality: MunicipalityCode,
+    /// Its title.
+    pub title: String,
+    /// Day it was held (first day).
+    pub held_on: Date,
+}
+
+impl MunicipalEventHeld {
+    /// Stateless checks.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        validation::id("event", self.event.as_str())?;
+        validation::id("municipality", self.municipality.as_str())?;
+        validation::title("title", &self.title)?;
+        validation::date("held_on", self.held_on)
+    }
+
+    pub(crate) fn stream_key(&self) -> Option<(&'static str, &str)> {
+        Some(("municipality", self.municipality.as_str()))
+    }
 }
 
 /// `regional_event_held`: the system held an event (for `regional_events`, ≥ 4 a year).

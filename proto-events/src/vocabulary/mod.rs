@@ -49,7 +49,8 @@ pub use crate::vocabulary::indicator::{
 };
 pub use crate::vocabulary::learning::{
     CourseCompleted, CourseEnrolled, EventLevel, ManagementTeamTrained, MentoringPairEnded,
-    MentoringPairFormed, ParticipationKind, ParticipationRecorded, RegionalEventHeld, RouteStepRef,
+    MentoringPairFormed, MunicipalEventHeld, ParticipationKind, ParticipationRecorded,
+    RegionalEventHeld, RouteStepRef,
 };
 pub use crate::vocabulary::people::{
     ManagementTeamMemberAdded, ManagementTeamMemberRemoved, Position, RoleAssigned, RoleEnded,
@@ -341,6 +342,8 @@ vocabulary! {
     ParticipationRecorded = "participation_recorded", 1;
     /// A regional event is held (`region/events`).
     RegionalEventHeld = "regional_event_held", 1;
+    /// A municipal event of the system is held (`municipality/<code>`).
+    MunicipalEventHeld = "municipal_event_held", 1;
     /// A management team is trained (`org/<id>`).
     ManagementTeamTrained = "management_team_trained", 1;
     /// A plan is created (`plan/<id>`).

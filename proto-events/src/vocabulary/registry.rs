@@ -57,6 +57,10 @@ pub enum OrganisationKind {
     /// The region's institute of education development (ИРО), with its ЦНППМ when the ЦНППМ is
     /// its unit: the regional provider of the municipal plans' ИРО share.
     RegionalInstitute,
+    /// A municipal methodological service (ММС: a methodological centre, an information and
+    /// methodological centre of the municipality's education authority): its workers are the
+    /// «сотрудники ММС» of the municipal plans (seed 003, indicator 2).
+    MethodologicalService,
 }
 
 impl OrganisationKind {

@@ -919,6 +919,11 @@ fn organisation_kind(text: &str) -> Option<OrganisationKind> {
     let norm = normalize(text);
     if norm.contains("академи") || norm == "academy" {
         Some(OrganisationKind::Academy)
+    } else if (norm.contains("методическ") && !norm.contains("дпо") && !norm.contains("научно"))
+        || norm == "ммс"
+        || norm.contains("methodological_service")
+    {
+        Some(OrganisationKind::MethodologicalService)
     } else if norm.contains("институт развития образования")
         || norm == "иро"
         || norm.contains("regional_institute")
@@ -1032,6 +1037,15 @@ mod tests {
     fn kinds_and_positions_are_read() {
         assert_eq!(organisation_kind("МБОУ, общеобразовательная"), Some(OrganisationKind::General));
         assert_eq!(organisation_kind("Дошкольная"), Some(OrganisationKind::Preschool));
+        assert_eq!(
+            organisation_kind("Муниципальная методическая служба"),
+            Some(OrganisationKind::MethodologicalService)
+        );
+        assert_eq!(organisation_kind("ММС"), Some(OrganisationKind::MethodologicalService));
+        assert_eq!(
+            organisation_kind("Научно-методический центр ДПО"),
+            Some(OrganisationKind::DpoProvider)
+        );
         assert_eq!(
             position("Учитель математики"),
             Position::SubjectTeacher { subjects: ["математики".to_string()].into() }
