@@ -15,13 +15,13 @@ use proto_events::vocabulary::{
     CourseCompleted, CourseEnrolled, DiagnosticId, DiagnosticProcedureRegistered,
     DiagnosticRecorded, EventCorrected, EventRetracted, ExecutionStatus, FigureReported,
     FlagChange, IndicatorCode, LowResultsGrade, MentoringPairEnded, MentoringPairFormed,
-    MunicipalityCode, MunicipalityRegistered, OrgId, OrganisationKind, OrganisationRegistered,
-    OrganisationStatus, OrganisationStatusChanged, PairId, ParticipationKind,
-    ParticipationRecorded, Payload, PlanCreated, PlanId, PlanLevel, PlanSectionAdded, Position,
-    ProcedureId, ProcedureLevel, ProgramForm, ProgramId, ProgramKind, ProgramRegistered,
-    ProgramTopic, Replacement, ReportId, RouteId, RouteOpened, RouteStepCompleted,
-    RouteStepPlanned, RouteStepRef, Scope, StepForm, StepId, TargetSet, TargetValue,
-    TargetWithdrawn, TeacherHired, TeacherId, TeacherLeft, TeacherMoved,
+    MunicipalEventHeld, MunicipalityCode, MunicipalityRegistered, OrgId, OrganisationKind,
+    OrganisationRegistered, OrganisationStatus, OrganisationStatusChanged, PairId,
+    ParticipationKind, ParticipationRecorded, Payload, PlanCreated, PlanId, PlanLevel,
+    PlanSectionAdded, Position, ProcedureId, ProcedureLevel, ProgramForm, ProgramId, ProgramKind,
+    ProgramRegistered, ProgramTopic, Replacement, ReportId, RouteId, RouteOpened,
+    RouteStepCompleted, RouteStepPlanned, RouteStepRef, Scope, StepForm, StepId, TargetSet,
+    TargetValue, TargetWithdrawn, TeacherHired, TeacherId, TeacherLeft, TeacherMoved,
 };
 use proto_events::{Actor, ActorRole, Basis, Date, Effective, EventId, Seq};
 
@@ -1090,6 +1090,47 @@ fn operator_withdraws_a_target() {
         ActorRole::Operator,
         vec![withdrawal("55-35-мпр")],
         Then::Forbidden("actor.role", "target_withdrawn"),
+    );
+}
+
+fn municipal_event(id: &str, municipality: &str) -> Command {
+    dated(
+        MunicipalEventHeld {
+            event: proto_events::vocabulary::RegionalEventId::new(id).unwrap(),
+            municipality: MunicipalityCode::new(municipality).unwrap(),
+            title: "Муниципальный методический день".into(),
+            held_on: day(2024, 11, 6),
+        },
+        day(2024, 11, 6),
+    )
+}
+
+/// A municipality records the events it held itself (seed 003, indicator 3); another's, an
+/// unknown municipality's and a second record under one id are refused by name.
+#[test]
+fn a_municipality_records_its_own_municipal_events() {
+    let own = || ActorRole::Municipality("m1".into());
+    check(region(), own(), vec![municipal_event("me-1", "m1")], Then::Accepted);
+    check(region(), ActorRole::Operator, vec![municipal_event("me-1", "m2")], Then::Accepted);
+    check(
+        region(),
+        own(),
+        vec![municipal_event("me-1", "m2")],
+        Then::Forbidden("municipality", "не относится к ведению"),
+    );
+    check(
+        region(),
+        ActorRole::Operator,
+        vec![municipal_event("me-1", "m9")],
+        Then::Unknown("municipality", ""),
+    );
+    let mut given = region();
+    given.push(municipal_event("me-1", "m1"));
+    check(
+        given,
+        own(),
+        vec![municipal_event("me-1", "m1")],
+        Then::Invalid("event", "уже записано"),
     );
 }
 
