@@ -190,6 +190,17 @@ fn municipality_may(
             org_in("to_organisation", p.to_organisation.as_str())
         }
         Payload::TeacherLeft(p) => org_in("organisation", p.organisation.as_str()),
+        // A municipality sets (and withdraws) the targets of its own plan for itself, by its
+        // own act (seed 003: the municipal plan's «Целевые результаты»); the region's and
+        // another's are the ministry's.
+        Payload::TargetSet(p) => match &p.scope {
+            Scope::Municipality(own) if own.as_str() == code => Ok(()),
+            other => Err(Refusal::new("scope", other, rule())),
+        },
+        Payload::TargetWithdrawn(p) => match &p.scope {
+            Scope::Municipality(own) if own.as_str() == code => Ok(()),
+            other => Err(Refusal::new("scope", other, rule())),
+        },
         // A municipality records the events it held itself.
         Payload::MunicipalEventHeld(p) if p.municipality.as_str() == code => Ok(()),
         Payload::MunicipalEventHeld(p) => {

@@ -26,16 +26,16 @@ use proto_events::vocabulary::{
     DiagnosticId, DiagnosticProcedureRegistered, DiagnosticRecorded, EnrolmentId, EventCorrected,
     EventLevel, EventRetracted, ExecutionStatus, FieldChange, FigureReported, FlagChange,
     IndicatorCode, LowResultsGrade, ManagementTeamMemberAdded, ManagementTeamTrained,
-    MentoringPairEnded, MentoringPairFormed, MunicipalityCode, MunicipalityRegistered, OrgId,
-    OrganisationKind, OrganisationRegistered, OrganisationStatus, OrganisationStatusChanged,
-    PairId, ParticipationKind, ParticipationRecorded, Payload, PersonId, PlanApproved, PlanCreated,
-    PlanId, PlanLevel, PlanSectionAdded, Position, ProcedureId, ProcedureLevel, ProgramForm,
-    ProgramId, ProgramKind, ProgramRegisterIncluded, ProgramRegisterRemoved, ProgramRegistered,
-    ProgramTopic, RegionalEventHeld, RegionalEventId, Replacement, ReportId, RoleAssigned,
-    RouteClosed, RouteId, RouteOpened, RouteOutcome, RouteStepCompleted, RouteStepPlanned,
-    RouteStepRef, RouteSupportAssigned, Scope, SectionId, StepForm, StepId, SupportRole,
-    SupportSystemRole, TargetSet, TeacherAssignedToMethodist, TeacherHired, TeacherId, TeacherLeft,
-    TeacherMoved,
+    MentoringPairEnded, MentoringPairFormed, MunicipalEventHeld, MunicipalityCode,
+    MunicipalityRegistered, OrgId, OrganisationKind, OrganisationRegistered, OrganisationStatus,
+    OrganisationStatusChanged, PairId, ParticipationKind, ParticipationRecorded, Payload, PersonId,
+    PlanApproved, PlanCreated, PlanId, PlanLevel, PlanSectionAdded, Position, ProcedureId,
+    ProcedureLevel, ProgramForm, ProgramId, ProgramKind, ProgramRegisterIncluded,
+    ProgramRegisterRemoved, ProgramRegistered, ProgramTopic, RegionalEventHeld, RegionalEventId,
+    Replacement, ReportId, RoleAssigned, RouteClosed, RouteId, RouteOpened, RouteOutcome,
+    RouteStepCompleted, RouteStepPlanned, RouteStepRef, RouteSupportAssigned, Scope, SectionId,
+    StepForm, StepId, SupportRole, SupportSystemRole, TargetSet, TeacherAssignedToMethodist,
+    TeacherHired, TeacherId, TeacherLeft, TeacherMoved,
 };
 use proto_events::{
     Actor, ActorRole, Basis, Date, Effective, EventId, NewEvent, Seq, StreamName, Timestamp,
@@ -421,6 +421,9 @@ struct OpenRoute {
 struct Generator {
     config: Config,
     rng: Rng,
+    /// Event ids come from their own sequence, so that adding an event to the demo does not
+    /// move every random choice after it.
+    ids: Rng,
     sink: Sink,
     pending: Vec<Fact>,
     watch: BTreeSet<EventId>,
@@ -458,6 +461,9 @@ const COMPETENCES: &[(&str, ProgramTopic)] = &[
 
 /// The Academy's id among the providers.
 const ACADEMY: &str = "dpo-academy";
+
+/// The regional institute's (ИРО, with its ЦНППМ) id among the providers.
+const INSTITUTE: &str = "dpo-iro";
 
 /// Program templates: title, kind, hours, form, topics, provider index (0 Academy, 1 ИРО,
 /// 2 «Персей»), in the Federal Register.
@@ -633,6 +639,7 @@ impl Generator {
         Generator {
             config,
             rng: Rng(seed ^ 0x4C45_544F_5049_5321),
+            ids: Rng(seed ^ 0x4944_535F_4C45_544F),
             sink,
             pending: Vec::new(),
             watch: BTreeSet::new(),
@@ -656,8 +663,8 @@ impl Generator {
 
     fn next_id(&mut self) -> EventId {
         let mut bytes = [0u8; 16];
-        bytes[..8].copy_from_slice(&self.rng.next().to_be_bytes());
-        bytes[8..].copy_from_slice(&self.rng.next().to_be_bytes());
+        bytes[..8].copy_from_slice(&self.ids.next().to_be_bytes());
+        bytes[8..].copy_from_slice(&self.ids.next().to_be_bytes());
         EventId(uuid::Builder::from_random_bytes(bytes).into_uuid())
     }
 
@@ -760,7 +767,87 @@ impl Generator {
         self.register_programs()?;
         self.register_procedures(boot)?;
         self.staff_organisations(boot)?;
-        self.assign_support_roles()
+        self.assign_support_roles()?;
+        self.methodological_services(boot)
+    }
+
+    /// Each municipality's methodological service (ММС) with two workers, who train at the ИРО
+    /// in 2024 (both in every other municipality, one in the rest): the staff of seed 003's
+    /// indicator 2. Chosen without drawing from the simulation's random sequence (event ids
+    /// have their own), so the rest of the demo stays as it was.
+    fn methodological_services(&mut self, boot: i32) -> anyhow::Result<()> {
+        let institute_program = self
+            .programs
+            .iter()
+            .find(|program| program.provider.as_str() == INSTITUTE && !program.management)
+            .map(|program| (program.id.clone(), program.hours));
+        let municipalities: Vec<(MunicipalityCode, String)> =
+            self.municipalities.iter().map(|m| (m.code.clone(), m.name.clone())).collect();
+        for (index, (code, name)) in municipalities.iter().enumerate() {
+            let plain = code.as_str().replace('-', "");
+            let service = OrgId::new(format!("mms-{plain}"))?;
+            let actor = municipality_actor(code);
+            let payload = OrganisationRegistered {
+                organisation: service.clone(),
+                name: format!("МКУ «Информационно-методический центр» ({name})"),
+                kind: OrganisationKind::MethodologicalService,
+                municipality: Some(code.clone()),
+            };
+            self.emit(payload.into(), boot, boot, operator(), None)?;
+            for worker in 1..=2u16 {
+                let teacher = TeacherId::new(format!("t-mms-{plain}-{worker}"))?;
+                let hired = TeacherHired {
+                    teacher: teacher.clone(),
+                    organisation: service.clone(),
+                    position: Position::OtherPedagogue,
+                    career_start: date(day_of(2000 + i32::from(worker), 9, 1)),
+                    birth_year: 1970 + worker + u16::try_from(index % 10).unwrap_or(0),
+                };
+                self.emit(hired.into(), boot, boot + 1, actor.clone(), None)?;
+                let trains = worker == 1 || index % 2 == 0;
+                if let (true, Some((program, hours))) = (trains, &institute_program) {
+                    let valid = day_of(2024, 3, 13 + u32::from(worker));
+                    let completion = CourseCompleted {
+                        completion: CompletionId::new(format!("c-mms-{plain}-{worker}"))?,
+                        teacher,
+                        program: program.clone(),
+                        completed_on: date(valid),
+                        certificate_number: format!("ПК-ММС-{plain}-{worker}"),
+                        hours: *hours,
+                        provider: OrgId::new(INSTITUTE)?,
+                        route_step: None,
+                    };
+                    self.emit(completion.into(), valid, valid + 10, operator(), None)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The municipal events of the system a municipality holds in `year` (seed 003's
+    /// indicator 3, at least two): two in most municipalities, one in every third, from 2023.
+    fn municipal_events(&mut self, year: i32) -> anyhow::Result<()> {
+        if year < 2023 {
+            return Ok(());
+        }
+        let titles = ["Муниципальный методический день", "Муниципальный конкурс «Педагог года»"];
+        let codes: Vec<MunicipalityCode> =
+            self.municipalities.iter().map(|m| m.code.clone()).collect();
+        for (index, code) in codes.iter().enumerate() {
+            let count = if index % 3 == 2 { 1 } else { 2 };
+            for (number, title) in titles.iter().take(count).enumerate() {
+                let valid = day_of(year, [4u32, 10].get(number).copied().unwrap_or(6), 15);
+                let plain = code.as_str().replace('-', "");
+                let payload = MunicipalEventHeld {
+                    event: RegionalEventId::new(format!("mev-{plain}-{year}-{}", number + 1))?,
+                    municipality: code.clone(),
+                    title: (*title).to_string(),
+                    held_on: date(valid),
+                };
+                self.emit(payload.into(), valid, valid + 3, municipality_actor(code), None)?;
+            }
+        }
+        Ok(())
     }
 
     /// Municipalities.
@@ -788,7 +875,7 @@ impl Generator {
         for (id, name, kind) in [
             (ACADEMY, "ФГАОУ ДПО «Академия Минпросвещения России»", OrganisationKind::Academy),
             (
-                "dpo-iro",
+                INSTITUTE,
                 "ГАУ ДПО «Институт развития образования Иркутской области» (ЦНППМ)",
                 OrganisationKind::RegionalInstitute,
             ),
@@ -1214,7 +1301,51 @@ impl Generator {
         self.roadmap_amendments(&roadmap, &ids)?;
         self.roadmap_cancellation(&roadmap, &ids)?;
         self.roadmap_execution(&roadmap, &ids)?;
-        self.concept_execution(&concept)
+        self.concept_execution(&concept)?;
+        self.municipal_plan_targets()
+    }
+
+    /// The first municipality's plan sets its own indicators' targets (seed 003, «Целевые
+    /// результаты и планируемые показатели деятельности»): the values are the plan's, the act
+    /// and the year are the demo's («по мотивам»: the seed's plan is for 2022, the demo's
+    /// history runs to 2024), recorded by the municipality itself.
+    fn municipal_plan_targets(&mut self) -> anyhow::Result<()> {
+        use proto_events::vocabulary::TargetValue::{CountAtLeast, ShareAtLeastBp};
+        let Some(code) = self.municipalities.first().map(|m| m.code.clone()) else {
+            return Ok(());
+        };
+        let act = basis(
+            "приказ",
+            "54-од",
+            (2024, 1, 26),
+            "Об утверждении плана работы по повышению профессионального мастерства педагогических работников и управленческих кадров на 2024 год",
+        );
+        let targets = [
+            (IndicatorCode::MunRouted, ShareAtLeastBp(1_000), Accumulation::Cumulative),
+            (IndicatorCode::MmsTrained, ShareAtLeastBp(7_000), Accumulation::Cumulative),
+            (IndicatorCode::MunicipalEvents, CountAtLeast(2), Accumulation::Annual),
+            (IndicatorCode::RegionalParticipants, ShareAtLeastBp(1_000), Accumulation::Annual),
+            (IndicatorCode::MunMgmtTeams, ShareAtLeastBp(9_000), Accumulation::Cumulative),
+            (IndicatorCode::MunMentoringOrgs, ShareAtLeastBp(10_000), Accumulation::Cumulative),
+            (IndicatorCode::MunFrTrained, ShareAtLeastBp(1_200), Accumulation::Cumulative),
+            (IndicatorCode::MunFrAcademy, ShareAtLeastBp(800), Accumulation::Cumulative),
+            (IndicatorCode::MunFrInstitute, ShareAtLeastBp(400), Accumulation::Cumulative),
+        ];
+        let valid = day_of(2024, 1, 26);
+        for (indicator, value, accumulation) in targets {
+            let target = TargetSet {
+                indicator,
+                scope: Scope::Municipality(code.clone()),
+                value,
+                deadline: Date::from_ymd(2024, 12, 31),
+                accumulation,
+                from_year: Some(2024),
+                act: act.clone(),
+            };
+            let actor = municipality_actor(&code);
+            self.emit(target.into(), valid, valid + 3, actor, Some(act.clone()))?;
+        }
+        Ok(())
     }
 
     /// The regional plan 2020–2025 (seed 000), created, filled and approved.
@@ -1572,6 +1703,7 @@ impl Generator {
         };
         let held = self.regional_events_of(year)?;
         self.regional_events.insert(year, held.clone());
+        self.municipal_events(year)?;
         self.management_teams_trained(year)?;
         let roster: Vec<usize> = (0..self.teachers.len())
             .filter(|t| self.teachers.get(*t).is_some_and(|t| t.employed))
@@ -1890,8 +2022,8 @@ impl Generator {
                 }
             }
         }
-        // A tutor of the ЦНППМ accompanies every fourth route (chosen without the generator's
-        // random numbers, so the rest of the demo stays as it was): their Academy courses are
+        // A tutor of the ЦНППМ accompanies every fourth route (chosen without drawing from the
+        // simulation's random sequence, so the rest of the demo stays as it was): their Academy courses are
         // the ones `tutor_accompanied` counts.
         if teacher % 4 == 0 && !self.tutors.is_empty() {
             if let Some(tutor) = self.tutors.get(teacher / 4 % self.tutors.len()).cloned() {

@@ -1041,6 +1041,31 @@ fn ministry_sets_a_target() {
     check(region(), ActorRole::Ministry, vec![target()], Then::Accepted);
 }
 
+fn municipal_target(municipality: &str) -> Command {
+    let mut command = target();
+    if let Payload::TargetSet(target) = &mut command.payload {
+        target.indicator = IndicatorCode::MunicipalEvents;
+        target.value = TargetValue::CountAtLeast(2);
+        target.scope = Scope::Municipality(MunicipalityCode::new(municipality).unwrap());
+    }
+    command
+}
+
+/// A municipality sets its own plan's targets for itself (seed 003); not another's, not the
+/// region's.
+#[test]
+fn a_municipality_sets_the_targets_of_its_own_plan_only() {
+    let own = || ActorRole::Municipality("m1".into());
+    check(region(), own(), vec![municipal_target("m1")], Then::Accepted);
+    check(
+        region(),
+        own(),
+        vec![municipal_target("m2")],
+        Then::Forbidden("scope", "не относится к ведению"),
+    );
+    check(region(), own(), vec![target()], Then::Forbidden("scope", "не относится к ведению"));
+}
+
 fn withdrawal(set_by_number: &str) -> Command {
     cmd(TargetWithdrawn {
         indicator: IndicatorCode::Diagnosed,
