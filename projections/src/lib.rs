@@ -16,6 +16,7 @@ pub mod definitions;
 pub mod learning;
 pub mod monitoring;
 pub mod plan;
+pub mod register;
 pub mod registry;
 pub mod state;
 pub mod teacher_route;

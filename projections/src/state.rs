@@ -31,6 +31,7 @@ use proto_events::{Date, Effective, Envelope, EventId, Seq};
 use crate::context::EventContext;
 use crate::learning::{Learning, LearningKey, PairChange, RouteChange};
 use crate::plan::Plans;
+use crate::register::{EntryChange, Registers};
 use crate::registry::{EmploymentChange, Registry, RegistryKey, RoleChange};
 use crate::teacher_route::Routes;
 
@@ -230,6 +231,8 @@ pub enum FactKey {
     Target(IndicatorCode),
     /// A withdrawal of a target of an indicator.
     TargetWithdrawal(IndicatorCode),
+    /// An entry of a regional register, or a register's interval.
+    Register,
     /// A figure report.
     Report,
 }
@@ -264,6 +267,8 @@ pub struct State {
     pub plans: Plans,
     /// Teachers' routes in full detail (the teacher-route projection).
     pub routes: Routes,
+    /// The regional registers (roadmap item 47).
+    pub registers: Registers,
     /// Where each applied event's fact lives.
     pub origins: BTreeMap<EventId, Origin>,
     /// Retractions and corrections by target id.
@@ -384,6 +389,9 @@ pub fn retract(state: &mut State, target: &EventId, at: u64) -> bool {
                 facts.supersede(target, at);
             }
         }
+        Some(FactKey::Register) => {
+            state.registers.retract_at(target, at);
+        }
         Some(FactKey::Report) => {
             state.reports.supersede(target, at);
         }
@@ -482,6 +490,18 @@ fn record(
         | Payload::ActivityCancelled(_)
         | Payload::EventRetracted(_)
         | Payload::EventCorrected(_) => None,
+        Payload::RegisterEntryRecorded(fact) => {
+            state.registers.record(recorded, on, EntryChange::Recorded(fact.clone()));
+            Some(FactKey::Register)
+        }
+        Payload::RegisterEntryExcluded(fact) => {
+            state.registers.record(recorded, on, EntryChange::Excluded(fact.clone()));
+            Some(FactKey::Register)
+        }
+        Payload::RegisterIntervalSet(fact) => {
+            state.registers.interval(recorded, on, fact.register, fact.months);
+            Some(FactKey::Register)
+        }
     };
     state.origins.insert(id, Origin { seq, effective: ctx.effective, key, retracted_at: None });
 }

@@ -316,6 +316,32 @@ fn municipal_event_held() -> MunicipalEventHeld {
     }
 }
 
+fn register_entry_recorded() -> RegisterEntryRecorded {
+    RegisterEntryRecorded {
+        register: RegisterKind::CommunityMembers,
+        entry: RegisterEntryId::new("rmo-math-38-12-p-0042").unwrap(),
+        title: "учитель математики, руководитель РМО".into(),
+        person: Some(PersonId::new("p-0042").unwrap()),
+        organisation: Some(org("org-0042")),
+        municipality: Some(MunicipalityCode::new("38-12").unwrap()),
+        program: None,
+        community: Some(RegisterEntryId::new("rmo-math-38-12").unwrap()),
+        valid_until: Some(date(2026, 8, 31)),
+    }
+}
+
+fn register_entry_excluded() -> RegisterEntryExcluded {
+    RegisterEntryExcluded {
+        register: RegisterKind::CommunityMembers,
+        entry: RegisterEntryId::new("rmo-math-38-12-p-0042").unwrap(),
+        reason: "выбыл из состава РМО по собственному желанию".into(),
+    }
+}
+
+fn register_interval_set() -> RegisterIntervalSet {
+    RegisterIntervalSet { register: RegisterKind::BestPractices, months: 12 }
+}
+
 fn management_team_trained() -> ManagementTeamTrained {
     ManagementTeamTrained {
         organisation: org("org-0042"),
@@ -508,6 +534,9 @@ fn samples() -> Vec<Payload> {
         participation_recorded().into(),
         regional_event_held().into(),
         municipal_event_held().into(),
+        register_entry_recorded().into(),
+        register_entry_excluded().into(),
+        register_interval_set().into(),
         management_team_trained().into(),
         plan_created().into(),
         plan_approved().into(),
@@ -750,6 +779,9 @@ fn every_kind_has_its_natural_stream() {
         "teacher/t-000123",
         "region/events",
         "municipality/38-12",
+        "register/community_members",
+        "register/community_members",
+        "register/best_practices",
         "org/org-0042",
         "plan/irk-2023-roadmap",
         "plan/irk-2023-roadmap",
@@ -1054,6 +1086,29 @@ fn ids_must_be_well_formed() {
         FigureReported { scope: Scope::Organisation(bad("")), ..figure_reported() },
         "scope",
     );
+}
+
+#[test]
+fn a_register_entry_names_what_its_register_needs() {
+    check_invalid(RegisterEntryRecorded { person: None, ..register_entry_recorded() }, "person");
+    check_invalid(
+        RegisterEntryRecorded { community: None, ..register_entry_recorded() },
+        "community",
+    );
+    let program = RegisterEntryRecorded {
+        register: RegisterKind::RegionalPrograms,
+        ..register_entry_recorded()
+    };
+    check_invalid(program, "program");
+    check_invalid(RegisterIntervalSet { months: 0, ..register_interval_set() }, "months");
+    check_invalid(
+        RegisterEntryExcluded { reason: " ".into(), ..register_entry_excluded() },
+        "reason",
+    );
+    for kind in RegisterKind::ALL {
+        assert_eq!(kind.as_str().parse::<RegisterKind>(), Ok(*kind));
+        assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+    }
 }
 
 #[test]

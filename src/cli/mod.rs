@@ -23,6 +23,7 @@ pub(crate) use mirror::error_words as mirror_error_words;
 mod person;
 mod plans;
 mod proof;
+mod registers;
 mod routes;
 mod serve;
 mod token;
@@ -107,6 +108,9 @@ enum Command {
     Plans(plans::PlansArgs),
     /// Индивидуальные образовательные маршруты педагогов.
     Routes(routes::RoutesArgs),
+    /// Региональные реестры (РМА, ММС, наставники, площадки, практики, сообщества): записи
+    /// на дату, какие не обновлялись в срок.
+    Registers(registers::RegistersArgs),
     /// Импорт планов и реестров из документов (XLSX, CSV, текстовые таблицы).
     #[command(subcommand)]
     Import(import::ImportCommand),
@@ -223,6 +227,7 @@ fn run(cli: Cli, generate_demo: demo::DemoGenerator) -> anyhow::Result<u8> {
         Command::Indicators(args) => indicators::run(args),
         Command::Plans(args) => plans::run(args),
         Command::Routes(args) => routes::run(args),
+        Command::Registers(args) => registers::run(args),
         Command::Import(command) => import::run(command),
         Command::Export(command) => export::run(command),
         Command::Person(command) => person::run(command),

@@ -43,6 +43,8 @@ pub(crate) enum Key {
     RegionalEvent(String),
     Enrolment(String),
     MunicipalEvent(String),
+    /// An entry of a regional register: the register and the entry.
+    RegisterEntry(String, String),
     /// A target set: indicator, scope, and the act as kind, number and date.
     Target(String, String, String),
     /// A retracted event.
@@ -236,6 +238,9 @@ impl RegistryIndex {
                     organisation: p.organisation.to_string(),
                 },
             ),
+            Payload::RegisterEntryRecorded(p) => self
+                .put(Key::RegisterEntry(p.register.to_string(), p.entry.to_string()), Fact::Exists),
+            Payload::RegisterEntryExcluded(_) | Payload::RegisterIntervalSet(_) => {}
             Payload::MunicipalEventHeld(p) => {
                 self.put(Key::MunicipalEvent(p.event.to_string()), Fact::Exists)
             }

@@ -7,7 +7,9 @@
 //! Who is named in a refusal follows the access module's secrecy rows 7–10 (`access::covers`).
 
 use proto_events::term::{Term, TermMeaning, TextReason};
-use proto_events::vocabulary::{MentoringPairEnded, Payload, Scope, SupportSystemRole};
+use proto_events::vocabulary::{
+    MentoringPairEnded, Payload, RegisterKind, Scope, SupportSystemRole,
+};
 
 use crate::access::{covers, unknown_pair, unknown_teacher, Refusal, Registry, Role};
 use crate::commands::index::{target_key, Fact, Key, RegistryIndex};
@@ -44,6 +46,9 @@ pub(crate) fn check_state(
         | Payload::DiagnosticProcedureRegistered(_)
         | Payload::RegionalEventHeld(_)
         | Payload::MunicipalEventHeld(_) => checks.registries(payload),
+        Payload::RegisterEntryRecorded(_)
+        | Payload::RegisterEntryExcluded(_)
+        | Payload::RegisterIntervalSet(_) => checks.registers(payload),
         Payload::TeacherHired(_)
         | Payload::TeacherMoved(_)
         | Payload::TeacherLeft(_)
@@ -366,6 +371,42 @@ impl Checks<'_> {
             }
             Payload::MentoringPairEnded(p) => self.pair_of(p),
             Payload::ParticipationRecorded(p) => self.teacher("teacher", p.teacher.as_str()),
+            _ => Ok(()),
+        }
+    }
+
+    /// The regional registers: what an entry names exists; an exclusion names an entry.
+    fn registers(&self, payload: &Payload) -> Result<(), Refusal> {
+        match payload {
+            Payload::RegisterEntryRecorded(p) => {
+                if let Some(organisation) = &p.organisation {
+                    self.organisation("organisation", organisation.as_str())?;
+                }
+                if let Some(municipality) = &p.municipality {
+                    self.municipality("municipality", municipality.as_str())?;
+                }
+                if let Some(program) = &p.program {
+                    self.program("program", program.as_str())?;
+                }
+                match &p.community {
+                    Some(community) => self.exists(
+                        "community",
+                        Key::RegisterEntry(
+                            RegisterKind::Communities.to_string(),
+                            community.to_string(),
+                        ),
+                        community.as_str(),
+                        "в реестре профессиональных сообществ нет такого сообщества",
+                    ),
+                    None => Ok(()),
+                }
+            }
+            Payload::RegisterEntryExcluded(p) => self.exists(
+                "entry",
+                Key::RegisterEntry(p.register.to_string(), p.entry.to_string()),
+                p.entry.as_str(),
+                &format!("в реестре {} нет такой записи", p.register),
+            ),
             _ => Ok(()),
         }
     }

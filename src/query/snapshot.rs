@@ -23,12 +23,13 @@ use serde::{Deserialize, Serialize};
 
 use projections::learning::Learning;
 use projections::plan::Plans;
+use projections::register::Registers;
 use projections::registry::Registry;
 use projections::state::{Amendment, Facts, Origin};
 use projections::teacher_route::Routes;
 use projections::{Anomaly, State, FOLD_VERSION};
 use proto_events::codec::{self, CodecError};
-use proto_events::vocabulary::{FigureReported, IndicatorCode, TargetSet};
+use proto_events::vocabulary::{FigureReported, IndicatorCode, TargetSet, TargetWithdrawn};
 use proto_events::{EventId, Seq};
 
 use crate::query::QueryError;
@@ -61,7 +62,8 @@ pub fn writes_failed() -> u64 {
 }
 
 /// Layout of a stored value (see the module comment); another value is not decoded.
-pub const SNAPSHOT_FORMAT: u32 = 3;
+/// 4: target withdrawals and the regional registers in the first section.
+pub const SNAPSHOT_FORMAT: u32 = 4;
 
 /// The last checkpoint at or before `seq` (0 when none).
 pub fn checkpoint_at_or_before(seq: u64) -> u64 {
@@ -77,17 +79,34 @@ pub fn is_checkpoint(seq: u64) -> bool {
 pub fn encode(state: &State) -> Result<Vec<u8>, QueryError> {
     let failed =
         |error: CodecError| QueryError::Snapshot { seq: state.seq, reason: error.to_string() };
+    // Every field named: a field added to `State` and not stored here fails to compile (a
+    // state loaded from a snapshot would otherwise silently lack it).
+    let State {
+        seq,
+        anomalies,
+        registry,
+        learning,
+        targets,
+        target_withdrawals,
+        reports,
+        plans,
+        routes,
+        registers,
+        origins,
+        amendments,
+    } = state;
     let core = CoreRef {
-        seq: state.seq,
-        anomalies: &state.anomalies,
-        registry: &state.registry,
-        learning: &state.learning,
-        targets: &state.targets,
-        reports: &state.reports,
-        origins: &state.origins,
+        seq: *seq,
+        anomalies,
+        registry,
+        learning,
+        targets,
+        target_withdrawals,
+        reports,
+        registers,
+        origins,
     };
-    let rest =
-        RestRef { plans: &state.plans, routes: &state.routes, amendments: &state.amendments };
+    let rest = RestRef { plans, routes, amendments };
     let core = codec::cache::encode("snapshot core", &core).map_err(failed)?;
     let rest = codec::cache::encode("snapshot rest", &rest).map_err(failed)?;
     let mut bytes = Vec::with_capacity(4 + 2 * (8 + 32) + core.len() + rest.len());
@@ -130,7 +149,9 @@ struct CoreRef<'a> {
     registry: &'a Registry,
     learning: &'a Learning,
     targets: &'a BTreeMap<IndicatorCode, Facts<TargetSet>>,
+    target_withdrawals: &'a BTreeMap<IndicatorCode, Facts<TargetWithdrawn>>,
     reports: &'a Facts<FigureReported>,
+    registers: &'a Registers,
     origins: &'a BTreeMap<EventId, Origin>,
 }
 
@@ -142,7 +163,9 @@ struct Core {
     registry: Registry,
     learning: Learning,
     targets: BTreeMap<IndicatorCode, Facts<TargetSet>>,
+    target_withdrawals: BTreeMap<IndicatorCode, Facts<TargetWithdrawn>>,
     reports: Facts<FigureReported>,
+    registers: Registers,
     origins: BTreeMap<EventId, Origin>,
 }
 
@@ -155,7 +178,9 @@ impl Core {
             registry: self.registry,
             learning: self.learning,
             targets: self.targets,
+            target_withdrawals: self.target_withdrawals,
             reports: self.reports,
+            registers: self.registers,
             origins: self.origins,
             ..State::default()
         }

@@ -253,7 +253,8 @@ payload_types! {
     RoleAssigned, RoleEnded, TeacherAssignedToMethodist, TeacherUnassignedFromMethodist,
     DiagnosticRecorded, RouteOpened, RouteStepPlanned, RouteSupportAssigned, RouteStepCompleted,
     RouteClosed, CourseCompleted, CourseEnrolled, MentoringPairFormed, MentoringPairEnded, ParticipationRecorded,
-    RegionalEventHeld, MunicipalEventHeld, ManagementTeamTrained, PlanCreated, PlanApproved, PlanSectionAdded,
+    RegionalEventHeld, MunicipalEventHeld, RegisterEntryRecorded, RegisterEntryExcluded,
+    RegisterIntervalSet, ManagementTeamTrained, PlanCreated, PlanApproved, PlanSectionAdded,
     ActivityAdded, ActivityAmended, ActivityExecutionReported, ActivityCancelled, TargetSet,
     TargetWithdrawn, FigureReported, EventRetracted, EventCorrected,
 }
@@ -290,6 +291,7 @@ fn trace_enums(tracer: &mut Tracer, samples: &Samples) -> Result<(), String> {
         RouteOutcome,
         Frequency,
         TextReason,
+        RegisterKind,
     );
     Ok(())
 }

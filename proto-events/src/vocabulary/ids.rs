@@ -240,6 +240,10 @@ string_id! {
     CompletionId
 }
 string_id! {
+    /// Id of an entry of a regional register.
+    RegisterEntryId
+}
+string_id! {
     /// Id of an enrolment on a course (one enrolment order's line).
     EnrolmentId
 }

@@ -24,6 +24,7 @@ pub mod learning;
 pub mod people;
 pub mod personal_data;
 pub mod plan;
+pub mod register;
 pub mod registry;
 pub mod reporting;
 pub mod route;
@@ -40,8 +41,8 @@ use crate::limits::PAYLOAD_BYTES_MAX;
 pub use crate::vocabulary::correction::{EventCorrected, EventRetracted, Replacement};
 pub use crate::vocabulary::ids::{
     ActivityId, CompetenceCode, CompletionId, DiagnosticId, EnrolmentId, MunicipalityCode, OrgId,
-    PairId, PersonId, PlanId, ProcedureId, ProgramId, RegionalEventId, ReportId, RouteId,
-    SectionId, StepId, TeacherId,
+    PairId, PersonId, PlanId, ProcedureId, ProgramId, RegionalEventId, RegisterEntryId, ReportId,
+    RouteId, SectionId, StepId, TeacherId,
 };
 pub use crate::vocabulary::indicator::{
     Accumulation, IndicatorCode, IndicatorMeasure, TargetSet, TargetValue, TargetWithdrawn,
@@ -60,6 +61,10 @@ pub use crate::vocabulary::people::{
 pub use crate::vocabulary::plan::{
     ActivityAdded, ActivityAmended, ActivityCancelled, ActivityExecutionReported, ActivityField,
     ExecutionStatus, FieldChange, PlanApproved, PlanCreated, PlanLevel, PlanSectionAdded,
+};
+pub use crate::vocabulary::register::{
+    RegisterEntryExcluded, RegisterEntryRecorded, RegisterIntervalSet, RegisterKind,
+    UnknownRegister, REGISTER_INTERVAL_MONTHS_DEFAULT,
 };
 pub use crate::vocabulary::registry::{
     DiagnosticProcedureRegistered, FlagChange, LowResultsGrade, MunicipalityRegistered,
@@ -344,6 +349,12 @@ vocabulary! {
     RegionalEventHeld = "regional_event_held", 1;
     /// A municipal event of the system is held (`municipality/<code>`).
     MunicipalEventHeld = "municipal_event_held", 1;
+    /// An entry of a regional register is recorded or updated (`register/<register>`).
+    RegisterEntryRecorded = "register_entry_recorded", 1;
+    /// An entry leaves a regional register (`register/<register>`).
+    RegisterEntryExcluded = "register_entry_excluded", 1;
+    /// A register's update interval is set (`register/<register>`).
+    RegisterIntervalSet = "register_interval_set", 1;
     /// A management team is trained (`org/<id>`).
     ManagementTeamTrained = "management_team_trained", 1;
     /// A plan is created (`plan/<id>`).
