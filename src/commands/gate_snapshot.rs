@@ -144,7 +144,7 @@ mod tests {
         let stored = room.get(GATE_SNAPSHOT_FORMAT, Seq(head)).unwrap().unwrap();
         let body = blake3::hash(&stored[32..]).to_hex().to_string();
         assert_eq!(
-            body, "834b81511d81ec5e23495846505b79b4e7b6a356ddf119538aad2e30dd138790",
+            body, "e5122badcb25305e70e86a484f15aaf34ad6ac394ec01fd052bd28d8595187bf",
             "gate snapshot bytes changed (format {GATE_SNAPSHOT_FORMAT})"
         );
     }
