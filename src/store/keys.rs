@@ -5,14 +5,16 @@
 //! | `e` seq(u64 BE) | stored record (body ‖ hash) |
 //! | `h` | head: seq(u64 BE) ‖ hash(32) ‖ recorded_at(i64 BE) |
 //! | `m` | store layout version (u8, `STORE_LAYOUT_VERSION`) |
-//! | `t` level(u8 ≥ 1) index(u64 BE) | hash of a complete subtree of the Merkle tree (32 bytes) |
+//! | `T` tile level(u8) tile index(u64 BE) | a tlog tile of the Merkle tree: its hashes so far (32 bytes each, at most 256) |
 //! | `s` | size of the Merkle tree (u64 BE): the head's seq after every group commit |
 //!
 //! The Merkle tree's keys are written in the group commit's batch with the events (`merkle`);
-//! a store without them (written by an earlier build) gets them when it is opened, so the layout
-//! version is unchanged. Nothing else: the indexes (id → seq, stream → seq of each version) are kept in memory by
-//! `index::Index` and rebuilt from event headers at open. Layout 1 also had a tree `index`
-//! (`i` id → seq, `x` → watermark); opening such a store drops it (`LEGACY_ID_INDEX_TREE`).
+//! a store without them (a restore) gets them when it is opened. Nothing else: the indexes
+//! (id → seq, stream → seq of each version) are kept in memory by `index::Index` and rebuilt
+//! from event headers at open. Earlier layouts, migrated when opened (`migrate_layout`): layout 1
+//! also had a tree `index` (`i` id → seq, `x` → watermark), dropped (`LEGACY_ID_INDEX_TREE`);
+//! layouts 1 and 2 kept the Merkle tree one value per node (`t` level(u8 ≥ 1) index(u64 BE) →
+//! 32 bytes, `LEGACY_MERKLE_NODE_PREFIX`), dropped with `s`, the tree then rebuilt as tiles.
 
 use proto_events::{Hash, Seq, Timestamp};
 
@@ -21,7 +23,9 @@ use crate::store::{Head, StoreError};
 pub(crate) const EVENT_PREFIX: u8 = b'e';
 pub(crate) const HEAD: &[u8] = b"h";
 pub(crate) const LAYOUT: &[u8] = b"m";
-pub(crate) const MERKLE_NODE_PREFIX: u8 = b't';
+pub(crate) const TILE_PREFIX: u8 = b'T';
+/// The prefix of layout 2's Merkle tree, one key per node: removed when such a store is opened.
+pub(crate) const LEGACY_MERKLE_NODE_PREFIX: u8 = b't';
 pub(crate) const TREE_SIZE: &[u8] = b"s";
 /// The sled tree of layout 1's id index, dropped when such a store is opened.
 pub(crate) const LEGACY_ID_INDEX_TREE: &str = "index";
@@ -32,8 +36,9 @@ pub(crate) fn event(seq: Seq) -> [u8; 9] {
     key
 }
 
-pub(crate) fn merkle_node(level: u8, index: u64) -> [u8; 10] {
-    let mut key = [MERKLE_NODE_PREFIX; 10];
+/// The key of the tile of tile level `level` (tree level `8·level`) and index `index`.
+pub(crate) fn tile(level: u8, index: u64) -> [u8; 10] {
+    let mut key = [TILE_PREFIX; 10];
     key[1] = level;
     key[2..].copy_from_slice(&index.to_be_bytes());
     key

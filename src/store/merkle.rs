@@ -1,22 +1,28 @@
-//! The room of the Merkle tree over the log (RFC 6962, `proto_events::tlog::tree`): the hash of
-//! every complete subtree above the leaves, stored in the tree `ledger` beside the events and
-//! written in the same `apply_batch` as the group of events that completes it, so the tree
-//! survives a crash exactly as far as the events do.
+//! The room of the Merkle tree over the log (RFC 6962, `proto_events::tlog::tree`), stored as
+//! C2SP tlog-tiles: the hashes of tree levels 0, 8, 16… kept 256 to a sled value in the tree
+//! `ledger` beside the events, and written in the same `apply_batch` as the group of events that
+//! fills them, so the tree survives a crash exactly as far as the events do.
 //!
-//! Keys (see `keys`): `t` ‖ level (u8, ≥ 1) ‖ index (u64 BE) → 32 bytes; `s` → the tree's size
-//! (u64 BE), equal to the head's seq after every group commit. A leaf (level 0) is not stored: it
-//! is `H(0x00 ‖ hash)` of the event's stored hash, one read of the event. So any node is one
-//! read, and a proof or a root O(log n) reads; nothing rehashes the log.
+//! Keys (see `keys`): `T` ‖ tile level (u8) ‖ tile index (u64 BE) → the tile's hashes so far
+//! (32 bytes each: a full tile 256 of them, the partial right-edge tile of each level fewer);
+//! `s` → the tree's size (u64 BE), equal to the head's seq after every group commit. A tile
+//! value only grows, and only by whole hashes, so its first `W` hashes are the tile of width `W`
+//! at every size that has it: a past size reads the same keys as the head. A complete subtree at
+//! level `8·L + r` is the root of `2^r` consecutive hashes of one tile of level `L`, hashed from
+//! them when read (at most 127 SHA-256), so any node is one read and a proof or a root O(log n)
+//! reads; nothing rehashes the log.
 //!
-//! The writer keeps the `Frontier` (the complete subtrees of the current size) in memory: a group
-//! of appends stages its nodes into the group's batch (`stage`) and publishes the new frontier
-//! only after the flush (`commit`). Opening a store whose tree is shorter than its log (a store
-//! of an earlier build, a restore, a deleted tree) appends the missing leaves from the event
-//! hashes before anything is served.
+//! The writer keeps the `Edge` (the frontier of complete subtrees and the partial tile of each
+//! level) in memory: a group of appends stages the tiles it fills, each partial tile it changed
+//! and the new size into the group's batch (`merkle_stage`) and publishes the new edge only
+//! after the flush (`merkle_commit`), so a commit reads nothing back. Opening a store whose tree
+//! is shorter than its log (a restore, a layout-2 store whose per-node tree was dropped, a
+//! deleted tree) appends the missing leaves from the event hashes before anything is served.
 
+use std::cell::RefCell;
 use std::sync::Mutex;
 
-use proto_events::tlog::tile::{TileKind, TilePath, TILE_HEIGHT};
+use proto_events::tlog::tile::{TileKind, TilePath, TILE_HEIGHT, TILE_WIDTH_MAX};
 use proto_events::tlog::tree::{self, Frontier, Node, Nodes, ProofError, TreeHash};
 use proto_events::tlog::{ConsistencyProof, InclusionProof, LeafIndex, TreeSize};
 use proto_events::{Hash, Seq};
@@ -25,12 +31,32 @@ use crate::store::{keys, peek, Head, Store, StoreError};
 
 /// Events per sled batch while the tree is rebuilt at open.
 const REBUILD_BATCH_EVENTS: u64 = 10_000;
+/// Keys per sled batch while tiles or the nodes of layout 2 are removed.
+const REMOVE_BATCH_KEYS: usize = 10_000;
+/// Tile levels of a tree of at most `u64::MAX` leaves (tree levels 0, 8, … 56).
+const TILE_LEVELS: usize = 8;
+/// Bytes of a hash in a tile.
+const HASH_BYTES: usize = 32;
+/// Bytes of a full tile.
+const TILE_BYTES: usize = TILE_WIDTH_MAX as usize * HASH_BYTES;
+/// Tiles a proof's reader keeps at hand: a proof reads a few nodes from each tile on its path.
+const READ_CACHE_TILES: usize = 16;
 
-/// The writer's frontier (the store's copy, behind a lock only the writer takes in turn).
+/// The writer's edge (the store's copy, behind a lock only the writer takes in turn).
 pub(crate) struct MerkleState {
-    frontier: Mutex<Frontier>,
+    edge: Mutex<Edge>,
     /// Leaves appended when the store was opened (0 when the stored tree was whole).
     rebuilt_leaves: u64,
+}
+
+/// The right edge of the stored tree, all a group commit needs to extend it: the frontier (the
+/// complete subtrees of the size's binary decomposition) and, per tile level, the hashes of its
+/// partial tile (fewer than 256; empty when the level's last tile is full or there is none).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Edge {
+    frontier: Frontier,
+    /// `partial[L]`: the hashes of tree level `8·L` after the last full tile of level `L`.
+    partial: Vec<Vec<u8>>,
 }
 
 /// Why a proof cannot be given.
@@ -62,7 +88,7 @@ pub enum TreeProofError {
         /// The newer size.
         to: u64,
     },
-    /// The store failed, or a stored node is missing or malformed.
+    /// The store failed, or a stored tile is missing or malformed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -83,7 +109,7 @@ impl Store {
     /// The tree root at `size` (`size ≤` the durable head).
     pub fn tree_root(&self, size: u64) -> Result<TreeHash, TreeProofError> {
         self.check_size(size)?;
-        Ok(tree::root(&StoredNodes(&self.inner.tree), TreeSize(size))?)
+        Ok(tree::root(&StoredTiles::new(&self.inner.tree), TreeSize(size))?)
     }
 
     /// The inclusion proof of event `seq` in the tree of `size` leaves.
@@ -92,7 +118,7 @@ impl Store {
         if seq.0 == 0 || seq.0 > size {
             return Err(TreeProofError::SeqOutsideTree { seq: seq.0, size });
         }
-        let nodes = StoredNodes(&self.inner.tree);
+        let nodes = StoredTiles::new(&self.inner.tree);
         let index = seq.0 - 1;
         let leaf_hash = nodes.node(Node { level: 0, index })?;
         let hashes = tree::inclusion_proof(&nodes, LeafIndex(index), TreeSize(size))?;
@@ -109,69 +135,32 @@ impl Store {
         if from > to {
             return Err(TreeProofError::SizesReversed { from, to });
         }
-        let hashes =
-            tree::consistency_proof(&StoredNodes(&self.inner.tree), TreeSize(from), TreeSize(to))?;
+        let nodes = StoredTiles::new(&self.inner.tree);
+        let hashes = tree::consistency_proof(&nodes, TreeSize(from), TreeSize(to))?;
         Ok(ConsistencyProof { from, to, hashes })
     }
 
     /// The bytes of a C2SP tlog-tiles tile or entry bundle, as of the durable head; `None` when
-    /// the tree has no such tile yet. A hash tile is its `width` hashes concatenated (the
-    /// complete subtrees of level `8·L` from `index·256`), read in one range of stored nodes (of
-    /// events at level 0); an entry bundle is each leaf's data (the event's 32-byte stored hash)
-    /// with its 16-bit big-endian length.
+    /// the tree has no such tile yet. A hash tile is the first `width` hashes of the stored tile
+    /// (one read); an entry bundle is each leaf's data (the event's 32-byte stored hash) with its
+    /// 16-bit big-endian length, read from the events.
     pub fn tile(&self, tile: TilePath) -> Result<Option<Vec<u8>>, StoreError> {
         if !tile.exists_at(self.head().seq.0) {
             return Ok(None);
         }
-        let width = u64::from(tile.width);
-        // `exists_at` checked that the tile's last hash is inside the tree, so no overflow.
-        let start = tile.index * u64::from(proto_events::tlog::tile::TILE_WIDTH_MAX);
-        let mut bytes = Vec::with_capacity(usize::from(tile.width) * 34);
+        let width = usize::from(tile.width);
+        let bad = || StoreError::BadIndex { what: "плитка дерева Меркла" };
         let level = match tile.kind {
-            TileKind::Entries | TileKind::Hashes { level: 0 } => {
-                let first = Seq(start + 1);
-                let last = Seq(start + width);
-                for item in self.inner.tree.range(keys::event(first)..=keys::event(last)) {
-                    let (key, stored) = item?;
-                    let hash = peek(Seq(keys::seq_from_event_key(&key)?), &stored)?.hash;
-                    match tile.kind {
-                        TileKind::Entries => {
-                            bytes.extend_from_slice(&32u16.to_be_bytes());
-                            bytes.extend_from_slice(&hash.0);
-                        }
-                        TileKind::Hashes { .. } => {
-                            bytes.extend_from_slice(&tree::event_leaf(&hash).0)
-                        }
-                    }
-                }
-                0
-            }
-            TileKind::Hashes { level } => level
-                .checked_mul(TILE_HEIGHT)
-                .ok_or(StoreError::BadIndex { what: "уровень плитки" })?,
+            TileKind::Hashes { level } => level,
+            TileKind::Entries => return self.entry_bundle(tile).map(Some),
         };
-        if level > 0 {
-            let first = keys::merkle_node(level, start);
-            let last = keys::merkle_node(level, start + width - 1);
-            for item in self.inner.tree.range(first..=last) {
-                let (_, hash) = item?;
-                if hash.len() != 32 {
-                    return Err(StoreError::BadIndex {
-                        what: "узел дерева Меркла"
-                    });
-                }
-                bytes.extend_from_slice(&hash);
-            }
-        }
-        let per_item = if tile.kind == TileKind::Entries { 34 } else { 32 };
-        if bytes.len() != usize::from(tile.width) * per_item {
-            return Err(StoreError::BadIndex { what: "плитка дерева Меркла" });
-        }
-        Ok(Some(bytes))
+        let stored = self.inner.tree.get(keys::tile(level, tile.index))?.ok_or_else(bad)?;
+        let bytes = stored.get(..width * HASH_BYTES).ok_or_else(bad)?;
+        Ok(Some(bytes.to_vec()))
     }
 
     /// How many leaves the opening of this store had to add to the stored tree from the event
-    /// hashes: 0 unless the tree was missing or short (a store of an earlier build, a restore).
+    /// hashes: 0 unless the tree was missing or short (a layout-2 store, a restore).
     pub fn merkle_leaves_rebuilt_at_open(&self) -> u64 {
         self.inner.merkle.rebuilt_leaves
     }
@@ -184,36 +173,137 @@ impl Store {
         Ok(())
     }
 
-    /// Stages the tree's nodes completed by a group of events (their hashes in seq order) into
-    /// the group's batch, with the new size; returns the frontier to `merkle_commit` once the
-    /// batch is durable (the writer).
+    /// An entry bundle (see `tile`), whose existence at the head was checked.
+    fn entry_bundle(&self, tile: TilePath) -> Result<Vec<u8>, StoreError> {
+        let start = tile.index * u64::from(TILE_WIDTH_MAX);
+        let first = Seq(start + 1);
+        let last = Seq(start + u64::from(tile.width));
+        let mut bytes = Vec::with_capacity(usize::from(tile.width) * (2 + HASH_BYTES));
+        for item in self.inner.tree.range(keys::event(first)..=keys::event(last)) {
+            let (key, stored) = item?;
+            let hash = peek(Seq(keys::seq_from_event_key(&key)?), &stored)?.hash;
+            bytes.extend_from_slice(&32u16.to_be_bytes());
+            bytes.extend_from_slice(&hash.0);
+        }
+        if bytes.len() != usize::from(tile.width) * (2 + HASH_BYTES) {
+            return Err(StoreError::BadIndex {
+                what: "пакет записей дерева Меркла"
+            });
+        }
+        Ok(bytes)
+    }
+
+    /// Stages the tiles a group of events (their hashes in seq order) fills, the partial tiles it
+    /// changes and the new size into the group's batch; returns the edge to `merkle_commit` once
+    /// the batch is durable (the writer).
     pub(crate) fn merkle_stage<'a>(
         &self,
         batch: &mut sled::Batch,
         hashes: impl Iterator<Item = &'a Hash>,
-    ) -> Result<Frontier, StoreError> {
-        let mut frontier = match self.inner.merkle.frontier.lock() {
-            Ok(frontier) => frontier.clone(),
+    ) -> Result<Edge, StoreError> {
+        let mut edge = match self.inner.merkle.edge.lock() {
+            Ok(edge) => edge.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         };
-        for hash in hashes {
-            append(&mut frontier, batch, hash)?;
-        }
-        batch.insert(keys::TREE_SIZE, &frontier.size().0.to_be_bytes()[..]);
-        Ok(frontier)
+        edge.stage(batch, hashes)?;
+        Ok(edge)
     }
 
-    /// Publishes the frontier of a durable group (the writer, after the flush).
-    pub(crate) fn merkle_commit(&self, frontier: Frontier) {
-        match self.inner.merkle.frontier.lock() {
-            Ok(mut slot) => *slot = frontier,
-            Err(poisoned) => *poisoned.into_inner() = frontier,
+    /// Publishes the edge of a durable group (the writer, after the flush).
+    pub(crate) fn merkle_commit(&self, edge: Edge) {
+        match self.inner.merkle.edge.lock() {
+            Ok(mut slot) => *slot = edge,
+            Err(poisoned) => *poisoned.into_inner() = edge,
         }
     }
 }
 
-/// Opens the tree of a store whose chain tail was verified: reads its frontier, first appending
-/// whatever leaves it lacks up to the head (all of them when it has none). Flushes what it wrote.
+impl Edge {
+    /// The edge of the stored tree of `size` leaves: its frontier and its partial tiles.
+    fn read(tree: &sled::Tree, size: u64) -> Result<Edge, StoreError> {
+        let frontier =
+            Frontier::read(&StoredTiles::new(tree), TreeSize(size)).map_err(node_error)?;
+        let mut partial = Vec::new();
+        for level in 0..TILE_LEVELS {
+            let count = size >> (usize::from(TILE_HEIGHT) * level);
+            if count == 0 {
+                break;
+            }
+            let width = usize::try_from(count % u64::from(TILE_WIDTH_MAX)).map_err(|_| {
+                StoreError::BadIndex { what: "плитка дерева Меркла" }
+            })?;
+            let mut bytes = Vec::with_capacity(TILE_BYTES);
+            if width > 0 {
+                let key = keys::tile(tile_level(level)?, count / u64::from(TILE_WIDTH_MAX));
+                let stored = tree.get(key)?;
+                let hashes = stored.as_ref().and_then(|stored| stored.get(..width * HASH_BYTES));
+                bytes.extend_from_slice(hashes.ok_or(StoreError::BadIndex {
+                    what: "плитка дерева Меркла",
+                })?);
+            }
+            partial.push(bytes);
+        }
+        Ok(Edge { frontier, partial })
+    }
+
+    /// Appends the leaves of `hashes` (events' stored hashes in seq order) and stages into
+    /// `batch` every tile they fill, every partial tile they change (once, as it stands at the
+    /// end) and the new size.
+    fn stage<'a>(
+        &mut self,
+        batch: &mut sled::Batch,
+        hashes: impl Iterator<Item = &'a Hash>,
+    ) -> Result<(), StoreError> {
+        let mut changed = [false; TILE_LEVELS];
+        let mut overflow = false;
+        for hash in hashes {
+            let partial = &mut self.partial;
+            let full = self.frontier.append(tree::event_leaf(hash), |node, hash| {
+                if node.level % TILE_HEIGHT != 0 {
+                    return;
+                }
+                let level = usize::from(node.level / TILE_HEIGHT);
+                if partial.len() <= level {
+                    partial.resize_with(level + 1, || Vec::with_capacity(TILE_BYTES));
+                }
+                let (Some(bytes), Some(changed)) = (partial.get_mut(level), changed.get_mut(level))
+                else {
+                    overflow = true;
+                    return;
+                };
+                bytes.extend_from_slice(&hash.0);
+                *changed = bytes.len() < TILE_BYTES;
+                if bytes.len() == TILE_BYTES {
+                    batch.insert(
+                        &keys::tile(node.level / TILE_HEIGHT, node.index >> TILE_HEIGHT)[..],
+                        bytes.as_slice(),
+                    );
+                    bytes.clear();
+                }
+            });
+            if full.is_err() || overflow {
+                return Err(StoreError::BadIndex {
+                    what: "размер дерева Меркла"
+                });
+            }
+        }
+        let size = self.frontier.size().0;
+        for (level, bytes) in self.partial.iter().enumerate() {
+            if changed.get(level) == Some(&true) {
+                let count = size >> (usize::from(TILE_HEIGHT) * level);
+                let key = keys::tile(tile_level(level)?, count / u64::from(TILE_WIDTH_MAX));
+                batch.insert(&key[..], bytes.as_slice());
+            }
+        }
+        batch.insert(keys::TREE_SIZE, &size.to_be_bytes()[..]);
+        Ok(())
+    }
+}
+
+/// Opens the tree of a store whose chain tail was verified: reads its edge, first appending
+/// whatever leaves it lacks up to the head (all of them when it has none, or when its edge does
+/// not read back: the tree is derived from the event hashes, which were just verified). Flushes
+/// what it wrote.
 pub(crate) fn open(tree: &sled::Tree, head: Head) -> Result<MerkleState, StoreError> {
     let stored_size = match tree.get(keys::TREE_SIZE)? {
         None => 0,
@@ -222,13 +312,23 @@ pub(crate) fn open(tree: &sled::Tree, head: Head) -> Result<MerkleState, StoreEr
             .map_err(|_| StoreError::BadIndex { what: "размер дерева Меркла" })?,
     };
     // A tree longer than the log cannot come from this log's writer: rebuild it all.
-    let start = if stored_size > head.seq.0 { 0 } else { stored_size };
-    let nodes = StoredNodes(tree);
-    let mut frontier = Frontier::read(&nodes, TreeSize(start)).map_err(node_error)?;
+    let mut start = if stored_size > head.seq.0 { 0 } else { stored_size };
+    let mut edge = match Edge::read(tree, start) {
+        Ok(edge) => edge,
+        Err(_) if start > 0 => {
+            start = 0;
+            Edge::default()
+        }
+        Err(error) => return Err(error),
+    };
+    if start == 0 {
+        // A whole rebuild starts from no tile: nothing of another tree stays beside the new one.
+        remove_prefix(tree, keys::TILE_PREFIX)?;
+    }
     let mut seq = start;
     while seq < head.seq.0 {
         let last = head.seq.0.min(seq.saturating_add(REBUILD_BATCH_EVENTS));
-        let mut batch = sled::Batch::default();
+        let mut hashes = Vec::new();
         for item in tree.range(keys::event(Seq(seq + 1))..=keys::event(Seq(last))) {
             let (key, stored) = item?;
             let event_seq = keys::seq_from_event_key(&key)?;
@@ -240,53 +340,118 @@ pub(crate) fn open(tree: &sled::Tree, head: Head) -> Result<MerkleState, StoreEr
                     what: "номера событий при сборке дерева Меркла",
                 });
             }
-            append(&mut frontier, &mut batch, &peek(Seq(seq), &stored)?.hash)?;
+            hashes.push(peek(Seq(seq), &stored)?.hash);
         }
         if seq != last {
             return Err(StoreError::BadIndex {
                 what: "номера событий при сборке дерева Меркла"
             });
         }
-        batch.insert(keys::TREE_SIZE, &frontier.size().0.to_be_bytes()[..]);
+        let mut batch = sled::Batch::default();
+        edge.stage(&mut batch, hashes.iter())?;
         tree.apply_batch(batch)?;
     }
-    if seq != stored_size {
+    if seq != start || seq != stored_size {
         tree.insert(keys::TREE_SIZE, &seq.to_be_bytes()[..])?;
         tree.flush()?;
     }
-    Ok(MerkleState { frontier: Mutex::new(frontier), rebuilt_leaves: seq - start })
+    Ok(MerkleState { edge: Mutex::new(edge), rebuilt_leaves: seq - start })
 }
 
-/// The stored nodes: level 0 from the event's stored hash, the others from their keys.
-struct StoredNodes<'a>(&'a sled::Tree);
+/// Removes the tree of layout 2 (one key per node above the leaves, prefix `t`) and its size,
+/// so that `open` rebuilds the tree as tiles from the event hashes. Idempotent: a crash in the
+/// middle leaves the layout record at 2, and the next open removes the rest.
+pub(crate) fn remove_node_layout(tree: &sled::Tree) -> Result<(), StoreError> {
+    remove_prefix(tree, keys::LEGACY_MERKLE_NODE_PREFIX)?;
+    tree.remove(keys::TREE_SIZE)?;
+    Ok(())
+}
 
-impl Nodes for StoredNodes<'_> {
-    type Error = StoreError;
+/// The hashes of complete subtrees read from the stored tiles; keeps the last few tiles read,
+/// since a proof reads several nodes of each tile on its path.
+struct StoredTiles<'a> {
+    tree: &'a sled::Tree,
+    read: RefCell<Vec<([u8; 10], sled::IVec)>>,
+}
 
-    fn node(&self, node: Node) -> Result<TreeHash, StoreError> {
-        if node.level == 0 {
-            let seq = Seq(node.index.saturating_add(1));
-            let stored = self.0.get(keys::event(seq))?.ok_or(StoreError::BadIndex {
-                what: "событие, лист дерева Меркла",
-            })?;
-            return Ok(tree::event_leaf(&peek(seq, &stored)?.hash));
+impl<'a> StoredTiles<'a> {
+    fn new(tree: &'a sled::Tree) -> StoredTiles<'a> {
+        StoredTiles { tree, read: RefCell::new(Vec::new()) }
+    }
+
+    fn tile(&self, key: [u8; 10]) -> Result<sled::IVec, StoreError> {
+        if let Some((_, value)) = self.read.borrow().iter().find(|(read, _)| *read == key) {
+            return Ok(value.clone());
         }
-        let value = self.0.get(keys::merkle_node(node.level, node.index))?;
-        value
-            .and_then(|value| <[u8; 32]>::try_from(value.as_ref()).ok())
-            .map(TreeHash)
-            .ok_or(StoreError::BadIndex { what: "узел дерева Меркла" })
+        let value = self
+            .tree
+            .get(key)?
+            .ok_or(StoreError::BadIndex { what: "плитка дерева Меркла" })?;
+        let mut read = self.read.borrow_mut();
+        if read.len() == READ_CACHE_TILES {
+            read.remove(0);
+        }
+        read.push((key, value.clone()));
+        Ok(value)
     }
 }
 
-fn append(frontier: &mut Frontier, batch: &mut sled::Batch, hash: &Hash) -> Result<(), StoreError> {
-    frontier
-        .append(tree::event_leaf(hash), |node, hash| {
-            if node.level > 0 {
-                batch.insert(&keys::merkle_node(node.level, node.index)[..], &hash.0[..]);
-            }
-        })
-        .map_err(|_| StoreError::BadIndex { what: "размер дерева Меркла" })
+impl Nodes for StoredTiles<'_> {
+    type Error = StoreError;
+
+    /// The node at level `8·L + r` is the root of `2^r` consecutive hashes of a tile of level
+    /// `L`, which hold the same `2^(8·L + r)` leaves.
+    fn node(&self, node: Node) -> Result<TreeHash, StoreError> {
+        let bad = || StoreError::BadIndex { what: "плитка дерева Меркла" };
+        let height = node.level % TILE_HEIGHT;
+        let count = 1u64 << height;
+        let first = node.index.checked_mul(count).ok_or_else(bad)?;
+        let position = usize::try_from(first % u64::from(TILE_WIDTH_MAX)).map_err(|_| bad())?;
+        let tile = self.tile(keys::tile(node.level / TILE_HEIGHT, first >> TILE_HEIGHT))?;
+        let end = position + (1usize << height);
+        let hashes = tile.get(position * HASH_BYTES..end * HASH_BYTES).ok_or_else(bad)?;
+        Ok(subtree_root(hashes))
+    }
+}
+
+/// The root of the complete subtree over `hashes` (a power of two of them, 32 bytes each, as
+/// `StoredTiles` cuts them from a tile), hashed pairwise level by level.
+fn subtree_root(hashes: &[u8]) -> TreeHash {
+    let mut level: Vec<TreeHash> = hashes
+        .chunks_exact(HASH_BYTES)
+        .filter_map(|hash| <[u8; 32]>::try_from(hash).ok().map(TreeHash))
+        .collect();
+    while level.len() > 1 {
+        level = level
+            .chunks_exact(2)
+            .filter_map(|pair| match pair {
+                [left, right] => Some(tree::node_hash(left, right)),
+                _ => None,
+            })
+            .collect();
+    }
+    level.first().copied().unwrap_or_else(tree::empty_root)
+}
+
+/// A tile level (`0..TILE_LEVELS`) as the byte of its key.
+fn tile_level(level: usize) -> Result<u8, StoreError> {
+    u8::try_from(level).map_err(|_| StoreError::BadIndex { what: "уровень плитки" })
+}
+
+/// Removes every key of the ledger tree starting with `prefix`, in batches.
+fn remove_prefix(tree: &sled::Tree, prefix: u8) -> Result<(), StoreError> {
+    loop {
+        let mut batch = sled::Batch::default();
+        let mut removed = 0usize;
+        for key in tree.scan_prefix([prefix]).keys().take(REMOVE_BATCH_KEYS) {
+            batch.remove(key?);
+            removed += 1;
+        }
+        if removed == 0 {
+            return Ok(());
+        }
+        tree.apply_batch(batch)?;
+    }
 }
 
 fn node_error(error: ProofError<StoreError>) -> StoreError {
@@ -304,6 +469,7 @@ mod tests {
     use proto_events::{Actor, ActorRole, Date, Effective, NewEvent, StreamName};
 
     use crate::store::{keys, AppendRequest, Ledger, NoGate, Store, StoreError, SystemClock};
+    use crate::store::{STORE_LAYOUT_VERSION, STORE_LAYOUT_VERSION_MERKLE_NODES};
 
     use super::*;
 
@@ -349,6 +515,7 @@ mod tests {
         memory
     }
 
+    /// Every root, inclusion proof and consistency proof of every size up to the head.
     fn check_against_recomputation(store: &Store) {
         let memory = recomputed(store);
         let head = store.head().seq.0;
@@ -365,6 +532,33 @@ mod tests {
                 proof.verify(&old, &root).unwrap();
             }
         }
+        check_tiles(store, &memory);
+    }
+
+    /// Every stored tile at the head holds exactly the hashes of the recomputed tree, and no
+    /// tile key lies beyond the head's tiles.
+    fn check_tiles(store: &Store, memory: &MemoryTree) {
+        let head = store.head().seq.0;
+        let mut expected_keys = 0usize;
+        for level in 0..TILE_LEVELS as u8 {
+            let count = head >> (8 * u32::from(level));
+            if count == 0 {
+                break;
+            }
+            for index in 0..count.div_ceil(256) {
+                let width = (count - index * 256).min(256);
+                let mut expected = Vec::new();
+                for n in 0..width {
+                    let node = Node { level: level * 8, index: index * 256 + n };
+                    expected.extend_from_slice(&memory.node(node).unwrap().0);
+                }
+                let stored = store.inner.tree.get(keys::tile(level, index)).unwrap().unwrap();
+                assert_eq!(stored.as_ref(), expected.as_slice(), "tile {level}/{index}");
+                expected_keys += 1;
+            }
+        }
+        assert_eq!(store.inner.tree.scan_prefix([keys::TILE_PREFIX]).count(), expected_keys);
+        assert_eq!(store.inner.tree.scan_prefix([keys::LEGACY_MERKLE_NODE_PREFIX]).count(), 0);
     }
 
     #[test]
@@ -377,9 +571,47 @@ mod tests {
         let store = reopen(dir.path());
         assert_eq!(store.merkle_leaves_rebuilt_at_open(), 0);
         check_against_recomputation(&store);
-        // Appends after a reopen continue from the stored frontier.
+        // Appends after a reopen continue from the stored edge.
         append_groups(&store, &[4, 1]);
         check_against_recomputation(&store);
+    }
+
+    #[test]
+    fn tiles_fill_and_roll_over_across_group_commits_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        // A tile filled exactly by one group, by the first event of the next, by a group that
+        // spans two tiles, and the first hashes of tile level 1 (one per 256 leaves).
+        append_groups(&store, &[255, 1, 256, 3, 300]);
+        drop(store);
+        let store = reopen(dir.path());
+        assert_eq!(store.merkle_leaves_rebuilt_at_open(), 0);
+        append_groups(&store, &[1, 700]);
+        let memory = recomputed(&store);
+        check_tiles(&store, &memory);
+        let head = store.head().seq.0;
+        assert_eq!(head, 1516);
+        let sizes: Vec<u64> = (0..=head)
+            .filter(|size| size % 37 == 0 || (size % 256) < 2 || size % 256 == 255)
+            .collect();
+        for &size in &sizes {
+            let root = tree::root(&memory, TreeSize(size)).unwrap();
+            assert_eq!(store.tree_root(size).unwrap(), root, "root at {size}");
+            for seq in (1..=size).step_by(97).chain([size]).filter(|seq| *seq > 0) {
+                store.inclusion_proof(Seq(seq), size).unwrap().verify(&root).unwrap();
+            }
+            for &from in sizes.iter().filter(|from| **from <= size).step_by(5) {
+                let old = tree::root(&memory, TreeSize(from)).unwrap();
+                store.consistency_proof(from, size).unwrap().verify(&old, &root).unwrap();
+            }
+        }
+        // The served hash tiles are the stored ones, cut to the width asked for.
+        let tile = TilePath { kind: TileKind::Hashes { level: 1 }, index: 0, width: 5 };
+        let served = store.tile(tile).unwrap().unwrap();
+        let stored = store.inner.tree.get(keys::tile(1, 0)).unwrap().unwrap();
+        assert_eq!(served.as_slice(), &stored[..5 * 32]);
+        let beyond = TilePath { kind: TileKind::Hashes { level: 1 }, index: 0, width: 6 };
+        assert_eq!(store.tile(beyond).unwrap(), None);
     }
 
     #[test]
@@ -388,8 +620,8 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         append_groups(&store, &[7, 6]);
         let root = store.tree_root(13).unwrap();
-        // A store of an earlier build: no tree at all.
-        for key in store.inner.tree.scan_prefix([keys::MERKLE_NODE_PREFIX]).keys() {
+        // A restored store: no tree at all.
+        for key in store.inner.tree.scan_prefix([keys::TILE_PREFIX]).keys() {
             store.inner.tree.remove(key.unwrap()).unwrap();
         }
         store.inner.tree.remove(keys::TREE_SIZE).unwrap();
@@ -397,12 +629,82 @@ mod tests {
         let store = reopen(dir.path());
         assert_eq!(store.merkle_leaves_rebuilt_at_open(), 13);
         assert_eq!(store.tree_root(13).unwrap(), root);
-        // A tree shorter than the log (events appended by an earlier build): the rest is added.
+        // A tree shorter than the log: the rest is added.
         store.inner.tree.insert(keys::TREE_SIZE, &7u64.to_be_bytes()[..]).unwrap();
         drop(store);
         let store = reopen(dir.path());
         assert_eq!(store.merkle_leaves_rebuilt_at_open(), 6);
         check_against_recomputation(&store);
+        // A tree whose edge does not read back (a tile lost): rebuilt whole.
+        store.inner.tree.remove(keys::tile(0, 0)).unwrap();
+        drop(store);
+        let store = reopen(dir.path());
+        assert_eq!(store.merkle_leaves_rebuilt_at_open(), 13);
+        check_against_recomputation(&store);
+    }
+
+    /// Rewrites a closed store as a layout-2 build left it: record `m` = 2, the tree one value
+    /// per node above the leaves (`t` ‖ level ‖ index → hash) and its size, no tile.
+    fn make_layout_2(dir: &std::path::Path) {
+        let store = reopen(dir);
+        let memory = recomputed(&store);
+        let ledger = &store.inner.tree;
+        for key in ledger.scan_prefix([keys::TILE_PREFIX]).keys() {
+            ledger.remove(key.unwrap()).unwrap();
+        }
+        let mut frontier = Frontier::empty();
+        for seq in 1..=store.head().seq.0 {
+            let leaf = memory.node(Node { level: 0, index: seq - 1 }).unwrap();
+            frontier
+                .append(leaf, |node, hash| {
+                    if node.level > 0 {
+                        let mut key = [keys::LEGACY_MERKLE_NODE_PREFIX; 10];
+                        key[1] = node.level;
+                        key[2..].copy_from_slice(&node.index.to_be_bytes());
+                        ledger.insert(key, &hash.0[..]).unwrap();
+                    }
+                })
+                .unwrap();
+        }
+        ledger.insert(keys::TREE_SIZE, &store.head().seq.0.to_be_bytes()[..]).unwrap();
+        ledger.insert(keys::LAYOUT, &[STORE_LAYOUT_VERSION_MERKLE_NODES]).unwrap();
+        store.flush().unwrap();
+    }
+
+    #[test]
+    fn a_layout_2_store_drops_its_nodes_and_rebuilds_the_tree_as_tiles_from_the_event_hashes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        append_groups(&store, &[200, 90, 1, 9]);
+        let root = store.tree_root(300).unwrap();
+        drop(store);
+        make_layout_2(dir.path());
+
+        let store = reopen(dir.path());
+        assert_eq!(store.merkle_leaves_rebuilt_at_open(), 300);
+        assert_eq!(
+            store.inner.tree.get(keys::LAYOUT).unwrap().unwrap().as_ref(),
+            &[STORE_LAYOUT_VERSION]
+        );
+        assert_eq!(store.tree_root(300).unwrap(), root);
+        check_tiles(&store, &recomputed(&store));
+        let memory = recomputed(&store);
+        for size in [1u64, 2, 255, 256, 257, 299, 300] {
+            let root = tree::root(&memory, TreeSize(size)).unwrap();
+            for seq in [1, size / 2 + 1, size] {
+                store.inclusion_proof(Seq(seq), size).unwrap().verify(&root).unwrap();
+            }
+            for from in [1, size / 3, size - 1] {
+                let old = tree::root(&memory, TreeSize(from)).unwrap();
+                store.consistency_proof(from, size).unwrap().verify(&old, &root).unwrap();
+            }
+        }
+        // The next open finds the tree whole, and appends continue it.
+        drop(store);
+        let store = reopen(dir.path());
+        assert_eq!(store.merkle_leaves_rebuilt_at_open(), 0);
+        append_groups(&store, &[3]);
+        check_tiles(&store, &recomputed(&store));
     }
 
     #[test]

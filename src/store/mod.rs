@@ -50,11 +50,14 @@ pub const CACHE_BYTES: u64 = 128 * 1024 * 1024;
 /// How many events before the head are re-verified when a store is opened.
 pub const TAIL_VERIFY_EVENTS: u64 = 256;
 /// Version of the key layout inside the sled trees (not of the event format). Version 1 also kept
-/// an id index in sled (tree `index`); version 2 keeps every index in memory, and opening a
-/// version 1 store drops that tree and moves the record to 2 (see `migrate_layout`).
-pub const STORE_LAYOUT_VERSION: u8 = 2;
+/// an id index in sled (tree `index`); version 2 kept every index in memory; version 3 stores the
+/// Merkle tree as tlog tiles (`T`) instead of one value per node (`t`). Opening a store of an
+/// earlier version migrates it (see `migrate_layout`).
+pub const STORE_LAYOUT_VERSION: u8 = 3;
 /// The layout before the id index moved to memory: still opened, and migrated.
 const STORE_LAYOUT_VERSION_SLED_ID_INDEX: u8 = 1;
+/// The layout with the Merkle tree one value per node: still opened, and migrated.
+const STORE_LAYOUT_VERSION_MERKLE_NODES: u8 = 2;
 
 /// Errors of the store. sled's error type never escapes this module.
 #[derive(Debug, thiserror::Error)]
@@ -368,6 +371,48 @@ impl Store {
         Ok(())
     }
 
+    /// Writes sealed records (seq 1 on, one chain, into an empty store with no writer running)
+    /// `batch` at a time as the writer's group commit writes a group: the events, the head and,
+    /// when `with_tree`, the Merkle tree's tiles staged by the writer's own code, in one
+    /// `apply_batch`, then one `flush`, then the head published. Without the writer's checks and
+    /// sealing: bench-only, what `bench -- proofs` runs with and without the tree to measure the
+    /// tree's own cost on the real write path. A store written without the tree rebuilds it at
+    /// its next open.
+    #[doc(hidden)]
+    pub fn bench_group_commits(
+        &self,
+        records: &[Vec<u8>],
+        batch: usize,
+        with_tree: bool,
+    ) -> Result<(), StoreError> {
+        let mut seq = self.head().seq;
+        for group in records.chunks(batch.max(1)) {
+            let mut sled_batch = sled::Batch::default();
+            let mut hashes = Vec::with_capacity(group.len());
+            let mut head = self.head();
+            for stored in group {
+                seq = Seq(seq.0 + 1);
+                let header = peek(seq, stored)?;
+                head = Head { seq, hash: header.hash, recorded_at: Some(header.recorded_at) };
+                hashes.push(header.hash);
+                sled_batch.insert(&keys::event(seq)[..], stored.as_slice());
+            }
+            sled_batch.insert(keys::HEAD, &keys::encode_head(&head)[..]);
+            let edge = if with_tree {
+                Some(self.merkle_stage(&mut sled_batch, hashes.iter())?)
+            } else {
+                None
+            };
+            self.inner.tree.apply_batch(sled_batch)?;
+            self.inner.db.flush()?;
+            if let Some(edge) = edge {
+                self.merkle_commit(edge);
+            }
+            self.publish(head);
+        }
+        Ok(())
+    }
+
     /// A room's sled tree (personal records, tokens, snapshots): not part of the chain, and
     /// handed to no module outside `store/`.
     fn room_tree(&self, name: &str) -> Result<sled::Tree, StoreError> {
@@ -417,12 +462,6 @@ fn verify_tail(tree: &sled::Tree, head: Head) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Checks the layout record `m` and brings a store of an older layout to the current one.
-///
-/// A new store gets the current version. Version 1 kept the id index in sled (tree `index`, with
-/// `i`+id → seq and a watermark `x`): the tree is dropped and the record moved to 2; both steps are
-/// idempotent, so a crash between them only repeats the drop. A version this build does not know
-/// (a newer layout) is refused before anything is written.
 /// Drops the sled trees where earlier builds kept the snapshot rooms (now files, see
 /// `snapshots`): caches, so nothing is lost; a store without them writes nothing here.
 fn drop_snapshot_trees(db: &sled::Db) -> Result<(), StoreError> {
@@ -435,6 +474,15 @@ fn drop_snapshot_trees(db: &sled::Db) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Checks the layout record `m` and brings a store of an older layout to the current one.
+///
+/// A new store gets the current version. Version 1 kept the id index in sled (tree `index`, with
+/// `i`+id → seq and a watermark `x`): the tree is dropped. Versions 1 and 2 kept the Merkle tree
+/// one value per node (`t`+level+index): those keys and the tree's size `s` are removed, so that
+/// `merkle::open` rebuilds the tree as tiles from the event hashes. The record moves to the
+/// current version last, after a flush of the removals; every step is idempotent, so a crash in
+/// between only repeats it. A version this build does not know (a newer layout) is refused before
+/// anything is written.
 fn migrate_layout(db: &sled::Db, tree: &sled::Tree) -> Result<(), StoreError> {
     let found = match tree.get(keys::LAYOUT)? {
         None => {
@@ -446,8 +494,12 @@ fn migrate_layout(db: &sled::Db, tree: &sled::Tree) -> Result<(), StoreError> {
     };
     match found {
         STORE_LAYOUT_VERSION => Ok(()),
-        STORE_LAYOUT_VERSION_SLED_ID_INDEX => {
-            db.drop_tree(keys::LEGACY_ID_INDEX_TREE)?;
+        STORE_LAYOUT_VERSION_SLED_ID_INDEX | STORE_LAYOUT_VERSION_MERKLE_NODES => {
+            if found == STORE_LAYOUT_VERSION_SLED_ID_INDEX {
+                db.drop_tree(keys::LEGACY_ID_INDEX_TREE)?;
+            }
+            merkle::remove_node_layout(tree)?;
+            db.flush()?;
             tree.insert(keys::LAYOUT, &[STORE_LAYOUT_VERSION])?;
             db.flush()?;
             Ok(())

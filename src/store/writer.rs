@@ -564,12 +564,12 @@ impl Writer {
             batch.insert(&keys::event(event.seq)[..], stored.as_slice());
         }
         batch.insert(keys::HEAD, &keys::encode_head(&staged.head)[..]);
-        // The Merkle tree's nodes go in the same batch, so they survive exactly as the events do.
-        let frontier =
-            self.store.merkle_stage(&mut batch, staged.events.iter().map(|e| &e.hash))?;
+        // The Merkle tree's tiles go in the same batch, so they survive exactly as the events do;
+        // the writer's edge of the tree moves only once they are durable.
+        let edge = self.store.merkle_stage(&mut batch, staged.events.iter().map(|e| &e.hash))?;
         self.store.tree().apply_batch(batch)?;
         self.store.db().flush()?;
-        self.store.merkle_commit(frontier);
+        self.store.merkle_commit(edge);
         // The mirror second: a crash between the two leaves sled ahead, and the next open
         // catches the mirror up; the group is answered only once both copies are durable.
         if let Some(mirror) = &mut self.mirror {
