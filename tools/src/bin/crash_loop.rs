@@ -10,9 +10,11 @@
 //! chain in sled and in the mirror from the last verified seq and hash (`Store::verify_after`,
 //! `MirrorRecords::open_after`), every event acknowledged since the last round (present with its
 //! content in sled and in the mirror as the crash left it), and `SAMPLE_OLD` earlier
-//! acknowledgements drawn at random (in sled); then it opens the mirror (catching it up). The end
-//! checks all of it: the whole chain in sled and in the mirror, and every acknowledged event in
-//! both. (Before, every round re-read everything: 150 kills spent ~20 minutes verifying.)
+//! acknowledgements drawn at random (in sled); the Merkle tree (open rebuilt nothing, and the
+//! tiles the new events touched, at every tile level, hold the hashes of the tree rebuilt from
+//! the event hashes, which the loop extends round by round in memory, ~64 bytes an event; the
+//! root at the head agrees); then it opens the mirror (catching it up). The end checks all of it:
+//! the whole chain in sled and in the mirror, every acknowledged event in both, and every tile. (Before, every round re-read everything: 150 kills spent ~20 minutes verifying.)
 //!
 //! `cargo run --release -p letopis-tools --bin crash_loop -- --kills 1000 [--minutes M] [--letopis PATH]`
 //! (`--minutes`: no round starts after M minutes; the final check runs and the summary says how
@@ -28,6 +30,8 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use letopis::store::{Mirror, MirrorRecords, Store};
+use proto_events::tlog::tile::{TileKind, TilePath, TILE_HEIGHT, TILE_WIDTH_MAX};
+use proto_events::tlog::tree::{self, MemoryTree, Node, Nodes, TreeSize};
 use proto_events::{EventId, Hash, Seq, StoredHeader};
 
 /// Earlier acknowledgements re-checked in sled each round, drawn at random.
@@ -57,6 +61,7 @@ fn main() -> anyhow::Result<()> {
     let mut acknowledged: Vec<Acknowledged> = Vec::new();
     let mut state = 0x2545_f491_4f6c_dd1du64;
     let mut verified = (Seq(0), Hash::ZERO);
+    let mut rebuilt = MemoryTree::new();
     let started = Instant::now();
     let mut done = 0;
     for round in 1..=kills {
@@ -84,7 +89,7 @@ fn main() -> anyhow::Result<()> {
             state = xorshift(state);
             sample.extend(old.get((state % old.len() as u64) as usize));
         }
-        verified = check_round(dir.path(), verified, new, &sample)
+        verified = check_round(dir.path(), verified, new, &sample, &mut rebuilt)
             .with_context(|| format!("round {round}"))?;
         done = round;
         if round % 50 == 0 {
@@ -96,7 +101,7 @@ fn main() -> anyhow::Result<()> {
             );
         }
     }
-    let chain = check_all(dir.path(), &acknowledged).context("the final check")?;
+    let chain = check_all(dir.path(), &acknowledged, &rebuilt).context("the final check")?;
     println!(
         "{done} kills: {} acknowledged events all present in sled and the mirror, chain of {chain} verifies in both ({:.0} s)",
         acknowledged.len(),
@@ -185,10 +190,15 @@ fn check_round(
     verified: (Seq, Hash),
     new: &[Acknowledged],
     sample: &[&Acknowledged],
+    rebuilt: &mut MemoryTree,
 ) -> anyhow::Result<(Seq, Hash)> {
     let mirrored = mirror_hashes(MirrorRecords::open_after(dir, false, verified)?)?;
     let store = Store::open(dir).context("reopening")?;
     store.verify_after(verified).context("verify from the last verified seq")?;
+    for event in store.range(Seq(verified.0 .0 + 1), store.head().seq) {
+        rebuilt.push(tree::event_leaf(&event?.hash))?;
+    }
+    check_tree(&store, rebuilt, verified.0 .0)?;
     for acknowledged in new {
         check_event(&store, acknowledged, &mirrored)?;
     }
@@ -205,10 +215,15 @@ fn check_round(
 
 /// The end: the whole chain in sled and in the mirror, every acknowledged event in both.
 /// Returns the length of the chain.
-fn check_all(dir: &Path, acknowledged: &[Acknowledged]) -> anyhow::Result<u64> {
+fn check_all(
+    dir: &Path,
+    acknowledged: &[Acknowledged],
+    rebuilt: &MemoryTree,
+) -> anyhow::Result<u64> {
     let mirrored = mirror_hashes(MirrorRecords::open(dir, false)?)?;
     let store = Store::open(dir).context("reopening")?;
     let summary = store.verify(false, 0, |_| {}).context("verify")?;
+    check_tree(&store, rebuilt, 0)?;
     for acknowledged in acknowledged {
         check_event(&store, acknowledged, &mirrored)?;
     }
@@ -216,6 +231,40 @@ fn check_all(dir: &Path, acknowledged: &[Acknowledged]) -> anyhow::Result<u64> {
         bail!("the mirror holds {} events, sled {}", mirrored.len(), summary.events);
     }
     Ok(summary.events)
+}
+
+/// The stored tree after a kill: open added no leaf (the tiles were as long as the log), the
+/// root at the head is the rebuilt tree's, and every tile holding a leaf after `from` (at every
+/// tile level: the tiles the events since then wrote) is the rebuilt tree's hashes.
+fn check_tree(store: &Store, rebuilt: &MemoryTree, from: u64) -> anyhow::Result<()> {
+    if store.merkle_leaves_rebuilt_at_open() != 0 {
+        bail!("the tree was short: open added {} leaves", store.merkle_leaves_rebuilt_at_open());
+    }
+    let head = store.head().seq.0;
+    if rebuilt.size() != TreeSize(head) || store.tree_root(head)? != rebuilt.root() {
+        bail!("the tree root at {head} is not the root of the event hashes");
+    }
+    let width_max = u64::from(TILE_WIDTH_MAX);
+    for level in 0..8u8 {
+        let shift = u32::from(level) * u32::from(TILE_HEIGHT);
+        let count = head >> shift;
+        if count == 0 {
+            break;
+        }
+        for index in (from >> shift) / width_max..count.div_ceil(width_max) {
+            let width = (count - index * width_max).min(width_max);
+            let mut expected = Vec::with_capacity(width as usize * 32);
+            for n in 0..width {
+                let node = Node { level: level * TILE_HEIGHT, index: index * width_max + n };
+                expected.extend_from_slice(&rebuilt.node(node)?.0);
+            }
+            let path = TilePath { kind: TileKind::Hashes { level }, index, width: width as u16 };
+            if store.tile(path)? != Some(expected) {
+                bail!("tile {} is not the tree of the event hashes", path.to_path());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// One acknowledged event in sled with its content, and in the mirror with the same hash.
