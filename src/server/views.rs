@@ -44,7 +44,7 @@ use crate::server::error::{ApiError, ApiPath, ApiQuery, ErrorBody};
 use crate::server::policy;
 use crate::server::scope::ScopeFilter;
 use crate::server::AppState;
-use crate::store::Clock;
+use crate::store::{Clock, StoreError};
 
 /// Query of `GET /api/v1/figures`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -252,6 +252,21 @@ pub(crate) fn figure_catalogue(
     Ok((known, monitoring::catalogue_at(&folded, scope, date, known)))
 }
 
+/// One figure for `scope` at (`date`, `known_at`) as `principal` may read it (403 for a scope
+/// outside its own), with the knowledge point it resolved to: the figure of `GET
+/// /api/v1/figures/{code}/evidence`, for the dashboard's indicator and territory pages.
+pub(crate) fn figure_of(
+    projector: &Projector,
+    principal: &Principal,
+    code: IndicatorCode,
+    scope: &Scope,
+    (date, known_at): (Date, KnownAt),
+) -> Result<(Known, Figure), ApiError> {
+    let (folded, known) = projector.figures_at(known_at).map_err(query_error)?;
+    check_scope(principal, scope, &folded.registry)?;
+    Ok((known, monitoring::figure_at(&folded, code, scope, date, known)))
+}
+
 /// The events counted in one figure's numerator, with their seqs; with `proofs=true`, the evidence
 /// bundle: the signed checkpoint note and each event's stored record and inclusion proof.
 #[utoipa::path(get, path = "/api/v1/figures/{code}/evidence",
@@ -291,40 +306,28 @@ pub async fn figure_evidence(
             true => Some(signed_checkpoint(projector, query.size)?),
             false => None,
         };
-        let known_at = match (known_at, &proving) {
-            (Some(known_at), _) => known_at,
-            (None, Some((size, _))) => KnownAt::Seq(*size),
-            (None, None) => KnownAt::Now,
-        };
-        let (folded, known) = projector.figures_at(known_at).map_err(query_error)?;
-        if let Some((size, _)) = proving.as_ref().filter(|(size, _)| known.0 > *size) {
-            return Err(ApiError::InvalidParameter {
+        let asked = FigureAsked { code, scope, date, known_at };
+        let found = evidence_of(
+            projector,
+            &principal,
+            &clock,
+            asked,
+            proving.as_ref().map(|(size, _)| *size),
+        )
+        .map_err(|error| match error {
+            EvidenceError::AfterCheckpoint(size) => ApiError::InvalidParameter {
                 field: "known_at".into(),
-                value: query.known_at.unwrap_or_default(),
+                value: query.known_at.clone().unwrap_or_default(),
                 rule: format!(
                     "с proofs=true — не позже контрольной точки (событие №{size}): события после \
-                     неё не доказать"
+                             неё не доказать"
                 ),
-            });
-        }
-        check_scope(&principal, &scope, &folded.registry)?;
-        let figure = monitoring::figure_at(&folded, code, &scope, date, known);
-        let mut filter = ScopeFilter::of(&principal.role, projector, &clock)?;
-        let mut evidence = Vec::with_capacity(figure.evidence.len());
-        for id in &figure.evidence {
-            if !filter.as_mut().map_or(Ok(true), |filter| listed(projector, filter, id))? {
-                continue;
-            }
-            if proving.is_some() && !raw_readable(projector, filter.as_mut(), id)? {
-                continue;
-            }
-            let seq = match folded.origins.get(id) {
-                Some(origin) => Some(origin.seq),
-                None => projector.store().get_by_id(id)?.map(|event| event.seq.0),
-            };
-            evidence.push(json!({ "id": id, "seq": seq }));
-        }
-        let mut object = figure_json(&figure, known.0);
+            },
+            EvidenceError::Api(error) => error,
+        })?;
+        let mut evidence: Vec<Value> =
+            found.events.iter().map(|(id, seq)| json!({ "id": id, "seq": seq })).collect();
+        let mut object = figure_json(&found.figure, found.known.0);
         if let Some((size, note)) = proving {
             prove_evidence(projector, size, &mut evidence)?;
             object["checkpoint"] = Value::String(note);
@@ -333,6 +336,83 @@ pub async fn figure_evidence(
         Ok(object)
     })
     .await
+}
+
+/// What one figure is asked at: an indicator, a scope, a valid date and a knowledge point (with
+/// `proofs`, none: the checkpoint's size).
+pub(crate) struct FigureAsked {
+    pub code: IndicatorCode,
+    pub scope: Scope,
+    pub date: Date,
+    pub known_at: Option<KnownAt>,
+}
+
+/// One figure with the evidence its reader may see: what `GET /api/v1/figures/{code}/evidence`
+/// and the dashboard's indicator page both show.
+pub(crate) struct FigureEvidence {
+    pub figure: Figure,
+    pub known: Known,
+    /// Evidence events the reader may list, with their seqs.
+    pub events: Vec<(EventId, Option<u64>)>,
+}
+
+/// Why `evidence_of` gave no figure.
+pub(crate) enum EvidenceError {
+    /// With proofs: the knowledge point is after the checkpoint of this size.
+    AfterCheckpoint(u64),
+    /// The API's refusal or failure.
+    Api(ApiError),
+}
+
+impl From<ApiError> for EvidenceError {
+    fn from(error: ApiError) -> EvidenceError {
+        EvidenceError::Api(error)
+    }
+}
+
+impl From<StoreError> for EvidenceError {
+    fn from(error: StoreError) -> EvidenceError {
+        EvidenceError::Api(error.into())
+    }
+}
+
+/// One figure for `principal` (403 for a scope outside its own) with the evidence events it
+/// may list; with `proving` (a checkpoint's size), only those whose raw record it may read, and
+/// known at that size unless asked earlier.
+pub(crate) fn evidence_of(
+    projector: &Projector,
+    principal: &Principal,
+    clock: &Arc<dyn Clock>,
+    asked: FigureAsked,
+    proving: Option<u64>,
+) -> Result<FigureEvidence, EvidenceError> {
+    let known_at = match (asked.known_at, proving) {
+        (Some(known_at), _) => known_at,
+        (None, Some(size)) => KnownAt::Seq(size),
+        (None, None) => KnownAt::Now,
+    };
+    let (folded, known) = projector.figures_at(known_at).map_err(query_error)?;
+    if let Some(size) = proving.filter(|size| known.0 > *size) {
+        return Err(EvidenceError::AfterCheckpoint(size));
+    }
+    check_scope(principal, &asked.scope, &folded.registry)?;
+    let figure = monitoring::figure_at(&folded, asked.code, &asked.scope, asked.date, known);
+    let mut filter = ScopeFilter::of(&principal.role, projector, clock)?;
+    let mut events = Vec::with_capacity(figure.evidence.len());
+    for id in &figure.evidence {
+        if !filter.as_mut().map_or(Ok(true), |filter| listed(projector, filter, id))? {
+            continue;
+        }
+        if proving.is_some() && !raw_readable(projector, filter.as_mut(), id)? {
+            continue;
+        }
+        let seq = match folded.origins.get(id) {
+            Some(origin) => Some(origin.seq),
+            None => projector.store().get_by_id(id)?.map(|event| event.seq.0),
+        };
+        events.push((*id, seq));
+    }
+    Ok(FigureEvidence { figure, known, events })
 }
 
 /// The signed checkpoint of `size` (default: the latest), as its size and note text.

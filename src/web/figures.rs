@@ -260,7 +260,7 @@ fn figure_row(figure: &Figure, changed: bool, trend: &str) -> Markup {
         tr.figure.changed[changed] data-code=(figure.code.as_str()) data-scope=(figure.scope.to_string())
             data-value=(data_value) data-met=(format::met_attribute(figure.met)) {
             th scope="row" {
-                span.name { (definition.name) }
+                a.name href=(format!("/indicators/{}?scope={}&date={}", figure.code.as_str(), figure.scope, figure.date)) { (definition.name) }
                 details {
                     summary { "Как считается" }
                     p { (definition.text()) }
@@ -294,7 +294,7 @@ fn figure_row(figure: &Figure, changed: bool, trend: &str) -> Markup {
 }
 
 /// The figure's own status: every target met, a due one not met, or neither.
-fn figure_status(figure: &Figure) -> (&'static str, &'static str) {
+pub fn figure_status(figure: &Figure) -> (&'static str, &'static str) {
     match figure.met {
         Some(true) => ("достигнуто", "met"),
         Some(false) => ("не достигнуто", "not-met"),

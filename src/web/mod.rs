@@ -4,7 +4,7 @@
 //! Pages are rendered on the server with maud (templates checked at compile time), charts are
 //! inline SVG, there is no script, and the one stylesheet is embedded (`page::STYLE_CSS`), so
 //! the dashboard works in a closed network. A page reads its figures through the API's own
-//! functions (`server::views::figure_catalogue`, `plans_for`, `teacher_routes_for`,
+//! functions (`server::views::figure_catalogue`, `figure_of`, `evidence_of`, `plans_for`, `teacher_routes_for`,
 //! `report_verifications`, `server::reads::verify_chain`, `server::archive::log_response`),
 //! with the API's access checks: nothing here computes a figure or decides who may read it.
 //!
@@ -15,12 +15,14 @@ pub mod audit;
 pub mod chart;
 pub mod figures;
 pub mod format;
+pub mod indicator;
 pub mod login;
 pub mod page;
 pub mod plans;
 pub mod reports;
 pub mod session;
 pub mod teachers;
+pub mod territory;
 
 use axum::http::{header, Method};
 use axum::response::{IntoResponse, Redirect};
@@ -43,6 +45,8 @@ pub fn routes() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
         ("/login", Method::POST, post(login::sign_in)),
         ("/logout", Method::POST, post(login::sign_out)),
         ("/figures", Method::GET, get(figures::page_handler)),
+        ("/territory", Method::GET, get(territory::page_handler)),
+        ("/indicators/{code}", Method::GET, get(indicator::page_handler)),
         ("/plans", Method::GET, get(plans::list)),
         ("/plans/{id}", Method::GET, get(plans::plan)),
         ("/teachers/{id}", Method::GET, get(teachers::page_handler)),

@@ -89,7 +89,7 @@ pub fn page(title: &str, viewer: &Viewer, current: &str, body: Markup) -> Respon
 
 /// The sections of the navigation a role may open: (path, label).
 pub fn sections(role: &Role) -> Vec<(&'static str, &'static str)> {
-    let mut out = vec![("/figures", "Сводка")];
+    let mut out = vec![("/figures", "Сводка"), ("/territory", "Территории")];
     if may(role, Action::ReadPlans) {
         out.push(("/plans", "Планы"));
     }

@@ -334,3 +334,133 @@ async fn every_page_answers_the_roles_that_may_read_it() {
     let cookie = demo.sign_in(&operator).await;
     assert_eq!(demo.page("/plans/no-such-plan", &cookie).await.status, StatusCode::NOT_FOUND);
 }
+
+/// Each row of the drill-down carries the API's value of that territory's figure.
+async fn check_territory_rows_equal_api(demo: &Demo, query: &str, secret: &str, cookie: &str) {
+    let page = demo.page(&format!("/territory?{query}"), cookie).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let rows = figure_rows_without_met(&page.body);
+    assert!(!rows.is_empty(), "{}", page.body);
+    let at: Vec<&str> = query
+        .split('&')
+        .filter(|pair| pair.starts_with("date=") || pair.starts_with("known_at="))
+        .collect();
+    let at = at.join("&");
+    for (code, scope, value) in &rows {
+        let (status, api) = demo.api(&format!("/api/v1/figures?scope={scope}&{at}"), secret).await;
+        assert_eq!(status, StatusCode::OK, "{api}");
+        let figure =
+            api.as_array().unwrap().iter().find(|figure| figure["code"] == **code).unwrap();
+        assert_eq!(*value, json_value_text(figure), "{code} at {scope}");
+    }
+}
+
+/// Every element carrying `data-code` with `data-scope` and `data-value`: (code, scope, value).
+fn figure_rows_without_met(html: &str) -> Vec<(String, String, String)> {
+    let mut rows = Vec::new();
+    for piece in html.split('<').skip(1) {
+        let tag = piece.split('>').next().unwrap();
+        if let (Some(code), Some(scope), Some(value)) = (
+            attribute(tag, "data-code"),
+            attribute(tag, "data-scope"),
+            attribute(tag, "data-value"),
+        ) {
+            rows.push((code, scope, value));
+        }
+    }
+    rows
+}
+
+#[tokio::test]
+async fn the_territory_drill_down_shows_the_apis_values_sorts_on_the_server_and_keeps_the_scope() {
+    let demo = demo();
+    let (ministry, _) = demo.token("ministry");
+    let cookie = demo.sign_in(&ministry).await;
+    let query = "scope=region&code=diagnosed&date=2024-12-31";
+    check_territory_rows_equal_api(demo, query, &ministry, &cookie).await;
+    check_territory_rows_equal_api(
+        demo,
+        "scope=municipality:38-12&code=diagnosed&date=2024-12-31",
+        &ministry,
+        &cookie,
+    )
+    .await;
+    // Sorted by value, descending by default; by name on the header's link.
+    let page = demo.page(&format!("/territory?{query}"), &cookie).await;
+    let values: Vec<f64> = figure_rows_without_met(&page.body)
+        .iter()
+        .filter_map(|(_, scope, value)| (scope != "region").then(|| value.parse().ok()).flatten())
+        .collect();
+    assert!(values.windows(2).all(|pair| pair[0] >= pair[1]), "{values:?}");
+    assert!(page.body.contains("aria-sort=\"descending\""), "{}", page.body);
+    assert!(page.body.contains("sort=name&amp;order=asc"), "{}", page.body);
+    let by_name = demo.page(&format!("/territory?{query}&sort=name&order=asc"), &cookie).await;
+    assert_eq!(by_name.status, StatusCode::OK);
+    // Rows link on: a municipality to its organisations.
+    assert!(page.body.contains("/territory?scope=municipality:38-12&amp;code=diagnosed"));
+    // Known at an earlier point: the same values as the API at that point.
+    let head = demo.summary.head_seq / 2;
+    check_territory_rows_equal_api(
+        demo,
+        &format!("scope=region&code=diagnosed&date=2024-12-31&known_at={head}"),
+        &ministry,
+        &cookie,
+    )
+    .await;
+    let unknown = demo.page("/territory?scope=region&code=no_such_code", &cookie).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    // A municipality: its own organisations, the API's 403 elsewhere.
+    let (own, _) = demo.token("municipality:38-12");
+    let cookie = demo.sign_in(&own).await;
+    check_territory_rows_equal_api(demo, "code=diagnosed&date=2024-12-31", &own, &cookie).await;
+    for scope in ["region", "municipality:38-99"] {
+        let answer = demo.page(&format!("/territory?scope={scope}"), &cookie).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{scope}");
+    }
+}
+
+#[tokio::test]
+async fn the_indicator_page_draws_the_years_with_each_acts_target_and_lists_the_apis_evidence() {
+    let demo = demo();
+    let (ministry, _) = demo.token("ministry");
+    let cookie = demo.sign_in(&ministry).await;
+    let page = demo.page("/indicators/fr_by_deficit?scope=region&date=2024-12-31", &cookie).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let (_, api) = demo
+        .api("/api/v1/figures/fr_by_deficit/evidence?scope=region&date=2024-12-31", &ministry)
+        .await;
+    let own = figure_rows(&page.body).into_iter().find(|row| row.1 == "region").unwrap();
+    assert_eq!(own.2, json_value_text(&api));
+    assert!(page.body.contains("<svg class=\"years\""), "{}", page.body);
+    // The demo's conflicting acts: both drawn, both named in the legend.
+    let acts: std::collections::BTreeSet<&str> = api["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|target| target["act"].as_str().unwrap())
+        .collect();
+    assert!(acts.len() >= 2, "{api}");
+    assert!(page.body.matches("<path class=\"target\"").count() >= 2, "{}", page.body);
+    assert!(page.body.contains(">А2</text>"));
+    // The evidence is the API's, by pseudonymous id.
+    for item in api["evidence"].as_array().unwrap().iter().take(50) {
+        assert!(page.body.contains(item["id"].as_str().unwrap()), "{item}");
+    }
+    // Each year's row is the API's figure on 31 December of that year.
+    let (_, earlier) = demo.api("/api/v1/figures?scope=region&date=2023-12-31", &ministry).await;
+    let earlier =
+        earlier.as_array().unwrap().iter().find(|f| f["code"] == "fr_by_deficit").unwrap();
+    assert!(
+        page.body
+            .contains(&format!("data-year=\"2023\" data-value=\"{}\"", json_value_text(earlier))),
+        "{}",
+        page.body
+    );
+    assert_eq!(demo.page("/indicators/nothing", &cookie).await.status, StatusCode::NOT_FOUND);
+    let (own, _) = demo.token("municipality:38-12");
+    let cookie = demo.sign_in(&own).await;
+    let mine = demo.page("/indicators/diagnosed?date=2024-12-31", &cookie).await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.body);
+    let region = demo.page("/indicators/diagnosed?scope=region", &cookie).await;
+    assert_eq!(region.status, StatusCode::FORBIDDEN);
+}
