@@ -179,11 +179,22 @@ pub async fn import_plan(
     request: Request,
 ) -> Result<Response, ApiError> {
     refuse_roles_that_import_nothing(&principal)?;
-    let mut form = read_upload(request, &state).await?;
-    let request = import_request(&principal, &form)?;
+    let form = read_upload(request, &state).await?;
+    let (status, report) = import_upload(&state, &principal, form).await?;
+    Ok((status, Json(report)).into_response())
+}
+
+/// Runs one plan upload as `POST /api/v1/import/plan` does (the dashboard's import calls it
+/// too): the answer's status (200, or 422 for a refusal that appended nothing) and its report.
+pub(crate) async fn import_upload(
+    state: &AppState,
+    principal: &Principal,
+    mut form: PlanForm,
+) -> Result<(StatusCode, ImportReport), ApiError> {
+    let request = import_request(principal, &form)?;
     let bytes = std::mem::take(&mut form.bytes);
     let mut report = ImportReport::empty(&form.file_name);
-    let prepared = match prepare_upload(&state, request, bytes).await? {
+    let prepared = match prepare_upload(state, request, bytes).await? {
         Ok((prepared, parsed)) => {
             report.skipped = parsed
                 .skipped
@@ -199,18 +210,18 @@ pub async fn import_plan(
         }
         Err(error) => return refusal_of_unprepared(error, report, &form.file_name),
     };
-    let prepared = approval_for_role(&principal, prepared, &mut report);
+    let prepared = approval_for_role(principal, prepared, &mut report);
     describe_batch(&mut report, &prepared);
     let report = match stop_before_append(report, &prepared, &form) {
         ControlFlow::Continue(report) => report,
-        ControlFlow::Break(response) => return Ok(response),
+        ControlFlow::Break(answer) => return Ok(answer),
     };
-    append_batch(&state, &principal, &prepared, report, &form.file_name).await
+    append_batch(state, principal, &prepared, report, &form.file_name).await
 }
 
 /// Refuses a role that may import no level at all (auditor, organisation) before its upload is
 /// buffered: the level is a form field, known only once the upload is read.
-fn refuse_roles_that_import_nothing(principal: &Principal) -> Result<(), ApiError> {
+pub(crate) fn refuse_roles_that_import_nothing(principal: &Principal) -> Result<(), ApiError> {
     let levels =
         [PlanLevel::Federal, PlanLevel::Regional, PlanLevel::Municipal, PlanLevel::Organisation];
     if !levels.into_iter().any(|level| policy::check(principal, Action::ImportPlan(level)).is_ok())
@@ -224,14 +235,14 @@ fn refuse_roles_that_import_nothing(principal: &Principal) -> Result<(), ApiErro
 }
 
 /// Reads the multipart upload into its form fields; a body that is no multipart form is malformed.
-async fn read_upload(request: Request, state: &AppState) -> Result<Form, ApiError> {
+async fn read_upload(request: Request, state: &AppState) -> Result<PlanForm, ApiError> {
     let multipart = Multipart::from_request(request, state).await.map_err(|rejection| {
         ApiError::Malformed(format!(
             "ожидается multipart/form-data с полями file, level, title, basis ({})",
             rejection.body_text()
         ))
     })?;
-    read_form(multipart).await
+    read_form(multipart, false).await
 }
 
 /// An import request whose act may still come from the document's heading: a
@@ -262,7 +273,7 @@ impl UploadRequest {
 
 /// Decides whether the form's fields make an import request this caller may make: a known level
 /// the caller may import, an act if given, a period if given, a title.
-fn import_request(principal: &Principal, form: &Form) -> Result<UploadRequest, ApiError> {
+fn import_request(principal: &Principal, form: &PlanForm) -> Result<UploadRequest, ApiError> {
     let level = parse_level(&form.level).ok_or_else(|| ApiError::InvalidField {
         field: "level".into(),
         value: form.level.clone(),
@@ -332,7 +343,7 @@ fn refusal_of_unprepared(
     error: ReadOrPrepare,
     mut report: ImportReport,
     file_name: &str,
-) -> Result<Response, ApiError> {
+) -> Result<(StatusCode, ImportReport), ApiError> {
     match error {
         ReadOrPrepare::Read(error) => {
             report.issues.push(IssueBody {
@@ -396,8 +407,8 @@ fn describe_batch(report: &mut ImportReport, prepared: &PreparedPlanImport) {
 fn stop_before_append(
     mut report: ImportReport,
     prepared: &PreparedPlanImport,
-    form: &Form,
-) -> ControlFlow<Response, ImportReport> {
+    form: &PlanForm,
+) -> ControlFlow<(StatusCode, ImportReport), ImportReport> {
     let (IssueCounts { errors, warnings }, verdict) =
         import::verdict(&prepared.batch.issues, form.dry_run, form.accept_warnings);
     match verdict {
@@ -413,7 +424,7 @@ fn stop_before_append(
                 "Пробный прогон: будет записано событий {}, предупреждений {warnings}. Ничего не записано.",
                 prepared.lines.len()
             );
-            return ControlFlow::Break((StatusCode::OK, Json(report)).into_response());
+            return ControlFlow::Break((StatusCode::OK, report));
         }
         Verdict::RefusedByWarnings => {
             let message = format!(
@@ -427,7 +438,7 @@ fn stop_before_append(
         report.code = "unchanged";
         report.message =
             format!("План {} уже в журнале и не изменился: ничего не записано.", prepared.plan);
-        return ControlFlow::Break((StatusCode::OK, Json(report)).into_response());
+        return ControlFlow::Break((StatusCode::OK, report));
     }
     ControlFlow::Continue(report)
 }
@@ -440,7 +451,7 @@ async fn append_batch(
     prepared: &PreparedPlanImport,
     report: ImportReport,
     file_name: &str,
-) -> Result<Response, ApiError> {
+) -> Result<(StatusCode, ImportReport), ApiError> {
     let commands = prepared.commands();
     let events = u64::try_from(commands.len()).unwrap_or(u64::MAX);
     let started = Instant::now();
@@ -457,7 +468,7 @@ fn imported(
     mut report: ImportReport,
     prepared: &PreparedPlanImport,
     outcome: CommandOutcome,
-) -> Response {
+) -> (StatusCode, ImportReport) {
     let seqs = &outcome.append.seqs;
     report.appended = seqs.len();
     report.first_seq = seqs.first().map(|seq| seq.0);
@@ -472,7 +483,7 @@ fn imported(
         report.first_seq.unwrap_or(0),
         report.last_seq.unwrap_or(0)
     );
-    (StatusCode::OK, Json(report)).into_response()
+    (StatusCode::OK, report)
 }
 
 /// Decides what a refusal by the ledger is: a forbidden event the caller's 403, an event the
@@ -482,7 +493,7 @@ fn refusal_by_ledger(
     mut report: ImportReport,
     prepared: &PreparedPlanImport,
     file_name: &str,
-) -> Result<Response, ApiError> {
+) -> Result<(StatusCode, ImportReport), ApiError> {
     match error {
         CommandError::Forbidden { who, field, value, rule, .. } => {
             Err(ApiError::Refused { role: who.role, kind: who.kind, field, value, rule })
@@ -658,22 +669,27 @@ impl From<plan_import::PrepareError> for ReadOrPrepare {
 }
 
 /// The fields of the upload form.
-struct Form {
-    file_name: String,
-    bytes: Vec<u8>,
-    level: String,
-    title: String,
-    basis: Option<String>,
-    period: Option<String>,
-    owner: Option<String>,
-    dry_run: bool,
-    accept_warnings: bool,
+#[derive(Clone)]
+pub(crate) struct PlanForm {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub level: String,
+    pub title: String,
+    pub basis: Option<String>,
+    pub period: Option<String>,
+    pub owner: Option<String>,
+    pub dry_run: bool,
+    pub accept_warnings: bool,
+    /// The dashboard's form only (`read_form` with `csrf`): the session's CSRF token.
+    pub csrf_token: Option<String>,
 }
 
 /// Text fields of the form are short; a longer one is not what the form means.
 const FORM_FIELD_CHARS_MAX: usize = 2_000;
 
-async fn read_form(mut multipart: Multipart) -> Result<Form, ApiError> {
+/// Reads the form's fields; with `csrf` (the dashboard's form) also `csrf_token`, which the
+/// API's form does not have.
+pub(crate) async fn read_form(mut multipart: Multipart, csrf: bool) -> Result<PlanForm, ApiError> {
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut texts: Vec<(String, String)> = Vec::new();
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
@@ -698,6 +714,10 @@ async fn read_form(mut multipart: Multipart) -> Result<Form, ApiError> {
                     });
                 }
                 texts.push((name, text));
+            }
+            "csrf_token" if csrf => {
+                let text = field.text().await.map_err(multipart_error)?;
+                texts.push((name, text.chars().take(FORM_FIELD_CHARS_MAX).collect()));
             }
             other => {
                 return Err(ApiError::Malformed(format!(
@@ -730,7 +750,7 @@ async fn read_form(mut multipart: Multipart) -> Result<Form, ApiError> {
         value: String::new(),
         rule: "обязательное поле формы: файл плана".into(),
     })?;
-    Ok(Form {
+    Ok(PlanForm {
         file_name,
         bytes,
         level: required("level")?,
@@ -740,6 +760,7 @@ async fn read_form(mut multipart: Multipart) -> Result<Form, ApiError> {
         owner: text("owner").filter(|value| !value.trim().is_empty()),
         dry_run: flag("dry_run")?,
         accept_warnings: flag("accept_warnings")?,
+        csrf_token: text("csrf_token"),
     })
 }
 
@@ -789,9 +810,9 @@ impl ImportReport {
     }
 
     /// 422 with the report: nothing was appended.
-    fn refused(mut self, message: &str) -> Response {
+    fn refused(mut self, message: &str) -> (StatusCode, ImportReport) {
         self.code = "import_refused";
         self.message = message.to_string();
-        (StatusCode::UNPROCESSABLE_ENTITY, Json(self)).into_response()
+        (StatusCode::UNPROCESSABLE_ENTITY, self)
     }
 }

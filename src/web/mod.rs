@@ -18,12 +18,14 @@ pub mod format;
 pub mod indicator;
 pub mod login;
 pub mod page;
+pub mod plan_import;
 pub mod plans;
 pub mod reports;
 pub mod session;
 pub mod teachers;
 pub mod territory;
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::{header, Method};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post, MethodRouter};
@@ -32,6 +34,7 @@ use proto_events::Timestamp;
 
 use crate::query::parameters;
 use crate::query::KnownAt;
+use crate::server::documents::UPLOAD_BYTES_MAX;
 use crate::server::error::ApiError;
 use crate::server::AppState;
 use crate::web::format::NBSP;
@@ -48,7 +51,16 @@ pub fn routes() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
         ("/territory", Method::GET, get(territory::page_handler)),
         ("/indicators/{code}", Method::GET, get(indicator::page_handler)),
         ("/plans", Method::GET, get(plans::list)),
+        ("/plans/import", Method::GET, get(plan_import::form)),
+        (
+            "/plans/import",
+            Method::POST,
+            post(plan_import::preview).layer(DefaultBodyLimit::max(UPLOAD_BYTES_MAX)),
+        ),
+        ("/plans/import/confirm", Method::POST, post(plan_import::confirm)),
         ("/plans/{id}", Method::GET, get(plans::plan)),
+        ("/plans/{id}/xlsx", Method::GET, get(plans::xlsx)),
+        ("/plans/{id}/docx", Method::GET, get(plans::docx)),
         ("/teachers/{id}", Method::GET, get(teachers::page_handler)),
         ("/reports", Method::GET, get(reports::page_handler)),
         ("/audit", Method::GET, get(audit::page_handler)),

@@ -13,7 +13,8 @@ use proto_events::Date;
 
 use crate::documents::labels::{field_label, level_label, status_label};
 use crate::query::KnownAt;
-use crate::server::error::ApiError;
+use crate::server::documents::{export_plan, refuse_roles_that_import_nothing, ExportQuery};
+use crate::server::error::{ApiError, ApiPath, ApiQuery};
 use crate::server::views::{parse_date, plans_for};
 use crate::server::AppState;
 use crate::web::format;
@@ -41,6 +42,9 @@ pub async fn list(
     let body = html! {
         h1 { "Планы мероприятий" }
         p.lead { "На " strong { (format::date(date)) } "." }
+        @if refuse_roles_that_import_nothing(&viewer.principal).is_ok() {
+            p { a.button href="/plans/import" { "Импортировать план или новую редакцию" } }
+        }
         (date_form("/plans", date))
         table {
             caption { "Планы и состояние их мероприятий на " (format::date(date)) }
@@ -98,9 +102,11 @@ fn plan_body(plan: &PlanView, date: Date) -> Markup {
             dt { "Состояние на" } dd { (format::date(date)) }
         }
         p.exports {
-            "Выгрузить: "
-            a href=(format!("/api/v1/export/plan/{}.xlsx?date={date}", plan.id)) { "XLSX" } " (через API, с токеном)"
+            "Выгрузить на " (format::date(date)) ": "
+            a href=(format!("/plans/{}/xlsx?date={date}", plan.id)) download { "XLSX" } " · "
+            a href=(format!("/plans/{}/docx?date={date}", plan.id)) download { "DOCX" }
         }
+        (status_counts(plan))
         (date_form(&format!("/plans/{}", plan.id), date))
         @for section in &plan.sections {
             section.plan-section {
@@ -123,13 +129,80 @@ fn plan_body(plan: &PlanView, date: Date) -> Markup {
     }
 }
 
-fn activity_row(activity: &ActivityView) -> Markup {
-    let status_class = match activity.status {
+/// How many activities stand in each status at `D` (done, overdue, not yet due…).
+fn status_counts(plan: &PlanView) -> Markup {
+    let activities: Vec<&ActivityView> =
+        plan.sections.iter().flat_map(|section| &section.activities).collect();
+    let statuses = [
+        ActivityStatus::Done,
+        ActivityStatus::Partly,
+        ActivityStatus::NotDone,
+        ActivityStatus::Overdue,
+        ActivityStatus::InProgress,
+        ActivityStatus::Planned,
+        ActivityStatus::Cancelled,
+    ];
+    html! {
+        ul.status-counts aria-label="Состояние мероприятий на дату" {
+            @for status in statuses {
+                @let number = count(&activities, status);
+                @if number > 0 {
+                    li data-count=(format!("{status:?}")) {
+                        span class=(format!("badge {}", status_class(status))) { (status_label(status)) } " " (number)
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn status_class(status: ActivityStatus) -> &'static str {
+    match status {
         ActivityStatus::Done => "met",
         ActivityStatus::Overdue | ActivityStatus::NotDone => "not-met",
         ActivityStatus::Cancelled => "none",
         _ => "not-due",
+    }
+}
+
+/// `GET /plans/{id}/xlsx?date=D[&known_at=K]`: the plan's workbook, under the session, by the
+/// API's own export (`GET /api/v1/export/plan/{id}.xlsx`).
+pub async fn xlsx(
+    state: State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    query: Result<Query<AtQuery>, QueryRejection>,
+) -> Result<Response, PageError> {
+    export(state, viewer, format!("{id}.xlsx"), query).await
+}
+
+/// `GET /plans/{id}/docx?date=D[&known_at=K]`: the plan as a Word document, likewise.
+pub async fn docx(
+    state: State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    query: Result<Query<AtQuery>, QueryRejection>,
+) -> Result<Response, PageError> {
+    export(state, viewer, format!("{id}.docx"), query).await
+}
+
+async fn export(
+    state: State<AppState>,
+    viewer: Viewer,
+    file: String,
+    query: Result<Query<AtQuery>, QueryRejection>,
+) -> Result<Response, PageError> {
+    let Query(query) = query.map_err(|error| ApiError::Malformed(error.body_text()))?;
+    let query = ExportQuery {
+        scope: None,
+        date: query.date.filter(|text| !text.trim().is_empty()),
+        known_at: query.known_at.filter(|text| !text.trim().is_empty()),
     };
+    Ok(export_plan(state, viewer.principal, ApiPath(file), ApiQuery(query)).await?)
+}
+
+fn activity_row(activity: &ActivityView) -> Markup {
+    let status_class = status_class(activity.status);
     html! {
         tr data-activity=(activity.id.to_string()) data-status=(format!("{:?}", activity.status)) {
             td { (activity.number) }

@@ -22,6 +22,7 @@ use proto_events::Timestamp;
 use subtle::ConstantTimeEq;
 
 use crate::server::auth::Principal;
+use crate::server::documents::PlanForm;
 use crate::server::AppState;
 use crate::web::page::PageError;
 
@@ -35,6 +36,11 @@ pub const SESSION_LIFETIME_MICROS: i64 = 8 * 60 * 60 * 1_000_000;
 pub const SESSIONS_MAX: usize = 10_000;
 /// A sign-in form is accepted this long after it was served.
 pub const LOGIN_TOKEN_MINUTES_MAX: i64 = 120;
+/// Plan uploads kept for their confirmation at once (each up to the upload limit, 16 MiB);
+/// past it the oldest is dropped and its confirmation asks for the file again.
+pub const PENDING_UPLOADS_MAX: usize = 8;
+/// A kept upload is confirmed within this long, or dropped: 30 minutes, the idle limit.
+pub const PENDING_UPLOAD_MICROS: i64 = SESSION_IDLE_MICROS;
 /// Random bytes of a session id and of a CSRF token.
 const SESSION_RANDOM_BYTES: usize = 32;
 /// Longest cookie header looked at, bytes.
@@ -45,6 +51,17 @@ const COOKIE_BYTES_MAX: usize = 4096;
 pub struct Sessions {
     entries: Mutex<BTreeMap<String, Session>>,
     login_key: Mutex<Option<[u8; 32]>>,
+    /// Plan uploads previewed and waiting for their confirmation, oldest first.
+    pending: Mutex<Vec<PendingUpload>>,
+}
+
+/// A plan upload whose dry run was shown, kept for the session that sent it until confirmed.
+struct PendingUpload {
+    session: String,
+    /// Random: the confirmation form names it.
+    key: String,
+    kept_at: Timestamp,
+    form: PlanForm,
 }
 
 /// One signed-in browser.
@@ -90,9 +107,50 @@ impl Sessions {
         Ok(id)
     }
 
-    /// Ends a session (sign-out, a revoked token).
+    /// Ends a session (sign-out, a revoked token), dropping its kept upload.
     pub fn close(&self, id: &str) {
         self.lock().remove(id);
+        self.lock_pending().retain(|pending| pending.session != id);
+    }
+
+    /// Keeps a previewed upload for `session` (its earlier one is dropped); returns the key the
+    /// confirmation form carries.
+    pub(crate) fn keep_upload(
+        &self,
+        session: &str,
+        form: PlanForm,
+        now: Timestamp,
+    ) -> Result<String, PageError> {
+        let key = random_hex()?;
+        let mut pending = self.lock_pending();
+        pending.retain(|kept| kept.session != session && fresh(kept, now));
+        if pending.len() >= PENDING_UPLOADS_MAX {
+            pending.remove(0);
+        }
+        pending.push(PendingUpload {
+            session: session.to_string(),
+            key: key.clone(),
+            kept_at: now,
+            form,
+        });
+        Ok(key)
+    }
+
+    /// Takes the upload `key` kept for `session`, if it is still there.
+    pub(crate) fn take_upload(&self, session: &str, key: &str, now: Timestamp) -> Option<PlanForm> {
+        let mut pending = self.lock_pending();
+        pending.retain(|kept| fresh(kept, now));
+        let index = pending.iter().position(|kept| {
+            kept.session == session && bool::from(kept.key.as_bytes().ct_eq(key.as_bytes()))
+        })?;
+        Some(pending.remove(index).form)
+    }
+
+    fn lock_pending(&self) -> std::sync::MutexGuard<'_, Vec<PendingUpload>> {
+        match self.pending.lock() {
+            Ok(pending) => pending,
+            Err(poisoned) => poisoned.into_inner(),
+        }
     }
 
     /// The number of open sessions (tests, metrics).
@@ -210,6 +268,10 @@ fn session_id(parts: &Parts) -> Option<String> {
         }
     }
     None
+}
+
+fn fresh(kept: &PendingUpload, now: Timestamp) -> bool {
+    now.micros().saturating_sub(kept.kept_at.micros()) < PENDING_UPLOAD_MICROS
 }
 
 fn alive(session: &Session, now: Timestamp) -> bool {

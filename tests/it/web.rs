@@ -464,3 +464,115 @@ async fn the_indicator_page_draws_the_years_with_each_acts_target_and_lists_the_
     let region = demo.page("/indicators/diagnosed?scope=region", &cookie).await;
     assert_eq!(region.status, StatusCode::FORBIDDEN);
 }
+
+const BOUNDARY: &str = "letopis-web-boundary";
+const PLAN_CSV: &str = "№ п/п;Наименование мероприятия;Сроки исполнения;Ответственный исполнитель;Соисполнители;Ожидаемый результат;Документ, фиксирующий результат\r\n\
+Раздел 1. Диагностика;;;;;;\r\n\
+1.1;Проведение диагностики дефицитов;до 01.03.2024;ЦОПМКиМКО;ЦНППМ, ММС;90% педагогов прошли диагностику;Аналитическая справка\r\n\
+1.2;Построение ИОМ;2024 год;ЦНППМ;;Не менее 10 %;Отчёт\r\n";
+
+fn multipart(file: (&str, &[u8]), fields: &[(&str, &str)]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+            file.0
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file.1);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+impl Demo {
+    async fn upload(&self, cookie: &str, file: (&str, &[u8]), fields: &[(&str, &str)]) -> Answer {
+        let request = Request::builder()
+            .method("POST")
+            .uri("/plans/import")
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+            .body(Body::from(multipart(file, fields)))
+            .unwrap();
+        self.send(request).await
+    }
+
+    fn head(&self) -> u64 {
+        self.ledger.store().head().seq.0
+    }
+}
+
+#[tokio::test]
+async fn an_operator_imports_a_plan_after_its_dry_run_and_an_amended_version_shows_its_diff() {
+    let demo = demo();
+    let (operator, _) = demo.token("operator");
+    let cookie = demo.sign_in(&operator).await;
+    let form = demo.page("/plans/import", &cookie).await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    assert!(form.body.contains("enctype=\"multipart/form-data\""));
+    let csrf = hidden(&form.body, "csrf_token");
+    let title = "План веб-импорта на 2024 год";
+    let fields = [
+        ("csrf_token", csrf.as_str()),
+        ("level", "regional"),
+        ("title", title),
+        ("basis", "Приказ №77 от 15.01.2024"),
+    ];
+    // Without the session's CSRF token nothing is read.
+    let forged = demo.upload(&cookie, ("plan.csv", PLAN_CSV.as_bytes()), &fields[1..]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let before = demo.head();
+    let preview = demo.upload(&cookie, ("plan.csv", PLAN_CSV.as_bytes()), &fields).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert!(preview.body.contains("data-import-code=\"dry_run\""), "{}", preview.body);
+    assert!(preview.body.contains("plan_created"), "{}", preview.body);
+    assert_eq!(demo.head(), before, "a preview records nothing");
+    let upload = hidden(&preview.body, "upload");
+    let forged =
+        demo.post("/plans/import/confirm", &cookie, &format!("csrf_token=x&upload={upload}")).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let done = demo
+        .post("/plans/import/confirm", &cookie, &format!("csrf_token={csrf}&upload={upload}"))
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body.contains("data-import-code=\"imported\""), "{}", done.body);
+    assert!(demo.head() > before);
+    // A confirmation is used once.
+    let again = demo
+        .post("/plans/import/confirm", &cookie, &format!("csrf_token={csrf}&upload={upload}"))
+        .await;
+    assert_eq!(again.status, StatusCode::GONE);
+    // The amended version: its preview is the diff against the recorded plan.
+    let amended = PLAN_CSV.replace("до 01.03.2024", "до 01.04.2024");
+    let preview = demo.upload(&cookie, ("plan.csv", amended.as_bytes()), &fields).await;
+    assert!(preview.body.contains("Изменения против записанной редакции"), "{}", preview.body);
+    assert!(preview.body.contains("activity_amended"), "{}", preview.body);
+    // A file that is no plan: the error in Russian, with its row.
+    let broken = demo.upload(&cookie, ("plan.xlsx", b"PK\x03\x04 broken"), &fields).await;
+    assert_eq!(broken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(broken.body.contains("data-severity=\"error\""), "{}", broken.body);
+    assert!(broken.body.contains("весь файл"), "{}", broken.body);
+    // The plan's workbook under the session, no bearer token.
+    let plans = demo.page("/plans?date=2024-02-01", &cookie).await;
+    let marker = format!(">{title}</a>");
+    let link_end = plans.body.find(&marker).expect("the imported plan is listed");
+    let id = plans.body[..link_end].rsplit("/plans/").next().unwrap().split('?').next().unwrap();
+    let request = Request::builder()
+        .uri(format!("/plans/{id}/xlsx?date=2024-02-01"))
+        .header(header::COOKIE, &cookie)
+        .body(Body::empty())
+        .unwrap();
+    let response = demo.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    assert!(bytes.starts_with(b"PK\x03\x04"));
+    // A role that imports no plan is told so, as by the API.
+    let auditor = demo.sign_in(&demo.token("auditor").0).await;
+    assert_eq!(demo.page("/plans/import", &auditor).await.status, StatusCode::FORBIDDEN);
+}
