@@ -119,6 +119,26 @@ pub fn met_attribute(met: Option<bool>) -> &'static str {
     }
 }
 
+/// The names of the competences the demo region's procedures diagnose, by code (the dashboard's
+/// own words). The vocabulary carries codes only (a procedure registers a set of codes, no
+/// names), so a code not here is shown as its code.
+const COMPETENCES: &[(&str, &str)] = &[
+    ("k.subject", "Предметные компетенции"),
+    ("k.method", "Методические компетенции (обновлённые ФГОС)"),
+    ("k.literacy", "Формирование функциональной грамотности"),
+    ("k.digital", "Цифровая образовательная среда"),
+    ("k.assessment", "Оценка образовательных результатов"),
+    ("k.upbringing", "Воспитательная работа"),
+    ("k.talents", "Выявление и поддержка одарённых детей"),
+    ("k.career", "Профессиональная ориентация обучающихся"),
+    ("k.preschool", "Качество дошкольного образования"),
+];
+
+/// A competence's name, if it has one here.
+pub fn competence(code: &str) -> Option<&'static str> {
+    COMPETENCES.iter().find(|(known, _)| *known == code).map(|(_, name)| *name)
+}
+
 /// A scope in words: «регион», «муниципалитет 38-12», «организация o-001».
 pub fn scope(scope: &Scope) -> String {
     match scope {

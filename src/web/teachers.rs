@@ -1,18 +1,25 @@
 //! A teacher's route (ИОМ) at a valid date `D`, read through
 //! `server::views::teacher_routes_for` (the API's `GET /api/v1/teachers/{id}/routes`, with its
 //! 404 for a teacher outside a scoped role's reach): a timeline of diagnostics and the deficits
-//! found, each route's steps and courses, and the re-diagnosis that closed each deficit.
+//! found (by the competence's name, `format::competence`), each route's steps and courses (the
+//! program's title and hours, and whether it was in the Federal Register on the step's day, by
+//! the projected registry as known at `K`), and the re-diagnosis that closed each deficit.
 //! Printable (the stylesheet's print rules drop the navigation and the forms).
+
+use std::collections::BTreeMap;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use maud::{html, Markup};
-use projections::teacher_route::{DiagnosticView, RouteStatus, RouteView, StepStatus, StepView};
-use proto_events::vocabulary::{StepForm, SupportRole, TeacherId};
+use projections::teacher_route::{
+    DiagnosticView, RouteStatus, RouteView, StepStatus, StepView, TeacherRoutesView,
+};
+use proto_events::vocabulary::{CompetenceCode, StepForm, SupportRole, TeacherId};
 
+use crate::query::{KnownAt, Projector};
 use crate::server::error::ApiError;
-use crate::server::views::{parse_date, teacher_routes_for};
+use crate::server::views::{parse_date, query_error, teacher_routes_for};
 use crate::server::AppState;
 use crate::web::format;
 use crate::web::known_at_parameter;
@@ -38,8 +45,10 @@ pub async fn page_handler(
     let known_at = known_at_parameter(query.known_at.as_deref())?;
     let projector = state.projector.clone();
     let principal = viewer.principal.clone();
-    let (_, view) = tokio::task::spawn_blocking(move || {
-        teacher_routes_for(&projector, &principal, &teacher, date, known_at)
+    let (view, programs) = tokio::task::spawn_blocking(move || {
+        let (_, view) = teacher_routes_for(&projector, &principal, &teacher, date, known_at)?;
+        let programs = programs_of(&projector, &view, known_at)?;
+        Ok::<_, PageError>((view, programs))
     })
     .await
     .map_err(|error| PageError::Internal(error.to_string()))??;
@@ -60,7 +69,7 @@ pub async fn page_handler(
             h2 #diagnostics-title { "Диагностика профессиональных дефицитов" }
             ol.timeline { @for diagnostic in &view.diagnostics { (diagnostic_item(diagnostic)) } }
         }
-        @for route in &view.routes { (route_section(route)) }
+        @for route in &view.routes { (route_section(route, &programs)) }
     };
     Ok(page("Маршрут педагога", &viewer, "", body))
 }
@@ -74,7 +83,7 @@ fn diagnostic_item(diagnostic: &DiagnosticView) -> Markup {
             } @else {
                 p { "Выявлены дефициты: "
                     @for (index, deficit) in diagnostic.deficits.iter().enumerate() {
-                        @if index > 0 { ", " } code { (deficit.to_string()) }
+                        @if index > 0 { ", " } (deficit_name(deficit))
                     }
                 }
             }
@@ -82,7 +91,40 @@ fn diagnostic_item(diagnostic: &DiagnosticView) -> Markup {
     }
 }
 
-fn route_section(route: &RouteView) -> Markup {
+/// A route step's program as the registry knows it at `K`: title, hours, and whether it was in
+/// the Federal Register on the day the step was completed (or is due).
+pub struct ProgramMark {
+    title: Option<String>,
+    hours: Option<u32>,
+    federal_register: bool,
+}
+
+/// The program of every step with one, by step id, read from the projected registry as known at
+/// `K` (`Registry::program_record`, `in_federal_register`: what the figures count by).
+fn programs_of(
+    projector: &Projector,
+    view: &TeacherRoutesView,
+    known_at: KnownAt,
+) -> Result<BTreeMap<String, ProgramMark>, PageError> {
+    let (folded, known) = projector.figures_at(known_at).map_err(query_error)?;
+    let mut marks = BTreeMap::new();
+    for step in view.routes.iter().flat_map(|route| &route.steps) {
+        let Some(program) = &step.program else { continue };
+        let record = folded.registry.program_record(program, known);
+        let day = step.completed_on.unwrap_or(step.due_on);
+        marks.insert(
+            step.id.to_string(),
+            ProgramMark {
+                title: record.map(|record| record.title.clone()),
+                hours: record.map(|record| record.hours),
+                federal_register: folded.registry.in_federal_register(program, day, known),
+            },
+        );
+    }
+    Ok(marks)
+}
+
+fn route_section(route: &RouteView, programs: &BTreeMap<String, ProgramMark>) -> Markup {
     let status = match route.status {
         RouteStatus::Open => "открыт",
         RouteStatus::Completed => "завершён",
@@ -94,7 +136,7 @@ fn route_section(route: &RouteView) -> Markup {
             dl.facts {
                 dt { "Открыт" } dd { (route.opened_on.map(format::date).unwrap_or_else(|| "—".into())) }
                 @if let Some(diagnostic) = &route.diagnostic { dt { "По диагностике" } dd { (diagnostic.to_string()) } }
-                dt { "Дефициты" } dd { @for deficit in &route.deficits { code { (deficit.to_string()) } " " } }
+                dt { "Дефициты" } dd { @for deficit in &route.deficits { (deficit_name(deficit)) " " } }
                 dt { "Сопровождают" } dd {
                     @for supporter in &route.supporters {
                         div { (supporter_role(supporter.role)) " " code { (supporter.person.to_string()) }
@@ -107,23 +149,23 @@ fn route_section(route: &RouteView) -> Markup {
                 }
             }
             h3 { "Шаги маршрута" }
-            ol.timeline { @for step in &route.steps { (step_item(step)) } }
+            ol.timeline { @for step in &route.steps { (step_item(step, programs.get(&step.id.to_string()))) } }
             h3 { "Повторная диагностика" }
             @if route.closed_deficits.is_empty() {
                 p { "Ни один дефицит пока не закрыт повторной диагностикой." }
             } @else {
                 ul { @for closed in &route.closed_deficits {
-                    li { code { (closed.competence.to_string()) } " закрыт диагностикой " (closed.by_diagnostic.to_string()) " от " (format::date(closed.on)) }
+                    li { (deficit_name(&closed.competence)) " закрыт диагностикой " (closed.by_diagnostic.to_string()) " от " (format::date(closed.on)) }
                 } }
             }
             @if !route.open_deficits.is_empty() {
-                p { "Остаются открытыми: " @for deficit in &route.open_deficits { code { (deficit.to_string()) } " " } }
+                p { "Остаются открытыми: " @for deficit in &route.open_deficits { (deficit_name(deficit)) " " } }
             }
         }
     }
 }
 
-fn step_item(step: &StepView) -> Markup {
+fn step_item(step: &StepView, program: Option<&ProgramMark>) -> Markup {
     let (status, class) = match step.status {
         StepStatus::Planned => ("запланирован", "not-due"),
         StepStatus::Done => ("выполнен", "met"),
@@ -132,14 +174,36 @@ fn step_item(step: &StepView) -> Markup {
     html! {
         li data-step=(step.id.to_string()) {
             strong { (step_form(step.form)) }
-            @if let Some(program) = &step.program { " — программа " code { (program.to_string()) } }
+            @if let Some(id) = &step.program {
+                " — программа "
+                @if let Some(title) = program.and_then(|mark| mark.title.as_ref()) { "«" (title) "» " }
+                code { (id.to_string()) }
+                @if let Some(hours) = program.and_then(|mark| mark.hours) { ", " (hours) " ч." }
+                " "
+                @if program.is_some_and(|mark| mark.federal_register) {
+                    span.badge.met data-federal-register="true" { "в Федеральном реестре" }
+                } @else {
+                    span.badge.none data-federal-register="false" { "не в Федеральном реестре" }
+                }
+            }
             " — срок " (format::date(step.due_on)) " "
             span class=(format!("badge {class}")) { (status) }
             @if let Some(done) = step.completed_on { " " (format::date(done)) }
             @if !step.deficits.is_empty() {
-                div.hint { "Дефициты: " @for deficit in &step.deficits { code { (deficit.to_string()) } " " } }
+                div.hint { "Дефициты: " @for deficit in &step.deficits { (deficit_name(deficit)) " " } }
             }
             @if let Some(evidence) = &step.evidence { div.hint { "Подтверждение: " (evidence) } }
+        }
+    }
+}
+
+/// A deficit by its competence's name and code («Функциональная грамотность (k.literacy)»), or
+/// its code alone when it has no name here.
+fn deficit_name(code: &CompetenceCode) -> Markup {
+    html! {
+        span.deficit data-competence=(code.as_str()) {
+            @if let Some(name) = format::competence(code.as_str()) { (name) " " }
+            code { (code.as_str()) }
         }
     }
 }

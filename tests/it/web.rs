@@ -576,3 +576,51 @@ async fn an_operator_imports_a_plan_after_its_dry_run_and_an_amended_version_sho
     let auditor = demo.sign_in(&demo.token("auditor").0).await;
     assert_eq!(demo.page("/plans/import", &auditor).await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_route_names_its_deficits_and_marks_courses_of_the_federal_register() {
+    let demo = demo();
+    let (operator, _) = demo.token("operator");
+    let (_, routes) = demo.api("/api/v1/routes?date=2024-12-31", &operator).await;
+    let teachers: Vec<String> = routes
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|view| {
+            view["routes"].as_array().unwrap().iter().any(|route| {
+                route["steps"].as_array().unwrap().iter().any(|step| !step["program"].is_null())
+            })
+        })
+        .map(|view| view["teacher"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!teachers.is_empty());
+    let cookie = demo.sign_in(&operator).await;
+    let mut marks = std::collections::BTreeSet::new();
+    let mut named = 0;
+    for teacher in teachers.iter().take(40) {
+        let page = demo.page(&format!("/teachers/{teacher}?date=2024-12-31"), &cookie).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("data-federal-register="), "{}", page.body);
+        for mark in ["data-federal-register=\"true\"", "data-federal-register=\"false\""] {
+            if page.body.contains(mark) {
+                marks.insert(mark);
+            }
+        }
+        // Deficits by name, with their codes.
+        for (code, name) in [
+            ("k.subject", "Предметные компетенции"),
+            ("k.literacy", "Формирование функциональной грамотности"),
+            ("k.digital", "Цифровая образовательная среда"),
+        ] {
+            if page.body.contains(&format!("data-competence=\"{code}\"")) {
+                assert!(page.body.contains(name), "{code}: {}", page.body);
+                named += 1;
+            }
+        }
+    }
+    assert!(
+        marks.contains("data-federal-register=\"true\""),
+        "some course of the Register: {marks:?}"
+    );
+    assert!(named > 0, "some deficit named");
+}
