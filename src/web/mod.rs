@@ -66,6 +66,7 @@ pub fn routes() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
         ("/audit", Method::GET, get(audit::page_handler)),
         ("/audit/verify", Method::POST, post(audit::verify)),
         ("/audit/log", Method::GET, get(audit::download)),
+        ("/audit/checkpoints/{size}", Method::GET, get(audit::checkpoint)),
         ("/assets/style.css", Method::GET, get(style)),
         ("/assets/favicon.svg", Method::GET, get(favicon)),
     ]

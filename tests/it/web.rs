@@ -624,3 +624,55 @@ async fn a_route_names_its_deficits_and_marks_courses_of_the_federal_register() 
     );
     assert!(named > 0, "some deficit named");
 }
+
+#[tokio::test]
+async fn the_audit_page_streams_its_verification_lists_checkpoints_with_cosignatures_and_filters_events(
+) {
+    let demo = demo();
+    let (auditor, _) = demo.token("auditor");
+    let cookie = demo.sign_in(&auditor).await;
+    // A note as the log keeps it, and a witness's cosignature gathered beside it (the page shows
+    // who signed; the signatures are checked offline).
+    let checkpoints = demo.ledger.store().checkpoints().unwrap();
+    let note =
+        "district.example/letopis\n5\nAAAA\nchain-head 5:abcd\n\n— district.example/letopis c2ln\n";
+    checkpoints.put_first(5, note.as_bytes()).unwrap();
+    checkpoints.add_cosignature(5, "witness.example", "— witness.example d2l0").unwrap();
+    let page = demo.page("/audit", &cookie).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("data-checkpoint=\"5\""), "{}", page.body);
+    assert!(page.body.contains("data-witness=\"true\""), "{}", page.body);
+    assert!(page.body.contains("chain-head 5:abcd"));
+    let text = demo.page("/audit/checkpoints/5", &cookie).await;
+    assert_eq!(text.status, StatusCode::OK);
+    assert!(text.body.ends_with("— witness.example d2l0\n"), "{}", text.body);
+    // The event browser by kind and by the day recorded.
+    let (_, first) = demo.api("/api/v1/events?from=1&limit=1", &auditor).await;
+    let day =
+        first["events"][0]["recorded_at"].as_str().or(first[0]["recorded_at"].as_str()).unwrap()
+            [..10]
+            .to_string();
+    let filtered =
+        demo.page(&format!("/audit?kind=plan_created&from={day}&to={day}"), &cookie).await;
+    assert_eq!(filtered.status, StatusCode::OK, "{}", filtered.body);
+    let kinds: Vec<&str> = filtered
+        .body
+        .split("data-kind=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap())
+        .collect();
+    assert!(kinds.iter().all(|kind| *kind == "plan_created"), "{kinds:?}");
+    let bad = demo.page("/audit?from=вчера", &cookie).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    // The verification streams its progress, then the result.
+    let csrf = hidden(&page.body, "csrf_token");
+    let verified = demo.post("/audit/verify", &cookie, &format!("csrf_token={csrf}")).await;
+    assert_eq!(verified.status, StatusCode::OK);
+    // The last progress line counts every event up to the head read at its start.
+    let line =
+        verified.body.rsplit("проверено событий: ").next().unwrap().split('<').next().unwrap();
+    let (checked, total) = line.split_once(" из ").unwrap();
+    assert_eq!(checked, total, "{}", verified.body);
+    assert!(verified.body.contains("Цепочка цела"), "{}", verified.body);
+    assert!(verified.body.trim_end().ends_with("</html>"));
+}
