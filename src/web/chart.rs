@@ -136,7 +136,7 @@ pub fn years(
             out,
             r#"<text class="axis" x="{}" y="{}" text-anchor="middle">{year}</text>"#,
             x_of(*year),
-            YEARS_HEIGHT - 8
+            YEARS_HEIGHT - 6
         );
     }
     for (line, dash) in targets.iter().zip(DASHES) {

@@ -1,11 +1,13 @@
 //! The dashboard in a real browser: Debian's chromium, headless, driven through chromedriver
 //! by fantoccini (WebDriver), against `letopis serve`'s router on a loopback port over the demo
 //! district. For each role: sign in through the form, open every page it may read, check that
-//! every `data-value` of the Сводка equals the API's JSON for the same (scope, D, K), and that
-//! no request of a page failed (the Resource Timing entries' `responseStatus`: our pages run no
-//! script, so a failed stylesheet or page is what a console error could come from); switch
-//! «известно на» through the form and see the figure the demo's late paperwork changed; 403
-//! for another municipality. Screenshots of every page go to `<target>/screenshots/`.
+//! every `data-value` of the Сводка and of the territory drill-down equals the API's JSON for the
+//! same (scope, D, K), that no request of a page failed (the Resource Timing entries'
+//! `responseStatus`), and that chromium's console logged no error (the browser log that
+//! `goog:loggingPrefs` keeps, read through chromedriver's `se/log`; a canary `console.error` at
+//! the start proves the log is read); switch «известно на» through the form and see the figure
+//! the demo's late paperwork changed; 403 for another municipality. Screenshots of every page go
+//! to `<target>/screenshots/`.
 //!
 //! chromium and chromedriver are required: without them the test fails with what to install,
 //! unless `LETOPIS_SKIP_BROWSER_TESTS=1` says to skip it (locally; CI installs both).
@@ -74,7 +76,10 @@ async fn every_role_reads_its_pages_in_chromium_with_the_apis_numbers() {
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("../screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let browser = Browser { client, base: format!("http://{address}"), api: state, shots };
-    let result = run_roles(&browser).await;
+    let result = match console_canary(&browser).await {
+        Ok(()) => run_roles(&browser).await,
+        Err(error) => Err(error),
+    };
     let _ = browser.client.close().await;
     result.unwrap();
 }
@@ -87,6 +92,13 @@ async fn run_roles(browser: &Browser) -> Result<(), String> {
     let common = vec![
         ("figures-region", "/figures?scope=region&date=2024-12-31".to_string()),
         ("figures-trend", "/figures?scope=region&date=2024-12-31&trend=1".to_string()),
+        ("territory-region", "/territory?scope=region&code=diagnosed&date=2024-12-31".to_string()),
+        (
+            "territory-municipality",
+            "/territory?scope=municipality:38-12&code=diagnosed&date=2024-12-31&sort=name&order=asc"
+                .to_string(),
+        ),
+        ("indicator", "/indicators/fr_by_deficit?scope=region&date=2024-12-31".to_string()),
         ("plans", "/plans?date=2024-12-31".to_string()),
         ("plan", format!("/plans/{plan}?date=2024-12-31")),
         ("teacher", format!("/teachers/{teacher}?date=2024-12-31")),
@@ -100,13 +112,25 @@ async fn run_roles(browser: &Browser) -> Result<(), String> {
         }
         let audit = if role == "operator" { 403 } else { 200 };
         browser.open(&format!("{role}-audit"), "/audit", audit).await?;
+        if audit == 200 {
+            browser.submit("form[action='/audit/verify'] button").await?;
+            browser.screenshot(&format!("{role}-audit-verified")).await?;
+            browser.no_console_errors("/audit/verify", 200).await?;
+            browser.client.find(Locator::Css(".notice.met")).await.map_err(|e| e.to_string())?;
+        }
+        let import = if role == "auditor" { 403 } else { 200 };
+        browser.open(&format!("{role}-plan-import"), "/plans/import", import).await?;
         browser.check_figures("scope=region&date=2024-12-31", &secret).await?;
+        browser.check_territory("scope=region&code=diagnosed&date=2024-12-31", &secret).await?;
         browser.sign_out().await?;
     }
     let secret = token("municipality:38-12");
     browser.sign_in("municipality", &secret).await?;
     browser.open("municipality-figures", "/figures", 200).await?;
     browser.check_figures("scope=municipality:38-12&date=2024-12-31", &secret).await?;
+    browser.check_territory("code=diagnosed&date=2024-12-31", &secret).await?;
+    browser.open("municipality-indicator", "/indicators/diagnosed?date=2024-12-31", 200).await?;
+    browser.open("municipality-territory-region-403", "/territory?scope=region", 403).await?;
     browser.known_at_switch(&secret).await?;
     browser.open("municipality-other-403", "/figures?scope=municipality:38-99", 403).await?;
     browser.open("municipality-audit-403", "/audit", 403).await?;
@@ -169,6 +193,54 @@ impl Browser {
         for entry in statuses[1].as_array().into_iter().flatten() {
             if entry[1].as_u64().is_none_or(|code| code >= 400) {
                 return Err(format!("{path}: a failed request {entry}"));
+            }
+        }
+        self.no_console_errors(path, status).await
+    }
+
+    /// The browser log's entries since the last read (chromedriver hands each entry out once).
+    async fn console(&self) -> Result<Vec<Value>, String> {
+        let log = self.client.issue_cmd(BrowserLog).await.map_err(|error| error.to_string())?;
+        Ok(log.as_array().cloned().unwrap_or_default())
+    }
+
+    /// No error in the console since the last read, but the one chromium logs for a page
+    /// answered with the error status it was expected to have.
+    async fn no_console_errors(&self, path: &str, status: u16) -> Result<(), String> {
+        let expected = format!("status of {status}");
+        let errors: Vec<Value> = self
+            .console()
+            .await?
+            .into_iter()
+            .filter(|entry| entry["level"] == "SEVERE")
+            .filter(|entry| {
+                let message = entry["message"].as_str().unwrap_or_default();
+                !(status >= 400 && message.contains(&expected))
+            })
+            .collect();
+        match errors.is_empty() {
+            true => Ok(()),
+            false => Err(format!("{path}: console errors {errors:?}")),
+        }
+    }
+
+    /// Opens the drill-down for `query` and compares each territory's `data-value` with
+    /// `GET /api/v1/figures` for that territory at the same date.
+    async fn check_territory(&self, query: &str, secret: &str) -> Result<(), String> {
+        self.open("territory-checked", &format!("/territory?{query}"), 200).await?;
+        let shown = self.shown_figures().await?;
+        let date = query.split("date=").nth(1).unwrap_or_default().split('&').next().unwrap_or("");
+        if shown.is_empty() {
+            return Err(format!("{query}: no territory shown"));
+        }
+        for row in &shown {
+            let (code, scope) = (row[0].as_str().unwrap_or(""), row[1].as_str().unwrap_or(""));
+            let api =
+                self.api_json(&format!("/api/v1/figures?scope={scope}&date={date}"), secret).await;
+            let figure = api.as_array().into_iter().flatten().find(|figure| figure["code"] == code);
+            let expected = figure.map(json_value_text).unwrap_or_default();
+            if row[2] != json!(expected) {
+                return Err(format!("{query}: {scope} shows {row}, the API {expected}"));
             }
         }
         Ok(())
@@ -263,6 +335,44 @@ impl Browser {
     }
 }
 
+/// chromedriver's `POST /session/{id}/se/log` for the `browser` log (what `goog:loggingPrefs`
+/// keeps: console messages and the browser's own errors, such as a failed resource).
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (axum::http::Method::POST, Some(r#"{"type":"browser"}"#.to_string()))
+    }
+}
+
+/// Proves the console is read: an error logged on purpose is found, and is then gone.
+async fn console_canary(browser: &Browser) -> Result<(), String> {
+    browser.open("canary", "/login", 200).await?;
+    browser
+        .client
+        .execute("console.error('letopis console canary');", vec![])
+        .await
+        .map_err(|error| error.to_string())?;
+    let log = browser.console().await?;
+    let seen = log.iter().any(|entry| {
+        entry["level"] == "SEVERE"
+            && entry["message"].as_str().is_some_and(|text| text.contains("letopis console canary"))
+    });
+    if !seen {
+        return Err(format!("the console canary was not read back: {log:?}"));
+    }
+    browser.no_console_errors("/login after the canary", 200).await
+}
+
 async fn first_plan(browser: &Browser, secret: &str) -> String {
     let plans = browser.api_json("/api/v1/plans?date=2024-12-31", secret).await;
     plans[0]["id"].as_str().expect("a plan in the demo").to_string()
@@ -314,6 +424,7 @@ async fn start_browser(chromedriver: &str, chromium: &str) -> (Driver, Client) {
         .expect("chromedriver starts");
     let driver = Driver(child);
     let mut capabilities = serde_json::Map::new();
+    capabilities.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
     capabilities.insert(
         "goog:chromeOptions".into(),
         json!({
