@@ -2,7 +2,8 @@
 //! `csrf_token`); `POST /login` checks the form token and that the request did not come from
 //! another site (`Sec-Fetch-Site`, else `Origin` against `Host`), authenticates the token through
 //! the API's own path, opens a session (`web::session`) and answers 303 with the session cookie
-//! (HttpOnly, SameSite=Strict, Path=/). `POST /logout` with the session's CSRF token ends it.
+//! (HttpOnly, SameSite=Strict, Path=/, and `Secure` when a TLS proxy says the browser came over
+//! TLS: `session::over_tls`). `POST /logout` with the session's CSRF token ends it.
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::State;
@@ -14,7 +15,7 @@ use serde::Deserialize;
 
 use crate::server::AppState;
 use crate::web::page::{shell, PageError};
-use crate::web::session::{cleared_cookie, csrf_matches, session_cookie, Viewer};
+use crate::web::session::{cleared_cookie, csrf_matches, over_tls, session_cookie, Viewer};
 
 /// Longest token accepted in the form, bytes (a token is `lt_` and 64 hex digits).
 const TOKEN_BYTES_MAX: usize = 256;
@@ -78,7 +79,9 @@ pub async fn sign_in(
     }
     let id = state.sessions.open(secret, now)?;
     let mut response = Redirect::to("/").into_response();
-    let cookie = session_cookie(&id).parse().map_err(|_| PageError::Internal("cookie".into()))?;
+    let cookie = session_cookie(&id, over_tls(&headers))
+        .parse()
+        .map_err(|_| PageError::Internal("cookie".into()))?;
     response.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(response)
 }
@@ -87,6 +90,7 @@ pub async fn sign_in(
 pub async fn sign_out(
     State(state): State<AppState>,
     viewer: Viewer,
+    headers: HeaderMap,
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Result<Response, PageError> {
     let Ok(Form(form)) = form else { return Err(PageError::Csrf) };
@@ -95,7 +99,9 @@ pub async fn sign_out(
     }
     state.sessions.close(&viewer.session);
     let mut response = Redirect::to("/login").into_response();
-    let cookie = cleared_cookie().parse().map_err(|_| PageError::Internal("cookie".into()))?;
+    let cookie = cleared_cookie(over_tls(&headers))
+        .parse()
+        .map_err(|_| PageError::Internal("cookie".into()))?;
     response.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(response)
 }

@@ -223,14 +223,41 @@ pub fn csrf_matches(viewer: &Viewer, presented: &str) -> bool {
     bool::from(viewer.csrf.as_bytes().ct_eq(presented.as_bytes()))
 }
 
-/// The `Set-Cookie` value of a new session.
-pub fn session_cookie(id: &str) -> String {
-    format!("{SESSION_COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/")
+/// The `Set-Cookie` value of a new session; `Secure` when the browser reached us over TLS.
+pub fn session_cookie(id: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/{secure}")
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
-pub fn cleared_cookie() -> String {
-    format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")
+pub fn cleared_cookie(secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{secure}")
+}
+
+/// Whether the browser reached us over TLS. `letopis serve` speaks plain HTTP only, so TLS is a
+/// reverse proxy's, which says so in `X-Forwarded-Proto: https` (or `Forwarded: proto=https`,
+/// RFC 7239). The header is trusted without a list of proxies because all it can do is add
+/// `Secure`: a client that forges it over plain HTTP only keeps its own browser from sending
+/// the cookie back. Behind a proxy that sends neither header the cookie has no `Secure`.
+pub fn over_tls(headers: &header::HeaderMap) -> bool {
+    let forwarded_proto = headers
+        .get_all("x-forwarded-proto")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|proto| proto.trim().eq_ignore_ascii_case("https"));
+    let forwarded = headers
+        .get_all(header::FORWARDED)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split([',', ';']))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .any(|(name, value)| {
+            name.trim().eq_ignore_ascii_case("proto")
+                && value.trim().trim_matches('"').eq_ignore_ascii_case("https")
+        });
+    forwarded_proto || forwarded
 }
 
 impl FromRequestParts<AppState> for Viewer {
@@ -316,6 +343,28 @@ mod tests {
         }
         assert!(sessions.touch(&busy, at(SESSION_LIFETIME_MICROS)).is_none(), "lifetime");
         assert!(sessions.is_empty());
+    }
+
+    #[test]
+    fn the_cookie_is_secure_when_a_proxy_says_the_browser_came_over_tls() {
+        use axum::http::{HeaderMap, HeaderValue};
+
+        use crate::web::session::{over_tls, session_cookie};
+
+        let with = |name: &'static str, value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(name, HeaderValue::from_static(value));
+            over_tls(&headers)
+        };
+        assert!(!over_tls(&HeaderMap::new()));
+        assert!(with("x-forwarded-proto", "https"));
+        assert!(with("x-forwarded-proto", "HTTPS, http"));
+        assert!(!with("x-forwarded-proto", "http"));
+        assert!(with("forwarded", "for=192.0.2.60;proto=https;by=203.0.113.43"));
+        assert!(with("forwarded", "proto=\"https\""));
+        assert!(!with("forwarded", "for=192.0.2.60;proto=http"));
+        assert!(session_cookie("ab", true).ends_with("; Path=/; Secure"));
+        assert!(!session_cookie("ab", false).contains("Secure"));
     }
 
     #[test]

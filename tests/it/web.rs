@@ -676,3 +676,25 @@ async fn the_audit_page_streams_its_verification_lists_checkpoints_with_cosignat
     assert!(verified.body.contains("Цепочка цела"), "{}", verified.body);
     assert!(verified.body.trim_end().ends_with("</html>"));
 }
+
+#[tokio::test]
+async fn behind_a_tls_proxy_the_session_cookie_is_secure() {
+    let demo = demo();
+    let (secret, _) = demo.token("auditor");
+    let form = demo.page("/login", "").await;
+    let csrf = hidden(&form.body, "csrf_token");
+    let request = Request::builder()
+        .method("POST")
+        .uri("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("x-forwarded-proto", "https")
+        .body(Body::from(format!("token={secret}&csrf_token={csrf}")))
+        .unwrap();
+    let answer = demo.send(request).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert!(answer.set_cookie.unwrap().ends_with("; Secure"));
+    // Over plain HTTP (no proxy header) it has no Secure, or the browser would never send it.
+    let (secret, _) = demo.token("auditor");
+    let plain = demo.post("/login", "", &format!("token={secret}&csrf_token={csrf}")).await;
+    assert!(!plain.set_cookie.unwrap().contains("Secure"));
+}
