@@ -5,7 +5,13 @@
 //!   same catalogue (`GET /api/v1/figures?scope=region&date=D`);
 //! - the Сводка at an earlier K, which also reads the catalogue as known now to show what
 //!   changed, against the two JSON catalogues it is made of (at K and at now);
-//! - a plan's page (`GET /plans/{id}?date=D`) against `GET /api/v1/plans?date=D`.
+//! - a plan's page (`GET /plans/{id}?date=D`) against `GET /api/v1/plans?date=D`;
+//! - the territory drill-down (`GET /territory?scope=region&code=diagnosed&date=D`) against the
+//!   JSON of the figures it shows: the evidence route's figure of the region and of every
+//!   municipality (`GET /api/v1/figures/diagnosed/evidence?scope=…&date=D`);
+//! - the indicator page (`GET /indicators/diagnosed?scope=region&date=D`) against the same
+//!   route for the region at D, on 31 December of the four years before, and for every
+//!   municipality at D.
 //!
 //! Times are measured at the client on loopback (request written to body read). Prints a
 //! summary and, last, one JSON line per pair with p50/p99 of both sides and the ratio of p50s.
@@ -68,10 +74,16 @@ pub fn run(events: Option<u64>, queries: u64) -> anyhow::Result<()> {
     // Warm both: the head state folded once, the snapshots written.
     get(&mut api, "/api/v1/figures?scope=region", &bearer)?;
     let plan = first_plan(&ledger)?;
+    let municipalities = municipalities(&ledger)?;
     let pairs = query_pairs(head, queries);
     let mut now_pair = (Vec::new(), Vec::new());
     let mut then_pair = (Vec::new(), Vec::new());
     let mut plan_pair = (Vec::new(), Vec::new());
+    let mut territory_pair = (Vec::new(), Vec::new());
+    let mut indicator_pair = (Vec::new(), Vec::new());
+    let evidence = |scope: &str, date: &str| {
+        format!("/api/v1/figures/diagnosed/evidence?scope={scope}&date={date}")
+    };
     for (k, date) in &pairs {
         now_pair.0.push(get(&mut page, &format!("/figures?scope=region&date={date}"), &cookie)?);
         now_pair.1.push(get(
@@ -87,6 +99,23 @@ pub fn run(events: Option<u64>, queries: u64) -> anyhow::Result<()> {
         then_pair.1.push(json_then + json_now);
         plan_pair.0.push(get(&mut page, &format!("/plans/{plan}?date={date}"), &cookie)?);
         plan_pair.1.push(get(&mut api, &format!("/api/v1/plans?date={date}"), &bearer)?);
+        let date = date.to_string();
+        let territory = format!("/territory?scope=region&code=diagnosed&date={date}");
+        territory_pair.0.push(get(&mut page, &territory, &cookie)?);
+        let mut children = get(&mut api, &evidence("region", &date), &bearer)?;
+        for code in &municipalities {
+            children += get(&mut api, &evidence(&format!("municipality:{code}"), &date), &bearer)?;
+        }
+        territory_pair.1.push(children);
+        let indicator = format!("/indicators/diagnosed?scope=region&date={date}");
+        indicator_pair.0.push(get(&mut page, &indicator, &cookie)?);
+        let year: i32 = date.get(..4).and_then(|year| year.parse().ok()).unwrap_or(2024);
+        let mut years = Duration::ZERO;
+        for before in 1..=4 {
+            years +=
+                get(&mut api, &evidence("region", &format!("{}-12-31", year - before)), &bearer)?;
+        }
+        indicator_pair.1.push(children + years);
     }
     let _ = stop.send(());
     runtime.block_on(server)??;
@@ -95,6 +124,12 @@ pub fn run(events: Option<u64>, queries: u64) -> anyhow::Result<()> {
         ("figures-now", "GET /api/v1/figures, same (scope, D)", now_pair),
         ("figures-then", "GET /api/v1/figures at K and at now", then_pair),
         ("plan", "GET /api/v1/plans, same D", plan_pair),
+        ("territory", "the evidence route for the region and every municipality", territory_pair),
+        (
+            "indicator",
+            "the evidence route for the region, 4 years before, every municipality",
+            indicator_pair,
+        ),
     ] {
         report(name, baseline, head, &mut ours, &mut base);
     }
@@ -125,6 +160,13 @@ fn report(name: &str, baseline: &str, head: u64, ours: &mut [Duration], base: &m
             "ratio": (ratio * 1000.0).round() / 1000.0,
         })
     );
+}
+
+/// The municipalities of the ledger, as the drill-down lists them.
+fn municipalities(ledger: &Ledger) -> anyhow::Result<Vec<String>> {
+    let projector = letopis::query::Projector::new(ledger.store().clone());
+    let state = projector.state_at(letopis::query::KnownAt::Now)?;
+    Ok(state.registry.municipalities.keys().map(ToString::to_string).collect())
 }
 
 /// The id of the first plan of the ledger, as the API lists it.
