@@ -503,6 +503,64 @@ fn event_corrected() -> EventCorrected {
     }
 }
 
+fn plan_amended() -> PlanAmended {
+    PlanAmended {
+        plan: PlanId::new("irk-2023-roadmap").unwrap(),
+        title: None,
+        period_from_year: None,
+        period_to_year: Some(2026),
+        owner: None,
+        summary: "дорожная карта продлена на 2026 год, раздел 5 изложен в новой редакции".into(),
+    }
+}
+
+fn plan_superseded() -> PlanSuperseded {
+    PlanSuperseded {
+        plan: PlanId::new("irk-2023-roadmap").unwrap(),
+        by: PlanId::new("irk-2025-roadmap").unwrap(),
+        reason: "утверждена дорожная карта на 2025–2027 годы".into(),
+    }
+}
+
+fn plan_revoked() -> PlanRevoked {
+    PlanRevoked {
+        plan: PlanId::new("irk-2023-roadmap").unwrap(),
+        reason: "признано утратившим силу".into(),
+    }
+}
+
+fn plan_agreed() -> PlanAgreed {
+    PlanAgreed {
+        plan: PlanId::new("zhig-2023-plan").unwrap(),
+        agreed_by: "министерство образования Иркутской области".into(),
+        remarks: None,
+    }
+}
+
+fn recommendation_issued() -> RecommendationIssued {
+    RecommendationIssued {
+        recommendation: DecisionId::new("rec-2023-01").unwrap(),
+        year: 2023,
+        indicators: vec![IndicatorCode::Diagnosed, IndicatorCode::Routed],
+        municipalities: vec![MunicipalityCode::new("38-12").unwrap()],
+        text: "организовать диагностику профессиональных дефицитов".into(),
+        issued_on: date(2024, 2, 15),
+    }
+}
+
+fn management_decision_recorded() -> ManagementDecisionRecorded {
+    ManagementDecisionRecorded {
+        decision: DecisionId::new("dec-2023-01").unwrap(),
+        form: DecisionForm::Instruction,
+        year: 2023,
+        indicators: vec![IndicatorCode::Diagnosed],
+        municipalities: vec![MunicipalityCode::new("38-12").unwrap()],
+        text: "МОУО обеспечить прохождение диагностики".into(),
+        decided_on: date(2024, 3, 1),
+        follows: Some(DecisionId::new("rec-2023-01").unwrap()),
+    }
+}
+
 fn samples() -> Vec<Payload> {
     vec![
         municipality_registered().into(),
@@ -550,6 +608,12 @@ fn samples() -> Vec<Payload> {
         figure_reported().into(),
         event_retracted().into(),
         event_corrected().into(),
+        plan_amended().into(),
+        plan_superseded().into(),
+        plan_revoked().into(),
+        plan_agreed().into(),
+        recommendation_issued().into(),
+        management_decision_recorded().into(),
     ]
 }
 
@@ -794,10 +858,20 @@ fn every_kind_has_its_natural_stream() {
         "target/fr_by_deficit",
         "report/r-38-12-2024",
     ];
+    // Kinds appended after the corrections have their natural streams again.
+    let appended = [
+        "plan/irk-2023-roadmap",
+        "plan/irk-2023-roadmap",
+        "plan/irk-2023-roadmap",
+        "plan/zhig-2023-plan",
+        "decision/rec-2023-01",
+        "decision/dec-2023-01",
+    ];
     let samples = samples();
-    let (facts, corrections) = samples.split_at(expected.len());
-    for (payload, stream) in facts.iter().zip(expected) {
-        assert_eq!(payload.stream().unwrap().as_str(), stream, "{}", payload.kind());
+    let (facts, rest) = samples.split_at(expected.len());
+    let (corrections, later) = rest.split_at(2);
+    for (payload, stream) in facts.iter().chain(later).zip(expected.iter().chain(&appended)) {
+        assert_eq!(payload.stream().unwrap().as_str(), *stream, "{}", payload.kind());
     }
     let actor = Actor { role: ActorRole::Operator, id: "tok-1".into() };
     let effective = Effective::Date(date(2024, 5, 1));
@@ -1136,6 +1210,60 @@ fn an_enrolment_ends_after_it_begins_and_a_withdrawal_follows_its_act() {
     let other_act =
         TargetSet { act: Basis { number: "55-36-мпр".into(), ..act() }, ..target_set() };
     assert!(!target_withdrawn().withdraws(&other_act));
+}
+
+#[test]
+fn plan_level_changes_and_decisions_name_the_field_they_refuse() {
+    check_invalid(PlanAmended { summary: " ".into(), ..plan_amended() }, "summary");
+    check_invalid(PlanAmended { period_from_year: Some(2027), ..plan_amended() }, "period_to_year");
+    check_invalid(PlanAmended { period_to_year: Some(1800), ..plan_amended() }, "period_to_year");
+    check_invalid(PlanSuperseded { by: plan_superseded().plan, ..plan_superseded() }, "by");
+    check_invalid(PlanRevoked { reason: String::new(), ..plan_revoked() }, "reason");
+    check_invalid(PlanAgreed { remarks: Some(" ".into()), ..plan_agreed() }, "remarks");
+    check_invalid(
+        RecommendationIssued { indicators: vec![], ..recommendation_issued() },
+        "indicators",
+    );
+    check_invalid(
+        RecommendationIssued {
+            indicators: vec![IndicatorCode::Routed, IndicatorCode::Routed],
+            ..recommendation_issued()
+        },
+        "indicators.1",
+    );
+    check_invalid(
+        ManagementDecisionRecorded { year: 1900, ..management_decision_recorded() },
+        "year",
+    );
+    check_invalid(
+        ManagementDecisionRecorded {
+            municipalities: vec![
+                MunicipalityCode::new("38-12").unwrap(),
+                MunicipalityCode::new("38-12").unwrap(),
+            ],
+            ..management_decision_recorded()
+        },
+        "municipalities.1",
+    );
+}
+
+#[test]
+fn plan_changes_and_management_decisions_must_cite_their_act() {
+    for payload in [
+        Payload::from(plan_amended()),
+        plan_superseded().into(),
+        plan_revoked().into(),
+        plan_agreed().into(),
+        management_decision_recorded().into(),
+    ] {
+        let error = payload.validate_basis(None).unwrap_err();
+        assert_eq!(error.field, "basis", "{}", payload.kind());
+        assert_eq!(payload.validate_basis(Some(&act())), Ok(()));
+        let undated = Basis { number: " ".into(), ..act() };
+        assert_eq!(payload.validate_basis(Some(&undated)).unwrap_err().field, "basis.number");
+    }
+    // A recommendation rests on the analytical note, which may be cited or not.
+    assert_eq!(Payload::from(recommendation_issued()).validate_basis(None), Ok(()));
 }
 
 #[test]

@@ -248,6 +248,10 @@ string_id! {
     EnrolmentId
 }
 string_id! {
+    /// Id of a recommendation or a management decision that answers the monitoring's results.
+    DecisionId
+}
+string_id! {
     /// Id of a regional event (conference, forum, contest) held by the system.
     RegionalEventId
 }

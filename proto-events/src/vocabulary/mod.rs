@@ -18,12 +18,14 @@
 //! unknown fields are rejected with serde's message naming the field.
 
 pub mod correction;
+pub mod decision;
 pub mod ids;
 pub mod indicator;
 pub mod learning;
 pub mod people;
 pub mod personal_data;
 pub mod plan;
+pub mod plan_status;
 pub mod register;
 pub mod registry;
 pub mod reporting;
@@ -39,10 +41,13 @@ use crate::envelope::{StreamName, StreamNameError};
 use crate::limits::PAYLOAD_BYTES_MAX;
 
 pub use crate::vocabulary::correction::{EventCorrected, EventRetracted, Replacement};
+pub use crate::vocabulary::decision::{
+    DecisionForm, ManagementDecisionRecorded, RecommendationIssued,
+};
 pub use crate::vocabulary::ids::{
-    ActivityId, CompetenceCode, CompletionId, DiagnosticId, EnrolmentId, MunicipalityCode, OrgId,
-    PairId, PersonId, PlanId, ProcedureId, ProgramId, RegionalEventId, RegisterEntryId, ReportId,
-    RouteId, SectionId, StepId, TeacherId,
+    ActivityId, CompetenceCode, CompletionId, DecisionId, DiagnosticId, EnrolmentId,
+    MunicipalityCode, OrgId, PairId, PersonId, PlanId, ProcedureId, ProgramId, RegionalEventId,
+    RegisterEntryId, ReportId, RouteId, SectionId, StepId, TeacherId,
 };
 pub use crate::vocabulary::indicator::{
     Accumulation, IndicatorCode, IndicatorMeasure, TargetSet, TargetValue, TargetWithdrawn,
@@ -62,6 +67,7 @@ pub use crate::vocabulary::plan::{
     ActivityAdded, ActivityAmended, ActivityCancelled, ActivityExecutionReported, ActivityField,
     ExecutionStatus, FieldChange, PlanApproved, PlanCreated, PlanLevel, PlanSectionAdded,
 };
+pub use crate::vocabulary::plan_status::{PlanAgreed, PlanAmended, PlanRevoked, PlanSuperseded};
 pub use crate::vocabulary::register::{
     RegisterEntryExcluded, RegisterEntryRecorded, RegisterIntervalSet, RegisterKind,
     UnknownRegister, REGISTER_INTERVAL_MONTHS_DEFAULT,
@@ -273,19 +279,32 @@ macro_rules! vocabulary {
 
 impl Payload {
     /// The envelope's act (`basis`) this payload needs: a plan change — an activity amended or
-    /// cancelled — is decided by an act (its kind, number and date), so it must name one, checked
-    /// as a plan's approving act is. Other kinds take a basis or not.
+    /// cancelled, a plan amended, superseded, revoked or agreed — and a management decision are
+    /// decided by an act (its kind, number and date), so they must name one, checked as a plan's
+    /// approving act is. Other kinds take a basis or not.
     pub fn validate_basis(&self, basis: Option<&Basis>) -> Result<(), FieldError> {
-        let needs_act = matches!(self, Payload::ActivityAmended(_) | Payload::ActivityCancelled(_));
-        match basis {
-            Some(basis) if needs_act => indicator::act("basis", basis),
-            None if needs_act => Err(FieldError::new(
-                "basis",
-                "",
+        let rule = match self {
+            Payload::ActivityAmended(_) | Payload::ActivityCancelled(_) => {
                 "изменение или отмена мероприятия плана должны ссылаться на акт, который их \
-                 утвердил: вид, номер и дата (например, «распоряжение №55-494-мр от 13.06.2023»)",
-            )),
-            _ => Ok(()),
+                 утвердил: вид, номер и дата (например, «распоряжение №55-494-мр от 13.06.2023»)"
+            }
+            Payload::PlanAmended(_) | Payload::PlanSuperseded(_) | Payload::PlanRevoked(_) => {
+                "изменение, замена или отмена плана должны ссылаться на акт, который их \
+                 утвердил: вид, номер и дата (например, «распоряжение №55-494-мр от 13.06.2023»)"
+            }
+            Payload::PlanAgreed(_) => {
+                "согласование плана с регионом должно ссылаться на документ о согласовании: вид, \
+                 номер и дата (например, «письмо №02-55-1234/23 от 20.03.2023»)"
+            }
+            Payload::ManagementDecisionRecorded(_) => {
+                "управленческое решение должно ссылаться на свой документ: вид (протокол, \
+                 распоряжение, поручение), номер и дата"
+            }
+            _ => return Ok(()),
+        };
+        match basis {
+            Some(basis) => indicator::act("basis", basis),
+            None => Err(FieldError::new("basis", "", rule)),
         }
     }
 }
@@ -382,6 +401,18 @@ vocabulary! {
     EventRetracted = "event_retracted", 1;
     /// An event is corrected (the target's stream).
     EventCorrected = "event_corrected", 1;
+    /// A plan is amended as a whole by an act (`plan/<id>`).
+    PlanAmended = "plan_amended", 1;
+    /// A plan is superseded by another plan (`plan/<id>`).
+    PlanSuperseded = "plan_superseded", 1;
+    /// A plan is revoked by an act (`plan/<id>`).
+    PlanRevoked = "plan_revoked", 1;
+    /// A municipal plan is agreed by the regional level (`plan/<id>`).
+    PlanAgreed = "plan_agreed", 1;
+    /// A recommendation is issued on a year's monitoring (`decision/<id>`).
+    RecommendationIssued = "recommendation_issued", 1;
+    /// A management decision is recorded on a year's monitoring (`decision/<id>`).
+    ManagementDecisionRecorded = "management_decision_recorded", 1;
 }
 
 impl Payload {
@@ -397,8 +428,9 @@ impl Payload {
 
     /// The natural stream of the fact: `municipality/<code>`, `org/<id>`, `program/<id>`,
     /// `procedure/<id>`, `teacher/<id>`, `person/<id>`, `plan/<id>`, `target/<indicator>`,
-    /// `report/<id>` or `region/events`. Corrections have none (`NoNaturalStream`): they go to
-    /// the stream of the event they target, which the command layer looks up.
+    /// `report/<id>`, `decision/<id>` or `region/events`. Corrections have none
+    /// (`NoNaturalStream`): they go to the stream of the event they target, which the command
+    /// layer looks up.
     pub fn stream(&self) -> Result<StreamName, PayloadError> {
         let kind = self.kind();
         let (category, id) = self.stream_key().ok_or(PayloadError::NoNaturalStream { kind })?;
