@@ -12,9 +12,12 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 pub mod context;
+pub mod decision;
 pub mod definitions;
+pub mod execution_report;
 pub mod learning;
 pub mod monitoring;
+pub mod monitoring_report;
 pub mod plan;
 pub mod register;
 pub mod registry;

@@ -20,8 +20,8 @@ use proto_events::term::{Term, TermMeaning};
 use proto_events::vocabulary::plan::schema_v1_term;
 use proto_events::vocabulary::{
     ActivityAdded, ActivityAmended, ActivityCancelled, ActivityExecutionReported, ActivityField,
-    ActivityId, ExecutionStatus, IndicatorCode, PlanApproved, PlanCreated, PlanId, PlanLevel,
-    PlanSectionAdded, SectionId,
+    ActivityId, ExecutionStatus, IndicatorCode, PlanAgreed, PlanAmended, PlanApproved, PlanCreated,
+    PlanId, PlanLevel, PlanRevoked, PlanSectionAdded, PlanSuperseded, SectionId,
 };
 use proto_events::vocabulary::{FieldChange, Payload};
 use proto_events::{Basis, Date, EventId};
@@ -75,6 +75,14 @@ pub enum PlanFact {
     ExecutionReported(ActivityExecutionReported),
     /// `activity_cancelled`.
     ActivityCancelled(ActivityCancelled),
+    /// `plan_amended`.
+    Amended(PlanAmended),
+    /// `plan_superseded`.
+    Superseded(PlanSuperseded),
+    /// `plan_revoked`.
+    Revoked(PlanRevoked),
+    /// `plan_agreed`.
+    Agreed(PlanAgreed),
 }
 
 impl Plans {
@@ -93,6 +101,10 @@ impl Plans {
             Payload::ActivityCancelled(p) => {
                 (p.plan.clone(), PlanFact::ActivityCancelled(p.clone()))
             }
+            Payload::PlanAmended(p) => (p.plan.clone(), PlanFact::Amended(p.clone())),
+            Payload::PlanSuperseded(p) => (p.plan.clone(), PlanFact::Superseded(p.clone())),
+            Payload::PlanRevoked(p) => (p.plan.clone(), PlanFact::Revoked(p.clone())),
+            Payload::PlanAgreed(p) => (p.plan.clone(), PlanFact::Agreed(p.clone())),
             _ => return,
         };
         self.retract(&ctx.id);
@@ -156,12 +168,89 @@ pub struct PlanView {
     pub basis: Option<String>,
     /// Every approving act, in the order recorded.
     pub approved_by: Vec<Basis>,
-    /// Period, first and last year.
+    /// Period, first and last year (as amended by the acts in force at the valid date).
     pub period: PeriodView,
     /// Who owns the plan.
     pub owner: String,
     /// Sections in their order, each with its activities in natural number order.
     pub sections: Vec<SectionView>,
+    /// The plan's own status at the valid date.
+    pub status: PlanStatus,
+    /// Whether the regional level's agreement of this (municipal) plan is in force at the valid
+    /// date.
+    pub agreed: bool,
+    /// The plan that replaces this one, once the act replacing it is in force.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<PlanId>,
+    /// Every plan-level change known — approval, amendment, agreement, supersession, revocation
+    /// — with the act it cites, in effective order; those not yet in force at the valid date
+    /// are listed with `in_force: false`.
+    pub history: Vec<PlanChangeView>,
+}
+
+/// A plan's own status at a valid date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanStatus {
+    /// Created, no approving act in force yet.
+    Draft,
+    /// Approved by an act in force, neither superseded nor revoked.
+    Approved,
+    /// Replaced by another plan by an act in force.
+    Superseded,
+    /// Declared no longer in force by an act in force.
+    Revoked,
+}
+
+/// What a plan-level change did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanChangeKind {
+    /// `plan_approved`.
+    Approved,
+    /// `plan_amended`.
+    Amended,
+    /// `plan_agreed`.
+    Agreed,
+    /// `plan_superseded`.
+    Superseded,
+    /// `plan_revoked`.
+    Revoked,
+}
+
+/// One plan-level change with the act it cites.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PlanChangeView {
+    /// The event that recorded it.
+    pub event: EventId,
+    /// What it did.
+    pub kind: PlanChangeKind,
+    /// The day it takes effect.
+    pub effective: Option<Date>,
+    /// Whether it is in force at the valid date.
+    pub in_force: bool,
+    /// The act it cites, as text («распоряжение №… от дд.мм.гггг»).
+    pub act: Option<String>,
+    /// What the act did, in words: the amendment's summary, the reason of a supersession or
+    /// revocation, who agreed and their remarks.
+    pub summary: String,
+    /// The plan's own fields an amendment changed, old and new as text.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<PlanFieldChange>,
+    /// For a supersession: the plan that replaces this one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<PlanId>,
+}
+
+/// One of the plan's own fields changed by an amendment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PlanFieldChange {
+    /// `title`, `period_from_year`, `period_to_year` or `owner`.
+    pub field: &'static str,
+    /// The value before, as text.
+    pub old: String,
+    /// The value after, as text.
+    pub new: String,
 }
 
 /// A plan's period.
@@ -351,7 +440,8 @@ fn plan_view(id: &PlanId, facts: &PlanFacts, date: Date) -> Option<PlanView> {
         })
         .collect();
     let basis = approved_by.last().or(created_basis).map(ToString::to_string);
-    let plan_period = (created.period_from_year, created.period_to_year);
+    let own = plan_status(created, &ordered, date);
+    let plan_period = own.period;
     let period = (i32::from(plan_period.0), i32::from(plan_period.1));
 
     let sections: Vec<(u64, SectionView)> = ordered
@@ -376,21 +466,151 @@ fn plan_view(id: &PlanId, facts: &PlanFacts, date: Date) -> Option<PlanView> {
             activities.insert(added.activity.clone(), activity_view(added, fact.recorded));
         }
     }
-    apply_amendments(&mut activities, &ordered, date, plan_period);
+    // Schema-1 term changes read in the period the plan was created with, as they did when
+    // recorded (before any plan-level amendment existed).
+    let created_period = (created.period_from_year, created.period_to_year);
+    apply_amendments(&mut activities, &ordered, date, created_period);
     apply_executions_and_cancellations(&mut activities, &ordered, date);
 
     let sections = place_activities(sections, activities, date, period)?;
 
     Some(PlanView {
         id: id.clone(),
-        title: created.title.clone(),
+        title: own.title,
         level: created.level,
         basis,
         approved_by,
-        period: PeriodView { from_year: created.period_from_year, to_year: created.period_to_year },
-        owner: created.owner.clone(),
+        period: PeriodView { from_year: plan_period.0, to_year: plan_period.1 },
+        owner: own.owner,
         sections,
+        status: own.status,
+        agreed: own.agreed,
+        superseded_by: own.superseded_by,
+        history: own.history,
     })
+}
+
+/// The plan's own fields and status at a valid date, and its plan-level history.
+struct OwnStatus {
+    title: String,
+    period: (u16, u16),
+    owner: String,
+    status: PlanStatus,
+    agreed: bool,
+    superseded_by: Option<PlanId>,
+    history: Vec<PlanChangeView>,
+}
+
+/// Applies the plan-level changes in effective order (then ledger order): amendments in force
+/// change the title, period and owner; the status is the latest of revoked or superseded in
+/// force, else approved when an approval is in force, else draft.
+fn plan_status(created: &PlanCreated, ordered: &[Ordered<'_>], date: Date) -> OwnStatus {
+    let mut own = OwnStatus {
+        title: created.title.clone(),
+        period: (created.period_from_year, created.period_to_year),
+        owner: created.owner.clone(),
+        status: PlanStatus::Draft,
+        agreed: false,
+        superseded_by: None,
+        history: Vec::new(),
+    };
+    let mut changes: Vec<&Ordered<'_>> = ordered
+        .iter()
+        .filter(|fact| {
+            matches!(
+                fact.recorded.fact,
+                PlanFact::Approved(_)
+                    | PlanFact::Amended(_)
+                    | PlanFact::Agreed(_)
+                    | PlanFact::Superseded(_)
+                    | PlanFact::Revoked(_)
+            )
+        })
+        .collect();
+    changes.sort_by_key(|fact| (fact.recorded.effective, fact.recorded.seq));
+    let (mut approved, mut ended) = (false, None);
+    for fact in changes {
+        let in_force = fact.recorded.effective.is_none_or(|effective| effective <= date);
+        let act = fact.recorded.basis.as_ref().map(ToString::to_string);
+        let view = |kind, act, summary, changes, by| PlanChangeView {
+            event: *fact.id,
+            kind,
+            effective: fact.recorded.effective,
+            in_force,
+            act,
+            summary,
+            changes,
+            by,
+        };
+        let entry = match &fact.recorded.fact {
+            PlanFact::Approved(approval) => {
+                approved |= in_force;
+                let text = format!("план утверждён: {}", approval.act);
+                view(PlanChangeKind::Approved, Some(approval.act.to_string()), text, vec![], None)
+            }
+            PlanFact::Amended(amended) => {
+                let fields = amend(&mut own, amended, in_force);
+                view(PlanChangeKind::Amended, act, amended.summary.clone(), fields, None)
+            }
+            PlanFact::Agreed(agreed) => {
+                own.agreed |= in_force;
+                let text = match &agreed.remarks {
+                    Some(remarks) => format!("согласован: {} ({remarks})", agreed.agreed_by),
+                    None => format!("согласован: {}", agreed.agreed_by),
+                };
+                view(PlanChangeKind::Agreed, act, text, vec![], None)
+            }
+            PlanFact::Superseded(superseded) => {
+                if in_force {
+                    ended = Some(PlanStatus::Superseded);
+                    own.superseded_by = Some(superseded.by.clone());
+                }
+                let text = format!("заменён планом {}: {}", superseded.by, superseded.reason);
+                view(PlanChangeKind::Superseded, act, text, vec![], Some(superseded.by.clone()))
+            }
+            PlanFact::Revoked(revoked) => {
+                if in_force {
+                    ended = Some(PlanStatus::Revoked);
+                }
+                view(PlanChangeKind::Revoked, act, revoked.reason.clone(), vec![], None)
+            }
+            _ => continue,
+        };
+        own.history.push(entry);
+    }
+    own.status = match ended {
+        Some(status) => status,
+        None if approved => PlanStatus::Approved,
+        None => PlanStatus::Draft,
+    };
+    own
+}
+
+/// Applies an amendment's own fields when it is in force; the fields it names, old and new.
+fn amend(own: &mut OwnStatus, amended: &PlanAmended, in_force: bool) -> Vec<PlanFieldChange> {
+    let mut fields = Vec::new();
+    let mut change = |field: &'static str, old: String, new: String| {
+        fields.push(PlanFieldChange { field, old, new });
+    };
+    if let Some(title) = &amended.title {
+        change("title", own.title.clone(), title.clone());
+    }
+    if let Some(from) = amended.period_from_year {
+        change("period_from_year", own.period.0.to_string(), from.to_string());
+    }
+    if let Some(to) = amended.period_to_year {
+        change("period_to_year", own.period.1.to_string(), to.to_string());
+    }
+    if let Some(owner) = &amended.owner {
+        change("owner", own.owner.clone(), owner.clone());
+    }
+    if in_force {
+        own.title = amended.title.clone().unwrap_or_else(|| own.title.clone());
+        own.period.0 = amended.period_from_year.unwrap_or(own.period.0);
+        own.period.1 = amended.period_to_year.unwrap_or(own.period.1);
+        own.owner = amended.owner.clone().unwrap_or_else(|| own.owner.clone());
+    }
+    fields
 }
 
 /// Activities by id, each with its section.

@@ -29,6 +29,7 @@ use proto_events::vocabulary::{
 use proto_events::{Date, Effective, Envelope, EventId, Seq};
 
 use crate::context::EventContext;
+use crate::decision::{self, DecisionFact};
 use crate::learning::{Learning, LearningKey, PairChange, RouteChange};
 use crate::plan::Plans;
 use crate::register::{EntryChange, Registers};
@@ -40,7 +41,9 @@ use crate::teacher_route::Routes;
 /// (`FieldChange::meaning`, `activity_amended` schema 2).
 /// 5: enrolments (`course_enrolled`), target withdrawals (`target_withdrawn`), municipal events
 /// (`municipal_event_held`) and the municipal plan's indicators.
-pub const FOLD_VERSION: u32 = 5;
+/// 6: plan-level facts (amended, superseded, revoked, agreed) and the recommendations and
+/// decisions (`decisions`).
+pub const FOLD_VERSION: u32 = 6;
 
 /// An event inconsistent with the state so far: recorded as data, never an error or a panic.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -235,6 +238,8 @@ pub enum FactKey {
     Register,
     /// A figure report.
     Report,
+    /// A recommendation or a management decision.
+    Decision,
 }
 
 /// A later event that retracted or corrected an earlier one.
@@ -263,6 +268,8 @@ pub struct State {
     pub target_withdrawals: BTreeMap<IndicatorCode, Facts<TargetWithdrawn>>,
     /// Figure reports.
     pub reports: Facts<FigureReported>,
+    /// Recommendations and management decisions on the monitoring's results.
+    pub decisions: Facts<DecisionFact>,
     /// Plans (the plan projection).
     pub plans: Plans,
     /// Teachers' routes in full detail (the teacher-route projection).
@@ -395,6 +402,9 @@ pub fn retract(state: &mut State, target: &EventId, at: u64) -> bool {
         Some(FactKey::Report) => {
             state.reports.supersede(target, at);
         }
+        Some(FactKey::Decision) => {
+            state.decisions.supersede(target, at);
+        }
         None => {}
     }
     true
@@ -481,6 +491,10 @@ fn record(
         | Payload::TargetSet(_)
         | Payload::TargetWithdrawn(_)
         | Payload::FigureReported(_) => record_learning(state, recorded, on, payload),
+        Payload::RecommendationIssued(_) | Payload::ManagementDecisionRecorded(_) => {
+            decision::record(&mut state.decisions, recorded, ctx.basis.clone(), payload)
+                .then_some(FactKey::Decision)
+        }
         Payload::PlanCreated(_)
         | Payload::PlanApproved(_)
         | Payload::PlanSectionAdded(_)
@@ -488,6 +502,10 @@ fn record(
         | Payload::ActivityAmended(_)
         | Payload::ActivityExecutionReported(_)
         | Payload::ActivityCancelled(_)
+        | Payload::PlanAmended(_)
+        | Payload::PlanSuperseded(_)
+        | Payload::PlanRevoked(_)
+        | Payload::PlanAgreed(_)
         | Payload::EventRetracted(_)
         | Payload::EventCorrected(_) => None,
         Payload::RegisterEntryRecorded(fact) => {
