@@ -4,9 +4,9 @@
 //! | role | may record |
 //! | --- | --- |
 //! | system | everything (demo generator, import, migration) |
-//! | ministry | targets; plan approval; regional and federal plans (create, sections, activities) |
-//! | operator | registries, teachers, roles and methodists, diagnostics, routes, completions, mentoring, participations, regional events, regional plans (not approval), figure reports |
-//! | municipality:<code> | organisations of its municipality and their status and management teams; teachers hired / moved / left within its organisations; its own municipal plans (incl. approval); figure reports for itself or its organisations |
+//! | ministry | targets; plan approval; regional and federal plans (create, sections, activities, amended, superseded, revoked); the agreement of municipal plans; recommendations and management decisions |
+//! | operator | registries, teachers, roles and methodists, diagnostics, routes, completions, mentoring, participations, regional events, regional plans (not approval, amendment as a whole, supersession, revocation or agreement), figure reports, recommendations and management decisions (on the ministry's behalf, citing its act) |
+//! | municipality:<code> | organisations of its municipality and their status and management teams; teachers hired / moved / left within its organisations; its own municipal plans (incl. approval, amendment as a whole, supersession, revocation; not their agreement, which is the region's); figure reports for itself or its organisations |
 //! | organisation:<id> | completions, participations and mentoring of its own teachers |
 //! | auditor | nothing |
 //!
@@ -109,7 +109,17 @@ fn ministry_may(
 ) -> Result<(), Refusal> {
     const RULE: &str = "министерство ведёт региональные и федеральные планы";
     match payload {
-        Payload::TargetSet(_) | Payload::TargetWithdrawn(_) | Payload::PlanApproved(_) => Ok(()),
+        Payload::TargetSet(_)
+        | Payload::TargetWithdrawn(_)
+        | Payload::PlanApproved(_)
+        | Payload::RecommendationIssued(_)
+        | Payload::ManagementDecisionRecorded(_) => Ok(()),
+        // Seed 003: a municipal plan is agreed with the region; the region's own plans are
+        // approved, not agreed.
+        Payload::PlanAgreed(p) => plan_level_in(registry, p.plan.as_str(), &[PlanLevel::Municipal])
+            .map_err(|_| {
+                Refusal::new("plan", &p.plan, "с регионом согласуются только муниципальные планы")
+            }),
         Payload::PlanCreated(p) => match p.level {
             PlanLevel::Regional | PlanLevel::Federal => Ok(()),
             _ => Err(Refusal::new("level", format!("{:?}", p.level).to_lowercase(), RULE)),
@@ -129,9 +139,14 @@ fn operator_may(
 ) -> Result<(), Refusal> {
     const RULE: &str = "оператор ведёт региональные планы";
     match payload {
-        Payload::TargetSet(_) | Payload::TargetWithdrawn(_) | Payload::PlanApproved(_) => {
-            Err(kind_refused())
-        }
+        // What an act of the ministry decides about a plan as a whole is the ministry's.
+        Payload::TargetSet(_)
+        | Payload::TargetWithdrawn(_)
+        | Payload::PlanApproved(_)
+        | Payload::PlanAmended(_)
+        | Payload::PlanSuperseded(_)
+        | Payload::PlanRevoked(_)
+        | Payload::PlanAgreed(_) => Err(kind_refused()),
         Payload::PlanCreated(p) => match p.level {
             PlanLevel::Regional => Ok(()),
             _ => Err(Refusal::new("level", format!("{:?}", p.level).to_lowercase(), RULE)),
@@ -221,6 +236,14 @@ fn municipality_may(
             )),
         },
         Payload::EventRetracted(_) | Payload::EventCorrected(_) => Ok(()),
+        // The agreement is the region's, not the plan's owner's.
+        Payload::PlanAgreed(_) => Err(kind_refused()),
+        // A plan is replaced by one of the same owner.
+        Payload::PlanSuperseded(p) => {
+            own_plan(p.plan.as_str(), Some(PlanLevel::Municipal))?;
+            own_plan(p.by.as_str(), Some(PlanLevel::Municipal))
+                .map_err(|refusal| Refusal { field: "by".into(), ..refusal })
+        }
         _ => match plan_of(payload) {
             Some(plan) => own_plan(plan, Some(PlanLevel::Municipal)),
             None => Err(kind_refused()),
@@ -302,6 +325,10 @@ fn plan_of(payload: &Payload) -> Option<&str> {
         Payload::ActivityAmended(p) => Some(p.plan.as_str()),
         Payload::ActivityExecutionReported(p) => Some(p.plan.as_str()),
         Payload::ActivityCancelled(p) => Some(p.plan.as_str()),
+        Payload::PlanAmended(p) => Some(p.plan.as_str()),
+        Payload::PlanSuperseded(p) => Some(p.plan.as_str()),
+        Payload::PlanRevoked(p) => Some(p.plan.as_str()),
+        Payload::PlanAgreed(p) => Some(p.plan.as_str()),
         _ => None,
     }
 }

@@ -137,7 +137,7 @@ fn export_figures(args: FiguresArgs) -> anyhow::Result<u8> {
 
 /// Writes the document next to its final name first, then renames, so a failed write never
 /// leaves a half-written file under the name the official expects.
-fn write_output(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_output(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let partial = partial_path(path);
     std::fs::write(&partial, bytes)
         .with_context(|| format!("не удалось записать файл {}", partial.display()))?;

@@ -24,6 +24,7 @@ mod person;
 mod plans;
 mod proof;
 mod registers;
+mod report;
 mod routes;
 mod serve;
 mod token;
@@ -117,6 +118,9 @@ enum Command {
     /// Выгрузка плана (XLSX) и показателей (XLSX, CSV) на дату.
     #[command(subcommand)]
     Export(export::ExportCommand),
+    /// Отчёты за период: исполнение плана и ежегодный мониторинг (XLSX, DOCX).
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// Справочник персональных данных (вне цепочки, стираемый).
     #[command(subcommand)]
     Person(person::PersonCommand),
@@ -230,6 +234,7 @@ fn run(cli: Cli, generate_demo: demo::DemoGenerator) -> anyhow::Result<u8> {
         Command::Registers(args) => registers::run(args),
         Command::Import(command) => import::run(command),
         Command::Export(command) => export::run(command),
+        Command::Report(command) => report::run(command),
         Command::Person(command) => person::run(command),
         Command::Log(command) => log::run(command),
         Command::Key(command) => key::run(command),

@@ -25,7 +25,9 @@ use crate::store::{Store, StoreError};
 /// Layout and fold version of a stored gate snapshot (see the module comment).
 /// 2: a teacher's fact carries the date of their latest employment change.
 /// 3: enrolments and the targets each act set (`Key::Enrolment`, `Key::Target`).
-pub const GATE_SNAPSHOT_FORMAT: u32 = 3;
+/// 4: recommendations and decisions (`Key::Decision`), a plan's period as amended by
+/// `plan_amended`.
+pub const GATE_SNAPSHOT_FORMAT: u32 = 4;
 
 /// Events folded at open beyond which a new snapshot is written at the head.
 pub const GATE_SNAPSHOT_EVERY_EVENTS: u64 = 100_000;

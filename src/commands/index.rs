@@ -49,6 +49,8 @@ pub(crate) enum Key {
     Target(String, String, String),
     /// A retracted event.
     Retracted(EventId),
+    /// A recommendation or a management decision, by id.
+    Decision(String),
 }
 
 /// The minimal facts about an entity.
@@ -95,6 +97,10 @@ pub(crate) enum Fact {
     Pair {
         mentee: String,
         organisation: String,
+    },
+    /// A recommendation (`true`) or a management decision (`false`).
+    Decision {
+        recommendation: bool,
     },
 }
 
@@ -252,6 +258,15 @@ impl RegistryIndex {
             | Payload::ActivityAdded(_)
             | Payload::ActivityCancelled(_) => self.apply_plan(payload, creator),
             Payload::FigureReported(p) => self.put(Key::Report(p.report.to_string()), Fact::Exists),
+            Payload::PlanAmended(_) => self.apply_plan(payload, creator),
+            Payload::RecommendationIssued(p) => self.put(
+                Key::Decision(p.recommendation.to_string()),
+                Fact::Decision { recommendation: true },
+            ),
+            Payload::ManagementDecisionRecorded(p) => self.put(
+                Key::Decision(p.decision.to_string()),
+                Fact::Decision { recommendation: false },
+            ),
             Payload::EventCorrected(p) => {
                 if let Ok(replacement) = p.replacement.payload() {
                     self.apply(&replacement, creator, on);
@@ -273,7 +288,10 @@ impl RegistryIndex {
             | Payload::PlanApproved(_)
             | Payload::ActivityAmended(_)
             | Payload::ActivityExecutionReported(_)
-            | Payload::TargetWithdrawn(_) => {}
+            | Payload::TargetWithdrawn(_)
+            | Payload::PlanSuperseded(_)
+            | Payload::PlanRevoked(_)
+            | Payload::PlanAgreed(_) => {}
         }
     }
 
@@ -363,6 +381,15 @@ impl RegistryIndex {
                 Key::Activity(p.plan.to_string(), p.activity.to_string()),
                 Fact::Activity { cancelled: true },
             ),
+            // Terms that name no year are dated by the period as amended since.
+            Payload::PlanAmended(p) => {
+                self.update(&Key::Plan(p.plan.to_string()), |fact| {
+                    if let Fact::Plan { period, .. } = fact {
+                        period.0 = p.period_from_year.unwrap_or(period.0);
+                        period.1 = p.period_to_year.unwrap_or(period.1);
+                    }
+                });
+            }
             _ => {}
         }
     }

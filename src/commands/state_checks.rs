@@ -8,7 +8,7 @@
 
 use proto_events::term::{Term, TermMeaning, TextReason};
 use proto_events::vocabulary::{
-    MentoringPairEnded, Payload, RegisterKind, Scope, SupportSystemRole,
+    MentoringPairEnded, Payload, PlanLevel, RegisterKind, Scope, SupportSystemRole,
 };
 
 use crate::access::{covers, unknown_pair, unknown_teacher, Refusal, Registry, Role};
@@ -77,6 +77,13 @@ pub(crate) fn check_state(
         | Payload::ActivityAmended(_)
         | Payload::ActivityExecutionReported(_)
         | Payload::ActivityCancelled(_) => checks.plans(payload),
+        Payload::PlanAmended(_)
+        | Payload::PlanSuperseded(_)
+        | Payload::PlanRevoked(_)
+        | Payload::PlanAgreed(_) => checks.plan_status(payload),
+        Payload::RecommendationIssued(_) | Payload::ManagementDecisionRecorded(_) => {
+            checks.decisions(payload)
+        }
         Payload::TargetSet(_) | Payload::TargetWithdrawn(_) | Payload::FigureReported(_) => {
             checks.figures(payload)
         }
@@ -463,6 +470,96 @@ impl Checks<'_> {
             Payload::ActivityCancelled(p) => self.activity(p.plan.as_str(), p.activity.as_str()),
             _ => Ok(()),
         }
+    }
+
+    /// A plan changed as a whole: the plan (and the one replacing it) registered, a period
+    /// that stays in order, an agreement of a municipal plan only.
+    fn plan_status(&self, payload: &Payload) -> Result<(), Refusal> {
+        match payload {
+            Payload::PlanAmended(p) => {
+                self.plan(p.plan.as_str())?;
+                let Some(Fact::Plan { period, .. }) =
+                    self.index.get(&Key::Plan(p.plan.to_string()))
+                else {
+                    return Ok(());
+                };
+                let from = p.period_from_year.unwrap_or(period.0);
+                let to = p.period_to_year.unwrap_or(period.1);
+                if to < from {
+                    let (field, value) = match p.period_to_year {
+                        Some(to) => ("period_to_year", to),
+                        None => ("period_from_year", from),
+                    };
+                    return Err(Refusal::new(
+                        field,
+                        value,
+                        format!("период плана стал бы обратным: с {from} по {to} год"),
+                    ));
+                }
+                Ok(())
+            }
+            Payload::PlanSuperseded(p) => {
+                self.plan(p.plan.as_str())?;
+                self.exists(
+                    "by",
+                    Key::Plan(p.by.to_string()),
+                    p.by.as_str(),
+                    "план, который заменяет этот, не зарегистрирован: сначала запишите его",
+                )
+            }
+            Payload::PlanRevoked(p) => self.plan(p.plan.as_str()),
+            Payload::PlanAgreed(p) => {
+                self.plan(p.plan.as_str())?;
+                match self.index.get(&Key::Plan(p.plan.to_string())) {
+                    Some(Fact::Plan { level: PlanLevel::Municipal, .. }) | None => Ok(()),
+                    Some(_) => Err(Refusal::new(
+                        "plan",
+                        &p.plan,
+                        "с регионом согласуются только муниципальные планы",
+                    )),
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// A recommendation or decision: a new id, registered municipalities, and a decision that
+    /// follows a recorded recommendation.
+    fn decisions(&self, payload: &Payload) -> Result<(), Refusal> {
+        let (id, municipalities, follows) = match payload {
+            Payload::RecommendationIssued(p) => (&p.recommendation, &p.municipalities, None),
+            Payload::ManagementDecisionRecorded(p) => {
+                (&p.decision, &p.municipalities, p.follows.as_ref())
+            }
+            _ => return Ok(()),
+        };
+        let field = if matches!(payload, Payload::RecommendationIssued(_)) {
+            "recommendation"
+        } else {
+            "decision"
+        };
+        self.unique(
+            field,
+            Key::Decision(id.to_string()),
+            id.as_str(),
+            "рекомендация или решение с таким идентификатором уже записаны",
+        )?;
+        for (index, code) in municipalities.iter().enumerate() {
+            self.municipality(&format!("municipalities.{index}"), code.as_str())?;
+        }
+        if let Some(follows) = follows {
+            match self.index.get(&Key::Decision(follows.to_string())) {
+                Some(Fact::Decision { recommendation: true }) => {}
+                _ => {
+                    return Err(Refusal::unknown(
+                        "follows",
+                        follows.as_str(),
+                        "такая рекомендация не записана",
+                    ))
+                }
+            }
+        }
+        Ok(())
     }
 
     fn figures(&self, payload: &Payload) -> Result<(), Refusal> {

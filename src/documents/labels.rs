@@ -3,9 +3,9 @@
 //! report names amended fields with them, and the CLI's tables show them. Neither direction
 //! depends on the other for them.
 
-use proto_events::vocabulary::{ActivityField, PlanLevel};
+use proto_events::vocabulary::{ActivityField, DecisionForm, PlanLevel};
 
-use projections::plan::ActivityStatus;
+use projections::plan::{ActivityStatus, PlanChangeKind, PlanStatus};
 
 /// The status of an activity as officials write it.
 pub fn status_label(status: ActivityStatus) -> &'static str {
@@ -43,5 +43,36 @@ pub fn field_label(field: ActivityField) -> &'static str {
         ActivityField::FixingDocuments => "документ, фиксирующий результат",
         ActivityField::Indicator => "показатель",
         ActivityField::PlannedValue => "плановое значение",
+    }
+}
+
+/// A plan's own status in Russian.
+pub fn plan_status_label(status: PlanStatus) -> &'static str {
+    match status {
+        PlanStatus::Draft => "проект (не утверждён)",
+        PlanStatus::Approved => "утверждён, действует",
+        PlanStatus::Superseded => "заменён другим планом",
+        PlanStatus::Revoked => "утратил силу",
+    }
+}
+
+/// What a plan-level change did, in Russian.
+pub fn plan_change_label(kind: PlanChangeKind) -> &'static str {
+    match kind {
+        PlanChangeKind::Approved => "утверждение",
+        PlanChangeKind::Amended => "изменение плана",
+        PlanChangeKind::Agreed => "согласование с регионом",
+        PlanChangeKind::Superseded => "замена другим планом",
+        PlanChangeKind::Revoked => "признание утратившим силу",
+    }
+}
+
+/// The form of a management decision in Russian; a recommendation has none.
+pub fn decision_form_label(form: Option<DecisionForm>) -> &'static str {
+    match form {
+        None => "рекомендация",
+        Some(DecisionForm::Protocol) => "протокол",
+        Some(DecisionForm::Order) => "распоряжение",
+        Some(DecisionForm::Instruction) => "поручение",
     }
 }

@@ -256,7 +256,8 @@ payload_types! {
     RegionalEventHeld, MunicipalEventHeld, RegisterEntryRecorded, RegisterEntryExcluded,
     RegisterIntervalSet, ManagementTeamTrained, PlanCreated, PlanApproved, PlanSectionAdded,
     ActivityAdded, ActivityAmended, ActivityExecutionReported, ActivityCancelled, TargetSet,
-    TargetWithdrawn, FigureReported, EventRetracted, EventCorrected,
+    TargetWithdrawn, FigureReported, EventRetracted, EventCorrected, PlanAmended, PlanSuperseded,
+    PlanRevoked, PlanAgreed, RecommendationIssued, ManagementDecisionRecorded,
 }
 
 /// Traces every variant of the enums inside payloads: `trace_type` completes the variants of the
@@ -292,6 +293,7 @@ fn trace_enums(tracer: &mut Tracer, samples: &Samples) -> Result<(), String> {
         Frequency,
         TextReason,
         RegisterKind,
+        DecisionForm,
     );
     Ok(())
 }
@@ -623,17 +625,16 @@ pub fn string_limit(field: &str) -> Option<(usize, usize)> {
         "name" | "mentoring_program" | "event_title" => (1, TITLE_BYTES_MAX),
         "title" => (1, TEXT_BYTES_MAX),
         "reporter" | "owner" | "certificate_number" | "entry_number" => (1, LABEL_BYTES_MAX),
-        "reason" | "responsible" | "key_result" | "fixing_documents" | "evidence" | "text" => {
-            (1, TEXT_BYTES_MAX)
-        }
+        "agreed_by" => (1, LABEL_BYTES_MAX),
+        "reason" | "responsible" | "key_result" | "fixing_documents" | "evidence" | "text"
+        | "summary" | "remarks" => (1, TEXT_BYTES_MAX),
         "number" => (1, ACTIVITY_NUMBER_BYTES_MAX),
         "kind" => (1, SHORT_TEXT_BYTES_MAX),
         "municipality" | "organisation" | "from_organisation" | "to_organisation" | "program"
         | "procedure" | "teacher" | "person" | "methodist" | "supporter" | "mentor" | "mentee"
         | "diagnostic" | "route" | "step" | "plan" | "section" | "activity" | "pair" | "report"
-        | "completion" | "event" | "provider" | "competences" | "deficits" | "scores" => {
-            (1, ID_BYTES_MAX)
-        }
+        | "completion" | "event" | "provider" | "competences" | "deficits" | "scores" | "by"
+        | "recommendation" | "decision" | "follows" | "municipalities" => (1, ID_BYTES_MAX),
         _ => return None,
     })
 }

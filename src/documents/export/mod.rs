@@ -1,6 +1,7 @@
 //! Export of what the ledger knows as documents officials send on: a plan of activities as of a
-//! valid date and a knowledge point (XLSX with the acts' columns and an amendments sheet), and
-//! the indicator catalogue (XLSX or CSV).
+//! valid date and a knowledge point (XLSX with the acts' columns and an amendments sheet), the
+//! indicator catalogue (XLSX or CSV), and the reports on a plan's execution and on a year's
+//! monitoring (XLSX or DOCX).
 //!
 //! The rows come from the projections (`projections::plan::plan_as_of`, `Projector::catalogue`)
 //! and the JSON shapes of `query::json`; this module only lays them out, so an export never
@@ -11,6 +12,7 @@
 mod docx;
 pub mod figures;
 pub mod plan;
+pub mod report;
 
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder};
 use thiserror::Error;
