@@ -5,7 +5,7 @@
 //! | --- | --- |
 //! | system | everything (demo generator, import, migration) |
 //! | ministry | targets; plan approval; regional and federal plans (create, sections, activities, amended, superseded, revoked); the agreement of municipal plans; recommendations and management decisions |
-//! | operator | registries, teachers, roles and methodists, diagnostics, routes, completions, mentoring, participations, regional events, regional plans (not approval, amendment as a whole, supersession, revocation or agreement), figure reports, recommendations and management decisions (on the ministry's behalf, citing its act) |
+//! | operator | registries, teachers, roles and methodists, diagnostics, routes, completions, mentoring, participations, regional events, regional plans (not approval, amendment as a whole, supersession or revocation), the agreement of municipal plans (seed 001, roadmap item 8: the ЦНППМ agrees them), figure reports, recommendations and management decisions (on the ministry's behalf, citing its act) |
 //! | municipality:<code> | organisations of its municipality and their status and management teams; teachers hired / moved / left within its organisations; its own municipal plans (incl. approval, amendment as a whole, supersession, revocation; not their agreement, which is the region's); figure reports for itself or its organisations |
 //! | organisation:<id> | completions, participations and mentoring of its own teachers |
 //! | auditor | nothing |
@@ -145,8 +145,12 @@ fn operator_may(
         | Payload::PlanApproved(_)
         | Payload::PlanAmended(_)
         | Payload::PlanSuperseded(_)
-        | Payload::PlanRevoked(_)
-        | Payload::PlanAgreed(_) => Err(kind_refused()),
+        | Payload::PlanRevoked(_) => Err(kind_refused()),
+        // Seed 001, roadmap item 8: the ЦНППМ agrees the municipalities' plans.
+        Payload::PlanAgreed(p) => plan_level_in(registry, p.plan.as_str(), &[PlanLevel::Municipal])
+            .map_err(|_| {
+                Refusal::new("plan", &p.plan, "с регионом согласуются только муниципальные планы")
+            }),
         Payload::PlanCreated(p) => match p.level {
             PlanLevel::Regional => Ok(()),
             _ => Err(Refusal::new("level", format!("{:?}", p.level).to_lowercase(), RULE)),

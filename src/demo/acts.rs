@@ -28,6 +28,15 @@
 //! - every `indicator` and `planned_value`: the plan has no indicators; the roadmap's rows state
 //!   results in words; the links and values follow the Regulation (seed 001, appendix 1) and,
 //!   for 17, the roadmap's 30 % (the Regulation says 9,5 %).
+//!
+//! The first municipality's plan for 2024 is «по мотивам» of seed 003 (the Zhigalovsky
+//! district's plan for 2022): its section 1 title and activity 1.2 (title, term, result) are
+//! the act's words; the responsible is the act's position without the person's name (names are
+//! not recorded in events); the period, the approving order, the «документ, фиксирующий
+//! результат» (seed 003 has no such column), the agreement's letter and the execution's evidence
+//! are the demo's. That the ЦНППМ agrees the municipalities' plans is seed 001's (roadmap 8).
+//! The plan's amendment citing 55-140-мр, the recommendations and the management decisions on
+//! the 2023 and 2024 monitoring are the demo's own, «по мотивам» of seed 001 (Положение 29–30).
 
 use proto_events::vocabulary::{IndicatorCode, TargetValue};
 
@@ -507,3 +516,23 @@ pub(crate) const MUNICIPALITIES: &[&str] = &[
     "Шелеховский район",
     "Нижнеудинский район",
 ];
+
+/// Sections of the first municipality's plan, «по мотивам» of seed 003 (see the module doc).
+pub(crate) const MUNICIPAL_SECTIONS: &[(&str, &str)] = &[(
+    "1",
+    "Создание организационно-информационного, кадрового, ресурсного обеспечения непрерывной и вариативной системы адресного методического сопровождения профессионального мастерства педагогических работников и управленческих кадров",
+)];
+
+/// Activities of the first municipality's plan, «по мотивам» of seed 003 (see the module doc).
+pub(crate) const MUNICIPAL_ACTIVITIES: &[ActivitySeed] = &[ActivitySeed {
+    section: "1",
+    number: "1.2",
+    title: "Обучение специалистов отдела общего образования и методистов ТРЦ, в т.ч. на базе ЦНППМ ГАУ ДПО ИРО",
+    responsible: "методист ТРЦ",
+    co_executors: &[],
+    term: "В течение года",
+    key_result: "70% специалистов образования и ТРЦ, имеющих методические функции, прошли обучение по методическому сопровождению педагогов",
+    fixing_documents: "отчёт МОУО об исполнении плана",
+    indicator: None,
+    planned_value: None,
+}];

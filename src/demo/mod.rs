@@ -23,19 +23,20 @@ use proto_events::term;
 use proto_events::vocabulary::{
     Accumulation, ActivityAdded, ActivityAmended, ActivityCancelled, ActivityExecutionReported,
     ActivityField, ActivityId, CompetenceCode, CompletionId, CourseCompleted, CourseEnrolled,
-    DiagnosticId, DiagnosticProcedureRegistered, DiagnosticRecorded, EnrolmentId, EventCorrected,
-    EventLevel, EventRetracted, ExecutionStatus, FieldChange, FigureReported, FlagChange,
-    IndicatorCode, LowResultsGrade, ManagementTeamMemberAdded, ManagementTeamTrained,
-    MentoringPairEnded, MentoringPairFormed, MunicipalEventHeld, MunicipalityCode,
-    MunicipalityRegistered, OrgId, OrganisationKind, OrganisationRegistered, OrganisationStatus,
-    OrganisationStatusChanged, PairId, ParticipationKind, ParticipationRecorded, Payload, PersonId,
+    DecisionForm, DecisionId, DiagnosticId, DiagnosticProcedureRegistered, DiagnosticRecorded,
+    EnrolmentId, EventCorrected, EventLevel, EventRetracted, ExecutionStatus, FieldChange,
+    FigureReported, FlagChange, IndicatorCode, LowResultsGrade, ManagementDecisionRecorded,
+    ManagementTeamMemberAdded, ManagementTeamTrained, MentoringPairEnded, MentoringPairFormed,
+    MunicipalEventHeld, MunicipalityCode, MunicipalityRegistered, OrgId, OrganisationKind,
+    OrganisationRegistered, OrganisationStatus, OrganisationStatusChanged, PairId,
+    ParticipationKind, ParticipationRecorded, Payload, PersonId, PlanAgreed, PlanAmended,
     PlanApproved, PlanCreated, PlanId, PlanLevel, PlanSectionAdded, Position, ProcedureId,
     ProcedureLevel, ProgramForm, ProgramId, ProgramKind, ProgramRegisterIncluded,
-    ProgramRegisterRemoved, ProgramRegistered, ProgramTopic, RegionalEventHeld, RegionalEventId,
-    Replacement, ReportId, RoleAssigned, RouteClosed, RouteId, RouteOpened, RouteOutcome,
-    RouteStepCompleted, RouteStepPlanned, RouteStepRef, RouteSupportAssigned, Scope, SectionId,
-    StepForm, StepId, SupportRole, SupportSystemRole, TargetSet, TeacherAssignedToMethodist,
-    TeacherHired, TeacherId, TeacherLeft, TeacherMoved,
+    ProgramRegisterRemoved, ProgramRegistered, ProgramTopic, RecommendationIssued,
+    RegionalEventHeld, RegionalEventId, Replacement, ReportId, RoleAssigned, RouteClosed, RouteId,
+    RouteOpened, RouteOutcome, RouteStepCompleted, RouteStepPlanned, RouteStepRef,
+    RouteSupportAssigned, Scope, SectionId, StepForm, StepId, SupportRole, SupportSystemRole,
+    TargetSet, TeacherAssignedToMethodist, TeacherHired, TeacherId, TeacherLeft, TeacherMoved,
 };
 use proto_events::{
     Actor, ActorRole, Basis, Date, Effective, EventId, NewEvent, Seq, StreamName, Timestamp,
@@ -424,6 +425,9 @@ struct Generator {
     /// Event ids come from their own sequence, so that adding an event to the demo does not
     /// move every random choice after it.
     ids: Rng,
+    /// The ids of the facts added beside the history (plan-level changes, decisions): drawn
+    /// from their own stream, so adding them moved no other fact's id or randomness.
+    side_rng: Rng,
     sink: Sink,
     pending: Vec<Fact>,
     watch: BTreeSet<EventId>,
@@ -640,6 +644,7 @@ impl Generator {
             config,
             rng: Rng(seed ^ 0x4C45_544F_5049_5321),
             ids: Rng(seed ^ 0x4944_535F_4C45_544F),
+            side_rng: Rng(seed ^ 0x5245_504F_5254_5321),
             sink,
             pending: Vec::new(),
             watch: BTreeSet::new(),
@@ -685,6 +690,21 @@ impl Generator {
     ) -> anyhow::Result<(EventId, StreamName)> {
         let stream = payload.stream().context("поток события")?;
         self.emit_in(payload, stream, valid, day, actor, basis)
+    }
+
+    /// `emit`, with the event id drawn from `side_rng`.
+    fn emit_aside(
+        &mut self,
+        payload: Payload,
+        valid: i32,
+        day: i32,
+        actor: Actor,
+        basis: Option<Basis>,
+    ) -> anyhow::Result<(EventId, StreamName)> {
+        std::mem::swap(&mut self.rng, &mut self.side_rng);
+        let emitted = self.emit(payload, valid, day, actor, basis);
+        std::mem::swap(&mut self.rng, &mut self.side_rng);
+        emitted
     }
 
     fn emit_in(
@@ -737,6 +757,7 @@ impl Generator {
         for year in first..=last {
             self.year(year)?;
             self.reports(year)?;
+            self.monitoring_decisions(year)?;
             self.flush_before(day_of(year + 1, 1, 1))?;
             if let Some(bar) = &self.sink.bar {
                 bar.inc(1);
@@ -1302,7 +1323,8 @@ impl Generator {
         self.roadmap_cancellation(&roadmap, &ids)?;
         self.roadmap_execution(&roadmap, &ids)?;
         self.concept_execution(&concept)?;
-        self.municipal_plan_targets()
+        self.municipal_plan_targets()?;
+        self.municipal_plan()
     }
 
     /// The first municipality's plan sets its own indicators' targets (seed 003, «Целевые
@@ -1348,6 +1370,65 @@ impl Generator {
         Ok(())
     }
 
+    /// The first municipality's plan for 2024 («по мотивам» of seed 003): created and approved
+    /// by the municipality, agreed by the ЦНППМ (seed 001, roadmap 8), its activity reported done.
+    fn municipal_plan(&mut self) -> anyhow::Result<()> {
+        if !self.config.years().contains(&2024) {
+            return Ok(());
+        }
+        let Some(municipality) = self.municipalities.first() else { return Ok(()) };
+        let (code, name) = (municipality.code.clone(), municipality.name.clone());
+        let owner = municipality_actor(&code);
+        let plan = PlanId::new(format!("plan-{}-2024", code.as_str()))?;
+        let order = basis(
+            "приказ",
+            "12-од",
+            (2024, 1, 22),
+            "Об утверждении плана работы по повышению профессионального мастерства педагогических работников и управленческих кадров на 2024 год",
+        );
+        let valid = day_of(2024, 1, 22);
+        let created = PlanCreated {
+            plan: plan.clone(),
+            level: PlanLevel::Municipal,
+            title: format!("План работы по повышению профессионального мастерства педагогических работников и управленческих кадров ({name}) на 2024 год"),
+            period_from_year: 2024,
+            period_to_year: 2024,
+            owner: format!("МОУО ({name})"),
+        };
+        self.emit_aside(created.into(), valid, valid + 1, owner.clone(), Some(order.clone()))?;
+        let ids = self.plan_body(
+            &plan,
+            acts::MUNICIPAL_SECTIONS,
+            acts::MUNICIPAL_ACTIVITIES,
+            (2024, 2024),
+            valid + 1,
+            &owner,
+        )?;
+        let approved = PlanApproved { plan: plan.clone(), act: order.clone() };
+        self.emit_aside(approved.into(), valid, valid + 2, owner.clone(), Some(order))?;
+        let agreed_on = day_of(2024, 2, 20);
+        let letter = basis("письмо", "02-15/118", (2024, 2, 20), "О согласовании плана работы");
+        let agreed = PlanAgreed {
+            plan: plan.clone(),
+            agreed_by: "ЦНППМ ГАУ ДПО ИРО".into(),
+            remarks: Some("рекомендовано включить обучение на базе ЦНППМ".into()),
+        };
+        self.emit_aside(agreed.into(), agreed_on, agreed_on + 1, operator(), Some(letter))?;
+        if let Some(activity) = ids.get("1.2").cloned() {
+            let reported_on = day_of(2024, 12, 16);
+            let reported = ActivityExecutionReported {
+                plan,
+                activity,
+                status: ExecutionStatus::Done,
+                evidence: "обучение прошли 7 из 10 специалистов с методическими функциями (70 %)"
+                    .into(),
+                reported_on: date(reported_on),
+            };
+            self.emit_aside(reported.into(), reported_on, reported_on + 3, owner, None)?;
+        }
+        Ok(())
+    }
+
     /// The regional plan 2020–2025 (seed 000), created, filled and approved.
     fn concept_plan(&mut self) -> anyhow::Result<PlanId> {
         let ministry = ministry();
@@ -1376,6 +1457,7 @@ impl Generator {
             acts::CONCEPT_ACTIVITIES,
             (2020, 2025),
             valid + 5,
+            &operator(),
         )?;
         let approved = PlanApproved { plan: concept.clone(), act: concept_act.clone() };
         self.emit(approved.into(), valid, valid + 6, ministry.clone(), Some(concept_act))?;
@@ -1415,6 +1497,7 @@ impl Generator {
             acts::ROADMAP_ACTIVITIES,
             (2023, 2024),
             valid + 4,
+            &operator(),
         )?;
         let approved = PlanApproved { plan: roadmap.clone(), act: roadmap_act.clone() };
         self.emit(approved.into(), valid, valid + 5, ministry.clone(), Some(roadmap_act.clone()))?;
@@ -1531,7 +1614,17 @@ impl Generator {
                 reason: "Включение форума молодых педагогов в перечень региональных мероприятий"
                     .into(),
             };
-            self.emit(amended.into(), valid, valid + 2, ministry.clone(), Some(amend))?;
+            self.emit(amended.into(), valid, valid + 2, ministry.clone(), Some(amend.clone()))?;
+            // The act as a whole amends the roadmap: a plan-level change citing it.
+            let plan_amended = PlanAmended {
+                plan: roadmap.clone(),
+                title: None,
+                period_from_year: None,
+                period_to_year: None,
+                owner: None,
+                summary: "Внесены изменения в пункт 34 Комплекса мер: ключевой результат — не менее 5 региональных мероприятий ежегодно".into(),
+            };
+            self.emit_aside(plan_amended.into(), valid, valid + 2, ministry.clone(), Some(amend))?;
         }
         Ok(())
     }
@@ -1657,8 +1750,9 @@ impl Generator {
         activities: &[acts::ActivitySeed],
         period: (i32, i32),
         day: i32,
+        recorder: &Actor,
     ) -> anyhow::Result<BTreeMap<String, ActivityId>> {
-        let operator = operator();
+        let operator = recorder.clone();
         for (number, title) in sections {
             let section = SectionId::new(format!("{}:s{number}", plan.as_str()))?;
             let payload = PlanSectionAdded {
@@ -2434,6 +2528,62 @@ impl Generator {
         }
         self.correct_a_completion(year)?;
         self.completions.retain(|(y, ..)| *y > year);
+        Ok(())
+    }
+
+    /// The recommendations and decisions on the 2023 and 2024 monitoring (the demo's own, «по
+    /// мотивам» of seed 001, Положение 29–30): on 2023, a recommendation to the first
+    /// municipalities on diagnostics and routes and the ministry's order that follows it; on
+    /// 2024, a recommendation to the region on the Academy's courses.
+    fn monitoring_decisions(&mut self, year: i32) -> anyhow::Result<()> {
+        let addressed: Vec<MunicipalityCode> =
+            self.municipalities.iter().take(2).map(|m| m.code.clone()).collect();
+        let year_number = u16::try_from(year)?;
+        match year {
+            2023 => {
+                let issued = day_of(2024, 2, 15);
+                let recommendation = RecommendationIssued {
+                    recommendation: DecisionId::new("rec-2023-01")?,
+                    year: year_number,
+                    indicators: vec![IndicatorCode::Diagnosed, IndicatorCode::Routed],
+                    municipalities: addressed.clone(),
+                    text: "Обеспечить прохождение диагностики профессиональных дефицитов и построение ИОМ по её результатам педагогами, не прошедшими диагностику в 2023 году".into(),
+                    issued_on: date(issued),
+                };
+                self.emit_aside(recommendation.into(), issued, issued + 1, operator(), None)?;
+                let decided = day_of(2024, 3, 1);
+                let order = basis(
+                    "распоряжение",
+                    "55-210-мр",
+                    (2024, 3, 1),
+                    "О мерах по итогам мониторинга РС НМС за 2023 год",
+                );
+                let decision = ManagementDecisionRecorded {
+                    decision: DecisionId::new("dec-2023-01")?,
+                    form: DecisionForm::Order,
+                    year: year_number,
+                    indicators: vec![IndicatorCode::Diagnosed],
+                    municipalities: addressed,
+                    text: "МОУО обеспечить участие педагогов в диагностике профессиональных дефицитов не менее 10 % ежегодно".into(),
+                    decided_on: date(decided),
+                    follows: Some(DecisionId::new("rec-2023-01")?),
+                };
+                self.emit_aside(decision.into(), decided, decided + 1, ministry(), Some(order))?;
+            }
+            2024 => {
+                let issued = day_of(2025, 2, 14);
+                let recommendation = RecommendationIssued {
+                    recommendation: DecisionId::new("rec-2024-01")?,
+                    year: year_number,
+                    indicators: vec![IndicatorCode::TutorAccompanied],
+                    municipalities: Vec::new(),
+                    text: "Закрепить тьюторов ЦНППМ за педагогами, обучающимися по программам Академии Минпросвещения России".into(),
+                    issued_on: date(issued),
+                };
+                self.emit_aside(recommendation.into(), issued, issued + 1, operator(), None)?;
+            }
+            _ => {}
+        }
         Ok(())
     }
 

@@ -18,6 +18,8 @@ use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use projections::execution_report::execution_report;
+use projections::monitoring_report::monitoring_report;
 use projections::plan::plan_as_of;
 use proto_events::vocabulary::{PlanId, PlanLevel};
 use proto_events::Basis;
@@ -27,6 +29,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::commands::{submit, CommandError, CommandOutcome};
 use crate::documents::export::figures::figures_document;
 use crate::documents::export::plan::{file_name, plan_docx, plan_xlsx};
+use crate::documents::export::report::{execution_document, monitoring_document};
 use crate::documents::export::{DocumentFormat, ExportError};
 use crate::documents::import::plan_import::{
     self, parse_level, parse_period, PlanImportRequest, PreparedPlanImport,
@@ -156,6 +159,32 @@ pub struct ExportQuery {
     /// Valid date, YYYY-MM-DD; default today.
     #[param(format = Date, example = "2024-12-31")]
     pub date: Option<String>,
+    /// Knowledge point: a seq or an RFC 3339 time; default now.
+    #[param(example = "2025-01-15T00:00:00Z")]
+    pub known_at: Option<String>,
+}
+
+/// Query of the execution report: the period and the knowledge point.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ExecutionQuery {
+    /// First day of the period, YYYY-MM-DD.
+    #[param(format = Date, example = "2024-01-01")]
+    pub from: Option<String>,
+    /// Last day of the period, YYYY-MM-DD: every status is as of this day.
+    #[param(format = Date, example = "2024-12-31")]
+    pub to: Option<String>,
+    /// Knowledge point: a seq or an RFC 3339 time; default now.
+    #[param(example = "2025-01-15T00:00:00Z")]
+    pub known_at: Option<String>,
+}
+
+/// Query of the yearly monitoring report: the knowledge point.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct MonitoringQuery {
     /// Knowledge point: a seq or an RFC 3339 time; default now.
     #[param(example = "2025-01-15T00:00:00Z")]
     pub known_at: Option<String>,
@@ -576,6 +605,114 @@ pub async fn export_plan(
     .await
     .map_err(|error| ApiError::Internal(error.to_string()))??;
     Ok(document(format, &bytes.0, bytes.1))
+}
+
+/// The report on a plan's execution over a period, as `letopis report execution` writes it
+/// (`.xlsx` or `.docx`): every activity with its term, responsible and status at the period's
+/// end, the summary by status. Every role reads plans.
+#[utoipa::path(get, path = "/api/v1/export/execution/{file}",
+    params(("file" = String, Path, description = "The plan id with .xlsx or .docx"), ExecutionQuery),
+    responses((status = 200, description = "The workbook or the Word document", content(
+            (crate::server::openapi::Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (crate::server::openapi::Binary = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"))),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security(("bearer" = [])), tag = "documents")]
+pub async fn export_execution(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(file): ApiPath<String>,
+    ApiQuery(query): ApiQuery<ExecutionQuery>,
+) -> Result<Response, ApiError> {
+    policy::check(&principal, Action::ReadPlans)?;
+    let (id, format) =
+        document_name(&file).ok_or_else(|| ApiError::NotFound(format!("план {file}")))?;
+    let plan = PlanId::new(id).map_err(|_| ApiError::NotFound(format!("план {file}")))?;
+    let required = |value: Option<String>, field: &str| {
+        value.ok_or_else(|| ApiError::InvalidParameter {
+            field: field.into(),
+            value: String::new(),
+            rule: "укажите день ГГГГ-ММ-ДД: отчётный период задаётся явно".into(),
+        })
+    };
+    let from = parse_date(Some(&required(query.from, "from")?), state.clock.as_ref())?;
+    let to_text = required(query.to, "to")?;
+    let to = parse_date(Some(&to_text), state.clock.as_ref())?;
+    if to < from {
+        return Err(ApiError::InvalidParameter {
+            field: "to".into(),
+            value: to_text,
+            rule: "отчётный период не может кончаться раньше, чем начинается".into(),
+        });
+    }
+    let known_at = parse_known_at(query.known_at.as_deref())?;
+    let projector = state.projector.clone();
+    let bytes = tokio::task::spawn_blocking(move || {
+        let folded = projector.state_at(known_at).map_err(query_error)?;
+        let view = plan_as_of(&folded.plans, &plan, to)
+            .ok_or_else(|| ApiError::NotFound(format!("план {plan}")))?;
+        let report = execution_report(&view, from, to);
+        execution_document(&report, folded.seq, format).map_err(document_error)
+    })
+    .await
+    .map_err(|error| ApiError::Internal(error.to_string()))??;
+    Ok(document(format, &format!("execution-{file}"), bytes))
+}
+
+/// The region's yearly monitoring report, as `letopis report monitoring` writes it: every
+/// indicator per municipality against its targets, the change since the year before, the
+/// municipalities below target, the recommendations and decisions. It names every
+/// municipality's figures, so only a token that reads the region's figures gets it.
+#[utoipa::path(get, path = "/api/v1/export/monitoring/{file}",
+    params(("file" = String, Path, description = "The year with .xlsx or .docx, e.g. 2024.xlsx"), MonitoringQuery),
+    responses((status = 200, description = "The workbook or the Word document", content(
+            (crate::server::openapi::Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (crate::server::openapi::Binary = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"))),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])), tag = "documents")]
+pub async fn export_monitoring(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(file): ApiPath<String>,
+    ApiQuery(query): ApiQuery<MonitoringQuery>,
+) -> Result<Response, ApiError> {
+    let not_found = || ApiError::NotFound(format!("отчёт {file}"));
+    let (year, format) = document_name(&file).ok_or_else(not_found)?;
+    let year: u16 = year.parse().map_err(|_| not_found())?;
+    let known_at = parse_known_at(query.known_at.as_deref())?;
+    let projector = state.projector.clone();
+    let bytes = tokio::task::spawn_blocking(move || {
+        let (folded, known) = projector.figures_at(known_at).map_err(query_error)?;
+        check_scope(&principal, &proto_events::vocabulary::Scope::Region, &folded.registry)?;
+        let report = monitoring_report(&folded, known, year)
+            .ok_or_else(|| ApiError::NotFound(format!("отчёт за {year} год")))?;
+        monitoring_document(&report, known.0, format).map_err(document_error)
+    })
+    .await
+    .map_err(|error| ApiError::Internal(error.to_string()))??;
+    Ok(document(format, &format!("monitoring-{file}"), bytes))
+}
+
+/// `<name>.xlsx` or `<name>.docx`: the name and the format.
+fn document_name(file: &str) -> Option<(&str, DocumentFormat)> {
+    match (file.strip_suffix(".xlsx"), file.strip_suffix(".docx")) {
+        (Some(name), _) => Some((name, DocumentFormat::Xlsx)),
+        (_, Some(name)) => Some((name, DocumentFormat::Docx)),
+        _ => None,
+    }
+}
+
+/// A report the format cannot hold is the caller's to shorten; anything else is ours.
+fn document_error(error: ExportError) -> ApiError {
+    match error {
+        ExportError::CellTooLong { .. } => ApiError::InvalidParameter {
+            field: "file".into(),
+            value: String::new(),
+            rule: error.to_string(),
+        },
+        other => ApiError::Internal(other.to_string()),
+    }
 }
 
 /// The indicator catalogue for a scope at (date, known_at) as XLSX, the document of `letopis

@@ -20,6 +20,7 @@ mod offline;
 mod openapi;
 mod plans;
 mod proofs_http;
+mod reports;
 mod server;
 mod server_connection;
 mod server_documents;
