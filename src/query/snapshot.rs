@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
+use projections::decision::DecisionFact;
 use projections::learning::Learning;
 use projections::plan::Plans;
 use projections::register::Registers;
@@ -62,8 +63,9 @@ pub fn writes_failed() -> u64 {
 }
 
 /// Layout of a stored value (see the module comment); another value is not decoded.
-/// 4: target withdrawals and the regional registers in the first section.
-pub const SNAPSHOT_FORMAT: u32 = 4;
+/// 4: target withdrawals and the regional registers in the first section; 5: and the
+/// recommendations and management decisions.
+pub const SNAPSHOT_FORMAT: u32 = 5;
 
 /// The last checkpoint at or before `seq` (0 when none).
 pub fn checkpoint_at_or_before(seq: u64) -> u64 {
@@ -92,6 +94,7 @@ pub fn encode(state: &State) -> Result<Vec<u8>, QueryError> {
         plans,
         routes,
         registers,
+        decisions,
         origins,
         amendments,
     } = state;
@@ -104,6 +107,7 @@ pub fn encode(state: &State) -> Result<Vec<u8>, QueryError> {
         target_withdrawals,
         reports,
         registers,
+        decisions,
         origins,
     };
     let rest = RestRef { plans, routes, amendments };
@@ -152,6 +156,7 @@ struct CoreRef<'a> {
     target_withdrawals: &'a BTreeMap<IndicatorCode, Facts<TargetWithdrawn>>,
     reports: &'a Facts<FigureReported>,
     registers: &'a Registers,
+    decisions: &'a Facts<DecisionFact>,
     origins: &'a BTreeMap<EventId, Origin>,
 }
 
@@ -166,6 +171,7 @@ struct Core {
     target_withdrawals: BTreeMap<IndicatorCode, Facts<TargetWithdrawn>>,
     reports: Facts<FigureReported>,
     registers: Registers,
+    decisions: Facts<DecisionFact>,
     origins: BTreeMap<EventId, Origin>,
 }
 
@@ -181,6 +187,7 @@ impl Core {
             target_withdrawals: self.target_withdrawals,
             reports: self.reports,
             registers: self.registers,
+            decisions: self.decisions,
             origins: self.origins,
             ..State::default()
         }
