@@ -458,6 +458,13 @@ fn issue_17_plan_level_changes_and_decisions_are_refused_naming_the_field() {
 /// - 1.6 «2024», nothing, the year under way → срок не наступил;
 /// - 1.7 «февраль 2024», reported not done on 05.03 → не выполнено.
 fn execution_fixture() -> (tempfile::TempDir, u64) {
+    let (dir, ledger, known) = execution_ledger();
+    ledger.shutdown();
+    (dir, known)
+}
+
+/// The execution fixture's ledger, still open.
+fn execution_ledger() -> (tempfile::TempDir, Ledger, u64) {
     let mut given = vec![plan("p1", PlanLevel::Regional, day(2024, 1, 15)), section("p1")];
     for (id, number, term_text) in [
         ("a1", "1.1", "март 2024"),
@@ -498,8 +505,7 @@ fn execution_fixture() -> (tempfile::TempDir, u64) {
     let known = ledger.store().head().seq.0;
     let late = executed("p1", "a3", ExecutionStatus::Done, day(2024, 6, 20), "справка ЦНППМ");
     submit_blocking(&ledger, &actor(ActorRole::System), vec![late]).unwrap();
-    ledger.shutdown();
-    (dir, known)
+    (dir, ledger, known)
 }
 
 /// Number → (status, evidence, date, cancellation) of each activity row.
@@ -900,4 +906,56 @@ fn issue_16_the_monitoring_report_lists_municipalities_below_target_and_follows_
     let xlsx = run_monitoring(dir.path(), "2024", &out.path().join("2024.xlsx"));
     let sheet = xlsx_sheet(&xlsx, FOLLOW_UP_SHEET);
     assert!(sheet.iter().any(|row| row.last().is_some_and(|cell| cell == "улучшился")));
+}
+
+// ---- over HTTP ------------------------------------------------------------------------------
+
+async fn get(router: &axum::Router, token: &str, uri: &str) -> (axum::http::StatusCode, Vec<u8>) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let request = axum::http::Request::builder()
+        .uri(uri)
+        .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    (status, response.into_body().collect().await.unwrap().to_bytes().to_vec())
+}
+
+#[tokio::test]
+async fn issue_16_the_reports_are_served_over_http_as_the_cli_writes_them() {
+    use axum::http::StatusCode;
+    use letopis::server::auth::{create_token, Role};
+    let (_dir, ledger, known) = execution_ledger();
+    let router = letopis::server::router(letopis::server::AppState::new(ledger.clone()));
+    let token = |role: &str| create_token(ledger.store(), role.parse::<Role>().unwrap()).unwrap().0;
+    let (ministry, municipality) = (token("ministry"), token("municipality:38-01"));
+
+    let uri =
+        format!("/api/v1/export/execution/p1.xlsx?from=2024-01-01&to=2024-06-30&known_at={known}");
+    let (status, bytes) = get(&router, &municipality, &uri).await;
+    assert_eq!(status, StatusCode::OK, "every role reads plans");
+    assert_eq!(xlsx_execution(&bytes).1, expected(("просрочено", "", "")));
+    let uri = "/api/v1/export/execution/p1.docx?from=2024-01-01&to=2024-06-30";
+    let (status, bytes) = get(&router, &ministry, uri).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(docx_execution(&bytes).1, expected(("выполнено", "справка ЦНППМ", "20.06.2024")));
+    let (status, body) =
+        get(&router, &ministry, "/api/v1/export/execution/p1.xlsx?from=2024-01-01").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["field"], "to");
+    let (status, _) =
+        get(&router, &ministry, "/api/v1/export/execution/p9.xlsx?from=2024-01-01&to=2024-06-30")
+            .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The yearly report names every municipality's figures: the region's readers only.
+    let (status, _) = get(&router, &municipality, "/api/v1/export/monitoring/2024.xlsx").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, bytes) = get(&router, &ministry, "/api/v1/export/monitoring/2024.docx").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(docx_text(&bytes).contains("Результаты мониторинга региональной системы за 2024 год"));
+    ledger.shutdown();
 }
