@@ -182,9 +182,11 @@ pub struct PlanView {
     /// The plan that replaces this one, once the act replacing it is in force.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub superseded_by: Option<PlanId>,
-    /// Every plan-level change known — approval, amendment, agreement, supersession, revocation
-    /// — with the act it cites, in effective order; those not yet in force at the valid date
-    /// are listed with `in_force: false`.
+    /// Every plan-level change known after approval — amendment, agreement, supersession,
+    /// revocation — with the act it cites, in effective order; those not yet in force at the
+    /// valid date are listed with `in_force: false`. The approvals are `approved_by`; they are
+    /// not repeated here, so a plan exported and imported into another ledger (new event ids)
+    /// still reads as the same plan.
     pub history: Vec<PlanChangeView>,
 }
 
@@ -206,8 +208,6 @@ pub enum PlanStatus {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PlanChangeKind {
-    /// `plan_approved`.
-    Approved,
     /// `plan_amended`.
     Amended,
     /// `plan_agreed`.
@@ -543,10 +543,9 @@ fn plan_status(created: &PlanCreated, ordered: &[Ordered<'_>], date: Date) -> Ow
             by,
         };
         let entry = match &fact.recorded.fact {
-            PlanFact::Approved(approval) => {
+            PlanFact::Approved(_) => {
                 approved |= in_force;
-                let text = format!("план утверждён: {}", approval.act);
-                view(PlanChangeKind::Approved, Some(approval.act.to_string()), text, vec![], None)
+                continue;
             }
             PlanFact::Amended(amended) => {
                 let fields = amend(&mut own, amended, in_force);

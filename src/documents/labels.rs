@@ -59,7 +59,6 @@ pub fn plan_status_label(status: PlanStatus) -> &'static str {
 /// What a plan-level change did, in Russian.
 pub fn plan_change_label(kind: PlanChangeKind) -> &'static str {
     match kind {
-        PlanChangeKind::Approved => "утверждение",
         PlanChangeKind::Amended => "изменение плана",
         PlanChangeKind::Agreed => "согласование с регионом",
         PlanChangeKind::Superseded => "замена другим планом",
