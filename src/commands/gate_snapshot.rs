@@ -146,7 +146,7 @@ mod tests {
         let stored = room.get(GATE_SNAPSHOT_FORMAT, Seq(head)).unwrap().unwrap();
         let body = blake3::hash(&stored[32..]).to_hex().to_string();
         assert_eq!(
-            body, "e5122badcb25305e70e86a484f15aaf34ad6ac394ec01fd052bd28d8595187bf",
+            body, "b5510ed51792079149331a5303c5942116b9a6ddbd21d5f306c51b79ab5c8bd8",
             "gate snapshot bytes changed (format {GATE_SNAPSHOT_FORMAT})"
         );
     }
