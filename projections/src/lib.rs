@@ -12,6 +12,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 pub mod context;
+pub mod cycle;
 pub mod decision;
 pub mod definitions;
 pub mod execution_report;

@@ -115,6 +115,7 @@ use proto_events::vocabulary::{
 };
 use proto_events::{Date, EventId};
 
+use crate::cycle::AcceptedFigure;
 use crate::learning::{PairChange, RouteChange, TeacherLearning};
 use crate::registry::{Program, Registry, Teacher};
 use crate::state::{ordered_with_ids, Fact, FactKey, Facts, Known, State};
@@ -334,6 +335,53 @@ pub fn verify_at(report: &EventId, state: &State, now: Known) -> Option<Verifica
 /// the seqs of retractions and corrections are read from `state.amendments`, which a state
 /// decoded for figures only from a snapshot lacks for the events before the snapshot.
 pub fn verify_many_at(state: &State, reports: &[EventId], now: Known) -> Vec<Verification> {
+    let items: Vec<Item<'_>> = reports
+        .iter()
+        .enumerate()
+        .filter_map(|(order, report)| {
+            let seq = state.reports.get_at(report, now)?.seq;
+            let reported = &state.reports.get_at(report, Known(seq))?.value;
+            Some(Item { order, report: *report, seq, reported, submitted: false })
+        })
+        .collect();
+    verify_items(state, items, now)
+}
+
+/// Verifies the figures of accepted submissions (`cycle::accepted_figures_at`) exactly as
+/// `verify_many_at` verifies reports: each is recomputed as known at its submission's seq and
+/// as known at `now`. A figure's `report` in the answer is its submission event, and its one
+/// version is the submission.
+pub fn verify_submitted_at(
+    state: &State,
+    figures: &[AcceptedFigure],
+    now: Known,
+) -> Vec<Verification> {
+    let items: Vec<Item<'_>> = figures
+        .iter()
+        .enumerate()
+        .filter(|(_, figure)| figure.seq <= now.0)
+        .map(|(order, figure)| Item {
+            order,
+            report: figure.submission,
+            seq: figure.seq,
+            reported: &figure.reported,
+            submitted: true,
+        })
+        .collect();
+    verify_items(state, items, now)
+}
+
+/// One figure to verify: a report, or a figure of an accepted submission.
+struct Item<'s> {
+    order: usize,
+    report: EventId,
+    seq: u64,
+    reported: &'s FigureReported,
+    submitted: bool,
+}
+
+/// The shared work of `verify_many_at` and `verify_submitted_at`, answered in `order`.
+fn verify_items(state: &State, mut items: Vec<Item<'_>>, now: Known) -> Vec<Verification> {
     // The seqs at which the registry and learning facts visible to a population can change: a
     // fact recorded (its event's seq), or superseded or re-recorded (a retraction's or a
     // correction's seq). Two knowledge points with no such seq between them see the same facts.
@@ -347,22 +395,6 @@ pub fn verify_many_at(state: &State, reports: &[EventId], now: Known) -> Vec<Ver
     changes.sort_unstable();
     changes.dedup();
     let epoch = |seq: u64| changes.partition_point(|change| *change <= seq);
-
-    struct Item<'s> {
-        order: usize,
-        report: EventId,
-        seq: u64,
-        reported: &'s FigureReported,
-    }
-    let mut items: Vec<Item<'_>> = reports
-        .iter()
-        .enumerate()
-        .filter_map(|(order, report)| {
-            let seq = state.reports.get_at(report, now)?.seq;
-            let reported = &state.reports.get_at(report, Known(seq))?.value;
-            Some(Item { order, report: *report, seq, reported })
-        })
-        .collect();
     items.sort_by(|a, b| {
         (&a.reported.scope, a.reported.valid_on, a.seq).cmp(&(
             &b.reported.scope,
@@ -399,21 +431,55 @@ pub fn verify_many_at(state: &State, reports: &[EventId], now: Known) -> Vec<Ver
         let code = item.reported.indicator;
         let figure_then = evaluate(state, then_at, code);
         let figure_now = evaluate(state, now_at, code);
-        let verified = verification(
-            &item.report,
-            item.reported.clone(),
-            item.seq,
-            figure_then,
-            figure_now,
-            state,
-            now,
-        );
+        let verified = if item.submitted {
+            submitted_verification(&item, figure_then, figure_now, state, now)
+        } else {
+            verification(
+                &item.report,
+                item.reported.clone(),
+                item.seq,
+                figure_then,
+                figure_now,
+                state,
+                now,
+            )
+        };
         if let Some(verified) = verified {
             done.push((item.order, verified));
         }
     }
     done.sort_by_key(|(order, _)| *order);
     done.into_iter().map(|(_, verified)| verified).collect()
+}
+
+/// The verification of a submitted figure: its one version is the submission itself.
+fn submitted_verification(
+    item: &Item<'_>,
+    figure_then: Figure,
+    figure_now: Figure,
+    state: &State,
+    now: Known,
+) -> Option<Verification> {
+    let mut verified = verification_of(
+        &item.report,
+        item.reported.clone(),
+        item.seq,
+        figure_then,
+        figure_now,
+        state,
+        now,
+    );
+    let matches_now = item.reported.numerator == verified.now.numerator
+        && item.reported.denominator == verified.now.denominator;
+    verified.versions = vec![ReportVersion {
+        reported: item.reported.clone(),
+        recorded_by: item.report,
+        known_from: item.seq,
+        superseded_by: None,
+        matches_then: verified.matches_then,
+        matches_now,
+    }];
+    Some(verified)
 }
 
 fn verification(
@@ -425,6 +491,25 @@ fn verification(
     now_state: &State,
     now: Known,
 ) -> Option<Verification> {
+    let mut verified =
+        verification_of(report, reported, report_seq, figure_then, figure_now, now_state, now);
+    let matches_now = verified.reported.numerator == verified.now.numerator
+        && verified.reported.denominator == verified.now.denominator;
+    verified.versions =
+        report_versions(report, report_seq, now_state, now, (verified.matches_then, matches_now));
+    Some(verified)
+}
+
+/// The later events (seq > `report_seq`, ≤ `now`) that changed a figure, and whether the
+/// reported numerator and denominator equal the recomputed-then ones.
+fn changes_since(
+    report_seq: u64,
+    reported: &FigureReported,
+    figure_then: &Figure,
+    figure_now: &Figure,
+    now_state: &State,
+    now: Known,
+) -> (Vec<EventId>, bool) {
     let then_ids: BTreeSet<&EventId> = figure_then.evidence.iter().collect();
     let mut changed: BTreeSet<EventId> = BTreeSet::new();
     for id in &figure_now.evidence {
@@ -442,19 +527,31 @@ fn verification(
     }
     let matches_then = reported.numerator == figure_then.numerator
         && reported.denominator == figure_then.denominator;
-    let matches_now = reported.numerator == figure_now.numerator
-        && reported.denominator == figure_now.denominator;
-    let versions = report_versions(report, report_seq, now_state, now, (matches_then, matches_now));
-    Some(Verification {
+    (changed.into_iter().collect(), matches_then)
+}
+
+/// A verification without its versions (the caller sets them).
+fn verification_of(
+    report: &EventId,
+    reported: FigureReported,
+    report_seq: u64,
+    figure_then: Figure,
+    figure_now: Figure,
+    now_state: &State,
+    now: Known,
+) -> Verification {
+    let (changed_by, matches_then) =
+        changes_since(report_seq, &reported, &figure_then, &figure_now, now_state, now);
+    Verification {
         report: *report,
         report_seq,
         reported,
         then: figure_then,
         now: figure_now,
-        changed_by: changed.into_iter().collect(),
+        changed_by,
         matches_then,
-        versions,
-    })
+        versions: Vec::new(),
+    }
 }
 
 /// Every version of `report` known at `now`, each recomputed as known when it was recorded and

@@ -29,6 +29,7 @@ use proto_events::vocabulary::{
 use proto_events::{Date, Effective, Envelope, EventId, Seq};
 
 use crate::context::EventContext;
+use crate::cycle::Cycle;
 use crate::decision::{self, DecisionFact};
 use crate::learning::{Learning, LearningKey, PairChange, RouteChange};
 use crate::plan::Plans;
@@ -43,7 +44,8 @@ use crate::teacher_route::Routes;
 /// (`municipal_event_held`) and the municipal plan's indicators.
 /// 6: plan-level facts (amended, superseded, revoked, agreed) and the recommendations and
 /// decisions (`decisions`).
-pub const FOLD_VERSION: u32 = 6;
+/// 7: the monitoring cycle (`State::cycle`).
+pub const FOLD_VERSION: u32 = 7;
 
 /// An event inconsistent with the state so far: recorded as data, never an error or a panic.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -240,6 +242,8 @@ pub enum FactKey {
     Report,
     /// A recommendation or a management decision.
     Decision,
+    /// A monitoring cycle event.
+    Cycle,
 }
 
 /// A later event that retracted or corrected an earlier one.
@@ -270,6 +274,8 @@ pub struct State {
     pub reports: Facts<FigureReported>,
     /// Recommendations and management decisions on the monitoring's results.
     pub decisions: Facts<DecisionFact>,
+    /// The monitoring cycle: reporting periods, submissions and decisions.
+    pub cycle: Cycle,
     /// Plans (the plan projection).
     pub plans: Plans,
     /// Teachers' routes in full detail (the teacher-route projection).
@@ -405,6 +411,9 @@ pub fn retract(state: &mut State, target: &EventId, at: u64) -> bool {
         Some(FactKey::Decision) => {
             state.decisions.supersede(target, at);
         }
+        Some(FactKey::Cycle) => {
+            state.cycle.facts.supersede(target, at);
+        }
         None => {}
     }
     true
@@ -519,6 +528,14 @@ fn record(
         Payload::RegisterIntervalSet(fact) => {
             state.registers.interval(recorded, on, fact.register, fact.months);
             Some(FactKey::Register)
+        }
+        Payload::ReportingPeriodOpened(_)
+        | Payload::ReportingPeriodExtended(_)
+        | Payload::ReportingPeriodClosed(_)
+        | Payload::FiguresSubmitted(_)
+        | Payload::SubmissionAccepted(_)
+        | Payload::SubmissionReturned(_) => {
+            state.cycle.record(recorded, on, payload).then_some(FactKey::Cycle)
         }
     };
     state.origins.insert(id, Origin { seq, effective: ctx.effective, key, retracted_at: None });

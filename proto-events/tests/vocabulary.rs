@@ -561,6 +561,76 @@ fn management_decision_recorded() -> ManagementDecisionRecorded {
     }
 }
 
+fn period() -> PeriodId {
+    PeriodId::new("monitoring-2024").unwrap()
+}
+
+fn zhigalovo() -> Scope {
+    Scope::Municipality(MunicipalityCode::new("38-12").unwrap())
+}
+
+fn reporting_period_opened() -> ReportingPeriodOpened {
+    ReportingPeriodOpened {
+        period: period(),
+        title: "Мониторинг РС НМС за 2024 год".into(),
+        indicators: [IndicatorCode::Diagnosed, IndicatorCode::FrByDeficit].into(),
+        scopes: [zhigalovo(), Scope::Organisation(org("school-7"))].into(),
+        as_of: date(2024, 12, 31),
+        due: date(2025, 1, 20),
+        act: act(),
+    }
+}
+
+fn reporting_period_extended() -> ReportingPeriodExtended {
+    ReportingPeriodExtended {
+        period: period(),
+        due: date(2025, 2, 1),
+        act: None,
+        reason: Some("каникулы".into()),
+    }
+}
+
+fn reporting_period_closed() -> ReportingPeriodClosed {
+    ReportingPeriodClosed { period: period() }
+}
+
+fn figures_submitted() -> FiguresSubmitted {
+    FiguresSubmitted {
+        period: period(),
+        scope: zhigalovo(),
+        figures: vec![
+            SubmittedFigure {
+                indicator: IndicatorCode::Diagnosed,
+                numerator: 24,
+                denominator: 236,
+                source: FigureSource::Computed,
+            },
+            SubmittedFigure {
+                indicator: IndicatorCode::FrByDeficit,
+                numerator: 3,
+                denominator: 4,
+                source: FigureSource::Entered {
+                    explanation: "учтены курсы вне реестра".into()
+                },
+            },
+        ],
+    }
+}
+
+fn submission_accepted() -> SubmissionAccepted {
+    SubmissionAccepted { period: period(), scope: zhigalovo(), round: 2 }
+}
+
+fn submission_returned() -> SubmissionReturned {
+    SubmissionReturned {
+        period: period(),
+        scope: zhigalovo(),
+        round: 1,
+        indicators: [IndicatorCode::FrByDeficit].into(),
+        comment: "расхождение с реестром программ".into(),
+    }
+}
+
 fn samples() -> Vec<Payload> {
     vec![
         municipality_registered().into(),
@@ -614,6 +684,12 @@ fn samples() -> Vec<Payload> {
         plan_agreed().into(),
         recommendation_issued().into(),
         management_decision_recorded().into(),
+        reporting_period_opened().into(),
+        reporting_period_extended().into(),
+        reporting_period_closed().into(),
+        figures_submitted().into(),
+        submission_accepted().into(),
+        submission_returned().into(),
     ]
 }
 
@@ -866,6 +942,12 @@ fn every_kind_has_its_natural_stream() {
         "plan/zhig-2023-plan",
         "decision/rec-2023-01",
         "decision/dec-2023-01",
+        "period/monitoring-2024",
+        "period/monitoring-2024",
+        "period/monitoring-2024",
+        "period/monitoring-2024",
+        "period/monitoring-2024",
+        "period/monitoring-2024",
     ];
     let samples = samples();
     let (facts, rest) = samples.split_at(expected.len());
@@ -1508,4 +1590,59 @@ fn corrections_validate_their_replacement() {
     };
     check_invalid(garbage, "replacement.payload");
     check_invalid(EventRetracted { reason: "".into(), ..event_retracted() }, "reason");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The monitoring cycle's stateless rules (issue #16).
+
+#[test]
+fn cycle_payloads_name_the_field_they_reject() {
+    let opened = reporting_period_opened();
+    check_invalid(
+        ReportingPeriodOpened { indicators: BTreeSet::new(), ..opened.clone() },
+        "indicators",
+    );
+    check_invalid(
+        ReportingPeriodOpened { scopes: [Scope::Region].into(), ..opened.clone() },
+        "scopes.0",
+    );
+    check_invalid(ReportingPeriodOpened { due: date(2024, 12, 1), ..opened.clone() }, "due");
+    check_invalid(ReportingPeriodOpened { title: " ".into(), ..opened }, "title");
+    check_invalid(
+        ReportingPeriodExtended { reason: None, ..reporting_period_extended() },
+        "reason",
+    );
+    let submitted = figures_submitted();
+    check_invalid(FiguresSubmitted { figures: Vec::new(), ..submitted.clone() }, "figures");
+    check_invalid(FiguresSubmitted { scope: Scope::Region, ..submitted.clone() }, "scope");
+    let mut twice = submitted.clone();
+    twice.figures[1].indicator = IndicatorCode::Diagnosed;
+    check_invalid(twice, "figures.1.indicator");
+    let mut share_over_one = submitted.clone();
+    share_over_one.figures[0].numerator = 237;
+    check_invalid(share_over_one, "figures.0.denominator");
+    let mut unexplained = submitted;
+    unexplained.figures[1].source = FigureSource::Entered { explanation: String::new() };
+    check_invalid(unexplained, "figures.1.source.entered.explanation");
+    check_invalid(SubmissionAccepted { round: 0, ..submission_accepted() }, "round");
+    check_invalid(
+        SubmissionReturned { comment: String::new(), ..submission_returned() },
+        "comment",
+    );
+    check_invalid(
+        SubmissionReturned { indicators: BTreeSet::new(), ..submission_returned() },
+        "indicators",
+    );
+}
+
+#[test]
+fn cycle_payloads_live_in_the_period_stream() {
+    for payload in samples().into_iter().rev().take(6) {
+        assert_eq!(
+            payload.stream().unwrap().as_str(),
+            "period/monitoring-2024",
+            "{}",
+            payload.kind()
+        );
+    }
 }

@@ -4,10 +4,10 @@
 //! | role | may record |
 //! | --- | --- |
 //! | system | everything (demo generator, import, migration) |
-//! | ministry | targets; plan approval; regional and federal plans (create, sections, activities, amended, superseded, revoked); the agreement of municipal plans; recommendations and management decisions |
-//! | operator | registries, teachers, roles and methodists, diagnostics, routes, completions, mentoring, participations, regional events, regional plans (not approval, amendment as a whole, supersession or revocation), the agreement of municipal plans (seed 001, roadmap item 8: the ЦНППМ agrees them), figure reports, recommendations and management decisions (on the ministry's behalf, citing its act) |
-//! | municipality:<code> | organisations of its municipality and their status and management teams; teachers hired / moved / left within its organisations; its own municipal plans (incl. approval, amendment as a whole, supersession, revocation; not their agreement, which is the region's); figure reports for itself or its organisations |
-//! | organisation:<id> | completions, participations and mentoring of its own teachers |
+//! | ministry | targets; plan approval; regional and federal plans (create, sections, activities, amended, superseded, revoked); the agreement of municipal plans; recommendations and management decisions; reporting periods (open, extend, close) and the decisions on submissions (accept, return) |
+//! | operator | registries, teachers, roles and methodists, diagnostics, routes, completions, mentoring, participations, regional events, regional plans (not approval, amendment as a whole, supersession or revocation), the agreement of municipal plans (seed 001, roadmap item 8: the ЦНППМ agrees them), figure reports, recommendations and management decisions (on the ministry's behalf, citing its act); on the ministry's behalf, reporting periods and decisions on submissions; submissions for any scope |
+//! | municipality:<code> | organisations of its municipality and their status and management teams; teachers hired / moved / left within its organisations; its own municipal plans (incl. approval, amendment as a whole, supersession, revocation; not their agreement, which is the region's); figure reports and submissions for itself or its organisations |
+//! | organisation:<id> | completions, participations and mentoring of its own teachers; submissions for itself |
 //! | auditor | nothing |
 //!
 //! An organisation's own teachers are those it employs or last employed (a completion may be
@@ -120,6 +120,11 @@ fn ministry_may(
             .map_err(|_| {
                 Refusal::new("plan", &p.plan, "с регионом согласуются только муниципальные планы")
             }),
+        Payload::ReportingPeriodOpened(_)
+        | Payload::ReportingPeriodExtended(_)
+        | Payload::ReportingPeriodClosed(_)
+        | Payload::SubmissionAccepted(_)
+        | Payload::SubmissionReturned(_) => Ok(()),
         Payload::PlanCreated(p) => match p.level {
             PlanLevel::Regional | PlanLevel::Federal => Ok(()),
             _ => Err(Refusal::new("level", format!("{:?}", p.level).to_lowercase(), RULE)),
@@ -191,6 +196,11 @@ fn municipality_may(
         Some(_) => Err(Refusal::new("plan", plan, rule())),
         None => Ok(()),
     };
+    let own_scope = |scope: &Scope| match scope {
+        Scope::Municipality(own) if own.as_str() == code => Ok(()),
+        Scope::Organisation(org) => org_in("scope", org.as_str()),
+        other => Err(Refusal::new("scope", other, rule())),
+    };
     match payload {
         Payload::OrganisationRegistered(p) => match &p.municipality {
             Some(municipality) if municipality.as_str() == code => Ok(()),
@@ -225,11 +235,8 @@ fn municipality_may(
         Payload::MunicipalEventHeld(p) => {
             Err(Refusal::new("municipality", &p.municipality, rule()))
         }
-        Payload::FigureReported(p) => match &p.scope {
-            Scope::Municipality(own) if own.as_str() == code => Ok(()),
-            Scope::Organisation(org) => org_in("scope", org.as_str()),
-            other => Err(Refusal::new("scope", other, rule())),
-        },
+        Payload::FigureReported(p) => own_scope(&p.scope),
+        Payload::FiguresSubmitted(p) => own_scope(&p.scope),
         // A plan already in the registry is being retracted or corrected: only its owner may.
         Payload::PlanCreated(p) => match p.level {
             PlanLevel::Municipal => own_plan(p.plan.as_str(), None),
@@ -314,6 +321,10 @@ fn organisation_may(
         Payload::MentoringPairEnded(p) => match registry.pair_organisation(p.pair.as_str()) {
             Some(organisation) if organisation == id => Ok(()),
             _ => Err(unknown_pair(p.pair.as_str())),
+        },
+        Payload::FiguresSubmitted(p) => match &p.scope {
+            Scope::Organisation(own) if own.as_str() == id => Ok(()),
+            other => Err(Refusal::new("scope", other, format!("не относится к ведению {role}"))),
         },
         Payload::EventRetracted(_) | Payload::EventCorrected(_) => Ok(()),
         _ => Err(kind_refused()),

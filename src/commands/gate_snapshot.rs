@@ -27,7 +27,8 @@ use crate::store::{Store, StoreError};
 /// 3: enrolments and the targets each act set (`Key::Enrolment`, `Key::Target`).
 /// 4: recommendations and decisions (`Key::Decision`), a plan's period as amended by
 /// `plan_amended`.
-pub const GATE_SNAPSHOT_FORMAT: u32 = 4;
+/// 5: reporting periods (`Key::Period`, `Fact::Period`).
+pub const GATE_SNAPSHOT_FORMAT: u32 = 5;
 
 /// Events folded at open beyond which a new snapshot is written at the head.
 pub const GATE_SNAPSHOT_EVERY_EVENTS: u64 = 100_000;

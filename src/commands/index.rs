@@ -21,6 +21,7 @@ use proto_events::vocabulary::{
 use proto_events::{ActorRole, Basis, Date, EventId};
 
 use crate::access::{PlanFacts, Registry};
+use crate::commands::cycle::{self, PeriodFacts};
 
 /// What an entity is, by its id.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
@@ -47,6 +48,8 @@ pub(crate) enum Key {
     RegisterEntry(String, String),
     /// A target set: indicator, scope, and the act as kind, number and date.
     Target(String, String, String),
+    /// A reporting period.
+    Period(String),
     /// A retracted event.
     Retracted(EventId),
     /// A recommendation or a management decision, by id.
@@ -102,6 +105,7 @@ pub(crate) enum Fact {
     Decision {
         recommendation: bool,
     },
+    Period(PeriodFacts),
 }
 
 /// The gate's state; see the module documentation.
@@ -273,6 +277,17 @@ impl RegistryIndex {
                 }
             }
             Payload::EventRetracted(p) => self.mark_retracted(p.target),
+            Payload::ReportingPeriodOpened(_)
+            | Payload::ReportingPeriodExtended(_)
+            | Payload::ReportingPeriodClosed(_)
+            | Payload::FiguresSubmitted(_)
+            | Payload::SubmissionAccepted(_)
+            | Payload::SubmissionReturned(_) => {
+                let current = cycle::period_key(payload).and_then(|key| self.facts.get(&key));
+                if let Some((key, fact)) = cycle::fold(current, payload) {
+                    self.put(key, fact);
+                }
+            }
             Payload::OrganisationStatusChanged(_)
             | Payload::ProgramRegisterIncluded(_)
             | Payload::ProgramRegisterRemoved(_)

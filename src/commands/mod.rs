@@ -10,6 +10,7 @@
 //! flagged in `CommandOutcome::warnings`; warnings are advisory and read from the store, so
 //! they are not part of that atomic step.
 
+mod cycle;
 mod gate;
 mod gate_snapshot;
 mod index;

@@ -87,6 +87,12 @@ pub(crate) fn check_state(
         Payload::TargetSet(_) | Payload::TargetWithdrawn(_) | Payload::FigureReported(_) => {
             checks.figures(payload)
         }
+        Payload::ReportingPeriodOpened(_)
+        | Payload::ReportingPeriodExtended(_)
+        | Payload::ReportingPeriodClosed(_)
+        | Payload::FiguresSubmitted(_)
+        | Payload::SubmissionAccepted(_)
+        | Payload::SubmissionReturned(_) => crate::commands::cycle::check(index, payload, new),
         // Corrections are checked by the gate itself; a replacement is never a correction.
         Payload::EventRetracted(_) | Payload::EventCorrected(_) => Ok(()),
     }

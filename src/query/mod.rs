@@ -22,10 +22,11 @@ pub mod snapshot;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use projections::cycle::{self, PeriodStatusView, PeriodView};
 use projections::monitoring::{self, Verification};
 use projections::state::{apply_for_figures, Known};
 use projections::{apply, Figure, State};
-use proto_events::vocabulary::Scope;
+use proto_events::vocabulary::{PeriodId, Scope};
 use proto_events::{Date, EventId, Seq, Timestamp};
 
 use crate::query::head::{Head, HeadCounters, Turn};
@@ -300,7 +301,26 @@ impl Projector {
         let (state, known) = self.figures_at(known_at)?;
         let reports: Vec<EventId> =
             monitoring::reports_at(&state, known).into_iter().map(|(_, report)| report).collect();
-        let verifications = monitoring::verify_many_at(&state, &reports, known);
+        let mut verifications = monitoring::verify_many_at(&state, &reports, known);
+        // The figures of accepted submissions are verified by the same code, after the reports.
+        let accepted = cycle::accepted_figures_at(&state.cycle, known);
+        verifications.extend(monitoring::verify_submitted_at(&state, &accepted, known));
         Ok((known.0, verifications))
+    }
+
+    /// Every reporting period known at `known_at`, with the seq it resolved to.
+    pub fn periods_at(&self, known_at: KnownAt) -> Result<(u64, Vec<PeriodView>), QueryError> {
+        let (state, known) = self.figures_at(known_at)?;
+        Ok((known.0, cycle::periods_at(&state.cycle, known)))
+    }
+
+    /// One period with every scope's status as known at `known_at` (None: unknown then).
+    pub fn period_status_at(
+        &self,
+        period: &PeriodId,
+        known_at: KnownAt,
+    ) -> Result<(u64, Option<PeriodStatusView>), QueryError> {
+        let (state, known) = self.figures_at(known_at)?;
+        Ok((known.0, cycle::period_status_at(&state.cycle, period, known)))
     }
 }

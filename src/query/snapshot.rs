@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
+use projections::cycle::Cycle;
 use projections::decision::DecisionFact;
 use projections::learning::Learning;
 use projections::plan::Plans;
@@ -64,8 +65,8 @@ pub fn writes_failed() -> u64 {
 
 /// Layout of a stored value (see the module comment); another value is not decoded.
 /// 4: target withdrawals and the regional registers in the first section; 5: and the
-/// recommendations and management decisions.
-pub const SNAPSHOT_FORMAT: u32 = 5;
+/// recommendations and management decisions; 6: and the monitoring cycle.
+pub const SNAPSHOT_FORMAT: u32 = 6;
 
 /// The last checkpoint at or before `seq` (0 when none).
 pub fn checkpoint_at_or_before(seq: u64) -> u64 {
@@ -95,6 +96,7 @@ pub fn encode(state: &State) -> Result<Vec<u8>, QueryError> {
         routes,
         registers,
         decisions,
+        cycle,
         origins,
         amendments,
     } = state;
@@ -109,6 +111,7 @@ pub fn encode(state: &State) -> Result<Vec<u8>, QueryError> {
         registers,
         decisions,
         origins,
+        cycle,
     };
     let rest = RestRef { plans, routes, amendments };
     let core = codec::cache::encode("snapshot core", &core).map_err(failed)?;
@@ -158,6 +161,7 @@ struct CoreRef<'a> {
     registers: &'a Registers,
     decisions: &'a Facts<DecisionFact>,
     origins: &'a BTreeMap<EventId, Origin>,
+    cycle: &'a Cycle,
 }
 
 /// The first section, decoded (same fields in the same order as `CoreRef`).
@@ -173,6 +177,7 @@ struct Core {
     registers: Registers,
     decisions: Facts<DecisionFact>,
     origins: BTreeMap<EventId, Origin>,
+    cycle: Cycle,
 }
 
 impl Core {
@@ -189,6 +194,7 @@ impl Core {
             registers: self.registers,
             decisions: self.decisions,
             origins: self.origins,
+            cycle: self.cycle,
             ..State::default()
         }
     }

@@ -258,6 +258,8 @@ payload_types! {
     ActivityAdded, ActivityAmended, ActivityExecutionReported, ActivityCancelled, TargetSet,
     TargetWithdrawn, FigureReported, EventRetracted, EventCorrected, PlanAmended, PlanSuperseded,
     PlanRevoked, PlanAgreed, RecommendationIssued, ManagementDecisionRecorded,
+    ReportingPeriodOpened, ReportingPeriodExtended, ReportingPeriodClosed, FiguresSubmitted,
+    SubmissionAccepted, SubmissionReturned,
 }
 
 /// Traces every variant of the enums inside payloads: `trace_type` completes the variants of the
@@ -294,6 +296,7 @@ fn trace_enums(tracer: &mut Tracer, samples: &Samples) -> Result<(), String> {
         TextReason,
         RegisterKind,
         DecisionForm,
+        FigureSource,
     );
     Ok(())
 }

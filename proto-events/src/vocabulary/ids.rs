@@ -255,6 +255,10 @@ string_id! {
     /// Id of a regional event (conference, forum, contest) held by the system.
     RegionalEventId
 }
+string_id! {
+    /// Id of a reporting period (one monitoring round the ministry opens).
+    PeriodId
+}
 
 #[cfg(test)]
 mod tests {

@@ -18,6 +18,7 @@
 //! unknown fields are rejected with serde's message naming the field.
 
 pub mod correction;
+pub mod cycle;
 pub mod decision;
 pub mod ids;
 pub mod indicator;
@@ -41,13 +42,17 @@ use crate::envelope::{StreamName, StreamNameError};
 use crate::limits::PAYLOAD_BYTES_MAX;
 
 pub use crate::vocabulary::correction::{EventCorrected, EventRetracted, Replacement};
+pub use crate::vocabulary::cycle::{
+    FigureSource, FiguresSubmitted, ReportingPeriodClosed, ReportingPeriodExtended,
+    ReportingPeriodOpened, SubmissionAccepted, SubmissionReturned, SubmittedFigure,
+};
 pub use crate::vocabulary::decision::{
     DecisionForm, ManagementDecisionRecorded, RecommendationIssued,
 };
 pub use crate::vocabulary::ids::{
     ActivityId, CompetenceCode, CompletionId, DecisionId, DiagnosticId, EnrolmentId,
-    MunicipalityCode, OrgId, PairId, PersonId, PlanId, ProcedureId, ProgramId, RegionalEventId,
-    RegisterEntryId, ReportId, RouteId, SectionId, StepId, TeacherId,
+    MunicipalityCode, OrgId, PairId, PeriodId, PersonId, PlanId, ProcedureId, ProgramId,
+    RegionalEventId, RegisterEntryId, ReportId, RouteId, SectionId, StepId, TeacherId,
 };
 pub use crate::vocabulary::indicator::{
     Accumulation, IndicatorCode, IndicatorMeasure, TargetSet, TargetValue, TargetWithdrawn,
@@ -413,6 +418,18 @@ vocabulary! {
     RecommendationIssued = "recommendation_issued", 1;
     /// A management decision is recorded on a year's monitoring (`decision/<id>`).
     ManagementDecisionRecorded = "management_decision_recorded", 1;
+    /// A reporting period is opened (`period/<id>`).
+    ReportingPeriodOpened = "reporting_period_opened", 1;
+    /// A reporting period's due date is extended (`period/<id>`).
+    ReportingPeriodExtended = "reporting_period_extended", 1;
+    /// A reporting period is closed (`period/<id>`).
+    ReportingPeriodClosed = "reporting_period_closed", 1;
+    /// A scope's figures are submitted for a period (`period/<id>`).
+    FiguresSubmitted = "figures_submitted", 1;
+    /// A submission is accepted (`period/<id>`).
+    SubmissionAccepted = "submission_accepted", 1;
+    /// A submission is returned for resubmission (`period/<id>`).
+    SubmissionReturned = "submission_returned", 1;
 }
 
 impl Payload {
@@ -431,6 +448,8 @@ impl Payload {
     /// `report/<id>`, `decision/<id>` or `region/events`. Corrections have none
     /// (`NoNaturalStream`): they go to the stream of the event they target, which the command
     /// layer looks up.
+    /// `report/<id>`, `period/<id>` or `region/events`. Corrections have none (`NoNaturalStream`): they go to
+    /// the stream of the event they target, which the command layer looks up.
     pub fn stream(&self) -> Result<StreamName, PayloadError> {
         let kind = self.kind();
         let (category, id) = self.stream_key().ok_or(PayloadError::NoNaturalStream { kind })?;
