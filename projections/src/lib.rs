@@ -15,6 +15,7 @@ pub mod context;
 pub mod cycle;
 pub mod decision;
 pub mod definitions;
+pub mod due;
 pub mod execution_report;
 pub mod learning;
 pub mod monitoring;

@@ -14,6 +14,7 @@
 //! The folds themselves are pure (`projections`); this module only reads the store and keeps
 //! snapshots, which are a cache: deleting the `snapshots` tree changes no answer, only its speed.
 
+pub mod due;
 pub mod head;
 pub mod json;
 pub mod parameters;

@@ -16,6 +16,7 @@ pub mod archive;
 pub mod auth;
 pub mod commands;
 pub mod connection;
+pub mod cycle;
 pub mod docs;
 pub mod documents;
 pub mod error;
@@ -121,6 +122,10 @@ impl AppState {
         views::teacher_routes_view,
         views::routes,
         views::organisations,
+        cycle::periods,
+        cycle::period_status,
+        cycle::prefill,
+        cycle::due,
         documents::import_plan,
         documents::export_plan,
         documents::export_figures_xlsx,
@@ -190,6 +195,10 @@ pub fn routes() -> Vec<(&'static str, Method, MethodRouter<AppState>)> {
         ("/api/v1/teachers/{id}/routes", Method::GET, get(views::teacher_routes_view)),
         ("/api/v1/routes", Method::GET, get(views::routes)),
         ("/api/v1/registry/organisations", Method::GET, get(views::organisations)),
+        ("/api/v1/periods", Method::GET, get(cycle::periods)),
+        ("/api/v1/periods/{id}/status", Method::GET, get(cycle::period_status)),
+        ("/api/v1/periods/{id}/prefill", Method::GET, get(cycle::prefill)),
+        ("/api/v1/due", Method::GET, get(cycle::due)),
         (
             "/api/v1/import/plan",
             Method::POST,

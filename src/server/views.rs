@@ -780,7 +780,7 @@ impl IntoResponse for AsOf {
 }
 
 /// `blocking` for a view that says which seq it is as of.
-async fn blocking_as_of(
+pub(crate) async fn blocking_as_of(
     projector: Arc<Projector>,
     work: impl FnOnce(&Projector) -> Result<(u64, Value), ApiError> + Send + 'static,
 ) -> Result<AsOf, ApiError> {
@@ -824,7 +824,7 @@ pub(crate) fn check_scope(
     policy::check(principal, Action::ReadProjection(reach_of_scope(scope, registry)))
 }
 
-fn reach_of_scope<'a>(scope: &'a Scope, registry: &'a Registry) -> Reach<'a> {
+pub(crate) fn reach_of_scope<'a>(scope: &'a Scope, registry: &'a Registry) -> Reach<'a> {
     match scope {
         Scope::Region => Reach::Region,
         Scope::Municipality(code) => Reach::Municipality(code.as_str()),
