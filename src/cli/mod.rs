@@ -10,6 +10,7 @@
 mod checkpoint;
 mod crash_writer;
 pub mod demo;
+mod due;
 mod export;
 mod figures;
 mod import;
@@ -112,6 +113,8 @@ enum Command {
     /// Региональные реестры (РМА, ММС, наставники, площадки, практики, сообщества): записи
     /// на дату, какие не обновлялись в срок.
     Registers(registers::RegistersArgs),
+    /// Просроченное и наступающие сроки: мероприятия планов, шаги ИОМ, реестры.
+    Due(due::DueArgs),
     /// Импорт планов и реестров из документов (XLSX, CSV, текстовые таблицы).
     #[command(subcommand)]
     Import(import::ImportCommand),
@@ -232,6 +235,7 @@ fn run(cli: Cli, generate_demo: demo::DemoGenerator) -> anyhow::Result<u8> {
         Command::Plans(args) => plans::run(args),
         Command::Routes(args) => routes::run(args),
         Command::Registers(args) => registers::run(args),
+        Command::Due(args) => due::run(args),
         Command::Import(command) => import::run(command),
         Command::Export(command) => export::run(command),
         Command::Report(command) => report::run(command),

@@ -11,6 +11,7 @@
 //! it names the library as `letopis::` either way.
 
 mod acts;
+mod cycle;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -758,6 +759,7 @@ impl Generator {
             self.year(year)?;
             self.reports(year)?;
             self.monitoring_decisions(year)?;
+            self.reporting_cycle(year)?;
             self.flush_before(day_of(year + 1, 1, 1))?;
             if let Some(bar) = &self.sink.bar {
                 bar.inc(1);
