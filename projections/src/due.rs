@@ -209,13 +209,17 @@ fn registry_items(
     let organisations = registry
         .organisations
         .values()
-        .flat_map(|org| latest_on(&org.registrations, date).into_iter().chain(latest_on(&org.statuses, date)))
+        .flat_map(|org| {
+            latest_on(&org.registrations, date).into_iter().chain(latest_on(&org.statuses, date))
+        })
         .max();
     let programs = registry
         .programs
         .values()
         .flat_map(|program| {
-            latest_on(&program.registrations, date).into_iter().chain(latest_on(&program.register, date))
+            latest_on(&program.registrations, date)
+                .into_iter()
+                .chain(latest_on(&program.register, date))
         })
         .max();
     let procedures = registry.procedures.values().filter_map(|facts| latest_on(facts, date)).max();
@@ -227,7 +231,8 @@ fn registry_items(
     for (name, title, updated) in registries {
         let Some(updated) = updated else { continue };
         let months = intervals.months(name);
-        let Some(due) = updated.to_naive().and_then(|day| day.checked_add_months(Months::new(months)))
+        let Some(due) =
+            updated.to_naive().and_then(|day| day.checked_add_months(Months::new(months)))
         else {
             continue;
         };
@@ -252,7 +257,9 @@ fn latest_on<T>(facts: &Facts<T>, date: Date) -> Option<Date> {
 }
 
 fn add_days(date: Date, days: u32) -> Date {
-    Date::from_days_since_epoch(date.days_since_epoch().saturating_add(i32::try_from(days).unwrap_or(i32::MAX)))
+    Date::from_days_since_epoch(
+        date.days_since_epoch().saturating_add(i32::try_from(days).unwrap_or(i32::MAX)),
+    )
 }
 
 fn day_before(day: Date) -> Option<Date> {

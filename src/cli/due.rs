@@ -35,8 +35,7 @@ pub(crate) struct DueArgs {
 
 pub(crate) fn run(args: DueArgs) -> anyhow::Result<u8> {
     let format = OutputFormat::parse(&args.format)?;
-    let scope =
-        parameters::scope(Some(&args.scope)).map_err(crate::cli::figures::flag_error)?;
+    let scope = parameters::scope(Some(&args.scope)).map_err(crate::cli::figures::flag_error)?;
     let date = valid_date(args.date.as_deref())?;
     let store = open_store(&args.data)?;
     let state = query::state_at(&store, KnownAt::Now).context("не удалось прочитать журнал")?;

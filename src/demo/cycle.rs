@@ -13,8 +13,8 @@
 
 use proto_events::vocabulary::{
     FigureSource, FiguresSubmitted, IndicatorCode, Payload, PeriodId, ReportingPeriodClosed,
-    ReportingPeriodExtended, ReportingPeriodOpened, Scope, SubmissionAccepted,
-    SubmissionReturned, SubmittedFigure,
+    ReportingPeriodExtended, ReportingPeriodOpened, Scope, SubmissionAccepted, SubmissionReturned,
+    SubmittedFigure,
 };
 use proto_events::Actor;
 
@@ -95,7 +95,8 @@ impl Generator {
                     };
                 }
             }
-            let submitted = FiguresSubmitted { period: period.clone(), scope: scope.clone(), figures };
+            let submitted =
+                FiguresSubmitted { period: period.clone(), scope: scope.clone(), figures };
             self.emit(submitted.into(), first_day, first_day, actor.clone(), None)?;
             let decided_day = day_of(next, 3, 1);
             if returned {
@@ -170,4 +171,3 @@ impl Generator {
             .collect()
     }
 }
-

@@ -43,7 +43,8 @@ pub fn due_list(state: &State, scope: &Scope, date: Date, days: u32) -> DueList 
             .employment_on(teacher, date)
             .is_some_and(|employment| organisation_covered(employment.organisation.as_str())),
     };
-    let due_scope = DueScope { plan: &plan, teacher: &teacher, registries: *scope == Scope::Region };
+    let due_scope =
+        DueScope { plan: &plan, teacher: &teacher, registries: *scope == Scope::Region };
     due_at(state, date, days, &due_scope, &RegistryIntervals::default())
 }
 
@@ -51,7 +52,8 @@ pub fn due_list(state: &State, scope: &Scope, date: Date, days: u32) -> DueList 
 pub fn due_table(list: &DueList, scope: &Scope, date: Date, days: u32) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Сроки для {scope} на {} (на {days} дн. вперёд)", date.to_russian());
-    for (heading, items) in [("Просрочено", &list.overdue), ("Наступает срок", &list.coming)] {
+    for (heading, items) in [("Просрочено", &list.overdue), ("Наступает срок", &list.coming)]
+    {
         let _ = writeln!(out, "\n{heading}: {}", items.len());
         for item in items {
             let kind = match item.kind {

@@ -7,6 +7,7 @@ mod adversarial;
 mod cli;
 mod commands;
 mod crash;
+mod cycle;
 mod demo;
 mod docx;
 mod export;
