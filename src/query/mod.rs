@@ -302,8 +302,20 @@ impl Projector {
         let (state, known) = self.figures_at(known_at)?;
         let reports: Vec<EventId> =
             monitoring::reports_at(&state, known).into_iter().map(|(_, report)| report).collect();
+        let verifications = monitoring::verify_many_at(&state, &reports, known);
+        Ok((known.0, verifications))
+    }
+
+    /// `verify_reports_at`, followed by the figures of every submission accepted as known at
+    /// `known_at` (issue #16), verified by the same code: what the API's report check lists.
+    pub fn verify_reports_and_submissions_at(
+        &self,
+        known_at: KnownAt,
+    ) -> Result<(u64, Vec<Verification>), QueryError> {
+        let (state, known) = self.figures_at(known_at)?;
+        let reports: Vec<EventId> =
+            monitoring::reports_at(&state, known).into_iter().map(|(_, report)| report).collect();
         let mut verifications = monitoring::verify_many_at(&state, &reports, known);
-        // The figures of accepted submissions are verified by the same code, after the reports.
         let accepted = cycle::accepted_figures_at(&state.cycle, known);
         verifications.extend(monitoring::verify_submitted_at(&state, &accepted, known));
         Ok((known.0, verifications))

@@ -14,7 +14,7 @@
 //!
 //! A report belongs to the scope its current version is about (a correction may move it); a
 //! plan, or a report no version of which stands (retracted), to what its first event names.
-//! | anything else (programs, procedures, people, targets, regional events) | no | no |
+//! | anything else (programs, procedures, people, targets, regional events, reporting periods: `period/<id>`, whose status the API shows a scope by its own rows) | no | no |
 //!
 //! A teacher's stream follows the current employer, so a municipality no longer sees a teacher
 //! who moved away; and of a teacher it employs now it sees what was dated while the teacher

@@ -478,9 +478,10 @@ fn prove_evidence(
     Ok(())
 }
 
-/// Every `figure_reported` event known at `known_at`: what was reported, the figure recomputed
-/// as known at the report's seq (`then`) and as known at `known_at` (`now`), and the later
-/// events that changed it. Scoped roles see the reports about their own scope.
+/// Every `figure_reported` event known at `known_at`, then every figure of a submission
+/// accepted by then (`report` is the `figures_submitted` event): what was reported, the figure
+/// recomputed as known at the report's seq (`then`) and as known at `known_at` (`now`), and the
+/// later events that changed it. Scoped roles see the reports about their own scope.
 #[utoipa::path(get, path = "/api/v1/reports/verification", params(VerificationQuery),
     responses((status = 200, body = Object), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody)),
@@ -507,7 +508,8 @@ pub(crate) fn report_verifications(
     principal: &Principal,
     known_at: KnownAt,
 ) -> Result<(u64, Vec<Verification>), ApiError> {
-    let (seq, verifications) = projector.verify_reports_at(known_at).map_err(query_error)?;
+    let (seq, verifications) =
+        projector.verify_reports_and_submissions_at(known_at).map_err(query_error)?;
     let (registry, _) = projector.figures_at(KnownAt::Seq(seq)).map_err(query_error)?;
     let verifications = verifications
         .into_iter()

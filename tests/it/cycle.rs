@@ -394,15 +394,15 @@ async fn demo_cycle_statuses_and_the_due_list_from_api_and_cli_agree() {
         "--scope",
         "region",
         "--date",
-        "2024-06-01",
+        "2024-10-01",
         "--days",
-        "30",
+        "60",
         "--format",
         "json",
     ]);
     assert!(cli.status.success(), "{}", String::from_utf8_lossy(&cli.stderr));
     let cli: Value = serde_json::from_slice(&cli.stdout).unwrap();
-    let table = letopis(&["due", "--data", &data, "--scope", "region", "--date", "2024-06-01"]);
+    let table = letopis(&["due", "--data", &data, "--scope", "region", "--date", "2024-10-01"]);
     let table = String::from_utf8_lossy(&table.stdout).into_owned();
     assert!(table.contains("Просрочено:"), "{table}");
 
@@ -411,7 +411,7 @@ async fn demo_cycle_statuses_and_the_due_list_from_api_and_cli_agree() {
         App { router: router(AppState::new(ledger.clone())), ledger: TempLedger { dir, ledger } };
     let ministry = app.token("ministry");
     let (code, api) = app
-        .call(Method::GET, "/api/v1/due?scope=region&date=2024-06-01&days=30", &ministry, None)
+        .call(Method::GET, "/api/v1/due?scope=region&date=2024-10-01&days=60", &ministry, None)
         .await;
     assert_eq!(code, StatusCode::OK, "{api}");
     assert_eq!(api, cli, "the API and the CLI list the same");
