@@ -8,7 +8,9 @@
 //! deadline falls in `D..=D+days` and it is neither done nor cancelled. A route step of an open
 //! route likewise, by its `due_on`. A registry (organisations, programs, diagnostic procedures)
 //! is stale when its latest fact dated on or before `D` is older than its interval
-//! (`RegistryIntervals`, six months unless set): due = that date plus the interval.
+//! (`RegistryIntervals`, six months unless set): due = that date plus the interval. An entry of
+//! a regional register (roadmap item 47) is due the day before it falls stale (its register's
+//! interval, `register_interval_set`, after its last update).
 //!
 //! Which plans and teachers belong to the asked scope is the caller's to say (`DueScope`): the
 //! access rules live in the root crate.
@@ -19,7 +21,7 @@ use chrono::Months;
 use serde::{Deserialize, Serialize};
 
 use proto_events::term::TermMeaning;
-use proto_events::vocabulary::TeacherId;
+use proto_events::vocabulary::{RegisterKind, TeacherId};
 use proto_events::Date;
 
 use crate::plan::{plans_as_of, ActivityStatus, ActivityView, DeadlineStatus, PlanView};
@@ -115,6 +117,7 @@ pub fn due_at(
     }
     if scope.registries {
         registry_items(state, date, until, intervals, &mut list);
+        register_items(state, date, until, &mut list);
     }
     let order = |item: &DueItem| (item.due, item.kind, item.id.clone());
     list.overdue.sort_by_key(order);
@@ -251,6 +254,34 @@ fn registry_items(
     }
 }
 
+/// The regional registers' entries (roadmap item 47): an active entry must be updated within
+/// its register's interval (`register_interval_set`, six months unless set); its due date is
+/// the last day before it falls stale (`EntryView::stale_from`).
+fn register_items(state: &State, date: Date, until: Date, list: &mut DueList) {
+    for register in RegisterKind::ALL {
+        for entry in state.registers.entries_on(*register, date, Known::LATEST) {
+            let Some(due) = entry.stale_from.and_then(day_before) else { continue };
+            let item = DueItem {
+                kind: DueKind::Registry,
+                id: format!("{register}/{}", entry.entry.entry),
+                title: format!(
+                    "{}: {} (обновлена {})",
+                    register.title_ru(),
+                    entry.entry.title,
+                    entry.updated_on.to_russian()
+                ),
+                due,
+                responsible: "operator".to_string(),
+            };
+            if item.due < date {
+                list.overdue.push(item);
+            } else if item.due <= until {
+                list.coming.push(item);
+            }
+        }
+    }
+}
+
 /// The latest valid date of a fact dated on or before `date`.
 fn latest_on<T>(facts: &Facts<T>, date: Date) -> Option<Date> {
     facts.values(Known::LATEST).map(|fact| fact.on).filter(|on| *on <= date).max()
@@ -264,4 +295,51 @@ fn add_days(date: Date, days: u32) -> Date {
 
 fn day_before(day: Date) -> Option<Date> {
     day.days_since_epoch().checked_sub(1).map(Date::from_days_since_epoch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::register::EntryChange;
+    use crate::state::Recorded;
+    use proto_events::vocabulary::RegisterEntryRecorded;
+    use proto_events::EventId;
+
+    fn day(text: &str) -> Date {
+        Date::parse_iso(text).unwrap()
+    }
+
+    /// A register entry not updated within six months is overdue the day it falls stale, and
+    /// comes due within the window before that.
+    #[test]
+    fn a_register_entry_falls_due_before_it_goes_stale() {
+        let mut state = State::default();
+        let id: EventId = "00000000-0000-7000-8000-000000000001".parse().unwrap();
+        let entry = RegisterEntryRecorded {
+            register: RegisterKind::BestPractices,
+            entry: "bp-1".parse().unwrap(),
+            title: "Практика «Школа наставника»".into(),
+            person: None,
+            organisation: None,
+            municipality: None,
+            program: None,
+            community: None,
+            valid_until: None,
+        };
+        state.registers.record(
+            Recorded { id, seq: 1, known_from: 1 },
+            day("2024-01-10"),
+            EntryChange::Recorded(entry),
+        );
+        let scope = DueScope { plan: &|_| true, teacher: &|_| true, registries: true };
+        let intervals = RegistryIntervals::default();
+        let ids = |items: &[DueItem]| items.iter().map(|item| item.id.clone()).collect::<Vec<_>>();
+        let coming = due_at(&state, day("2024-07-01"), 30, &scope, &intervals);
+        assert_eq!(ids(&coming.coming), vec!["best_practices/bp-1"]);
+        assert_eq!(coming.coming[0].due, day("2024-07-09"));
+        let late = due_at(&state, day("2024-07-10"), 30, &scope, &intervals);
+        assert_eq!(ids(&late.overdue), vec!["best_practices/bp-1"]);
+        let none = DueScope { registries: false, ..scope };
+        assert!(due_at(&state, day("2024-07-10"), 30, &none, &intervals).overdue.is_empty());
+    }
 }

@@ -147,7 +147,7 @@ mod tests {
         let stored = room.get(GATE_SNAPSHOT_FORMAT, Seq(head)).unwrap().unwrap();
         let body = blake3::hash(&stored[32..]).to_hex().to_string();
         assert_eq!(
-            body, "b5510ed51792079149331a5303c5942116b9a6ddbd21d5f306c51b79ab5c8bd8",
+            body, "0027555fcd34257e66b065265beae7a152f08e1fda29d25f9873b1ab4d737cdc",
             "gate snapshot bytes changed (format {GATE_SNAPSHOT_FORMAT})"
         );
     }
