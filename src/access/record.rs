@@ -29,7 +29,9 @@
 //! that is not in the ledger (`RejectionClass::UnknownReference`), so that a scoped actor cannot
 //! probe which event ids exist outside its scope; region-wide roles get the refusal itself.
 
-use proto_events::vocabulary::{OrganisationStatus, Payload, PlanLevel, Scope};
+use proto_events::vocabulary::{
+    OrganisationStatus, Payload, PlanLevel, Scope, TargetSet, TargetWithdrawn,
+};
 use proto_events::Date;
 
 use crate::access::{covers, unknown_pair, unknown_teacher, Refusal, Role};
@@ -222,11 +224,8 @@ fn municipality_may(
         // A municipality sets (and withdraws) the targets of its own plan for itself, by its
         // own act (seed 003: the municipal plan's «Целевые результаты»); the region's and
         // another's are the ministry's.
-        Payload::TargetSet(p) => match &p.scope {
-            Scope::Municipality(own) if own.as_str() == code => Ok(()),
-            other => Err(Refusal::new("scope", other, rule())),
-        },
-        Payload::TargetWithdrawn(p) => match &p.scope {
+        Payload::TargetSet(TargetSet { scope, .. })
+        | Payload::TargetWithdrawn(TargetWithdrawn { scope, .. }) => match scope {
             Scope::Municipality(own) if own.as_str() == code => Ok(()),
             other => Err(Refusal::new("scope", other, rule())),
         },

@@ -8,7 +8,7 @@
 
 use proto_events::term::{Term, TermMeaning, TextReason};
 use proto_events::vocabulary::{
-    MentoringPairEnded, Payload, PlanLevel, RegisterKind, Scope, SupportSystemRole,
+    MentoringPairEnded, Payload, PlanLevel, RegisterKind, RouteStepRef, Scope, SupportSystemRole,
 };
 
 use crate::access::{covers, unknown_pair, unknown_teacher, Refusal, Registry, Role};
@@ -347,12 +347,7 @@ impl Checks<'_> {
                 self.teacher("teacher", p.teacher.as_str())?;
                 self.program("program", p.program.as_str())?;
                 self.organisation("provider", p.provider.as_str())?;
-                if let Some(step) = &p.route_step {
-                    let route = step.route.as_str();
-                    self.route_of("route_step.route", route, p.teacher.as_str())?;
-                    self.step_exists("route_step.step", route, step.step.as_str())?;
-                }
-                Ok(())
+                self.route_step(p.route_step.as_ref(), p.teacher.as_str())
             }
             Payload::CourseEnrolled(p) => {
                 self.unique(
@@ -364,12 +359,7 @@ impl Checks<'_> {
                 self.teacher("teacher", p.teacher.as_str())?;
                 self.program("program", p.program.as_str())?;
                 self.organisation("provider", p.provider.as_str())?;
-                if let Some(step) = &p.route_step {
-                    let route = step.route.as_str();
-                    self.route_of("route_step.route", route, p.teacher.as_str())?;
-                    self.step_exists("route_step.step", route, step.step.as_str())?;
-                }
-                Ok(())
+                self.route_step(p.route_step.as_ref(), p.teacher.as_str())
             }
             Payload::MentoringPairFormed(p) => {
                 self.unique(
@@ -422,6 +412,16 @@ impl Checks<'_> {
             ),
             _ => Ok(()),
         }
+    }
+
+    /// The route step a completion or an enrolment serves is a step of the teacher's route.
+    fn route_step(&self, step: Option<&RouteStepRef>, teacher: &str) -> Result<(), Refusal> {
+        if let Some(step) = step {
+            let route = step.route.as_str();
+            self.route_of("route_step.route", route, teacher)?;
+            self.step_exists("route_step.step", route, step.step.as_str())?;
+        }
+        Ok(())
     }
 
     fn plans(&self, payload: &Payload) -> Result<(), Refusal> {
