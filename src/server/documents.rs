@@ -565,11 +565,7 @@ pub async fn export_plan(
 ) -> Result<Response, ApiError> {
     policy::check(&principal, Action::ReadPlans)?;
     let not_found = || ApiError::NotFound(format!("план {file}"));
-    let (id, format) = match (file.strip_suffix(".xlsx"), file.strip_suffix(".docx")) {
-        (Some(id), _) => (id, DocumentFormat::Xlsx),
-        (_, Some(id)) => (id, DocumentFormat::Docx),
-        _ => return Err(not_found()),
-    };
+    let (id, format) = document_name(&file).ok_or_else(not_found)?;
     let plan = PlanId::new(id).map_err(|_| not_found())?;
     if query.scope.is_some() {
         return Err(ApiError::InvalidParameter {
